@@ -1,0 +1,21 @@
+//! Privacy accounting for DP-SGD.
+//!
+//! `tabveil-accountant` turns the history of a private training run — a [`PrivacyLedger`] of
+//! labelled [`PrivacyEvent`]s — into an (ε, δ) guarantee. It has no dependency on Candle, so it
+//! can be used on its own.
+//!
+//! All guarantees are for the add/remove-one-row neighbouring relation
+//! ([`Neighbouring::AddRemoveOne`]).
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod accountant;
+mod error;
+mod event;
+mod ledger;
+
+pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
+pub use error::{AccountantError, Result};
+pub use event::{Neighbouring, PrivacyEvent};
+pub use ledger::{LEDGER_FORMAT_VERSION, LedgerEntry, NoiseRandomness, PrivacyLedger, Stage};
