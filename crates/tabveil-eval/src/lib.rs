@@ -1,6 +1,12 @@
-//! Judge synthetic tables without Python: SDMetrics-compatible fidelity, ML utility and privacy-leakage metrics, with plots.
-//!
-//! This crate is being built under issue 9; it has no public items yet.
+//! Judge synthetic tables without Python: SDMetrics-compatible fidelity, ML utility and
+//! privacy-leakage metrics, with plots.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod error;
+pub mod fidelity;
+mod frame;
+
+pub use error::{EvalError, Result, TableRole};
+pub use frame::ColumnKind;
