@@ -22,3 +22,4 @@
 #![forbid(unsafe_code)]
 
 pub use tabveil_accountant as accountant;
+pub use tabveil_data as data;

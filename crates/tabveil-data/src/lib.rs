@@ -1,6 +1,42 @@
-//! Schema, typed tables, CSV, the CTGAN data transformer and differentially private preprocessing for tabveil.
+//! Everything between a user's CSV file and the numeric matrix the tabveil models train on,
+//! and back.
 //!
-//! This crate is being built under issue 4; it has no public items yet.
+//! - [`Schema`]: the public description of the table (JSON), validated.
+//! - [`Table`]: typed, column-major data checked against a schema; read and written as CSV
+//!   with [`read_csv`] / [`write_csv`]; [`infer_schema`] reads a schema from data, with a loud
+//!   [`NotPrivateWarning`].
+//!
+//! ```
+//! use tabveil_data::{read_csv, CsvOptions, Schema};
+//!
+//! let schema = Schema::from_json(r#"{"name": "t", "columns": [
+//!     {"name": "age", "kind": "continuous", "min": 0, "max": 120, "integer": true},
+//!     {"name": "sex", "kind": "categorical", "categories": ["F", "M"]}
+//! ]}"#)?;
+//! let (table, _report) = read_csv("age,sex\n31,F\n45,M\n".as_bytes(), &schema, &CsvOptions::default())?;
+//! assert_eq!(table.n_rows(), 2);
+//! assert_eq!(table.column("sex").unwrap().as_categorical(), Some(&[0, 1][..]));
+//! # Ok::<(), tabveil_data::DataError>(())
+//! ```
+//!
+//! ## Privacy
+//! Reading and writing data releases nothing. Every statistic of the data that a fitted model
+//! keeps is either public (declared in the schema) or released through a Gaussian mechanism
+//! recorded on a `tabveil_accountant::PrivacyLedger`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod csv;
+mod datetime;
+mod error;
+mod schema;
+mod table;
+
+pub use crate::csv::{
+    CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
+    infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
+};
+pub use error::{DataError, Position, Result};
+pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
+pub use table::{Column, ColumnData, Table, Value};

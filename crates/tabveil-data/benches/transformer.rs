@@ -1,0 +1,2 @@
+//! Placeholder until the transformer lands.
+fn main() {}

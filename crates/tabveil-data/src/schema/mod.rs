@@ -1,0 +1,252 @@
+//! [`Schema`]: the public description of a table (column kinds, bounds, categories).
+//!
+//! The JSON format is the one of the bundled `data/adult/schema.json`:
+//!
+//! ```
+//! use tabveil_data::{ColumnKind, Schema};
+//!
+//! let schema = Schema::from_json(r#"{
+//!   "name": "people",
+//!   "target": "sex",
+//!   "source": "kept as an extra key",
+//!   "columns": [
+//!     {"name": "age", "kind": "continuous", "min": 15, "max": 90, "integer": true},
+//!     {"name": "sex", "kind": "categorical", "categories": ["F", "M"]},
+//!     {"name": "job", "kind": "categorical", "categories": ["a", "b"], "nullable": true},
+//!     {"name": "joined", "kind": "datetime", "format": "%Y-%m-%d", "min": "2000-01-01"},
+//!     {"name": "id", "kind": "id"}
+//!   ]
+//! }"#)?;
+//! assert_eq!(schema.columns().len(), 5);
+//! assert_eq!(schema.column_index("sex"), Some(1));
+//! assert!(matches!(schema.column("age").unwrap().kind(), ColumnKind::Continuous { .. }));
+//! assert_eq!(schema.target(), Some("sex"));
+//! // Round trip through JSON.
+//! assert_eq!(Schema::from_json(&schema.to_json()?)?, schema);
+//! # Ok::<(), tabveil_data::DataError>(())
+//! ```
+
+mod column;
+mod json;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DataError, Result};
+
+pub use column::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS};
+
+/// The public description of a table: its columns in order, plus optional metadata.
+///
+/// Construct with [`Schema::new`] or [`Schema::from_json`]; both validate, so every `Schema`
+/// in existence is valid. Top-level JSON keys other than `name`, `description`, `target`,
+/// `positive_class` and `columns` are kept as they are ([`Schema::extra`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Value", into = "serde_json::Value")]
+pub struct Schema {
+    name: String,
+    description: Option<String>,
+    target: Option<String>,
+    positive_class: Option<String>,
+    columns: Vec<ColumnSchema>,
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Schema {
+    /// A validated schema.
+    ///
+    /// # Errors
+    /// [`DataError::EmptySchema`], [`DataError::NoModelledColumns`], and per column:
+    /// [`DataError::EmptyColumnName`], [`DataError::DuplicateColumnName`],
+    /// [`DataError::InvalidBounds`], [`DataError::NonFiniteBound`],
+    /// [`DataError::EmptyCategories`], [`DataError::DuplicateCategory`],
+    /// [`DataError::InvalidCategoryLabel`], [`DataError::BooleanCategoryCount`],
+    /// [`DataError::InvalidDatetimeFormat`].
+    pub fn new(name: impl Into<String>, columns: Vec<ColumnSchema>) -> Result<Self> {
+        let schema = Schema {
+            name: name.into(),
+            description: None,
+            target: None,
+            positive_class: None,
+            columns,
+            extra: serde_json::Map::new(),
+        };
+        schema.validate()?;
+        Ok(schema)
+    }
+
+    /// The same schema with a description.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The same schema with a prediction target (used by utility metrics) and optionally its
+    /// positive class.
+    ///
+    /// # Errors
+    /// [`DataError::UnknownTarget`], [`DataError::InvalidPositiveClass`].
+    pub fn with_target(
+        mut self,
+        target: impl Into<String>,
+        positive_class: Option<String>,
+    ) -> Result<Self> {
+        self.target = Some(target.into());
+        self.positive_class = positive_class;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Parses and validates a schema from JSON text.
+    ///
+    /// # Errors
+    /// [`DataError::InvalidSchemaJson`] for malformed JSON; the column errors of
+    /// [`Schema::new`] plus [`DataError::MissingField`], [`DataError::UnknownKind`],
+    /// [`DataError::UnknownField`], [`DataError::FieldNotAllowed`],
+    /// [`DataError::InvalidFieldType`] and [`DataError::InvalidDatetimeBound`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| DataError::InvalidSchemaJson {
+                message: e.to_string(),
+                line: e.line(),
+                col: e.column(),
+            })?;
+        json::schema_from_value(value)
+    }
+
+    /// Reads and validates a schema from a JSON file.
+    ///
+    /// # Errors
+    /// [`DataError::Io`] if the file cannot be read; otherwise as [`Schema::from_json`].
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| DataError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_json(&text)
+    }
+
+    /// The schema as pretty-printed JSON (datetime bounds written with the column's format).
+    ///
+    /// # Errors
+    /// [`DataError::Internal`] if serialisation fails (it does not for a valid schema).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(&json::schema_to_value(self))
+            .map_err(|_| DataError::Internal("schema serialisation failed"))
+    }
+
+    /// The schema's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The optional description.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The prediction target, if declared.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// The target's positive class, if declared.
+    pub fn positive_class(&self) -> Option<&str> {
+        self.positive_class.as_deref()
+    }
+
+    /// The columns, in table order.
+    pub fn columns(&self) -> &[ColumnSchema] {
+        &self.columns
+    }
+
+    /// Number of columns (including `id` columns).
+    pub fn n_columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnSchema> {
+        self.columns.iter().find(|c| c.name() == name)
+    }
+
+    /// The position of the column called `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name() == name)
+    }
+
+    /// Top-level JSON keys this crate does not interpret (e.g. `source`, `license`), kept as
+    /// they were read.
+    pub fn extra(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.extra
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.columns.is_empty() {
+            return Err(DataError::EmptySchema);
+        }
+        let mut names = HashSet::with_capacity(self.columns.len());
+        for (i, c) in self.columns.iter().enumerate() {
+            c.validate(i)?;
+            if !names.insert(c.name()) {
+                return Err(DataError::DuplicateColumnName {
+                    column: c.name().to_owned(),
+                });
+            }
+        }
+        if self
+            .columns
+            .iter()
+            .all(|c| matches!(c.kind(), ColumnKind::Id))
+        {
+            return Err(DataError::NoModelledColumns);
+        }
+        if let Some(class) = &self.positive_class {
+            let target = self.target.clone().unwrap_or_default();
+            let ok = self
+                .column(&target)
+                .and_then(ColumnSchema::categories)
+                .is_some_and(|cats| cats.iter().any(|c| c == class));
+            if !ok && self.column(&target).is_some() {
+                return Err(DataError::InvalidPositiveClass {
+                    target,
+                    class: class.clone(),
+                });
+            }
+        }
+        if let Some(target) = &self.target
+            && self.column(target).is_none()
+        {
+            return Err(DataError::UnknownTarget {
+                target: target.clone(),
+            });
+        }
+        if self.positive_class.is_some() && self.target.is_none() {
+            return Err(DataError::InvalidPositiveClass {
+                target: String::new(),
+                class: self.positive_class.clone().unwrap_or_default(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<serde_json::Value> for Schema {
+    type Error = DataError;
+
+    fn try_from(value: serde_json::Value) -> Result<Self> {
+        json::schema_from_value(value)
+    }
+}
+
+impl From<Schema> for serde_json::Value {
+    fn from(schema: Schema) -> Self {
+        json::schema_to_value(&schema)
+    }
+}
