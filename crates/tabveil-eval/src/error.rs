@@ -154,6 +154,9 @@ pub enum EvalError {
         /// The plotting library's error, as text.
         message: String,
     },
+    /// Reading the input data failed (schema, CSV, table).
+    #[error(transparent)]
+    Data(#[from] tabveil_data::DataError),
     /// An invariant of this crate did not hold (a bug: please report it).
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -7,6 +7,7 @@
 mod error;
 pub mod fidelity;
 mod frame;
+mod input;
 
 pub use error::{EvalError, Result, TableRole};
 pub use frame::ColumnKind;

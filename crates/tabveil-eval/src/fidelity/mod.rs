@@ -25,10 +25,11 @@ pub use contingency::{
 pub use correlation::{CorrelationPair, correlation_similarity, pearson};
 pub use ks::{ks_complement, ks_statistic};
 pub use quality::{
-    ColumnShape, PairMetric, PairTrend, QualityScores, QualityThresholds, ShapeMetric,
+    ColumnShape, PairMetric, PairTrend, QualityReport, QualityScores, QualityThresholds,
+    ShapeMetric, quality_report, quality_report_with,
 };
 pub use tv::tv_complement;
 pub use two_sample::{ChiSquareTest, chi_square, wasserstein1};
 
 pub(crate) use contingency::histogram_bin_edges;
-pub(crate) use quality::{Quality, mean, quality};
+pub(crate) use quality::{mean, quality};

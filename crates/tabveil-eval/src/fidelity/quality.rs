@@ -106,12 +106,59 @@ impl Default for QualityThresholds {
     }
 }
 
-/// Everything the quality computation produces.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Quality {
+/// SDMetrics' QualityReport of a synthetic table: the three scores and their details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityReport {
+    /// Overall, Column Shapes and Column Pair Trends.
     pub scores: QualityScores,
-    pub shapes: Vec<ColumnShape>,
-    pub pairs: Vec<PairTrend>,
+    /// One entry per non-identifier column, in schema order.
+    pub column_shapes: Vec<ColumnShape>,
+    /// One entry per pair of non-identifier columns, in schema order.
+    pub column_pair_trends: Vec<PairTrend>,
+}
+
+/// SDMetrics 0.32's single-table QualityReport of `synthetic` against `real`, with the
+/// QualityReport's default thresholds. See the [module docs](self) for the definitions.
+///
+/// ```
+/// use tabveil_data::{Column, ColumnSchema, Schema, Table};
+/// use tabveil_eval::fidelity::quality_report;
+///
+/// let schema = Schema::new("t", vec![
+///     ColumnSchema::continuous("x", None, None),
+///     ColumnSchema::categorical("c", ["a", "b"]),
+/// ])?;
+/// let real = Table::new(&schema, vec![
+///     Column::continuous("x", vec![1.0, 2.0, 3.0, 4.0]),
+///     Column::categorical("c", vec![0, 0, 1, 1]),
+/// ])?;
+/// let report = quality_report(&schema, &real, &real)?;
+/// assert_eq!(report.scores.overall, Some(1.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`EvalError`](crate::EvalError) when a table does not match the schema or is empty.
+pub fn quality_report(
+    schema: &tabveil_data::Schema,
+    real: &tabveil_data::Table,
+    synthetic: &tabveil_data::Table,
+) -> crate::Result<QualityReport> {
+    quality_report_with(schema, real, synthetic, QualityThresholds::default())
+}
+
+/// [`quality_report`] with other thresholds (SDMetrics' metrics alone use 0 and 0).
+///
+/// # Errors
+/// As [`quality_report`].
+pub fn quality_report_with(
+    schema: &tabveil_data::Schema,
+    real: &tabveil_data::Table,
+    synthetic: &tabveil_data::Table,
+    thresholds: QualityThresholds,
+) -> crate::Result<QualityReport> {
+    let inputs = crate::input::inputs(schema, real, synthetic, None)?;
+    Ok(quality(&inputs.layout, &inputs.real, &inputs.synthetic, thresholds))
 }
 
 /// Computes the QualityReport of `synthetic` against `real`.
@@ -120,7 +167,7 @@ pub(crate) fn quality(
     real: &Frame,
     synthetic: &Frame,
     thresholds: QualityThresholds,
-) -> Quality {
+) -> QualityReport {
     let shapes = column_shapes(layout, real, synthetic);
     let pairs = column_pair_trends(layout, real, synthetic, thresholds);
     let column_shapes = mean(shapes.iter().filter_map(|s| s.score));
@@ -131,14 +178,14 @@ pub(crate) fn quality(
             .filter_map(|p| p.score),
     );
     let overall = mean([column_shapes, column_pair_trends].into_iter().flatten());
-    Quality {
+    QualityReport {
         scores: QualityScores {
             overall,
             column_shapes,
             column_pair_trends,
         },
-        shapes,
-        pairs,
+        column_shapes: shapes,
+        column_pair_trends: pairs,
     }
 }
 
