@@ -1,6 +1,19 @@
-//! DP-SGD on Candle: Poisson sampling, per-example clipping without per-example gradients, secure Gaussian noise and a privacy budget guard.
+//! DP-SGD on Candle.
 //!
-//! This crate is being built under issue 5; it has no public items yet.
+//! Work in progress (issue 5).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod error;
+mod ghost;
+mod gradients;
+mod kernels;
+mod mlp;
+
+pub use error::{Result, SgdError};
+pub use ghost::{ClippedGradients, GhostBatch};
+pub use gradients::Gradients;
+pub use mlp::{
+    Activation, GradientPenalty, Mlp, MlpBackward, MlpConfig, MlpTape, gradient_penalty,
+};

@@ -1,0 +1,564 @@
+//! Book-keeping: per-example gradient norms and clipped sums without per-example gradients.
+//!
+//! A [`GhostBatch`] holds, for each parameter of a private module, what one forward/backward
+//! pass of a batch already computed: for a weight matrix W (shape `(d_out, d_in)`, as in
+//! `candle_nn::Linear`), each *use* of W as a pair of the input activations A (B × d_in) and
+//! the gradients G (B × d_out) of the use's output; for a bias, the output gradients; for any
+//! other parameter (for example an element-wise scale), its per-example gradient rows.
+//!
+//! From these it forms, for each example i, the norm of its gradient over all parameters
+//! (flat clipping) and the clipped sum, never materialising a per-example gradient of a
+//! matrix:
+//!
+//! - a weight used once per example: ‖∇_W ℓᵢ‖² = ‖aᵢ‖²‖gᵢ‖² (Goodfellow 2015);
+//! - a weight used T times per example (for instance in the input gradient of a WGAN-GP
+//!   penalty): ∇_W ℓᵢ = Σₜ gₜᵢᵀ aₜᵢ and ‖∇_W ℓᵢ‖² = Σₜ,ₛ (aₜᵢ·aₛᵢ)(gₜᵢ·gₛᵢ) (Li et al. 2022);
+//! - a bias: ∇_b ℓᵢ = Σₜ gₜᵢ;
+//! - clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) and the clipped sum Σₜ (diag(c) Gₜ)ᵀ Aₜ, one matrix
+//!   product per use, as in the plain backward pass (Bu et al. 2023, "book-keeping").
+//!
+//! Losses must be written as a **sum** of per-example losses Σᵢ ℓᵢ (not a mean), and ℓᵢ must
+//! depend on example i only: no batch normalisation, no packing of several rows into one.
+//!
+//! # Example
+//! ```
+//! use candle_core::{Device, Tensor};
+//! use tabveil_sgd::GhostBatch;
+//!
+//! let dev = Device::Cpu;
+//! // A linear layer z = a Wᵀ + b on a batch of two examples.
+//! let a = Tensor::new(&[[3.0f64, 4.0], [0.0, 1.0]], &dev)?; // inputs, B × d_in
+//! let g = Tensor::new(&[[1.0f64], [0.5]], &dev)?; // dℓᵢ/dzᵢ, B × d_out
+//! let mut batch = GhostBatch::new();
+//! batch.add_weight_use("layer.weight", &a, &g)?;
+//! batch.add_bias_use("layer.bias", &g)?;
+//! // Example 0: ‖a‖²‖g‖² + ‖g‖² = 25 + 1, so its norm is √26.
+//! let norms = batch.per_example_norms()?.to_vec1::<f64>()?;
+//! assert!((norms[0] - 26f64.sqrt()).abs() < 1e-12);
+//! let clipped = batch.clip(1.0)?;
+//! assert_eq!(clipped.batch_size(), 2);
+//! # Ok::<(), tabveil_sgd::SgdError>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use candle_core::{DType, Device, Tensor};
+
+use crate::error::{Result, SgdError};
+use crate::gradients::Gradients;
+use crate::kernels::{float_dtype, row_dots, scale_rows};
+
+/// Per-example gradient information of one batch, kept as the activations and output
+/// gradients of each parameter's uses (see the [module documentation](self)).
+#[derive(Debug, Clone, Default)]
+pub struct GhostBatch {
+    params: BTreeMap<String, Contribution>,
+    rows: Option<usize>,
+    rows_consistent: bool,
+    dtype: Option<DType>,
+}
+
+/// What one parameter contributes.
+#[derive(Debug, Clone)]
+enum Contribution {
+    /// Uses of a weight matrix of shape (d_out, d_in).
+    Weight {
+        d_out: usize,
+        d_in: usize,
+        uses: Vec<WeightUse>,
+    },
+    /// Output gradients of a bias, summed over its uses: (B, d).
+    Bias { grads: Tensor },
+    /// Materialised per-example gradients, flattened to (B, numel), and the parameter shape.
+    Rows { shape: Vec<usize>, rows: Tensor },
+}
+
+impl Contribution {
+    fn kind(&self) -> &'static str {
+        match self {
+            Contribution::Weight { .. } => "weight use",
+            Contribution::Bias { .. } => "bias use",
+            Contribution::Rows { .. } => "per-example rows",
+        }
+    }
+}
+
+/// One use of a weight: input activations and output gradients, both with one row per
+/// example.
+#[derive(Debug, Clone)]
+struct WeightUse {
+    a: Tensor,
+    g: Tensor,
+}
+
+/// The result of clipping a [`GhostBatch`]: the sum over examples of the clipped per-example
+/// gradients, per parameter.
+///
+/// These sums are **private**: each depends on every example of the batch with L2
+/// sensitivity at most C (add/remove one example). Release them only through a Gaussian
+/// mechanism recorded on the ledger (the `DpOptimizer` does that).
+#[derive(Debug, Clone)]
+pub struct ClippedGradients {
+    sums: Gradients,
+    batch_size: usize,
+    max_norm: f64,
+}
+
+impl ClippedGradients {
+    /// Σᵢ cᵢ ∇ℓᵢ for each parameter. Private: see the type's documentation.
+    pub fn private_sums(&self) -> &Gradients {
+        &self.sums
+    }
+
+    /// Number of examples in the batch (the realised Poisson batch size; itself private).
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The clipping norm C each per-example gradient was clipped to.
+    pub fn max_norm(&self) -> f64 {
+        self.max_norm
+    }
+}
+
+impl GhostBatch {
+    /// An empty batch record.
+    pub fn new() -> Self {
+        GhostBatch {
+            params: BTreeMap::new(),
+            rows: None,
+            rows_consistent: true,
+            dtype: None,
+        }
+    }
+
+    /// Records one use of the weight `name` (shape `(d_out, d_in)`) in a layer `z = a Wᵀ`:
+    /// `input` is a (B × d_in), `output_grad` is dΣℓ/dz (B × d_out). The per-example gradient
+    /// of this use is `output_grad[i]ᵀ input[i]`.
+    ///
+    /// A transposed use `u = v W` (as in the input gradient of a network) is recorded as
+    /// `add_weight_use(name, &du, &v)`; see [`GhostBatch::add_transposed_weight_use`].
+    ///
+    /// # Errors
+    /// Shape, dtype or kind mismatches ([`SgdError::ShapeMismatch`],
+    /// [`SgdError::DTypeMismatch`], [`SgdError::MixedContributions`]).
+    pub fn add_weight_use(
+        &mut self,
+        name: impl Into<String>,
+        input: &Tensor,
+        output_grad: &Tensor,
+    ) -> Result<()> {
+        let name = name.into();
+        let (rows_a, d_in) = dims2(input, &name, "input")?;
+        let (rows_g, d_out) = dims2(output_grad, &name, "output gradient")?;
+        if rows_a != rows_g {
+            return Err(SgdError::BatchSizeMismatch {
+                what: format!("output gradient of a use of `{name}`"),
+                expected: rows_a,
+                actual: rows_g,
+            });
+        }
+        self.check_tensor(input, &name)?;
+        self.check_tensor(output_grad, &name)?;
+        self.note_rows(rows_a);
+        let new_use = WeightUse {
+            a: input.clone(),
+            g: output_grad.clone(),
+        };
+        match self.params.get_mut(&name) {
+            None => {
+                self.params.insert(
+                    name,
+                    Contribution::Weight {
+                        d_out,
+                        d_in,
+                        uses: vec![new_use],
+                    },
+                );
+            }
+            Some(Contribution::Weight {
+                d_out: o,
+                d_in: i,
+                uses,
+            }) => {
+                if (*o, *i) != (d_out, d_in) {
+                    return Err(SgdError::ShapeMismatch {
+                        what: format!("use of weight `{name}`"),
+                        expected: vec![*o, *i],
+                        actual: vec![d_out, d_in],
+                    });
+                }
+                uses.push(new_use);
+            }
+            Some(other) => {
+                return Err(SgdError::MixedContributions {
+                    name,
+                    first: other.kind(),
+                    second: "weight use",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a transposed use `u = v W` of the weight `name` (shape `(d_out, d_in)`), where
+    /// `v` is B × d_out and `u_grad` = dΣℓ/du is B × d_in. The per-example gradient is
+    /// `v[i]ᵀ u_grad[i]`. This is how a weight enters the input gradient ∇ₓD of a network.
+    ///
+    /// # Errors
+    /// As [`GhostBatch::add_weight_use`].
+    pub fn add_transposed_weight_use(
+        &mut self,
+        name: impl Into<String>,
+        v: &Tensor,
+        u_grad: &Tensor,
+    ) -> Result<()> {
+        self.add_weight_use(name, u_grad, v)
+    }
+
+    /// Records a use of the bias `name` (shape `(d,)`) whose output gradient is `output_grad`
+    /// (B × d). Several uses add up.
+    ///
+    /// # Errors
+    /// Shape, dtype or kind mismatches.
+    pub fn add_bias_use(&mut self, name: impl Into<String>, output_grad: &Tensor) -> Result<()> {
+        let name = name.into();
+        let (rows, d) = dims2(output_grad, &name, "bias output gradient")?;
+        self.check_tensor(output_grad, &name)?;
+        self.note_rows(rows);
+        match self.params.get_mut(&name) {
+            None => {
+                self.params.insert(
+                    name,
+                    Contribution::Bias {
+                        grads: output_grad.clone(),
+                    },
+                );
+            }
+            Some(Contribution::Bias { grads }) => {
+                if grads.dims() != [rows, d] {
+                    return Err(SgdError::ShapeMismatch {
+                        what: format!("use of bias `{name}`"),
+                        expected: grads.dims().to_vec(),
+                        actual: vec![rows, d],
+                    });
+                }
+                *grads = (&*grads + output_grad)?;
+            }
+            Some(other) => {
+                return Err(SgdError::MixedContributions {
+                    name,
+                    first: other.kind(),
+                    second: "bias use",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records materialised per-example gradients of the parameter `name`: `grads` has one
+    /// row per example and the parameter's shape after it (B × shape…). Use this for small or
+    /// element-wise parameters (e.g. a learned per-column scale). Several calls add up.
+    ///
+    /// # Errors
+    /// Shape, dtype or kind mismatches.
+    pub fn add_per_example(&mut self, name: impl Into<String>, grads: &Tensor) -> Result<()> {
+        let name = name.into();
+        let dims = grads.dims();
+        if dims.is_empty() {
+            return Err(SgdError::ShapeMismatch {
+                what: format!("per-example gradients of `{name}`"),
+                expected: vec![usize::MAX, usize::MAX],
+                actual: Vec::new(),
+            });
+        }
+        self.check_tensor(grads, &name)?;
+        let rows = dims[0];
+        let shape = dims[1..].to_vec();
+        let numel: usize = shape.iter().product();
+        let flat = grads.reshape((rows, numel))?;
+        self.note_rows(rows);
+        match self.params.get_mut(&name) {
+            None => {
+                self.params
+                    .insert(name, Contribution::Rows { shape, rows: flat });
+            }
+            Some(Contribution::Rows { shape: s, rows: r }) => {
+                if *s != shape || r.dims()[0] != rows {
+                    return Err(SgdError::ShapeMismatch {
+                        what: format!("per-example gradients of `{name}`"),
+                        expected: std::iter::once(r.dims()[0]).chain(s.clone()).collect(),
+                        actual: dims.to_vec(),
+                    });
+                }
+                *r = (&*r + &flat)?;
+            }
+            Some(other) => {
+                return Err(SgdError::MixedContributions {
+                    name,
+                    first: other.kind(),
+                    second: "per-example rows",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of the parameters recorded so far, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.params.keys().map(String::as_str)
+    }
+
+    /// The number of examples, when every contribution agrees on it (None for an empty
+    /// record).
+    ///
+    /// # Errors
+    /// [`SgdError::BatchSizeMismatch`] when contributions disagree.
+    pub fn batch_size(&self) -> Result<Option<usize>> {
+        if !self.rows_consistent {
+            return Err(SgdError::BatchSizeMismatch {
+                what: "a contribution".to_owned(),
+                expected: self.rows.unwrap_or(0),
+                actual: self.first_mismatched_rows(),
+            });
+        }
+        Ok(self.rows)
+    }
+
+    /// ‖∇ℓᵢ‖² over all recorded parameters, for each example: a (B,) tensor.
+    ///
+    /// These norms are private data: do not log or release them.
+    ///
+    /// # Errors
+    /// [`SgdError::BatchSizeMismatch`] when contributions disagree on B; Candle errors.
+    pub fn per_example_sq_norms(&self) -> Result<Tensor> {
+        let rows = self.batch_size()?.unwrap_or(0);
+        let (dtype, device) = self.dtype_device();
+        let mut total = Tensor::zeros(rows, dtype, &device)?;
+        if rows == 0 {
+            return Ok(total);
+        }
+        for contribution in self.params.values() {
+            let sq = match contribution {
+                Contribution::Weight { uses, .. } => weight_sq_norms(uses)?,
+                Contribution::Bias { grads } => row_dots(grads, grads)?,
+                Contribution::Rows { rows, .. } => row_dots(rows, rows)?,
+            };
+            total = (total + sq)?;
+        }
+        Ok(total)
+    }
+
+    /// ‖∇ℓᵢ‖ over all recorded parameters, for each example: a (B,) tensor. Private data.
+    ///
+    /// # Errors
+    /// As [`GhostBatch::per_example_sq_norms`].
+    pub fn per_example_norms(&self) -> Result<Tensor> {
+        Ok(self.per_example_sq_norms()?.sqrt()?)
+    }
+
+    /// Clips every per-example gradient to norm `max_norm` (flat clipping over all recorded
+    /// parameters: cᵢ = min(1, C/‖∇ℓᵢ‖)) and sums them.
+    ///
+    /// `max_norm` may be `f64::INFINITY` (no clipping; then the sums carry no sensitivity
+    /// bound, which only an unaccounted, non-private run may use).
+    ///
+    /// # Errors
+    /// [`SgdError::InvalidParameter`] unless `max_norm` > 0 (NaN rejected);
+    /// [`SgdError::BatchSizeMismatch`] when contributions disagree on B; Candle errors.
+    pub fn clip(&self, max_norm: f64) -> Result<ClippedGradients> {
+        if max_norm.is_nan() || max_norm <= 0.0 {
+            return Err(SgdError::InvalidParameter {
+                parameter: "max_norm",
+                value: max_norm,
+                expected: "> 0 (clipping norm C)",
+            });
+        }
+        let rows = self.batch_size()?.unwrap_or(0);
+        let sums = if rows == 0 {
+            self.zero_sums()?
+        } else {
+            let factors = self.clip_factors(max_norm)?;
+            self.weighted_sums(Some(&factors))?
+        };
+        Ok(ClippedGradients {
+            sums,
+            batch_size: rows,
+            max_norm,
+        })
+    }
+
+    /// The clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) as a (B,) tensor. Private data.
+    ///
+    /// # Errors
+    /// As [`GhostBatch::clip`].
+    pub fn clip_factors(&self, max_norm: f64) -> Result<Tensor> {
+        let norms = self.per_example_norms()?;
+        let dtype = norms.dtype();
+        let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+        let factors: Vec<f64> = host
+            .into_iter()
+            .map(|n| if n > max_norm { max_norm / n } else { 1.0 })
+            .collect();
+        let len = factors.len();
+        Ok(Tensor::from_vec(factors, len, norms.device())?.to_dtype(dtype)?)
+    }
+
+    /// The plain, unclipped sum Σᵢ ∇ℓᵢ of every recorded parameter: the gradient of the
+    /// summed loss. For the non-private step and for public loss terms (computed from
+    /// generated data only). Contributions may have different numbers of rows here.
+    ///
+    /// # Errors
+    /// Candle errors.
+    pub fn sum(&self) -> Result<Gradients> {
+        self.weighted_sums(None)
+    }
+
+    fn weighted_sums(&self, factors: Option<&Tensor>) -> Result<Gradients> {
+        let mut out = Gradients::new();
+        for (name, contribution) in &self.params {
+            let grad = match contribution {
+                Contribution::Weight { d_out, d_in, uses } => {
+                    let mut acc: Option<Tensor> = None;
+                    for u in uses {
+                        let g = match factors {
+                            Some(c) => scale_rows(&u.g, c)?,
+                            None => u.g.clone(),
+                        };
+                        let term = if u.a.dims()[0] == 0 {
+                            Tensor::zeros((*d_out, *d_in), u.a.dtype(), u.a.device())?
+                        } else {
+                            g.t()?.matmul(&u.a)?
+                        };
+                        acc = Some(match acc {
+                            None => term,
+                            Some(prev) => (prev + term)?,
+                        });
+                    }
+                    acc.ok_or(SgdError::Internal("weight contribution without uses"))?
+                }
+                Contribution::Bias { grads } => weighted_row_sum(grads, factors)?,
+                Contribution::Rows { shape, rows } => {
+                    weighted_row_sum(rows, factors)?.reshape(shape.as_slice())?
+                }
+            };
+            out.insert(name.clone(), grad);
+        }
+        Ok(out)
+    }
+
+    fn zero_sums(&self) -> Result<Gradients> {
+        let (dtype, device) = self.dtype_device();
+        let mut out = Gradients::new();
+        for (name, contribution) in &self.params {
+            let shape: Vec<usize> = match contribution {
+                Contribution::Weight { d_out, d_in, .. } => vec![*d_out, *d_in],
+                Contribution::Bias { grads } => vec![grads.dims()[1]],
+                Contribution::Rows { shape, .. } => shape.clone(),
+            };
+            out.insert(name.clone(), Tensor::zeros(shape, dtype, &device)?);
+        }
+        Ok(out)
+    }
+
+    fn dtype_device(&self) -> (DType, Device) {
+        let device = self
+            .params
+            .values()
+            .next()
+            .map(|c| match c {
+                Contribution::Weight { uses, .. } => {
+                    uses.first().map_or(Device::Cpu, |u| u.a.device().clone())
+                }
+                Contribution::Bias { grads } => grads.device().clone(),
+                Contribution::Rows { rows, .. } => rows.device().clone(),
+            })
+            .unwrap_or(Device::Cpu);
+        (self.dtype.unwrap_or(DType::F32), device)
+    }
+
+    fn check_tensor(&mut self, t: &Tensor, name: &str) -> Result<()> {
+        let dtype = float_dtype(t, name)?;
+        match self.dtype {
+            None => self.dtype = Some(dtype),
+            Some(d) if d != dtype => {
+                return Err(SgdError::DTypeMismatch {
+                    what: format!("contribution to `{name}`"),
+                    expected: d,
+                    actual: dtype,
+                });
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn note_rows(&mut self, rows: usize) {
+        match self.rows {
+            None => self.rows = Some(rows),
+            Some(r) if r != rows => self.rows_consistent = false,
+            Some(_) => {}
+        }
+    }
+
+    fn first_mismatched_rows(&self) -> usize {
+        let expected = self.rows.unwrap_or(0);
+        for c in self.params.values() {
+            let rows: Vec<usize> = match c {
+                Contribution::Weight { uses, .. } => uses.iter().map(|u| u.a.dims()[0]).collect(),
+                Contribution::Bias { grads } => vec![grads.dims()[0]],
+                Contribution::Rows { rows, .. } => vec![rows.dims()[0]],
+            };
+            if let Some(r) = rows.into_iter().find(|&r| r != expected) {
+                return r;
+            }
+        }
+        expected
+    }
+}
+
+/// Σₜ,ₛ (aₜ·aₛ)(gₜ·gₛ) per example.
+fn weight_sq_norms(uses: &[WeightUse]) -> Result<Tensor> {
+    let mut total: Option<Tensor> = None;
+    for (t, ut) in uses.iter().enumerate() {
+        for us in &uses[t..] {
+            let aa = row_dots(&ut.a, &us.a)?;
+            let gg = row_dots(&ut.g, &us.g)?;
+            let mut term = (aa * gg)?;
+            if !std::ptr::eq(ut, us) {
+                term = term.affine(2.0, 0.0)?;
+            }
+            total = Some(match total {
+                None => term,
+                Some(prev) => (prev + term)?,
+            });
+        }
+    }
+    total.ok_or(SgdError::Internal("weight contribution without uses"))
+}
+
+/// Σᵢ cᵢ rowsᵢ (or Σᵢ rowsᵢ without factors) for a (B, d) tensor.
+fn weighted_row_sum(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
+    let (b, d) = rows.dims2()?;
+    if b == 0 {
+        return Ok(Tensor::zeros(d, rows.dtype(), rows.device())?);
+    }
+    Ok(match factors {
+        Some(c) => c.unsqueeze(0)?.matmul(rows)?.squeeze(0)?,
+        None => rows.sum(0)?,
+    })
+}
+
+fn dims2(t: &Tensor, name: &str, role: &str) -> Result<(usize, usize)> {
+    match t.dims() {
+        &[r, c] => Ok((r, c)),
+        other => Err(SgdError::ShapeMismatch {
+            what: format!("{role} of `{name}`"),
+            expected: vec![usize::MAX, usize::MAX],
+            actual: other.to_vec(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+//! The engine against a host-loop reference that materialises every per-example gradient.
+
+use candle_core::{DType, Device, Tensor};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::*;
+
+/// A random (rows × cols) matrix as host data.
+fn random(rng: &mut ChaCha8Rng, rows: usize, cols: usize) -> Vec<Vec<f64>> {
+    (0..rows)
+        .map(|_| (0..cols).map(|_| rng.random_range(-1.5..1.5)).collect())
+        .collect()
+}
+
+fn tensor(m: &[Vec<f64>], cols: usize, dtype: DType) -> Tensor {
+    let flat: Vec<f64> = m.iter().flatten().copied().collect();
+    Tensor::from_vec(flat, (m.len(), cols), &Device::Cpu)
+        .unwrap()
+        .to_dtype(dtype)
+        .unwrap()
+}
+
+/// Host description of one batch: per parameter, the per-example gradients, flattened.
+struct Reference {
+    /// names, in sorted order, with per-example flattened gradients (B × numel) and numel.
+    per_example: Vec<(String, Vec<Vec<f64>>, usize)>,
+}
+
+impl Reference {
+    fn norms(&self, b: usize) -> Vec<f64> {
+        (0..b)
+            .map(|i| {
+                self.per_example
+                    .iter()
+                    .map(|(_, g, _)| g[i].iter().map(|x| x * x).sum::<f64>())
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect()
+    }
+
+    fn clipped_sums(&self, b: usize, c: f64) -> Vec<(String, Vec<f64>)> {
+        let norms = self.norms(b);
+        self.per_example
+            .iter()
+            .map(|(name, g, numel)| {
+                let mut sum = vec![0.0; *numel];
+                for i in 0..b {
+                    let f = (c / norms[i]).min(1.0);
+                    for (s, v) in sum.iter_mut().zip(&g[i]) {
+                        *s += f * v;
+                    }
+                }
+                (name.clone(), sum)
+            })
+            .collect()
+    }
+}
+
+/// Builds a random batch with: a weight used `uses` times, a weight used once, a bias used
+/// twice and an element-wise parameter; returns the engine record and the reference.
+fn random_batch(seed: u64, b: usize, uses: usize, dtype: DType) -> (GhostBatch, Reference) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut batch = GhostBatch::new();
+    let mut per_example = Vec::new();
+
+    // "a.weight": (d_out = 3, d_in = 4), used `uses` times.
+    let (d_out, d_in) = (3, 4);
+    let mut w_rows = vec![vec![0.0; d_out * d_in]; b];
+    for _ in 0..uses {
+        let a = random(&mut rng, b, d_in);
+        let g = random(&mut rng, b, d_out);
+        batch
+            .add_weight_use(
+                "a.weight",
+                &tensor(&a, d_in, dtype),
+                &tensor(&g, d_out, dtype),
+            )
+            .unwrap();
+        for i in 0..b {
+            for o in 0..d_out {
+                for j in 0..d_in {
+                    w_rows[i][o * d_in + j] += g[i][o] * a[i][j];
+                }
+            }
+        }
+    }
+    per_example.push(("a.weight".to_owned(), w_rows, d_out * d_in));
+
+    // "b.bias": d = 3, two uses.
+    let mut b_rows = vec![vec![0.0; 3]; b];
+    for _ in 0..2 {
+        let g = random(&mut rng, b, 3);
+        batch.add_bias_use("b.bias", &tensor(&g, 3, dtype)).unwrap();
+        for i in 0..b {
+            for k in 0..3 {
+                b_rows[i][k] += g[i][k];
+            }
+        }
+    }
+    per_example.push(("b.bias".to_owned(), b_rows, 3));
+
+    // "c.scale": element-wise, per-example rows given directly (shape (5,)).
+    let rows = random(&mut rng, b, 5);
+    batch
+        .add_per_example("c.scale", &tensor(&rows, 5, dtype))
+        .unwrap();
+    per_example.push(("c.scale".to_owned(), rows, 5));
+
+    // "d.weight": (2, 6) used once, through the transposed entry point.
+    let v = random(&mut rng, b, 2);
+    let du = random(&mut rng, b, 6);
+    batch
+        .add_transposed_weight_use("d.weight", &tensor(&v, 2, dtype), &tensor(&du, 6, dtype))
+        .unwrap();
+    let d_rows = (0..b)
+        .map(|i| {
+            let mut r = vec![0.0; 12];
+            for o in 0..2 {
+                for j in 0..6 {
+                    r[o * 6 + j] = v[i][o] * du[i][j];
+                }
+            }
+            r
+        })
+        .collect();
+    per_example.push(("d.weight".to_owned(), d_rows, 12));
+
+    (batch, Reference { per_example })
+}
+
+fn rel_err(got: &[f64], want: &[f64]) -> f64 {
+    let num: f64 = got
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        .sqrt();
+    let den: f64 = want.iter().map(|b| b * b).sum::<f64>().sqrt();
+    if den == 0.0 { num } else { num / den }
+}
+
+fn flat(t: &Tensor) -> Vec<f64> {
+    t.flatten_all()
+        .unwrap()
+        .to_dtype(DType::F64)
+        .unwrap()
+        .to_vec1()
+        .unwrap()
+}
+
+fn check(seed: u64, b: usize, uses: usize, dtype: DType, tol: f64) {
+    let (batch, reference) = random_batch(seed, b, uses, dtype);
+    let norms = flat(&batch.per_example_norms().unwrap());
+    let want = reference.norms(b);
+    assert_eq!(norms.len(), b);
+    for (n, w) in norms.iter().zip(&want) {
+        assert!((n - w).abs() <= tol * w, "norm {n} vs {w}");
+    }
+    // C around the median norm so that some examples are clipped and some are not.
+    let c = if b == 0 { 1.0 } else { want[b / 2] * 1.01 };
+    let clipped = batch.clip(c).unwrap();
+    assert_eq!(clipped.batch_size(), b);
+    let sums = clipped.private_sums();
+    let want_sums = reference.clipped_sums(b, c);
+    assert_eq!(sums.len(), want_sums.len());
+    for (name, want) in want_sums {
+        let got = flat(sums.get(&name).unwrap());
+        assert_eq!(got.len(), want.len(), "{name}");
+        let err = rel_err(&got, &want);
+        assert!(err <= tol, "{name}: rel err {err} (b = {b}, uses = {uses})");
+    }
+}
+
+#[test]
+fn matches_materialised_reference_f64() {
+    for (seed, b) in [(1, 0), (2, 1), (3, 2), (4, 17), (5, 64)] {
+        for uses in 1..=3 {
+            check(seed * 10 + uses as u64, b, uses, DType::F64, 1e-12);
+        }
+    }
+}
+
+#[test]
+fn matches_materialised_reference_f32() {
+    for (seed, b) in [(1, 0), (2, 1), (3, 5), (4, 33)] {
+        for uses in 1..=3 {
+            check(seed * 10 + uses as u64, b, uses, DType::F32, 1e-5);
+        }
+    }
+}
+
+#[test]
+fn unclipped_sum_equals_infinite_norm_clip() {
+    let (batch, _) = random_batch(9, 12, 2, DType::F64);
+    let plain = batch.sum().unwrap();
+    let clipped = batch.clip(f64::INFINITY).unwrap();
+    for (name, g) in plain.iter() {
+        let c = clipped.private_sums().get(name).unwrap();
+        assert_eq!(flat(g), flat(c), "{name}");
+    }
+}
+
+#[test]
+fn typed_errors_for_bad_input() {
+    let dev = Device::Cpu;
+    let a = Tensor::zeros((4, 3), DType::F64, &dev).unwrap();
+    let g = Tensor::zeros((4, 2), DType::F64, &dev).unwrap();
+    let g5 = Tensor::zeros((5, 2), DType::F64, &dev).unwrap();
+    let g32 = Tensor::zeros((4, 2), DType::F32, &dev).unwrap();
+    let mut batch = GhostBatch::new();
+    assert!(matches!(
+        batch.add_weight_use("w", &a, &g5),
+        Err(SgdError::BatchSizeMismatch { .. })
+    ));
+    batch.add_weight_use("w", &a, &g).unwrap();
+    assert!(matches!(
+        batch.add_weight_use("w", &a, &a),
+        Err(SgdError::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        batch.add_bias_use("w", &g),
+        Err(SgdError::MixedContributions { .. })
+    ));
+    assert!(matches!(
+        batch.add_bias_use("b", &g32),
+        Err(SgdError::DTypeMismatch { .. })
+    ));
+    let v = Tensor::zeros(4, DType::F64, &dev).unwrap();
+    assert!(matches!(
+        batch.add_weight_use("v", &v, &g),
+        Err(SgdError::ShapeMismatch { .. })
+    ));
+    let ints = Tensor::zeros((4, 2), DType::U32, &dev).unwrap();
+    assert!(matches!(
+        batch.add_per_example("i", &ints),
+        Err(SgdError::UnsupportedDType { .. })
+    ));
+    for c in [0.0, -1.0, f64::NAN] {
+        assert!(matches!(
+            batch.clip(c),
+            Err(SgdError::InvalidParameter { .. })
+        ));
+    }
+    // Rows disagreeing on B: summing is fine, clipping is refused.
+    batch.add_bias_use("b", &g5).unwrap();
+    assert!(batch.sum().is_ok());
+    assert!(matches!(
+        batch.clip(1.0),
+        Err(SgdError::BatchSizeMismatch { .. })
+    ));
+}
+
+#[test]
+fn zero_gradient_examples_are_not_scaled() {
+    let dev = Device::Cpu;
+    let a = Tensor::new(&[[0.0f64, 0.0], [3.0, 4.0]], &dev).unwrap();
+    let g = Tensor::new(&[[1.0f64], [1.0]], &dev).unwrap();
+    let mut batch = GhostBatch::new();
+    batch.add_weight_use("w", &a, &g).unwrap();
+    let c = batch.clip_factors(1.0).unwrap().to_vec1::<f64>().unwrap();
+    assert_eq!(c, vec![1.0, 0.2]);
+    let s = batch.clip(1.0).unwrap();
+    let w = s.private_sums().get("w").unwrap().to_vec2::<f64>().unwrap();
+    approx::assert_abs_diff_eq!(w[0][0], 0.6, epsilon = 1e-15);
+    approx::assert_abs_diff_eq!(w[0][1], 0.8, epsilon = 1e-15);
+}

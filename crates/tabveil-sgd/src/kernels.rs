@@ -1,0 +1,342 @@
+//! Fused element-wise kernels for the few hot loops of a DP-SGD step.
+//!
+//! Candle's CPU element-wise ops are unfused single loops that each allocate a tensor
+//! (`notes/candle.md` §3), so a LeakyReLU + dropout forward would cost five passes. Each kernel
+//! here has a fused host loop for contiguous CPU tensors and a generic path built from Candle
+//! ops for every other device; the tests check that both paths agree.
+
+use candle_core::{DType, Device, Storage, Tensor, WithDType};
+
+use crate::error::{Result, SgdError};
+
+/// The floating-point element types the kernels support.
+pub(crate) trait Real: WithDType {}
+
+impl Real for f32 {}
+
+impl Real for f64 {}
+
+/// The element-wise non-linearities whose slope is piecewise constant, so that the input
+/// gradient of a network is linear in each weight (needed by the analytic gradient penalty).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Slope {
+    /// f(z) = z.
+    Identity,
+    /// f(z) = z for z > 0, `negative` · z otherwise (ReLU when `negative` is 0).
+    Piecewise {
+        /// Slope for z ≤ 0.
+        negative: f64,
+    },
+}
+
+/// Checks that `t` is f32 or f64.
+pub(crate) fn float_dtype(t: &Tensor, what: &str) -> Result<DType> {
+    match t.dtype() {
+        DType::F32 | DType::F64 => Ok(t.dtype()),
+        dtype => Err(SgdError::UnsupportedDType {
+            what: what.to_owned(),
+            dtype,
+        }),
+    }
+}
+
+/// Read access to the host data of a contiguous CPU tensor.
+pub(crate) struct Host<'a> {
+    guard: candle_core::StorageRef<'a>,
+    start: usize,
+    end: usize,
+}
+
+impl Host<'_> {
+    /// The tensor's elements, in row-major order.
+    pub(crate) fn slice<T: WithDType>(&self) -> Result<&[T]> {
+        match &*self.guard {
+            Storage::Cpu(cpu) => Ok(&cpu.as_slice::<T>()?[self.start..self.end]),
+            _ => Err(SgdError::Internal("host view of a non-CPU tensor")),
+        }
+    }
+}
+
+/// A view of the data of `t` when it is a contiguous CPU tensor (make it contiguous first),
+/// `None` otherwise.
+pub(crate) fn host(t: &Tensor) -> Option<Host<'_>> {
+    if !matches!(t.device(), Device::Cpu) {
+        return None;
+    }
+    let (guard, layout) = t.storage_and_layout();
+    let (start, end) = layout.contiguous_offsets()?;
+    if !matches!(&*guard, Storage::Cpu(_)) {
+        return None;
+    }
+    Some(Host { guard, start, end })
+}
+
+/// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors: a (B,) tensor.
+pub(crate) fn row_dots(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (rows, cols) = a.dims2()?;
+    if b.dims() != a.dims() {
+        return Err(SgdError::ShapeMismatch {
+            what: "row dot operand".to_owned(),
+            expected: a.dims().to_vec(),
+            actual: b.dims().to_vec(),
+        });
+    }
+    match float_dtype(a, "row dot operand")? {
+        DType::F32 => row_dots_typed::<f32>(a, b, rows, cols),
+        _ => row_dots_typed::<f64>(a, b, rows, cols),
+    }
+}
+
+fn row_dots_typed<T: Real>(a: &Tensor, b: &Tensor, rows: usize, cols: usize) -> Result<Tensor> {
+    let (a, b) = (a.contiguous()?, b.contiguous()?);
+    let (Some(ha), Some(hb)) = (host(&a), host(&b)) else {
+        return row_dots_generic(&a, &b);
+    };
+    let (xa, xb) = (ha.slice::<T>()?, hb.slice::<T>()?);
+    let mut out = Vec::with_capacity(rows);
+    if cols == 0 {
+        out.resize(rows, T::from_f64(0.0));
+    } else {
+        for (ra, rb) in xa.chunks_exact(cols).zip(xb.chunks_exact(cols)) {
+            out.push(dot(ra, rb));
+        }
+    }
+    Ok(Tensor::from_vec(out, rows, a.device())?)
+}
+
+/// The Candle-ops version of [`row_dots`], used off the CPU.
+pub(crate) fn row_dots_generic(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    Ok((a * b)?.sum(1)?)
+}
+
+/// A dot product with eight independent accumulators, so the compiler can vectorise it.
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let zero = T::from_f64(0.0);
+    let mut acc = [zero; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut tail = zero;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += *x * *y;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// gᵢⱼ · cᵢ: scales each row of the (B, d) tensor `g` by the matching entry of the (B,) `c`.
+pub(crate) fn scale_rows(g: &Tensor, c: &Tensor) -> Result<Tensor> {
+    let (rows, cols) = g.dims2()?;
+    match float_dtype(g, "scaled rows")? {
+        DType::F32 => scale_rows_typed::<f32>(g, c, rows, cols),
+        _ => scale_rows_typed::<f64>(g, c, rows, cols),
+    }
+}
+
+fn scale_rows_typed<T: Real>(g: &Tensor, c: &Tensor, rows: usize, cols: usize) -> Result<Tensor> {
+    let (g, c) = (g.contiguous()?, c.contiguous()?);
+    let (Some(hg), Some(hc)) = (host(&g), host(&c)) else {
+        return scale_rows_generic(&g, &c);
+    };
+    let (xg, xc) = (hg.slice::<T>()?, hc.slice::<T>()?);
+    let mut out = Vec::with_capacity(rows * cols);
+    if cols > 0 {
+        for (row, &ci) in xg.chunks_exact(cols).zip(xc) {
+            out.extend(row.iter().map(|&v| v * ci));
+        }
+    }
+    Ok(Tensor::from_vec(out, (rows, cols), g.device())?)
+}
+
+/// The Candle-ops version of [`scale_rows`].
+pub(crate) fn scale_rows_generic(g: &Tensor, c: &Tensor) -> Result<Tensor> {
+    Ok(g.broadcast_mul(&c.unsqueeze(1)?)?)
+}
+
+/// The forward of one dense layer after its matrix product: with u = `pre` + `bias` (bias
+/// broadcast over rows), returns h = f(u) · mask and the factor F = f'(u) · mask that the
+/// backward pass multiplies by (None when F ≡ 1). `mask` holds 0 or 1/(1-p) per entry.
+pub(crate) fn bias_activation(
+    pre: &Tensor,
+    bias: &Tensor,
+    slope: Slope,
+    mask: Option<&Tensor>,
+) -> Result<(Tensor, Option<Tensor>)> {
+    if slope == Slope::Identity && mask.is_none() {
+        return Ok((pre.broadcast_add(bias)?, None));
+    }
+    let (rows, cols) = pre.dims2()?;
+    let fused = match float_dtype(pre, "layer pre-activation")? {
+        DType::F32 => bias_activation_cpu::<f32>(pre, bias, slope, mask, rows, cols)?,
+        _ => bias_activation_cpu::<f64>(pre, bias, slope, mask, rows, cols)?,
+    };
+    match fused {
+        Some((h, f)) => Ok((h, Some(f))),
+        None => {
+            let (h, f) = bias_activation_generic(pre, bias, slope, mask)?;
+            Ok((h, Some(f)))
+        }
+    }
+}
+
+fn bias_activation_cpu<T: Real>(
+    pre: &Tensor,
+    bias: &Tensor,
+    slope: Slope,
+    mask: Option<&Tensor>,
+    rows: usize,
+    cols: usize,
+) -> Result<Option<(Tensor, Tensor)>> {
+    let (pre, bias) = (pre.contiguous()?, bias.contiguous()?);
+    let mask = mask.map(Tensor::contiguous).transpose()?;
+    let (Some(hp), Some(hb)) = (host(&pre), host(&bias)) else {
+        return Ok(None);
+    };
+    let hm = match &mask {
+        Some(m) => match host(m) {
+            Some(h) => Some(h),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let (xp, xb) = (hp.slice::<T>()?, hb.slice::<T>()?);
+    let xm = hm.as_ref().map(|h| h.slice::<T>()).transpose()?;
+    let negative = match slope {
+        Slope::Identity => T::from_f64(1.0),
+        Slope::Piecewise { negative } => T::from_f64(negative),
+    };
+    let one = T::from_f64(1.0);
+    let zero = T::from_f64(0.0);
+    let mut h = Vec::with_capacity(rows * cols);
+    let mut f = Vec::with_capacity(rows * cols);
+    if cols > 0 {
+        for (r, row) in xp.chunks_exact(cols).enumerate() {
+            let mrow = xm.map(|m| &m[r * cols..(r + 1) * cols]);
+            for (j, (&p, &b)) in row.iter().zip(xb).enumerate() {
+                let u = p + b;
+                let s = if u > zero { one } else { negative };
+                let fac = match mrow {
+                    Some(m) => s * m[j],
+                    None => s,
+                };
+                f.push(fac);
+                h.push(u * fac);
+            }
+        }
+    }
+    let device = pre.device();
+    Ok(Some((
+        Tensor::from_vec(h, (rows, cols), device)?,
+        Tensor::from_vec(f, (rows, cols), device)?,
+    )))
+}
+
+/// The Candle-ops version of [`bias_activation`] (always returns F).
+pub(crate) fn bias_activation_generic(
+    pre: &Tensor,
+    bias: &Tensor,
+    slope: Slope,
+    mask: Option<&Tensor>,
+) -> Result<(Tensor, Tensor)> {
+    let u = pre.broadcast_add(bias)?;
+    let s = match slope {
+        Slope::Identity => u.ones_like()?,
+        Slope::Piecewise { negative } => {
+            let positive = u.gt(0.0)?.to_dtype(u.dtype())?;
+            positive.affine(1.0 - negative, negative)?
+        }
+    };
+    let f = match mask {
+        Some(m) => (s * m)?,
+        None => s,
+    };
+    let h = (&u * &f)?;
+    Ok((h, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(rows: usize, cols: usize, dtype: DType, seed: f64) -> Tensor {
+        let v: Vec<f64> = (0..rows * cols)
+            .map(|i| ((i as f64 + seed) * 0.7).sin())
+            .collect();
+        Tensor::from_vec(v, (rows, cols), &Device::Cpu)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap()
+    }
+
+    fn assert_close(a: &Tensor, b: &Tensor) {
+        let a: Vec<f64> = a
+            .flatten_all()
+            .unwrap()
+            .to_dtype(DType::F64)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let b: Vec<f64> = b
+            .flatten_all()
+            .unwrap()
+            .to_dtype(DType::F64)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn fused_kernels_match_candle_ops() {
+        for dtype in [DType::F32, DType::F64] {
+            for (rows, cols) in [(0, 3), (1, 1), (7, 13), (4, 0)] {
+                let a = sample(rows, cols, dtype, 0.0);
+                let b = sample(rows, cols, dtype, 1.0);
+                let c = sample(rows, 1, dtype, 2.0).reshape(rows).unwrap();
+                assert_close(
+                    &row_dots(&a, &b).unwrap(),
+                    &row_dots_generic(&a, &b).unwrap(),
+                );
+                assert_close(
+                    &scale_rows(&a, &c).unwrap(),
+                    &scale_rows_generic(&a, &c).unwrap(),
+                );
+                // A transposed (non-contiguous) operand goes through a copy first.
+                let at = sample(cols, rows, dtype, 3.0).t().unwrap();
+                assert_close(
+                    &row_dots(&at, &b).unwrap(),
+                    &row_dots_generic(&at, &b).unwrap(),
+                );
+                let bias = sample(1, cols, dtype, 4.0).reshape(cols).unwrap();
+                let mask = sample(rows, cols, dtype, 5.0)
+                    .gt(0.0)
+                    .unwrap()
+                    .to_dtype(dtype)
+                    .unwrap()
+                    .affine(2.0, 0.0)
+                    .unwrap();
+                for slope in [
+                    Slope::Identity,
+                    Slope::Piecewise { negative: 0.2 },
+                    Slope::Piecewise { negative: 0.0 },
+                ] {
+                    for m in [None, Some(&mask)] {
+                        let (h, f) = bias_activation(&a, &bias, slope, m).unwrap();
+                        let (hg, fg) = bias_activation_generic(&a, &bias, slope, m).unwrap();
+                        assert_close(&h, &hg);
+                        match f {
+                            Some(f) => assert_close(&f, &fg),
+                            None => assert_close(&fg, &fg.ones_like().unwrap()),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
