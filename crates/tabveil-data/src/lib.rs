@@ -30,6 +30,7 @@
 mod csv;
 mod datetime;
 mod error;
+mod mixture;
 mod schema;
 mod table;
 
@@ -38,5 +39,6 @@ pub use crate::csv::{
     infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
 };
 pub use error::{DataError, Position, Result};
+pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
 pub use table::{Column, ColumnData, Table, Value};
