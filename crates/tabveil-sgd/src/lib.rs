@@ -10,6 +10,7 @@ mod ghost;
 mod gradients;
 mod kernels;
 mod mlp;
+mod probe;
 
 pub use error::{Result, SgdError};
 pub use ghost::{ClippedGradients, GhostBatch};
@@ -17,3 +18,4 @@ pub use gradients::Gradients;
 pub use mlp::{
     Activation, GradientPenalty, Mlp, MlpBackward, MlpConfig, MlpTape, gradient_penalty,
 };
+pub use probe::ProbedLinear;
