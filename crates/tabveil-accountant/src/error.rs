@@ -1,5 +1,7 @@
 //! The one error type of the accountant crate.
 
+use crate::accountant::AccountantKind;
+
 /// Everything that can go wrong while recording events or accounting for them.
 ///
 /// Parameter errors carry the offending value so callers can report it; arithmetic that would
@@ -67,6 +69,117 @@ pub enum AccountantError {
     MalformedLedger {
         /// The parser's message.
         message: String,
+    },
+    /// An RDP order must be finite and lie in (1, [`crate::MAX_RDP_ORDER`]].
+    #[error("RDP order α = {value} is outside (1, {max}]")]
+    InvalidRdpOrder {
+        /// The rejected order.
+        value: f64,
+        /// The largest order accepted.
+        max: f64,
+    },
+    /// A list of RDP orders was empty.
+    #[error("at least one RDP order is needed")]
+    EmptyRdpOrders,
+    /// The RDP of the sampled Gaussian came out as NaN or negative at some order: a numerical
+    /// failure, reported rather than dropping the order.
+    #[error(
+        "RDP of the sampled Gaussian (q = {sample_rate}, σ = {noise_multiplier}) at order \
+         α = {order} is not a valid number ({value})"
+    )]
+    InvalidRdpValue {
+        /// The order at which it happened.
+        order: f64,
+        /// Sampling rate of the mechanism.
+        sample_rate: f64,
+        /// Noise multiplier of the mechanism.
+        noise_multiplier: f64,
+        /// What was computed.
+        value: f64,
+    },
+    /// A user-supplied RDP curve is malformed (a NaN or negative value, or not one value per
+    /// order).
+    #[error("RDP curve value {value} at order α = {order} is invalid (NaN, negative or missing)")]
+    InvalidRdpCurve {
+        /// The order at which it happened (NaN when the lengths differ).
+        order: f64,
+        /// The value.
+        value: f64,
+    },
+    /// The series for a fractional RDP order did not converge within its iteration limit.
+    #[error(
+        "the RDP series at order α = {order} (q = {sample_rate}, σ = {noise_multiplier}) did \
+         not converge in {iterations} terms"
+    )]
+    RdpSeriesNotConverged {
+        /// The order.
+        order: f64,
+        /// Sampling rate of the mechanism.
+        sample_rate: f64,
+        /// Noise multiplier of the mechanism.
+        noise_multiplier: f64,
+        /// Terms summed before giving up.
+        iterations: u64,
+    },
+    /// No finite ε certifies this δ (e.g. δ below the mass the PLD puts at infinite loss, or
+    /// every RDP order is infinite).
+    #[error("no finite ε holds at δ = {delta} with the {accountant} accountant")]
+    EpsilonUnbounded {
+        /// The δ asked for.
+        delta: f64,
+        /// The accountant asked.
+        accountant: AccountantKind,
+    },
+    /// A PLD configuration parameter is out of range.
+    #[error("PLD parameter {parameter} = {value} is invalid: {expected}")]
+    InvalidPldConfig {
+        /// Which parameter.
+        parameter: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// A privacy loss distribution would need more grid points than allowed; nothing was
+    /// allocated. Use a coarser discretisation interval or raise the limit.
+    #[error(
+        "the privacy loss distribution would need about {points} grid points, more than the \
+         limit of {limit}; use a coarser discretisation interval or raise max_grid_points"
+    )]
+    PldGridTooLarge {
+        /// Estimated number of points.
+        points: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// An approximation (GDP) was asked for where an upper bound is required.
+    #[error(
+        "the {kind} accountant only approximates ε and may under-estimate it; calibration and \
+         budget checks need an upper bound (use rdp or pld)"
+    )]
+    ApproximationNotAllowed {
+        /// The accountant that was refused.
+        kind: AccountantKind,
+    },
+    /// A noise schedule has nothing to calibrate.
+    #[error("the noise schedule has no calibrated segment")]
+    EmptySchedule,
+    /// The target ε cannot be reached by any noise multiplier.
+    #[error("target ε = {target_epsilon} cannot be reached: {reason} (ε is at least {floor})")]
+    UnreachableTarget {
+        /// The target asked for.
+        target_epsilon: f64,
+        /// The smallest ε that was found attainable (for example, what the fixed events alone
+        /// spend).
+        floor: f64,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A numerical search or computation failed where it should not; the message says which.
+    #[error("numerical failure: {what}")]
+    Numerical {
+        /// What failed.
+        what: &'static str,
     },
 }
 

@@ -200,7 +200,6 @@ pub(crate) fn check_noise_multiplier(sigma: f64) -> Result<()> {
 }
 
 /// Rejects δ outside (0, 1) (NaN included).
-#[allow(dead_code, reason = "used by the accountants, which are being written")]
 pub(crate) fn check_delta(delta: f64) -> Result<()> {
     if delta > 0.0 && delta < 1.0 {
         Ok(())
@@ -210,7 +209,6 @@ pub(crate) fn check_delta(delta: f64) -> Result<()> {
 }
 
 /// Rejects ε that is not finite and ≥ 0.
-#[allow(dead_code, reason = "used by the accountants, which are being written")]
 pub(crate) fn check_epsilon(epsilon: f64) -> Result<()> {
     if epsilon.is_finite() && epsilon >= 0.0 {
         Ok(())

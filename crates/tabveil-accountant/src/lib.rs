@@ -14,8 +14,14 @@ mod accountant;
 mod error;
 mod event;
 mod ledger;
+mod rdp;
+mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
 pub use error::{AccountantError, Result};
 pub use event::{Neighbouring, PrivacyEvent};
 pub use ledger::{LEDGER_FORMAT_VERSION, LedgerEntry, NoiseRandomness, PrivacyLedger, Stage};
+pub use rdp::{
+    MAX_RDP_ORDER, RdpAccountant, RdpConversion, RdpCurve, RdpOrders, RdpOrdersPreset,
+    sampled_gaussian_rdp,
+};

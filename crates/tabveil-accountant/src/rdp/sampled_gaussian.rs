@@ -1,0 +1,410 @@
+//! Rényi DP of one step of the Poisson-subsampled Gaussian mechanism.
+//!
+//! Algorithm: Mironov, Talwar & Zhang (2019), "Rényi Differential Privacy of the Sampled
+//! Gaussian Mechanism", §3.3 — the integer-order binomial sum and the two-sided series for
+//! fractional orders. The reference implementations read were Opacus 1.6.0
+//! (`opacus/accountants/analysis/rdp.py`, `_compute_log_a_for_{int,frac}_alpha`) and
+//! dp_accounting 0.6.0 (`rdp/rdp_privacy_accountant.py`); the code here is our own and differs
+//! on purpose: it sums `A_α − 1` rather than `A_α` (see `NOTES.md`), which keeps the relative
+//! accuracy of tiny RDP values that both references lose.
+
+use super::curve::round_up_ulps;
+use crate::error::{AccountantError, Result};
+use crate::event::{check_noise_multiplier, check_sample_rate};
+use crate::special::{ScaledSum, log_expm1, log_norm_cdf, log1p_exp};
+
+/// The largest RDP order accepted (the integer sum costs one term per unit of α).
+pub const MAX_RDP_ORDER: f64 = 100_000.0;
+
+/// Terms of the fractional series summed at most before giving up with an error.
+const MAX_SERIES_TERMS: u64 = 2_000_000;
+
+/// Stop the fractional series once both new terms are below this fraction of the running sum
+/// (and the terms alternate with decreasing magnitude, so the remainder is smaller still).
+const SERIES_RELATIVE_TOLERANCE_LN: f64 = -41.0; // e^-41 ≈ 1.6e-18
+
+/// Per-step RDP of the Poisson-subsampled Gaussian mechanism at order `order`.
+///
+/// Returns ε_α with `D_α(M(D) ‖ M(D')) ≤ ε_α` for neighbouring `D`, `D'` under add/remove-one,
+/// where `M` includes each row independently with probability `sample_rate`, sums the rows'
+/// clipped contributions (L2 sensitivity 1) and adds `N(0, noise_multiplier²)` noise per
+/// coordinate. This is the exact RDP of the worst-case pair (Mironov, Talwar & Zhang 2019,
+/// Theorem 4 and §3.3), computed in floating point to about 1e-12 relative (integer orders)
+/// and 1e-10 relative (fractional orders) — see `NOTES.md` for the accuracy argument.
+///
+/// For `sample_rate = 1` it is the Gaussian mechanism's `α / (2σ²)`, exactly. The value may be
+/// `+∞` when it exceeds the range of `f64` (the bound at that order is then vacuous, which
+/// the conversion to (ε, δ) handles correctly).
+///
+/// # Errors
+/// [`AccountantError::InvalidSampleRate`], [`AccountantError::InvalidNoiseMultiplier`],
+/// [`AccountantError::InvalidRdpOrder`] for parameters out of range;
+/// [`AccountantError::RdpSeriesNotConverged`] or [`AccountantError::InvalidRdpValue`] when the
+/// computation fails numerically (never silently).
+///
+/// ```
+/// use tabveil_accountant::sampled_gaussian_rdp;
+///
+/// // One DP-SGD step with q = 0.01, σ = 1.1, at order 8.
+/// let rdp = sampled_gaussian_rdp(0.01, 1.1, 8.0)?;
+/// assert!(rdp > 0.0 && rdp < 8.0 / (2.0 * 1.1 * 1.1));
+/// // Without subsampling it is the Gaussian mechanism's α/(2σ²).
+/// assert_eq!(sampled_gaussian_rdp(1.0, 2.0, 3.0)?, 3.0 / 8.0);
+/// # Ok::<(), tabveil_accountant::AccountantError>(())
+/// ```
+pub fn sampled_gaussian_rdp(sample_rate: f64, noise_multiplier: f64, order: f64) -> Result<f64> {
+    check_sample_rate(sample_rate)?;
+    check_noise_multiplier(noise_multiplier)?;
+    check_order(order)?;
+    sampled_gaussian_rdp_unchecked(sample_rate, noise_multiplier, order)
+}
+
+/// Rejects an order that is not finite or not in (1, [`MAX_RDP_ORDER`]].
+pub(crate) fn check_order(order: f64) -> Result<()> {
+    if order > 1.0 && order <= MAX_RDP_ORDER {
+        Ok(())
+    } else {
+        Err(AccountantError::InvalidRdpOrder {
+            value: order,
+            max: MAX_RDP_ORDER,
+        })
+    }
+}
+
+/// [`sampled_gaussian_rdp`] for parameters already validated.
+pub(crate) fn sampled_gaussian_rdp_unchecked(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
+    let value = if q == 1.0 {
+        alpha / (2.0 * sigma * sigma)
+    } else {
+        // ln of an upper bound on A_α − 1 that covers the rounding errors of the sums.
+        let log_a_minus_one = if alpha.fract() == 0.0 {
+            log_a_minus_one_integer(q, sigma, alpha)
+        } else {
+            log_a_minus_one_fractional(q, sigma, alpha)?
+        };
+        round_up_ulps(log1p_exp(log_a_minus_one) / (alpha - 1.0), 2)
+    };
+    if value.is_nan() || value < 0.0 {
+        return Err(invalid(q, sigma, alpha, value));
+    }
+    Ok(value)
+}
+
+fn invalid(q: f64, sigma: f64, alpha: f64, value: f64) -> AccountantError {
+    AccountantError::InvalidRdpValue {
+        order: alpha,
+        sample_rate: q,
+        noise_multiplier: sigma,
+        value,
+    }
+}
+
+/// `ln(A_α − 1)` for an integer order `α ≥ 2`, where
+/// `A_α = Σ_k C(α,k) (1−q)^{α−k} q^k e^{(k²−k)/(2σ²)}`.
+///
+/// Since `Σ_k C(α,k)(1−q)^{α−k}q^k = 1`, `A_α − 1 = Σ_{k≥2} C(α,k)(1−q)^{α−k}q^k
+/// (e^{(k²−k)/(2σ²)} − 1)`: every term is positive, so the log-space sum loses nothing to
+/// cancellation even when `A_α − 1` is tiny. Returns ln of the sum inflated by a bound on its
+/// rounding error (each log-term is a sum of a few components, each off by an ulp or so).
+fn log_a_minus_one_integer(q: f64, sigma: f64, alpha: f64) -> f64 {
+    let log_q = q.ln();
+    let log_1mq = (-q).ln_1p();
+    let two_var = 2.0 * sigma * sigma;
+    let table = ln_table();
+    // ln n for n ≤ α, from the table when it covers α.
+    let ln_int = |n: f64| -> f64 {
+        let idx = n as usize;
+        if idx < table.len() {
+            table[idx]
+        } else {
+            n.ln()
+        }
+    };
+    // First pass: every log-term (additions only, ln C(α, k) built up term by term), and their
+    // maximum; second pass: the exponentials of the terms that can matter.
+    let mut log_terms = Vec::with_capacity((alpha as usize).saturating_sub(1));
+    let mut max = f64::NEG_INFINITY;
+    let mut largest_error = 0.0_f64;
+    let mut log_binom = alpha.ln() + (alpha - 1.0).ln() - std::f64::consts::LN_2;
+    let mut binom_error = 4.0 * f64::EPSILON * log_binom.abs();
+    let mut k = 2.0_f64;
+    while k <= alpha {
+        let components = [
+            log_binom,
+            k * log_q,
+            (alpha - k) * log_1mq,
+            log_expm1((k * k - k) / two_var),
+        ];
+        let log_term: f64 = components.iter().sum();
+        if log_term > max - 50.0 {
+            let size: f64 = components.iter().map(|c| c.abs()).sum();
+            largest_error = largest_error.max(log_term_error(size) + binom_error);
+        }
+        max = max.max(log_term);
+        log_terms.push(log_term);
+        let step = ln_int(alpha - k) - ln_int(k + 1.0);
+        log_binom += step;
+        binom_error += 2.0 * f64::EPSILON * (log_binom.abs() + step.abs());
+        k += 1.0;
+    }
+    // All terms are positive: those more than e^-50 below the largest cannot change the sum.
+    let sum: f64 = log_terms
+        .iter()
+        .filter(|&&t| t > max - 50.0)
+        .map(|&t| (t - max).exp())
+        .sum();
+    // Every counted term is within a factor e^{±largest_error} of its true value, and the sum
+    // of positive terms adds a relative error of at most (number of terms) ulps.
+    max + sum.ln() + largest_error + f64::EPSILON * alpha
+}
+
+/// A bound on the absolute error of a log-term computed as the sum of a few components whose
+/// absolute values add up to `component_size` (each component, and each addition, is off by
+/// about an ulp).
+fn log_term_error(component_size: f64) -> f64 {
+    4.0 * f64::EPSILON * (component_size + 8.0)
+}
+
+/// The largest `n` whose `ln n` is tabulated (covers the default order grid).
+const LN_TABLE_MAX: usize = 4097;
+
+/// `ln n` for `n = 0..=LN_TABLE_MAX` (`ln 0 = −∞`), computed once.
+fn ln_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..=LN_TABLE_MAX).map(|n| (n as f64).ln()).collect())
+}
+
+/// `(sign, ln |A_α − 1|)` for a fractional order, by the two-sided series of Mironov, Talwar &
+/// Zhang (2019, §3.3) with the four largest terms combined analytically with the `− 1`.
+///
+/// With `μ₀ = N(0, σ²)`, `r(z) = e^{(2z−1)/(2σ²)}` and `z₀ = σ² ln(1/q − 1) + 1/2` (where
+/// `q·r(z₀) = 1 − q`), `A_α = E_{μ₀}[(1 − q + q r)^α] = A₀ + A₁` with
+/// `A₀ = Σ_i C(α,i) q^i (1−q)^{α−i} e^{(i²−i)/(2σ²)} Φ((z₀−i)/σ)` (the part `z ≤ z₀`) and
+/// `A₁ = Σ_i C(α,i) q^{α−i} (1−q)^i e^{(j²−j)/(2σ²)} Φ((j−z₀)/σ)`, `j = α − i` (the part
+/// `z > z₀`). Writing `1 = (1−q)(Φ(z₀/σ) + Φ(−z₀/σ)) + q(Φ((z₀−1)/σ) + Φ((1−z₀)/σ))` and
+/// folding it into the `i = 0, 1` terms of `A₀` leaves only small, well-conditioned terms.
+fn log_a_minus_one_fractional(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
+    let log_q = q.ln();
+    let log_1mq = (-q).ln_1p();
+    let two_var = 2.0 * sigma * sigma;
+    let z0 = sigma * sigma * (log_1mq - log_q) + 0.5;
+    let mut sum = BoundedSum::new();
+
+    // (1−q)^α Φ(z₀/σ) − (1−q) Φ(z₀/σ) = (1−q) Φ(z₀/σ) · m₁, m₁ = (1−q)^{α−1} − 1 < 0.
+    let m1 = ((alpha - 1.0) * log_1mq).exp_m1();
+    sum.add(true, &[log_1mq, log_norm_cdf(z0 / sigma), (-m1).ln()], 0.0);
+    // α q (1−q)^{α−1} Φ((z₀−1)/σ) − q Φ((z₀−1)/σ) = q Φ((z₀−1)/σ) · m₂, m₂ = α(1+m₁) − 1.
+    let m2 = alpha.mul_add(m1, alpha - 1.0);
+    sum.add(
+        m2 < 0.0,
+        &[log_q, log_norm_cdf((z0 - 1.0) / sigma), m2.abs().ln()],
+        0.0,
+    );
+    // The rest of the `− 1`.
+    sum.add(true, &[log_1mq, log_norm_cdf(-z0 / sigma)], 0.0);
+    sum.add(true, &[log_q, log_norm_cdf((1.0 - z0) / sigma)], 0.0);
+
+    let mut log_binom = 0.0_f64; // ln |C(α, i)|
+    let mut binom_error = 0.0_f64; // bound on its accumulated rounding error
+    let mut binom_negative = false;
+    let mut tail = AlternatingTail::new();
+    let mut i: u64 = 0;
+    loop {
+        let fi = i as f64;
+        let j = alpha - fi;
+        let log_a0 = if i >= 2 {
+            sum.add(
+                binom_negative,
+                &[
+                    log_binom,
+                    fi * log_q,
+                    j * log_1mq,
+                    (fi * fi - fi) / two_var,
+                    log_norm_cdf((z0 - fi) / sigma),
+                ],
+                binom_error,
+            )
+        } else {
+            f64::NEG_INFINITY
+        };
+        let log_a1 = sum.add(
+            binom_negative,
+            &[
+                log_binom,
+                j * log_q,
+                fi * log_1mq,
+                (j * j - j) / two_var,
+                log_norm_cdf((j - z0) / sigma),
+            ],
+            binom_error,
+        );
+
+        // Past i > α + 1 the binomial coefficients alternate in sign and both term sequences
+        // decrease in magnitude (NOTES.md), so the remainder is below the last term.
+        if fi > alpha + 1.0 {
+            let last = log_a0.max(log_a1);
+            let (_, log_abs_sum) = sum.value.signed_log();
+            let floor = log_abs_sum.max(sum.value.log_scale() - 80.0);
+            if last < floor + SERIES_RELATIVE_TOLERANCE_LN {
+                // Remainder of an alternating series with decreasing terms: below the last term.
+                return sum.upper_bound(last + std::f64::consts::LN_2, q, sigma, alpha);
+            }
+            // Otherwise the terms may decay only polynomially (∝ i^{−α−2}): accelerate the
+            // alternating tail by repeated averaging of partial sums (Euler's transform).
+            if let Some((estimate, log_change)) = tail.push(&sum.value) {
+                let mut accelerated = sum;
+                accelerated.value = estimate;
+                // Pessimistic allowance for the extrapolation: ten times its last change.
+                let slack = log_change + 10f64.ln();
+                return accelerated.upper_bound(slack, q, sigma, alpha);
+            }
+        }
+        i += 1;
+        if i >= MAX_SERIES_TERMS {
+            return Err(AccountantError::RdpSeriesNotConverged {
+                order: alpha,
+                sample_rate: q,
+                noise_multiplier: sigma,
+                iterations: i,
+            });
+        }
+        // C(α, i) = C(α, i−1) · (α − i + 1) / i.
+        let factor = (alpha - fi) / (fi + 1.0);
+        if factor < 0.0 {
+            binom_negative = !binom_negative;
+        }
+        let step = factor.abs().ln();
+        log_binom += step;
+        binom_error += 2.0 * f64::EPSILON * (log_binom.abs() + step.abs() + 1.0);
+    }
+}
+
+/// A signed sum of terms given by their log-components, with a running bound on its rounding
+/// error.
+#[derive(Debug, Clone, Copy)]
+struct BoundedSum {
+    value: ScaledSum,
+    error: ScaledSum,
+    terms: f64,
+}
+
+impl BoundedSum {
+    fn new() -> Self {
+        BoundedSum {
+            value: ScaledSum::new(),
+            error: ScaledSum::new(),
+            terms: 0.0,
+        }
+    }
+
+    /// Adds `±exp(Σ components)` and returns the term's log-magnitude; `extra_error` bounds
+    /// the absolute error already carried by the components (beyond their last rounding).
+    fn add(&mut self, negative: bool, components: &[f64], extra_error: f64) -> f64 {
+        let log_term: f64 = components.iter().sum();
+        if log_term == f64::NEG_INFINITY {
+            return log_term;
+        }
+        let size: f64 = components.iter().map(|c| c.abs()).sum();
+        self.value.add(negative, log_term);
+        self.terms += 1.0;
+        // |e^{L+η} − e^L| ≤ e^L (e^{|η|} − 1).
+        let eta = log_term_error(size) + extra_error;
+        self.error.add(false, log_term + log_expm1(eta));
+        log_term
+    }
+
+    /// ln of `value + |rounding error bound| + e^log_slack`; an error if even that is
+    /// negative (A_α ≥ 1 always, so the error model would have failed).
+    fn upper_bound(&self, log_slack: f64, q: f64, sigma: f64, alpha: f64) -> Result<f64> {
+        let (negative, log_abs) = self.value.signed_log();
+        let mut total = ScaledSum::new();
+        total.add(negative, log_abs);
+        let (_, log_error) = self.error.signed_log();
+        total.add(false, log_error);
+        // Summation error of the scaled sum itself: a few ulps of its largest term.
+        total.add(
+            false,
+            self.value.log_scale() + (4.0 * f64::EPSILON * (self.terms + 1.0)).ln(),
+        );
+        total.add(false, log_slack);
+        let (negative, log_upper) = total.signed_log();
+        if negative {
+            return Err(invalid(q, sigma, alpha, -log_upper.exp()));
+        }
+        Ok(log_upper)
+    }
+}
+
+/// Levels of averaging applied to the partial sums of an alternating tail.
+const AVERAGING_LEVELS: usize = 24;
+
+/// Successive accelerated estimates must agree to this relative difference, this many times in
+/// a row, before the series stops.
+const AVERAGING_TOLERANCE: f64 = 1e-15;
+const AVERAGING_AGREEMENTS: u32 = 3;
+
+/// Repeated averaging of the last partial sums of an alternating series with smoothly
+/// decreasing terms: each level halves the error's leading order (Euler's transform in its
+/// numerically stable form), so a tail decaying like i^{−3} converges in tens of terms instead
+/// of millions.
+#[derive(Debug)]
+struct AlternatingTail {
+    scale: f64,
+    partial_sums: std::collections::VecDeque<f64>,
+    previous: Option<f64>,
+    agreements: u32,
+}
+
+impl AlternatingTail {
+    fn new() -> Self {
+        AlternatingTail {
+            scale: f64::NAN,
+            partial_sums: std::collections::VecDeque::with_capacity(AVERAGING_LEVELS + 1),
+            previous: None,
+            agreements: 0,
+        }
+    }
+
+    /// Records the current partial sum; returns the settled accelerated estimate and ln of its
+    /// last change once successive estimates agree.
+    fn push(&mut self, sum: &ScaledSum) -> Option<(ScaledSum, f64)> {
+        let (scale, value) = sum.scaled_value();
+        if scale.to_bits() != self.scale.to_bits() {
+            // The scale moved (a larger term appeared): start again in the new scale.
+            self.scale = scale;
+            self.partial_sums.clear();
+            self.previous = None;
+            self.agreements = 0;
+        }
+        if self.partial_sums.len() == AVERAGING_LEVELS + 1 {
+            self.partial_sums.pop_front();
+        }
+        self.partial_sums.push_back(value);
+        if self.partial_sums.len() <= AVERAGING_LEVELS {
+            return None;
+        }
+        let mut level: Vec<f64> = self.partial_sums.iter().copied().collect();
+        while level.len() > 1 {
+            for k in 0..level.len() - 1 {
+                level[k] = 0.5 * (level[k] + level[k + 1]);
+            }
+            level.pop();
+        }
+        let estimate = level[0];
+        let change = self
+            .previous
+            .map_or(f64::INFINITY, |p| (estimate - p).abs());
+        if change <= AVERAGING_TOLERANCE * estimate.abs() {
+            self.agreements += 1;
+        } else {
+            self.agreements = 0;
+        }
+        self.previous = Some(estimate);
+        if self.agreements < AVERAGING_AGREEMENTS {
+            return None;
+        }
+        let mut result = ScaledSum::new();
+        result.add(estimate < 0.0, estimate.abs().ln() + self.scale);
+        Some((result, change.ln() + self.scale))
+    }
+}
