@@ -13,13 +13,18 @@
 mod accountant;
 mod error;
 mod event;
+mod gaussian;
+mod gdp;
 mod ledger;
 mod rdp;
+mod root;
 mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
 pub use error::{AccountantError, Result};
 pub use event::{Neighbouring, PrivacyEvent};
+pub use gaussian::GaussianDp;
+pub use gdp::GdpAccountant;
 pub use ledger::{LEDGER_FORMAT_VERSION, LedgerEntry, NoiseRandomness, PrivacyLedger, Stage};
 pub use rdp::{
     MAX_RDP_ORDER, RdpAccountant, RdpConversion, RdpCurve, RdpOrders, RdpOrdersPreset,

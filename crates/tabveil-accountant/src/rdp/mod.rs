@@ -23,6 +23,7 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub(crate) use curve::round_up_ulps;
 pub use curve::{RdpConversion, RdpCurve};
 pub use orders::{RdpOrders, RdpOrdersPreset};
 pub use sampled_gaussian::{MAX_RDP_ORDER, sampled_gaussian_rdp};
