@@ -5,7 +5,7 @@ use rand::distr::{Bernoulli, Distribution};
 use rand_chacha::ChaCha20Rng;
 
 use crate::error::{NoiseError, Result};
-use crate::gaussian::hardened_standard_normal;
+use crate::gaussian::{BlockBuffered, hardened_standard_normal};
 
 /// Number of values each independently keyed chunk of a bulk fill produces. Fixed, so that a
 /// seeded fill gives the same values whatever the number of threads.
@@ -84,8 +84,9 @@ impl PrivacyRng {
     pub fn fill_gaussian_f32(&mut self, std: f64, out: &mut [f32]) -> Result<()> {
         check_std(std)?;
         self.fill_chunks(out, |rng, chunk| {
+            let mut rng = BlockBuffered::new(rng);
             for v in chunk {
-                *v = (std * hardened_standard_normal(rng)) as f32;
+                *v = (std * hardened_standard_normal(&mut rng)) as f32;
             }
         });
         Ok(())
@@ -98,8 +99,9 @@ impl PrivacyRng {
     pub fn fill_gaussian_f64(&mut self, std: f64, out: &mut [f64]) -> Result<()> {
         check_std(std)?;
         self.fill_chunks(out, |rng, chunk| {
+            let mut rng = BlockBuffered::new(rng);
             for v in chunk {
-                *v = std * hardened_standard_normal(rng);
+                *v = std * hardened_standard_normal(&mut rng);
             }
         });
         Ok(())
