@@ -32,4 +32,4 @@ pub use tv::tv_complement;
 pub use two_sample::{ChiSquareTest, chi_square, wasserstein1};
 
 pub(crate) use contingency::histogram_bin_edges;
-pub(crate) use quality::{mean, quality};
+pub(crate) use quality::quality;
