@@ -31,8 +31,10 @@ mod csv;
 mod datetime;
 mod error;
 mod mixture;
+mod progress;
 mod schema;
 mod table;
+mod transformer;
 
 pub use crate::csv::{
     CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
@@ -40,5 +42,9 @@ pub use crate::csv::{
 };
 pub use error::{DataError, Position, Result};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
+pub use progress::{FitProgress, NoProgress};
+pub use transformer::{
+    DataTransformer, DataTransformerConfig, Matrix, OutputLayout, SoftmaxRole, Span, SpanKind,
+};
 pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
 pub use table::{Column, ColumnData, Table, Value};

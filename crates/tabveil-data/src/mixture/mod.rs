@@ -25,6 +25,7 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 
+mod fastexp;
 mod kmeans;
 mod points;
 #[cfg(test)]
@@ -143,6 +144,15 @@ struct Stats {
     sk: Vec<f64>,
 }
 
+/// Buffers of the E-step.
+struct EScratch {
+    logp: Vec<f64>,
+    max: Vec<f64>,
+    sum: Vec<f64>,
+    tmp: Vec<f64>,
+    tmp2: Vec<f64>,
+}
+
 /// The constant priors of one fit.
 struct Prior {
     gamma: f64,
@@ -201,8 +211,15 @@ impl BayesianMixture {
         let labels = kmeans::assign(points, centres);
         let mut resp = vec![0.0; m * k];
         for (i, &l) in labels.iter().enumerate() {
-            resp[i * k + l] = 1.0;
+            resp[l * m + i] = 1.0;
         }
+        let mut scratch = EScratch {
+            logp: vec![0.0; m * k],
+            max: vec![0.0; m],
+            sum: vec![0.0; m],
+            tmp: vec![0.0; m],
+            tmp2: vec![0.0; m],
+        };
         let prior = Prior {
             gamma: config.weight_concentration_prior,
             mean: points.mean(),
@@ -216,7 +233,7 @@ impl BayesianMixture {
         for it in 1..=config.max_iter {
             n_iter = it;
             let prev = lower_bound;
-            let entropy_term = model.e_step(points, &mut resp);
+            let entropy_term = model.e_step(points, &mut resp, &mut scratch);
             let stats = m_stats(points, &resp, k, config.reg_covar);
             model = BayesianMixture::from_stats(&stats, &prior);
             lower_bound = model.lower_bound_terms() - entropy_term;
@@ -372,45 +389,57 @@ impl BayesianMixture {
         }
     }
 
-    /// E-step: fills `resp` (points × components) and returns Σ w r log r.
-    fn e_step(&self, points: &WeightedPoints, resp: &mut [f64]) -> f64 {
+    /// E-step: fills `resp` (component-major: `resp[j·m + i]`) and returns Σ w r log r.
+    /// Loops run over contiguous arrays of points so that they vectorise.
+    fn e_step(&self, points: &WeightedPoints, resp: &mut [f64], scratch: &mut EScratch) -> f64 {
         let k = self.n_components();
+        let m = points.len();
         let consts = self.component_constants();
-        let precisions: Vec<f64> = self.covariances.iter().map(|c| 1.0 / c).collect();
+        let x = &points.x;
+        let max = &mut scratch.max;
+        let sum = &mut scratch.sum;
+        max.fill(f64::NEG_INFINITY);
+        for j in 0..k {
+            let (c, mu, h) = (consts[j], self.means[j], 0.5 / self.covariances[j]);
+            let lj = &mut scratch.logp[j * m..(j + 1) * m];
+            for ((l, xi), mx) in lj.iter_mut().zip(x).zip(max.iter_mut()) {
+                let d = xi - mu;
+                *l = c - h * d * d;
+                *mx = mx.max(*l);
+            }
+        }
+        sum.fill(0.0);
+        for j in 0..k {
+            let lj = &scratch.logp[j * m..(j + 1) * m];
+            let rj = &mut resp[j * m..(j + 1) * m];
+            for (((r, l), mx), s) in rj.iter_mut().zip(lj).zip(max.iter()).zip(sum.iter_mut()) {
+                let e = fastexp::exp_nonpositive(l - mx);
+                *r = e;
+                *s += e;
+            }
+        }
+        // Turn max into max + log Σ (the log-normaliser) and sum into its inverse.
+        for (mx, s) in max.iter_mut().zip(sum.iter_mut()) {
+            *mx += s.ln();
+            *s = 1.0 / *s;
+        }
         let mut entropy = 0.0;
-        let mut logp = vec![0.0; k];
-        for ((x, w), row) in points.x.iter().zip(&points.w).zip(resp.chunks_exact_mut(k)) {
-            let mut max = f64::NEG_INFINITY;
-            for j in 0..k {
-                let d = x - self.means[j];
-                let l = consts[j] - 0.5 * d * d * precisions[j];
-                logp[j] = l;
-                if l > max {
-                    max = l;
-                }
+        for j in 0..k {
+            let lj = &scratch.logp[j * m..(j + 1) * m];
+            let rj = &mut resp[j * m..(j + 1) * m];
+            for (r, inv) in rj.iter_mut().zip(sum.iter()) {
+                *r *= inv;
             }
-            let mut sum = 0.0;
-            for j in 0..k {
-                // exp(−60) ≈ 1e−26 is below what the sums can resolve; skip the call.
-                let e = if logp[j] - max > -60.0 {
-                    (logp[j] - max).exp()
-                } else {
-                    0.0
-                };
-                row[j] = e;
-                sum += e;
+            // wr = w·r, then Σ wr·(log p − log-normaliser).
+            let wr = &mut scratch.tmp;
+            let diff = &mut scratch.tmp2;
+            for ((t, r), w) in wr.iter_mut().zip(rj.iter()).zip(&points.w) {
+                *t = w * r;
             }
-            let log_sum = sum.ln();
-            let inv = 1.0 / sum;
-            let mut rlr = 0.0;
-            for j in 0..k {
-                let r = row[j] * inv;
-                row[j] = r;
-                if r > 0.0 {
-                    rlr += r * (logp[j] - max - log_sum);
-                }
+            for ((t, l), norm) in diff.iter_mut().zip(lj).zip(max.iter()) {
+                *t = l - norm;
             }
-            entropy += w * rlr;
+            entropy += dot(wr, diff);
         }
         entropy
     }
@@ -444,31 +473,43 @@ fn effective_components(points: &WeightedPoints, config: &BgmConfig) -> usize {
 /// Weighted sufficient statistics (scikit-learn's `_estimate_gaussian_parameters`, 'full',
 /// one feature): n_k = Σ w r + 10 ε, x̄_k, s_k = Σ w r ((x − x̄_k)² + v) / n_k + reg.
 fn m_stats(points: &WeightedPoints, resp: &[f64], k: usize, reg: f64) -> Stats {
+    let m = points.len();
     let mut nk = vec![10.0 * f64::EPSILON; k];
-    let mut sx = vec![0.0; k];
-    for ((x, w), row) in points.x.iter().zip(&points.w).zip(resp.chunks_exact(k)) {
-        for j in 0..k {
-            let wr = w * row[j];
-            nk[j] += wr;
-            sx[j] += wr * x;
+    let mut xk = vec![0.0; k];
+    let mut sk = vec![0.0; k];
+    let mut wr = vec![0.0; m];
+    let mut dev = vec![0.0; m];
+    for j in 0..k {
+        let rj = &resp[j * m..(j + 1) * m];
+        for ((t, r), w) in wr.iter_mut().zip(rj).zip(&points.w) {
+            *t = w * r;
         }
-    }
-    let xk: Vec<f64> = sx.iter().zip(&nk).map(|(s, n)| s / n).collect();
-    let mut ss = vec![0.0; k];
-    for (((x, w), v), row) in points
-        .x
-        .iter()
-        .zip(&points.w)
-        .zip(&points.v)
-        .zip(resp.chunks_exact(k))
-    {
-        for j in 0..k {
-            let d = x - xk[j];
-            ss[j] += w * row[j] * (d * d + v);
+        nk[j] += wr.iter().sum::<f64>();
+        xk[j] = dot(&wr, &points.x) / nk[j];
+        let mean = xk[j];
+        for ((t, x), v) in dev.iter_mut().zip(&points.x).zip(&points.v) {
+            let d = x - mean;
+            *t = d * d + v;
         }
+        sk[j] = dot(&wr, &dev) / nk[j] + reg;
     }
-    let sk = ss.iter().zip(&nk).map(|(s, n)| s / n + reg).collect();
     Stats { nk, xk, sk }
+}
+
+/// Σ a·b with eight independent accumulators, so that the loop vectorises and pipelines
+/// (the order of the additions differs from a sequential sum by rounding only).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    lanes.iter().sum::<f64>() + tail
 }
 
 /// Softmax of log-values, in place.
