@@ -10,11 +10,21 @@ use candle_core::{DType, Device, Storage, Tensor, WithDType};
 use crate::error::{Result, SgdError};
 
 /// The floating-point element types the kernels support.
-pub(crate) trait Real: WithDType {}
+pub(crate) trait Real: WithDType {
+    fn sqrt(self) -> Self;
+}
 
-impl Real for f32 {}
+impl Real for f32 {
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
 
-impl Real for f64 {}
+impl Real for f64 {
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
 
 /// The element-wise non-linearities whose slope is piecewise constant, so that the input
 /// gradient of a network is linear in each weight (needed by the analytic gradient penalty).

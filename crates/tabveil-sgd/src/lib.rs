@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod adam;
 mod error;
 mod ghost;
 mod gradients;
@@ -12,6 +13,7 @@ mod kernels;
 mod mlp;
 mod probe;
 
+pub use adam::{Adam, ParamsAdam};
 pub use error::{Result, SgdError};
 pub use ghost::{ClippedGradients, GhostBatch};
 pub use gradients::Gradients;
