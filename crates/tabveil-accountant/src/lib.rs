@@ -16,6 +16,7 @@ mod event;
 mod gaussian;
 mod gdp;
 mod ledger;
+mod pld;
 mod rdp;
 mod root;
 mod special;
@@ -26,6 +27,7 @@ pub use event::{Neighbouring, PrivacyEvent};
 pub use gaussian::GaussianDp;
 pub use gdp::GdpAccountant;
 pub use ledger::{LEDGER_FORMAT_VERSION, LedgerEntry, NoiseRandomness, PrivacyLedger, Stage};
+pub use pld::{PldAccountant, PldConfig};
 pub use rdp::{
     MAX_RDP_ORDER, RdpAccountant, RdpConversion, RdpCurve, RdpOrders, RdpOrdersPreset,
     sampled_gaussian_rdp,

@@ -2,7 +2,11 @@
 //! read with serde.
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers panic on bad fixtures")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers panic on bad fixtures"
+)]
 
 use serde::Deserialize;
 use tabveil_accountant::PrivacyEvent;
@@ -37,6 +41,15 @@ pub struct Case {
     pub opacus_prv_detail: Option<PrvDetail>,
     #[serde(default, rename = "pld_bracket_1e-5")]
     pub pld_bracket: Option<Bracket>,
+    #[serde(default)]
+    pub dpacc_pld_detail: Option<PldDetail>,
+    #[serde(skip)]
+    pub dpacc_pmf_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PldDetail {
+    pub pmf_sizes: Vec<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +108,14 @@ pub fn reference() -> Reference {
         "/tests/data/accountant_reference.json"
     );
     let text = std::fs::read_to_string(path).expect("reference JSON is readable");
-    serde_json::from_str(&text).expect("reference JSON parses")
+    let mut r: Reference = serde_json::from_str(&text).expect("reference JSON parses");
+    for case in &mut r.cases {
+        case.dpacc_pmf_size = case
+            .dpacc_pld_detail
+            .as_ref()
+            .and_then(|d| d.pmf_sizes.iter().copied().max());
+    }
+    r
 }
 
 impl Case {
