@@ -38,9 +38,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()
         .nth(1)
         .map_or_else(std::env::temp_dir, PathBuf::from);
-    std::fs::write(out.join("adult_evaluation.json"), serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(
+        out.join("adult_evaluation.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
     std::fs::write(out.join("adult_evaluation.html"), report.to_html()?)?;
-    println!("wrote {}", out.join("adult_evaluation.{json,html}").display());
+    println!(
+        "wrote {}",
+        out.join("adult_evaluation.{json,html}").display()
+    );
     Ok(())
 }
 
@@ -54,15 +60,21 @@ fn resample_columns(
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut columns = Vec::new();
     for column in table.columns() {
-        let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..table.n_rows())).collect();
+        let rows: Vec<usize> = (0..n)
+            .map(|_| rng.random_range(0..table.n_rows()))
+            .collect();
         let col = match column.data() {
             ColumnData::Continuous(v) => Column::continuous_with_nulls(
                 column.name(),
-                rows.iter().map(|&i| (!column.is_null(i)).then_some(v[i])).collect(),
+                rows.iter()
+                    .map(|&i| (!column.is_null(i)).then_some(v[i]))
+                    .collect(),
             ),
             ColumnData::Categorical(v) => Column::categorical_with_nulls(
                 column.name(),
-                rows.iter().map(|&i| (!column.is_null(i)).then_some(v[i])).collect(),
+                rows.iter()
+                    .map(|&i| (!column.is_null(i)).then_some(v[i]))
+                    .collect(),
             ),
             ColumnData::Id => Column::id(column.name()),
         };

@@ -51,7 +51,9 @@ pub enum EvalError {
         column: String,
     },
     /// A table's column does not have the kind the schema declares.
-    #[error("column {column:?} of the {table} table is {found}, but the schema declares it {expected}")]
+    #[error(
+        "column {column:?} of the {table} table is {found}, but the schema declares it {expected}"
+    )]
     KindMismatch {
         /// The table.
         table: TableRole,
@@ -63,7 +65,9 @@ pub enum EvalError {
         found: &'static str,
     },
     /// A categorical code lies outside the declared domain.
-    #[error("column {column:?} of the {table} table holds code {code}, outside its {categories} declared categories")]
+    #[error(
+        "column {column:?} of the {table} table holds code {code}, outside its {categories} declared categories"
+    )]
     CodeOutOfDomain {
         /// The table.
         table: TableRole,
@@ -113,7 +117,9 @@ pub enum EvalError {
         class: String,
     },
     /// A binary metric was asked of a target with a number of classes it cannot handle.
-    #[error("the target column {column:?} has {classes} declared categories; ML utility needs exactly 2 (binary classification)")]
+    #[error(
+        "the target column {column:?} has {classes} declared categories; ML utility needs exactly 2 (binary classification)"
+    )]
     NotBinaryTarget {
         /// The target column.
         column: String,

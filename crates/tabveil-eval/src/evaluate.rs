@@ -58,10 +58,12 @@ pub fn evaluate(
     let target = resolve_target(schema, layout, config)?;
     let sensitive = match config.sensitive() {
         Some(name) => {
-            let j = layout.index_of(name).ok_or_else(|| EvalError::UnknownColumn {
-                role: "sensitive",
-                column: name.to_owned(),
-            })?;
+            let j = layout
+                .index_of(name)
+                .ok_or_else(|| EvalError::UnknownColumn {
+                    role: "sensitive",
+                    column: name.to_owned(),
+                })?;
             if layout.columns[j].kind == ColumnKind::Id {
                 return Err(EvalError::UnsupportedColumnKind {
                     role: "sensitive",
@@ -75,7 +77,12 @@ pub fn evaluate(
     };
     let mut notes = Vec::new();
 
-    let q = quality(layout, &inputs.real, &inputs.synthetic, config.quality_thresholds());
+    let q = quality(
+        layout,
+        &inputs.real,
+        &inputs.synthetic,
+        config.quality_thresholds(),
+    );
     let columns = column_details(layout, &inputs.real, &inputs.synthetic, &q.column_shapes);
     let associations = association_matrices(layout, &inputs.real, &inputs.synthetic);
 
@@ -148,14 +155,11 @@ fn resolve_target(
 ) -> Result<Option<(usize, u32)>> {
     let (name, positive) = match (config.target(), schema.target()) {
         (Some(t), declared) => {
-            let positive = config
-                .positive_class()
-                .map(str::to_owned)
-                .or_else(|| {
-                    (declared == Some(t))
-                        .then(|| schema.positive_class().map(str::to_owned))
-                        .flatten()
-                });
+            let positive = config.positive_class().map(str::to_owned).or_else(|| {
+                (declared == Some(t))
+                    .then(|| schema.positive_class().map(str::to_owned))
+                    .flatten()
+            });
             (t.to_owned(), positive)
         }
         (None, Some(t)) => (
@@ -167,10 +171,12 @@ fn resolve_target(
         ),
         (None, None) => return Ok(None),
     };
-    let j = layout.index_of(&name).ok_or_else(|| EvalError::UnknownColumn {
-        role: "target",
-        column: name.clone(),
-    })?;
+    let j = layout
+        .index_of(&name)
+        .ok_or_else(|| EvalError::UnknownColumn {
+            role: "target",
+            column: name.clone(),
+        })?;
     let spec = &layout.columns[j];
     if !spec.kind.is_discrete() {
         return Err(EvalError::UnsupportedColumnKind {
@@ -186,14 +192,12 @@ fn resolve_target(
         });
     }
     let code = match positive {
-        Some(class) => spec
-            .categories
-            .iter()
-            .position(|c| *c == class)
-            .ok_or(EvalError::UnknownPositiveClass {
+        Some(class) => spec.categories.iter().position(|c| *c == class).ok_or(
+            EvalError::UnknownPositiveClass {
                 column: name,
                 class,
-            })? as u32,
+            },
+        )? as u32,
         None => 1,
     };
     Ok(Some((j, code)))

@@ -116,12 +116,13 @@ impl Frame {
     ) -> Result<Self> {
         let mut columns = Vec::with_capacity(layout.columns.len());
         for spec in &layout.columns {
-            let position = named.iter().position(|(n, _)| *n == spec.name).ok_or_else(|| {
-                EvalError::MissingColumn {
+            let position = named
+                .iter()
+                .position(|(n, _)| *n == spec.name)
+                .ok_or_else(|| EvalError::MissingColumn {
                     table: role,
                     column: spec.name.clone(),
-                }
-            })?;
+                })?;
             let (_, values) = named.swap_remove(position);
             check_kind(spec, role, &values)?;
             columns.push(values);

@@ -60,6 +60,4 @@ pub use config::EvaluationConfig;
 pub use error::{EvalError, Result, TableRole};
 pub use evaluate::evaluate;
 pub use frame::ColumnKind;
-pub use report::{
-    AssociationMatrices, ColumnDetail, Distribution, EvaluationReport, ReportMeta,
-};
+pub use report::{AssociationMatrices, ColumnDetail, Distribution, EvaluationReport, ReportMeta};

@@ -30,5 +30,7 @@ pub fn table(relative: &str, schema: &Schema) -> Table {
     } else {
         bytes
     };
-    read_csv(&text[..], schema, &CsvOptions::default()).unwrap().0
+    read_csv(&text[..], schema, &CsvOptions::default())
+        .unwrap()
+        .0
 }

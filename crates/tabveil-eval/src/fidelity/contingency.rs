@@ -172,7 +172,9 @@ fn cramers_v_of_cells(cells: &HashMap<(Option<u32>, Option<u32>), (u64, u64)>) -
             table[i * c + j] = *count as f64;
         }
     }
-    let row_sums: Vec<f64> = (0..r).map(|i| table[i * c..(i + 1) * c].iter().sum()).collect();
+    let row_sums: Vec<f64> = (0..r)
+        .map(|i| table[i * c..(i + 1) * c].iter().sum())
+        .collect();
     let col_sums: Vec<f64> = (0..c)
         .map(|j| (0..r).map(|i| table[i * c + j]).sum())
         .collect();

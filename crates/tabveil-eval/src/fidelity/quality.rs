@@ -158,7 +158,12 @@ pub fn quality_report_with(
     thresholds: QualityThresholds,
 ) -> crate::Result<QualityReport> {
     let inputs = crate::input::inputs(schema, real, synthetic, None)?;
-    Ok(quality(&inputs.layout, &inputs.real, &inputs.synthetic, thresholds))
+    Ok(quality(
+        &inputs.layout,
+        &inputs.real,
+        &inputs.synthetic,
+        thresholds,
+    ))
 }
 
 /// Computes the QualityReport of `synthetic` against `real`.
@@ -268,11 +273,8 @@ fn column_pair_trends(
                     synthetic_discrete[b].as_deref(),
                 );
                 if let (Some(ra), Some(rb), Some(sa), Some(sb)) = views {
-                    let pair = contingency_similarity(
-                        (ra, rb),
-                        (sa, sb),
-                        thresholds.real_association,
-                    );
+                    let pair =
+                        contingency_similarity((ra, rb), (sa, sb), thresholds.real_association);
                     trend.score = pair.score;
                     trend.real_association = pair.real_association;
                     trend.meets_threshold = if thresholds.real_association > 0.0 {

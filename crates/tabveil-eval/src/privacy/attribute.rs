@@ -68,7 +68,10 @@ pub(super) fn attribute_inference(
             let truth = holdout.categorical(sensitive);
             let baseline = truth.iter().filter(|t| mode == Some(**t)).count() as f64
                 / truth.len().max(1) as f64;
-            let (train, hold) = (accuracy(members, &on_members), accuracy(holdout, &on_holdout));
+            let (train, hold) = (
+                accuracy(members, &on_members),
+                accuracy(holdout, &on_holdout),
+            );
             Some(AttributeInference {
                 column: spec.name.clone(),
                 metric: "accuracy".to_owned(),
@@ -83,7 +86,9 @@ pub(super) fn attribute_inference(
                 .continuous(sensitive)
                 .iter()
                 .filter(|v| v.is_finite())
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
             let range = if hi > lo { hi - lo } else { 1.0 };
             let nmae = |frame: &Frame, guess: &[Option<usize>]| {
                 let (mut total, mut n) = (0.0, 0usize);

@@ -62,11 +62,16 @@ pub(super) fn dcr(
 ) -> DcrSummary {
     let queries = space.encode(synthetic);
     let distances = |reference: &Frame| -> Vec<f64> {
-        nearest(space, &queries, &Reference::new(&space.encode(reference)), threads)
-            .into_iter()
-            .flatten()
-            .map(|n| n.distance)
-            .collect()
+        nearest(
+            space,
+            &queries,
+            &Reference::new(&space.encode(reference)),
+            threads,
+        )
+        .into_iter()
+        .flatten()
+        .map(|n| n.distance)
+        .collect()
     };
     let to_train = distances(real);
     let synthetic_to_train = stats(&to_train, real.n_rows);

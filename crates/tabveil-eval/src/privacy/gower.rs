@@ -159,11 +159,7 @@ impl Reference {
             key_columns
                 .iter()
                 .map(|&j| rows.categorical[j][a].cmp(&rows.categorical[j][b]))
-                .chain(
-                    rows.continuous
-                        .iter()
-                        .map(|c| c[a].total_cmp(&c[b])),
-                )
+                .chain(rows.continuous.iter().map(|c| c[a].total_cmp(&c[b])))
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
@@ -265,12 +261,13 @@ pub(crate) fn nearest(
             scope.spawn(move || {
                 let mut scratch = Scratch::new(queries);
                 for (k, result) in slot.iter_mut().enumerate() {
-                    *result = scratch
-                        .nearest_of(start + k, queries, reference)
-                        .map(|(sum, index)| Nearest {
-                            distance: f64::from(sum) / p,
-                            index,
-                        });
+                    *result =
+                        scratch
+                            .nearest_of(start + k, queries, reference)
+                            .map(|(sum, index)| Nearest {
+                                distance: f64::from(sum) / p,
+                                index,
+                            });
                 }
             });
         }
@@ -315,7 +312,10 @@ impl Scratch {
             let block = (home + step) % n_blocks;
             // Lower bound of the distance to any row of the block, from its box.
             let mut bound = 0.0f32;
-            for (&shared, &qv) in reference.shared_codes[block].iter().zip(&self.query_categorical) {
+            for (&shared, &qv) in reference.shared_codes[block]
+                .iter()
+                .zip(&self.query_categorical)
+            {
                 bound += f32::from(u8::from(shared != MIXED && shared != qv));
             }
             for (&(lo, hi), &qv) in reference.ranges[block].iter().zip(&self.query_continuous) {
@@ -405,7 +405,11 @@ mod tests {
         let n = x.len();
         Frame {
             n_rows: n,
-            columns: vec![Values::Continuous(x), Values::Categorical(c), Values::Ignored(n)],
+            columns: vec![
+                Values::Continuous(x),
+                Values::Categorical(c),
+                Values::Ignored(n),
+            ],
         }
     }
 
@@ -418,7 +422,11 @@ mod tests {
             (true, false) | (false, true) => 1.0,
             _ => ((x - y).abs() / range).min(1.0),
         };
-        let dc = if a.categorical(1)[i] == b.categorical(1)[k] { 0.0 } else { 1.0 };
+        let dc = if a.categorical(1)[i] == b.categorical(1)[k] {
+            0.0
+        } else {
+            1.0
+        };
         (dx + dc) / 2.0
     }
 
@@ -430,9 +438,20 @@ mod tests {
         let space = GowerSpace::new(&l, &reference, None);
         assert_eq!(space.n_columns(), 2);
         let queries = frame(vec![5.0, 1.0, f64::NAN], vec![None, Some(0), Some(1)]);
-        let got = nearest(&space, &space.encode(&queries), &Reference::new(&space.encode(&reference)), 2);
+        let got = nearest(
+            &space,
+            &space.encode(&queries),
+            &Reference::new(&space.encode(&reference)),
+            2,
+        );
         // (5, missing) is an exact copy of reference row 2.
-        assert_eq!(got[0], Some(Nearest { distance: 0.0, index: 2 }));
+        assert_eq!(
+            got[0],
+            Some(Nearest {
+                distance: 0.0,
+                index: 2
+            })
+        );
         // (1, a): row 0 at (0.1 + 0) / 2.
         let n1 = got[1].unwrap();
         assert_eq!(n1.index, 0);
@@ -450,10 +469,22 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let mut make = |n: usize| {
             let x = (0..n)
-                .map(|_| if rng.random_bool(0.05) { f64::NAN } else { rng.random_range(0.0..50.0) })
+                .map(|_| {
+                    if rng.random_bool(0.05) {
+                        f64::NAN
+                    } else {
+                        rng.random_range(0.0..50.0)
+                    }
+                })
                 .collect();
             let c = (0..n)
-                .map(|_| if rng.random_bool(0.05) { None } else { Some(rng.random_range(0..2)) })
+                .map(|_| {
+                    if rng.random_bool(0.05) {
+                        None
+                    } else {
+                        Some(rng.random_range(0..2))
+                    }
+                })
                 .collect();
             frame(x, c)
         };
@@ -461,10 +492,21 @@ mod tests {
         let queries = make(97);
         let space = GowerSpace::new(&l, &reference, None);
         let range = {
-            let v: Vec<f64> = reference.continuous(0).iter().copied().filter(|v| v.is_finite()).collect();
-            v.iter().copied().fold(f64::NEG_INFINITY, f64::max) - v.iter().copied().fold(f64::INFINITY, f64::min)
+            let v: Vec<f64> = reference
+                .continuous(0)
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - v.iter().copied().fold(f64::INFINITY, f64::min)
         };
-        let got = nearest(&space, &space.encode(&queries), &Reference::new(&space.encode(&reference)), 3);
+        let got = nearest(
+            &space,
+            &space.encode(&queries),
+            &Reference::new(&space.encode(&reference)),
+            3,
+        );
         for (i, g) in got.iter().enumerate() {
             let best = (0..reference.n_rows)
                 .map(|k| gower(&l, range, &queries, i, &reference, k))

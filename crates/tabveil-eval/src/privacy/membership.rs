@@ -42,7 +42,9 @@ pub(super) fn membership_inference(
     labels.resize(scores.len(), false);
     let auc = roc_auc(&scores, &labels).unwrap_or(0.5);
     let reading = if auc > 0.6 {
-        format!("membership leaks: training rows are told from unseen rows with AUC {auc:.3} (guessing: 0.5)")
+        format!(
+            "membership leaks: training rows are told from unseen rows with AUC {auc:.3} (guessing: 0.5)"
+        )
     } else if auc > 0.55 {
         format!("weak membership signal: AUC {auc:.3} (guessing: 0.5)")
     } else {

@@ -34,10 +34,10 @@ mod membership;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::utility::roc_auc;
 pub use attribute::AttributeInference;
 pub use dcr::{DcrStats, DcrSummary};
 pub use membership::MembershipInference;
-pub use crate::utility::roc_auc;
 
 use crate::frame::{Frame, Layout};
 
@@ -83,7 +83,14 @@ pub(crate) fn leakage(
         };
     }
     let members = holdout.map(|h| sample_indices(real.n_rows, h.n_rows, settings.seed));
-    let dcr = dcr::dcr(&space, real, synthetic, holdout, members.as_deref(), settings.threads);
+    let dcr = dcr::dcr(
+        &space,
+        real,
+        synthetic,
+        holdout,
+        members.as_deref(),
+        settings.threads,
+    );
     let (membership_inference, attribute_inference) = match (holdout, &members) {
         (Some(h), Some(m)) => {
             let member_rows = real.select_rows(m);
@@ -106,9 +113,7 @@ pub(crate) fn leakage(
                 )
             });
             if settings.sensitive.is_none() {
-                notes.push(
-                    "attribute inference skipped: no sensitive column was named".to_owned(),
-                );
+                notes.push("attribute inference skipped: no sensitive column was named".to_owned());
             }
             (Some(mia), aia)
         }

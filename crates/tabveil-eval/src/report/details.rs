@@ -101,7 +101,10 @@ pub(crate) fn association_matrices(
         m
     };
     AssociationMatrices {
-        columns: used.iter().map(|&j| layout.columns[j].name.clone()).collect(),
+        columns: used
+            .iter()
+            .map(|&j| layout.columns[j].name.clone())
+            .collect(),
         real: matrix(real),
         synthetic: matrix(synthetic),
     }
@@ -110,7 +113,11 @@ pub(crate) fn association_matrices(
 fn missing_share(flags: impl ExactSizeIterator<Item = bool>) -> f64 {
     let n = flags.len();
     let missing = flags.filter(|m| *m).count();
-    if n == 0 { 0.0 } else { missing as f64 / n as f64 }
+    if n == 0 {
+        0.0
+    } else {
+        missing as f64 / n as f64
+    }
 }
 
 fn shares(codes: &[Option<u32>], n: usize) -> Vec<f64> {
@@ -129,7 +136,12 @@ fn shares(codes: &[Option<u32>], n: usize) -> Vec<f64> {
 }
 
 fn histogram(real: &[f64], synthetic: &[f64]) -> Distribution {
-    let both: Vec<f64> = real.iter().chain(synthetic).copied().filter(|v| v.is_finite()).collect();
+    let both: Vec<f64> = real
+        .iter()
+        .chain(synthetic)
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let edges = histogram_bin_edges(&both, HISTOGRAM_BINS).unwrap_or_default();
     let count = |values: &[f64]| -> Vec<f64> {
         let mut counts = vec![0.0; HISTOGRAM_BINS];

@@ -28,7 +28,11 @@ impl EvaluationReport {
             m.seed
         );
         let q = &self.quality;
-        let _ = writeln!(s, "\nQuality (SDMetrics {} QualityReport)", m.sdmetrics_compatible);
+        let _ = writeln!(
+            s,
+            "\nQuality (SDMetrics {} QualityReport)",
+            m.sdmetrics_compatible
+        );
         let _ = writeln!(s, "  overall             {}", pct(q.overall));
         let _ = writeln!(s, "  column shapes       {}", pct(q.column_shapes));
         let _ = writeln!(s, "  column pair trends  {}", pct(q.column_pair_trends));
@@ -41,7 +45,13 @@ impl EvaluationReport {
         if !worst.is_empty() {
             let _ = writeln!(s, "  weakest columns:");
             for (score, c) in worst.iter().take(3) {
-                let _ = writeln!(s, "    {:<24} {:?} {}", c.column, c.shape_metric, pct(Some(*score)));
+                let _ = writeln!(
+                    s,
+                    "    {:<24} {:?} {}",
+                    c.column,
+                    c.shape_metric,
+                    pct(Some(*score))
+                );
             }
         }
         let _ = writeln!(s, "\nML utility");
@@ -67,7 +77,11 @@ impl EvaluationReport {
                     num(Some(ml.trtr.f1)),
                     num(ml.trtr.roc_auc)
                 );
-                let _ = writeln!(s, "  majority-class accuracy {}", num(Some(ml.majority_baseline_accuracy)));
+                let _ = writeln!(
+                    s,
+                    "  majority-class accuracy {}",
+                    num(Some(ml.majority_baseline_accuracy))
+                );
                 let _ = writeln!(s, "  → {}", ml.reading);
             }
             None => {
@@ -86,7 +100,9 @@ impl EvaluationReport {
                 t.p5,
                 100.0 * t.exact_copy_rate
             );
-            if let (Some(a), Some(b)) = (&d.synthetic_to_train_size_matched, &d.synthetic_to_holdout) {
+            if let (Some(a), Some(b)) =
+                (&d.synthetic_to_train_size_matched, &d.synthetic_to_holdout)
+            {
                 let _ = writeln!(
                     s,
                     "  DCR synthetic→train ({} rows):  median {:.4}, 5th pct {:.4}, exact copies {:.2} %",

@@ -79,7 +79,11 @@ pub(crate) fn ml_utility(
     let score = |train_x: &Features, train_y: &[bool]| -> Result<ClassifierScores> {
         // A one-class training table cannot fit a classifier: predict that class everywhere.
         let probabilities = if train_y.iter().all(|y| *y) || train_y.iter().all(|y| !*y) {
-            let p = if train_y.first().copied().unwrap_or(false) { 1.0 } else { 0.0 };
+            let p = if train_y.first().copied().unwrap_or(false) {
+                1.0
+            } else {
+                0.0
+            };
             vec![p; test_y.len()]
         } else {
             fit_predict(train_x, train_y, &test_x, seed, threads)?
@@ -107,11 +111,19 @@ pub(crate) fn ml_utility(
         (Some(s), Some(r)) => {
             let gap = r - s;
             if gap <= 0.02 {
-                format!("synthetic data is as useful as real data for predicting {} (ROC AUC {s:.3} vs {r:.3})", spec.name)
+                format!(
+                    "synthetic data is as useful as real data for predicting {} (ROC AUC {s:.3} vs {r:.3})",
+                    spec.name
+                )
             } else if s > 0.6 {
-                format!("synthetic data keeps part of the signal: ROC AUC {s:.3} against {r:.3} with real data")
+                format!(
+                    "synthetic data keeps part of the signal: ROC AUC {s:.3} against {r:.3} with real data"
+                )
             } else {
-                format!("synthetic data is of little use for predicting {}: ROC AUC {s:.3} against {r:.3} with real data", spec.name)
+                format!(
+                    "synthetic data is of little use for predicting {}: ROC AUC {s:.3} against {r:.3} with real data",
+                    spec.name
+                )
             }
         }
         _ => "ROC AUC undefined (a single class in the holdout or the training data)".to_owned(),
