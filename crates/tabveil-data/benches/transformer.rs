@@ -9,11 +9,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tabveil_data::{
-    CsvOptions, DataTransformer, DataTransformerConfig, PrivateConfig, Schema, Table,
-    fit_private, infer_schema_path, read_csv_path,
-};
 use tabveil_accountant::PrivacyLedger;
+use tabveil_data::{
+    CsvOptions, DataTransformer, DataTransformerConfig, PrivateConfig, Schema, Table, fit_private,
+    infer_schema_path, read_csv_path,
+};
 use tabveil_noise::PrivacyRng;
 
 fn data_dir() -> String {
@@ -23,7 +23,9 @@ fn data_dir() -> String {
 fn bench_table() -> (Table, Schema) {
     let path = format!("{}/bench_table.csv", data_dir());
     // The bench table has no schema file: infer one (not private, fine for timing).
-    let schema = infer_schema_path(&path, &CsvOptions::default()).unwrap().schema;
+    let schema = infer_schema_path(&path, &CsvOptions::default())
+        .unwrap()
+        .schema;
     let (table, _) = read_csv_path(&path, &schema, &CsvOptions::default()).unwrap();
     (table, schema)
 }

@@ -6,7 +6,9 @@ use tabveil_data::*;
 fn main() {
     let dir = format!("{}/../../data", env!("CARGO_MANIFEST_DIR"));
     let path = format!("{dir}/bench_table.csv");
-    let schema = infer_schema_path(&path, &CsvOptions::default()).unwrap().schema;
+    let schema = infer_schema_path(&path, &CsvOptions::default())
+        .unwrap()
+        .schema;
     let (table, _) = read_csv_path(&path, &schema, &CsvOptions::default()).unwrap();
     for col in table.columns() {
         if let Some(x) = col.as_continuous() {
@@ -15,10 +17,21 @@ fn main() {
             let t1 = Instant::now();
             let f = BayesianMixture::fit(&p, &BgmConfig::default(), 0).unwrap();
             let t2 = Instant::now();
-            let cfg0 = BgmConfig { max_iter: 1, ..Default::default() };
+            let cfg0 = BgmConfig {
+                max_iter: 1,
+                ..Default::default()
+            };
             let _ = BayesianMixture::fit(&p, &cfg0, 0).unwrap();
             let t3 = Instant::now();
-            println!("{}: {} points, points {:?}, fit {:?} ({} iters), kmeans+1 iter {:?}", col.name(), p.len(), t1 - t0, t2 - t1, f.n_iter(), t3 - t2);
+            println!(
+                "{}: {} points, points {:?}, fit {:?} ({} iters), kmeans+1 iter {:?}",
+                col.name(),
+                p.len(),
+                t1 - t0,
+                t2 - t1,
+                f.n_iter(),
+                t3 - t2
+            );
         }
     }
 }

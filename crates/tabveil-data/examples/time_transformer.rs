@@ -6,19 +6,34 @@ use tabveil_data::*;
 fn main() {
     let dir = format!("{}/../../data", env!("CARGO_MANIFEST_DIR"));
     let path = format!("{dir}/bench_table.csv");
-    let schema = infer_schema_path(&path, &CsvOptions::default()).unwrap().schema;
+    let schema = infer_schema_path(&path, &CsvOptions::default())
+        .unwrap()
+        .schema;
     let (table, _) = read_csv_path(&path, &schema, &CsvOptions::default()).unwrap();
     let s2 = Schema::from_path(format!("{dir}/adult/schema.json")).unwrap();
-    let (t2, _) = read_csv_path(format!("{dir}/adult/train.csv"), &s2, &CsvOptions::default()).unwrap();
+    let (t2, _) = read_csv_path(
+        format!("{dir}/adult/train.csv"),
+        &s2,
+        &CsvOptions::default(),
+    )
+    .unwrap();
     for threads in [1, 2] {
         for (name, t, s) in [("bench", &table, &schema), ("adult", &t2, &s2)] {
-            let cfg = DataTransformerConfig { threads, ..Default::default() };
+            let cfg = DataTransformerConfig {
+                threads,
+                ..Default::default()
+            };
             let t0 = Instant::now();
             let tr = DataTransformer::fit(t, s, &cfg).unwrap();
             let t1 = Instant::now();
             let m = tr.transform(t, 0).unwrap();
             let t2 = Instant::now();
-            println!("{name} threads {threads}: fit {:?} transform {:?} width {}", t1 - t0, t2 - t1, m.n_cols());
+            println!(
+                "{name} threads {threads}: fit {:?} transform {:?} width {}",
+                t1 - t0,
+                t2 - t1,
+                m.n_cols()
+            );
         }
     }
 }

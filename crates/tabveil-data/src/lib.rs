@@ -27,10 +27,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod condition;
 mod csv;
 mod datetime;
 mod error;
 mod mixture;
+mod private;
 mod progress;
 mod schema;
 mod table;
@@ -40,11 +42,18 @@ pub use crate::csv::{
     CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
     infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
 };
+pub use condition::{
+    ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
+};
 pub use error::{DataError, Position, Result};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
+pub use private::{
+    COUNT_SENSITIVITY, CellRule, HistogramCells, NoisyCells, NoisyColumn, PrivateConfig,
+    PrivateStatistics, fit_private, fit_private_with_progress, planned_preprocessing,
+};
 pub use progress::{FitProgress, NoProgress};
+pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
+pub use table::{Column, ColumnData, Table, Value};
 pub use transformer::{
     DataTransformer, DataTransformerConfig, Matrix, OutputLayout, SoftmaxRole, Span, SpanKind,
 };
-pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
-pub use table::{Column, ColumnData, Table, Value};

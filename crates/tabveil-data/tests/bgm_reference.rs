@@ -3,7 +3,10 @@
 //! `tests/data/bgm_reference.json`.
 
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
-#![allow(clippy::needless_range_loop, reason = "parallel arrays indexed by component")]
+#![allow(
+    clippy::needless_range_loop,
+    reason = "parallel arrays indexed by component"
+)]
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -10,7 +10,7 @@
 //! there).
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
-const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// 1.5 · 2^52: adding and subtracting it rounds to the nearest integer, and the low bits of
 /// the sum hold that integer.

@@ -25,6 +25,9 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 
+// The E- and M-steps walk parallel per-component arrays by index.
+#![allow(clippy::needless_range_loop)]
+
 mod fastexp;
 mod kmeans;
 mod points;

@@ -13,7 +13,7 @@ const POSTERIOR_FLOOR: f64 = 1e-6;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub(crate) enum ColumnTransform {
-    Continuous(ContinuousTransform),
+    Continuous(Box<ContinuousTransform>),
     Discrete(DiscreteTransform),
     Id,
 }
@@ -88,7 +88,10 @@ impl ContinuousTransform {
             kept.push(best);
         }
         let means = kept.iter().map(|&k| mixture.means()[k]).collect();
-        let stds = kept.iter().map(|&k| mixture.variances()[k].sqrt()).collect();
+        let stds = kept
+            .iter()
+            .map(|&k| mixture.variances()[k].sqrt())
+            .collect();
         let total: f64 = kept.iter().map(|&k| weights[k]).sum();
         let kept_weights = kept.iter().map(|&k| weights[k] / total).collect();
         ContinuousTransform {

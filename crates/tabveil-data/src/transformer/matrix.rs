@@ -32,7 +32,7 @@ impl Matrix {
                 width: 0,
             });
         }
-        if data.len() % n_cols != 0 {
+        if !data.len().is_multiple_of(n_cols) {
             return Err(DataError::MatrixShape {
                 len: data.len(),
                 width: n_cols,

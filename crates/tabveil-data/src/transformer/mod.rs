@@ -236,7 +236,7 @@ impl DataTransformer {
                     .iter_mut()
                     .find(|(j, _)| *j == i)
                     .and_then(|(_, t)| t.take())
-                    .map(ColumnTransform::Continuous)
+                    .map(|t| ColumnTransform::Continuous(Box::new(t)))
                     .ok_or(DataError::Internal("a continuous column was not fitted")),
             })
             .collect::<Result<Vec<_>>>()?;
@@ -274,7 +274,11 @@ impl DataTransformer {
                 ColumnTransform::Id => {}
             }
         }
-        let names = schema.columns().iter().map(|c| c.name().to_owned()).collect();
+        let names = schema
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
         DataTransformer {
             schema,
             columns,
@@ -326,10 +330,6 @@ impl DataTransformer {
             ColumnTransform::Discrete(d) => Some(&d.domain),
             _ => None,
         }
-    }
-
-    pub(crate) fn column_transforms(&self) -> &[ColumnTransform] {
-        &self.columns
     }
 
     /// Encodes `table`. The mode of each continuous value is sampled from its posterior with
