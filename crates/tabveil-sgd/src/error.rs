@@ -1,5 +1,6 @@
 //! The one error type of the DP-SGD crate.
 
+use tabveil_accountant::AccountantError;
 use tabveil_noise::NoiseError;
 
 /// Everything that can go wrong in a DP-SGD computation.
@@ -91,6 +92,24 @@ pub enum SgdError {
         /// The rows received.
         actual: usize,
     },
+    /// Gradients clipped with one norm were given to a mechanism calibrated for another: the
+    /// noise would not match the sensitivity.
+    #[error(
+        "gradients were clipped to norm {clipped_with}, but the mechanism is calibrated for {configured}"
+    )]
+    ClipNormMismatch {
+        /// The norm the batch was clipped with.
+        clipped_with: f64,
+        /// The norm the noise is calibrated for.
+        configured: f64,
+    },
+    /// A setting that removes the privacy guarantee (no noise, no clipping) was used with an
+    /// accounted privacy budget.
+    #[error("{setting} gives no privacy guarantee; it is only allowed with an unaccounted budget")]
+    NotPrivate {
+        /// What was set.
+        setting: &'static str,
+    },
     /// A lock guarding shared state was poisoned by a panic in another thread.
     #[error("internal lock poisoned: {what}")]
     LockPoisoned {
@@ -103,6 +122,9 @@ pub enum SgdError {
     /// A Candle tensor operation failed.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
+    /// The accountant rejected an event or failed to compute ε.
+    #[error(transparent)]
+    Accountant(#[from] AccountantError),
     /// The privacy randomness failed (entropy unavailable, invalid noise scale).
     #[error(transparent)]
     Noise(#[from] NoiseError),

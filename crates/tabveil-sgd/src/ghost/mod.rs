@@ -543,8 +543,10 @@ fn weighted_row_sum(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
     if b == 0 {
         return Ok(Tensor::zeros(d, rows.dtype(), rows.device())?);
     }
+    // Scale then reduce exactly as the unweighted sum does, so that factors of 1 give the
+    // same bits as no clipping.
     Ok(match factors {
-        Some(c) => c.unsqueeze(0)?.matmul(rows)?.squeeze(0)?,
+        Some(c) => scale_rows(rows, c)?.sum(0)?,
         None => rows.sum(0)?,
     })
 }
