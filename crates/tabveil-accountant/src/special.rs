@@ -78,6 +78,8 @@ pub(crate) struct ScaledSum {
     scale: f64,
     sum: f64,
     compensation: f64,
+    /// A bound on the absolute error of the terms added, in the same scale.
+    error: f64,
 }
 
 impl ScaledSum {
@@ -87,11 +89,23 @@ impl ScaledSum {
             scale: f64::NEG_INFINITY,
             sum: 0.0,
             compensation: 0.0,
+            error: 0.0,
         }
     }
 
-    /// Adds `sign · e^log_magnitude` (`sign` is ±1; a −∞ magnitude adds nothing).
+    /// Adds `±e^log_magnitude` (a −∞ magnitude adds nothing).
     pub(crate) fn add(&mut self, negative: bool, log_magnitude: f64) {
+        self.add_with_error(negative, log_magnitude, 0.0);
+    }
+
+    /// Adds `±e^log_magnitude`, a term known to relative accuracy `relative_error`, and
+    /// accumulates the resulting absolute error bound.
+    pub(crate) fn add_with_error(
+        &mut self,
+        negative: bool,
+        log_magnitude: f64,
+        relative_error: f64,
+    ) {
         if log_magnitude == f64::NEG_INFINITY {
             return;
         }
@@ -99,9 +113,11 @@ impl ScaledSum {
             let factor = (self.scale - log_magnitude).exp();
             self.sum *= factor;
             self.compensation *= factor;
+            self.error *= factor;
             self.scale = log_magnitude;
         }
         let magnitude = (log_magnitude - self.scale).exp();
+        self.error += relative_error * magnitude;
         let value = if negative { -magnitude } else { magnitude };
         let total = self.sum + value;
         if self.sum.abs() >= value.abs() {
@@ -110,6 +126,11 @@ impl ScaledSum {
             self.compensation += (value - total) + self.sum;
         }
         self.sum = total;
+    }
+
+    /// ln of the accumulated error bound (−∞ when none).
+    pub(crate) fn log_error(&self) -> f64 {
+        self.error.ln() + self.scale
     }
 
     /// ln of the largest magnitude added so far (−∞ when empty).

@@ -174,89 +174,121 @@ fn ln_table() -> &'static [f64] {
     TABLE.get_or_init(|| (0..=LN_TABLE_MAX).map(|n| (n as f64).ln()).collect())
 }
 
-/// `(sign, ln |A_α − 1|)` for a fractional order, by the two-sided series of Mironov, Talwar &
-/// Zhang (2019, §3.3) with the four largest terms combined analytically with the `− 1`.
+/// ln of an upper bound on `A_α − 1` for a fractional order, by the two-sided series of
+/// Mironov, Talwar & Zhang (2019, §3.3), rearranged so that the `− 1` cancels analytically.
 ///
 /// With `μ₀ = N(0, σ²)`, `r(z) = e^{(2z−1)/(2σ²)}` and `z₀ = σ² ln(1/q − 1) + 1/2` (where
 /// `q·r(z₀) = 1 − q`), `A_α = E_{μ₀}[(1 − q + q r)^α] = A₀ + A₁` with
-/// `A₀ = Σ_i C(α,i) q^i (1−q)^{α−i} e^{(i²−i)/(2σ²)} Φ((z₀−i)/σ)` (the part `z ≤ z₀`) and
-/// `A₁ = Σ_i C(α,i) q^{α−i} (1−q)^i e^{(j²−j)/(2σ²)} Φ((j−z₀)/σ)`, `j = α − i` (the part
-/// `z > z₀`). Writing `1 = (1−q)(Φ(z₀/σ) + Φ(−z₀/σ)) + q(Φ((z₀−1)/σ) + Φ((1−z₀)/σ))` and
-/// folding it into the `i = 0, 1` terms of `A₀` leaves only small, well-conditioned terms.
+/// `A₀ = Σ_i C(α,i) q^i (1−q)^{α−i} e^{c_i} Φ((z₀−i)/σ)` (the part `z ≤ z₀`),
+/// `A₁ = Σ_i C(α,i) q^{α−i} (1−q)^i e^{c_j} Φ((j−z₀)/σ)`, `j = α − i` (the part `z > z₀`),
+/// and `c_k = (k² − k)/(2σ²)`. See `NOTES.md` for the two rearrangements used.
 fn log_a_minus_one_fractional(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
     let log_q = q.ln();
     let log_1mq = (-q).ln_1p();
     let two_var = 2.0 * sigma * sigma;
     let z0 = sigma * sigma * (log_1mq - log_q) + 0.5;
+    let small_q = q < SMALL_Q;
     let mut sum = BoundedSum::new();
 
-    // (1−q)^α Φ(z₀/σ) − (1−q) Φ(z₀/σ) = (1−q) Φ(z₀/σ) · m₁, m₁ = (1−q)^{α−1} − 1 < 0.
-    let m1 = ((alpha - 1.0) * log_1mq).exp_m1();
-    sum.add(true, &[log_1mq, log_norm_cdf(z0 / sigma), (-m1).ln()], 0.0);
-    // α q (1−q)^{α−1} Φ((z₀−1)/σ) − q Φ((z₀−1)/σ) = q Φ((z₀−1)/σ) · m₂, m₂ = α(1+m₁) − 1.
-    let m2 = alpha.mul_add(m1, alpha - 1.0);
-    sum.add(
-        m2 < 0.0,
-        &[log_q, log_norm_cdf((z0 - 1.0) / sigma), m2.abs().ln()],
-        0.0,
-    );
-    // The rest of the `− 1`.
-    sum.add(true, &[log_1mq, log_norm_cdf(-z0 / sigma)], 0.0);
-    sum.add(true, &[log_q, log_norm_cdf((1.0 - z0) / sigma)], 0.0);
+    if !small_q {
+        // Fold `1 = (1−q)(Φ(z₀/σ) + Φ(−z₀/σ)) + q(Φ((z₀−1)/σ) + Φ((1−z₀)/σ))` into the
+        // i = 0, 1 terms of A₀:
+        // (1−q)^α Φ(z₀/σ) − (1−q) Φ(z₀/σ) = (1−q) Φ(z₀/σ) · m₁, m₁ = (1−q)^{α−1} − 1 < 0;
+        let m1 = ((alpha - 1.0) * log_1mq).exp_m1();
+        sum.add(true, &[log_1mq, log_norm_cdf(z0 / sigma), (-m1).ln()], 0.0);
+        // α q (1−q)^{α−1} Φ((z₀−1)/σ) − q Φ((z₀−1)/σ) = q Φ((z₀−1)/σ) · m₂, m₂ = α(1+m₁) − 1;
+        let m2 = alpha.mul_add(m1, alpha - 1.0);
+        sum.add(
+            m2 < 0.0,
+            &[log_q, log_norm_cdf((z0 - 1.0) / sigma), m2.abs().ln()],
+            0.0,
+        );
+        // and the rest of the `− 1`.
+        sum.add(true, &[log_1mq, log_norm_cdf(-z0 / sigma)], 0.0);
+        sum.add(true, &[log_q, log_norm_cdf((1.0 - z0) / sigma)], 0.0);
+    }
 
     let mut log_binom = 0.0_f64; // ln |C(α, i)|
     let mut binom_error = 0.0_f64; // bound on its accumulated rounding error
     let mut binom_negative = false;
     let mut tail = AlternatingTail::new();
+    let mut quiet = 0_u32;
     let mut i: u64 = 0;
     loop {
         let fi = i as f64;
         let j = alpha - fi;
-        let log_a0 = if i >= 2 {
-            sum.add(
-                binom_negative,
-                &[
-                    log_binom,
-                    fi * log_q,
-                    j * log_1mq,
-                    (fi * fi - fi) / two_var,
-                    log_norm_cdf((z0 - fi) / sigma),
-                ],
-                binom_error,
-            )
-        } else {
-            f64::NEG_INFINITY
+        let low = [log_binom, fi * log_q, j * log_1mq]; // C q^i (1−q)^{α−i}
+        let high = [log_binom, j * log_q, fi * log_1mq]; // C q^{α−i} (1−q)^i
+        let c_i = (fi * fi - fi) / two_var;
+        let c_j = (j * j - j) / two_var;
+        let log_phi_high = log_norm_cdf((j - z0) / sigma);
+        let mut largest = f64::NEG_INFINITY;
+        let mut add = |negative: bool, parts: &[f64; 3], extra: &[f64]| {
+            let mut components = [0.0; 5];
+            components[..3].copy_from_slice(parts);
+            components[3..3 + extra.len()].copy_from_slice(extra);
+            let t = sum.add(negative, &components[..3 + extra.len()], binom_error);
+            largest = largest.max(t);
         };
-        let log_a1 = sum.add(
-            binom_negative,
-            &[
-                log_binom,
-                j * log_q,
-                fi * log_1mq,
-                (j * j - j) / two_var,
-                log_norm_cdf((j - z0) / sigma),
-            ],
-            binom_error,
-        );
+        if small_q {
+            // Σ_i C(α,i) q^i (1−q)^{α−i} = 1 for q < ½, so
+            // A − 1 = Σ_i C q^i (1−q)^{α−i} [e^{c_i} Φ((z₀−i)/σ) − 1] + A₁; split e^{c} = 1 + (e^{c} − 1).
+            //   the base of A₀ − 1: −C q^i (1−q)^{α−i} Φ((i−z₀)/σ);
+            add(!binom_negative, &low, &[log_norm_cdf((fi - z0) / sigma)]);
+            //   the excess of A₀ (c_i > 0 from i = 2 on);
+            if i >= 2 {
+                add(
+                    binom_negative,
+                    &low,
+                    &[log_norm_cdf((z0 - fi) / sigma), log_expm1(c_i)],
+                );
+            }
+            //   the base of A₁;
+            add(binom_negative, &high, &[log_phi_high]);
+            //   the excess of A₁ (e^{c_j} − 1 is negative for 0 < j < 1).
+            if c_j != 0.0 {
+                let log_excess = if c_j > 0.0 {
+                    log_expm1(c_j)
+                } else {
+                    (-c_j.exp_m1()).ln()
+                };
+                add(
+                    binom_negative != (c_j < 0.0),
+                    &high,
+                    &[log_phi_high, log_excess],
+                );
+            }
+        } else {
+            if i >= 2 {
+                add(
+                    binom_negative,
+                    &low,
+                    &[c_i, log_norm_cdf((z0 - fi) / sigma)],
+                );
+            }
+            add(binom_negative, &high, &[c_j, log_phi_high]);
+        }
 
-        // Past i > α + 1 the binomial coefficients alternate in sign and both term sequences
-        // decrease in magnitude (NOTES.md), so the remainder is below the last term.
+        // Past i > α + 1 the binomial coefficients alternate in sign and the term sequences
+        // decrease in magnitude (NOTES.md), so the remainder is below the last terms.
         if fi > alpha + 1.0 {
-            let last = log_a0.max(log_a1);
             let (_, log_abs_sum) = sum.value.signed_log();
             let floor = log_abs_sum.max(sum.value.log_scale() - 80.0);
-            if last < floor + SERIES_RELATIVE_TOLERANCE_LN {
-                // Remainder of an alternating series with decreasing terms: below the last term.
-                return sum.upper_bound(last + std::f64::consts::LN_2, q, sigma, alpha);
+            if largest < floor + SERIES_RELATIVE_TOLERANCE_LN {
+                quiet += 1;
+                if quiet >= 3 {
+                    // Remainder of an alternating series with decreasing terms.
+                    return sum.upper_bound_of(sum.value, largest + 2f64.ln(), q, sigma, alpha);
+                }
+            } else {
+                quiet = 0;
             }
             // Otherwise the terms may decay only polynomially (∝ i^{−α−2}): accelerate the
             // alternating tail by repeated averaging of partial sums (Euler's transform).
             if let Some((estimate, log_change)) = tail.push(&sum.value) {
-                let mut accelerated = sum;
-                accelerated.value = estimate;
                 // Pessimistic allowance for the extrapolation: ten times its last change.
                 let slack = log_change + 10f64.ln();
-                return accelerated.upper_bound(slack, q, sigma, alpha);
+                return sum.upper_bound_of(estimate, slack, q, sigma, alpha);
             }
         }
         i += 1;
@@ -279,12 +311,15 @@ fn log_a_minus_one_fractional(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
     }
 }
 
+/// Below this sampling rate the fractional series uses the binomial identity
+/// `Σ_i C(α,i) q^i (1−q)^{α−i} = 1` (valid for every q < ½, fast for q well below it).
+const SMALL_Q: f64 = 0.4;
+
 /// A signed sum of terms given by their log-components, with a running bound on its rounding
 /// error.
 #[derive(Debug, Clone, Copy)]
 struct BoundedSum {
     value: ScaledSum,
-    error: ScaledSum,
     terms: f64,
 }
 
@@ -292,7 +327,6 @@ impl BoundedSum {
     fn new() -> Self {
         BoundedSum {
             value: ScaledSum::new(),
-            error: ScaledSum::new(),
             terms: 0.0,
         }
     }
@@ -300,27 +334,42 @@ impl BoundedSum {
     /// Adds `±exp(Σ components)` and returns the term's log-magnitude; `extra_error` bounds
     /// the absolute error already carried by the components (beyond their last rounding).
     fn add(&mut self, negative: bool, components: &[f64], extra_error: f64) -> f64 {
-        let log_term: f64 = components.iter().sum();
+        let mut log_term = 0.0;
+        let mut size = 0.0;
+        for c in components {
+            log_term += c;
+            size += c.abs();
+        }
         if log_term == f64::NEG_INFINITY {
             return log_term;
         }
-        let size: f64 = components.iter().map(|c| c.abs()).sum();
-        self.value.add(negative, log_term);
         self.terms += 1.0;
-        // |e^{L+η} − e^L| ≤ e^L (e^{|η|} − 1).
+        // |e^{L+η} − e^L| ≤ e^L (e^{|η|} − 1) ≤ e^L η (1 + η) for η ≤ 1.
         let eta = log_term_error(size) + extra_error;
-        self.error.add(false, log_term + log_expm1(eta));
+        let relative = if eta < 1.0 {
+            eta * (1.0 + eta)
+        } else {
+            eta.exp_m1()
+        };
+        self.value.add_with_error(negative, log_term, relative);
         log_term
     }
 
-    /// ln of `value + |rounding error bound| + e^log_slack`; an error if even that is
-    /// negative (A_α ≥ 1 always, so the error model would have failed).
-    fn upper_bound(&self, log_slack: f64, q: f64, sigma: f64, alpha: f64) -> Result<f64> {
-        let (negative, log_abs) = self.value.signed_log();
+    /// ln of `value + |rounding error bound| + e^log_slack`, where `value` is this sum or an
+    /// extrapolation of it; an error if even that is negative (A_α ≥ 1 always, so the error
+    /// model would have failed).
+    fn upper_bound_of(
+        &self,
+        value: ScaledSum,
+        log_slack: f64,
+        q: f64,
+        sigma: f64,
+        alpha: f64,
+    ) -> Result<f64> {
+        let (negative, log_abs) = value.signed_log();
         let mut total = ScaledSum::new();
         total.add(negative, log_abs);
-        let (_, log_error) = self.error.signed_log();
-        total.add(false, log_error);
+        total.add(false, self.value.log_error());
         // Summation error of the scaled sum itself: a few ulps of its largest term.
         total.add(
             false,
@@ -383,12 +432,14 @@ impl AlternatingTail {
         if self.partial_sums.len() <= AVERAGING_LEVELS {
             return None;
         }
-        let mut level: Vec<f64> = self.partial_sums.iter().copied().collect();
-        while level.len() > 1 {
-            for k in 0..level.len() - 1 {
+        let mut level = [0.0; AVERAGING_LEVELS + 1];
+        for (l, &p) in level.iter_mut().zip(&self.partial_sums) {
+            *l = p;
+        }
+        for width in (1..=AVERAGING_LEVELS).rev() {
+            for k in 0..width {
                 level[k] = 0.5 * (level[k] + level[k + 1]);
             }
-            level.pop();
         }
         let estimate = level[0];
         let change = self
