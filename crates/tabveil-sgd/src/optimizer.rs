@@ -28,7 +28,7 @@
 //! let data = Tensor::randn(0f32, 1.0, (100, 3), &Device::Cpu)?;
 //!
 //! let budget = PrivacyBudget::new(PrivacyLedger::new(), 1.0, 1e-5, Box::new(RdpAccountant::default()))?;
-//! let config = DpSgdConfig::new(1.0, 1.1, 0.1, 100); // C, σ, q, N
+//! let config = DpSgdConfig::new(1.0, 4.0, 0.1, 100); // C, σ, q, N
 //! let mut opt = DpOptimizer::<Adam>::new(config, net.parameters(), ParamsAdam::ctgan(), budget)?;
 //! let mut sampler = opt.poisson_sampler()?;
 //!
