@@ -128,6 +128,22 @@ impl ScaledSum {
         self.sum = total;
     }
 
+    /// Adds `e^log_error` to the accumulated error bound (for terms whose relative error is
+    /// too large to pass to [`ScaledSum::add_with_error`]).
+    pub(crate) fn add_error(&mut self, log_error: f64) {
+        if log_error == f64::NEG_INFINITY {
+            return;
+        }
+        if log_error > self.scale {
+            let factor = (self.scale - log_error).exp();
+            self.sum *= factor;
+            self.compensation *= factor;
+            self.error *= factor;
+            self.scale = log_error;
+        }
+        self.error += (log_error - self.scale).exp();
+    }
+
     /// ln of the accumulated error bound (−∞ when none).
     pub(crate) fn log_error(&self) -> f64 {
         self.error.ln() + self.scale

@@ -346,12 +346,13 @@ impl BoundedSum {
         self.terms += 1.0;
         // |e^{L+η} − e^L| ≤ e^L (e^{|η|} − 1) ≤ e^L η (1 + η) for η ≤ 1.
         let eta = log_term_error(size) + extra_error;
-        let relative = if eta < 1.0 {
-            eta * (1.0 + eta)
+        if eta < 1.0 {
+            self.value
+                .add_with_error(negative, log_term, eta * (1.0 + eta));
         } else {
-            eta.exp_m1()
-        };
-        self.value.add_with_error(negative, log_term, relative);
+            self.value.add(negative, log_term);
+            self.value.add_error(log_term + log_expm1(eta));
+        }
         log_term
     }
 
