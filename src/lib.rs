@@ -23,3 +23,4 @@
 
 pub use tabveil_accountant as accountant;
 pub use tabveil_data as data;
+pub use tabveil_eval as eval;

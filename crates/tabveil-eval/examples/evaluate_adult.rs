@@ -7,6 +7,8 @@
 //! Prints the summary and the time; writes `adult_evaluation.json` and `.html` to OUT_DIR
 //! (default: the system temp dir).
 
+#![allow(clippy::print_stdout, reason = "an example prints its results")]
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -9,7 +9,7 @@ use crate::frame::{ColumnKind, Layout};
 use crate::input::inputs;
 use crate::privacy::{LeakageSettings, leakage};
 use crate::report::{EvaluationReport, ReportMeta, association_matrices, column_details};
-use crate::utility::ml_utility;
+use crate::utility::{MlSettings, ml_utility};
 
 /// Evaluates `synthetic` against the real training table `real` and, when given, the `holdout`
 /// table of real rows the synthesizer never saw: SDMetrics-compatible quality scores, TSTR next
@@ -92,10 +92,12 @@ pub fn evaluate(
             &inputs.real,
             &inputs.synthetic,
             h,
-            t,
-            positive,
-            config.seed(),
-            config.threads(),
+            MlSettings {
+                target: t,
+                positive,
+                seed: config.seed(),
+                threads: config.threads(),
+            },
         )?,
         (None, Some(_)) => {
             notes.push("ML utility skipped: it needs a holdout table to test on".to_owned());

@@ -1,5 +1,10 @@
 //! Shared helpers of the integration tests: reading the repository's CSVs (plain or gzipped).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions"
+)]
 #![allow(dead_code)]
 
 use std::io::Read;

@@ -5,6 +5,12 @@
 //! `scripts/eval/sdmetrics_reference.py` (venv /opt/venvs/sdv: sdmetrics 0.32.0) from the very
 //! CSV files this test reads.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions"
+)]
+
 mod common;
 
 use serde::Deserialize;

@@ -16,9 +16,12 @@
 //! assert_eq!(pair.score, Some(1.0));
 //! ```
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// Counts per (a, b) cell: (real, synthetic). Ordered, so sums run in one fixed order.
+type Cells = BTreeMap<(Option<u32>, Option<u32>), (u64, u64)>;
 
 /// Number of equal-width bins SDMetrics' QualityReport uses for continuous columns.
 pub const QUALITY_REPORT_BINS: usize = 10;
@@ -56,7 +59,7 @@ pub fn contingency_similarity(
             real_association: None,
         };
     }
-    let mut cells: HashMap<(Option<u32>, Option<u32>), (u64, u64)> = HashMap::new();
+    let mut cells: Cells = BTreeMap::new();
     for (a, b) in real.0.iter().zip(real.1) {
         cells.entry((*a, *b)).or_insert((0, 0)).0 += 1;
     }
@@ -82,7 +85,8 @@ pub fn contingency_similarity(
         .map(|&(r, s)| (r as f64 / nr - s as f64 / ns).abs() / 2.0)
         .sum();
     ContingencyPair {
-        score: Some(1.0 - variation),
+        // Rounding can push the sum of shares a hair past 1.
+        score: Some((1.0 - variation).clamp(0.0, 1.0)),
         real_association,
     }
 }
@@ -94,7 +98,7 @@ pub fn cramers_v(a: &[Option<u32>], b: &[Option<u32>]) -> Option<f64> {
     if a.len() != b.len() {
         return None;
     }
-    let mut cells: HashMap<(Option<u32>, Option<u32>), (u64, u64)> = HashMap::new();
+    let mut cells: Cells = BTreeMap::new();
     for (x, y) in a.iter().zip(b) {
         cells.entry((*x, *y)).or_insert((0, 0)).0 += 1;
     }
@@ -147,7 +151,7 @@ pub(crate) fn digitize(x: f64, edges: &[f64]) -> u32 {
     edges.partition_point(|&e| e <= x) as u32
 }
 
-fn cramers_v_of_cells(cells: &HashMap<(Option<u32>, Option<u32>), (u64, u64)>) -> Option<f64> {
+fn cramers_v_of_cells(cells: &Cells) -> Option<f64> {
     let mut rows: Vec<Option<u32>> = Vec::new();
     let mut cols: Vec<Option<u32>> = Vec::new();
     for ((a, b), (count, _)) in cells {

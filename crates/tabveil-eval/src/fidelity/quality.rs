@@ -118,7 +118,7 @@ pub struct QualityReport {
 }
 
 /// SDMetrics 0.32's single-table QualityReport of `synthetic` against `real`, with the
-/// QualityReport's default thresholds. See the [module docs](self) for the definitions.
+/// QualityReport's default thresholds. See the [module docs](crate::fidelity) for the definitions.
 ///
 /// ```
 /// use tabveil_data::{Column, ColumnSchema, Schema, Table};

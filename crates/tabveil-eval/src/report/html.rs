@@ -86,7 +86,7 @@ impl EvaluationReport {
                 let _ = write!(
                     h,
                     "<tr><td>always the majority class</td><td>{}</td><td></td><td>0.500</td></tr></table>\
-                     <p class=\"reading\">{}</p>\n",
+                     <p class=\"reading\">{}</p>",
                     num(Some(ml.majority_baseline_accuracy)),
                     esc(&ml.reading)
                 );
@@ -121,17 +121,13 @@ impl EvaluationReport {
             }
             h.push_str("</table>");
             let _ = write!(h, "<p class=\"reading\">{}</p>", esc(&d.reading));
-            let _ = write!(
-                h,
-                "<div class=\"plot\">{}</div>\n",
-                plots::dcr_histogram(d)?
-            );
+            let _ = write!(h, "<div class=\"plot\">{}</div>", plots::dcr_histogram(d)?);
         }
         if let Some(mia) = &p.membership_inference {
             let _ = write!(
                 h,
                 "<p><b>Membership inference</b>: AUC {:.3} (guessing: {:.1}; {} training vs {} \
-                 holdout rows).</p><p class=\"reading\">{}</p>\n",
+                 holdout rows).</p><p class=\"reading\">{}</p>",
                 mia.auc,
                 mia.baseline,
                 mia.members,
@@ -143,7 +139,7 @@ impl EvaluationReport {
             let _ = write!(
                 h,
                 "<p><b>Attribute inference</b> on <b>{}</b> ({}): training rows {:.3}, holdout \
-                 rows {:.3}, baseline {:.3}.</p><p class=\"reading\">{}</p>\n",
+                 rows {:.3}, baseline {:.3}.</p><p class=\"reading\">{}</p>",
                 esc(&aia.column),
                 esc(&aia.metric),
                 aia.train,
@@ -161,7 +157,7 @@ impl EvaluationReport {
         );
         let _ = write!(
             h,
-            "<div class=\"plot\">{}</div><div class=\"plot\">{}</div></div>\n",
+            "<div class=\"plot\">{}</div><div class=\"plot\">{}</div></div>",
             plots::heatmap(&self.associations, false)?,
             plots::heatmap(&self.associations, true)?
         );

@@ -58,17 +58,31 @@ pub struct MlUtility {
     pub reading: String,
 }
 
+/// What [`ml_utility`] predicts and how.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MlSettings {
+    /// Layout index of the target column.
+    pub target: usize,
+    /// Code of the positive class.
+    pub positive: u32,
+    pub seed: u64,
+    pub threads: usize,
+}
+
 /// Fits both models and scores them on the holdout.
 pub(crate) fn ml_utility(
     layout: &Layout,
     real: &Frame,
     synthetic: &Frame,
     holdout: &Frame,
-    target: usize,
-    positive: u32,
-    seed: u64,
-    threads: usize,
+    settings: MlSettings,
 ) -> Result<Option<MlUtility>> {
+    let MlSettings {
+        target,
+        positive,
+        seed,
+        threads,
+    } = settings;
     let spec = &layout.columns[target];
     let (real_x, real_y) = features(layout, real, target, positive);
     let (syn_x, syn_y) = features(layout, synthetic, target, positive);
