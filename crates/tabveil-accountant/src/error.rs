@@ -164,6 +164,26 @@ pub enum AccountantError {
     /// A noise schedule has nothing to calibrate.
     #[error("the noise schedule has no calibrated segment")]
     EmptySchedule,
+    /// A training schedule that cannot run.
+    #[error(
+        "invalid training schedule ({n_rows} rows, batch {batch_size}, {epochs} epochs): {reason}"
+    )]
+    InvalidSchedule {
+        /// Rows in the table.
+        n_rows: u64,
+        /// Expected batch size.
+        batch_size: u64,
+        /// Epochs.
+        epochs: u64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The preprocessing share of the budget must lie in (0, 1).
+    #[error("preprocessing share {value} is outside (0, 1)")]
+    InvalidShare {
+        /// The rejected value.
+        value: f64,
+    },
     /// The target ε cannot be reached by any noise multiplier.
     #[error("target ε = {target_epsilon} cannot be reached: {reason} (ε is at least {floor})")]
     UnreachableTarget {

@@ -11,24 +11,30 @@
 #![forbid(unsafe_code)]
 
 mod accountant;
+mod calibrate;
 mod error;
 mod event;
 mod gaussian;
 mod gdp;
 mod ledger;
+mod plan;
 mod pld;
 mod rdp;
 mod root;
+mod spec;
 mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
+pub use calibrate::{Calibration, NoiseSchedule, calibrate_noise, epsilon_of, max_steps_within};
 pub use error::{AccountantError, Result};
 pub use event::{Neighbouring, PrivacyEvent};
 pub use gaussian::GaussianDp;
 pub use gdp::GdpAccountant;
 pub use ledger::{LEDGER_FORMAT_VERSION, LedgerEntry, NoiseRandomness, PrivacyLedger, Stage};
+pub use plan::{JointCalibration, TrainingSchedule, calibrate_jointly};
 pub use pld::{PldAccountant, PldConfig};
 pub use rdp::{
     MAX_RDP_ORDER, RdpAccountant, RdpConversion, RdpCurve, RdpOrders, RdpOrdersPreset,
     sampled_gaussian_rdp,
 };
+pub use spec::AccountantSpec;

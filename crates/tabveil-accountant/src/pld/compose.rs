@@ -248,7 +248,7 @@ mod tests {
             assert!(m >= n && (m as f64) < n as f64 * 1.1);
             let mut r = m;
             for p in [2, 3, 5, 7] {
-                while r % p == 0 {
+                while r.is_multiple_of(p) {
                     r /= p;
                 }
             }

@@ -105,6 +105,19 @@ impl PldAccountant {
         })
     }
 
+    /// Discretises and caches the single-step distributions of `event`'s mechanism (a no-op
+    /// for plain Gaussian mechanisms, which need none).
+    pub(crate) fn warm(&mut self, event: &PrivacyEvent) -> Result<()> {
+        let (q, sigma) = (event.sample_rate(), event.noise_multiplier());
+        let key = (q.to_bits(), sigma.to_bits());
+        if q < 1.0 && !self.single_step.contains_key(&key) {
+            let remove = subsampled_gaussian_pmf(q, sigma, Direction::Remove, &self.config)?;
+            let add = subsampled_gaussian_pmf(q, sigma, Direction::Add, &self.config)?;
+            self.single_step.insert(key, Arc::new((remove, add)));
+        }
+        Ok(())
+    }
+
     fn composed(&self) -> Result<&Composed> {
         self.composed
             .get_or_init(|| self.compose_all())
@@ -170,11 +183,7 @@ impl Accountant for PldAccountant {
             self.gaussian_mu_squared += crate::rdp::steps_rounded_up(steps) / (sigma * sigma);
         } else {
             let key = (q.to_bits(), sigma.to_bits());
-            if !self.single_step.contains_key(&key) {
-                let remove = subsampled_gaussian_pmf(q, sigma, Direction::Remove, &self.config)?;
-                let add = subsampled_gaussian_pmf(q, sigma, Direction::Add, &self.config)?;
-                self.single_step.insert(key, Arc::new((remove, add)));
-            }
+            self.warm(event)?;
             if let Some(group) = self
                 .groups
                 .iter_mut()
