@@ -5,6 +5,14 @@
 //! - [`Table`]: typed, column-major data checked against a schema; read and written as CSV
 //!   with [`read_csv`] / [`write_csv`]; [`infer_schema`] reads a schema from data, with a loud
 //!   [`NotPrivateWarning`].
+//! - [`DataTransformer`]: SDV CTGAN's mode-specific normalisation (a [`BayesianMixture`] per
+//!   continuous column, ported from scikit-learn) and one-hot encoding, with the
+//!   [`OutputLayout`] the models use; [`DataTransformer::inverse_transform`] decodes back.
+//! - [`fit_private`]: the same transformer fitted from Gaussian-noised counts and histograms,
+//!   every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
+//!   without touching data.
+//! - [`ConditionLayout`], [`GenerationSampler`] and (non-private) [`TrainingSampler`]: the
+//!   condition vectors of conditional generators.
 //!
 //! ```
 //! use tabveil_data::{read_csv, CsvOptions, Schema};

@@ -338,3 +338,17 @@ fn infer_schema_reads_kinds_and_warns() {
     // The inferred schema reads its own data.
     assert!(read_csv(csv.as_bytes(), s, &CsvOptions::default()).is_ok());
 }
+
+#[test]
+fn writer_reports_unwritable_datetimes() {
+    let s = Schema::new("t", vec![ColumnSchema::datetime("d", "%Y-%m-%d")]).unwrap();
+    let t = Table::new(&s, vec![crate::Column::continuous("d", vec![0.0, 1e300])]).unwrap();
+    assert_eq!(
+        write_csv(&t, &s, Vec::new()),
+        Err(DataError::DatetimeOutOfRange {
+            at: Position::Row(1),
+            column: "d".into(),
+            seconds: 1e300
+        })
+    );
+}

@@ -394,15 +394,44 @@ impl BayesianMixture {
 
     /// E-step: fills `resp` (component-major: `resp[j·m + i]`) and returns Σ w r log r.
     /// Loops run over contiguous arrays of points so that they vectorise.
+    ///
+    /// Components with the same mean and variance (typically the unused ones, which all sit
+    /// at the prior) have log-probabilities that differ by a constant only: their
+    /// exponentials are computed once, for the group's representative, and scaled. "Same"
+    /// means within 1e−12 relative ([`BayesianMixture::same_shape`]): the log-probability of a
+    /// point d standard deviations away then differs from the exact one by ~1e−12·d², far
+    /// below what the responsibilities resolve.
     fn e_step(&self, points: &WeightedPoints, resp: &mut [f64], scratch: &mut EScratch) -> f64 {
         let k = self.n_components();
         let m = points.len();
         let consts = self.component_constants();
+        // rep[j]: the representative of j's group (the member with the largest constant).
+        let mut rep: Vec<usize> = (0..k).collect();
+        for j in 0..k {
+            for i in 0..j {
+                if rep[i] == i && self.same_shape(i, j) {
+                    rep[j] = i;
+                    break;
+                }
+            }
+        }
+        for j in 0..k {
+            let r = rep[j];
+            if r != j && consts[j] > consts[rep[r]] {
+                // Make the member with the largest constant the group's representative.
+                let old = rep[r];
+                for q in rep.iter_mut() {
+                    if *q == old {
+                        *q = j;
+                    }
+                }
+            }
+        }
         let x = &points.x;
         let max = &mut scratch.max;
         let sum = &mut scratch.sum;
         max.fill(f64::NEG_INFINITY);
-        for j in 0..k {
+        for j in (0..k).filter(|&j| rep[j] == j) {
             let (c, mu, h) = (consts[j], self.means[j], 0.5 / self.covariances[j]);
             let lj = &mut scratch.logp[j * m..(j + 1) * m];
             for ((l, xi), mx) in lj.iter_mut().zip(x).zip(max.iter_mut()) {
@@ -412,13 +441,28 @@ impl BayesianMixture {
             }
         }
         sum.fill(0.0);
-        for j in 0..k {
+        for j in (0..k).filter(|&j| rep[j] == j) {
             let lj = &scratch.logp[j * m..(j + 1) * m];
             let rj = &mut resp[j * m..(j + 1) * m];
             for (((r, l), mx), s) in rj.iter_mut().zip(lj).zip(max.iter()).zip(sum.iter_mut()) {
                 let e = fastexp::exp_nonpositive(l - mx);
                 *r = e;
                 *s += e;
+            }
+        }
+        for j in (0..k).filter(|&j| rep[j] != j) {
+            let f = (consts[j] - consts[rep[j]]).exp();
+            let (src, dst) = if rep[j] < j {
+                let (a, b) = resp.split_at_mut(j * m);
+                (&a[rep[j] * m..(rep[j] + 1) * m], &mut b[..m])
+            } else {
+                let (a, b) = resp.split_at_mut(rep[j] * m);
+                (&b[..m], &mut a[j * m..(j + 1) * m])
+            };
+            for ((d, s_), acc) in dst.iter_mut().zip(src).zip(sum.iter_mut()) {
+                let e = s_ * f;
+                *d = e;
+                *acc += e;
             }
         }
         // Turn max into max + log Σ (the log-normaliser) and sum into its inverse.
@@ -428,7 +472,9 @@ impl BayesianMixture {
         }
         let mut entropy = 0.0;
         for j in 0..k {
-            let lj = &scratch.logp[j * m..(j + 1) * m];
+            let r0 = rep[j];
+            let delta = consts[j] - consts[r0];
+            let lj = &scratch.logp[r0 * m..(r0 + 1) * m];
             let rj = &mut resp[j * m..(j + 1) * m];
             for (r, inv) in rj.iter_mut().zip(sum.iter()) {
                 *r *= inv;
@@ -440,11 +486,19 @@ impl BayesianMixture {
                 *t = w * r;
             }
             for ((t, l), norm) in diff.iter_mut().zip(lj).zip(max.iter()) {
-                *t = l - norm;
+                *t = l + delta - norm;
             }
             entropy += dot(wr, diff);
         }
         entropy
+    }
+
+    /// Whether components i and j have the same mean and variance up to 1e−12 relative.
+    fn same_shape(&self, i: usize, j: usize) -> bool {
+        let (vi, vj) = (self.covariances[i], self.covariances[j]);
+        let sd = vi.min(vj).sqrt();
+        (vi - vj).abs() <= 1e-12 * vi.max(vj)
+            && (self.means[i] - self.means[j]).abs() <= 1e-12 * sd.max(self.means[i].abs())
     }
 
     /// The parameter terms of the lower bound (everything but the entropy of the
