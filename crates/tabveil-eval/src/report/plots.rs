@@ -76,6 +76,12 @@ fn histogram(
     let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
         return Ok(String::new());
     };
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || edges.len() != real.len() + 1
+        || edges.len() != synthetic.len() + 1
+    {
+        return Ok(String::new());
+    }
     let top = real
         .iter()
         .chain(synthetic)
@@ -167,6 +173,9 @@ fn categories(
         .max(1e-9)
         * 1.1;
     let n = bars.len();
+    if n == 0 {
+        return Ok(String::new());
+    }
     svg(name, (420, 260), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 15))
@@ -228,6 +237,9 @@ pub(super) fn heatmap(matrices: &AssociationMatrices, synthetic: bool) -> Result
         &matrices.real
     };
     let n = matrices.columns.len();
+    if n == 0 {
+        return Ok(String::new());
+    }
     let title = if synthetic { "synthetic" } else { "real" };
     let names: Vec<String> = matrices.columns.iter().map(|c| truncate(c, 16)).collect();
     let size = (140 + 24 * n as u32).max(300);
@@ -298,6 +310,11 @@ pub(super) fn dcr_histogram(dcr: &DcrSummary) -> Result<String> {
     let (Some(&lo), Some(&hi)) = (h.edges.first(), h.edges.last()) else {
         return Ok(String::new());
     };
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || h.train.len() + 1 != h.edges.len()
+    {
+        return Ok(String::new());
+    }
     let total = |c: &[u64]| c.iter().sum::<u64>().max(1) as f64;
     let shares = |c: &[u64]| -> Vec<f64> {
         let t = total(c);
