@@ -1,8 +1,18 @@
 //! The `tabveil` command.
+//!
+//! `main` parses the command line, runs the subcommand and turns errors into exit codes:
+//! 0 on success, 2 for bad arguments (a one-line message naming the flag, never a panic),
+//! 1 for everything else. Subcommands live in [`commands`], one file each.
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use clap::error::ErrorKind;
+
+mod commands;
+
+use commands::{Command, UsageError};
 
 /// Differentially private synthetic tabular data.
 #[derive(Debug, Parser)]
@@ -12,15 +22,69 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Privacy accounting: ε of a training plan, calibrated noise, per-step RDP.
-    Accountant,
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e),
+    };
+    match commands::run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(usage) = e.downcast_ref::<UsageError>() {
+                report(&format!("error: {usage}"));
+                return ExitCode::from(2);
+            }
+            // `{:#}` prints the whole context chain on one line.
+            report(&format!("error: {e:#}"));
+            ExitCode::FAILURE
+        }
+    }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Accountant => ExitCode::SUCCESS,
+/// Help and version go to stdout with status 0; parse errors become one line on stderr with
+/// status 2.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+        _ => {
+            report(&one_line(&e.render().to_string()));
+            ExitCode::from(2)
+        }
     }
+}
+
+/// clap's multi-line message as one line: the usage and "try --help" lines dropped, the rest
+/// joined.
+fn one_line(message: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut skip_usage = false;
+    for line in message.lines().map(str::trim) {
+        if line.starts_with("Usage:") {
+            skip_usage = true;
+            continue;
+        }
+        if line.is_empty() {
+            skip_usage = false;
+            continue;
+        }
+        if skip_usage || line.starts_with("For more information") {
+            continue;
+        }
+        parts.push(line);
+    }
+    let joined = parts.join(" ");
+    if joined.starts_with("error:") {
+        joined
+    } else {
+        format!("error: {joined}")
+    }
+}
+
+fn report(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -1,0 +1,69 @@
+//! The subcommands: one module each, registered in [`Command`].
+//!
+//! A subcommand module exposes a clap `Args` (or `Subcommand`) type and a `run` function
+//! returning `anyhow::Result<()>`. Raw flags are converted into validated values before any
+//! library is called; a flag that parses but is out of range is reported as a [`UsageError`]
+//! (exit status 2).
+
+use clap::Subcommand;
+
+pub(crate) mod accountant;
+
+/// Every subcommand of `tabveil`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Privacy accounting: ε of a training plan, calibrated noise, per-step RDP.
+    #[command(subcommand)]
+    Accountant(accountant::AccountantCommand),
+}
+
+/// Runs `command`.
+pub(crate) fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Accountant(c) => accountant::run(&c),
+    }
+}
+
+/// A flag that is missing or whose value is not acceptable: exit status 2, one line naming
+/// the flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UsageError {
+    /// The flag, as typed on the command line (e.g. `--sample-rate`).
+    pub(crate) flag: &'static str,
+    /// What is wrong with it.
+    pub(crate) message: String,
+    /// Whether the flag is missing rather than invalid.
+    pub(crate) missing: bool,
+}
+
+impl UsageError {
+    /// The value given to `flag` is not acceptable.
+    pub(crate) fn new(flag: &'static str, message: impl std::fmt::Display) -> Self {
+        UsageError {
+            flag,
+            message: message.to_string(),
+            missing: false,
+        }
+    }
+
+    /// `flag` is needed but was not given.
+    pub(crate) fn missing(flag: &'static str, message: impl std::fmt::Display) -> Self {
+        UsageError {
+            flag,
+            message: message.to_string(),
+            missing: true,
+        }
+    }
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.missing {
+            write!(f, "missing '{}': {}", self.flag, self.message)
+        } else {
+            write!(f, "invalid value for '{}': {}", self.flag, self.message)
+        }
+    }
+}
+
+impl std::error::Error for UsageError {}
