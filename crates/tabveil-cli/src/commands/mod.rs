@@ -8,6 +8,7 @@
 use clap::Subcommand;
 
 pub(crate) mod accountant;
+pub(crate) mod evaluate;
 
 /// Every subcommand of `tabveil`.
 #[derive(Debug, Subcommand)]
@@ -15,12 +16,15 @@ pub(crate) enum Command {
     /// Privacy accounting: ε of a training plan, calibrated noise, per-step RDP.
     #[command(subcommand)]
     Accountant(accountant::AccountantCommand),
+    /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, leakage.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Runs `command`.
 pub(crate) fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Accountant(c) => accountant::run(&c),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }
 
