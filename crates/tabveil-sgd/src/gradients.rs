@@ -6,6 +6,7 @@ use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
 use crate::error::{Result, SgdError};
+use crate::kernels;
 
 /// One gradient tensor per parameter name, iterated in sorted-name order (so that everything
 /// built on it — noise draws, optimizer updates — is reproducible).
@@ -83,7 +84,7 @@ impl Gradients {
                             actual: grad.dims().to_vec(),
                         });
                     }
-                    *mine = (&*mine + grad)?;
+                    *mine = kernels::add(mine, grad)?;
                 }
                 None => {
                     self.map.insert(name.to_owned(), grad.clone());
@@ -99,7 +100,7 @@ impl Gradients {
     /// Candle errors.
     pub fn scale(&mut self, factor: f64) -> Result<()> {
         for grad in self.map.values_mut() {
-            *grad = grad.affine(factor, 0.0)?;
+            *grad = kernels::scale(grad, factor)?;
         }
         Ok(())
     }

@@ -166,6 +166,169 @@ pub(crate) fn scale_rows_generic(g: &Tensor, c: &Tensor) -> Result<Tensor> {
     Ok(g.broadcast_mul(&c.unsqueeze(1)?)?)
 }
 
+/// a ⊙ b for two tensors of one shape.
+pub(crate) fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    zip_map(a, b, Zip::Mul)
+}
+
+/// a + b for two tensors of one shape.
+pub(crate) fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    zip_map(a, b, Zip::Add)
+}
+
+/// `scale` · t.
+pub(crate) fn scale(t: &Tensor, factor: f64) -> Result<Tensor> {
+    match float_dtype(t, "scaled tensor")? {
+        DType::F32 => map_typed::<f32>(t, factor),
+        _ => map_typed::<f64>(t, factor),
+    }
+}
+
+fn map_typed<T: Real>(t: &Tensor, factor: f64) -> Result<Tensor> {
+    let t = t.contiguous()?;
+    let Some(h) = host(&t) else {
+        return Ok(t.affine(factor, 0.0)?);
+    };
+    let f = T::from_f64(factor);
+    let out: Vec<T> = h.slice::<T>()?.iter().map(|&x| x * f).collect();
+    Ok(Tensor::from_vec(out, t.shape(), t.device())?)
+}
+
+/// (t + noise) · `factor`, with `noise` in host memory (one value per element of `t`, row
+/// major).
+pub(crate) fn add_host_then_scale<T: Real>(t: &Tensor, noise: &[T], factor: f64) -> Result<Tensor> {
+    if noise.len() != t.elem_count() {
+        return Err(SgdError::Internal("noise length differs from the tensor's"));
+    }
+    let t = t.contiguous()?;
+    let f = T::from_f64(factor);
+    let Some(h) = host(&t) else {
+        let n = Tensor::from_slice(noise, t.shape(), t.device())?;
+        return Ok((t + n)?.affine(factor, 0.0)?);
+    };
+    let out: Vec<T> = h
+        .slice::<T>()?
+        .iter()
+        .zip(noise)
+        .map(|(&x, &n)| (x + n) * f)
+        .collect();
+    Ok(Tensor::from_vec(out, t.shape(), t.device())?)
+}
+
+#[derive(Clone, Copy)]
+enum Zip {
+    Mul,
+    Add,
+}
+
+impl Zip {
+    fn apply<T: Real>(self, x: T, y: T) -> T {
+        match self {
+            Zip::Mul => x * y,
+            Zip::Add => x + y,
+        }
+    }
+}
+
+fn zip_map(a: &Tensor, b: &Tensor, op: Zip) -> Result<Tensor> {
+    if a.dims() != b.dims() {
+        return Err(SgdError::ShapeMismatch {
+            what: "element-wise operand".to_owned(),
+            expected: a.dims().to_vec(),
+            actual: b.dims().to_vec(),
+        });
+    }
+    let dtype = float_dtype(a, "element-wise operand")?;
+    if b.dtype() != dtype {
+        return Err(SgdError::DTypeMismatch {
+            what: "element-wise operand".to_owned(),
+            expected: dtype,
+            actual: b.dtype(),
+        });
+    }
+    match dtype {
+        DType::F32 => zip_typed::<f32>(a, b, op),
+        _ => zip_typed::<f64>(a, b, op),
+    }
+}
+
+fn zip_typed<T: Real>(a: &Tensor, b: &Tensor, op: Zip) -> Result<Tensor> {
+    let (a, b) = (a.contiguous()?, b.contiguous()?);
+    let (Some(ha), Some(hb)) = (host(&a), host(&b)) else {
+        return Ok(match op {
+            Zip::Mul => (&a * &b)?,
+            Zip::Add => (&a + &b)?,
+        });
+    };
+    let out: Vec<T> = ha
+        .slice::<T>()?
+        .iter()
+        .zip(hb.slice::<T>()?)
+        .map(|(&x, &y)| op.apply(x, y))
+        .collect();
+    Ok(Tensor::from_vec(out, a.shape(), a.device())?)
+}
+
+/// Σᵢ cᵢ rowsᵢ (or Σᵢ rowsᵢ without factors) for a (B, d) tensor: a (d,) tensor. Scaling
+/// happens before the sum in both cases' order, so factors of exactly 1 give the same bits as
+/// none.
+pub(crate) fn column_sums(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
+    let (b, d) = rows.dims2()?;
+    match float_dtype(rows, "summed rows")? {
+        DType::F32 => column_sums_typed::<f32>(rows, factors, b, d),
+        _ => column_sums_typed::<f64>(rows, factors, b, d),
+    }
+}
+
+fn column_sums_typed<T: Real>(
+    rows: &Tensor,
+    factors: Option<&Tensor>,
+    b: usize,
+    d: usize,
+) -> Result<Tensor> {
+    let rows = rows.contiguous()?;
+    let factors = factors.map(Tensor::contiguous).transpose()?;
+    let hf = match &factors {
+        Some(f) => match host(f) {
+            Some(h) => Some(h),
+            None => return column_sums_generic(&rows, factors.as_ref()),
+        },
+        None => None,
+    };
+    let Some(hr) = host(&rows) else {
+        return column_sums_generic(&rows, factors.as_ref());
+    };
+    let xr = hr.slice::<T>()?;
+    let xf = hf.as_ref().map(|h| h.slice::<T>()).transpose()?;
+    let mut out = vec![T::from_f64(0.0); d];
+    if d > 0 {
+        for (i, row) in xr.chunks_exact(d).enumerate().take(b) {
+            match xf {
+                Some(c) => {
+                    let ci = c[i];
+                    for (o, &v) in out.iter_mut().zip(row) {
+                        *o += v * ci;
+                    }
+                }
+                None => {
+                    for (o, &v) in out.iter_mut().zip(row) {
+                        *o += v;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Tensor::from_vec(out, d, rows.device())?)
+}
+
+/// The Candle-ops version of [`column_sums`].
+pub(crate) fn column_sums_generic(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
+    Ok(match factors {
+        Some(c) => scale_rows_generic(rows, c)?.sum(0)?,
+        None => rows.sum(0)?,
+    })
+}
+
 /// The forward of one dense layer after its matrix product: with u = `pre` + `bias` (bias
 /// broadcast over rows), returns h = f(u) · mask and the factor F = f'(u) · mask that the
 /// backward pass multiplies by (None when F ≡ 1). `mask` holds 0 or 1/(1-p) per entry.
@@ -220,20 +383,28 @@ fn bias_activation_cpu<T: Real>(
     };
     let one = T::from_f64(1.0);
     let zero = T::from_f64(0.0);
-    let mut h = Vec::with_capacity(rows * cols);
-    let mut f = Vec::with_capacity(rows * cols);
+    let mut h = vec![zero; rows * cols];
+    let mut f = vec![zero; rows * cols];
     if cols > 0 {
-        for (r, row) in xp.chunks_exact(cols).enumerate() {
-            let mrow = xm.map(|m| &m[r * cols..(r + 1) * cols]);
-            for (j, (&p, &b)) in row.iter().zip(xb).enumerate() {
+        let rows_iter = xp
+            .chunks_exact(cols)
+            .zip(h.chunks_exact_mut(cols))
+            .zip(f.chunks_exact_mut(cols));
+        for (r, ((prow, hrow), frow)) in rows_iter.enumerate() {
+            // One branch-free pass per row (the select compiles to a blend).
+            for (((hv, fv), &p), &b) in hrow.iter_mut().zip(frow.iter_mut()).zip(prow).zip(xb) {
                 let u = p + b;
                 let s = if u > zero { one } else { negative };
-                let fac = match mrow {
-                    Some(m) => s * m[j],
-                    None => s,
-                };
-                f.push(fac);
-                h.push(u * fac);
+                *fv = s;
+                *hv = u;
+            }
+            if let Some(m) = xm {
+                for (fv, &mv) in frow.iter_mut().zip(&m[r * cols..(r + 1) * cols]) {
+                    *fv *= mv;
+                }
+            }
+            for (hv, &fv) in hrow.iter_mut().zip(frow.iter()) {
+                *hv *= fv;
             }
         }
     }

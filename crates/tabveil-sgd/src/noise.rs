@@ -23,20 +23,71 @@
 //! # Ok::<(), tabveil_sgd::SgdError>(())
 //! ```
 
-use candle_core::{DType, Tensor};
+use candle_core::DType;
 use tabveil_noise::PrivacyRng;
 
 use crate::error::{Result, SgdError};
 use crate::ghost::ClippedGradients;
 use crate::gradients::Gradients;
+use crate::kernels::{add_host_then_scale, scale as scale_tensor};
 
 /// Adds N(0, σ²C²) to each coordinate of a clipped sum and divides by the expected batch size
 /// (see the [module documentation](self)).
-#[derive(Debug, Clone)]
+///
+/// Not `Clone`: a copy would repeat the same noise.
+#[derive(Debug)]
 pub struct GaussianNoise {
     noise_multiplier: f64,
     max_grad_norm: f64,
+    /// `None` while a prefetch job owns the generator.
+    rng: Option<PrivacyRng>,
+    pending: Option<std::thread::JoinHandle<Prefetched>>,
+    /// Generators handed out by [`GaussianNoise::fork_rng`] are forked from this one, so that
+    /// they do not depend on when noise was drawn.
+    fork_source: PrivacyRng,
+    prefetch: bool,
+    seeded: bool,
+}
+
+impl Drop for GaussianNoise {
+    fn drop(&mut self) {
+        // Do not leave a detached thread behind; its result is discarded unused.
+        if let Some(job) = self.pending.take() {
+            let _ = job.join();
+        }
+    }
+}
+
+/// Noise drawn ahead of time by a background job, with the generator it advanced.
+#[derive(Debug)]
+struct Prefetched {
     rng: PrivacyRng,
+    draws: Result<Draws>,
+}
+
+/// The noise of one step: f32 and f64 draws, in parameter-name order.
+#[derive(Debug, Default)]
+struct Draws {
+    std: f64,
+    f32s: Vec<f32>,
+    f64s: Vec<f64>,
+}
+
+impl Draws {
+    fn fits(&self, std: f64, n32: usize, n64: usize) -> bool {
+        self.std.to_bits() == std.to_bits() && self.f32s.len() == n32 && self.f64s.len() == n64
+    }
+
+    fn draw(rng: &mut PrivacyRng, std: f64, n32: usize, n64: usize) -> Result<Draws> {
+        let mut draws = Draws {
+            std,
+            f32s: vec![0.0; n32],
+            f64s: vec![0.0; n64],
+        };
+        rng.fill_gaussian_f32(std, &mut draws.f32s)?;
+        rng.fill_gaussian_f64(std, &mut draws.f64s)?;
+        Ok(draws)
+    }
 }
 
 impl GaussianNoise {
@@ -72,11 +123,46 @@ impl GaussianNoise {
                 expected: "finite when the noise multiplier is > 0",
             });
         }
+        let seeded = rng.is_seeded();
+        let mut rng = rng;
+        let fork_source = rng.fork();
         Ok(GaussianNoise {
             noise_multiplier,
             max_grad_norm,
-            rng,
+            rng: Some(rng),
+            pending: None,
+            fork_source,
+            prefetch: true,
+            seeded,
         })
+    }
+
+    /// Whether the next step's noise is drawn by a background thread while the current step's
+    /// gradients are being computed (on by default). Noise drawn ahead is used by the next
+    /// call only if that call needs exactly as many draws of each dtype; otherwise it is
+    /// discarded unused and fresh noise is drawn. So with a fixed parameter set (a training
+    /// run) the values are the same with and without prefetching; when the set changes between
+    /// calls they differ, but each setting stays deterministic for a seeded generator.
+    pub fn set_prefetch(&mut self, prefetch: bool) {
+        self.prefetch = prefetch;
+    }
+
+    /// Waits for a background job and takes the generator back, with its draws.
+    fn settle(&mut self) -> Result<Option<Draws>> {
+        let Some(job) = self.pending.take() else {
+            return Ok(None);
+        };
+        let done = job
+            .join()
+            .map_err(|_| SgdError::Internal("noise prefetch thread panicked"))?;
+        self.rng = Some(done.rng);
+        Ok(Some(done.draws?))
+    }
+
+    fn rng_mut(&mut self) -> Result<&mut PrivacyRng> {
+        self.rng
+            .as_mut()
+            .ok_or(SgdError::Internal("privacy generator missing"))
     }
 
     /// σ.
@@ -101,12 +187,14 @@ impl GaussianNoise {
     /// True when the generator was fixed by a `noise_seed` (see
     /// [`PrivacyRng::dangerous_seeded`]).
     pub fn is_seeded(&self) -> bool {
-        self.rng.is_seeded()
+        self.seeded
     }
 
-    /// An independent generator forked from this mechanism's, e.g. for the Poisson sampler.
+    /// An independent generator forked from this mechanism's (through a dedicated fork
+    /// source, so the result does not depend on noise drawn so far), e.g. for the Poisson
+    /// sampler.
     pub fn fork_rng(&mut self) -> PrivacyRng {
-        self.rng.fork()
+        self.fork_source.fork()
     }
 
     /// (S + N(0, σ²C² I)) / `expected_batch_size` for every parameter of `clipped`, in sorted
@@ -135,7 +223,7 @@ impl GaussianNoise {
             });
         }
         let sums = clipped.private_sums();
-        let scale = 1.0 / expected_batch_size;
+        let factor = 1.0 / expected_batch_size;
         let std = self.noise_std();
         // Draw all noise of a dtype in one fill (parallel for large models), in name order.
         let (mut n32, mut n64) = (0usize, 0usize);
@@ -145,31 +233,40 @@ impl GaussianNoise {
                 _ => n64 += s.elem_count(),
             }
         }
-        let mut noise32 = vec![0.0f32; if std > 0.0 { n32 } else { 0 }];
-        let mut noise64 = vec![0.0f64; if std > 0.0 { n64 } else { 0 }];
-        if std > 0.0 {
-            self.rng.fill_gaussian_f32(std, &mut noise32)?;
-            self.rng.fill_gaussian_f64(std, &mut noise64)?;
+        if std == 0.0 {
+            (n32, n64) = (0, 0);
         }
+        let draws = match self.settle()? {
+            Some(d) if d.fits(std, n32, n64) => d,
+            // Noise drawn for another shape is discarded unused.
+            _ => Draws::draw(self.rng_mut()?, std, n32, n64)?,
+        };
+        if self.prefetch && std > 0.0 {
+            let mut rng = self
+                .rng
+                .take()
+                .ok_or(SgdError::Internal("privacy generator missing"))?;
+            self.pending = Some(std::thread::spawn(move || {
+                let draws = Draws::draw(&mut rng, std, n32, n64);
+                Prefetched { rng, draws }
+            }));
+        }
+        let (noise32, noise64) = (draws.f32s, draws.f64s);
         let (mut at32, mut at64) = (0usize, 0usize);
         let mut out = Gradients::new();
         for (name, s) in sums.iter() {
             let n = s.elem_count();
             let noisy = if std == 0.0 {
-                s.clone()
+                scale_tensor(s, factor)?
             } else {
-                let noise = match s.dtype() {
+                match s.dtype() {
                     DType::F32 => {
-                        let t =
-                            Tensor::from_slice(&noise32[at32..at32 + n], s.shape(), s.device())?;
                         at32 += n;
-                        t
+                        add_host_then_scale(s, &noise32[at32 - n..at32], factor)?
                     }
                     DType::F64 => {
-                        let t =
-                            Tensor::from_slice(&noise64[at64..at64 + n], s.shape(), s.device())?;
                         at64 += n;
-                        t
+                        add_host_then_scale(s, &noise64[at64 - n..at64], factor)?
                     }
                     dtype => {
                         return Err(SgdError::UnsupportedDType {
@@ -177,11 +274,99 @@ impl GaussianNoise {
                             dtype,
                         });
                     }
-                };
-                (s + noise)?
+                }
             };
-            out.insert(name.to_owned(), noisy.affine(scale, 0.0)?);
+            out.insert(name.to_owned(), noisy);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{Device, Tensor};
+
+    use super::*;
+    use crate::ghost::GhostBatch;
+
+    fn clipped(n: usize, dtype: DType) -> ClippedGradients {
+        let mut batch = GhostBatch::new();
+        let rows = Tensor::zeros((2, n), dtype, &Device::Cpu).unwrap();
+        batch.add_per_example("p", &rows).unwrap();
+        let other = Tensor::zeros((2, 3), dtype, &Device::Cpu).unwrap();
+        batch.add_per_example("q", &other).unwrap();
+        batch.clip(1.0).unwrap()
+    }
+
+    fn values(g: &Gradients) -> Vec<f64> {
+        g.iter()
+            .flat_map(|(_, t)| {
+                t.flatten_all()
+                    .unwrap()
+                    .to_dtype(DType::F64)
+                    .unwrap()
+                    .to_vec1::<f64>()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn run(prefetch: bool, change_shape: bool) -> Vec<Vec<f64>> {
+        let mut noise = GaussianNoise::new(1.5, 1.0, PrivacyRng::dangerous_seeded(3)).unwrap();
+        noise.set_prefetch(prefetch);
+        let big = || clipped(70_000, DType::F32);
+        let mut out = vec![
+            values(&noise.noisy_mean(&big(), 2.0).unwrap()),
+            values(&noise.noisy_mean(&big(), 2.0).unwrap()),
+        ];
+        let mut fork = noise.fork_rng();
+        out.push(vec![fork.gaussian(1.0).unwrap()]);
+        out.push(values(&noise.noisy_mean(&big(), 2.0).unwrap()));
+        if change_shape {
+            let small = || clipped(10, DType::F64);
+            out.push(values(&noise.noisy_mean(&small(), 2.0).unwrap()));
+            out.push(values(&noise.noisy_mean(&small(), 2.0).unwrap()));
+        }
+        out
+    }
+
+    /// With a fixed parameter set, prefetching changes when noise is drawn, never which noise;
+    /// forks do not depend on it either.
+    #[test]
+    fn prefetch_does_not_change_the_noise() {
+        let with = run(true, false);
+        let without = run(false, false);
+        assert_eq!(with, without);
+        // Consecutive steps get different noise.
+        assert_ne!(with[0], with[1]);
+    }
+
+    /// A change of shape discards the noise drawn ahead; the result stays deterministic.
+    #[test]
+    fn shape_changes_stay_deterministic() {
+        assert_eq!(run(true, true), run(true, true));
+        assert_eq!(run(false, true), run(false, true));
+    }
+
+    #[test]
+    fn invalid_settings() {
+        let rng = || PrivacyRng::dangerous_seeded(0);
+        assert!(GaussianNoise::new(-1.0, 1.0, rng()).is_err());
+        assert!(GaussianNoise::new(f64::NAN, 1.0, rng()).is_err());
+        assert!(GaussianNoise::new(1.0, 0.0, rng()).is_err());
+        assert!(GaussianNoise::new(1.0, f64::INFINITY, rng()).is_err());
+        let mut ok = GaussianNoise::new(0.0, f64::INFINITY, rng()).unwrap();
+        assert_eq!(ok.noise_std(), 0.0);
+        let c = clipped(4, DType::F32);
+        assert!(matches!(
+            ok.noisy_mean(&c, 1.0),
+            Err(SgdError::ClipNormMismatch { .. })
+        ));
+        let mut n = GaussianNoise::new(1.0, 1.0, rng()).unwrap();
+        assert!(n.is_seeded());
+        assert!(matches!(
+            n.noisy_mean(&c, 0.0),
+            Err(SgdError::InvalidParameter { .. })
+        ));
     }
 }

@@ -46,7 +46,7 @@ use candle_core::{DType, Device, Tensor};
 
 use crate::error::{Result, SgdError};
 use crate::gradients::Gradients;
-use crate::kernels::{float_dtype, row_dots, scale_rows};
+use crate::kernels::{add, column_sums, float_dtype, row_dots, scale_rows};
 
 /// Per-example gradient information of one batch, kept as the activations and output
 /// gradients of each parameter's uses (see the [module documentation](self)).
@@ -243,7 +243,7 @@ impl GhostBatch {
                         actual: vec![rows, d],
                     });
                 }
-                *grads = (&*grads + output_grad)?;
+                *grads = add(grads, output_grad)?;
             }
             Some(other) => {
                 return Err(SgdError::MixedContributions {
@@ -291,7 +291,7 @@ impl GhostBatch {
                         actual: dims.to_vec(),
                     });
                 }
-                *r = (&*r + &flat)?;
+                *r = add(r, &flat)?;
             }
             Some(other) => {
                 return Err(SgdError::MixedContributions {
@@ -432,7 +432,7 @@ impl GhostBatch {
                         };
                         acc = Some(match acc {
                             None => term,
-                            Some(prev) => (prev + term)?,
+                            Some(prev) => add(&prev, &term)?,
                         });
                     }
                     acc.ok_or(SgdError::Internal("weight contribution without uses"))?
@@ -539,16 +539,7 @@ fn weight_sq_norms(uses: &[WeightUse]) -> Result<Tensor> {
 
 /// Σᵢ cᵢ rowsᵢ (or Σᵢ rowsᵢ without factors) for a (B, d) tensor.
 fn weighted_row_sum(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
-    let (b, d) = rows.dims2()?;
-    if b == 0 {
-        return Ok(Tensor::zeros(d, rows.dtype(), rows.device())?);
-    }
-    // Scale then reduce exactly as the unweighted sum does, so that factors of 1 give the
-    // same bits as no clipping.
-    Ok(match factors {
-        Some(c) => scale_rows(rows, c)?.sum(0)?,
-        None => rows.sum(0)?,
-    })
+    column_sums(rows, factors)
 }
 
 fn dims2(t: &Tensor, name: &str, role: &str) -> Result<(usize, usize)> {

@@ -47,14 +47,14 @@
 
 mod penalty;
 
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor, Var, WithDType};
 use candle_nn::VarMap;
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SgdError};
 use crate::ghost::GhostBatch;
-use crate::kernels::{Slope, bias_activation, float_dtype};
+use crate::kernels::{Slope, bias_activation, float_dtype, mul};
 
 pub use penalty::{GradientPenalty, gradient_penalty};
 
@@ -519,7 +519,7 @@ impl Mlp {
 /// `t ⊙ factor`, or `t` when the factor is 1.
 fn mul_factor(t: &Tensor, factor: Option<&Tensor>) -> Result<Tensor> {
     Ok(match factor {
-        Some(f) => (t * f)?,
+        Some(f) => mul(t, f)?,
         None => t.clone(),
     })
 }
@@ -533,29 +533,42 @@ fn dropout_mask(
     cols: usize,
     like: &Tensor,
 ) -> Result<Tensor> {
+    match like.dtype() {
+        DType::F32 => dropout_mask_typed::<f32>(rng, p, rows, cols, like),
+        _ => dropout_mask_typed::<f64>(rng, p, rows, cols, like),
+    }
+}
+
+fn dropout_mask_typed<T: WithDType>(
+    rng: &mut dyn RngCore,
+    p: f64,
+    rows: usize,
+    cols: usize,
+    like: &Tensor,
+) -> Result<Tensor> {
     let n = rows * cols;
-    let keep = 1.0 / (1.0 - p);
+    let keep = T::from_f64(1.0 / (1.0 - p));
+    let zero = T::from_f64(0.0);
     let mut values = Vec::with_capacity(n);
     if p == 0.5 {
         // One random bit per entry.
         while values.len() < n {
             let bits = rng.next_u64();
             let take = (n - values.len()).min(64);
-            values.extend((0..take).map(|j| if (bits >> j) & 1 == 1 { keep } else { 0.0 }));
+            values.extend((0..take).map(|j| if (bits >> j) & 1 == 1 { keep } else { zero }));
         }
     } else {
         // Dropped when a uniform 32-bit draw falls below p · 2³².
         let threshold = (p * 4_294_967_296.0).round() as u64;
         values.extend((0..n).map(|_| {
             if u64::from(rng.next_u32()) < threshold {
-                0.0
+                zero
             } else {
                 keep
             }
         }));
     }
-    let mask = Tensor::from_vec(values, (rows, cols), like.device())?;
-    Ok(mask.to_dtype(like.dtype())?)
+    Ok(Tensor::from_vec(values, (rows, cols), like.device())?)
 }
 
 #[cfg(test)]
