@@ -1,6 +1,105 @@
-//! Checks a differentially private training plan against a schema and table size before any privacy is spent.
+//! Refuses bad training plans before any privacy is spent.
 //!
-//! This crate is being built under issue 7; it has no public items yet.
+//! [`validate`] checks a [`TrainingConfig`] against a [`Schema`](tabveil_data::Schema) and the
+//! table's row count — no data is read — and returns a [`ValidationReport`]: every
+//! [`Finding`] at once, each with a stable [`Code`], the offending field, a one-sentence reason
+//! and a concrete fix whose numbers come from the accountant, plus the [`TrainingPlan`] (steps,
+//! q, σ, the preprocessing share, the predicted ε after every epoch, and the ranges of batch
+//! size, epochs and ε that work for this table).
+//!
+//! Errors block training, warnings never do, and the severity is part of the code: there is no
+//! flag that turns a privacy error into a warning.
+//!
+//! ```
+//! use tabveil_data::{ColumnSchema, Schema};
+//! use tabveil_validate::{validate, DpConfig, Privacy, TrainingConfig};
+//!
+//! let schema = Schema::new("people", vec![
+//!     ColumnSchema::integer("age", Some(15.0), Some(90.0)),
+//!     ColumnSchema::categorical("sex", ["Female", "Male"]),
+//! ])?;
+//! let config = TrainingConfig::ctgan(Privacy::Dp(DpConfig::new(3.0, 1e-6)))
+//!     .with_epochs(30)
+//!     .with_batch_size(500);
+//! let report = validate(&config, &schema, 26_049);
+//! assert!(!report.has_errors(), "{report}");
+//! let private = report.plan.as_ref().unwrap().private.as_ref().unwrap();
+//! assert!(private.epsilon <= 3.0);
+//! println!("{report}"); // findings, then the plan
+//! # Ok::<(), tabveil_data::DataError>(())
+//! ```
+//!
+//! ## Finding codes
+//!
+//! | code | severity | meaning |
+//! |---|---|---|
+//! | `E-EPSILON-RANGE` | error | ε is not finite or not greater than 0 |
+//! | `E-DELTA-RANGE` | error | δ is outside the open interval (0, 1) |
+//! | `E-DELTA-GE-1-OVER-N` | error | δ ≥ 1/n: publishing one random row outright would meet the guarantee |
+//! | `W-DELTA-GT-1-OVER-10N` | warning | δ > 1/(10·n): larger than the usual margin below 1/n |
+//! | `W-EPSILON-WEAK` | warning | ε > 10: a weak guarantee by common conventions (with published ε for context) |
+//! | `E-CLIPPING-NORM` | error | the clipping norm C is not finite or not greater than 0 |
+//! | `E-PREPROCESSING-SHARE` | error | the preprocessing share of ε is outside (0, 1) |
+//! | `E-ACCOUNTANT-APPROXIMATE` | error | the GDP accountant only approximates ε and cannot enforce a budget |
+//! | `W-NOISE-SEEDED` | warning | the privacy randomness is seeded: the guarantee rests on the seed staying secret |
+//! | `W-NON-PRIVATE` | warning | training without differential privacy: no privacy guarantee |
+//! | `E-ROWS-ZERO` | error | the table has no rows |
+//! | `E-EPOCHS-ZERO` | error | the number of epochs is 0 |
+//! | `E-EPOCHS-OVERFLOW` | error | the number of training steps does not fit in 64 bits |
+//! | `E-BATCH-RANGE` | error | the (expected) batch size q·n is below 1 or above n |
+//! | `E-PAC-RANGE` | error | pac is 0 |
+//! | `E-BATCH-PAC` | error | non-private CTGAN: the batch size is not a multiple of pac |
+//! | `E-DISCRIMINATOR-STEPS-ZERO` | error | `discriminator_steps` is 0 |
+//! | `E-NETWORK-SHAPE` | error | a layer width or the embedding size is 0 |
+//! | `E-DP-PAC` | error | private CTGAN needs pac = 1 (a pack mixes several people) |
+//! | `E-DP-BOUNDS-MISSING` | error | private mode needs public bounds for every continuous and datetime column |
+//! | `E-DP-CATEGORIES-MISSING` | error | private mode needs the public category list of every categorical column |
+//! | `W-CATEGORY-SINGLE` | warning | a categorical column declares one category only |
+//! | `W-MEMORY` | warning | the estimated memory of the fit exceeds the limit (¾ of physical memory by default) |
+//! | `E-NOISE-TOO-LARGE` | error | the training noise multiplier needed exceeds 50: the table is too small for the plan; the fix gives the epochs, batch size and ε that work |
+//! | `E-TARGET-UNREACHABLE` | error | no noise level meets the target ε; the fix gives the settings that work |
+//! | `E-PLAN-FAILED` | error | the accountant could not compute the plan |
+//!
+//! A schema without modelled columns never reaches `validate`: [`tabveil_data::Schema`]
+//! refuses it on construction.
+//!
+//! ## How the plan is computed
+//! The private schedule is Poisson sampling with q = B/N for ⌈epochs·d·N/B⌉ steps
+//! ([`TrainingConfig::private_schedule`]; d is CTGAN's `discriminator_steps`, 1 for TVAE). The
+//! preprocessing releases are those `tabveil_data::planned_preprocessing` lists (one Gaussian
+//! release per modelled column). The noise of both comes from
+//! `tabveil_accountant::calibrate_jointly` with the config's accountant — the function a
+//! trainer calls too, so the printed plan is the plan that runs. N is treated as public, as in
+//! every DP-SGD implementation that normalises by the expected batch q·N.
+//!
+//! ## Features
+//! None.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod checks;
+mod config;
+pub mod context;
+mod error;
+mod finding;
+pub mod format;
+mod memory;
+mod outcome;
+mod plan;
+mod run;
+mod session;
+
+pub use config::{
+    CtganSettings, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpConfig, ModelSettings, Privacy,
+    TrainingConfig, TvaeSettings,
+};
+pub use error::{Result, ValidateError};
+pub use finding::{Code, Finding, Severity};
+pub use memory::{MemoryEstimate, default_memory_limit, human_bytes};
+pub use outcome::{Validated, ValidationReport};
+pub use plan::{
+    EpochEpsilon, MAX_EPOCH_POINTS, MAX_PLD_EPOCH_POINTS, MAX_TRAINING_NOISE_MULTIPLIER,
+    PlanRanges, PrivatePlan, TrainingPlan, ValueRange,
+};
+pub use run::{ValidateOptions, validate, validate_with};

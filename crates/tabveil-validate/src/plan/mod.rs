@@ -1,0 +1,148 @@
+//! [`TrainingPlan`]: what a fit will do — steps, sampling rate, noise, the preprocessing share,
+//! the predicted ε after every epoch — and the ranges of batch size, epochs and ε that work for
+//! this table, each computed with the accountant.
+//!
+//! ```
+//! use tabveil_data::{ColumnSchema, Schema};
+//! use tabveil_validate::{validate, DpConfig, Privacy, TrainingConfig};
+//!
+//! let schema = Schema::new("t", vec![
+//!     ColumnSchema::integer("age", Some(0.0), Some(100.0)),
+//!     ColumnSchema::categorical("sex", ["F", "M"]),
+//! ])?;
+//! let config = TrainingConfig::tvae(Privacy::Dp(DpConfig::new(3.0, 1e-6)))
+//!     .with_epochs(20)
+//!     .with_batch_size(200);
+//! let report = validate(&config, &schema, 20_000);
+//! let plan = report.plan.as_ref().unwrap();
+//! let private = plan.private.as_ref().unwrap();
+//! assert_eq!(private.private_steps, 2_000); // ⌈20 · 20 000 / 200⌉
+//! assert!(private.epsilon <= 3.0);
+//! assert_eq!(private.epsilon_by_epoch.len(), 20);
+//! let ranges = plan.ranges.as_ref().unwrap();
+//! assert!(ranges.epochs.as_ref().unwrap().max >= 20);
+//! # Ok::<(), tabveil_data::DataError>(())
+//! ```
+
+mod build;
+mod planner;
+mod render;
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+use tabveil_accountant::AccountantKind;
+
+use crate::memory::MemoryEstimate;
+
+pub(crate) use build::build;
+pub use planner::MAX_TRAINING_NOISE_MULTIPLIER;
+pub(crate) use planner::Planner;
+
+/// At most this many points of the ε-per-epoch curve are computed with the PLD accountant
+/// (each is a full composition); with RDP every epoch is listed up to [`MAX_EPOCH_POINTS`].
+pub const MAX_PLD_EPOCH_POINTS: usize = 30;
+/// At most this many points of the ε-per-epoch curve (evenly spaced, the last epoch included).
+pub const MAX_EPOCH_POINTS: usize = 1_000;
+
+/// What a fit will do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingPlan {
+    /// `"CTGAN"` or `"TVAE"`.
+    pub model: String,
+    /// Rows in the table. Private training treats this count as public: DP-SGD normalises the
+    /// gradient sum by the expected batch q·N.
+    pub n_rows: u64,
+    /// (Expected) batch size.
+    pub batch_size: u64,
+    /// Epochs.
+    pub epochs: u64,
+    /// Optimiser steps. Private: Poisson steps, ⌈epochs·N/B⌉. Non-private: SDV's
+    /// epochs × max(⌊N/B⌋, 1).
+    pub steps: u64,
+    /// The privacy side of the plan (`None` for a non-private fit, or when the noise could not
+    /// be calibrated: the findings say why).
+    pub private: Option<PrivatePlan>,
+    /// Ranges of the settings that work for this table (`None` for a non-private fit or when
+    /// not asked for).
+    pub ranges: Option<PlanRanges>,
+    /// Memory estimate of the fit.
+    pub memory: MemoryEstimate,
+}
+
+/// The privacy side of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivatePlan {
+    /// The accountant that calibrated the noise (and will enforce the budget).
+    pub accountant: AccountantKind,
+    /// Target ε.
+    pub target_epsilon: f64,
+    /// δ.
+    pub delta: f64,
+    /// Poisson sampling rate q = B/N.
+    pub sample_rate: f64,
+    /// Private gradient releases: ⌈epochs·d·N/B⌉, d = CTGAN's discriminator steps (1 for TVAE).
+    pub private_steps: u64,
+    /// Noise multiplier σ of every training step.
+    pub training_noise_multiplier: f64,
+    /// Per-example clipping norm C.
+    pub clipping_norm: f64,
+    /// Standard deviation of the noise on the averaged gradient, per coordinate: σ·C/B.
+    pub mean_gradient_noise_std: f64,
+    /// Number of preprocessing releases (one per modelled column).
+    pub preprocessing_releases: u64,
+    /// Their shared noise multiplier (`None` without preprocessing).
+    pub preprocessing_noise_multiplier: Option<f64>,
+    /// Share of ε the preprocessing alone may spend.
+    pub preprocessing_share: f64,
+    /// ε the preprocessing alone spends at δ.
+    pub preprocessing_epsilon: f64,
+    /// Predicted ε of the whole fit at δ (≤ the target).
+    pub epsilon: f64,
+    /// Predicted ε after each epoch (every epoch up to [`MAX_EPOCH_POINTS`]; with the PLD
+    /// accountant at most [`MAX_PLD_EPOCH_POINTS`] evenly spaced epochs), last epoch included.
+    pub epsilon_by_epoch: Vec<EpochEpsilon>,
+}
+
+/// ε after a number of epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochEpsilon {
+    /// Epochs completed.
+    pub epoch: u64,
+    /// Private steps completed.
+    pub steps: u64,
+    /// ε spent so far (preprocessing included) at δ.
+    pub epsilon: f64,
+}
+
+/// The settings that work for this table, each varied with the others held at the config's
+/// values, each computed with the accountant.
+///
+/// "Works" means: `validate` raises no finding about it — in particular the training noise
+/// multiplier stays at most [`MAX_TRAINING_NOISE_MULTIPLIER`] and the fit fits in memory. A
+/// range is `None` when no value works or when the other settings are themselves invalid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRanges {
+    /// Expected batch size: from 1 (one expected row per batch) to the largest that keeps σ
+    /// within the bound and the fit in memory. Recommended: the smallest batch size reaching
+    /// 95 % of the best gradient signal-to-noise ratio √(steps)·B/σ (a heuristic).
+    pub batch_size: Option<ValueRange<u64>>,
+    /// Epochs: from 1 to the most that keep σ within the bound. Recommended: the fewest epochs
+    /// reaching 95 % of the best gradient signal-to-noise ratio (a heuristic).
+    pub epochs: Option<ValueRange<u64>>,
+    /// ε: from the smallest target reachable with σ within the bound to 10 (above it the
+    /// validator warns; a convention). Recommended: 1 (the strongest conventional tier) when
+    /// reachable, else the minimum.
+    pub epsilon: Option<ValueRange<f64>>,
+}
+
+/// A range of values and the one recommended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ValueRange<T> {
+    /// Smallest value that works.
+    pub min: T,
+    /// Largest value that works.
+    pub max: T,
+    /// The recommended value (in [min, max]).
+    pub recommended: T,
+}

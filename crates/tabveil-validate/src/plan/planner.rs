@@ -1,0 +1,491 @@
+//! [`Planner`]: the accountant questions behind a plan, its ranges and the suggested fixes.
+//!
+//! Every noise multiplier comes from `tabveil_accountant::calibrate_jointly` (or from
+//! `calibrate_noise` with the exact arguments `calibrate_jointly` uses), so the plan printed by
+//! the validator is the plan a trainer runs. The searches over epochs, batch sizes and ε do not
+//! calibrate from scratch at every probe: they ask "does the plan fit with the training noise
+//! at its bound?" — one accountant evaluation, with the per-step RDP of the mechanism cached.
+
+use tabveil_accountant::{
+    Accountant, AccountantError, AccountantKind, AccountantSpec, JointCalibration, LedgerEntry,
+    NoiseSchedule, PrivacyEvent, RdpAccountant, TrainingSchedule, calibrate_jointly,
+    calibrate_noise, max_steps_within,
+};
+
+use crate::error::{Result, ValidateError};
+
+/// The largest training noise multiplier the validator accepts. Beyond it the noise on the
+/// averaged gradient is so large relative to the clipped signal that DP-SGD learns little; the
+/// issue fixes the bound at 50.
+pub const MAX_TRAINING_NOISE_MULTIPLIER: f64 = 50.0;
+
+/// The bound used inside the searches: a hair below [`MAX_TRAINING_NOISE_MULTIPLIER`], so that
+/// a value the searches call feasible calibrates to a σ strictly below the bound even after the
+/// calibration's 1e-6 relative tolerance.
+const SEARCH_NOISE_BOUND: f64 = MAX_TRAINING_NOISE_MULTIPLIER * (1.0 - 1e-5);
+
+/// Share of the best gradient signal-to-noise ratio at which the recommended batch size and
+/// epochs are placed (see [`Planner::recommended_epochs`]).
+const KNEE: f64 = 0.95;
+
+/// The fixed facts of one planning problem.
+#[derive(Debug, Clone)]
+pub(crate) struct Planner {
+    pub spec: AccountantSpec,
+    pub delta: f64,
+    pub share: f64,
+    pub n_rows: u64,
+    /// Private gradient releases per optimiser step (CTGAN's discriminator steps).
+    pub releases_per_step: u64,
+    /// Preprocessing releases as `(sample rate, count)` segments sharing one σ.
+    pub preprocessing: Vec<(f64, u64)>,
+}
+
+impl Planner {
+    /// A planner for a table of `n_rows` rows with the preprocessing releases `planned` (the
+    /// entries of `tabveil_data::planned_preprocessing`, whose noise is ignored here: only their
+    /// mechanism and count matter).
+    pub fn new(
+        spec: AccountantSpec,
+        delta: f64,
+        share: f64,
+        n_rows: u64,
+        releases_per_step: u64,
+        planned: &[LedgerEntry],
+    ) -> Self {
+        let mut preprocessing: Vec<(f64, u64)> = Vec::new();
+        for entry in planned {
+            let q = entry.event().sample_rate();
+            let count = entry.event().steps();
+            match preprocessing
+                .iter_mut()
+                .find(|(r, _)| r.to_bits() == q.to_bits())
+            {
+                Some((_, c)) => *c = c.saturating_add(count),
+                None => preprocessing.push((q, count)),
+            }
+        }
+        Planner {
+            spec,
+            delta,
+            share,
+            n_rows,
+            releases_per_step: releases_per_step.max(1),
+            preprocessing,
+        }
+    }
+
+    /// The same planner with the RDP accountant: for the heuristic recommendations, which need
+    /// many evaluations (RDP bounds PLD from above, so an RDP-feasible value is PLD-feasible).
+    pub fn with_rdp(&self) -> Self {
+        Planner {
+            spec: AccountantSpec::rdp(),
+            ..self.clone()
+        }
+    }
+
+    /// Number of preprocessing releases.
+    pub fn preprocessing_releases(&self) -> u64 {
+        self.preprocessing.iter().map(|&(_, c)| c).sum()
+    }
+
+    /// The schedule of the private gradient releases for `batch` and `epochs`.
+    pub fn schedule(&self, batch: u64, epochs: u64) -> Result<TrainingSchedule> {
+        let passes =
+            epochs
+                .checked_mul(self.releases_per_step)
+                .ok_or(AccountantError::CountOverflow {
+                    what: "epochs × discriminator steps",
+                })?;
+        Ok(TrainingSchedule::new(self.n_rows, batch, passes)?)
+    }
+
+    /// The joint calibration of the preprocessing and training noise: exactly
+    /// `calibrate_jointly`.
+    pub fn joint(&self, target: f64, batch: u64, epochs: u64) -> Result<JointCalibration> {
+        let schedule = self.schedule(batch, epochs)?;
+        Ok(calibrate_jointly(
+            target,
+            self.delta,
+            &self.preprocessing,
+            self.share,
+            &schedule,
+            &self.spec,
+        )?)
+    }
+
+    /// The preprocessing events at the noise `calibrate_jointly` picks for `target`: the same
+    /// `calibrate_noise` call with the same arguments, so the same σ to the bit.
+    pub fn preprocessing_events(&self, target: f64) -> Result<Vec<PrivacyEvent>> {
+        let segments: Vec<(f64, u64)> = self
+            .preprocessing
+            .iter()
+            .copied()
+            .filter(|&(_, c)| c > 0)
+            .collect();
+        if segments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sigma = calibrate_noise(
+            self.share * target,
+            self.delta,
+            &NoiseSchedule {
+                fixed: Vec::new(),
+                calibrated: segments.clone(),
+            },
+            &self.spec,
+        )?
+        .noise_multiplier;
+        self.events_at(&segments, sigma)
+    }
+
+    /// The preprocessing events at noise multiplier `sigma`.
+    pub fn preprocessing_events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
+        self.events_at(&self.preprocessing, sigma)
+    }
+
+    fn events_at(&self, segments: &[(f64, u64)], sigma: f64) -> Result<Vec<PrivacyEvent>> {
+        segments
+            .iter()
+            .filter(|&&(_, c)| c > 0)
+            .map(|&(q, c)| Ok(segment_event(q, sigma, c)?))
+            .collect()
+    }
+
+    /// Whether `target` is reachable for `batch` and `epochs` with the training noise at most
+    /// the bound.
+    #[cfg(test)]
+    #[cfg(test)]
+    pub fn feasible(&self, target: f64, batch: u64, epochs: u64) -> Result<bool> {
+        let pre = self.preprocessing_events(target)?;
+        let schedule = self.schedule(batch, epochs)?;
+        let mut acc = self.spec.build();
+        for e in &pre {
+            acc.compose(e)?;
+        }
+        acc.compose(&PrivacyEvent::poisson_subsampled_gaussian(
+            schedule.sample_rate(),
+            SEARCH_NOISE_BOUND,
+            schedule.steps(),
+        )?)?;
+        Ok(epsilon_or_infinite(acc.as_ref(), self.delta)? <= target)
+    }
+
+    /// The most epochs at `target` and `batch` with the training noise within the bound
+    /// (`None` when not even one epoch fits).
+    pub fn max_epochs(&self, target: f64, batch: u64) -> Result<Option<u64>> {
+        self.max_epochs_at(
+            target,
+            batch,
+            SEARCH_NOISE_BOUND,
+            &self.preprocessing_events(target)?,
+        )
+    }
+
+    fn max_epochs_at(
+        &self,
+        target: f64,
+        batch: u64,
+        sigma: f64,
+        pre: &[PrivacyEvent],
+    ) -> Result<Option<u64>> {
+        let q = self.schedule(batch, 1)?.sample_rate();
+        let steps = max_steps_within(target, self.delta, pre, q, sigma, &self.spec)?;
+        // Steps of E epochs: ⌈E·d·N/B⌉ ≤ T  ⟺  E·d·N ≤ T·B.
+        let per_epoch = u128::from(self.n_rows) * u128::from(self.releases_per_step);
+        let mut epochs =
+            (u128::from(steps) * u128::from(batch) / per_epoch).min(u128::from(u64::MAX / 2));
+        while epochs > 0 {
+            let e = u64::try_from(epochs).unwrap_or(u64::MAX / 2);
+            match self.schedule(batch, e) {
+                Ok(s) if s.steps() <= steps => return Ok(Some(e)),
+                _ => epochs -= 1,
+            }
+        }
+        Ok(None)
+    }
+
+    /// The largest (expected) batch size ≤ N at `target` and `epochs` with the training noise
+    /// within the bound (`None` when not even a batch of one fits). ε grows with q at a fixed
+    /// number of epochs, so a bisection over B finds it.
+    pub fn max_batch(&self, target: f64, epochs: u64) -> Result<Option<u64>> {
+        let pre = self.preprocessing_events(target)?;
+        let fits = |batch: u64| -> Result<bool> {
+            let schedule = self.schedule(batch, epochs)?;
+            let mut acc = self.spec.build();
+            for e in &pre {
+                acc.compose(e)?;
+            }
+            acc.compose(&PrivacyEvent::poisson_subsampled_gaussian(
+                schedule.sample_rate(),
+                SEARCH_NOISE_BOUND,
+                schedule.steps(),
+            )?)?;
+            Ok(epsilon_or_infinite(acc.as_ref(), self.delta)? <= target)
+        };
+        if fits(self.n_rows)? {
+            return Ok(Some(self.n_rows));
+        }
+        if !fits(1)? {
+            return Ok(None);
+        }
+        let (mut good, mut bad) = (1_u64, self.n_rows);
+        while bad - good > 1 {
+            let mid = good + (bad - good) / 2;
+            if fits(mid)? {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        Ok(Some(good))
+    }
+
+    /// The smallest target ε reachable for `batch` and `epochs` with the training noise within
+    /// the bound, rounded *up* to three significant digits (so the rounded value is reachable
+    /// too). `None` when even ε = 10⁴ is not.
+    pub fn min_epsilon(&self, batch: u64, epochs: u64) -> Result<Option<f64>> {
+        let schedule = self.schedule(batch, epochs)?;
+        let mut base = self.spec.build();
+        base.compose(&PrivacyEvent::poisson_subsampled_gaussian(
+            schedule.sample_rate(),
+            SEARCH_NOISE_BOUND,
+            schedule.steps(),
+        )?)?;
+        let fits = |target: f64| -> Result<bool> {
+            let mut acc = base.boxed_clone();
+            for e in self.preprocessing_events(target)? {
+                acc.compose(&e)?;
+            }
+            Ok(epsilon_or_infinite(acc.as_ref(), self.delta)? <= target)
+        };
+        // Bracket [lo (does not fit), hi (fits)] by doubling or halving from 1.
+        let (mut lo, mut hi);
+        if fits(1.0)? {
+            hi = 1.0;
+            lo = 0.5;
+            while fits(lo)? {
+                hi = lo;
+                lo /= 2.0;
+                if lo < 1e-6 {
+                    return Ok(Some(round_up_3(hi)));
+                }
+            }
+        } else {
+            lo = 1.0;
+            hi = 2.0;
+            while !fits(hi)? {
+                lo = hi;
+                hi *= 2.0;
+                if hi > 1e4 {
+                    return Ok(None);
+                }
+            }
+        }
+        while hi / lo > 1.0 + 1e-4 {
+            let mid = (lo * hi).sqrt();
+            if fits(mid)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let rounded = round_up_3(hi);
+        // Rounding up keeps it reachable (ε(target) − target only falls as target grows, since
+        // the preprocessing is calibrated to a fixed share of the target); check anyway.
+        if fits(rounded)? {
+            Ok(Some(rounded))
+        } else {
+            Ok(Some(hi))
+        }
+    }
+
+    /// The recommended number of epochs at `target` and `batch`, at most `max_epochs`.
+    ///
+    /// Rule (a heuristic evaluated with the accountant, not an optimum of model quality): the
+    /// signal-to-noise ratio of the sum of all gradient updates grows like √(steps)·B/σ. With ε
+    /// fixed, more epochs need more noise per step, so this ratio rises with the epochs and
+    /// levels off. The recommendation is the fewest epochs that reach 95 % of the best ratio
+    /// found up to `max_epochs`: past it, more epochs buy less than 5 % more signal at a linear
+    /// cost in time. Evaluated on a grid of noise multipliers (one cached RDP vector each).
+    pub fn recommended_epochs(&self, target: f64, batch: u64, max_epochs: u64) -> Result<u64> {
+        let pre = self.preprocessing_events(target)?;
+        let mut points: Vec<(u64, f64)> = Vec::new();
+        let mut sigma = 0.4_f64;
+        while sigma <= SEARCH_NOISE_BOUND {
+            if let Some(e) = self.max_epochs_at(target, batch, sigma, &pre)? {
+                let e = e.min(max_epochs);
+                points.push((e, (e as f64).sqrt() / sigma));
+                if e == max_epochs {
+                    break;
+                }
+            }
+            sigma *= 1.2;
+        }
+        Ok(knee(&points).unwrap_or(max_epochs))
+    }
+
+    /// The recommended expected batch size at `target` and `epochs`, at most `max_batch`: the
+    /// same rule as [`Planner::recommended_epochs`] over batch sizes (the ratio √(steps)·B/σ
+    /// with the epochs fixed grows like √B/σ(B) and levels off), evaluated on batch sizes
+    /// `max_batch / 2^k`, each calibrated with the preprocessing of `target`.
+    pub fn recommended_batch(&self, target: f64, epochs: u64, max_batch: u64) -> Result<u64> {
+        let pre = self.preprocessing_events(target)?;
+        let mut points: Vec<(u64, f64)> = Vec::new();
+        // The largest batch, then the powers of two below it (at most ten of them).
+        let mut grid = vec![max_batch];
+        let mut p = 1_u64 << (63 - max_batch.leading_zeros());
+        if p == max_batch {
+            p /= 2;
+        }
+        while p >= 1 && grid.len() < 11 {
+            grid.push(p);
+            p /= 2;
+        }
+        for batch in grid {
+            let schedule = self.schedule(batch, epochs)?;
+            let sigma = calibrate_noise(
+                target,
+                self.delta,
+                &NoiseSchedule {
+                    fixed: pre.clone(),
+                    calibrated: vec![(schedule.sample_rate(), schedule.steps())],
+                },
+                &self.spec,
+            );
+            if let Ok(c) = sigma {
+                points.push((batch, (batch as f64).sqrt() / c.noise_multiplier));
+            }
+        }
+        points.sort_by_key(|&(b, _)| b);
+        Ok(knee(&points).unwrap_or(max_batch))
+    }
+
+    /// ε at `delta` after the preprocessing (σ_pre) and the first `epochs_done` epochs of
+    /// training at σ_train, for each requested epoch.
+    pub fn epsilon_after_epochs(
+        &self,
+        joint: &JointCalibration,
+        batch: u64,
+        epochs: u64,
+        at: &[u64],
+    ) -> Result<Vec<(u64, u64, f64)>> {
+        let schedule = self.schedule(batch, epochs)?;
+        let mut base = Warm::new(&self.spec);
+        if let Some(sigma) = joint.preprocessing_noise_multiplier {
+            for e in self.preprocessing_events_at(sigma)? {
+                base.compose(&e)?;
+            }
+        }
+        let step = PrivacyEvent::poisson_subsampled_gaussian(
+            schedule.sample_rate(),
+            joint.training_noise_multiplier,
+            1,
+        )?;
+        base.warm(&step)?;
+        let mut out = Vec::with_capacity(at.len());
+        for &epoch in at {
+            let steps = schedule.steps_after_epoch(epoch.saturating_mul(self.releases_per_step));
+            let mut acc = base.boxed_clone();
+            if steps > 0 {
+                acc.compose(&step.with_steps(steps)?)?;
+            }
+            out.push((epoch, steps, acc.epsilon(self.delta)?));
+        }
+        Ok(out)
+    }
+}
+
+/// The smallest x whose value reaches [`KNEE`] of the best value (points sorted by x).
+fn knee(points: &[(u64, f64)]) -> Option<u64> {
+    let best = points
+        .iter()
+        .map(|&(_, s)| s)
+        .filter(|s| s.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !best.is_finite() {
+        return None;
+    }
+    let mut sorted: Vec<(u64, f64)> = points.to_vec();
+    sorted.sort_by_key(|&(x, _)| x);
+    sorted
+        .iter()
+        .find(|&&(_, s)| s >= KNEE * best)
+        .map(|&(x, _)| x)
+}
+
+/// `x` rounded up to three significant digits.
+pub(crate) fn round_up_3(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return x;
+    }
+    let scale = 10_f64.powf(x.log10().floor() - 2.0);
+    let r = (x / scale).ceil() * scale;
+    // Undo representation error so that e.g. 6.2 prints as 6.2.
+    let digits = (2.0 - x.log10().floor()).max(0.0) as usize;
+    let text = format!("{r:.digits$}");
+    text.parse::<f64>()
+        .map_or(r, |v| if v >= x { v } else { r })
+}
+
+fn segment_event(
+    q: f64,
+    sigma: f64,
+    count: u64,
+) -> std::result::Result<PrivacyEvent, AccountantError> {
+    if q >= 1.0 {
+        PrivacyEvent::gaussian(sigma, count)
+    } else {
+        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, count)
+    }
+}
+
+/// ε, with "no finite ε" and "too large to account for" read as +∞ (the searches only ever
+/// treat such a probe as not fitting, the safe side).
+pub(crate) fn epsilon_or_infinite(acc: &dyn Accountant, delta: f64) -> Result<f64> {
+    match acc.epsilon(delta) {
+        Ok(e) => Ok(e),
+        Err(AccountantError::EpsilonUnbounded { .. } | AccountantError::PldGridTooLarge { .. }) => {
+            Ok(f64::INFINITY)
+        }
+        Err(e) => Err(ValidateError::Accountant(e)),
+    }
+}
+
+/// An accountant whose per-step cache can be warmed before it is cloned (RDP only: the other
+/// methods are composed as they are).
+enum Warm {
+    Rdp(RdpAccountant),
+    Other(Box<dyn Accountant>),
+}
+
+impl Warm {
+    fn new(spec: &AccountantSpec) -> Self {
+        match spec.kind {
+            AccountantKind::Rdp => Warm::Rdp(RdpAccountant::new(spec.rdp_orders.clone())),
+            _ => Warm::Other(spec.build()),
+        }
+    }
+
+    fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
+        match self {
+            Warm::Rdp(a) => a.compose(event)?,
+            Warm::Other(a) => a.compose(event)?,
+        }
+        Ok(())
+    }
+
+    fn warm(&mut self, event: &PrivacyEvent) -> Result<()> {
+        if let Warm::Rdp(a) = self {
+            a.per_step_rdp(event)?;
+        }
+        Ok(())
+    }
+
+    fn boxed_clone(&self) -> Box<dyn Accountant> {
+        match self {
+            Warm::Rdp(a) => a.boxed_clone(),
+            Warm::Other(a) => a.boxed_clone(),
+        }
+    }
+}

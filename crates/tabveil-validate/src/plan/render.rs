@@ -1,0 +1,127 @@
+//! The plain-text rendering of a [`TrainingPlan`] (what `tabveil validate` prints).
+
+use std::fmt;
+
+use super::{PlanRanges, PrivatePlan, TrainingPlan};
+use crate::format::{percent, sci, sig, sig_up};
+use crate::memory::human_bytes;
+
+/// At most this many "ε after epoch" milestones are printed (the JSON has them all).
+const MILESTONES: usize = 8;
+
+impl fmt::Display for TrainingPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "plan: {} on {} rows, batch {}, {} epochs = {} optimiser steps",
+            self.model, self.n_rows, self.batch_size, self.epochs, self.steps
+        )?;
+        match &self.private {
+            Some(p) => write_private(f, p, self.n_rows)?,
+            None => writeln!(f, "  privacy: none (no noise, no accounting)")?,
+        }
+        if let Some(r) = &self.ranges {
+            write_ranges(f, r)?;
+        }
+        let m = &self.memory;
+        write!(
+            f,
+            "memory: about {} (data {}, networks {}, one batch {}; one-hot width {})",
+            human_bytes(m.total_bytes),
+            human_bytes(m.data_bytes),
+            human_bytes(m.parameter_bytes),
+            human_bytes(m.activation_bytes),
+            m.data_width
+        )
+    }
+}
+
+fn write_private(f: &mut fmt::Formatter<'_>, p: &PrivatePlan, n_rows: u64) -> fmt::Result {
+    writeln!(
+        f,
+        "  privacy: DP-SGD, target ε = {} at δ = {} ({} accountant, upper bound; one row add/remove)",
+        sig(p.target_epsilon, 3),
+        sci(p.delta),
+        p.accountant
+    )?;
+    writeln!(
+        f,
+        "  sampling: Poisson, q = {} (expected batch q·N; N = {n_rows} treated as public), {} private steps",
+        sig(p.sample_rate, 3),
+        p.private_steps
+    )?;
+    writeln!(
+        f,
+        "  training noise: σ = {}, clipping norm C = {} → noise std on the averaged gradient {}",
+        sig(p.training_noise_multiplier, 3),
+        sig(p.clipping_norm, 3),
+        sig(p.mean_gradient_noise_std, 3)
+    )?;
+    match p.preprocessing_noise_multiplier {
+        Some(sigma) => writeln!(
+            f,
+            "  preprocessing: {} releases (one per modelled column), σ = {}, ε alone = {} (share {} of the target)",
+            p.preprocessing_releases,
+            sig(sigma, 3),
+            sig_up(p.preprocessing_epsilon, 3),
+            percent(p.preprocessing_share)
+        )?,
+        None => writeln!(f, "  preprocessing: no releases")?,
+    }
+    writeln!(
+        f,
+        "  predicted ε = {} (target {}; rounded up)",
+        sig_up(p.epsilon, 4),
+        sig(p.target_epsilon, 3)
+    )?;
+    if !p.epsilon_by_epoch.is_empty() {
+        let n = p.epsilon_by_epoch.len();
+        let step = n.div_ceil(MILESTONES).max(1);
+        let mut shown: Vec<String> = p
+            .epsilon_by_epoch
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (i + 1) % step == 0 && i + 1 != n)
+            .map(|(_, e)| format!("{}: {}", e.epoch, sig_up(e.epsilon, 3)))
+            .collect();
+        if let Some(last) = p.epsilon_by_epoch.last() {
+            shown.push(format!("{}: {}", last.epoch, sig_up(last.epsilon, 3)));
+        }
+        writeln!(f, "  ε after epoch {}", shown.join(", "))?;
+    }
+    Ok(())
+}
+
+fn write_ranges(f: &mut fmt::Formatter<'_>, r: &PlanRanges) -> fmt::Result {
+    writeln!(
+        f,
+        "ranges for this table (each with the other settings fixed; computed with the accountant):"
+    )?;
+    match &r.batch_size {
+        Some(b) => writeln!(
+            f,
+            "  batch size  {} … {}  recommended {}",
+            b.min, b.max, b.recommended
+        )?,
+        None => writeln!(f, "  batch size  none works")?,
+    }
+    match &r.epochs {
+        Some(e) => writeln!(
+            f,
+            "  epochs      {} … {}  recommended {}",
+            e.min, e.max, e.recommended
+        )?,
+        None => writeln!(f, "  epochs      none works")?,
+    }
+    match &r.epsilon {
+        Some(e) => writeln!(
+            f,
+            "  ε           {} … {}  recommended {}",
+            sig(e.min, 3),
+            sig(e.max, 3),
+            sig(e.recommended, 3)
+        )?,
+        None => writeln!(f, "  ε           none up to 10⁴ works")?,
+    }
+    Ok(())
+}
