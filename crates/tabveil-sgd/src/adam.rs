@@ -1,38 +1,4 @@
 //! [`Adam`]: PyTorch's `torch.optim.Adam`, with *coupled* L2 weight decay, as a Candle
-//! optimizer.
-//!
-//! Candle's `AdamW` applies decoupled decay only; CTGAN and TVAE use PyTorch's `Adam` with
-//! `weight_decay`, which adds λθ to the gradient before the moments. This implementation
-//! follows `torch.optim.adam._single_tensor_adam` operation by operation (same order, scalars
-//! computed in f64 as Python does, element arithmetic in the parameter's dtype):
-//!
-//! ```text
-//! g ← g + λθ;  m ← lerp(m, g, 1 − β₁);  v ← β₂v + (1 − β₂)g²
-//! θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
-//! ```
-//!
-//! with a step count t per parameter (a parameter without a gradient in a step is skipped, as
-//! in PyTorch). The update is one fused host loop per parameter instead of Candle's dozen
-//! tensor ops (`notes/candle.md` §3); on a GPU the parameter and gradient are copied to the
-//! host and back.
-//!
-//! # Example
-//! ```
-//! use candle_core::backprop::GradStore;
-//! use candle_core::{Device, Tensor, Var};
-//! use candle_nn::Optimizer;
-//! use tabveil_sgd::{Adam, ParamsAdam};
-//!
-//! let w = Var::from_tensor(&Tensor::new(&[1.0f64, -2.0], &Device::Cpu)?)?;
-//! let mut adam = Adam::new(vec![w.clone()], ParamsAdam::ctgan())?;
-//! let mut grads = GradStore::default();
-//! grads.insert(w.as_tensor(), Tensor::new(&[0.5f64, 0.5], &Device::Cpu)?);
-//! adam.step(&grads)?;
-//! // The first Adam step moves each coordinate by about lr against the gradient's sign.
-//! let v = w.to_vec1::<f64>()?;
-//! assert!((v[0] - (1.0 - 2e-4)).abs() < 1e-8);
-//! # Ok::<(), candle_core::Error>(())
-//! ```
 
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Tensor, Var};
@@ -133,7 +99,42 @@ impl ParamsAdam {
     }
 }
 
-/// PyTorch's Adam with coupled L2 weight decay (see the [module documentation](self)).
+/// PyTorch's Adam with coupled L2 weight decay.
+///
+/// optimizer.
+///
+/// Candle's `AdamW` applies decoupled decay only; CTGAN and TVAE use PyTorch's `Adam` with
+/// `weight_decay`, which adds λθ to the gradient before the moments. This implementation
+/// follows `torch.optim.adam._single_tensor_adam` operation by operation (same order, scalars
+/// computed in f64 as Python does, element arithmetic in the parameter's dtype):
+///
+/// ```text
+/// g ← g + λθ;  m ← lerp(m, g, 1 − β₁);  v ← β₂v + (1 − β₂)g²
+/// θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// ```
+///
+/// with a step count t per parameter (a parameter without a gradient in a step is skipped, as
+/// in PyTorch). The update is one fused host loop per parameter instead of Candle's dozen
+/// tensor ops (`notes/candle.md` §3); on a GPU the parameter and gradient are copied to the
+/// host and back.
+///
+/// # Example
+/// ```
+/// use candle_core::backprop::GradStore;
+/// use candle_core::{Device, Tensor, Var};
+/// use candle_nn::Optimizer;
+/// use tabveil_sgd::{Adam, ParamsAdam};
+///
+/// let w = Var::from_tensor(&Tensor::new(&[1.0f64, -2.0], &Device::Cpu)?)?;
+/// let mut adam = Adam::new(vec![w.clone()], ParamsAdam::ctgan())?;
+/// let mut grads = GradStore::default();
+/// grads.insert(w.as_tensor(), Tensor::new(&[0.5f64, 0.5], &Device::Cpu)?);
+/// adam.step(&grads)?;
+/// // The first Adam step moves each coordinate by about lr against the gradient's sign.
+/// let v = w.to_vec1::<f64>()?;
+/// assert!((v[0] - (1.0 - 2e-4)).abs() < 1e-8);
+/// # Ok::<(), candle_core::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Adam {
     vars: Vec<Var>,

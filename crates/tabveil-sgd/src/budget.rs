@@ -1,23 +1,9 @@
 //! [`PrivacyBudget`]: every DP-SGD step goes on the ledger, and no step may overshoot ε.
-//!
-//! A budget owns the run's [`PrivacyLedger`] (which may already hold preprocessing releases).
-//! When a `DpOptimizer` is built on it, the budget learns the step's mechanism (q, σ, C, a
-//! label) and computes once, with the chosen accountant, the largest number of further steps
-//! k such that ε(ledger ∘ k steps) ≤ target at δ. Each step then costs a comparison: step
-//! k + 1 is refused with [`StepOutcome::BudgetExhausted`] before anything is released, so a run
-//! ends at ε ≤ target — never a whole epoch past it.
-//!
-//! # Example
-//! ```
-//! use tabveil_accountant::{PrivacyLedger, RdpAccountant};
-//! use tabveil_sgd::PrivacyBudget;
-//!
-//! let budget = PrivacyBudget::new(PrivacyLedger::new(), 1.0, 1e-5, Box::new(RdpAccountant::default()))?;
-//! assert_eq!(budget.target_epsilon(), Some(1.0));
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
-use tabveil_accountant::{Accountant, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
+use tabveil_accountant::{
+    AccountantSpec, BoundKind, Calibration, LedgerEntry, NoiseSchedule, PrivacyEvent,
+    PrivacyLedger, Stage, epsilon_of, max_steps_within,
+};
 
 use crate::error::{Result, SgdError};
 
@@ -47,7 +33,32 @@ impl StepOutcome {
     }
 }
 
-/// The privacy budget of a training run (see the [module documentation](self)).
+/// The privacy budget of a training run.
+///
+/// A budget owns the run's [`PrivacyLedger`] (which may already hold preprocessing releases).
+/// When a `DpOptimizer` is built on it, the budget learns the step's mechanism (q, σ, C, a
+/// label) and computes once, with the chosen accountant
+/// ([`tabveil_accountant::max_steps_within`]), the largest number of further steps k such that
+/// ε(ledger ∘ k steps) ≤ target at δ. Each step then costs a comparison: step k + 1 is refused
+/// with [`StepOutcome::BudgetExhausted`] before anything is released, so a run ends at
+/// ε ≤ target — never a whole epoch past it.
+///
+/// [`calibrate_noise_multiplier`] goes the other way: the smallest σ for which a planned
+/// number of steps fits the target after what the ledger already holds.
+///
+/// # Example
+/// ```
+/// use tabveil_accountant::{AccountantSpec, PrivacyLedger};
+/// use tabveil_sgd::{PrivacyBudget, calibrate_noise_multiplier};
+///
+/// let ledger = PrivacyLedger::new();
+/// // σ for 1 000 steps at q = 0.01 within ε = 1 at δ = 1e-5.
+/// let sigma = calibrate_noise_multiplier(&ledger, 1.0, 1e-5, 0.01, 1_000, &AccountantSpec::rdp())?;
+/// assert!(sigma.noise_multiplier > 1.0 && sigma.epsilon <= 1.0);
+/// let budget = PrivacyBudget::new(ledger, 1.0, 1e-5, AccountantSpec::rdp())?;
+/// assert_eq!(budget.target_epsilon(), Some(1.0));
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug)]
 pub struct PrivacyBudget {
     ledger: Option<PrivacyLedger>,
@@ -62,7 +73,7 @@ enum Limit {
     Target {
         epsilon: f64,
         delta: f64,
-        accountant: Box<dyn Accountant>,
+        spec: AccountantSpec,
         allowed_steps: Option<u64>,
     },
     /// Record every step, refuse none.
@@ -79,24 +90,19 @@ struct Mechanism {
     max_grad_norm: f64,
 }
 
-/// Bound on the number of steps a search considers; beyond it a budget counts as unlimited
-/// for practical purposes (2⁴⁰ steps).
-const MAX_SEARCH_STEPS: u64 = 1 << 40;
-
 impl PrivacyBudget {
     /// A budget that refuses any step that would make the ledger's ε at `delta` exceed
-    /// `target_epsilon`, as computed by `accountant` (a fresh accountant: the ledger is
-    /// replayed into copies of it). Use an upper-bound accountant (RDP or PLD), not the
-    /// Gaussian-DP approximation.
+    /// `target_epsilon`, as computed by the accountant `spec` describes (an upper-bound
+    /// accountant: RDP or PLD, not the Gaussian-DP approximation).
     ///
     /// # Errors
     /// [`SgdError::InvalidParameter`] unless ε is finite and > 0 and δ ∈ (0, 1), and when
-    /// `accountant` is an approximation rather than an upper bound.
+    /// `spec` is an approximation rather than an upper bound.
     pub fn new(
         ledger: PrivacyLedger,
         target_epsilon: f64,
         delta: f64,
-        accountant: Box<dyn Accountant>,
+        spec: AccountantSpec,
     ) -> Result<Self> {
         if !(target_epsilon.is_finite() && target_epsilon > 0.0) {
             return Err(SgdError::InvalidParameter {
@@ -112,7 +118,7 @@ impl PrivacyBudget {
                 expected: "in (0, 1)",
             });
         }
-        if accountant.kind().bound() != tabveil_accountant::BoundKind::UpperBound {
+        if spec.kind.bound() != BoundKind::UpperBound {
             return Err(SgdError::InvalidParameter {
                 parameter: "accountant",
                 value: f64::NAN,
@@ -124,7 +130,7 @@ impl PrivacyBudget {
             limit: Limit::Target {
                 epsilon: target_epsilon,
                 delta,
-                accountant,
+                spec,
                 allowed_steps: None,
             },
             mechanism: None,
@@ -202,21 +208,20 @@ impl PrivacyBudget {
         }
     }
 
-    /// ε spent so far at the target's δ (or at `delta` for budgets without one), by the
-    /// budget's accountant (RDP for budgets without one).
+    /// ε spent so far at `delta`, by the budget's accountant (RDP for budgets without a
+    /// target).
     ///
     /// # Errors
-    /// [`SgdError::InvalidParameter`] for an unaccounted budget; accountant errors.
+    /// [`SgdError::NotPrivate`] for an unaccounted budget; accountant errors.
     pub fn epsilon_spent(&self, delta: f64) -> Result<f64> {
         let ledger = self.ledger.as_ref().ok_or(SgdError::NotPrivate {
             setting: "an unaccounted budget",
         })?;
-        let mut accountant = match &self.limit {
-            Limit::Target { accountant, .. } => accountant.boxed_clone(),
-            _ => Box::new(tabveil_accountant::RdpAccountant::default()),
+        let spec = match &self.limit {
+            Limit::Target { spec, .. } => spec.clone(),
+            _ => AccountantSpec::rdp(),
         };
-        ledger.replay_into(accountant.as_mut())?;
-        Ok(accountant.epsilon(delta)?)
+        Ok(epsilon_of(ledger, &spec, delta)?.epsilon)
     }
 
     /// Fixes the mechanism of each step and, for a target, computes how many steps fit.
@@ -262,18 +267,20 @@ impl PrivacyBudget {
             Limit::Target {
                 epsilon,
                 delta,
-                accountant,
+                spec,
                 allowed_steps,
             },
             Some(ledger),
         ) = (&mut self.limit, &self.ledger)
         {
+            let fixed: Vec<PrivacyEvent> = ledger.entries().iter().map(|e| *e.event()).collect();
             *allowed_steps = Some(max_steps_within(
-                ledger,
-                accountant.as_ref(),
-                &event,
                 *epsilon,
                 *delta,
+                &fixed,
+                sample_rate,
+                noise_multiplier,
+                spec,
             )?);
         }
         self.mechanism = Some(Mechanism {
@@ -317,49 +324,35 @@ impl PrivacyBudget {
     }
 }
 
-/// The largest k ≤ 2⁴⁰ with ε(ledger ∘ k × event) ≤ `target` at `delta` (0 if even the ledger
-/// alone, or one step, exceeds it). ε is non-decreasing in k, so an exponential then binary
-/// search finds k with O(log k) accountant evaluations.
-fn max_steps_within(
+/// The noise multiplier σ for `steps` DP-SGD steps at sampling rate `sample_rate` that spends
+/// at most `target_epsilon` at `delta` after everything already on `ledger` (preprocessing
+/// releases, earlier training), as computed by the accountant `spec` describes.
+///
+/// **Guarantee** (from [`tabveil_accountant::calibrate_noise`]): the returned σ is on the safe
+/// side — ε(ledger ∘ steps × (q, σ)) ≤ target was evaluated, not extrapolated — and within
+/// 1e-6 relative of the smallest such σ.
+///
+/// # Errors
+/// [`SgdError::Accountant`] for invalid ε, δ, q or steps, a GDP spec, or a target the ledger
+/// alone already exceeds.
+pub fn calibrate_noise_multiplier(
     ledger: &PrivacyLedger,
-    prototype: &dyn Accountant,
-    event: &PrivacyEvent,
-    target: f64,
+    target_epsilon: f64,
     delta: f64,
-) -> Result<u64> {
-    let mut base = prototype.boxed_clone();
-    ledger.replay_into(base.as_mut())?;
-    let fits = |k: u64| -> Result<bool> {
-        if k == 0 {
-            return Ok(base.epsilon(delta)? <= target);
-        }
-        let mut acc = base.boxed_clone();
-        acc.compose(&event.with_steps(k)?)?;
-        Ok(acc.epsilon(delta)? <= target)
+    sample_rate: f64,
+    steps: u64,
+    spec: &AccountantSpec,
+) -> Result<Calibration> {
+    let schedule = NoiseSchedule {
+        fixed: ledger.entries().iter().map(|e| *e.event()).collect(),
+        calibrated: vec![(sample_rate, steps)],
     };
-    if !fits(1)? {
-        return Ok(0);
-    }
-    // Exponential search for an upper end that does not fit.
-    let mut lo = 1u64;
-    let mut hi = 2u64;
-    while fits(hi)? {
-        lo = hi;
-        if hi >= MAX_SEARCH_STEPS {
-            return Ok(hi);
-        }
-        hi = hi.saturating_mul(2);
-    }
-    // Invariant: fits(lo), !fits(hi).
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if fits(mid)? {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Ok(lo)
+    Ok(tabveil_accountant::calibrate_noise(
+        target_epsilon,
+        delta,
+        &schedule,
+        spec,
+    )?)
 }
 
 #[cfg(test)]

@@ -1,27 +1,4 @@
 //! [`GaussianNoise`]: the Gaussian mechanism of a DP-SGD step.
-//!
-//! The clipped sum S = Σᵢ cᵢ∇ℓᵢ has L2 sensitivity C under add/remove-one-example. The step
-//! releases (S + N(0, σ²C² I)) / (q·N), normalised by the *expected* batch size q·N — not the
-//! realised one, which is private — so each coordinate of the released gradient has noise
-//! standard deviation σC/(qN). Every draw comes from a [`PrivacyRng`] (OS-seeded ChaCha20 with
-//! the hardened sampler of `tabveil-noise`), in sorted parameter-name order.
-//!
-//! # Example
-//! ```
-//! use candle_core::{Device, Tensor};
-//! use tabveil_noise::PrivacyRng;
-//! use tabveil_sgd::{GaussianNoise, GhostBatch};
-//!
-//! let a = Tensor::new(&[[1.0f32, 0.0]], &Device::Cpu)?;
-//! let g = Tensor::new(&[[2.0f32]], &Device::Cpu)?;
-//! let mut batch = GhostBatch::new();
-//! batch.add_weight_use("w", &a, &g)?;
-//! let clipped = batch.clip(1.0)?;
-//! let mut noise = GaussianNoise::new(1.1, 1.0, PrivacyRng::secure()?)?;
-//! let noisy = noise.noisy_mean(&clipped, 100.0)?; // q·N = 100
-//! assert_eq!(noisy.get("w").unwrap().dims(), &[1, 2]);
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 use candle_core::DType;
 use tabveil_noise::PrivacyRng;
@@ -32,9 +9,32 @@ use crate::gradients::Gradients;
 use crate::kernels::{add_host_then_scale, scale as scale_tensor};
 
 /// Adds N(0, σ²C²) to each coordinate of a clipped sum and divides by the expected batch size
-/// (see the [module documentation](self)).
+///.
 ///
 /// Not `Clone`: a copy would repeat the same noise.
+///
+/// The clipped sum S = Σᵢ cᵢ∇ℓᵢ has L2 sensitivity C under add/remove-one-example. The step
+/// releases (S + N(0, σ²C² I)) / (q·N), normalised by the *expected* batch size q·N — not the
+/// realised one, which is private — so each coordinate of the released gradient has noise
+/// standard deviation σC/(qN). Every draw comes from a [`PrivacyRng`] (OS-seeded ChaCha20 with
+/// the hardened sampler of `tabveil-noise`), in sorted parameter-name order.
+///
+/// # Example
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use tabveil_noise::PrivacyRng;
+/// use tabveil_sgd::{GaussianNoise, GhostBatch};
+///
+/// let a = Tensor::new(&[[1.0f32, 0.0]], &Device::Cpu)?;
+/// let g = Tensor::new(&[[2.0f32]], &Device::Cpu)?;
+/// let mut batch = GhostBatch::new();
+/// batch.add_weight_use("w", &a, &g)?;
+/// let clipped = batch.clip(1.0)?;
+/// let mut noise = GaussianNoise::new(1.1, 1.0, PrivacyRng::secure()?)?;
+/// let noisy = noise.noisy_mean(&clipped, 100.0)?; // q·N = 100
+/// assert_eq!(noisy.get("w").unwrap().dims(), &[1, 2]);
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug)]
 pub struct GaussianNoise {
     noise_multiplier: f64,

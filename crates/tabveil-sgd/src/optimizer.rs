@@ -1,48 +1,4 @@
 //! [`DpOptimizer`]: one DP-SGD step = budget check → noise → optimizer update.
-//!
-//! A step takes the clipped per-example sum of a Poisson batch ([`ClippedGradients`] from a
-//! [`crate::GhostBatch`]), asks the [`PrivacyBudget`] for permission (which records a
-//! subsampled-Gaussian event on the ledger, or refuses), adds N(0, σ²C²) per coordinate,
-//! divides by the expected batch size q·N, adds the public gradient terms (computed from
-//! generated data only, unclipped), and hands the result to a `candle_nn::Optimizer` through a
-//! `GradStore`. Parameters are handled in sorted-name order, so noise draws and updates are
-//! reproducible.
-//!
-//! Seeds: the optimizer draws its privacy randomness (noise, and the Poisson sampler it
-//! creates) from an OS-seeded CSPRNG unless the configuration sets a
-//! `dangerous_noise_seed`; then the ledger is marked as seeded. The ordinary `seed` of a run
-//! (initialisation, dropout) never reaches this randomness.
-//!
-//! # Example
-//! ```
-//! use candle_core::{DType, Device, Tensor};
-//! use candle_nn::VarMap;
-//! use rand::SeedableRng;
-//! use tabveil_accountant::{PrivacyLedger, RdpAccountant};
-//! use tabveil_sgd::{
-//!     Adam, DpOptimizer, DpSgdConfig, GhostBatch, MlpConfig, ParamsAdam, PrivacyBudget,
-//! };
-//!
-//! let mut seed_rng = rand_chacha::ChaCha8Rng::seed_from_u64(0); // the ordinary seed
-//! let net = MlpConfig::new(3, vec![4], 1).init("d", &VarMap::new(), DType::F32, &Device::Cpu, &mut seed_rng)?;
-//! let data = Tensor::randn(0f32, 1.0, (100, 3), &Device::Cpu)?;
-//!
-//! let budget = PrivacyBudget::new(PrivacyLedger::new(), 1.0, 1e-5, Box::new(RdpAccountant::default()))?;
-//! let config = DpSgdConfig::new(1.0, 4.0, 0.1, 100); // C, σ, q, N
-//! let mut opt = DpOptimizer::<Adam>::new(config, net.parameters(), ParamsAdam::ctgan(), budget)?;
-//! let mut sampler = opt.poisson_sampler()?;
-//!
-//! let rows: Vec<u32> = sampler.sample()?.into_iter().map(|i| i as u32).collect();
-//! let x = data.index_select(&Tensor::new(rows.as_slice(), &Device::Cpu)?, 0)?;
-//! let tape = net.forward(&x, Some(&mut seed_rng))?;
-//! let back = net.backward(&tape, &tape.output().ones_like()?, false)?;
-//! let mut batch = GhostBatch::new();
-//! net.record_uses(&tape, &back, &mut batch)?;
-//! let outcome = opt.step(&batch.clip(1.0)?, None)?;
-//! assert!(outcome.is_applied());
-//! assert_eq!(opt.budget().ledger().unwrap().entries().len(), 1);
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 use candle_core::Var;
 use candle_nn::Optimizer;
@@ -152,8 +108,51 @@ impl DpSgdConfig {
     }
 }
 
-/// A differentially private optimizer over the named parameters of one private module (see
-/// the [module documentation](self)).
+/// A differentially private optimizer over the named parameters of one private module .
+///
+/// A step takes the clipped per-example sum of a Poisson batch ([`ClippedGradients`] from a
+/// [`crate::GhostBatch`]), asks the [`PrivacyBudget`] for permission (which records a
+/// subsampled-Gaussian event on the ledger, or refuses), adds N(0, σ²C²) per coordinate,
+/// divides by the expected batch size q·N, adds the public gradient terms (computed from
+/// generated data only, unclipped), and hands the result to a `candle_nn::Optimizer` through a
+/// `GradStore`. Parameters are handled in sorted-name order, so noise draws and updates are
+/// reproducible.
+///
+/// Seeds: the optimizer draws its privacy randomness (noise, and the Poisson sampler it
+/// creates) from an OS-seeded CSPRNG unless the configuration sets a
+/// `dangerous_noise_seed`; then the ledger is marked as seeded. The ordinary `seed` of a run
+/// (initialisation, dropout) never reaches this randomness.
+///
+/// # Example
+/// ```
+/// use candle_core::{DType, Device, Tensor};
+/// use candle_nn::VarMap;
+/// use rand::SeedableRng;
+/// use tabveil_accountant::{AccountantSpec, PrivacyLedger};
+/// use tabveil_sgd::{
+///     Adam, DpOptimizer, DpSgdConfig, GhostBatch, MlpConfig, ParamsAdam, PrivacyBudget,
+/// };
+///
+/// let mut seed_rng = rand_chacha::ChaCha8Rng::seed_from_u64(0); // the ordinary seed
+/// let net = MlpConfig::new(3, vec![4], 1).init("d", &VarMap::new(), DType::F32, &Device::Cpu, &mut seed_rng)?;
+/// let data = Tensor::randn(0f32, 1.0, (100, 3), &Device::Cpu)?;
+///
+/// let budget = PrivacyBudget::new(PrivacyLedger::new(), 1.0, 1e-5, AccountantSpec::rdp())?;
+/// let config = DpSgdConfig::new(1.0, 4.0, 0.1, 100); // C, σ, q, N
+/// let mut opt = DpOptimizer::<Adam>::new(config, net.parameters(), ParamsAdam::ctgan(), budget)?;
+/// let mut sampler = opt.poisson_sampler()?;
+///
+/// let rows: Vec<u32> = sampler.sample()?.into_iter().map(|i| i as u32).collect();
+/// let x = data.index_select(&Tensor::new(rows.as_slice(), &Device::Cpu)?, 0)?;
+/// let tape = net.forward(&x, Some(&mut seed_rng))?;
+/// let back = net.backward(&tape, &tape.output().ones_like()?, false)?;
+/// let mut batch = GhostBatch::new();
+/// net.record_uses(&tape, &back, &mut batch)?;
+/// let outcome = opt.step(&batch.clip(1.0)?, None)?;
+/// assert!(outcome.is_applied());
+/// assert_eq!(opt.budget().ledger().unwrap().entries().len(), 1);
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug)]
 pub struct DpOptimizer<O: Optimizer> {
     config: DpSgdConfig,

@@ -1,35 +1,4 @@
 //! [`ProbedLinear`]: book-keeping for ordinary Candle models through zero "probe" variables.
-//!
-//! Candle's `backward()` keeps gradients of variables only (`notes/candle.md` §1), so the
-//! output gradient G of a layer inside a model is not available afterwards. A probe is a zero
-//! `Var` added to the layer's output, `z = a Wᵀ + b + probe`: it changes nothing in the
-//! forward pass, and its gradient is exactly G = dL/dz. [`ProbedLinear`] keeps the input A
-//! and the probe of every call, and [`ProbedLinear::record`] hands each (A, G) use to a
-//! [`GhostBatch`] after the backward pass. Calling the layer several times per batch records
-//! several uses (as in a weight-tied model).
-//!
-//! The variables' own gradients in the `GradStore` are unclipped sums: never give them to an
-//! optimizer in a private step; use the [`GhostBatch`] clipped sums instead.
-//!
-//! # Example
-//! ```
-//! use candle_core::{DType, Device, Tensor, Var};
-//! use tabveil_sgd::{GhostBatch, ProbedLinear};
-//!
-//! let dev = Device::Cpu;
-//! let w = Var::from_tensor(&Tensor::new(&[[1.0f64, -1.0]], &dev)?)?;
-//! let b = Var::from_tensor(&Tensor::new(&[0.5f64], &dev)?)?;
-//! let layer = ProbedLinear::new("out.weight", w).with_bias("out.bias", b);
-//! let x = Tensor::new(&[[1.0f64, 2.0], [3.0, 0.0]], &dev)?;
-//! let loss = layer.forward(&x)?.sqr()?.sum_all()?; // Σᵢ zᵢ²
-//! let grads = loss.backward()?;
-//! let mut batch = GhostBatch::new();
-//! layer.record(&grads, &mut batch)?;
-//! // Example 0: z = −0.5, G = 2z = −1, so ‖∇ℓ₀‖² = ‖x₀‖²·1 + 1 = 6.
-//! let n = batch.per_example_norms()?.to_vec1::<f64>()?;
-//! assert!((n[0] - 6f64.sqrt()).abs() < 1e-12);
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 use std::sync::Mutex;
 
@@ -40,8 +9,38 @@ use crate::error::{Result, SgdError};
 use crate::ghost::GhostBatch;
 
 /// A linear layer `z = a Wᵀ + b` (W of shape `(d_out, d_in)`, like `candle_nn::Linear`) whose
-/// per-example gradients are recorded through probe variables (see the
-/// [module documentation](self)).
+/// per-example gradients are recorded through probe variables.
+///
+/// Candle's `backward()` keeps gradients of variables only (`notes/candle.md` §1), so the
+/// output gradient G of a layer inside a model is not available afterwards. A probe is a zero
+/// `Var` added to the layer's output, `z = a Wᵀ + b + probe`: it changes nothing in the
+/// forward pass, and its gradient is exactly G = dL/dz. [`ProbedLinear`] keeps the input A
+/// and the probe of every call, and [`ProbedLinear::record`] hands each (A, G) use to a
+/// [`GhostBatch`] after the backward pass. Calling the layer several times per batch records
+/// several uses (as in a weight-tied model).
+///
+/// The variables' own gradients in the `GradStore` are unclipped sums: never give them to an
+/// optimizer in a private step; use the [`GhostBatch`] clipped sums instead.
+///
+/// # Example
+/// ```
+/// use candle_core::{DType, Device, Tensor, Var};
+/// use tabveil_sgd::{GhostBatch, ProbedLinear};
+///
+/// let dev = Device::Cpu;
+/// let w = Var::from_tensor(&Tensor::new(&[[1.0f64, -1.0]], &dev)?)?;
+/// let b = Var::from_tensor(&Tensor::new(&[0.5f64], &dev)?)?;
+/// let layer = ProbedLinear::new("out.weight", w).with_bias("out.bias", b);
+/// let x = Tensor::new(&[[1.0f64, 2.0], [3.0, 0.0]], &dev)?;
+/// let loss = layer.forward(&x)?.sqr()?.sum_all()?; // Σᵢ zᵢ²
+/// let grads = loss.backward()?;
+/// let mut batch = GhostBatch::new();
+/// layer.record(&grads, &mut batch)?;
+/// // Example 0: z = −0.5, G = 2z = −1, so ‖∇ℓ₀‖² = ‖x₀‖²·1 + 1 = 6.
+/// let n = batch.per_example_norms()?.to_vec1::<f64>()?;
+/// assert!((n[0] - 6f64.sqrt()).abs() < 1e-12);
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug)]
 pub struct ProbedLinear {
     weight_name: String,

@@ -1,31 +1,30 @@
 //! [`PoissonSampler`]: the row sampling the privacy accountant assumes.
-//!
-//! The subsampled-Gaussian accounting of DP-SGD assumes Poisson sampling: in every step each
-//! row is included independently with probability q, so the batch size varies from step to
-//! step. This sampler does exactly that, one Bernoulli(q) draw per row from a [`PrivacyRng`]
-//! (privacy randomness: OS-seeded unless a `noise_seed` fixed it). Gradients are then
-//! normalised by the expected batch size q·N, not by the realised one.
-//!
-//! # Example
-//! ```
-//! use tabveil_noise::PrivacyRng;
-//! use tabveil_sgd::PoissonSampler;
-//!
-//! let mut sampler = PoissonSampler::new(10_000, 0.05, PrivacyRng::secure()?)?;
-//! let batch = sampler.sample()?; // sorted row indices, about 500 of them
-//! assert!(batch.windows(2).all(|w| w[0] < w[1]));
-//! assert_eq!(sampler.expected_batch_size(), 500.0);
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 use tabveil_noise::PrivacyRng;
 
 use crate::error::{Result, SgdError};
 
-/// Poisson sampling of row indices `0..dataset_size` with rate q (see the
-/// [module documentation](self)).
+/// Poisson sampling of row indices `0..dataset_size` with rate q.
 ///
 /// Not `Clone`: a copy would repeat the same batches.
+///
+/// The subsampled-Gaussian accounting of DP-SGD assumes Poisson sampling: in every step each
+/// row is included independently with probability q, so the batch size varies from step to
+/// step. This sampler does exactly that, one Bernoulli(q) draw per row from a [`PrivacyRng`]
+/// (privacy randomness: OS-seeded unless a `noise_seed` fixed it). Gradients are then
+/// normalised by the expected batch size q·N, not by the realised one.
+///
+/// # Example
+/// ```
+/// use tabveil_noise::PrivacyRng;
+/// use tabveil_sgd::PoissonSampler;
+///
+/// let mut sampler = PoissonSampler::new(10_000, 0.05, PrivacyRng::secure()?)?;
+/// let batch = sampler.sample()?; // sorted row indices, about 500 of them
+/// assert!(batch.windows(2).all(|w| w[0] < w[1]));
+/// assert_eq!(sampler.expected_batch_size(), 500.0);
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug)]
 pub struct PoissonSampler {
     dataset_size: usize,

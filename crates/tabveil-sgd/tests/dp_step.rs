@@ -18,7 +18,9 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{Optimizer, SGD, VarMap};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use tabveil_accountant::{Accountant, NoiseRandomness, PrivacyLedger, RdpAccountant};
+use tabveil_accountant::{
+    Accountant, AccountantSpec, NoiseRandomness, PrivacyLedger, RdpAccountant,
+};
 use tabveil_sgd::{
     Activation, Adam, DpOptimizer, DpSgdConfig, GhostBatch, Gradients, Mlp, MlpConfig, ParamsAdam,
     PrivacyBudget, SgdError, StepOutcome, gradient_penalty,
@@ -216,13 +218,8 @@ fn budget_guard_stops_at_target_and_leaves_parameters_untouched() {
     let data = table();
     let vm = VarMap::new();
     let (d, mut rng) = discriminator(3, &vm);
-    let budget = PrivacyBudget::new(
-        PrivacyLedger::new(),
-        target,
-        delta,
-        Box::new(RdpAccountant::default()),
-    )
-    .unwrap();
+    let budget =
+        PrivacyBudget::new(PrivacyLedger::new(), target, delta, AccountantSpec::rdp()).unwrap();
     // q = 0.25 and σ = 5: a few dozen steps fit in ε = 1.
     let config = DpSgdConfig::new(1.0, 5.0, 0.25, N).with_label("training: discriminator");
     let mut opt =

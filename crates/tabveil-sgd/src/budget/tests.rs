@@ -1,9 +1,9 @@
-use tabveil_accountant::{NoiseRandomness, PldAccountant, RdpAccountant};
+use tabveil_accountant::{Accountant, NoiseRandomness, RdpAccountant};
 
 use super::*;
 
-fn rdp() -> Box<dyn Accountant> {
-    Box::new(RdpAccountant::default())
+fn rdp() -> AccountantSpec {
+    AccountantSpec::rdp()
 }
 
 fn epsilon_of(ledger: &PrivacyLedger, delta: f64) -> f64 {
@@ -108,13 +108,8 @@ fn preprocessing_releases_count_against_the_target() {
 #[test]
 fn pld_budget_agrees_with_its_own_accountant() {
     let (q, sigma, delta, target) = (0.05, 1.5, 1e-5, 2.0);
-    let mut budget = PrivacyBudget::new(
-        PrivacyLedger::new(),
-        target,
-        delta,
-        Box::new(PldAccountant::default()),
-    )
-    .unwrap();
+    let mut budget =
+        PrivacyBudget::new(PrivacyLedger::new(), target, delta, AccountantSpec::pld()).unwrap();
     budget.bind("training", q, sigma, 1.0, false).unwrap();
     let allowed = budget.remaining_steps().unwrap();
     let mut rdp_budget = PrivacyBudget::new(PrivacyLedger::new(), target, delta, rdp()).unwrap();
@@ -137,7 +132,7 @@ fn invalid_budgets_and_non_private_settings() {
             l(),
             1.0,
             1e-5,
-            Box::new(tabveil_accountant::GdpAccountant::default())
+            AccountantSpec::new(tabveil_accountant::AccountantKind::Gdp)
         )
         .is_err()
     );
@@ -171,4 +166,38 @@ fn invalid_budgets_and_non_private_settings() {
     assert!(u.request_step().unwrap().is_applied());
     assert!(u.ledger().is_none() && !u.is_accounted());
     assert!(u.epsilon_spent(1e-5).is_err());
+}
+
+#[test]
+fn calibration_and_budget_agree() {
+    let (target, delta, q, steps) = (2.0, 1e-5, 0.02, 500);
+    let mut ledger = PrivacyLedger::new();
+    ledger
+        .record(
+            LedgerEntry::new(
+                "preprocessing",
+                Stage::Preprocessing,
+                PrivacyEvent::gaussian(8.0, 3).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let cal = calibrate_noise_multiplier(&ledger, target, delta, q, steps, &rdp()).unwrap();
+    assert!(cal.epsilon <= target);
+    // With the calibrated σ the budget allows at least the planned steps, and with a
+    // slightly smaller σ fewer.
+    let mut b = PrivacyBudget::new(ledger.clone(), target, delta, rdp()).unwrap();
+    b.bind("training", q, cal.noise_multiplier, 1.0, false)
+        .unwrap();
+    assert!(b.remaining_steps().unwrap() >= steps);
+    let mut smaller = PrivacyBudget::new(ledger.clone(), target, delta, rdp()).unwrap();
+    smaller
+        .bind("training", q, cal.noise_multiplier * 0.99, 1.0, false)
+        .unwrap();
+    assert!(smaller.remaining_steps().unwrap() < steps);
+    // Preprocessing makes the calibrated σ larger than on an empty ledger.
+    let fresh =
+        calibrate_noise_multiplier(&PrivacyLedger::new(), target, delta, q, steps, &rdp()).unwrap();
+    assert!(fresh.noise_multiplier < cal.noise_multiplier);
+    assert!(calibrate_noise_multiplier(&ledger, 0.0, delta, q, steps, &rdp()).is_err());
 }

@@ -1,44 +1,4 @@
 //! Book-keeping: per-example gradient norms and clipped sums without per-example gradients.
-//!
-//! A [`GhostBatch`] holds, for each parameter of a private module, what one forward/backward
-//! pass of a batch already computed: for a weight matrix W (shape `(d_out, d_in)`, as in
-//! `candle_nn::Linear`), each *use* of W as a pair of the input activations A (B × d_in) and
-//! the gradients G (B × d_out) of the use's output; for a bias, the output gradients; for any
-//! other parameter (for example an element-wise scale), its per-example gradient rows.
-//!
-//! From these it forms, for each example i, the norm of its gradient over all parameters
-//! (flat clipping) and the clipped sum, never materialising a per-example gradient of a
-//! matrix:
-//!
-//! - a weight used once per example: ‖∇_W ℓᵢ‖² = ‖aᵢ‖²‖gᵢ‖² (Goodfellow 2015);
-//! - a weight used T times per example (for instance in the input gradient of a WGAN-GP
-//!   penalty): ∇_W ℓᵢ = Σₜ gₜᵢᵀ aₜᵢ and ‖∇_W ℓᵢ‖² = Σₜ,ₛ (aₜᵢ·aₛᵢ)(gₜᵢ·gₛᵢ) (Li et al. 2022);
-//! - a bias: ∇_b ℓᵢ = Σₜ gₜᵢ;
-//! - clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) and the clipped sum Σₜ (diag(c) Gₜ)ᵀ Aₜ, one matrix
-//!   product per use, as in the plain backward pass (Bu et al. 2023, "book-keeping").
-//!
-//! Losses must be written as a **sum** of per-example losses Σᵢ ℓᵢ (not a mean), and ℓᵢ must
-//! depend on example i only: no batch normalisation, no packing of several rows into one.
-//!
-//! # Example
-//! ```
-//! use candle_core::{Device, Tensor};
-//! use tabveil_sgd::GhostBatch;
-//!
-//! let dev = Device::Cpu;
-//! // A linear layer z = a Wᵀ + b on a batch of two examples.
-//! let a = Tensor::new(&[[3.0f64, 4.0], [0.0, 1.0]], &dev)?; // inputs, B × d_in
-//! let g = Tensor::new(&[[1.0f64], [0.5]], &dev)?; // dℓᵢ/dzᵢ, B × d_out
-//! let mut batch = GhostBatch::new();
-//! batch.add_weight_use("layer.weight", &a, &g)?;
-//! batch.add_bias_use("layer.bias", &g)?;
-//! // Example 0: ‖a‖²‖g‖² + ‖g‖² = 25 + 1, so its norm is √26.
-//! let norms = batch.per_example_norms()?.to_vec1::<f64>()?;
-//! assert!((norms[0] - 26f64.sqrt()).abs() < 1e-12);
-//! let clipped = batch.clip(1.0)?;
-//! assert_eq!(clipped.batch_size(), 2);
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 use std::collections::BTreeMap;
 
@@ -49,7 +9,47 @@ use crate::gradients::Gradients;
 use crate::kernels::{add, column_sums, float_dtype, row_dots, scale_rows};
 
 /// Per-example gradient information of one batch, kept as the activations and output
-/// gradients of each parameter's uses (see the [module documentation](self)).
+/// gradients of each parameter's uses.
+///
+/// A [`GhostBatch`] holds, for each parameter of a private module, what one forward/backward
+/// pass of a batch already computed: for a weight matrix W (shape `(d_out, d_in)`, as in
+/// `candle_nn::Linear`), each *use* of W as a pair of the input activations A (B × d_in) and
+/// the gradients G (B × d_out) of the use's output; for a bias, the output gradients; for any
+/// other parameter (for example an element-wise scale), its per-example gradient rows.
+///
+/// From these it forms, for each example i, the norm of its gradient over all parameters
+/// (flat clipping) and the clipped sum, never materialising a per-example gradient of a
+/// matrix:
+///
+/// - a weight used once per example: ‖∇_W ℓᵢ‖² = ‖aᵢ‖²‖gᵢ‖² (Goodfellow 2015);
+/// - a weight used T times per example (for instance in the input gradient of a WGAN-GP
+///   penalty): ∇_W ℓᵢ = Σₜ gₜᵢᵀ aₜᵢ and ‖∇_W ℓᵢ‖² = Σₜ,ₛ (aₜᵢ·aₛᵢ)(gₜᵢ·gₛᵢ) (Li et al. 2022);
+/// - a bias: ∇_b ℓᵢ = Σₜ gₜᵢ;
+/// - clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) and the clipped sum Σₜ (diag(c) Gₜ)ᵀ Aₜ, one matrix
+///   product per use, as in the plain backward pass (Bu et al. 2023, "book-keeping").
+///
+/// Losses must be written as a **sum** of per-example losses Σᵢ ℓᵢ (not a mean), and ℓᵢ must
+/// depend on example i only: no batch normalisation, no packing of several rows into one.
+///
+/// # Example
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use tabveil_sgd::GhostBatch;
+///
+/// let dev = Device::Cpu;
+/// // A linear layer z = a Wᵀ + b on a batch of two examples.
+/// let a = Tensor::new(&[[3.0f64, 4.0], [0.0, 1.0]], &dev)?; // inputs, B × d_in
+/// let g = Tensor::new(&[[1.0f64], [0.5]], &dev)?; // dℓᵢ/dzᵢ, B × d_out
+/// let mut batch = GhostBatch::new();
+/// batch.add_weight_use("layer.weight", &a, &g)?;
+/// batch.add_bias_use("layer.bias", &g)?;
+/// // Example 0: ‖a‖²‖g‖² + ‖g‖² = 25 + 1, so its norm is √26.
+/// let norms = batch.per_example_norms()?.to_vec1::<f64>()?;
+/// assert!((norms[0] - 26f64.sqrt()).abs() < 1e-12);
+/// let clipped = batch.clip(1.0)?;
+/// assert_eq!(clipped.batch_size(), 2);
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct GhostBatch {
     params: BTreeMap<String, Contribution>,

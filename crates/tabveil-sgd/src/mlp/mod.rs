@@ -1,49 +1,4 @@
 //! A multi-layer perceptron with a hand-written forward and backward pass that exposes exactly
-//! what book-keeping needs.
-//!
-//! Each layer is `Linear → activation → dropout`; activations are piecewise linear (identity,
-//! ReLU, LeakyReLU), so a layer's output is its pre-activation times a factor F = slope · mask
-//! that is constant almost everywhere. The forward pass keeps each layer's input A and F in an
-//! [`MlpTape`]; the backward pass ([`Mlp::backward`]) gives each layer's output gradient G
-//! and, if asked, the gradient with respect to the network's input. [`Mlp::record_uses`] hands
-//! the (A, G) pairs to a [`GhostBatch`] for clipping.
-//!
-//! The input gradient of the network, ∇ₓ(uᵀD(x)) = ((u⊙F_L) W_L ⊙ F_{L−1}) W_{L−1} ⋯ W₁, is the
-//! backward pass itself. A loss on it — the WGAN-GP penalty λ(‖∇ₓD(x̂)‖ − 1)² of CTGAN — has
-//! weight gradients that use every W once more, transposed; [`Mlp::record_penalty_uses`]
-//! computes them with one extra matrix product per layer and records them in the batch, so
-//! no double backward is needed (Candle's is silently wrong, `notes/candle.md` §2). Biases get
-//! no gradient from the penalty.
-//!
-//! Dropout masks come from the caller's seeded generator, never from Candle's device RNG.
-//! Initial weights follow `torch.nn.Linear` (uniform in ±1/√fan_in for weights and biases),
-//! drawn from the caller's generator too.
-//!
-//! # Example
-//! ```
-//! use candle_core::{DType, Device, Tensor};
-//! use candle_nn::VarMap;
-//! use rand::SeedableRng;
-//! use tabveil_sgd::{Activation, GhostBatch, MlpConfig};
-//!
-//! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-//! let varmap = VarMap::new();
-//! let config = MlpConfig::new(4, vec![8, 8], 1)
-//!     .with_hidden_activation(Activation::LeakyRelu { negative_slope: 0.2 })
-//!     .with_dropout(0.5);
-//! let d = config.init("disc", &varmap, DType::F64, &Device::Cpu, &mut rng)?;
-//!
-//! let x = Tensor::randn(0.0f64, 1.0, (3, 4), &Device::Cpu)?;
-//! let tape = d.forward(&x, Some(&mut rng))?;
-//! // Per-example losses ℓᵢ = −D(xᵢ): the upstream gradient is −1 for every example.
-//! let upstream = Tensor::full(-1.0f64, (3, 1), &Device::Cpu)?;
-//! let back = d.backward(&tape, &upstream, false)?;
-//! let mut batch = GhostBatch::new();
-//! d.record_uses(&tape, &back, &mut batch)?;
-//! let clipped = batch.clip(1.0)?;
-//! assert_eq!(clipped.private_sums().len(), 6); // 3 weights and 3 biases
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 mod penalty;
 
@@ -255,8 +210,53 @@ impl MlpConfig {
     }
 }
 
-/// A multi-layer perceptron with manual forward and backward passes (see the
-/// [module documentation](self)).
+/// A multi-layer perceptron with manual forward and backward passes.
+///
+/// what book-keeping needs.
+///
+/// Each layer is `Linear → activation → dropout`; activations are piecewise linear (identity,
+/// ReLU, LeakyReLU), so a layer's output is its pre-activation times a factor F = slope · mask
+/// that is constant almost everywhere. The forward pass keeps each layer's input A and F in an
+/// [`MlpTape`]; the backward pass ([`Mlp::backward`]) gives each layer's output gradient G
+/// and, if asked, the gradient with respect to the network's input. [`Mlp::record_uses`] hands
+/// the (A, G) pairs to a [`GhostBatch`] for clipping.
+///
+/// The input gradient of the network, ∇ₓ(uᵀD(x)) = ((u⊙F_L) W_L ⊙ F_{L−1}) W_{L−1} ⋯ W₁, is the
+/// backward pass itself. A loss on it — the WGAN-GP penalty λ(‖∇ₓD(x̂)‖ − 1)² of CTGAN — has
+/// weight gradients that use every W once more, transposed; [`Mlp::record_penalty_uses`]
+/// computes them with one extra matrix product per layer and records them in the batch, so
+/// no double backward is needed (Candle's is silently wrong, `notes/candle.md` §2). Biases get
+/// no gradient from the penalty.
+///
+/// Dropout masks come from the caller's seeded generator, never from Candle's device RNG.
+/// Initial weights follow `torch.nn.Linear` (uniform in ±1/√fan_in for weights and biases),
+/// drawn from the caller's generator too.
+///
+/// # Example
+/// ```
+/// use candle_core::{DType, Device, Tensor};
+/// use candle_nn::VarMap;
+/// use rand::SeedableRng;
+/// use tabveil_sgd::{Activation, GhostBatch, MlpConfig};
+///
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let varmap = VarMap::new();
+/// let config = MlpConfig::new(4, vec![8, 8], 1)
+///     .with_hidden_activation(Activation::LeakyRelu { negative_slope: 0.2 })
+///     .with_dropout(0.5);
+/// let d = config.init("disc", &varmap, DType::F64, &Device::Cpu, &mut rng)?;
+///
+/// let x = Tensor::randn(0.0f64, 1.0, (3, 4), &Device::Cpu)?;
+/// let tape = d.forward(&x, Some(&mut rng))?;
+/// // Per-example losses ℓᵢ = −D(xᵢ): the upstream gradient is −1 for every example.
+/// let upstream = Tensor::full(-1.0f64, (3, 1), &Device::Cpu)?;
+/// let back = d.backward(&tape, &upstream, false)?;
+/// let mut batch = GhostBatch::new();
+/// d.record_uses(&tape, &back, &mut batch)?;
+/// let clipped = batch.clip(1.0)?;
+/// assert_eq!(clipped.private_sums().len(), 6); // 3 weights and 3 biases
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Mlp {
     config: MlpConfig,
