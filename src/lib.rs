@@ -24,3 +24,4 @@
 pub use tabveil_accountant as accountant;
 pub use tabveil_data as data;
 pub use tabveil_eval as eval;
+pub use tabveil_sgd as sgd;
