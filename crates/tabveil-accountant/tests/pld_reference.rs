@@ -1,7 +1,11 @@
 //! The PLD accountant against Google's dp_accounting 0.6.0, the Opacus PRV bounds and the
 //! exact Gaussian values (issue 3).
 
-#![allow(clippy::panic, clippy::unwrap_used, reason = "test helpers panic on failure")]
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    reason = "test helpers panic on failure"
+)]
 
 mod common;
 

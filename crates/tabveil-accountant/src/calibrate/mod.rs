@@ -122,13 +122,24 @@ pub fn calibrate_noise(
         Ok(epsilon_or_infinite(acc.as_ref(), delta)? - target_epsilon)
     };
 
-    // Bracket the root, starting from σ = 1.
-    let mut sigma = 1.0;
+    // Bracket the root. For PLD, whose evaluations are expensive, start from the RDP answer
+    // (usually 5–15 % above the PLD one) and step by 1.25; otherwise from σ = 1 by doubling.
+    let (start, factor) = match spec.kind {
+        AccountantKind::Pld => {
+            let rdp = AccountantSpec::rdp();
+            match calibrate_noise(target_epsilon, delta, schedule, &rdp) {
+                Ok(c) => (c.noise_multiplier, 1.25),
+                Err(_) => (1.0, 2.0),
+            }
+        }
+        _ => (1.0, 2.0),
+    };
+    let mut sigma = start;
     let mut f = excess(sigma)?;
     let bracket = if f > 0.0 {
         let (mut lo, mut f_lo) = (sigma, f);
         loop {
-            sigma *= 2.0;
+            sigma *= factor;
             f = excess(sigma)?;
             if f <= 0.0 {
                 break Bracket {
@@ -150,7 +161,7 @@ pub fn calibrate_noise(
     } else {
         let (mut hi, mut f_hi) = (sigma, f);
         loop {
-            sigma /= 2.0;
+            sigma /= factor;
             f = excess(sigma)?;
             if f > 0.0 {
                 break Bracket {

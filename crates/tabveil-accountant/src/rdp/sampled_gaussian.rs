@@ -21,7 +21,7 @@ const MAX_SERIES_TERMS: u64 = 2_000_000;
 
 /// Stop the fractional series once both new terms are below this fraction of the running sum
 /// (and the terms alternate with decreasing magnitude, so the remainder is smaller still).
-const SERIES_RELATIVE_TOLERANCE_LN: f64 = -41.0; // e^-41 ≈ 1.6e-18
+const SERIES_RELATIVE_TOLERANCE_LN: f64 = -34.0; // e^-34 ≈ 1.7e-15
 
 /// Per-step RDP of the Poisson-subsampled Gaussian mechanism at order `order`.
 ///
@@ -221,30 +221,38 @@ fn log_a_minus_one_fractional(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
         let high = [log_binom, j * log_q, fi * log_1mq]; // C q^{α−i} (1−q)^i
         let c_i = (fi * fi - fi) / two_var;
         let c_j = (j * j - j) / two_var;
-        let log_phi_high = log_norm_cdf((j - z0) / sigma);
+        // Terms whose cheap upper bound is e^-45 below the running sum are not evaluated; their
+        // bound goes into the error bound instead (it saves most erfc calls in practice).
+        let (_, log_abs_sum) = sum.value.signed_log();
+        let negligible = log_abs_sum.max(sum.value.log_scale() - 80.0) - 45.0;
         let mut largest = f64::NEG_INFINITY;
-        let mut add = |negative: bool, parts: &[f64; 3], extra: &[f64]| {
+        let mut add = |negative: bool, parts: &[f64; 3], extra: &[f64], phi_at: f64| {
+            let known: f64 = parts.iter().chain(extra).sum();
+            let bound = known + log_norm_cdf_upper_bound(phi_at);
+            if bound < negligible {
+                sum.value.add_error(bound);
+                largest = largest.max(bound);
+                return;
+            }
             let mut components = [0.0; 5];
             components[..3].copy_from_slice(parts);
             components[3..3 + extra.len()].copy_from_slice(extra);
-            let t = sum.add(negative, &components[..3 + extra.len()], binom_error);
+            components[3 + extra.len()] = log_norm_cdf(phi_at);
+            let t = sum.add(negative, &components[..4 + extra.len()], binom_error);
             largest = largest.max(t);
         };
+        let phi_high = (j - z0) / sigma;
         if small_q {
             // Σ_i C(α,i) q^i (1−q)^{α−i} = 1 for q < ½, so
             // A − 1 = Σ_i C q^i (1−q)^{α−i} [e^{c_i} Φ((z₀−i)/σ) − 1] + A₁; split e^{c} = 1 + (e^{c} − 1).
             //   the base of A₀ − 1: −C q^i (1−q)^{α−i} Φ((i−z₀)/σ);
-            add(!binom_negative, &low, &[log_norm_cdf((fi - z0) / sigma)]);
+            add(!binom_negative, &low, &[], (fi - z0) / sigma);
             //   the excess of A₀ (c_i > 0 from i = 2 on);
             if i >= 2 {
-                add(
-                    binom_negative,
-                    &low,
-                    &[log_norm_cdf((z0 - fi) / sigma), log_expm1(c_i)],
-                );
+                add(binom_negative, &low, &[log_expm1(c_i)], (z0 - fi) / sigma);
             }
             //   the base of A₁;
-            add(binom_negative, &high, &[log_phi_high]);
+            add(binom_negative, &high, &[], phi_high);
             //   the excess of A₁ (e^{c_j} − 1 is negative for 0 < j < 1).
             if c_j != 0.0 {
                 let log_excess = if c_j > 0.0 {
@@ -255,18 +263,15 @@ fn log_a_minus_one_fractional(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
                 add(
                     binom_negative != (c_j < 0.0),
                     &high,
-                    &[log_phi_high, log_excess],
+                    &[log_excess],
+                    phi_high,
                 );
             }
         } else {
             if i >= 2 {
-                add(
-                    binom_negative,
-                    &low,
-                    &[c_i, log_norm_cdf((z0 - fi) / sigma)],
-                );
+                add(binom_negative, &low, &[c_i], (z0 - fi) / sigma);
             }
-            add(binom_negative, &high, &[c_j, log_phi_high]);
+            add(binom_negative, &high, &[c_j], phi_high);
         }
 
         // Past i > α + 1 the binomial coefficients alternate in sign and the term sequences
@@ -308,6 +313,16 @@ fn log_a_minus_one_fractional(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
         let step = factor.abs().ln();
         log_binom += step;
         binom_error += 2.0 * f64::EPSILON * (log_binom.abs() + step.abs() + 1.0);
+    }
+}
+
+/// An upper bound on `ln Φ(x)` that needs no `erfc`: `Φ(x) ≤ φ(x)/|x|` for `x < 0` (Mills),
+/// and `Φ ≤ 1`.
+fn log_norm_cdf_upper_bound(x: f64) -> f64 {
+    if x < -1.0 {
+        -0.5 * x * x - (-x).ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
+    } else {
+        0.0
     }
 }
 
@@ -386,21 +401,25 @@ impl BoundedSum {
 }
 
 /// Levels of averaging applied to the partial sums of an alternating tail.
-const AVERAGING_LEVELS: usize = 24;
+const AVERAGING_LEVELS: usize = 16;
 
 /// Successive accelerated estimates must agree to this relative difference, this many times in
 /// a row, before the series stops.
-const AVERAGING_TOLERANCE: f64 = 1e-15;
-const AVERAGING_AGREEMENTS: u32 = 3;
+const AVERAGING_TOLERANCE: f64 = 1e-14;
+const AVERAGING_AGREEMENTS: u32 = 2;
 
 /// Repeated averaging of the last partial sums of an alternating series with smoothly
 /// decreasing terms: each level halves the error's leading order (Euler's transform in its
 /// numerically stable form), so a tail decaying like i^{−3} converges in tens of terms instead
 /// of millions.
+///
+/// `diagonal[k]` is the k-fold average of the partial sums ending with the newest one; a new
+/// partial sum updates every level in O(levels): `t_k(m−k) = (t_{k−1}(m−k) + t_{k−1}(m−k+1))/2`.
 #[derive(Debug)]
 struct AlternatingTail {
     scale: f64,
-    partial_sums: std::collections::VecDeque<f64>,
+    diagonal: [f64; AVERAGING_LEVELS + 1],
+    seen: usize,
     previous: Option<f64>,
     agreements: u32,
 }
@@ -409,7 +428,8 @@ impl AlternatingTail {
     fn new() -> Self {
         AlternatingTail {
             scale: f64::NAN,
-            partial_sums: std::collections::VecDeque::with_capacity(AVERAGING_LEVELS + 1),
+            diagonal: [0.0; AVERAGING_LEVELS + 1],
+            seen: 0,
             previous: None,
             agreements: 0,
         }
@@ -422,27 +442,21 @@ impl AlternatingTail {
         if scale.to_bits() != self.scale.to_bits() {
             // The scale moved (a larger term appeared): start again in the new scale.
             self.scale = scale;
-            self.partial_sums.clear();
+            self.seen = 0;
             self.previous = None;
             self.agreements = 0;
         }
-        if self.partial_sums.len() == AVERAGING_LEVELS + 1 {
-            self.partial_sums.pop_front();
+        let mut below = value;
+        for k in 0..=AVERAGING_LEVELS {
+            let old = self.diagonal[k];
+            self.diagonal[k] = below;
+            below = 0.5 * (old + below);
         }
-        self.partial_sums.push_back(value);
-        if self.partial_sums.len() <= AVERAGING_LEVELS {
+        self.seen += 1;
+        if self.seen <= AVERAGING_LEVELS {
             return None;
         }
-        let mut level = [0.0; AVERAGING_LEVELS + 1];
-        for (l, &p) in level.iter_mut().zip(&self.partial_sums) {
-            *l = p;
-        }
-        for width in (1..=AVERAGING_LEVELS).rev() {
-            for k in 0..width {
-                level[k] = 0.5 * (level[k] + level[k + 1]);
-            }
-        }
-        let estimate = level[0];
+        let estimate = self.diagonal[AVERAGING_LEVELS];
         let change = self
             .previous
             .map_or(f64::INFINITY, |p| (estimate - p).abs());
