@@ -93,12 +93,14 @@ impl MemoryEstimate {
         let (parameters, floats_per_row) = match &config.model {
             ModelSettings::Ctgan(c) => {
                 let g = generator(
-                    c.embedding_dim + condition_width,
+                    c.embedding_dim.saturating_add(condition_width),
                     &c.generator_dims,
                     data_width,
                 );
                 let d = mlp(
-                    (data_width + condition_width) * c.pac.max(1),
+                    data_width
+                        .saturating_add(condition_width)
+                        .saturating_mul(c.pac.max(1)),
                     &c.discriminator_dims,
                     1,
                 );
@@ -106,17 +108,27 @@ impl MemoryEstimate {
                 // fake and gradient-penalty passes, each with activations and gradients, plus the
                 // per-example book-keeping (×6), all per packed row.
                 (
-                    g.parameters + d.parameters,
-                    2 * g.activations + 6 * d.activations / c.pac.max(1),
+                    g.parameters.saturating_add(d.parameters),
+                    g.activations
+                        .saturating_mul(2)
+                        .saturating_add(d.activations.saturating_mul(6) / c.pac.max(1)),
                 )
             }
             ModelSettings::Tvae(t) => {
-                let enc = mlp(data_width, &t.compress_dims, 2 * t.embedding_dim);
+                let enc = mlp(
+                    data_width,
+                    &t.compress_dims,
+                    t.embedding_dim.saturating_mul(2),
+                );
                 let dec = mlp(t.embedding_dim, &t.decompress_dims, data_width);
                 // Encoder and decoder activations and gradients, plus book-keeping (×4).
                 (
-                    enc.parameters + dec.parameters + data_width,
-                    4 * (enc.activations + dec.activations),
+                    enc.parameters
+                        .saturating_add(dec.parameters)
+                        .saturating_add(data_width),
+                    enc.activations
+                        .saturating_add(dec.activations)
+                        .saturating_mul(4),
                 )
             }
         };
@@ -202,8 +214,9 @@ fn generator(input: u64, hidden: &[u64], output: u64) -> Net {
     let mut activations = input;
     let mut width = input;
     for &h in hidden {
-        parameters = parameters.saturating_add(width.saturating_mul(h).saturating_add(3 * h));
-        activations = activations.saturating_add(2 * h + width);
+        parameters =
+            parameters.saturating_add(width.saturating_mul(h).saturating_add(h.saturating_mul(3)));
+        activations = activations.saturating_add(h.saturating_mul(2).saturating_add(width));
         width = width.saturating_add(h);
     }
     parameters = parameters.saturating_add(width.saturating_mul(output).saturating_add(output));

@@ -98,7 +98,7 @@ pub(crate) fn check(s: &mut Session<'_>, out: &mut Vec<Finding>) {
             } else if !private && config.batch_size >= 1 && !config.batch_size.is_multiple_of(c.pac)
             {
                 let lower = config.batch_size / c.pac * c.pac;
-                let upper = lower + c.pac;
+                let upper = lower.saturating_add(c.pac);
                 let nearest = if lower >= c.pac {
                     format!("{lower} or {upper}")
                 } else {
