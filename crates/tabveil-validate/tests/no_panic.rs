@@ -1,6 +1,14 @@
 //! `validate` never panics and always answers, whatever the numbers (NaN, infinities, zeros,
 //! huge counts): it is run on user input before anything else.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    reason = "test helpers outside #[test] functions panic on failure"
+)]
+
 use proptest::prelude::*;
 use tabveil_data::{ColumnSchema, Schema};
 use tabveil_validate::{DpConfig, Privacy, TrainingConfig, ValidateOptions, validate_with};

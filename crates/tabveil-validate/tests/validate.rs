@@ -2,6 +2,14 @@
 //! accountant work when applied, the plan matches an independent calibration, severities
 //! cannot be downgraded.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    reason = "test helpers outside #[test] functions panic on failure"
+)]
+
 use tabveil_accountant::{AccountantSpec, TrainingSchedule, calibrate_jointly};
 use tabveil_data::{ColumnSchema, Schema};
 use tabveil_validate::{

@@ -1,0 +1,194 @@
+//! [`PrivacyReport::from_fit`]: the report of a fit, computed from its ledger.
+
+mod accounting;
+mod prose;
+mod tuning;
+
+use tabveil_accountant::{PrivacyLedger, Stage};
+use tabveil_data::Schema;
+use tabveil_validate::TrainingConfig;
+
+use crate::error::{ReportError, Result};
+use crate::evaluation::EvaluationSummary;
+use crate::types::{
+    AccountantInfo, DpSgd, Guarantee, ModelSummary, PrivacyReport, REPORT_SCHEMA_VERSION, Spending,
+};
+
+impl PrivacyReport {
+    /// The report of a fit of `config` on a table of `schema` with `n_rows` rows, whose
+    /// privacy history is `ledger`.
+    ///
+    /// Every number is recomputed from the ledger with the config's accountant (the one that
+    /// enforced the budget); the config supplies the target, δ and the context.
+    ///
+    /// # Errors
+    /// [`ReportError::InvalidInput`] for 0 rows or an invalid δ;
+    /// [`ReportError::LedgerMismatch`] when the ledger records releases for a non-private
+    /// config, or its training sampling rate is not B/N; accountant errors.
+    pub fn from_fit(
+        ledger: &PrivacyLedger,
+        config: &TrainingConfig,
+        schema: &Schema,
+        n_rows: u64,
+    ) -> Result<Self> {
+        if n_rows == 0 {
+            return Err(ReportError::InvalidInput {
+                parameter: "n_rows",
+                value: "0".to_owned(),
+                expected: "at least 1",
+            });
+        }
+        let private_model = |epochs_completed| ModelSummary {
+            name: None,
+            model: config.model.name().to_owned(),
+            private: config.privacy.is_private(),
+            n_rows,
+            columns: schema.n_columns(),
+            batch_size: config.batch_size,
+            epochs_planned: config.epochs,
+            epochs_completed,
+        };
+        let Some(dp) = config.dp() else {
+            if !ledger.is_empty() {
+                return Err(ReportError::LedgerMismatch {
+                    reason: format!(
+                        "the config is non-private but the ledger records {} release(s)",
+                        ledger.entries().len()
+                    ),
+                });
+            }
+            return Ok(PrivacyReport {
+                schema_version: REPORT_SCHEMA_VERSION,
+                epsilon: None,
+                delta: None,
+                target_epsilon: None,
+                accountant: None,
+                headline: prose::headline(None, None, None),
+                model: private_model(None),
+                guarantee: None,
+                spending: None,
+                public_and_private: prose::public_and_private(config, schema, n_rows),
+                safeguards: None,
+                context: None,
+                evaluation: None,
+                tuning: None,
+                regulatory_notes: prose::regulatory_notes(false),
+                generated_by: generated_by(),
+            });
+        };
+        if !(dp.delta > 0.0 && dp.delta < 1.0) {
+            return Err(ReportError::InvalidInput {
+                parameter: "privacy.delta",
+                value: dp.delta.to_string(),
+                expected: "in (0, 1)",
+            });
+        }
+        let q_config = config.batch_size as f64 / n_rows as f64;
+        for e in ledger
+            .entries()
+            .iter()
+            .filter(|e| e.stage() == Stage::Training)
+        {
+            let q = e.event().sample_rate();
+            if (q - q_config).abs() > 1e-9 * q_config {
+                return Err(ReportError::LedgerMismatch {
+                    reason: format!(
+                        "training entry `{}` samples at q = {q}, but batch {} over {n_rows} rows gives q = {q_config}",
+                        e.label(),
+                        config.batch_size
+                    ),
+                });
+            }
+        }
+        let spec = &dp.accountant;
+        let delta = dp.delta;
+        let epsilon = accounting::epsilon(ledger, spec, delta)?;
+        let (table, curve) = accounting::delta_table_and_curve(ledger, spec, delta)?;
+        let mechanisms = accounting::mechanisms(ledger, spec, delta, epsilon)?;
+        let pre = accounting::stage_cost(ledger, spec, delta, epsilon, Stage::Preprocessing)?;
+        let train = accounting::stage_cost(ledger, spec, delta, epsilon, Stage::Training)?;
+        let over_steps = accounting::epsilon_over_steps(ledger, spec, delta)?;
+
+        let training: Vec<_> = ledger
+            .entries()
+            .iter()
+            .filter(|e| e.stage() == Stage::Training)
+            .collect();
+        let steps: u64 = training.iter().map(|e| e.event().steps()).sum();
+        let releases_per_step = config.private_releases_per_step().max(1) as f64;
+        let epochs_completed = steps as f64 * q_config / releases_per_step;
+        let dp_sgd = training.last().map(|last| DpSgd {
+            sample_rate: last.event().sample_rate(),
+            expected_batch: last.event().sample_rate() * n_rows as f64,
+            noise_multiplier: last.event().noise_multiplier(),
+            clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
+            steps,
+            epochs: epochs_completed,
+        });
+
+        Ok(PrivacyReport {
+            schema_version: REPORT_SCHEMA_VERSION,
+            epsilon: Some(epsilon),
+            delta: Some(delta),
+            target_epsilon: Some(dp.epsilon),
+            accountant: Some(AccountantInfo {
+                kind: spec.kind,
+                bound: spec.kind.bound(),
+                description: prose::accountant_description(spec.kind),
+            }),
+            headline: prose::headline(Some(epsilon), Some(delta), Some(dp.epsilon)),
+            model: private_model(Some(epochs_completed)),
+            guarantee: Some(Guarantee {
+                budget_used: if dp.epsilon > 0.0 { epsilon / dp.epsilon } else { f64::NAN },
+                epsilon_at_deltas: table,
+                curve,
+                privacy_unit: "one row of the training table".to_owned(),
+                neighbouring: format!(
+                    "{}: two tables are neighbours when one is the other with one row added or removed",
+                    ledger.neighbouring()
+                ),
+                trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
+                row_count: format!(
+                    "N = {n_rows} is treated as public: DP-SGD normalises the clipped gradient sum by the expected batch q·N (a standard assumption in DP-SGD implementations)"
+                ),
+                scope: "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned(),
+            }),
+            spending: Some(Spending {
+                mechanisms,
+                preprocessing: pre,
+                training: train,
+                dp_sgd,
+                epsilon_over_steps: over_steps,
+                note: "ε does not add up across mechanisms: the accountant composes them, which costs less than the sum. \"ε alone\" is what a mechanism or stage would spend by itself; its cost in the total is how much the total ε would drop without it; the share is that cost over the total.".to_owned(),
+            }),
+            public_and_private: prose::public_and_private(config, schema, n_rows),
+            safeguards: Some(prose::safeguards(ledger.noise_randomness(), config)),
+            context: Some(prose::context(epsilon)),
+            evaluation: None,
+            tuning: Some(tuning::tuning(ledger, config, dp, schema, n_rows)?),
+            regulatory_notes: prose::regulatory_notes(true),
+            generated_by: generated_by(),
+        })
+    }
+
+    /// The same report with the headline scores of an evaluation of the synthetic data.
+    ///
+    /// # Errors
+    /// [`ReportError::InvalidInput`] when a score is outside [0, 1].
+    pub fn with_evaluation(mut self, evaluation: EvaluationSummary) -> Result<Self> {
+        evaluation.check()?;
+        self.evaluation = Some(evaluation);
+        Ok(self)
+    }
+
+    /// The same report with a name for the fit (used by comparisons).
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.model.name = Some(name.into());
+        self
+    }
+}
+
+fn generated_by() -> String {
+    format!("tabveil-report {}", env!("CARGO_PKG_VERSION"))
+}

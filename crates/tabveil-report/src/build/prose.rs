@@ -1,0 +1,190 @@
+//! The sentences of a report: what was public, what was learned privately, the safeguards, the
+//! context for ε and the regulatory notes.
+//!
+//! The regulatory notes are written to be honest about what a DP guarantee can support; they
+//! never call a fit "compliant" or "approved" (a test checks every rendering).
+
+use tabveil_accountant::{AccountantKind, NoiseRandomness};
+use tabveil_data::{ColumnKind, Schema};
+use tabveil_validate::context::{EpsilonTier, NIST_SP_800_226, reference_deployments};
+use tabveil_validate::format::{sci, sig, sig_up};
+use tabveil_validate::{ModelSettings, TrainingConfig};
+
+use crate::types::{Context, PublicAndPrivate, PublicColumn, Safeguards};
+
+/// The first line of every rendering.
+pub(crate) fn headline(epsilon: Option<f64>, delta: Option<f64>, target: Option<f64>) -> String {
+    match (epsilon, delta) {
+        (Some(e), Some(d)) => format!(
+            "This model satisfies ({}, {})-differential privacy for one row of the training table (add/remove), end to end (preprocessing and training), as bounded by the accountant{}.",
+            sig_up(e, 3),
+            sci(d),
+            target
+                .map(|t| format!("; the budget was ε = {}", sig(t, 3)))
+                .unwrap_or_default()
+        ),
+        _ => "No privacy guarantee holds: this model was trained without differential privacy, so it and its samples may reveal rows of the training table.".to_owned(),
+    }
+}
+
+/// One sentence about the accountant.
+pub(crate) fn accountant_description(kind: AccountantKind) -> String {
+    match kind {
+        AccountantKind::Rdp => "Rényi DP of the Poisson-subsampled Gaussian, exact at every tracked order, converted to (ε, δ) with Balle et al. (2020): an upper bound on ε.".to_owned(),
+        AccountantKind::Pld => "Privacy loss distributions with pessimistic discretisation (Doroshenko et al. 2022), both neighbouring directions: an upper bound on ε, tighter than RDP.".to_owned(),
+        AccountantKind::Gdp => "The central-limit Gaussian-DP approximation: not a bound, it may under-estimate ε.".to_owned(),
+    }
+}
+
+pub(crate) fn public_and_private(
+    config: &TrainingConfig,
+    schema: &Schema,
+    n_rows: u64,
+) -> PublicAndPrivate {
+    let private = config.privacy.is_private();
+    let columns = schema
+        .columns()
+        .iter()
+        .map(|c| {
+            let null = if c.is_nullable() {
+                ", may be missing"
+            } else {
+                ""
+            };
+            let declared = match c.kind() {
+                ColumnKind::Continuous { min, max, integer } => match (min, max) {
+                    (Some(a), Some(b)) => format!(
+                        "bounds [{}, {}]{}{null}",
+                        sig(*a, 6),
+                        sig(*b, 6),
+                        if *integer { ", integer" } else { "" }
+                    ),
+                    _ => format!("no declared bounds{null}"),
+                },
+                ColumnKind::Datetime { format, min, max } => match (min, max) {
+                    (Some(_), Some(_)) => format!("bounds declared, format {format}{null}"),
+                    _ => format!("no declared bounds, format {format}{null}"),
+                },
+                ColumnKind::Categorical { categories } | ColumnKind::Boolean { categories } => {
+                    match categories {
+                        Some(c) => format!("{} declared categories{null}", c.len()),
+                        None if matches!(c.kind(), ColumnKind::Boolean { .. }) => {
+                            format!("2 categories (false/true){null}")
+                        }
+                        None => format!("no declared categories{null}"),
+                    }
+                }
+                ColumnKind::Id => {
+                    "identifier: never modelled, regenerated as 1, 2, 3, …".to_owned()
+                }
+            };
+            PublicColumn {
+                name: c.name().to_owned(),
+                kind: c.kind().as_str().to_owned(),
+                declared,
+            }
+        })
+        .collect();
+    let mut public_facts = vec![
+        "The schema above: column names, kinds, declared bounds and categories, nullability. The user vouches that these come from public knowledge (a codebook, legal or physical ranges), not from the table.".to_owned(),
+        format!(
+            "The number of rows, N = {n_rows}{}",
+            if private {
+                ": treated as public, as in every DP-SGD implementation that normalises the clipped gradient sum by the expected batch q·N (a standard, known assumption; N itself is not protected)."
+            } else {
+                "."
+            }
+        ),
+        format!(
+            "The settings: {}, {} epochs, batch size {}{}.",
+            config.model.name(),
+            config.epochs,
+            config.batch_size,
+            match &config.model {
+                ModelSettings::Ctgan(c) => format!(", pac {}, discriminator steps {}", c.pac, c.discriminator_steps),
+                ModelSettings::Tvae(_) => String::new(),
+            }
+        ),
+    ];
+    if private {
+        public_facts.push("The privacy parameters (ε, δ, clipping norm, accountant) and the noise multipliers derived from them.".to_owned());
+    }
+    let learned_privately = if private {
+        vec![
+            "Per categorical column: the counts of each category (and of missing values), each released once with Gaussian noise (L2 sensitivity 1); used for the condition vectors and for generation.".to_owned(),
+            "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with Gaussian noise (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing).".to_owned(),
+            format!(
+                "The network weights of the {}: trained with DP-SGD on Poisson-sampled batches, with every real row's gradient clipped and Gaussian noise added to the sum.",
+                match &config.model {
+                    ModelSettings::Ctgan(_) => "generator and discriminator (the generator only ever sees the discriminator's noisy signal)",
+                    ModelSettings::Tvae(_) => "encoder and decoder",
+                }
+            ),
+            "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
+        ]
+    } else {
+        vec![
+            "Everything the model holds was fitted on the raw data without noise: category frequencies, mixture parameters of continuous columns (and their observed ranges when undeclared), and network weights that can memorise rows.".to_owned(),
+        ]
+    };
+    PublicAndPrivate {
+        schema_name: schema.name().to_owned(),
+        columns,
+        public_facts,
+        learned_privately,
+    }
+}
+
+pub(crate) fn safeguards(randomness: NoiseRandomness, config: &TrainingConfig) -> Safeguards {
+    let randomness_text = match randomness {
+        NoiseRandomness::Secure => "Secure: every privacy-relevant random draw (Poisson sampling of rows, every Gaussian noise draw in preprocessing and training) came from a ChaCha20 CSPRNG seeded by the operating system, through a Gaussian sampler hardened against floating-point attacks (sum of four normals, after Opacus' secure mode). The user's seed controlled only the rest (initialisation, dropout, generation).".to_owned(),
+        NoiseRandomness::Seeded => "SEEDED: the privacy randomness (row sampling and noise) was fixed by a user-supplied noise seed. The guarantee holds only as long as that seed stays secret: anyone who knows it can regenerate and subtract the noise. Use such a fit for tests and research only.".to_owned(),
+    };
+    let clipping = match &config.model {
+        ModelSettings::Ctgan(_) => {
+            "Per-example clipping to the norm C covers every loss term that touches a real row: the discriminator's real-data term and its gradient penalty on interpolates between real and generated rows. Terms computed only from generated data are post-processing and are not clipped; the generator learns only through the noisy discriminator. pac = 1, so no input mixes two people."
+        }
+        ModelSettings::Tvae(_) => {
+            "Per-example clipping to the norm C covers the whole loss of each real row (reconstruction and KL terms, encoder and decoder)."
+        }
+    };
+    Safeguards {
+        noise_randomness: randomness,
+        randomness: randomness_text,
+        sampling: "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size.".to_owned(),
+        clipping: clipping.to_owned(),
+        budget: "Every release was recorded on the privacy ledger before its result was used; a training step that would have pushed ε above the target was not taken. The ε above is recomputed from that ledger.".to_owned(),
+    }
+}
+
+pub(crate) fn context(epsilon: f64) -> Context {
+    let tier = EpsilonTier::of(epsilon);
+    Context {
+        tier: tier.name().to_owned(),
+        tier_range: tier.range().to_owned(),
+        tier_reading: tier.reading().to_owned(),
+        tiers: EpsilonTier::ALL
+            .iter()
+            .map(|t| (t.name().to_owned(), t.range().to_owned(), t.reading().to_owned()))
+            .collect(),
+        tier_caveat: "The tiers and their thresholds (1, 5, 10) are conventions used to talk about ε, not a legal or regulatory standard; an ε means little without its δ, its privacy unit and its trust model.".to_owned(),
+        deployments: reference_deployments(),
+        guidance: (NIST_SP_800_226.0.to_owned(), NIST_SP_800_226.1.to_owned()),
+        guidance_summary: "NIST SP 800-226 asks readers of a DP claim to check more than ε: the privacy unit (here one row), δ, the trust model (here central), how the claim was implemented and what could undermine it in practice (its \"privacy hazards\"). This report states each of them.".to_owned(),
+        comparison_caveat: "Published values differ from this fit in unit (one user's data for a day, one person in a census) and trust model (local noise on devices versus a central curator), so they are orders of magnitude to compare with, not equivalents.".to_owned(),
+    }
+}
+
+pub(crate) fn regulatory_notes(private: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if private {
+        notes.push("A differential-privacy guarantee is a mathematical bound on what the released model and its samples can reveal about any one row. It can be one input to a legal assessment; it is not itself a legal determination.".to_owned());
+        notes.push("HIPAA (US): the guarantee can support an Expert Determination under 45 CFR 164.514(b)(1), in which a qualified expert concludes that the risk of identifying an individual is very small; the expert, not this report, makes that determination.".to_owned());
+        notes.push("GDPR (EU): Recital 26 excludes anonymous information from the regulation's scope, judged by the means reasonably likely to be used to identify a person. The guarantee, its ε and δ, and the safeguards above can support that assessment; the controller remains responsible for it, including for the training itself, which processes personal data.".to_owned());
+        notes.push("CCPA (California): the guarantee can support a claim that the synthetic data is deidentified information in the sense of Cal. Civ. Code § 1798.140, which also requires the business's public commitments and contractual controls.".to_owned());
+        notes.push("The guarantee does not cover the raw training table, copies of it, or anything derived from it outside the recorded mechanisms; nor does it bound what the schema's declared bounds and categories reveal, which the user vouched are public.".to_owned());
+    } else {
+        notes.push("No differential-privacy guarantee holds for this fit, so this report cannot support a HIPAA Expert Determination, a GDPR Recital 26 anonymisation assessment or a CCPA deidentification claim. Treat the model and its samples as personal data derived from the training table.".to_owned());
+    }
+    notes
+}
