@@ -24,6 +24,7 @@
 pub use tabveil_accountant as accountant;
 pub use tabveil_data as data;
 pub use tabveil_eval as eval;
+pub use tabveil_models as models;
 pub use tabveil_report as report;
 pub use tabveil_sgd as sgd;
 pub use tabveil_validate as validate;

@@ -1,0 +1,380 @@
+//! Differentially private CTGAN.
+//!
+//! **The privacy argument**, step by step (add/remove-one-row neighbouring):
+//!
+//! 1. *Preprocessing* ([`crate::private_fit`]): every statistic the model keeps — the
+//!    transformer's modes, the condition frequencies, the row estimate N̂ — is post-processing
+//!    of Gaussian releases recorded on the ledger; bounds and categories come from the public
+//!    schema.
+//! 2. *Sampling*: each discriminator step draws a Poisson batch of the real rows, one
+//!    independent Bernoulli(q) per row from the privacy randomness, q = B / round(N̂) — exactly
+//!    the subsampled Gaussian the accountant composes. The realised batch size b is private; it
+//!    is never used outside the per-example terms.
+//! 3. *The per-example term* of row i is ℓᵢ = −D([xᵢ, cᵢ]) + λ(‖∇D(x̂ᵢ)‖ − 1)², with pac = 1.
+//!    Its condition cᵢ is the row's own category in a uniformly drawn discrete column; its
+//!    penalty point x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)[G(zᵢ, cᵢ), cᵢ] uses a fake made by the generator
+//!    in *evaluation* mode (BatchNorm with running statistics, so the fake depends on zᵢ, cᵢ and
+//!    public parameters only, not on the other rows of the batch); dropout masks, zᵢ, αᵢ and the
+//!    gumbel noise are drawn per example from secret randomness (see
+//!    [`crate::seeds::secret_chacha`]). So ℓᵢ depends on row i alone (and i.i.d. secret
+//!    randomness), and the clipped sum of ∇ℓᵢ (flat clipping at C over all the discriminator's
+//!    parameters, the real term *and* its penalty together; book-keeping handles the weights
+//!    used several times) has L2 sensitivity C.
+//! 4. *The release*: (Σᵢ clip(∇ℓᵢ) + N(0, σ²C²)) / (q·round(N̂)), with q·round(N̂) = B public;
+//!    the `DpOptimizer` asks the budget first, so a step that would push ε over the target is
+//!    not taken, and records each step on the ledger.
+//! 5. *Public terms*: the fake term mean D(fake) uses exactly B fakes (never b), generated in
+//!    training mode with conditions from the noisy frequencies and public randomness whose
+//!    consumption does not depend on b; it needs no clipping. The generator step touches no real
+//!    row. Both are post-processing.
+//! 6. *Reports*: progress carries only public values (generator losses, the fake term, ε).
+//!
+//! Floating-point note: as in every DP-SGD implementation that batches per-example work, the
+//! rounding of a matrix product may depend on the batch size; the guarantee is stated for exact
+//! arithmetic.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device, Tensor};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
+use tabveil_sgd::{
+    Adam, DpOptimizer, DpSgdConfig, GhostBatch, PoissonSampler, PrivacyBudget, StepOutcome,
+    gradient_penalty,
+};
+
+use super::Fitted;
+use super::config::ValidCtganConfig;
+use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
+use crate::error::{ModelError, Result};
+use crate::nn::kernels::first_max;
+use crate::privacy::DpTraining;
+use crate::private_fit::prepare;
+use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
+use crate::seeds::{PrivacyStream, privacy_rng, privacy_seed, secret_chacha};
+use crate::synthesizer::{FitSummary, PrivateRun};
+
+/// The ledger label of each discriminator step.
+const STEP_LABEL: &str =
+    "training: CTGAN discriminator step (clipped real-data term and gradient penalty)";
+
+/// Fits a differentially private CTGAN.
+pub(crate) fn fit(
+    config: &ValidCtganConfig,
+    dp: &DpTraining,
+    table: &Table,
+    schema: &Schema,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<(Fitted, FitSummary)> {
+    // Whether the table is empty is not released: an empty table runs like any other (the
+    // private preparation works from noisy counts only).
+    let prep = prepare(
+        table,
+        schema,
+        dp,
+        &config.transformer,
+        config.epochs,
+        config.batch_size,
+        config.discriminator_steps,
+        progress,
+    )?;
+    let transformer = prep.transformer;
+    // Secret per-example randomness and the secret seed of the per-row mode draws (privacy
+    // randomness: fixed by the noise seed only).
+    let mut key_rng = privacy_rng(dp.noise_seed(), PrivacyStream::PerExample)?;
+    let mut secret = secret_chacha(&mut key_rng)?;
+    // The encoded real rows: used only inside the per-example terms below.
+    let data = transformer.transform(table, secret.next_u64())?.into_vec();
+    let conditions = ConditionLayout::new(&transformer);
+    let generation = GenerationSampler::from_private(conditions.clone(), &prep.statistics)?;
+    let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
+    let mut g_opt = generator_optimizer(config, &nets)?;
+
+    let schedule = prep.schedule;
+    let q = schedule.sample_rate();
+    let rows_hat = usize::try_from(schedule.n_rows())
+        .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
+    // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
+    // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
+    // (An empty table has nothing to sample: every batch is empty.)
+    let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
+    let mut sampler = match table.n_rows() {
+        0 => None,
+        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
+    };
+    let budget = PrivacyBudget::new(
+        prep.ledger,
+        dp.epsilon(),
+        dp.delta(),
+        dp.accountant().clone(),
+    )?;
+    let mut sgd = DpSgdConfig::new(
+        dp.clipping_norm(),
+        prep.calibration.training_noise_multiplier,
+        q,
+        rows_hat,
+    )
+    .with_label(STEP_LABEL);
+    if let Some(seed) = dp.noise_seed() {
+        sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
+    }
+    let mut d_opt = DpOptimizer::<Adam>::new(
+        sgd,
+        nets.discriminator.parameters(),
+        discriminator_params(config),
+        budget,
+    )?;
+    let mut rngs = PublicRngs::new(config.seed);
+
+    let planned = schedule.steps();
+    let batch = config.batch_size;
+    let d_steps = config.discriminator_steps as u64;
+    let epoch_end = |e: usize| schedule.steps_after_epoch(e as u64 * d_steps);
+    let mut releases = 0u64;
+    let mut steps = 0u64;
+    let mut epoch = 1usize;
+    let mut epochs_done = 0usize;
+    let mut stop = StopReason::Completed;
+    let mut sums = Losses::new();
+    let mut count = 0.0;
+    'training: while releases < planned {
+        let mut d_fake = 0.0;
+        for _ in 0..d_steps.min(planned - releases) {
+            let (outcome, fake) = discriminator_step(
+                config,
+                dp,
+                &nets,
+                &mut d_opt,
+                sampler.as_mut(),
+                &data,
+                &conditions,
+                &generation,
+                &mut secret,
+                &mut rngs,
+            )?;
+            if let StepOutcome::BudgetExhausted { .. } = outcome {
+                stop = StopReason::BudgetExhausted;
+                break 'training;
+            }
+            releases += 1;
+            d_fake = fake;
+        }
+        let cond = generation.sample(batch, &mut rngs.conditions);
+        let g = nets.generator_step(&mut g_opt, batch, cond.as_ref(), &conditions, &mut rngs)?;
+        steps += 1;
+        let mut losses = Losses::new();
+        losses.set("discriminator_fake", d_fake);
+        losses.set("generator", g.total);
+        losses.set("cross_entropy", g.cross_entropy);
+        for (name, v) in losses.iter() {
+            sums.set(name, sums.get(name).unwrap_or(0.0) + v);
+        }
+        count += 1.0;
+        if progress.step(&StepReport {
+            epoch,
+            step: steps,
+            losses,
+        }) == ControlFlow::Break(())
+        {
+            stop = StopReason::Cancelled;
+            break;
+        }
+        while epoch <= config.epochs && releases >= epoch_end(epoch) {
+            epochs_done = epoch;
+            let mut means = Losses::new();
+            for (name, v) in sums.iter() {
+                means.set(name, v / f64::max(count, 1.0));
+            }
+            sums = Losses::new();
+            count = 0.0;
+            let report = EpochReport {
+                epoch,
+                epochs: config.epochs,
+                steps,
+                losses: means,
+                epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta())?),
+            };
+            epoch += 1;
+            if progress.epoch(&report) == ControlFlow::Break(()) {
+                if releases < planned {
+                    stop = StopReason::Cancelled;
+                }
+                break 'training;
+            }
+        }
+    }
+    let epsilon_spent = d_opt.budget().epsilon_spent(dp.delta())?;
+    let ledger = d_opt
+        .into_budget()
+        .into_ledger()
+        .ok_or(ModelError::Internal("a private budget without a ledger"))?;
+    let private = PrivateRun {
+        estimated_rows: prep.estimated_rows,
+        preprocessing_noise_multiplier: prep.calibration.preprocessing_noise_multiplier,
+        training_noise_multiplier: prep.calibration.training_noise_multiplier,
+        sample_rate: q,
+        planned_releases: planned,
+        releases,
+        epsilon_spent,
+        delta: dp.delta(),
+    };
+    let fitted = Fitted::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
+    Ok((
+        fitted,
+        FitSummary {
+            stop,
+            epochs: epochs_done,
+            steps,
+            private: Some(private),
+        },
+    ))
+}
+
+/// One private discriminator step (see the [module docs](self) for the argument). Returns the
+/// budget's answer and the public fake term mean D(fake).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one step needs every piece of the run"
+)]
+fn discriminator_step(
+    config: &ValidCtganConfig,
+    dp: &DpTraining,
+    nets: &Networks,
+    optimizer: &mut DpOptimizer<Adam>,
+    sampler: Option<&mut PoissonSampler>,
+    data: &[f32],
+    conditions: &ConditionLayout,
+    generation: &GenerationSampler,
+    secret: &mut ChaCha20Rng,
+    rngs: &mut PublicRngs,
+) -> Result<(StepOutcome, f64)> {
+    let d = &nets.discriminator;
+    let dim = nets.data_dim;
+    let width = nets.packed_width();
+
+    // ---- private: the Poisson batch and its per-example terms ----
+    let rows = match sampler {
+        Some(s) => s.sample()?,
+        None => Vec::new(),
+    };
+    let b = rows.len();
+    let mut private = GhostBatch::new();
+    if b == 0 {
+        record_empty(nets, &mut private)?;
+    } else {
+        let mut real = Vec::with_capacity(b * dim);
+        for &r in &rows {
+            real.extend_from_slice(&data[r * dim..(r + 1) * dim]);
+        }
+        let cond = own_conditions(&real, dim, conditions, secret);
+        let real_cat = nets.with_cond(&real, cond.as_deref(), b);
+        let real_t = Tensor::from_vec(real_cat.clone(), (b, width), &nets.device)?;
+        let dropout: &mut dyn RngCore = &mut *secret;
+        let tape = d.forward(&real_t, Some(dropout))?;
+        let upstream = Tensor::full(-1.0f32, (b, 1), &nets.device)?;
+        let back = d.backward(&tape, &upstream, false)?;
+        d.record_uses(&tape, &back, &mut private)?;
+
+        // The penalty point of each example, from an evaluation-mode fake of its own.
+        let mut latent = ChaCha20Rng::from_rng(&mut *secret);
+        let fakes = nets.fakes_eval(b, cond.as_deref(), &mut latent, &mut *secret)?;
+        let fake_cat = nets.with_cond(&fakes, cond.as_deref(), b);
+        let mut hat = vec![0.0f32; b * width];
+        for i in 0..b {
+            let alpha: f32 = secret.random();
+            for j in i * width..(i + 1) * width {
+                hat[j] = alpha * real_cat[j] + (1.0 - alpha) * fake_cat[j];
+            }
+        }
+        let hat = Tensor::from_vec(hat, (b, width), &nets.device)?;
+        let dropout: &mut dyn RngCore = &mut *secret;
+        let tape_h = d.forward(&hat, Some(dropout))?;
+        let ones = Tensor::ones((b, 1), DType::F32, &nets.device)?;
+        let back_h = d.backward(&tape_h, &ones, true)?;
+        let g = back_h
+            .input_grad()
+            .ok_or(ModelError::Internal("no input gradient"))?;
+        let penalty = gradient_penalty(g, config.gradient_penalty)?;
+        d.record_penalty_uses(&tape_h, &back_h, &penalty.grad, &mut private)?;
+    }
+    let clipped = private.clip(dp.clipping_norm())?;
+    drop(private);
+
+    // ---- public: the fake term on exactly B fakes (never b), public randomness ----
+    let m = config.batch_size;
+    let cond = generation.sample(m, &mut rngs.conditions);
+    let cond_values = cond.as_ref().map(|c| c.cond.as_slice());
+    let (_, act, _) = nets.fakes_train(m, cond_values, &mut rngs.latent, &mut rngs.gumbel)?;
+    let fake_t = Tensor::from_vec(
+        nets.with_cond(&act, cond_values, m),
+        (m, width),
+        &nets.device,
+    )?;
+    let dropout: &mut dyn RngCore = &mut rngs.dropout;
+    let tape_f = d.forward(&fake_t, Some(dropout))?;
+    let upstream = Tensor::full(1.0f32 / m as f32, (m, 1), &nets.device)?;
+    let back_f = d.backward(&tape_f, &upstream, false)?;
+    let mut public = GhostBatch::new();
+    d.record_uses(&tape_f, &back_f, &mut public)?;
+    let public = public.sum()?;
+    let fake_mean = mean_of(tape_f.output())?;
+    if !fake_mean.is_finite() {
+        return Err(ModelError::NonFinite {
+            what: "the discriminator's fake term",
+        });
+    }
+
+    let outcome = optimizer.step(&clipped, Some(&public))?;
+    Ok((outcome, fake_mean))
+}
+
+/// Each row's condition from its own values: a discrete column drawn uniformly (from `secret`,
+/// a choice independent of the data) and the row's category in it, read from its one-hot
+/// block. `None` without discrete columns.
+fn own_conditions(
+    real: &[f32],
+    dim: usize,
+    conditions: &ConditionLayout,
+    secret: &mut ChaCha20Rng,
+) -> Option<Vec<f32>> {
+    let cols = conditions.columns();
+    if cols.is_empty() {
+        return None;
+    }
+    let width = conditions.width();
+    let rows = real.len() / dim.max(1);
+    let mut out = vec![0.0f32; rows * width];
+    for (i, row) in real.chunks_exact(dim).enumerate() {
+        let c = &cols[secret.random_range(0..cols.len())];
+        let block = &row[c.span_start..c.span_start + c.width()];
+        let k = first_max(block);
+        out[i * width + c.offset + k] = 1.0;
+    }
+    Some(out)
+}
+
+/// An empty Poisson batch contributes zero to every parameter's clipped sum (noise is still
+/// added: the step is a release like any other).
+fn record_empty(nets: &Networks, batch: &mut GhostBatch) -> Result<()> {
+    for (name, var) in nets.discriminator.parameters() {
+        match *var.dims() {
+            [d_out, d_in] => {
+                let a = Tensor::zeros((0, d_in), DType::F32, &nets.device)?;
+                let g = Tensor::zeros((0, d_out), DType::F32, &nets.device)?;
+                batch.add_weight_use(name, &a, &g)?;
+            }
+            [d] => {
+                let g = Tensor::zeros((0, d), DType::F32, &nets.device)?;
+                batch.add_bias_use(name, &g)?;
+            }
+            _ => {
+                return Err(ModelError::Internal(
+                    "a discriminator parameter of rank > 2",
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Non-private training, as SDV's `CTGAN.fit`: training-by-sampling with log-frequency
+//! conditions, real rows holding the chosen category, WGAN-GP with pac, Adam on both networks,
+//! `max(N / B, 1)` steps per epoch of `discriminator_steps` discriminator updates and one
+//! generator update.
+//!
+//! **No privacy guarantee**: the transformer, the samplers and the networks all see the raw
+//! data.
+
+use std::ops::ControlFlow;
+
+use candle_core::{Device, Tensor};
+use candle_nn::Optimizer;
+use rand::seq::SliceRandom;
+use rand::{Rng, RngCore};
+use tabveil_data::{
+    ConditionBatch, ConditionLayout, DataTransformer, GenerationSampler, Schema, Table,
+    TrainingSampler,
+};
+use tabveil_sgd::{Adam, GhostBatch, gradient_penalty};
+
+use super::Fitted;
+use super::config::ValidCtganConfig;
+use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
+use crate::error::{ModelError, Result};
+use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
+use crate::seeds::{Stream, derived_seed};
+use crate::synthesizer::FitSummary;
+
+/// Fits a non-private CTGAN.
+pub(crate) fn fit(
+    config: &ValidCtganConfig,
+    table: &Table,
+    schema: &Schema,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<(Fitted, FitSummary)> {
+    if table.n_rows() == 0 {
+        return Err(ModelError::EmptyTable);
+    }
+    let transformer = match DataTransformer::fit_with_progress(
+        table,
+        schema,
+        &config.transformer,
+        &mut ColumnProgress(progress),
+    ) {
+        Ok(t) => t,
+        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
+        Err(e) => return Err(e.into()),
+    };
+    if transformer.layout().width() == 0 {
+        return Err(ModelError::NoModelledColumns);
+    }
+    let matrix = transformer.transform(table, derived_seed(config.seed, Stream::Transform))?;
+    let data = matrix.into_vec();
+    let conditions = ConditionLayout::new(&transformer);
+    let training = TrainingSampler::new(conditions.clone(), table)?;
+    let generation = GenerationSampler::from_table(conditions.clone(), table)?;
+    let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
+    let mut g_opt = generator_optimizer(config, &nets)?;
+    let d_vars = nets
+        .discriminator
+        .parameters()
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    let mut d_opt = Adam::new(d_vars, discriminator_params(config))?;
+    let mut rngs = PublicRngs::new(config.seed);
+
+    let batch = config.batch_size;
+    let steps_per_epoch = (table.n_rows() / batch).max(1);
+    let mut steps = 0u64;
+    let mut epochs_done = 0;
+    let mut stop = StopReason::Completed;
+    'epochs: for epoch in 1..=config.epochs {
+        let mut sums = Losses::new();
+        let mut count = 0.0;
+        for _ in 0..steps_per_epoch {
+            let mut d_losses = (0.0, 0.0);
+            for _ in 0..config.discriminator_steps {
+                let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
+                d_losses = discriminator_step(
+                    config,
+                    &nets,
+                    &mut d_opt,
+                    &data,
+                    cond.as_ref(),
+                    &training,
+                    &mut rngs,
+                )?;
+            }
+            let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
+            let g =
+                nets.generator_step(&mut g_opt, batch, cond.as_ref(), &conditions, &mut rngs)?;
+            steps += 1;
+            let mut losses = Losses::new();
+            losses.set("discriminator", d_losses.0);
+            losses.set("gradient_penalty", d_losses.1);
+            losses.set("generator", g.total);
+            losses.set("cross_entropy", g.cross_entropy);
+            for (name, v) in losses.iter() {
+                sums.set(name, sums.get(name).unwrap_or(0.0) + v);
+            }
+            count += 1.0;
+            let report = StepReport {
+                epoch,
+                step: steps,
+                losses,
+            };
+            if progress.step(&report) == ControlFlow::Break(()) {
+                stop = StopReason::Cancelled;
+                break 'epochs;
+            }
+        }
+        epochs_done = epoch;
+        let mut means = Losses::new();
+        for (name, v) in sums.iter() {
+            means.set(name, v / count);
+        }
+        let report = EpochReport {
+            epoch,
+            epochs: config.epochs,
+            steps,
+            losses: means,
+            epsilon_spent: None,
+        };
+        if progress.epoch(&report) == ControlFlow::Break(()) {
+            stop = if epoch == config.epochs {
+                StopReason::Completed
+            } else {
+                StopReason::Cancelled
+            };
+            break;
+        }
+    }
+    let fitted = Fitted::new(schema.clone(), transformer, generation, nets, None)?;
+    Ok((
+        fitted,
+        FitSummary {
+            stop,
+            epochs: epochs_done,
+            steps,
+            private: None,
+        },
+    ))
+}
+
+/// Conditions for one batch: ∝ log(1 + count) with `log_frequency` (SDV), else ∝ count.
+fn draw_conditions(
+    config: &ValidCtganConfig,
+    training: &TrainingSampler,
+    generation: &GenerationSampler,
+    n: usize,
+    rngs: &mut PublicRngs,
+) -> Option<ConditionBatch> {
+    if config.log_frequency {
+        training.sample_condition(n, &mut rngs.conditions)
+    } else {
+        generation.sample(n, &mut rngs.conditions)
+    }
+}
+
+/// One discriminator update (SDV): fakes with conditions c₁, real rows holding a permutation
+/// of the same conditions (c₂), loss mean D(fake ⊕ c₁) − mean D(real ⊕ c₂) + λ·GP on packs.
+/// Returns (Wasserstein loss, penalty).
+fn discriminator_step(
+    config: &ValidCtganConfig,
+    nets: &Networks,
+    optimizer: &mut Adam,
+    data: &[f32],
+    cond: Option<&ConditionBatch>,
+    training: &TrainingSampler,
+    rngs: &mut PublicRngs,
+) -> Result<(f64, f64)> {
+    let n = config.batch_size;
+    let dim = nets.data_dim;
+    let c1 = cond.map(|c| c.cond.as_slice());
+    let (_, act, _) = nets.fakes_train(n, c1, &mut rngs.latent, &mut rngs.gumbel)?;
+    let (rows, c2) = match cond {
+        Some(c) => {
+            let mut perm: Vec<usize> = (0..n).collect();
+            perm.shuffle(&mut rngs.rows);
+            let permuted = ConditionBatch {
+                cond: c.cond.clone(),
+                mask: c.mask.clone(),
+                columns: perm.iter().map(|&p| c.columns[p]).collect(),
+                categories: perm.iter().map(|&p| c.categories[p]).collect(),
+            };
+            let rows = training.sample_rows(&permuted, &mut rngs.rows);
+            let width = nets.cond_dim;
+            let values = c.cond.as_slice();
+            let c2: Vec<f32> = perm
+                .iter()
+                .flat_map(|&p| values[p * width..(p + 1) * width].iter().copied())
+                .collect();
+            (rows, Some(c2))
+        }
+        None => (training.sample_rows_uniform(n, &mut rngs.rows), None),
+    };
+    let mut real = Vec::with_capacity(n * dim);
+    for &r in &rows {
+        real.extend_from_slice(&data[r * dim..(r + 1) * dim]);
+    }
+    let fake_cat = nets.with_cond(&act, c1, n);
+    let real_cat = nets.with_cond(&real, c2.as_deref(), n);
+    let packs = n / nets.pac;
+    let width = nets.packed_width();
+    // Interpolates: one α per pack, shared by its rows and features.
+    let mut hat = vec![0.0f32; packs * width];
+    for p in 0..packs {
+        let alpha: f32 = rngs.penalty.random();
+        for j in p * width..(p + 1) * width {
+            hat[j] = alpha * real_cat[j] + (1.0 - alpha) * fake_cat[j];
+        }
+    }
+    let mut both = fake_cat;
+    both.extend_from_slice(&real_cat);
+    let d = &nets.discriminator;
+    let mut batch = GhostBatch::new();
+    let input = Tensor::from_vec(both, (2 * packs, width), &nets.device)?;
+    let dropout: &mut dyn RngCore = &mut rngs.dropout;
+    let tape = d.forward(&input, Some(dropout))?;
+    let scale = 1.0 / packs as f32;
+    let upstream: Vec<f32> = (0..2 * packs)
+        .map(|i| if i < packs { scale } else { -scale })
+        .collect();
+    let upstream = Tensor::from_vec(upstream, (2 * packs, 1), &nets.device)?;
+    let back = d.backward(&tape, &upstream, false)?;
+    d.record_uses(&tape, &back, &mut batch)?;
+    let outputs = tape.output().narrow(0, 0, packs)?;
+    let fake_mean = mean_of(&outputs)?;
+    let real_mean = mean_of(&tape.output().narrow(0, packs, packs)?)?;
+
+    let hat = Tensor::from_vec(hat, (packs, width), &nets.device)?;
+    let dropout: &mut dyn RngCore = &mut rngs.dropout;
+    let tape_h = d.forward(&hat, Some(dropout))?;
+    let ones = Tensor::ones((packs, 1), candle_core::DType::F32, &nets.device)?;
+    let back_h = d.backward(&tape_h, &ones, true)?;
+    let g = back_h
+        .input_grad()
+        .ok_or(ModelError::Internal("no input gradient"))?;
+    let penalty = gradient_penalty(g, config.gradient_penalty)?;
+    let gp = mean_of(&penalty.per_example)?;
+    let gbar = penalty.grad.affine(f64::from(scale), 0.0)?;
+    d.record_penalty_uses(&tape_h, &back_h, &gbar, &mut batch)?;
+
+    let grads = batch.sum()?;
+    optimizer.step(&grads.to_grad_store(&d.parameters())?)?;
+    let loss = fake_mean - real_mean;
+    if !(loss.is_finite() && gp.is_finite()) {
+        return Err(ModelError::NonFinite {
+            what: "the discriminator loss",
+        });
+    }
+    Ok((loss, gp))
+}

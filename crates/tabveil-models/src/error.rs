@@ -1,0 +1,175 @@
+//! The one error type of the models crate.
+
+use tabveil_accountant::AccountantError;
+use tabveil_data::DataError;
+use tabveil_noise::NoiseError;
+use tabveil_sgd::SgdError;
+
+/// Everything that can go wrong while configuring, fitting, sampling, saving or loading a model.
+///
+/// Not `Clone`/`PartialEq`: it wraps Candle's and the SGD crate's errors, which are neither.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    // ----- configuration --------------------------------------------------------------------
+    /// A configuration value is out of range.
+    #[error("invalid parameter `{parameter}` = {value}: expected {expected}")]
+    InvalidParameter {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The value given.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+
+    // ----- fitting --------------------------------------------------------------------------
+    /// The table has no rows.
+    #[error("the table has no rows")]
+    EmptyTable,
+    /// The schema has no column a model can learn (only `id` columns).
+    #[error("the schema has no column to model (only `id` columns)")]
+    NoModelledColumns,
+    /// The (expected) batch is larger than the table. In private mode the row count is the
+    /// differentially private estimate N̂ (the real count is never used).
+    #[error(
+        "the batch size {batch_size} is larger than the table ({rows} rows{}); lower the batch size",
+        if *estimated { ", a differentially private estimate" } else { "" }
+    )]
+    BatchLargerThanTable {
+        /// The configured (expected) batch size.
+        batch_size: usize,
+        /// The number of rows (rounded N̂ in private mode).
+        rows: u64,
+        /// True when `rows` is the private estimate.
+        estimated: bool,
+    },
+    /// Training produced a non-finite value (a diverged loss or parameter).
+    #[error("training diverged: {what} is not finite")]
+    NonFinite {
+        /// What became NaN or infinite.
+        what: &'static str,
+    },
+    /// The progress callback cancelled the fit before a model existed (during preprocessing).
+    #[error("the fit was cancelled before training started")]
+    Cancelled,
+    /// The model has not been fitted (or loaded) yet.
+    #[error("the model is not fitted")]
+    NotFitted,
+
+    // ----- sampling -------------------------------------------------------------------------
+    /// No condition was given to conditional sampling.
+    #[error("conditional sampling needs at least one condition")]
+    NoConditions,
+    /// Two conditions name the same column.
+    #[error("column `{column}` is conditioned on twice")]
+    DuplicateCondition {
+        /// The column.
+        column: String,
+    },
+    /// Rejection sampling drew its maximum number of rows without finding enough that meet
+    /// every condition.
+    #[error(
+        "the conditions are too rare for the model: {accepted} of {requested} rows found after \
+         generating {generated} (limit); relax the conditions"
+    )]
+    ConditionTooRare {
+        /// Rows requested.
+        requested: usize,
+        /// Rows found that meet every condition.
+        accepted: usize,
+        /// Rows generated in total.
+        generated: usize,
+    },
+
+    // ----- saved models ---------------------------------------------------------------------
+    /// Reading or writing a model file failed.
+    #[error("I/O error on {path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A saved model is malformed (truncated, not a tabveil model, or inconsistent).
+    #[error("the saved model is corrupt: {reason}")]
+    CorruptModel {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A saved model's content does not match its checksum.
+    #[error("the saved model is corrupt: checksum {found:016x} does not match {expected:016x}")]
+    ChecksumMismatch {
+        /// The checksum stored in the file.
+        expected: u64,
+        /// The checksum of the content read.
+        found: u64,
+    },
+    /// A saved model uses a format version this build cannot read.
+    #[error("unsupported model format version {found} (this build reads version {supported})")]
+    UnsupportedFormat {
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// A saved model is of another kind (e.g. a TVAE loaded as CTGAN).
+    #[error("the saved model is a {found} model, not {expected}")]
+    WrongModelKind {
+        /// The kind asked for.
+        expected: &'static str,
+        /// The kind in the file.
+        found: String,
+    },
+    /// A saved parameter is missing, extra, or of the wrong shape or type for the model.
+    #[error("saved parameter `{name}` does not fit the model: {reason}")]
+    ParameterMismatch {
+        /// The parameter's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    // ----- wrapped --------------------------------------------------------------------------
+    /// An error of the data crate (schema, table, transformer, conditions).
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// An error of the DP-SGD crate.
+    #[error(transparent)]
+    Sgd(#[from] SgdError),
+    /// An error of the accountant (calibration, ledger).
+    #[error(transparent)]
+    Accountant(#[from] AccountantError),
+    /// An error of the privacy randomness.
+    #[error(transparent)]
+    Noise(#[from] NoiseError),
+    /// A Candle error.
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+    /// A broken internal invariant (a bug: please report it).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, ModelError>;
+
+impl ModelError {
+    pub(crate) fn invalid(
+        parameter: &'static str,
+        value: impl ToString,
+        expected: &'static str,
+    ) -> Self {
+        ModelError::InvalidParameter {
+            parameter,
+            value: value.to_string(),
+            expected,
+        }
+    }
+
+    pub(crate) fn corrupt(reason: impl Into<String>) -> Self {
+        ModelError::CorruptModel {
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+use super::*;
+
+fn example() -> SavedModel {
+    let mut m = SavedModel::new(ModelKind::Ctgan);
+    m.put_json("config", &serde_json::json!({"a": 1, "b": [1.5, 2.0]}))
+        .unwrap();
+    m.parts
+        .insert("schema".into(), "{\n  \"x\": \"é\"\n}".into());
+    m.tensors.insert(
+        "b.weight".into(),
+        HostTensor {
+            shape: vec![2, 3],
+            values: vec![0.5, -1.0, 2.25, f32::MIN_POSITIVE, 1e30, -0.0],
+        },
+    );
+    m.tensors.insert(
+        "a.bias".into(),
+        HostTensor {
+            shape: vec![1],
+            values: vec![3.0],
+        },
+    );
+    m
+}
+
+#[test]
+fn bytes_round_trip_and_are_deterministic() {
+    let m = example();
+    let bytes = m.to_bytes().unwrap();
+    assert_eq!(bytes, m.to_bytes().unwrap());
+    let back = SavedModel::from_bytes(&bytes).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(saved_model_kind(&bytes).unwrap(), ModelKind::Ctgan);
+    // Tensors are stored in sorted-name order.
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let a = st.tensor("a.bias").unwrap().data().as_ptr() as usize;
+    let b = st.tensor("b.weight").unwrap().data().as_ptr() as usize;
+    assert!(a < b);
+}
+
+#[test]
+fn directory_round_trip() {
+    let dir = std::env::temp_dir().join(format!("tabveil-persist-{}", std::process::id()));
+    let m = example();
+    m.save_dir(&dir).unwrap();
+    let back = SavedModel::load_dir(&dir).unwrap();
+    assert_eq!(back, m);
+    // A changed part file is caught by the checksum.
+    std::fs::write(dir.join("config.json"), "{\"a\":2,\"b\":[1.5,2.0]}").unwrap();
+    assert!(matches!(
+        SavedModel::load_dir(&dir),
+        Err(ModelError::ChecksumMismatch { .. })
+    ));
+    std::fs::remove_file(dir.join("config.json")).unwrap();
+    assert!(matches!(
+        SavedModel::load_dir(&dir),
+        Err(ModelError::Io { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(matches!(
+        SavedModel::load_dir(&dir),
+        Err(ModelError::Io { .. })
+    ));
+}
+
+#[test]
+fn every_single_bit_flip_is_an_error_or_harmless() {
+    let m = example();
+    let bytes = m.to_bytes().unwrap();
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut b = bytes.clone();
+            b[i] ^= 1 << bit;
+            match SavedModel::from_bytes(&b) {
+                Err(_) => {}
+                // Only changes that leave the content identical (header whitespace) may load.
+                Ok(back) => assert_eq!(back, m, "byte {i} bit {bit}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn wrong_version_kind_and_truncation_are_typed() {
+    let m = example();
+    let bytes = m.to_bytes().unwrap();
+    for len in [0, 7, 8, 20, bytes.len() - 1] {
+        assert!(matches!(
+            SavedModel::from_bytes(&bytes[..len]),
+            Err(ModelError::CorruptModel { .. })
+        ));
+    }
+    let bumped = replace(
+        &bytes,
+        b"\"format_version\":\"1\"",
+        b"\"format_version\":\"9\"",
+    );
+    assert!(matches!(
+        SavedModel::from_bytes(&bumped),
+        Err(ModelError::UnsupportedFormat { found: 9, .. })
+    ));
+    let unknown = replace(&bytes, b"\"model\":\"ctgan\"", b"\"model\":\"gan_x\"");
+    assert!(matches!(
+        SavedModel::from_bytes(&unknown),
+        Err(ModelError::CorruptModel { .. })
+    ));
+    let back = SavedModel::from_bytes(&bytes).unwrap();
+    assert!(matches!(
+        back.expect_kind(ModelKind::Tvae),
+        Err(ModelError::WrongModelKind { .. })
+    ));
+    // A plain safetensors file without our metadata.
+    let plain = safetensors::serialize(
+        vec![(
+            "w",
+            safetensors::tensor::TensorView::new(Dtype::F32, vec![1], &[0, 0, 0, 0]).unwrap(),
+        )],
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        SavedModel::from_bytes(&plain),
+        Err(ModelError::CorruptModel { .. })
+    ));
+}
+
+/// `bytes` with the first occurrence of `from` replaced by `to` (same length).
+fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("pattern present");
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}

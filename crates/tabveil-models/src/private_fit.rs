@@ -1,0 +1,160 @@
+//! The private preparation of a fit, shared by every model: calibrate the preprocessing noise,
+//! run the private preprocessing (every release on the ledger), read the private row estimate
+//! N̂, plan the DP-SGD schedule from N̂ and calibrate the training noise with the preprocessing
+//! composed first.
+//!
+//! The planning calls are exactly those of the validator (`tabveil-validate`'s planner): the
+//! preprocessing releases of `tabveil_data::planned_preprocessing` merged into `(q, count)`
+//! segments, σ_pre from `calibrate_noise(share·ε, δ, segments)` — which is the first thing
+//! `calibrate_jointly` computes and does not depend on N — and then
+//! `calibrate_jointly(ε, δ, segments, share, TrainingSchedule::new(round(N̂), B, epochs·d))`.
+//! So the plan `tabveil validate` prints is the plan `fit` runs.
+//!
+//! **The row count is private.** Nothing here reads `table.n_rows()`: the schedule, q and the
+//! normaliser of the gradients come from N̂ (post-processing of the noisy counts). Only the
+//! Poisson sampler touches the real rows, one independent Bernoulli(q) draw per row — which is
+//! the mechanism the accountant analyses.
+
+use tabveil_accountant::{
+    JointCalibration, NoiseSchedule, PrivacyLedger, TrainingSchedule, calibrate_jointly,
+    calibrate_noise,
+};
+use tabveil_data::{
+    DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
+    fit_private_with_progress, planned_preprocessing,
+};
+
+use crate::error::{ModelError, Result};
+use crate::privacy::DpTraining;
+use crate::progress::{ColumnProgress, Progress};
+use crate::seeds::{PrivacyStream, privacy_rng};
+
+/// What the private preparation produced.
+#[derive(Debug)]
+pub(crate) struct PrivatePreparation {
+    /// The transformer, fitted from noisy statistics only.
+    pub(crate) transformer: DataTransformer,
+    /// The noisy statistics (post-processed), e.g. for condition frequencies.
+    pub(crate) statistics: PrivateStatistics,
+    /// The ledger, holding the preprocessing releases.
+    pub(crate) ledger: PrivacyLedger,
+    /// N̂ (not rounded).
+    pub(crate) estimated_rows: f64,
+    /// The DP-SGD schedule on round(N̂) rows.
+    pub(crate) schedule: TrainingSchedule,
+    /// σ_pre and σ_train.
+    pub(crate) calibration: JointCalibration,
+}
+
+/// Runs the private preparation (see the [module docs](self)).
+///
+/// `releases_per_step` is the number of private gradient releases per optimiser step (CTGAN's
+/// discriminator steps, 1 for TVAE), as in the validator's schedule.
+///
+/// # Errors
+/// Missing public bounds or categories (before anything is released), a table that does not
+/// match the schema, a batch larger than N̂, calibration errors (unreachable target),
+/// cancellation ([`ModelError::Cancelled`]).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the plan needs every setting of the run"
+)]
+pub(crate) fn prepare(
+    table: &Table,
+    schema: &Schema,
+    dp: &DpTraining,
+    transformer: &DataTransformerConfig,
+    epochs: usize,
+    batch_size: usize,
+    releases_per_step: usize,
+    progress: &mut dyn Progress,
+) -> Result<PrivatePreparation> {
+    // 1. The releases the preprocessing will make (no data touched; errors spend nothing).
+    let probe = PrivateConfig::new(1.0)?;
+    let planned = planned_preprocessing(schema, &probe)?;
+    if planned.is_empty() {
+        return Err(ModelError::NoModelledColumns);
+    }
+    let mut segments: Vec<(f64, u64)> = Vec::new();
+    for entry in &planned {
+        let q = entry.event().sample_rate();
+        let count = entry.event().steps();
+        match segments
+            .iter_mut()
+            .find(|(r, _)| r.to_bits() == q.to_bits())
+        {
+            Some((_, c)) => *c = c.saturating_add(count),
+            None => segments.push((q, count)),
+        }
+    }
+    // 2. σ_pre from the preprocessing share alone (independent of N).
+    let sigma_pre = calibrate_noise(
+        dp.preprocessing_share() * dp.epsilon(),
+        dp.delta(),
+        &NoiseSchedule {
+            fixed: Vec::new(),
+            calibrated: segments.clone(),
+        },
+        dp.accountant(),
+    )?
+    .noise_multiplier;
+    // 3. The private preprocessing: every release recorded on the ledger.
+    let config = PrivateConfig::new(sigma_pre)?
+        .with_histogram_bins(dp.histogram_bins())?
+        .with_zero_below(dp.zero_below())?
+        .with_transformer(transformer.clone())?;
+    let mut ledger = PrivacyLedger::new();
+    let mut rng = privacy_rng(dp.noise_seed(), PrivacyStream::Preprocessing)?;
+    let (transformer, statistics) = match fit_private_with_progress(
+        table,
+        schema,
+        &config,
+        &mut ledger,
+        &mut rng,
+        &mut ColumnProgress(progress),
+    ) {
+        Ok(fitted) => fitted,
+        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
+        Err(e) => return Err(e.into()),
+    };
+    // 4. The schedule from the private estimate N̂ (post-processing of the noisy counts).
+    let estimated_rows = statistics.estimated_rows();
+    let rows = estimated_rows.round().max(1.0) as u64;
+    if batch_size as u64 > rows {
+        return Err(ModelError::BatchLargerThanTable {
+            batch_size,
+            rows,
+            estimated: true,
+        });
+    }
+    let passes = (epochs as u64)
+        .checked_mul(releases_per_step as u64)
+        .ok_or(ModelError::invalid(
+            "epochs",
+            epochs,
+            "epochs × steps within u64",
+        ))?;
+    let schedule = TrainingSchedule::new(rows, batch_size as u64, passes)?;
+    // 5. σ_train with the preprocessing composed first; σ_pre is recomputed by the same call.
+    let calibration = calibrate_jointly(
+        dp.epsilon(),
+        dp.delta(),
+        &segments,
+        dp.preprocessing_share(),
+        &schedule,
+        dp.accountant(),
+    )?;
+    if calibration.preprocessing_noise_multiplier.map(f64::to_bits) != Some(sigma_pre.to_bits()) {
+        return Err(ModelError::Internal(
+            "the joint calibration chose another preprocessing noise",
+        ));
+    }
+    Ok(PrivatePreparation {
+        transformer,
+        statistics,
+        ledger,
+        estimated_rows,
+        schedule,
+        calibration,
+    })
+}

@@ -1,0 +1,194 @@
+//! [`Synthesizer`]: what every model of this crate does — fit, sample, sample under conditions,
+//! save and load — and the values it takes and returns.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tabveil_accountant::PrivacyLedger;
+use tabveil_data::{Schema, Table};
+
+use crate::error::Result;
+use crate::progress::{Progress, StopReason};
+
+/// A synthetic-data model.
+///
+/// The life of a model: build it from a validated configuration, [`fit`](Synthesizer::fit) it
+/// on a table, then [`sample`](Synthesizer::sample) from it (post-processing: free in privacy
+/// terms), [`save`](Synthesizer::save) it and [`load`](Synthesizer::load) it back. Sampling is a
+/// function of the saved state and the `seed` only.
+pub trait Synthesizer {
+    /// The model's kind.
+    fn kind(&self) -> ModelKind;
+
+    /// Fits the model on `table` (of `schema`), replacing any previous fit. Reports to
+    /// `progress`, which may cancel.
+    ///
+    /// In private mode the schema's bounds and categories are public knowledge the user vouches
+    /// for; every statistic of the table that the model keeps is released through a mechanism
+    /// recorded on the model's ledger, and the whole fit spends at most the configured (ε, δ).
+    ///
+    /// # Errors
+    /// [`ModelError`](crate::ModelError): a table that does not match the schema, an empty
+    /// table, a schema that private mode cannot use (undeclared bounds or categories), a batch
+    /// larger than the table, cancellation before training started, numerical failure.
+    fn fit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary>;
+
+    /// `n` synthetic rows, reproducible from `seed`.
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), numerical failure.
+    fn sample(&self, n: usize, seed: u64) -> Result<Table>;
+
+    /// `n` synthetic rows that all meet every condition (categorical or boolean columns only).
+    /// The first condition enters the generator's condition vector; every condition is then
+    /// enforced by rejection, with a cap on the rows generated.
+    ///
+    /// # Errors
+    /// [`ModelError::NoConditions`], [`ModelError::DuplicateCondition`], the data crate's
+    /// errors for an unknown column, a column that cannot be conditioned on or an unknown
+    /// value, and [`ModelError::ConditionTooRare`] when the cap is reached.
+    ///
+    /// [`ModelError::NoConditions`]: crate::ModelError::NoConditions
+    /// [`ModelError::DuplicateCondition`]: crate::ModelError::DuplicateCondition
+    /// [`ModelError::ConditionTooRare`]: crate::ModelError::ConditionTooRare
+    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table>;
+
+    /// The schema the model was fitted on (`None` before a fit).
+    fn schema(&self) -> Option<&Schema>;
+
+    /// The privacy ledger of the fit: every release, preprocessing and training, in order.
+    /// `None` for a non-private model (nothing was accounted) or before a fit.
+    fn ledger(&self) -> Option<&PrivacyLedger>;
+
+    /// Saves the fitted model into directory `dir` (created if needed; the model's files are
+    /// overwritten).
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), I/O errors.
+    fn save(&self, dir: &Path) -> Result<()>;
+
+    /// The fitted model as one self-describing byte blob (a safetensors file whose metadata
+    /// carries the JSON parts).
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted).
+    fn to_bytes(&self) -> Result<Vec<u8>>;
+
+    /// Loads a model saved by [`save`](Synthesizer::save).
+    ///
+    /// # Errors
+    /// Typed errors for a missing, truncated, corrupted or mismatched model
+    /// ([`ModelError::Io`](crate::ModelError::Io),
+    /// [`ModelError::CorruptModel`](crate::ModelError::CorruptModel),
+    /// [`ModelError::ChecksumMismatch`](crate::ModelError::ChecksumMismatch),
+    /// [`ModelError::WrongModelKind`](crate::ModelError::WrongModelKind), …).
+    fn load(dir: &Path) -> Result<Self>
+    where
+        Self: Sized;
+
+    /// Loads a model from the bytes of [`to_bytes`](Synthesizer::to_bytes).
+    ///
+    /// # Errors
+    /// As [`load`](Synthesizer::load).
+    fn from_bytes(bytes: &[u8]) -> Result<Self>
+    where
+        Self: Sized;
+}
+
+/// The kinds of model this crate provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Conditional tabular GAN (Xu et al. 2019).
+    Ctgan,
+    /// Tabular variational autoencoder (Xu et al. 2019).
+    Tvae,
+}
+
+impl ModelKind {
+    /// `"ctgan"` or `"tvae"` (the name in saved files).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Ctgan => "ctgan",
+            ModelKind::Tvae => "tvae",
+        }
+    }
+
+    /// The kind named `name` in a saved file.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "ctgan" => Some(ModelKind::Ctgan),
+            "tvae" => Some(ModelKind::Tvae),
+            _ => None,
+        }
+    }
+}
+
+/// One condition of [`Synthesizer::sample_conditional`]: `column` takes `value` (`None` = the
+/// value is missing, for a nullable column).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Condition {
+    /// The categorical or boolean column.
+    pub column: String,
+    /// The category (as written in the schema), or `None` for a missing value.
+    pub value: Option<String>,
+}
+
+impl Condition {
+    /// `column = value`.
+    pub fn new(column: impl Into<String>, value: impl Into<String>) -> Self {
+        Condition {
+            column: column.into(),
+            value: Some(value.into()),
+        }
+    }
+
+    /// `column` is missing.
+    pub fn missing(column: impl Into<String>) -> Self {
+        Condition {
+            column: column.into(),
+            value: None,
+        }
+    }
+}
+
+/// What a fit did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitSummary {
+    /// Why training ended.
+    pub stop: StopReason,
+    /// Epochs completed (a cancelled or budget-stopped epoch is not counted).
+    pub epochs: usize,
+    /// Optimisation steps taken (generator steps for CTGAN).
+    pub steps: u64,
+    /// The private plan, in private mode.
+    pub private: Option<PrivateRun>,
+}
+
+/// The plan and outcome of a private fit. Everything here is public: parameters, or
+/// post-processing of differentially private releases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivateRun {
+    /// The differentially private estimate N̂ of the number of rows (the real count is never
+    /// used).
+    pub estimated_rows: f64,
+    /// Noise multiplier of the preprocessing releases.
+    pub preprocessing_noise_multiplier: Option<f64>,
+    /// Noise multiplier of every DP-SGD step.
+    pub training_noise_multiplier: f64,
+    /// Poisson sampling rate q = B / round(N̂).
+    pub sample_rate: f64,
+    /// Private gradient releases planned (⌈epochs · discriminator steps · N̂ / B⌉).
+    pub planned_releases: u64,
+    /// Private gradient releases made.
+    pub releases: u64,
+    /// ε spent at the run's δ (preprocessing and training composed), by the run's accountant.
+    pub epsilon_spent: f64,
+    /// The run's δ.
+    pub delta: f64,
+}
