@@ -40,7 +40,7 @@ dl.facts dd{margin:0}
 footer{margin:2em 0 1em;color:var(--muted);font-size:.85rem}
 @media (max-width:600px){body{font-size:15px}main{padding:10px}h1{font-size:1.3rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:6px}}
 @media print{body{font-size:10.5pt}main{max-width:none;padding:0}.scroll{overflow:visible}
-h2{break-after:avoid}figure,table,.card,.headline{break-inside:avoid}
+h2,h3{break-after:avoid}figure,table,.card,.headline{break-inside:avoid}
 a{color:inherit;text-decoration:none}a[href^='http']::after{content:' (' attr(href) ')';font-size:.8em;color:var(--muted)}
 .cards{grid-template-columns:repeat(4,1fr)}}
 ";
@@ -224,7 +224,11 @@ pub(super) fn render(r: &PrivacyReport) -> Result<String> {
         .iter()
         .map(|(name, c)| {
             vec![
-                esc(&format!("{name} ({} entries)", c.entries)),
+                esc(&format!(
+                    "{name} ({} {})",
+                    c.entries,
+                    if c.entries == 1 { "entry" } else { "entries" }
+                )),
                 esc(&eps(c.epsilon_alone)),
                 esc(&eps(c.marginal_epsilon)),
                 esc(&pct(c.share_of_total)),

@@ -86,8 +86,9 @@ pub(super) fn render(r: &PrivacyReport) -> String {
         ] {
             let _ = writeln!(
                 m,
-                "| {name} ({} entries) | {} | {} | {} |",
+                "| {name} ({} {}) | {} | {} | {} |",
                 c.entries,
+                if c.entries == 1 { "entry" } else { "entries" },
                 eps(c.epsilon_alone),
                 eps(c.marginal_epsilon),
                 pct(c.share_of_total)
