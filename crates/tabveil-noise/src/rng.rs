@@ -29,6 +29,8 @@ const CHUNK: usize = 1 << 16;
 pub struct PrivacyRng {
     inner: ChaCha20Rng,
     seeded: bool,
+    /// Upper bound on the threads of a bulk fill (None: all available cores).
+    max_threads: Option<usize>,
 }
 
 impl PrivacyRng {
@@ -44,6 +46,7 @@ impl PrivacyRng {
         Ok(PrivacyRng {
             inner,
             seeded: false,
+            max_threads: None,
         })
     }
 
@@ -57,6 +60,7 @@ impl PrivacyRng {
         PrivacyRng {
             inner: ChaCha20Rng::seed_from_u64(seed),
             seeded: true,
+            max_threads: None,
         }
     }
 
@@ -134,11 +138,18 @@ impl PrivacyRng {
         Ok(selected)
     }
 
+    /// Limits bulk fills to `threads` threads (at least 1), e.g. for a fill running in the
+    /// background of other work. The values drawn do not depend on it.
+    pub fn set_max_threads(&mut self, threads: usize) {
+        self.max_threads = Some(threads.max(1));
+    }
+
     /// An independent generator keyed from this one's output (same seeded/secure status).
     pub fn fork(&mut self) -> PrivacyRng {
         PrivacyRng {
             inner: ChaCha20Rng::from_rng(&mut self.inner),
             seeded: self.seeded,
+            max_threads: self.max_threads,
         }
     }
 
@@ -160,6 +171,7 @@ impl PrivacyRng {
             .collect();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
+            .min(self.max_threads.unwrap_or(usize::MAX))
             .min(jobs.len());
         if threads <= 1 {
             for (rng, chunk) in &mut jobs {
@@ -201,6 +213,8 @@ mod tests {
     fn seeded_generators_repeat_and_secure_ones_differ() {
         let mut a = PrivacyRng::dangerous_seeded(1);
         let mut b = PrivacyRng::dangerous_seeded(1);
+        // The thread count does not change the values.
+        b.set_max_threads(1);
         let mut va = vec![0.0f32; 3 * CHUNK + 5];
         let mut vb = vec![0.0f32; 3 * CHUNK + 5];
         a.fill_gaussian_f32(1.5, &mut va).unwrap();

@@ -211,17 +211,28 @@ fn bench(c: &mut Criterion) {
     group.sample_size(40);
     group.bench_function("plain", |b| b.iter(|| steps.plain()));
     group.bench_function("dp", |b| b.iter(|| steps.dp()));
-    // The same two steps timed alternately (one untimed step of the other kind between two
-    // timed ones), so that both see the same background load: compare these two for the
-    // DP / plain ratio on a shared machine.
+    // The same two steps timed in alternating blocks of ten (the other kind untimed in
+    // between), so that both see the same background load on a shared machine: compare these
+    // two for the DP / plain ratio. After an untimed DP block the bench sleeps until the
+    // noise drawn ahead for the next DP step is ready, so that it does not slow the timed
+    // plain block.
+    const BLOCK: u64 = 10;
     group.bench_function("plain_interleaved", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
-            for _ in 0..iters {
+            let mut done = 0;
+            while done < iters {
+                let n = BLOCK.min(iters - done);
                 let t = Instant::now();
-                steps.plain();
+                for _ in 0..n {
+                    steps.plain();
+                }
                 total += t.elapsed();
-                steps.dp();
+                done += n;
+                for _ in 0..n {
+                    steps.dp();
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
             total
         })
@@ -229,11 +240,18 @@ fn bench(c: &mut Criterion) {
     group.bench_function("dp_interleaved", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                steps.plain();
+            let mut done = 0;
+            while done < iters {
+                let n = BLOCK.min(iters - done);
+                for _ in 0..n {
+                    steps.plain();
+                }
                 let t = Instant::now();
-                steps.dp();
+                for _ in 0..n {
+                    steps.dp();
+                }
                 total += t.elapsed();
+                done += n;
             }
             total
         })

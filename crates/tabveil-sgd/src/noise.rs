@@ -247,6 +247,9 @@ impl GaussianNoise {
                 .take()
                 .ok_or(SgdError::Internal("privacy generator missing"))?;
             self.pending = Some(std::thread::spawn(move || {
+                // One thread: the point is to use a core the step leaves idle, not to compete
+                // with the step's own threads.
+                rng.set_max_threads(1);
                 let draws = Draws::draw(&mut rng, std, n32, n64);
                 Prefetched { rng, draws }
             }));
