@@ -99,11 +99,6 @@ fn tuning_scenarios_are_computed_and_consistent() {
 fn inconsistent_inputs_are_typed_errors() {
     let config = private_config(false);
     let ledger = ledger_of(&config, 1.0, false);
-    // The wrong row count gives a different q than the ledger's.
-    assert!(matches!(
-        PrivacyReport::from_fit(&ledger, &config, &schema(), N + 1),
-        Err(ReportError::LedgerMismatch { .. })
-    ));
     // A non-private config cannot come with private releases.
     let plain = TrainingConfig::tvae(Privacy::NonPrivate);
     assert!(matches!(
@@ -123,6 +118,25 @@ fn inconsistent_inputs_are_typed_errors() {
         r.with_evaluation(bad),
         Err(ReportError::InvalidInput { .. })
     ));
+}
+
+/// A trainer that planned with a private estimate N̂ of the row count (so q = B/N̂) gets a
+/// report that says so; one that planned with N says N is treated as public.
+#[test]
+fn the_row_count_statement_follows_the_ledger() {
+    let config = private_config(false);
+    let ledger = ledger_of(&config, 1.0, false);
+    let r = PrivacyReport::from_fit(&ledger, &config, &schema(), N).unwrap();
+    assert!(
+        r.guarantee
+            .unwrap()
+            .row_count
+            .contains("N is treated as public")
+    );
+    let r = PrivacyReport::from_fit(&ledger, &config, &schema(), N + 37).unwrap();
+    let text = r.guarantee.unwrap().row_count;
+    assert!(text.contains(&format!("N̂ = {N} rows")), "{text}");
+    assert!(text.contains("was not used by training"), "{text}");
 }
 
 #[test]

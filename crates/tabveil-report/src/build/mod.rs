@@ -24,7 +24,7 @@ impl PrivacyReport {
     /// # Errors
     /// [`ReportError::InvalidInput`] for 0 rows or an invalid δ;
     /// [`ReportError::LedgerMismatch`] when the ledger records releases for a non-private
-    /// config, or its training sampling rate is not B/N; accountant errors.
+    /// config; accountant errors.
     pub fn from_fit(
         ledger: &PrivacyLedger,
         config: &TrainingConfig,
@@ -83,23 +83,6 @@ impl PrivacyReport {
                 expected: "in (0, 1)",
             });
         }
-        let q_config = config.batch_size as f64 / n_rows as f64;
-        for e in ledger
-            .entries()
-            .iter()
-            .filter(|e| e.stage() == Stage::Training)
-        {
-            let q = e.event().sample_rate();
-            if (q - q_config).abs() > 1e-9 * q_config {
-                return Err(ReportError::LedgerMismatch {
-                    reason: format!(
-                        "training entry `{}` samples at q = {q}, but batch {} over {n_rows} rows gives q = {q_config}",
-                        e.label(),
-                        config.batch_size
-                    ),
-                });
-            }
-        }
         let spec = &dp.accountant;
         let delta = dp.delta;
         let epsilon = accounting::epsilon(ledger, spec, delta)?;
@@ -116,10 +99,27 @@ impl PrivacyReport {
             .collect();
         let steps: u64 = training.iter().map(|e| e.event().steps()).sum();
         let releases_per_step = config.private_releases_per_step().max(1) as f64;
-        let epochs_completed = steps as f64 * q_config / releases_per_step;
+        // The schedule's q is the ledger's: B/N_s, where N_s is the row count the trainer
+        // planned with (the true N treated as public, or a private estimate of it).
+        let q = training
+            .last()
+            .map_or(config.batch_size as f64 / n_rows as f64, |e| {
+                e.event().sample_rate()
+            });
+        let schedule_rows = (config.batch_size as f64 / q).round();
+        let epochs_completed = steps as f64 * q / releases_per_step;
+        let row_count = if schedule_rows == n_rows as f64 {
+            format!(
+                "the DP-SGD schedule used N = {n_rows} rows (q = B/N). If that is the true row count rather than a private estimate equal to it, N is treated as public: DP-SGD normalises the clipped gradient sum by the expected batch q·N (a standard assumption in DP-SGD implementations)"
+            )
+        } else {
+            format!(
+                "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count of {n_rows} rows was not used by training, and the gradient sum was normalised by q·N̂"
+            )
+        };
         let dp_sgd = training.last().map(|last| DpSgd {
             sample_rate: last.event().sample_rate(),
-            expected_batch: last.event().sample_rate() * n_rows as f64,
+            expected_batch: last.event().sample_rate() * schedule_rows,
             noise_multiplier: last.event().noise_multiplier(),
             clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
             steps,
@@ -148,9 +148,7 @@ impl PrivacyReport {
                     ledger.neighbouring()
                 ),
                 trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
-                row_count: format!(
-                    "N = {n_rows} is treated as public: DP-SGD normalises the clipped gradient sum by the expected batch q·N (a standard assumption in DP-SGD implementations)"
-                ),
+                row_count,
                 scope: "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned(),
             }),
             spending: Some(Spending {
