@@ -383,27 +383,27 @@ fn bias_activation_cpu<T: Real>(
     };
     let one = T::from_f64(1.0);
     let zero = T::from_f64(0.0);
-    let mut h = vec![zero; rows * cols];
-    let mut f = vec![zero; rows * cols];
+    // Built row by row with `extend` (no zero-filling of the outputs first).
+    let mut h: Vec<T> = Vec::with_capacity(rows * cols);
+    let mut f: Vec<T> = Vec::with_capacity(rows * cols);
     if cols > 0 {
-        let rows_iter = xp
-            .chunks_exact(cols)
-            .zip(h.chunks_exact_mut(cols))
-            .zip(f.chunks_exact_mut(cols));
-        for (r, ((prow, hrow), frow)) in rows_iter.enumerate() {
-            // One branch-free pass per row (the select compiles to a blend).
-            for (((hv, fv), &p), &b) in hrow.iter_mut().zip(frow.iter_mut()).zip(prow).zip(xb) {
-                let u = p + b;
-                let s = if u > zero { one } else { negative };
-                *fv = s;
-                *hv = u;
+        for (r, prow) in xp.chunks_exact(cols).enumerate() {
+            let start = r * cols;
+            // u = pre + bias; slope 1 or `negative` (a select, branch-free).
+            h.extend(prow.iter().zip(xb).map(|(&p, &b)| p + b));
+            let urow = &h[start..start + cols];
+            match xm {
+                Some(m) => f.extend(
+                    urow.iter()
+                        .zip(&m[start..start + cols])
+                        .map(|(&u, &mv)| if u > zero { mv } else { negative * mv }),
+                ),
+                None => f.extend(urow.iter().map(|&u| if u > zero { one } else { negative })),
             }
-            if let Some(m) = xm {
-                for (fv, &mv) in frow.iter_mut().zip(&m[r * cols..(r + 1) * cols]) {
-                    *fv *= mv;
-                }
-            }
-            for (hv, &fv) in hrow.iter_mut().zip(frow.iter()) {
+            for (hv, &fv) in h[start..start + cols]
+                .iter_mut()
+                .zip(&f[start..start + cols])
+            {
                 *hv *= fv;
             }
         }
