@@ -112,11 +112,16 @@ pub(crate) fn compose(groups: &[Group<'_>], config: &PldConfig) -> Result<(Pmf, 
 
     let extract = |lo: i128, hi: i128, imaginary: bool, inputs: &[(&Pmf, u64)]| -> Result<Pmf> {
         let mut probs = Vec::with_capacity((hi - lo + 1) as usize);
-        for s in lo..=hi {
-            let z = buffer[s.rem_euclid(n as i128) as usize];
+        let mut index = lo.rem_euclid(n as i128) as usize;
+        for _ in lo..=hi {
+            let z = buffer[index];
             let v = if imaginary { z.im } else { z.re } * scale;
             // FFT rounding noise can be slightly negative; 0 is the pessimistic choice.
             probs.push(v.max(0.0));
+            index += 1;
+            if index == n {
+                index = 0;
+            }
         }
         let mut base: i128 = lo;
         let mut log_keep = 0.0;

@@ -106,12 +106,14 @@ impl Mechanism {
                     -epsilon.exp_m1()
                 } else {
                     let x = -0.5 - var * ln_one_plus_expm1_over_q(epsilon, q);
+                    let phi_x = norm_cdf(x / sigma);
+                    let phi_x1 = norm_cdf((x + 1.0) / sigma);
                     let upper = if q == 1.0 {
-                        norm_cdf((x + 1.0) / sigma)
+                        phi_x1
                     } else {
-                        (1.0 - q) * norm_cdf(x / sigma) + q * norm_cdf((x + 1.0) / sigma)
+                        (1.0 - q) * phi_x + q * phi_x1
                     };
-                    upper - (epsilon + log_norm_cdf(x / sigma)).exp()
+                    upper - (epsilon + ln_cdf(phi_x, x / sigma)).exp()
                 }
             }
             Direction::Add => {
@@ -119,19 +121,31 @@ impl Mechanism {
                     0.0
                 } else {
                     let x = 0.5 + var * ln_one_plus_expm1_over_q(-epsilon, q);
+                    let phi_x = norm_cdf(x / sigma);
+                    let phi_x1 = norm_cdf((x - 1.0) / sigma);
                     let log_lower = if q == 1.0 {
-                        log_norm_cdf((x - 1.0) / sigma)
+                        ln_cdf(phi_x1, (x - 1.0) / sigma)
                     } else {
                         log_add_exp(
-                            (-q).ln_1p() + log_norm_cdf(x / sigma),
-                            q.ln() + log_norm_cdf((x - 1.0) / sigma),
+                            (-q).ln_1p() + ln_cdf(phi_x, x / sigma),
+                            q.ln() + ln_cdf(phi_x1, (x - 1.0) / sigma),
                         )
                     };
-                    norm_cdf(x / sigma) - (epsilon + log_lower).exp()
+                    phi_x - (epsilon + log_lower).exp()
                 }
             }
         };
         delta.clamp(0.0, 1.0)
+    }
+}
+
+/// `ln Φ(z)` given `Φ(z)` already computed: its logarithm while it is a normal number (its
+/// relative accuracy carries over), the dedicated tail routine once it underflows.
+fn ln_cdf(phi: f64, z: f64) -> f64 {
+    if phi > 1e-290 {
+        phi.ln()
+    } else {
+        log_norm_cdf(z)
     }
 }
 
