@@ -16,7 +16,7 @@ use crate::nn::activation::{
     SpanAct, activate, activate_backward, conditional_cross_entropy, span_acts,
 };
 use crate::nn::generator::{Generator, GeneratorTape};
-use crate::nn::kernels::{columns, from_host, hcat, to_host};
+use crate::nn::kernels::{columns, from_host, hcat, with_host};
 use crate::seeds::{Stream, stream};
 
 /// The generator, the discriminator and the shapes around them.
@@ -209,8 +209,9 @@ impl Networks {
             .input_grad()
             .ok_or(ModelError::Internal("no input gradient"))?;
         // (n/pac) × pac(dim + C) → n × (dim + C), then the data columns.
-        let (dx, _, _) = to_host(input_grad)?;
-        let dact = columns(&dx, self.data_dim + self.cond_dim, 0, self.data_dim);
+        let dact = with_host(input_grad, |dx| {
+            columns(dx, self.data_dim + self.cond_dim, 0, self.data_dim)
+        })?;
         let mut dlogits = activate_backward(&dact, &act, self.data_dim, &self.spans, self.tau);
         let cross_entropy = match cond {
             Some(c) => conditional_cross_entropy(

@@ -12,20 +12,19 @@
 //!    is never used outside the per-example terms.
 //! 3. *The per-example term* of row i is ℓᵢ = −D([xᵢ, cᵢ]) + λ(‖∇D(x̂ᵢ)‖ − 1)², with pac = 1.
 //!    Its condition cᵢ is the row's own category in a uniformly drawn discrete column; its
-//!    penalty point x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)[G(zᵢ, cᵢ), cᵢ] uses a fake made by the generator
-//!    in *evaluation* mode (BatchNorm with running statistics, so the fake depends on zᵢ, cᵢ and
-//!    public parameters only, not on the other rows of the batch); dropout masks, zᵢ, αᵢ and the
-//!    gumbel noise are drawn per example from secret randomness (see
-//!    [`crate::seeds::secret_chacha`]). So ℓᵢ depends on row i alone (and i.i.d. secret
-//!    randomness), and the clipped sum of ∇ℓᵢ (flat clipping at C over all the discriminator's
+//!    penalty point is x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)F_{uᵢ}, where F is the step's public batch of B
+//!    fakes (made before the batch is looked at, from public randomness) and uᵢ a uniform index.
+//!    The column choice, uᵢ, αᵢ and the dropout masks are drawn per example from secret
+//!    randomness (see [`crate::seeds::secret_chacha`]). So, given the public fakes, ℓᵢ depends
+//!    on row i alone and on i.i.d. secret draws, and the clipped sum of ∇ℓᵢ (flat clipping at C over all the discriminator's
 //!    parameters, the real term *and* its penalty together; book-keeping handles the weights
 //!    used several times) has L2 sensitivity C.
 //! 4. *The release*: (Σᵢ clip(∇ℓᵢ) + N(0, σ²C²)) / (q·round(N̂)), with q·round(N̂) = B public;
 //!    the `DpOptimizer` asks the budget first, so a step that would push ε over the target is
 //!    not taken, and records each step on the ledger.
-//! 5. *Public terms*: the fake term mean D(fake) uses exactly B fakes (never b), generated in
-//!    training mode with conditions from the noisy frequencies and public randomness whose
-//!    consumption does not depend on b; it needs no clipping. The generator step touches no real
+//! 5. *Public terms*: the fake term mean D(fake) uses exactly the B public fakes (never b),
+//!    generated in training mode with conditions from the noisy frequencies and public
+//!    randomness whose consumption does not depend on b; it needs no clipping. The generator step touches no real
 //!    row. Both are post-processing.
 //! 6. *Reports*: progress carries only public values (generator losses, the fake term, ε).
 //!
@@ -36,7 +35,7 @@
 use std::ops::ControlFlow;
 
 use candle_core::{DType, Device, Tensor};
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
 use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
 use tabveil_sgd::{
@@ -254,6 +253,13 @@ fn discriminator_step(
     let dim = nets.data_dim;
     let width = nets.packed_width();
 
+    // ---- public: exactly B fakes (never b), made with public randomness ----
+    let m = config.batch_size;
+    let cond = generation.sample(m, &mut rngs.conditions);
+    let cond_values = cond.as_ref().map(|c| c.cond.as_slice());
+    let (_, act, _) = nets.fakes_train(m, cond_values, &mut rngs.latent, &mut rngs.gumbel)?;
+    let fake_cat = nets.with_cond(&act, cond_values, m);
+
     // ---- private: the Poisson batch and its per-example terms ----
     let rows = match sampler {
         Some(s) => s.sample()?,
@@ -277,15 +283,21 @@ fn discriminator_step(
         let back = d.backward(&tape, &upstream, false)?;
         d.record_uses(&tape, &back, &mut private)?;
 
-        // The penalty point of each example, from an evaluation-mode fake of its own.
-        let mut latent = ChaCha20Rng::from_rng(&mut *secret);
-        let fakes = nets.fakes_eval(b, cond.as_deref(), &mut latent, &mut *secret)?;
-        let fake_cat = nets.with_cond(&fakes, cond.as_deref(), b);
+        // The penalty point of each example: its row interpolated with a fake of the public
+        // batch picked by a secret uniform index (so, given the public fakes, each example's
+        // term depends on its own row and its own i.i.d. secret draws only).
         let mut hat = vec![0.0f32; b * width];
         for i in 0..b {
+            let u = secret.random_range(0..m);
             let alpha: f32 = secret.random();
-            for j in i * width..(i + 1) * width {
-                hat[j] = alpha * real_cat[j] + (1.0 - alpha) * fake_cat[j];
+            let real_row = &real_cat[i * width..(i + 1) * width];
+            let fake_row = &fake_cat[u * width..(u + 1) * width];
+            for ((h, r), f) in hat[i * width..(i + 1) * width]
+                .iter_mut()
+                .zip(real_row)
+                .zip(fake_row)
+            {
+                *h = alpha * r + (1.0 - alpha) * f;
             }
         }
         let hat = Tensor::from_vec(hat, (b, width), &nets.device)?;
@@ -302,16 +314,8 @@ fn discriminator_step(
     let clipped = private.clip(dp.clipping_norm())?;
     drop(private);
 
-    // ---- public: the fake term on exactly B fakes (never b), public randomness ----
-    let m = config.batch_size;
-    let cond = generation.sample(m, &mut rngs.conditions);
-    let cond_values = cond.as_ref().map(|c| c.cond.as_slice());
-    let (_, act, _) = nets.fakes_train(m, cond_values, &mut rngs.latent, &mut rngs.gumbel)?;
-    let fake_t = Tensor::from_vec(
-        nets.with_cond(&act, cond_values, m),
-        (m, width),
-        &nets.device,
-    )?;
+    // ---- public: the fake term mean D(fake), unclipped ----
+    let fake_t = Tensor::from_vec(fake_cat, (m, width), &nets.device)?;
     let dropout: &mut dyn RngCore = &mut rngs.dropout;
     let tape_f = d.forward(&fake_t, Some(dropout))?;
     let upstream = Tensor::full(1.0f32 / m as f32, (m, 1), &nets.device)?;

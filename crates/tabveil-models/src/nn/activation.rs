@@ -41,19 +41,17 @@ pub(crate) fn activate<R: Rng + ?Sized>(
     tau: f64,
     rng: &mut R,
 ) {
-    let inv_tau = 1.0 / tau;
-    let mut buf = Vec::new();
+    let inv_tau = (1.0 / tau) as f32;
     for row in x.chunks_exact_mut(width.max(1)) {
         for span in spans {
             match *span {
                 SpanAct::Tanh { start } => row[start] = row[start].tanh(),
                 SpanAct::Softmax { start, width: w } => {
                     let block = &mut row[start..start + w];
-                    buf.clear();
-                    for v in block.iter() {
-                        buf.push((f64::from(*v) + gumbel(rng)) * inv_tau);
+                    for v in block.iter_mut() {
+                        *v = (*v + gumbel(rng)) * inv_tau;
                     }
-                    softmax_into(&buf, block);
+                    softmax_in_place(block);
                 }
             }
         }
@@ -140,26 +138,27 @@ pub(crate) fn conditional_cross_entropy(
     total * scale
 }
 
-/// A standard gumbel draw −ln(E), E ~ Exp(1), from the caller's generator.
-fn gumbel<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u: f64 = rng.random();
-    // 1 − u ∈ (0, 1]; E = −ln(1 − u) ≥ 0, floored so that −ln(E) stays finite.
-    let e = (-(1.0 - u).ln()).max(f64::MIN_POSITIVE);
+/// A standard gumbel draw −ln(E), E ~ Exp(1), from the caller's generator (in f32, as torch's
+/// `gumbel_softmax` on f32 logits).
+fn gumbel<R: Rng + ?Sized>(rng: &mut R) -> f32 {
+    // u ∈ (0, 1]: 24 random bits, never 0.
+    let u = ((rng.next_u32() >> 8) + 1) as f32 * (1.0 / 16_777_216.0);
+    // E = −ln(u) ≥ 0, floored so that −ln(E) stays finite.
+    let e = (-u.ln()).max(f32::MIN_POSITIVE);
     -e.ln()
 }
 
-/// softmax(v) written into `out` (max-shifted for stability).
-fn softmax_into(v: &[f64], out: &mut [f32]) {
-    let max = v.iter().fold(f64::NEG_INFINITY, |m, x| m.max(*x));
-    let mut sum = 0.0;
-    for (o, x) in out.iter_mut().zip(v) {
-        let e = (x - max).exp();
-        *o = e as f32;
-        sum += e;
+/// softmax in place (max-shifted for stability).
+fn softmax_in_place(v: &mut [f32]) {
+    let max = v.iter().fold(f32::NEG_INFINITY, |m, x| m.max(*x));
+    let mut sum = 0.0f32;
+    for x in v.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
     }
-    let inv = (1.0 / sum) as f32;
-    for o in out.iter_mut() {
-        *o *= inv;
+    let inv = 1.0 / sum;
+    for x in v.iter_mut() {
+        *x *= inv;
     }
 }
 
@@ -227,7 +226,7 @@ mod tests {
     fn gumbel_draws_are_finite_and_centred() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let n = 200_000;
-        let mean: f64 = (0..n).map(|_| gumbel(&mut rng)).sum::<f64>() / f64::from(n);
+        let mean: f64 = (0..n).map(|_| f64::from(gumbel(&mut rng))).sum::<f64>() / f64::from(n);
         // E[gumbel] = Euler–Mascheroni γ ≈ 0.5772; sd π/√6 ≈ 1.28, so 6 sd of the mean ≈ 0.017.
         assert!((mean - 0.577_215_664_9).abs() < 0.02, "{mean}");
     }

@@ -15,7 +15,9 @@ use candle_core::{DType, Device, Tensor, Var};
 use rand::Rng;
 use tabveil_sgd::Gradients;
 
-use super::kernels::{BnTape, bn_relu_backward, bn_relu_eval, bn_relu_train, from_host, to_host};
+use super::kernels::{
+    BnTape, bn_relu_backward, bn_relu_eval, bn_relu_train, from_host, hcat, with_host,
+};
 use crate::error::{ModelError, Result};
 
 /// BatchNorm's ε.
@@ -148,14 +150,16 @@ impl Generator {
         let mut h = x.clone();
         for b in &self.blocks {
             let a = h.matmul(&b.weight.as_tensor().t()?)?;
-            let (a, _, _) = to_host(&a)?;
             let bias = b.bias.as_tensor().to_vec1::<f32>()?;
             let gamma = b.gamma.as_tensor().to_vec1::<f32>()?;
             let beta = b.beta.as_tensor().to_vec1::<f32>()?;
-            let (tape, mean, var) = bn_relu_train(&a, &bias, rows, b.d_out, &gamma, &beta, BN_EPS);
+            let (tape, mean, var) = with_host(&a, |a| {
+                bn_relu_train(a, &bias, rows, b.d_out, &gamma, &beta, BN_EPS)
+            })?;
             self.update_running(b, &mean, &var)?;
-            let r = from_host(tape.out.clone(), rows, b.d_out, &device)?;
-            let next = Tensor::cat(&[&r, &h], 1)?;
+            // h ← [r, h], assembled on the host in one pass.
+            let next = with_host(&h, |hv| hcat(&tape.out, b.d_out, hv, b.d_in, rows))?;
+            let next = from_host(next, rows, b.d_out + b.d_in, &device)?;
             inputs.push(h);
             tapes.push(tape);
             h = next;
@@ -183,19 +187,16 @@ impl Generator {
         let mut h = x.clone();
         for b in &self.blocks {
             let a = h.matmul(&b.weight.as_tensor().t()?)?;
-            let (a, _, _) = to_host(&a)?;
-            let r = bn_relu_eval(
-                &a,
-                &b.bias.as_tensor().to_vec1::<f32>()?,
-                b.d_out,
-                &b.gamma.as_tensor().to_vec1::<f32>()?,
-                &b.beta.as_tensor().to_vec1::<f32>()?,
-                &b.running_mean.as_tensor().to_vec1::<f32>()?,
-                &b.running_var.as_tensor().to_vec1::<f32>()?,
-                BN_EPS,
-            );
-            let r = from_host(r, rows, b.d_out, &device)?;
-            h = Tensor::cat(&[&r, &h], 1)?;
+            let bias = b.bias.as_tensor().to_vec1::<f32>()?;
+            let gamma = b.gamma.as_tensor().to_vec1::<f32>()?;
+            let beta = b.beta.as_tensor().to_vec1::<f32>()?;
+            let mean = b.running_mean.as_tensor().to_vec1::<f32>()?;
+            let var = b.running_var.as_tensor().to_vec1::<f32>()?;
+            let r = with_host(&a, |a| {
+                bn_relu_eval(a, &bias, b.d_out, &gamma, &beta, &mean, &var, BN_EPS)
+            })?;
+            let next = with_host(&h, |hv| hcat(&r, b.d_out, hv, b.d_in, rows))?;
+            h = from_host(next, rows, b.d_out + b.d_in, &device)?;
         }
         self.output_layer(&h)
     }
@@ -225,10 +226,11 @@ impl Generator {
         // dL/dh for the current block's output h = [r, input] (rows × (d_out + d_in)).
         let mut dh = dout.matmul(self.out_weight.as_tensor())?;
         for (k, b) in self.blocks.iter().enumerate().rev() {
-            let (dh_host, _, width) = to_host(&dh)?;
+            let width = b.d_out + b.d_in;
             let gamma = b.gamma.as_tensor().to_vec1::<f32>()?;
-            let (dz, dgamma, dbeta) =
-                bn_relu_backward(&dh_host, width, &tape.bn[k], &gamma, rows, b.d_out);
+            let (dz, dgamma, dbeta) = with_host(&dh, |dh| {
+                bn_relu_backward(dh, width, &tape.bn[k], &gamma, rows, b.d_out)
+            })?;
             let dbias = super::kernels::column_sums(&dz, b.d_out);
             let dz = from_host(dz, rows, b.d_out, &device)?;
             let input = &tape.inputs[k];
@@ -256,14 +258,15 @@ impl Generator {
 
     fn output_layer(&self, h: &Tensor) -> Result<Vec<f32>> {
         let o = h.matmul(&self.out_weight.as_tensor().t()?)?;
-        let (mut o, _, cols) = to_host(&o)?;
         let bias = self.out_bias.as_tensor().to_vec1::<f32>()?;
-        for row in o.chunks_exact_mut(cols.max(1)) {
-            for (v, b) in row.iter_mut().zip(&bias) {
-                *v += b;
+        let cols = bias.len().max(1);
+        with_host(&o, |o| {
+            let mut out = Vec::with_capacity(o.len());
+            for row in o.chunks_exact(cols) {
+                out.extend(row.iter().zip(&bias).map(|(v, b)| v + b));
             }
-        }
-        Ok(o)
+            out
+        })
     }
 
     fn update_running(&self, b: &Block, mean: &[f64], var: &[f64]) -> Result<()> {

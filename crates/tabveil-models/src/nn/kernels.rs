@@ -5,15 +5,21 @@
 //! (`notes/candle.md` §3); these loops do each pass once. They run on host slices: tensors are
 //! copied to the host and back, so every device works (a GPU pays the copies).
 
-use candle_core::{Device, Tensor};
+use candle_core::{Device, Storage, Tensor};
 
 use crate::error::Result;
 
-/// The host values of a 2-D `f32` tensor, row-major, with its shape.
-pub(crate) fn to_host(t: &Tensor) -> Result<(Vec<f32>, usize, usize)> {
-    let (rows, cols) = t.dims2()?;
-    let values = t.flatten_all()?.to_vec1::<f32>()?;
-    Ok((values, rows, cols))
+/// Calls `f` on the row-major `f32` values of `t`: in place for a contiguous CPU tensor, on a
+/// host copy otherwise (other devices, strided views).
+pub(crate) fn with_host<T>(t: &Tensor, f: impl FnOnce(&[f32]) -> T) -> Result<T> {
+    if matches!(t.device(), Device::Cpu) {
+        let (storage, layout) = t.storage_and_layout();
+        if let (Storage::Cpu(cpu), Some((start, end))) = (&*storage, layout.contiguous_offsets()) {
+            return Ok(f(&cpu.as_slice::<f32>()?[start..end]));
+        }
+    }
+    let copy = t.flatten_all()?.to_vec1::<f32>()?;
+    Ok(f(&copy))
 }
 
 /// A `rows × cols` tensor from host values.
