@@ -137,7 +137,8 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// gᵢⱼ · cᵢ: scales each row of the (B, d) tensor `g` by the matching entry of the (B,) `c`.
+/// gᵢⱼ · cᵢ: scales each row of the (B, d) tensor `g` by the matching entry of the (B,) `c`;
+/// a row with cᵢ = 0 becomes exact zeros (even where it held NaN or ∞).
 pub(crate) fn scale_rows(g: &Tensor, c: &Tensor) -> Result<Tensor> {
     let (rows, cols) = g.dims2()?;
     match float_dtype(g, "scaled rows")? {
@@ -154,8 +155,14 @@ fn scale_rows_typed<T: Real>(g: &Tensor, c: &Tensor, rows: usize, cols: usize) -
     let (xg, xc) = (hg.slice::<T>()?, hc.slice::<T>()?);
     let mut out = Vec::with_capacity(rows * cols);
     if cols > 0 {
+        let zero = T::from_f64(0.0);
         for (row, &ci) in xg.chunks_exact(cols).zip(xc) {
-            out.extend(row.iter().map(|&v| v * ci));
+            if ci == zero {
+                // Exact zeros, even for non-finite entries (0 · NaN would be NaN).
+                out.extend(std::iter::repeat_n(zero, cols));
+            } else {
+                out.extend(row.iter().map(|&v| v * ci));
+            }
         }
     }
     Ok(Tensor::from_vec(out, (rows, cols), g.device())?)
@@ -163,7 +170,10 @@ fn scale_rows_typed<T: Real>(g: &Tensor, c: &Tensor, rows: usize, cols: usize) -
 
 /// The Candle-ops version of [`scale_rows`].
 pub(crate) fn scale_rows_generic(g: &Tensor, c: &Tensor) -> Result<Tensor> {
-    Ok(g.broadcast_mul(&c.unsqueeze(1)?)?)
+    let c = c.unsqueeze(1)?;
+    let scaled = g.broadcast_mul(&c)?;
+    let kept = c.ne(0.0)?.broadcast_as(g.shape())?;
+    Ok(kept.where_cond(&scaled, &g.zeros_like()?)?)
 }
 
 /// a ⊙ b for two tensors of one shape.
@@ -306,8 +316,11 @@ fn column_sums_typed<T: Real>(
             match xf {
                 Some(c) => {
                     let ci = c[i];
-                    for (o, &v) in out.iter_mut().zip(row) {
-                        *o += v * ci;
+                    // A dropped example (factor 0) is skipped, non-finite entries included.
+                    if ci != T::from_f64(0.0) {
+                        for (o, &v) in out.iter_mut().zip(row) {
+                            *o += v * ci;
+                        }
                     }
                 }
                 None => {
@@ -470,6 +483,40 @@ mod tests {
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn zero_factors_give_exact_zero_rows() {
+        for dtype in [DType::F32, DType::F64] {
+            let g = Tensor::new(&[[f64::NAN, 1.0], [2.0, f64::INFINITY]], &Device::Cpu)
+                .unwrap()
+                .to_dtype(dtype)
+                .unwrap();
+            let c = Tensor::new(&[0.0f64, 0.0], &Device::Cpu)
+                .unwrap()
+                .to_dtype(dtype)
+                .unwrap();
+            for out in [
+                scale_rows(&g, &c).unwrap(),
+                scale_rows_generic(&g, &c).unwrap(),
+            ] {
+                let v: Vec<f64> = out
+                    .flatten_all()
+                    .unwrap()
+                    .to_dtype(DType::F64)
+                    .unwrap()
+                    .to_vec1()
+                    .unwrap();
+                assert_eq!(v, vec![0.0; 4]);
+            }
+            let s: Vec<f64> = column_sums(&g, Some(&c))
+                .unwrap()
+                .to_dtype(DType::F64)
+                .unwrap()
+                .to_vec1()
+                .unwrap();
+            assert_eq!(s, vec![0.0, 0.0]);
         }
     }
 

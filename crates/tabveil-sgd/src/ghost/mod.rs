@@ -363,6 +363,10 @@ impl GhostBatch {
     /// `max_norm` may be `f64::INFINITY` (no clipping; then the sums carry no sensitivity
     /// bound, which only an unaccounted, non-private run may use).
     ///
+    /// An example whose gradient norm is not finite (NaN or ∞, e.g. after an overflow) is
+    /// dropped: factor 0 and its rows zeroed, so the sum stays finite and within the
+    /// sensitivity bound whatever one example contains.
+    ///
     /// # Errors
     /// [`SgdError::InvalidParameter`] unless `max_norm` > 0 (NaN rejected);
     /// [`SgdError::BatchSizeMismatch`] when contributions disagree on B; Candle errors.
@@ -378,8 +382,23 @@ impl GhostBatch {
         let sums = if rows == 0 {
             self.zero_sums()?
         } else {
-            let factors = self.clip_factors(max_norm)?;
-            self.weighted_sums(Some(&factors))?
+            let norms = self.per_example_norms()?;
+            let (dtype, device) = (norms.dtype(), norms.device().clone());
+            let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            let factors = clip_factor_values(&host, max_norm);
+            // Examples with a non-finite norm get factor 0; zero their inputs too, so that
+            // 0 · NaN never reaches a sum.
+            let keep = if factors.contains(&0.0) {
+                let keep: Vec<f64> = factors
+                    .iter()
+                    .map(|&c| if c == 0.0 { 0.0 } else { 1.0 })
+                    .collect();
+                Some(Tensor::from_vec(keep, rows, &device)?.to_dtype(dtype)?)
+            } else {
+                None
+            };
+            let factors = Tensor::from_vec(factors, rows, &device)?.to_dtype(dtype)?;
+            self.weighted_sums(Some(&factors), keep.as_ref())?
         };
         Ok(ClippedGradients {
             sums,
@@ -394,14 +413,10 @@ impl GhostBatch {
     /// As [`GhostBatch::clip`].
     pub fn clip_factors(&self, max_norm: f64) -> Result<Tensor> {
         let norms = self.per_example_norms()?;
-        let dtype = norms.dtype();
         let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-        let factors: Vec<f64> = host
-            .into_iter()
-            .map(|n| if n > max_norm { max_norm / n } else { 1.0 })
-            .collect();
+        let factors = clip_factor_values(&host, max_norm);
         let len = factors.len();
-        Ok(Tensor::from_vec(factors, len, norms.device())?.to_dtype(dtype)?)
+        Ok(Tensor::from_vec(factors, len, norms.device())?.to_dtype(norms.dtype())?)
     }
 
     /// The plain, unclipped sum Σᵢ ∇ℓᵢ of every recorded parameter: the gradient of the
@@ -411,10 +426,12 @@ impl GhostBatch {
     /// # Errors
     /// Candle errors.
     pub fn sum(&self) -> Result<Gradients> {
-        self.weighted_sums(None)
+        self.weighted_sums(None, None)
     }
 
-    fn weighted_sums(&self, factors: Option<&Tensor>) -> Result<Gradients> {
+    /// Σᵢ cᵢ ∇ℓᵢ per parameter (Σᵢ ∇ℓᵢ without factors). `keep` (1 or 0 per example) zeroes
+    /// the inputs of dropped examples.
+    fn weighted_sums(&self, factors: Option<&Tensor>, keep: Option<&Tensor>) -> Result<Gradients> {
         let mut out = Gradients::new();
         for (name, contribution) in &self.params {
             let grad = match contribution {
@@ -428,7 +445,10 @@ impl GhostBatch {
                         let term = if u.a.dims()[0] == 0 {
                             Tensor::zeros((*d_out, *d_in), u.a.dtype(), u.a.device())?
                         } else {
-                            g.t()?.matmul(&u.a)?
+                            match keep {
+                                Some(k) => g.t()?.matmul(&scale_rows(&u.a, k)?)?,
+                                None => g.t()?.matmul(&u.a)?,
+                            }
                         };
                         acc = Some(match acc {
                             None => term,
@@ -515,6 +535,23 @@ impl GhostBatch {
         }
         expected
     }
+}
+
+/// cᵢ = min(1, C/‖∇ℓᵢ‖), and 0 for a norm that is not finite (NaN or ∞: such an example is
+/// dropped rather than allowed to poison the sum).
+fn clip_factor_values(norms: &[f64], max_norm: f64) -> Vec<f64> {
+    norms
+        .iter()
+        .map(|&n| {
+            if !n.is_finite() {
+                0.0
+            } else if n > max_norm {
+                max_norm / n
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }
 
 /// Σₜ,ₛ (aₜ·aₛ)(gₜ·gₛ) per example.

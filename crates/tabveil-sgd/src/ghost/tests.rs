@@ -266,3 +266,35 @@ fn zero_gradient_examples_are_not_scaled() {
     approx::assert_abs_diff_eq!(w[0][0], 0.6, epsilon = 1e-15);
     approx::assert_abs_diff_eq!(w[0][1], 0.8, epsilon = 1e-15);
 }
+
+/// A non-finite example (NaN input) is dropped: the clipped sum is finite and equals the sum
+/// over the other examples; finite examples are unaffected.
+#[test]
+fn non_finite_examples_are_dropped_not_propagated() {
+    for dtype in [DType::F32, DType::F64] {
+        let dev = Device::Cpu;
+        let a = Tensor::new(&[[1.0f64, 2.0], [f64::NAN, 1.0], [0.5, 0.5]], &dev)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap();
+        let g = Tensor::new(&[[1.0f64], [1.0], [2.0]], &dev)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap();
+        let rows = Tensor::new(&[[1.0f64], [f64::INFINITY], [1.0]], &dev)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap();
+        let mut batch = GhostBatch::new();
+        batch.add_weight_use("w", &a, &g).unwrap();
+        batch.add_bias_use("b", &g).unwrap();
+        batch.add_per_example("s", &rows).unwrap();
+        let c = batch.clip_factors(10.0).unwrap();
+        assert_eq!(flat(&c)[1], 0.0);
+        let clipped = batch.clip(10.0).unwrap();
+        let w = flat(clipped.private_sums().get("w").unwrap());
+        assert_eq!(w, vec![1.0 + 1.0, 2.0 + 1.0]);
+        assert_eq!(flat(clipped.private_sums().get("b").unwrap()), vec![3.0]);
+        assert_eq!(flat(clipped.private_sums().get("s").unwrap()), vec![2.0]);
+    }
+}
