@@ -4,6 +4,9 @@
 //!
 //! - [`Ctgan`] ([`CtganConfig`]): the conditional tabular GAN, SDV's algorithm without DP,
 //!   and DP-CTGAN with [`Privacy::Dp`].
+//! - [`Tvae`] ([`TvaeConfig`]): the tabular variational autoencoder, SDV's algorithm without
+//!   DP (categories drawn from the decoder's softmax by default, SDV's argmax with
+//!   [`TvaeSampling::Argmax`]), and DP-TVAE with [`Privacy::Dp`].
 //! - [`Synthesizer`]: what every model does — `fit`, `sample`, `sample_conditional`
 //!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`.
 //! - [`Progress`]: per-step and per-epoch reports ([`StepReport`], [`EpochReport`], with ε spent
@@ -64,10 +67,12 @@ mod private_fit;
 mod progress;
 mod seeds;
 mod synthesizer;
+mod tvae;
 
-pub use ctgan::{Ctgan, CtganConfig, ValidCtganConfig};
+pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ModelError, Result};
 pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};
 pub use privacy::{DpTraining, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
 pub use synthesizer::{Condition, FitSummary, ModelKind, PrivateRun, Synthesizer};
+pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

@@ -1,0 +1,233 @@
+//! Sampling from a fitted TVAE: post-processing of the decoder and σ, reproducible from a seed.
+//!
+//! Each row is a function of its own draws only (its latent code, then one normal per
+//! continuous scalar and, with [`TvaeSampling::Softmax`], one uniform per softmax block, taken
+//! from two streams in row order), so `sample(n)` is a prefix of `sample(n + k)` for the same
+//! seed, whatever the chunking.
+
+use rand::Rng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use tabveil_data::{Matrix, Table};
+
+use super::Fitted;
+use super::config::TvaeSampling;
+use super::loss::first_max;
+use super::networks::standard_normal;
+use crate::error::{ModelError, Result};
+use crate::nn::activation::SpanAct;
+use crate::seeds::{Stream, derived_seed};
+use crate::synthesizer::Condition;
+
+/// Rows decoded per decoder pass.
+const CHUNK: usize = 500;
+/// Conditional sampling gives up after generating this many rows per requested row...
+const REJECTION_FACTOR: usize = 200;
+/// ...but always tries at least this many rows.
+const REJECTION_MINIMUM: usize = 20_000;
+
+/// The generators of one sampling call: latent codes, and the decoding draws (scalar noise and
+/// category draws).
+struct SampleRngs {
+    latent: ChaCha8Rng,
+    decode: ChaCha8Rng,
+}
+
+impl SampleRngs {
+    fn new(seed: u64) -> Self {
+        // Streams of their own, derived from the sampling seed (distinct from training's).
+        SampleRngs {
+            latent: ChaCha8Rng::seed_from_u64(derived_seed(seed, Stream::Latent)),
+            decode: ChaCha8Rng::seed_from_u64(derived_seed(seed, Stream::Gumbel)),
+        }
+    }
+}
+
+/// One resolved condition: the column's block in a decoded row and the wanted slot.
+#[derive(Debug, Clone, Copy)]
+struct Wanted {
+    span_start: usize,
+    width: usize,
+    index: usize,
+}
+
+impl Fitted {
+    /// `n` synthetic rows.
+    pub(crate) fn sample(&self, n: usize, seed: u64, mode: TvaeSampling) -> Result<Table> {
+        let mut rngs = SampleRngs::new(seed);
+        let mut out = Vec::with_capacity(n.saturating_mul(self.nets.data_dim));
+        let mut done = 0;
+        while done < n {
+            let rows = CHUNK.min(n - done);
+            out.extend(self.chunk(rows, mode, &mut rngs)?);
+            done += rows;
+        }
+        self.decode(out)
+    }
+
+    /// `n` synthetic rows meeting every condition, by rejection (see the module docs of
+    /// [`crate::tvae`]).
+    pub(crate) fn sample_conditional(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        mode: TvaeSampling,
+    ) -> Result<Table> {
+        if conditions.is_empty() {
+            return Err(ModelError::NoConditions);
+        }
+        let mut wanted = Vec::with_capacity(conditions.len());
+        for (i, c) in conditions.iter().enumerate() {
+            if conditions[..i].iter().any(|o| o.column == c.column) {
+                return Err(ModelError::DuplicateCondition {
+                    column: c.column.clone(),
+                });
+            }
+            let layout = &self.conditions;
+            let column = &layout.columns()[layout.position(&c.column)?];
+            let slot = layout.slot(&c.column, c.value.as_deref())?;
+            wanted.push(Wanted {
+                span_start: column.span_start,
+                width: column.width(),
+                index: slot - column.offset,
+            });
+        }
+        let dim = self.nets.data_dim;
+        let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
+        let mut rngs = SampleRngs::new(seed);
+        let mut accepted = Vec::with_capacity(n.saturating_mul(dim));
+        let mut found = 0;
+        let mut generated = 0;
+        while found < n {
+            if generated >= limit {
+                return Err(ModelError::ConditionTooRare {
+                    requested: n,
+                    accepted: found,
+                    generated,
+                });
+            }
+            let rows = CHUNK.min(limit - generated);
+            let chunk = self.chunk(rows, mode, &mut rngs)?;
+            generated += rows;
+            for row in chunk.chunks_exact(dim) {
+                let ok = wanted
+                    .iter()
+                    .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index);
+                if ok && found < n {
+                    accepted.extend_from_slice(row);
+                    found += 1;
+                }
+            }
+        }
+        self.decode(accepted)
+    }
+
+    /// `rows` decoded rows in the transformer's matrix form: continuous scalars tanh(x̂) plus
+    /// N(0, σⱼ²) noise (as SDV; the transformer clips them to [−1, 1]), softmax blocks one-hot.
+    fn chunk(&self, rows: usize, mode: TvaeSampling, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
+        let nets = &self.nets;
+        let z = standard_normal::<f32, _>(rows * nets.embedding_dim, &mut rngs.latent);
+        let mut raw = nets.decode(z, rows)?;
+        if raw.iter().any(|v| !v.is_finite()) {
+            return Err(ModelError::NonFinite {
+                what: "a decoder output",
+            });
+        }
+        let sigma = nets.sigma_host()?;
+        let width = nets.data_dim;
+        let mut probs = Vec::new();
+        for row in raw.chunks_exact_mut(width.max(1)) {
+            for span in &nets.spans {
+                match *span {
+                    SpanAct::Tanh { start } => {
+                        let noise: f64 = rngs.decode.sample(StandardNormal);
+                        let v = f64::from(row[start].tanh()) + sigma[start] * noise;
+                        row[start] = v as f32;
+                    }
+                    SpanAct::Softmax { start, width: w } => {
+                        let block = &mut row[start..start + w];
+                        let k = match mode {
+                            // SDV: tanh on everything, then the first maximum.
+                            TvaeSampling::Argmax => {
+                                for v in block.iter_mut() {
+                                    *v = v.tanh();
+                                }
+                                first_max(block)
+                            }
+                            TvaeSampling::Softmax => {
+                                draw_softmax(block, &mut probs, rngs.decode.random::<f64>())
+                            }
+                        };
+                        block.fill(0.0);
+                        block[k] = 1.0;
+                    }
+                }
+            }
+        }
+        Ok(raw)
+    }
+
+    fn decode(&self, values: Vec<f32>) -> Result<Table> {
+        let matrix = Matrix::new(values, self.nets.data_dim)?;
+        if matrix.as_slice().iter().any(|v| !v.is_finite()) {
+            return Err(ModelError::NonFinite {
+                what: "a generated value",
+            });
+        }
+        Ok(self.transformer.inverse_transform(&matrix)?)
+    }
+}
+
+/// The category drawn from softmax(`logits`) by the uniform `u` ∈ [0, 1) (inverse CDF, in
+/// f64). `scratch` is reused between calls.
+fn draw_softmax(logits: &[f32], scratch: &mut Vec<f64>, u: f64) -> usize {
+    let max = logits
+        .iter()
+        .fold(f64::NEG_INFINITY, |m, v| m.max(f64::from(*v)));
+    scratch.clear();
+    let mut total = 0.0;
+    for v in logits {
+        let p = (f64::from(*v) - max).exp();
+        total += p;
+        scratch.push(p);
+    }
+    let target = u * total;
+    let mut acc = 0.0;
+    for (k, p) in scratch.iter().enumerate() {
+        acc += p;
+        if target < acc {
+            return k;
+        }
+    }
+    // Rounding: u·total can reach the last partial sum.
+    logits.len().saturating_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_draws_follow_the_probabilities() {
+        let logits = [0.0f32, (2.0f32).ln(), f32::NEG_INFINITY, 0.0];
+        // p = (1, 2, 0, 1) / 4.
+        let mut scratch = Vec::new();
+        let mut counts = [0usize; 4];
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let n = 100_000;
+        for _ in 0..n {
+            counts[draw_softmax(&logits, &mut scratch, rng.random())] += 1;
+        }
+        assert_eq!(counts[2], 0);
+        for (k, p) in [(0, 0.25), (1, 0.5), (3, 0.25)] {
+            let f = counts[k] as f64 / n as f64;
+            // 6 standard deviations of a binomial proportion.
+            let sd = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((f - p).abs() < 6.0 * sd, "category {k}: {f} vs {p}");
+        }
+        assert_eq!(draw_softmax(&logits, &mut scratch, 0.0), 0);
+        assert_eq!(draw_softmax(&logits, &mut scratch, 0.999_999_999), 3);
+    }
+}

@@ -1,0 +1,158 @@
+//! Non-private training, as SDV's `TVAE.fit`: each epoch a fresh permutation of the rows cut
+//! into batches of `batch_size` (the last one smaller: `drop_last = false`), the mean loss
+//! (1/n) Σᵢ ℓᵢ of each batch, one Adam step (coupled L2) on the encoder, the decoder and σ,
+//! then σ clamped.
+//!
+//! **No privacy guarantee**: the transformer and the networks see the raw data.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device};
+use candle_nn::Optimizer;
+use rand::seq::SliceRandom;
+use tabveil_data::{DataTransformer, Schema, Table};
+use tabveil_sgd::{Adam, ParamsAdam};
+
+use super::Fitted;
+use super::config::{TvaeConfig, ValidTvaeConfig};
+use super::networks::{BatchLoss, VaeNets, standard_normal};
+use crate::error::{ModelError, Result};
+use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
+use crate::seeds::{Stream, derived_seed, stream};
+use crate::synthesizer::FitSummary;
+
+/// Fits a non-private TVAE.
+pub(crate) fn fit(
+    config: &ValidTvaeConfig,
+    table: &Table,
+    schema: &Schema,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<(Fitted, FitSummary)> {
+    let n = table.n_rows();
+    if n == 0 {
+        return Err(ModelError::EmptyTable);
+    }
+    let transformer = match DataTransformer::fit_with_progress(
+        table,
+        schema,
+        &config.transformer,
+        &mut ColumnProgress(progress),
+    ) {
+        Ok(t) => t,
+        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
+        Err(e) => return Err(e.into()),
+    };
+    let dim = transformer.layout().width();
+    if dim == 0 {
+        return Err(ModelError::NoModelledColumns);
+    }
+    let data = transformer
+        .transform(table, derived_seed(config.seed, Stream::Transform))?
+        .into_vec();
+    let nets = VaeNets::new(
+        config,
+        transformer.layout(),
+        DType::F32,
+        device,
+        &mut stream(config.seed, Stream::Init),
+    )?;
+    let params = nets.parameters();
+    let mut adam = Adam::new(
+        params.iter().map(|(_, v)| v.clone()).collect(),
+        adam_params(config),
+    )?;
+    let mut order_rng = stream(config.seed, Stream::Rows);
+    let mut latent_rng = stream(config.seed, Stream::Latent);
+    let e = config.embedding_dim;
+
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut x = Vec::with_capacity(config.batch_size.min(n) * dim);
+    let mut steps = 0u64;
+    let mut epochs_done = 0;
+    let mut stop = StopReason::Completed;
+    'epochs: for epoch in 1..=config.epochs {
+        // As `DataLoader(shuffle=True)`: a fresh permutation of the rows every epoch.
+        order.shuffle(&mut order_rng);
+        let mut sums = BatchLoss::default();
+        for batch in order.chunks(config.batch_size) {
+            let b = batch.len();
+            x.clear();
+            for &r in batch {
+                x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
+            }
+            let eps = standard_normal::<f32, _>(b * e, &mut latent_rng);
+            let scale = 1.0 / b as f64;
+            let (record, loss) = nets.batch_gradients(&x, &eps, b, config.loss_factor, scale)?;
+            let grads = record.sum()?;
+            adam.step(&grads.to_grad_store(&params)?)?;
+            nets.clamp_sigma(config.sigma_bounds)?;
+            steps += 1;
+            let losses = batch_losses(&loss, b as f64)?;
+            sums.reconstruction += loss.reconstruction;
+            sums.kld += loss.kld;
+            let report = StepReport {
+                epoch,
+                step: steps,
+                losses,
+            };
+            if progress.step(&report) == ControlFlow::Break(()) {
+                stop = StopReason::Cancelled;
+                break 'epochs;
+            }
+        }
+        epochs_done = epoch;
+        let report = EpochReport {
+            epoch,
+            epochs: config.epochs,
+            steps,
+            // Means per row over the epoch.
+            losses: batch_losses(&sums, n as f64)?,
+            epsilon_spent: None,
+        };
+        if progress.epoch(&report) == ControlFlow::Break(()) {
+            if epoch < config.epochs {
+                stop = StopReason::Cancelled;
+            }
+            break;
+        }
+    }
+    let fitted = Fitted::new(schema.clone(), transformer, nets, None);
+    Ok((
+        fitted,
+        FitSummary {
+            stop,
+            epochs: epochs_done,
+            steps,
+            private: None,
+        },
+    ))
+}
+
+/// TVAE's Adam settings.
+pub(crate) fn adam_params(config: &TvaeConfig) -> ParamsAdam {
+    ParamsAdam {
+        lr: config.learning_rate,
+        beta1: config.betas.0,
+        beta2: config.betas.1,
+        eps: 1e-8,
+        weight_decay: config.l2scale,
+    }
+}
+
+/// SDV's reported losses over `rows` rows: `loss` = `reconstruction` + `kld`, each a mean per
+/// row.
+fn batch_losses(loss: &BatchLoss, rows: f64) -> Result<Losses> {
+    let rec = loss.reconstruction / rows;
+    let kld = loss.kld / rows;
+    if !(rec.is_finite() && kld.is_finite()) {
+        return Err(ModelError::NonFinite {
+            what: "the TVAE loss",
+        });
+    }
+    let mut losses = Losses::new();
+    losses.set("loss", rec + kld);
+    losses.set("reconstruction", rec);
+    losses.set("kld", kld);
+    Ok(losses)
+}
