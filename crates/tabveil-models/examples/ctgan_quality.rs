@@ -23,9 +23,7 @@ use mimalloc::MiMalloc;
 use tabveil_data::{CsvOptions, Schema, read_csv_path};
 use tabveil_eval::fidelity::quality_report;
 use tabveil_eval::{EvaluationConfig, evaluate};
-use tabveil_models::{
-    Ctgan, CtganConfig, DpTraining, EpochReport, Privacy, Progress, Synthesizer,
-};
+use tabveil_models::{Ctgan, CtganConfig, DpTraining, EpochReport, Privacy, Progress, Synthesizer};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -56,7 +54,10 @@ fn args() -> anyhow::Result<Args> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"));
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--epochs" => a.epochs = value()?.parse()?,
             "--seed" => a.seed = value()?.parse()?,
@@ -79,13 +80,19 @@ struct Log(bool);
 impl Progress for Log {
     fn epoch(&mut self, r: &EpochReport) -> ControlFlow<()> {
         if self.0 {
-            let losses: Vec<String> = r.losses.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
+            let losses: Vec<String> = r
+                .losses
+                .iter()
+                .map(|(n, v)| format!("{n} {v:.4}"))
+                .collect();
             println!(
                 "epoch {}/{}: {}{}",
                 r.epoch,
                 r.epochs,
                 losses.join(", "),
-                r.epsilon_spent.map(|e| format!(", ε {e:.3}")).unwrap_or_default()
+                r.epsilon_spent
+                    .map(|e| format!(", ε {e:.3}"))
+                    .unwrap_or_default()
             );
         }
         ControlFlow::Continue(())
@@ -128,8 +135,11 @@ fn main() -> anyhow::Result<()> {
             .map(|c| (c.column.clone(), c.score)).collect::<Vec<_>>(),
     });
     if args.utility {
-        let (holdout, _) =
-            read_csv_path(args.data.join("holdout.csv"), &schema, &CsvOptions::default())?;
+        let (holdout, _) = read_csv_path(
+            args.data.join("holdout.csv"),
+            &schema,
+            &CsvOptions::default(),
+        )?;
         let config = EvaluationConfig::default().with_seed(1);
         let report = evaluate(&schema, &train, &synthetic, Some(&holdout), &config)?;
         result["ml"] = serde_json::to_value(&report.ml)?;

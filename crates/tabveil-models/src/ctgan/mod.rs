@@ -65,7 +65,7 @@ use candle_core::Device;
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{ConditionLayout, DataTransformer, GenerationSampler, Schema, Table};
 
-pub use config::{CtganConfig, ValidCtganConfig};
+pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
 
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;

@@ -10,10 +10,11 @@
 //!    independent Bernoulli(q) per row from the privacy randomness, q = B / round(N̂) — exactly
 //!    the subsampled Gaussian the accountant composes. The realised batch size b is private; it
 //!    is never used outside the per-example terms.
-//! 3. *The per-example term* of row i is ℓᵢ = −D([xᵢ, cᵢ]) + λ(‖∇D(x̂ᵢ)‖ − 1)², with pac = 1.
-//!    Its condition cᵢ is the row's own category in a uniformly drawn discrete column; its
-//!    penalty point is x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)F_{uᵢ}, where F is the step's public batch of B
-//!    fakes (made before the batch is looked at, from public randomness) and uᵢ a uniform index.
+//! 3. *The per-example term* of row i is ℓᵢ = D(F_{uᵢ}) − D([xᵢ, cᵢ]) + λ(‖∇D(x̂ᵢ)‖ − 1)², with
+//!    pac = 1 (without the first term for [`DpFakeTerm::Public`]). F is the step's public batch of
+//!    B fakes (made before the batch is looked at, from public randomness), uᵢ a uniform index,
+//!    cᵢ the row's own category in a uniformly drawn discrete column, and the penalty point
+//!    x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)F_{uᵢ}.
 //!    The column choice, uᵢ, αᵢ and the dropout masks are drawn per example from secret
 //!    randomness (see [`crate::seeds::secret_chacha`]). So, given the public fakes, ℓᵢ depends
 //!    on row i alone and on i.i.d. secret draws, and the clipped sum of ∇ℓᵢ (flat clipping at C over all the discriminator's
@@ -22,11 +23,13 @@
 //! 4. *The release*: (Σᵢ clip(∇ℓᵢ) + N(0, σ²C²)) / (q·round(N̂)), with q·round(N̂) = B public;
 //!    the `DpOptimizer` asks the budget first, so a step that would push ε over the target is
 //!    not taken, and records each step on the ledger.
-//! 5. *Public terms*: the fake term mean D(fake) uses exactly the B public fakes (never b),
-//!    generated in training mode with conditions from the noisy frequencies and public
-//!    randomness whose consumption does not depend on b; it needs no clipping. The generator step touches no real
+//! 5. *Public terms*: the public fakes are exactly B (never b), generated in training mode with
+//!    conditions from the noisy frequencies and public randomness whose consumption does not
+//!    depend on b. With [`DpFakeTerm::Public`] the fake term mean D(F) over all B of them is
+//!    added unclipped (it needs no clipping). The generator step touches no real
 //!    row. Both are post-processing.
-//! 6. *Reports*: progress carries only public values (generator losses, the fake term, ε).
+//! 6. *Reports*: progress carries only public values (generator losses, ε, and the public fake
+//!    term when there is one); nothing computed on the Poisson batch is reported.
 //!
 //! Floating-point note: as in every DP-SGD implementation that batches per-example work, the
 //! rounding of a matrix product may depend on the batch size; the guarantee is stated for exact
@@ -44,7 +47,7 @@ use tabveil_sgd::{
 };
 
 use super::Fitted;
-use super::config::ValidCtganConfig;
+use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
@@ -139,7 +142,7 @@ pub(crate) fn fit(
     let mut sums = Losses::new();
     let mut count = 0.0;
     'training: while releases < planned {
-        let mut d_fake = 0.0;
+        let mut d_fake = None;
         for _ in 0..d_steps.min(planned - releases) {
             let (outcome, fake) = discriminator_step(
                 config,
@@ -164,7 +167,9 @@ pub(crate) fn fit(
         let g = nets.generator_step(&mut g_opt, batch, cond.as_ref(), &conditions, &mut rngs)?;
         steps += 1;
         let mut losses = Losses::new();
-        losses.set("discriminator_fake", d_fake);
+        if let Some(v) = d_fake {
+            losses.set("discriminator_fake", v);
+        }
         losses.set("generator", g.total);
         losses.set("cross_entropy", g.cross_entropy);
         for (name, v) in losses.iter() {
@@ -232,7 +237,7 @@ pub(crate) fn fit(
 }
 
 /// One private discriminator step (see the [module docs](self) for the argument). Returns the
-/// budget's answer and the public fake term mean D(fake).
+/// budget's answer and, with an unclipped public fake term, its value mean D(fake).
 #[allow(
     clippy::too_many_arguments,
     reason = "one step needs every piece of the run"
@@ -248,7 +253,8 @@ fn discriminator_step(
     generation: &GenerationSampler,
     secret: &mut ChaCha20Rng,
     rngs: &mut PublicRngs,
-) -> Result<(StepOutcome, f64)> {
+) -> Result<(StepOutcome, Option<f64>)> {
+    let pair_fakes = config.dp_fake_term == DpFakeTerm::Paired;
     let d = &nets.discriminator;
     let dim = nets.data_dim;
     let width = nets.packed_width();
@@ -283,13 +289,15 @@ fn discriminator_step(
         let back = d.backward(&tape, &upstream, false)?;
         d.record_uses(&tape, &back, &mut private)?;
 
-        // The penalty point of each example: its row interpolated with a fake of the public
-        // batch picked by a secret uniform index (so, given the public fakes, each example's
-        // term depends on its own row and its own i.i.d. secret draws only).
+        // Each example's fake: a row of the public batch picked by a secret uniform index; its
+        // penalty point interpolates the real row with that fake. So, given the public fakes,
+        // each example's term depends on its own row and its own i.i.d. secret draws only.
+        let picks: Vec<(usize, f32)> = (0..b)
+            .map(|_| (secret.random_range(0..m), secret.random::<f32>()))
+            .collect();
         let mut hat = vec![0.0f32; b * width];
-        for i in 0..b {
-            let u = secret.random_range(0..m);
-            let alpha: f32 = secret.random();
+        let mut paired = Vec::with_capacity(if pair_fakes { b * width } else { 0 });
+        for (i, &(u, alpha)) in picks.iter().enumerate() {
             let real_row = &real_cat[i * width..(i + 1) * width];
             let fake_row = &fake_cat[u * width..(u + 1) * width];
             for ((h, r), f) in hat[i * width..(i + 1) * width]
@@ -299,6 +307,20 @@ fn discriminator_step(
             {
                 *h = alpha * r + (1.0 - alpha) * f;
             }
+            if pair_fakes {
+                paired.extend_from_slice(fake_row);
+            }
+        }
+        if pair_fakes {
+            // ℓᵢ also holds +D(fakeᵢ): the fake term is clipped with the real one, so both
+            // are scaled alike (an unclipped public fake term against a clipped real term
+            // drives D(fake) to −∞).
+            let fake_t = Tensor::from_vec(paired, (b, width), &nets.device)?;
+            let dropout: &mut dyn RngCore = &mut *secret;
+            let tape_f = d.forward(&fake_t, Some(dropout))?;
+            let ones = Tensor::ones((b, 1), DType::F32, &nets.device)?;
+            let back_f = d.backward(&tape_f, &ones, false)?;
+            d.record_uses(&tape_f, &back_f, &mut private)?;
         }
         let hat = Tensor::from_vec(hat, (b, width), &nets.device)?;
         let dropout: &mut dyn RngCore = &mut *secret;
@@ -313,8 +335,12 @@ fn discriminator_step(
     }
     let clipped = private.clip(dp.clipping_norm())?;
     drop(private);
+    if pair_fakes {
+        let outcome = optimizer.step(&clipped, None)?;
+        return Ok((outcome, None));
+    }
 
-    // ---- public: the fake term mean D(fake), unclipped ----
+    // ---- public: the fake term mean D(fake) over the B public fakes, unclipped ----
     let fake_t = Tensor::from_vec(fake_cat, (m, width), &nets.device)?;
     let dropout: &mut dyn RngCore = &mut rngs.dropout;
     let tape_f = d.forward(&fake_t, Some(dropout))?;
@@ -331,7 +357,7 @@ fn discriminator_step(
     }
 
     let outcome = optimizer.step(&clipped, Some(&public))?;
-    Ok((outcome, fake_mean))
+    Ok((outcome, Some(fake_mean)))
 }
 
 /// Each row's condition from its own values: a discrete column drawn uniformly (from `secret`,
