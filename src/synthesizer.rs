@@ -1,0 +1,117 @@
+//! [`Synthesizer`]: a checked configuration, ready to validate a plan and to fit tables.
+//!
+//! ```
+//! use tabveil::prelude::*;
+//!
+//! let schema = Schema::new("people", vec![
+//!     ColumnSchema::integer("age", Some(18.0), Some(90.0)),
+//!     ColumnSchema::categorical("sex", ["F", "M"]),
+//! ])?;
+//! let synth = Synthesizer::builder()
+//!     .ctgan()
+//!     .private(Epsilon(1.0), Delta(1e-6))
+//!     .epochs(30)
+//!     .build()?;
+//! // The same check `fit` runs first, before any data is touched: 300 rows are fewer than
+//! // the default batch of 500.
+//! let report = synth.validate(&schema, 300);
+//! assert!(report.has_errors());
+//! for finding in report.errors() {
+//!     println!("{finding}"); // error[E-…] field: reason, then the fix
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use candle_core::Device;
+use tabveil_data::{Schema, Table};
+use tabveil_models::{ModelKind, NoProgress, Progress};
+use tabveil_validate::{TrainingConfig, ValidateOptions, ValidationReport, validate_with};
+
+use crate::error::{Error, Result};
+use crate::fitted::Fitted;
+use crate::model::ModelConfig;
+
+/// A checked model configuration with its privacy choice: validates plans and fits tables
+/// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
+#[derive(Debug, Clone)]
+pub struct Synthesizer {
+    config: ModelConfig,
+    device: Device,
+}
+
+impl Synthesizer {
+    pub(crate) fn from_parts(config: ModelConfig, device: Device) -> Self {
+        Synthesizer { config, device }
+    }
+
+    /// The model's kind.
+    pub fn kind(&self) -> ModelKind {
+        self.config.kind()
+    }
+
+    /// True for a differentially private synthesizer.
+    pub fn is_private(&self) -> bool {
+        self.training_config().privacy.is_private()
+    }
+
+    /// The plan as the validator and the privacy report see it (the same value the
+    /// `tabveil validate` command checks).
+    pub fn training_config(&self) -> TrainingConfig {
+        self.config.training_config()
+    }
+
+    /// Checks the plan against a table of `schema` with `n_rows` rows, without touching any
+    /// data: every finding (errors block a fit, warnings do not) and the training plan (noise,
+    /// steps, ε after each epoch, workable ranges of batch size, epochs and ε).
+    pub fn validate(&self, schema: &Schema, n_rows: u64) -> ValidationReport {
+        tabveil_validate::validate(&self.training_config(), schema, n_rows)
+    }
+
+    /// Validates the plan for `table`, then fits. See [`fit_with_progress`](Self::fit_with_progress).
+    ///
+    /// # Errors
+    /// As [`fit_with_progress`](Self::fit_with_progress).
+    pub fn fit(&self, table: &Table, schema: &Schema) -> Result<Fitted> {
+        self.fit_with_progress(table, schema, &mut NoProgress)
+    }
+
+    /// Validates the plan for `table` (of `schema`), then fits a new model, reporting to
+    /// `progress` — which may cancel: during preprocessing the fit then fails with
+    /// `ModelError::Cancelled`; during training it stops after the current step and the model
+    /// returned is usable, its ledger holding exactly the releases made
+    /// ([`FitSummary::stop`](tabveil_models::FitSummary::stop) says why it stopped).
+    ///
+    /// The table's size is the only thing the validation reads from the data (the row count
+    /// is treated as public by the validator, as in every DP-SGD implementation; the private
+    /// fit itself plans with a differentially private estimate of it). The validator's
+    /// warnings are kept on the result ([`Fitted::warnings`]).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] with the validator's findings before anything is computed from the
+    /// data; [`Error::Model`] for a table that does not match the schema, cancellation during
+    /// preprocessing, numerical failure.
+    pub fn fit_with_progress(
+        &self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<Fitted> {
+        let training = self.training_config();
+        // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
+        // findings and their fixes do not need them.
+        let report = validate_with(
+            &training,
+            schema,
+            table.n_rows() as u64,
+            &ValidateOptions::without_ranges(),
+        );
+        if report.has_errors() {
+            return Err(Error::Rejected {
+                findings: report.findings,
+            });
+        }
+        let mut model = self.config.init(&self.device);
+        model.fit(table, schema, progress)?;
+        Fitted::new(model, table.n_rows() as u64, report.findings)
+    }
+}

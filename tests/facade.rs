@@ -1,0 +1,333 @@
+//! The facade's public API end to end on small tables: the builder, validation inside `fit`,
+//! the `Fitted` API (sampling from several threads, reports, ledger, save/load to a directory
+//! and to bytes) and typed errors.
+
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use tabveil::models::{ModelError, Privacy, StopReason};
+use tabveil::prelude::*;
+use tabveil::validate::Code;
+use tabveil::{Error, FIT_RECORD_FILE};
+
+fn schema() -> Schema {
+    Schema::new(
+        "people",
+        vec![
+            ColumnSchema::integer("age", Some(18.0), Some(90.0)),
+            ColumnSchema::continuous("income", Some(0.0), Some(200.0)),
+            ColumnSchema::categorical("smoker", ["no", "yes"]),
+            ColumnSchema::categorical("region", ["north", "south", "east", "west"]),
+        ],
+    )
+    .unwrap()
+}
+
+fn table(n: usize) -> Table {
+    let regions = ["north", "south", "east", "west"];
+    let rows: Vec<Vec<Value>> = (0..n)
+        .map(|i| {
+            let age = 18 + (i * 7) % 70;
+            vec![
+                Value::Number(age as f64),
+                Value::Number((age as f64 * 1.5 + (i % 13) as f64).min(200.0)),
+                Value::from(if i % 5 == 0 { "yes" } else { "no" }),
+                Value::from(regions[i % 4]),
+            ]
+        })
+        .collect();
+    Table::from_rows(&schema(), &rows).unwrap()
+}
+
+/// CTGAN small enough for a test.
+fn small() -> CtganConfig {
+    CtganConfig::new(Privacy::NonPrivate)
+        .with_dims(vec![32], vec![32])
+        .with_embedding_dim(16)
+}
+
+fn private_fit(noise_seed: u64) -> Fitted {
+    Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(1e-6))
+        .epochs(2)
+        .batch_size(100)
+        .seed(7)
+        .dangerous_noise_seed(noise_seed)
+        .build()
+        .unwrap()
+        .fit(&table(800), &schema())
+        .unwrap()
+}
+
+fn non_private_fit() -> Fitted {
+    Synthesizer::builder()
+        .ctgan_with(small())
+        .non_private()
+        .epochs(2)
+        .batch_size(100)
+        .build()
+        .unwrap()
+        .fit(&table(500), &schema())
+        .unwrap()
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Synthesizer>();
+    assert_send_sync::<Fitted>();
+    assert_send_sync::<Error>();
+    assert_send_sync::<Epsilon>();
+    assert_send_sync::<Delta>();
+    assert_send_sync::<
+        tabveil::builder::SynthesizerBuilder<tabveil::builder::Ready<tabveil::builder::Private>>,
+    >();
+    assert_send_sync::<PrivacyReport>();
+    assert_send_sync::<Table>();
+    assert_send_sync::<Schema>();
+}
+
+#[test]
+fn a_private_fit_spends_at_most_its_budget_and_says_so() {
+    let fitted = private_fit(1);
+    assert!(fitted.is_private());
+    let eps = fitted.epsilon_spent().unwrap().unwrap();
+    assert!(eps > 0.0 && eps <= 3.0, "{eps}");
+    let ledger = fitted.ledger().unwrap();
+    assert!(!ledger.is_empty());
+    // The dangerous noise seed is visible: a validator warning and the report.
+    assert!(
+        fitted
+            .warnings()
+            .iter()
+            .any(|f| f.code == Code::NoiseSeeded),
+        "{:?}",
+        fitted.warnings()
+    );
+    let report = fitted.report().unwrap();
+    assert!((report.epsilon.unwrap() - eps).abs() < 1e-9);
+    // The report shows the private row estimate, not the true count of 800.
+    let estimate = fitted.summary().private.as_ref().unwrap().estimated_rows;
+    assert_eq!(report.model.n_rows, estimate.round() as u64);
+    assert!(report.to_html().unwrap().contains("<svg"));
+}
+
+#[test]
+fn the_same_seeds_give_the_same_model() {
+    let (a, b) = (private_fit(5), private_fit(5));
+    assert_eq!(a.sample(50, 1).unwrap(), b.sample(50, 1).unwrap());
+    assert_eq!(a.to_bytes().unwrap(), b.to_bytes().unwrap());
+}
+
+#[test]
+fn validation_errors_block_the_fit_before_any_data_is_used() {
+    // δ = 0.05 ≥ 1/n = 0.02 for 50 rows: publishing one row outright would meet the guarantee.
+    let synth = Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(0.05))
+        .epochs(1)
+        .batch_size(10)
+        .build()
+        .unwrap();
+    let err = synth.fit(&table(50), &schema()).unwrap_err();
+    let findings = err.findings().expect("a rejection");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == Code::DeltaAtLeastOneOverN),
+        "{findings:?}"
+    );
+    assert!(err.to_string().contains("E-DELTA-GE-1-OVER-N"), "{err}");
+    // The same plan, checked without fitting, gives the same findings.
+    let report = synth.validate(&schema(), 50);
+    assert!(report.has_errors());
+    assert_eq!(
+        report.errors().count(),
+        findings.iter().filter(|f| f.is_error()).count()
+    );
+}
+
+#[test]
+fn bad_settings_fail_at_build_with_the_parameter_named() {
+    let err = Synthesizer::builder()
+        .ctgan()
+        .private(Epsilon(f64::NAN), Delta(1e-6))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Model(ModelError::InvalidParameter {
+                parameter: "epsilon",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    let err = Synthesizer::builder()
+        .ctgan()
+        .non_private()
+        .batch_size(0)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Model(ModelError::InvalidParameter {
+                parameter: "batch_size",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    // A private CTGAN packs one row per example: SDV's pac 10 becomes 1, pac 5 is refused.
+    let synth = Synthesizer::builder()
+        .ctgan()
+        .private(Epsilon(1.0), Delta(1e-6))
+        .build()
+        .unwrap();
+    assert!(
+        matches!(synth.training_config().model, tabveil::validate::ModelSettings::Ctgan(ref c) if c.pac == 1)
+    );
+    let err = Synthesizer::builder()
+        .ctgan_with(small().with_pac(5))
+        .private(Epsilon(1.0), Delta(1e-6))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Model(ModelError::InvalidParameter {
+                parameter: "pac",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn sampling_from_one_model_on_several_threads_at_once() {
+    let fitted = Arc::new(private_fit(2));
+    let expected: Vec<Table> = (0..4).map(|s| fitted.sample(300, s).unwrap()).collect();
+    let handles: Vec<_> = (0..4u64)
+        .map(|s| {
+            let fitted = Arc::clone(&fitted);
+            std::thread::spawn(move || {
+                let plain = fitted.sample(300, s).unwrap();
+                let cond = fitted
+                    .sample_conditional(20, &[Condition::new("region", "east")], s)
+                    .unwrap();
+                (plain, cond)
+            })
+        })
+        .collect();
+    for (s, h) in handles.into_iter().enumerate() {
+        let (plain, cond) = h.join().unwrap();
+        assert_eq!(plain, expected[s], "thread {s}");
+        let east = cond.column("region").unwrap().as_categorical().unwrap();
+        assert!(east.iter().all(|&c| c == 2));
+    }
+}
+
+#[test]
+fn save_and_load_a_directory_and_bytes() {
+    for fitted in [private_fit(3), non_private_fit()] {
+        let dir = std::env::temp_dir().join(format!(
+            "tabveil-facade-{}-{}",
+            std::process::id(),
+            fitted.is_private()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        fitted.save(&dir).unwrap();
+        assert!(dir.join(FIT_RECORD_FILE).is_file());
+        let loaded = Fitted::load(&dir).unwrap();
+        assert_eq!(loaded.sample(40, 9).unwrap(), fitted.sample(40, 9).unwrap());
+        assert_eq!(loaded.summary(), fitted.summary());
+        assert_eq!(loaded.warnings(), fitted.warnings());
+        assert_eq!(
+            loaded.report().unwrap().to_json().unwrap(),
+            fitted.report().unwrap().to_json().unwrap()
+        );
+        let from_bytes = Fitted::from_bytes(&fitted.to_bytes().unwrap()).unwrap();
+        assert_eq!(
+            from_bytes.sample(40, 9).unwrap(),
+            fitted.sample(40, 9).unwrap()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn a_non_private_report_says_no_guarantee() {
+    let fitted = non_private_fit();
+    assert!(!fitted.is_private());
+    assert!(fitted.ledger().is_none());
+    assert_eq!(fitted.epsilon_spent().unwrap(), None);
+    assert!(fitted.warnings().iter().any(|f| f.code == Code::NonPrivate));
+    let report = fitted.report().unwrap();
+    assert_eq!(report.epsilon, None);
+    assert_eq!(report.model.n_rows, 500);
+}
+
+#[test]
+fn damaged_or_foreign_bytes_are_typed_errors() {
+    let fitted = non_private_fit();
+    let bytes = fitted.to_bytes().unwrap();
+    // Not ours at all.
+    assert!(matches!(
+        Fitted::from_bytes(b"hello"),
+        Err(Error::CorruptFit { .. })
+    ));
+    // Truncated anywhere.
+    for cut in [0, 5, 12, 19, 40, bytes.len() / 2, bytes.len() - 1] {
+        let err = Fitted::from_bytes(&bytes[..cut]).unwrap_err();
+        assert!(
+            matches!(err, Error::CorruptFit { .. } | Error::Model(_)),
+            "cut at {cut}: {err:?}"
+        );
+    }
+    // A flipped bit in the weights (the last bytes) is caught by the models crate's checksum.
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 3;
+    flipped[last] ^= 0x10;
+    assert!(matches!(
+        Fitted::from_bytes(&flipped),
+        Err(Error::Model(ModelError::ChecksumMismatch { .. }))
+    ));
+    // A missing directory.
+    let missing = std::env::temp_dir().join("tabveil-facade-no-such-model");
+    assert!(Fitted::load(&missing).is_err());
+}
+
+/// Cancels after the first epoch.
+struct StopAfterOne;
+
+impl Progress for StopAfterOne {
+    fn epoch(&mut self, _report: &EpochReport) -> ControlFlow<()> {
+        ControlFlow::Break(())
+    }
+}
+
+#[test]
+fn a_cancelled_fit_is_usable_and_its_ledger_holds_what_was_spent() {
+    let synth = Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(1e-6))
+        .epochs(5)
+        .batch_size(100)
+        .dangerous_noise_seed(4)
+        .build()
+        .unwrap();
+    let fitted = synth
+        .fit_with_progress(&table(800), &schema(), &mut StopAfterOne)
+        .unwrap();
+    assert_eq!(fitted.summary().stop, StopReason::Cancelled);
+    assert_eq!(fitted.summary().epochs, 1);
+    let spent = fitted.epsilon_spent().unwrap().unwrap();
+    assert!(spent < 3.0, "{spent}");
+    assert_eq!(fitted.sample(10, 0).unwrap().n_rows(), 10);
+}
