@@ -4,11 +4,16 @@
 //! times of `dp_step.rs` on a shared machine. Linux only; prints one line per round.
 //!
 //! Run: `RAYON_NUM_THREADS=2 cargo bench -p tabveil-sgd --bench dp_step_cpu`.
+//!
+//! With `-- --only plain` or `-- --only dp` (and optionally `--steps N`) it runs 200 (N) steps
+//! of one kind and prints the peak
+//! resident memory of the process (`VmHWM`), to compare the memory of the two steps.
 
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
+    clippy::panic,
     reason = "a measurement program: prints its results, aborts on failure"
 )]
 
@@ -32,12 +37,45 @@ fn cpu_ticks() -> u64 {
     utime + stime
 }
 
+/// Peak resident set size of this process in MiB (`VmHWM` in /proc/self/status).
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / 1024.0
+}
+
 fn main() {
     // Clock ticks per second: USER_HZ, 100 on Linux.
     const TICKS_PER_SECOND: f64 = 100.0;
     const STEPS: usize = 60;
     const ROUNDS: usize = 5;
     if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--only") {
+        let kind = args.get(pos + 1).map(String::as_str).unwrap_or("");
+        let n: usize = args
+            .iter()
+            .position(|a| a == "--steps")
+            .and_then(|p| args.get(p + 1))
+            .map_or(200, |v| v.parse().unwrap());
+        let mut steps = Steps::new();
+        let before = peak_rss_mib();
+        let t = Instant::now();
+        for _ in 0..n {
+            match kind {
+                "plain" => steps.plain(),
+                "dp" => steps.dp(),
+                other => panic!("--only plain|dp, not {other:?}"),
+            }
+        }
+        println!(
+            "{kind}: peak RSS {:.1} MiB (after setup {before:.1} MiB), {:.2} ms/step wall",
+            peak_rss_mib(),
+            t.elapsed().as_secs_f64() * 1e3 / n as f64
+        );
         return;
     }
     let mut steps = Steps::new();

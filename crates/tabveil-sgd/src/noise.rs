@@ -1,5 +1,7 @@
 //! [`GaussianNoise`]: the Gaussian mechanism of a DP-SGD step.
 
+use std::sync::{Mutex, mpsc};
+
 use candle_core::DType;
 use tabveil_noise::PrivacyRng;
 
@@ -41,7 +43,10 @@ pub struct GaussianNoise {
     max_grad_norm: f64,
     /// `None` while a prefetch job owns the generator.
     rng: Option<PrivacyRng>,
-    pending: Option<std::thread::JoinHandle<Prefetched>>,
+    /// The background thread that draws noise ahead (started on first use).
+    worker: Option<Worker>,
+    /// True while the worker holds the generator.
+    pending: bool,
     /// Generators handed out by [`GaussianNoise::fork_rng`] are forked from this one, so that
     /// they do not depend on when noise was drawn.
     fork_source: PrivacyRng,
@@ -49,11 +54,65 @@ pub struct GaussianNoise {
     seeded: bool,
 }
 
-impl Drop for GaussianNoise {
+/// A long-lived thread that draws noise on request (one thread for the whole run, rather
+/// than one per step: cheaper, and kinder to per-thread allocators).
+#[derive(Debug)]
+struct Worker {
+    jobs: Option<mpsc::Sender<Job>>,
+    /// In a mutex only so that the mechanism stays `Sync` (access is through `&mut`).
+    done: Mutex<mpsc::Receiver<Prefetched>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A request to the worker: draw `n32` f32 and `n64` f64 values with standard deviation
+/// `std` from `rng`, and send them back with the generator.
+#[derive(Debug)]
+struct Job {
+    rng: PrivacyRng,
+    std: f64,
+    n32: usize,
+    n64: usize,
+}
+
+impl Worker {
+    fn start() -> Result<Worker> {
+        let (jobs, job_rx) = mpsc::channel::<Job>();
+        let (done_tx, done) = mpsc::channel::<Prefetched>();
+        let handle = std::thread::Builder::new()
+            .name("tabveil-noise".to_owned())
+            .spawn(move || {
+                while let Ok(mut job) = job_rx.recv() {
+                    // One thread: the point is to use a core the step leaves idle, not to
+                    // compete with the step's own threads.
+                    job.rng.set_max_threads(1);
+                    let draws = Draws::draw(&mut job.rng, job.std, job.n32, job.n64);
+                    if done_tx
+                        .send(Prefetched {
+                            rng: job.rng,
+                            draws,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            })
+            .map_err(|_| SgdError::Internal("could not start the noise thread"))?;
+        Ok(Worker {
+            jobs: Some(jobs),
+            done: Mutex::new(done),
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Worker {
     fn drop(&mut self) {
-        // Do not leave a detached thread behind; its result is discarded unused.
-        if let Some(job) = self.pending.take() {
-            let _ = job.join();
+        // Closing the job channel ends the thread; join it rather than leave it detached (a
+        // result still in flight is discarded unused).
+        self.jobs.take();
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
         }
     }
 }
@@ -130,7 +189,8 @@ impl GaussianNoise {
             noise_multiplier,
             max_grad_norm,
             rng: Some(rng),
-            pending: None,
+            worker: None,
+            pending: false,
             fork_source,
             prefetch: true,
             seeded,
@@ -149,12 +209,22 @@ impl GaussianNoise {
 
     /// Waits for a background job and takes the generator back, with its draws.
     fn settle(&mut self) -> Result<Option<Draws>> {
-        let Some(job) = self.pending.take() else {
+        if !self.pending {
             return Ok(None);
-        };
-        let done = job
-            .join()
-            .map_err(|_| SgdError::Internal("noise prefetch thread panicked"))?;
+        }
+        let worker = self
+            .worker
+            .as_mut()
+            .ok_or(SgdError::Internal("pending noise without a worker"))?;
+        let done = worker
+            .done
+            .get_mut()
+            .map_err(|_| SgdError::LockPoisoned {
+                what: "noise results",
+            })?
+            .recv()
+            .map_err(|_| SgdError::Internal("the noise thread stopped"))?;
+        self.pending = false;
         self.rng = Some(done.rng);
         Ok(Some(done.draws?))
     }
@@ -242,17 +312,21 @@ impl GaussianNoise {
             _ => Draws::draw(self.rng_mut()?, std, n32, n64)?,
         };
         if self.prefetch && std > 0.0 {
-            let mut rng = self
+            if self.worker.is_none() {
+                self.worker = Some(Worker::start()?);
+            }
+            let rng = self
                 .rng
                 .take()
                 .ok_or(SgdError::Internal("privacy generator missing"))?;
-            self.pending = Some(std::thread::spawn(move || {
-                // One thread: the point is to use a core the step leaves idle, not to compete
-                // with the step's own threads.
-                rng.set_max_threads(1);
-                let draws = Draws::draw(&mut rng, std, n32, n64);
-                Prefetched { rng, draws }
-            }));
+            let jobs = self
+                .worker
+                .as_ref()
+                .and_then(|w| w.jobs.as_ref())
+                .ok_or(SgdError::Internal("noise worker without a job channel"))?;
+            jobs.send(Job { rng, std, n32, n64 })
+                .map_err(|_| SgdError::Internal("the noise thread stopped"))?;
+            self.pending = true;
         }
         let (noise32, noise64) = (draws.f32s, draws.f64s);
         let (mut at32, mut at64) = (0usize, 0usize);
