@@ -26,7 +26,7 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpTraining, Privacy};
+use tabveil_models::{CtganConfig, DpTraining, Privacy, TvaeConfig};
 
 use crate::error::Result;
 use crate::model::ModelConfig;
@@ -81,6 +81,7 @@ pub struct NonPrivate(());
 #[derive(Debug, Clone)]
 enum ModelChoice {
     Ctgan(Option<CtganConfig>),
+    Tvae(Option<TvaeConfig>),
 }
 
 impl Synthesizer {
@@ -105,6 +106,19 @@ impl SynthesizerBuilder<WantsModel> {
     /// `batch_size` and `seed`, when set, replace the config's.
     pub fn ctgan_with(self, config: CtganConfig) -> SynthesizerBuilder<WantsPrivacy> {
         self.with_model(ModelChoice::Ctgan(Some(config)))
+    }
+
+    /// TVAE with SDV's defaults (300 epochs of batches of 500, encoder and decoder 128-128,
+    /// softmax decoding of categories).
+    pub fn tvae(self) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::Tvae(None))
+    }
+
+    /// TVAE with these hyper-parameters. The privacy step that follows replaces the config's
+    /// `privacy`; the builder's `epochs`, `batch_size` and `seed`, when set, replace the
+    /// config's.
+    pub fn tvae_with(self, config: TvaeConfig) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::Tvae(Some(config)))
     }
 
     fn with_model(self, model: ModelChoice) -> SynthesizerBuilder<WantsPrivacy> {
@@ -199,6 +213,25 @@ impl<P> SynthesizerBuilder<Ready<P>> {
                     c.seed = s;
                 }
                 Ok(ModelConfig::Ctgan(c.check()?))
+            }
+            ModelChoice::Tvae(config) => {
+                let mut c = match config {
+                    Some(c) => TvaeConfig {
+                        privacy,
+                        ..c.clone()
+                    },
+                    None => TvaeConfig::new(privacy),
+                };
+                if let Some(e) = self.state.epochs {
+                    c.epochs = e;
+                }
+                if let Some(b) = self.state.batch_size {
+                    c.batch_size = b;
+                }
+                if let Some(s) = self.state.seed {
+                    c.seed = s;
+                }
+                Ok(ModelConfig::Tvae(c.check()?))
             }
         }
     }

@@ -2,8 +2,10 @@
 //! ([`TrainingConfig`]): the one conversion, so that `validate`, `fit` and the report judge the
 //! same plan.
 
-use tabveil_models::{CtganConfig, Privacy as ModelPrivacy};
-use tabveil_validate::{CtganSettings, DpConfig, ModelSettings, Privacy, TrainingConfig};
+use tabveil_models::{CtganConfig, Privacy as ModelPrivacy, TvaeConfig};
+use tabveil_validate::{
+    CtganSettings, DpConfig, ModelSettings, Privacy, TrainingConfig, TvaeSettings,
+};
 
 /// The [`TrainingConfig`] of a CTGAN configuration.
 pub(crate) fn ctgan_training_config(c: &CtganConfig) -> TrainingConfig {
@@ -16,6 +18,21 @@ pub(crate) fn ctgan_training_config(c: &CtganConfig) -> TrainingConfig {
     };
     TrainingConfig {
         model: ModelSettings::Ctgan(settings),
+        epochs: c.epochs as u64,
+        batch_size: c.batch_size as u64,
+        privacy: privacy(&c.privacy),
+    }
+}
+
+/// The [`TrainingConfig`] of a TVAE configuration.
+pub(crate) fn tvae_training_config(c: &TvaeConfig) -> TrainingConfig {
+    let settings = TvaeSettings {
+        embedding_dim: c.embedding_dim as u64,
+        compress_dims: c.compress_dims.iter().map(|&d| d as u64).collect(),
+        decompress_dims: c.decompress_dims.iter().map(|&d| d as u64).collect(),
+    };
+    TrainingConfig {
+        model: ModelSettings::Tvae(settings),
         epochs: c.epochs as u64,
         batch_size: c.batch_size as u64,
         privacy: privacy(&c.privacy),

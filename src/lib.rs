@@ -1,8 +1,8 @@
 //! # tabveil
 //!
-//! Differentially private synthetic tabular data in Rust: CTGAN trained with DP-SGD on Candle
-//! (TVAE is coming), with privacy accounting that covers the whole pipeline — preprocessing
-//! included — and an honest privacy report.
+//! Differentially private synthetic tabular data in Rust: CTGAN and TVAE trained with DP-SGD on
+//! Candle, with privacy accounting that covers the whole pipeline — preprocessing included —
+//! and an honest privacy report.
 //!
 //! The paved path is one builder for the whole job: choose a model, choose privacy (a budget
 //! or an explicit opt-out: ε and δ have no defaults), fit, then sample and report.
@@ -55,7 +55,7 @@
 //! - The workspace crates as modules: [`accountant`] (ledger, RDP and PLD accountants,
 //!   calibration — usable alone), [`noise`] (privacy randomness), [`data`] (schema, tables,
 //!   CSV, the transformer and the private preprocessing), [`sgd`] (DP-SGD on Candle for your
-//!   own models), [`models`] (CTGAN, the `Synthesizer` trait, progress), [`validate`] (the
+//!   own models), [`models`] (CTGAN, TVAE, the `Synthesizer` trait, progress), [`validate`] (the
 //!   plan checker), [`report`] (the privacy report), [`eval`] (quality, ML utility, leakage).
 //!
 //! ## Privacy
@@ -116,7 +116,7 @@ pub mod prelude {
         ColumnSchema, CsvOptions, Schema, Table, Value, read_csv_path, write_csv_path,
     };
     pub use crate::models::{
-        Condition, CtganConfig, EpochReport, NoProgress, Progress, StepReport,
+        Condition, CtganConfig, EpochReport, NoProgress, Progress, StepReport, TvaeConfig,
     };
     pub use crate::report::PrivacyReport;
     pub use crate::{Delta, Epsilon, Fitted, Synthesizer};

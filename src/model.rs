@@ -7,24 +7,26 @@ use candle_core::Device;
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{
-    Condition, Ctgan, FitSummary, ModelKind, Progress, Synthesizer as _, ValidCtganConfig,
-    saved_model_kind,
+    Condition, Ctgan, FitSummary, ModelKind, Progress, Synthesizer as _, Tvae, ValidCtganConfig,
+    ValidTvaeConfig, saved_model_kind,
 };
 use tabveil_validate::TrainingConfig;
 
-use crate::config::ctgan_training_config;
+use crate::config::{ctgan_training_config, tvae_training_config};
 use crate::error::Result;
 
 /// A checked model configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ModelConfig {
     Ctgan(ValidCtganConfig),
+    Tvae(ValidTvaeConfig),
 }
 
 impl ModelConfig {
     pub(crate) fn kind(&self) -> ModelKind {
         match self {
             ModelConfig::Ctgan(_) => ModelKind::Ctgan,
+            ModelConfig::Tvae(_) => ModelKind::Tvae,
         }
     }
 
@@ -32,6 +34,7 @@ impl ModelConfig {
     pub(crate) fn training_config(&self) -> TrainingConfig {
         match self {
             ModelConfig::Ctgan(c) => ctgan_training_config(c),
+            ModelConfig::Tvae(c) => tvae_training_config(c),
         }
     }
 
@@ -39,6 +42,9 @@ impl ModelConfig {
         match self {
             ModelConfig::Ctgan(c) => {
                 AnyModel::Ctgan(Ctgan::new(c.clone()).with_device(device.clone()))
+            }
+            ModelConfig::Tvae(c) => {
+                AnyModel::Tvae(Tvae::new(c.clone()).with_device(device.clone()))
             }
         }
     }
@@ -48,18 +54,21 @@ impl ModelConfig {
 #[derive(Debug, Clone)]
 pub(crate) enum AnyModel {
     Ctgan(Ctgan),
+    Tvae(Tvae),
 }
 
 impl AnyModel {
     pub(crate) fn kind(&self) -> ModelKind {
         match self {
             AnyModel::Ctgan(_) => ModelKind::Ctgan,
+            AnyModel::Tvae(_) => ModelKind::Tvae,
         }
     }
 
     pub(crate) fn training_config(&self) -> TrainingConfig {
         match self {
             AnyModel::Ctgan(m) => ctgan_training_config(m.config()),
+            AnyModel::Tvae(m) => tvae_training_config(m.config()),
         }
     }
 
@@ -71,18 +80,21 @@ impl AnyModel {
     ) -> Result<FitSummary> {
         Ok(match self {
             AnyModel::Ctgan(m) => m.fit(table, schema, progress)?,
+            AnyModel::Tvae(m) => m.fit(table, schema, progress)?,
         })
     }
 
     pub(crate) fn summary(&self) -> Option<&FitSummary> {
         match self {
             AnyModel::Ctgan(m) => m.summary(),
+            AnyModel::Tvae(m) => m.summary(),
         }
     }
 
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
         Ok(match self {
             AnyModel::Ctgan(m) => m.sample(n, seed)?,
+            AnyModel::Tvae(m) => m.sample(n, seed)?,
         })
     }
 
@@ -94,24 +106,28 @@ impl AnyModel {
     ) -> Result<Table> {
         Ok(match self {
             AnyModel::Ctgan(m) => m.sample_conditional(n, conditions, seed)?,
+            AnyModel::Tvae(m) => m.sample_conditional(n, conditions, seed)?,
         })
     }
 
     pub(crate) fn schema(&self) -> Option<&Schema> {
         match self {
             AnyModel::Ctgan(m) => m.schema(),
+            AnyModel::Tvae(m) => m.schema(),
         }
     }
 
     pub(crate) fn ledger(&self) -> Option<&PrivacyLedger> {
         match self {
             AnyModel::Ctgan(m) => m.ledger(),
+            AnyModel::Tvae(m) => m.ledger(),
         }
     }
 
     pub(crate) fn save(&self, dir: &Path) -> Result<()> {
         match self {
             AnyModel::Ctgan(m) => m.save(dir)?,
+            AnyModel::Tvae(m) => m.save(dir)?,
         }
         Ok(())
     }
@@ -119,33 +135,27 @@ impl AnyModel {
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
         Ok(match self {
             AnyModel::Ctgan(m) => m.to_bytes()?,
+            AnyModel::Tvae(m) => m.to_bytes()?,
         })
     }
 
     /// Loads the model saved in `dir`, whatever its kind.
     pub(crate) fn load(dir: &Path, device: &Device) -> Result<Self> {
-        // The kind is in the manifest; the models crate checks it again when loading.
-        let kind = match Ctgan::load_on(dir, device) {
-            Ok(m) => return Ok(AnyModel::Ctgan(m)),
-            Err(tabveil_models::ModelError::WrongModelKind { found, .. }) => found,
-            Err(e) => return Err(e.into()),
-        };
-        Err(tabveil_models::ModelError::WrongModelKind {
-            expected: "a model kind this build of tabveil can load",
-            found: kind,
+        // The kind is in the manifest; try CTGAN, and the models crate names the kind found.
+        match Ctgan::load_on(dir, device) {
+            Ok(m) => Ok(AnyModel::Ctgan(m)),
+            Err(tabveil_models::ModelError::WrongModelKind { found, .. }) if found == "tvae" => {
+                Ok(AnyModel::Tvae(Tvae::load_on(dir, device)?))
+            }
+            Err(e) => Err(e.into()),
         }
-        .into())
     }
 
     /// Loads a model from the bytes of [`AnyModel::to_bytes`], whatever its kind.
     pub(crate) fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
         match saved_model_kind(bytes)? {
             ModelKind::Ctgan => Ok(AnyModel::Ctgan(Ctgan::from_bytes_on(bytes, device)?)),
-            other => Err(tabveil_models::ModelError::WrongModelKind {
-                expected: "a model kind this build of tabveil can load",
-                found: other.as_str().to_owned(),
-            }
-            .into()),
+            ModelKind::Tvae => Ok(AnyModel::Tvae(Tvae::from_bytes_on(bytes, device)?)),
         }
     }
 }

@@ -331,3 +331,40 @@ fn a_cancelled_fit_is_usable_and_its_ledger_holds_what_was_spent() {
     assert!(spent < 3.0, "{spent}");
     assert_eq!(fitted.sample(10, 0).unwrap().n_rows(), 10);
 }
+
+#[test]
+fn tvae_through_the_same_builder() {
+    let small = TvaeConfig::new(Privacy::NonPrivate)
+        .with_dims(vec![32], vec![32])
+        .with_embedding_dim(8);
+    for private in [true, false] {
+        let builder = Synthesizer::builder().tvae_with(small.clone());
+        let synth = if private {
+            builder
+                .private(Epsilon(2.0), Delta(1e-6))
+                .epochs(2)
+                .batch_size(100)
+                .dangerous_noise_seed(3)
+                .build()
+                .unwrap()
+        } else {
+            builder
+                .non_private()
+                .epochs(2)
+                .batch_size(100)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(synth.kind(), tabveil::models::ModelKind::Tvae);
+        let fitted = synth.fit(&table(800), &schema()).unwrap();
+        assert_eq!(fitted.is_private(), private);
+        if private {
+            assert!(fitted.epsilon_spent().unwrap().unwrap() <= 2.0);
+        }
+        let again = Fitted::from_bytes(&fitted.to_bytes().unwrap()).unwrap();
+        assert_eq!(again.kind(), tabveil::models::ModelKind::Tvae);
+        assert_eq!(again.sample(30, 4).unwrap(), fitted.sample(30, 4).unwrap());
+        let report = again.report().unwrap();
+        assert_eq!(report.model.model, "TVAE");
+    }
+}

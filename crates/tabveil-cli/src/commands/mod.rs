@@ -8,11 +8,33 @@
 use clap::Subcommand;
 
 pub(crate) mod accountant;
+pub(crate) mod demo;
 pub(crate) mod evaluate;
+pub(crate) mod fit;
+pub(crate) mod report;
+pub(crate) mod sample;
+pub(crate) mod schema;
+pub(crate) mod training;
+pub(crate) mod validate;
 
 /// Every subcommand of `tabveil`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// The one-command tour: DP-CTGAN on the bundled UCI Adult data (ε = 3, δ = 1e-6), then
+    /// synthetic rows, the privacy report and an evaluation, in ./tabveil-demo.
+    Demo(demo::DemoArgs),
+    /// Fit a synthesizer on a CSV file (private with --epsilon/--delta, or --no-privacy) and
+    /// save the model.
+    Fit(fit::FitArgs),
+    /// Sample synthetic rows from a saved model into a CSV file.
+    Sample(sample::SampleArgs),
+    /// The privacy report of a saved model (JSON, Markdown, HTML), or several compared.
+    Report(report::ReportArgs),
+    /// Check a training plan against a schema and a row count before any privacy is spent.
+    Validate(validate::ValidateArgs),
+    /// Work with schemas (`schema infer`).
+    #[command(subcommand)]
+    Schema(schema::SchemaCommand),
     /// Privacy accounting: ε of a training plan, calibrated noise, per-step RDP.
     #[command(subcommand)]
     Accountant(accountant::AccountantCommand),
@@ -23,6 +45,12 @@ pub(crate) enum Command {
 /// Runs `command`.
 pub(crate) fn run(command: Command) -> anyhow::Result<()> {
     match command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Fit(args) => fit::run(&args),
+        Command::Sample(args) => sample::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Schema(c) => schema::run(&c),
         Command::Accountant(c) => accountant::run(&c),
         Command::Evaluate(args) => evaluate::run(&args),
     }

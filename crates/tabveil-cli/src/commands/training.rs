@@ -1,0 +1,162 @@
+//! The privacy and training flags shared by `fit` and `validate`: raw clap values
+//! ([`TrainingFlags`]) checked into a [`Synthesizer`] before any library call.
+
+use clap::{Args, ValueEnum};
+use tabveil::accountant::AccountantSpec;
+use tabveil::{Delta, Epsilon, Synthesizer};
+
+use super::UsageError;
+
+/// The model to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModelArg {
+    /// Conditional tabular GAN (SDV's CTGAN; DP-SGD on the discriminator in private mode).
+    Ctgan,
+    /// Tabular variational autoencoder (SDV's TVAE; DP-SGD on encoder and decoder in private
+    /// mode).
+    Tvae,
+}
+
+/// The accountant that calibrates the noise and enforces the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AccountantArg {
+    /// Rényi DP (fast, slightly loose upper bound).
+    Rdp,
+    /// Privacy loss distributions (tightest upper bound, slower).
+    Pld,
+}
+
+/// Privacy and training flags.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TrainingFlags {
+    /// The model.
+    #[arg(long, value_enum, default_value_t = ModelArg::Ctgan)]
+    pub(crate) model: ModelArg,
+    /// Privacy budget ε of the whole pipeline (with --delta).
+    #[arg(long, value_name = "E", allow_negative_numbers = true)]
+    pub(crate) epsilon: Option<f64>,
+    /// δ of the guarantee (with --epsilon); well below 1/rows.
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    pub(crate) delta: Option<f64>,
+    /// Train without differential privacy: NO privacy guarantee for the model or its samples.
+    #[arg(long, conflicts_with_all = ["epsilon", "delta", "noise_seed", "clipping_norm", "accountant"])]
+    pub(crate) no_privacy: bool,
+    /// Passes over the data [default: 300].
+    #[arg(long, value_name = "N")]
+    pub(crate) epochs: Option<usize>,
+    /// Rows per batch (the expected Poisson batch in private mode) [default: 500].
+    #[arg(long, value_name = "B")]
+    pub(crate) batch_size: Option<usize>,
+    /// Seed of initialisation, dropout and generation (not of the privacy noise).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// DANGEROUS, for tests and research only: fixes the privacy randomness (row sampling and
+    /// every noise draw) with this seed. Anyone who learns the seed can remove the noise, so
+    /// the guarantee then rests on the seed staying secret; the report says so. Never saved.
+    #[arg(long, value_name = "K")]
+    pub(crate) noise_seed: Option<u64>,
+    /// Per-example clipping norm C [default: 1].
+    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    pub(crate) clipping_norm: Option<f64>,
+    /// The accountant [default: rdp].
+    #[arg(long, value_enum)]
+    pub(crate) accountant: Option<AccountantArg>,
+}
+
+impl TrainingFlags {
+    /// The checked synthesizer.
+    ///
+    /// # Errors
+    /// A [`UsageError`] naming the flag for a missing or out-of-range value.
+    pub(crate) fn synthesizer(&self) -> anyhow::Result<Synthesizer> {
+        if let Some(e) = self.epochs
+            && e == 0
+        {
+            return Err(UsageError::new("--epochs", "must be at least 1").into());
+        }
+        if let Some(b) = self.batch_size
+            && b < 2
+        {
+            return Err(UsageError::new("--batch-size", "must be at least 2").into());
+        }
+        let builder = match self.model {
+            ModelArg::Ctgan => Synthesizer::builder().ctgan(),
+            ModelArg::Tvae => Synthesizer::builder().tvae(),
+        };
+        let synth = if self.no_privacy {
+            let mut b = builder.non_private().seed(self.seed);
+            if let Some(e) = self.epochs {
+                b = b.epochs(e);
+            }
+            if let Some(s) = self.batch_size {
+                b = b.batch_size(s);
+            }
+            b.build()?
+        } else {
+            let (epsilon, delta) = self.budget()?;
+            let mut b = builder
+                .private(Epsilon(epsilon), Delta(delta))
+                .seed(self.seed);
+            if let Some(e) = self.epochs {
+                b = b.epochs(e);
+            }
+            if let Some(s) = self.batch_size {
+                b = b.batch_size(s);
+            }
+            if let Some(c) = self.clipping_norm {
+                if !(c.is_finite() && c > 0.0) {
+                    return Err(UsageError::new("--clipping-norm", "must be finite and > 0").into());
+                }
+                b = b.clipping_norm(c);
+            }
+            if let Some(a) = self.accountant {
+                b = b.accountant(match a {
+                    AccountantArg::Rdp => AccountantSpec::rdp(),
+                    AccountantArg::Pld => AccountantSpec::pld(),
+                });
+            }
+            if let Some(k) = self.noise_seed {
+                b = b.dangerous_noise_seed(k);
+            }
+            b.build()?
+        };
+        Ok(synth)
+    }
+
+    /// The target ε, if private.
+    pub(crate) fn target_epsilon(&self) -> Option<f64> {
+        if self.no_privacy { None } else { self.epsilon }
+    }
+
+    fn budget(&self) -> anyhow::Result<(f64, f64)> {
+        let (epsilon, delta) = match (self.epsilon, self.delta) {
+            (Some(e), Some(d)) => (e, d),
+            (None, None) => {
+                return Err(UsageError::missing(
+                    "--epsilon",
+                    "choose a privacy budget with --epsilon E --delta D (e.g. --epsilon 3 --delta 1e-6), or --no-privacy",
+                )
+                .into());
+            }
+            (Some(_), None) => {
+                return Err(UsageError::missing(
+                    "--delta",
+                    "--epsilon needs --delta (well below 1/rows, e.g. 1e-6)",
+                )
+                .into());
+            }
+            (None, Some(_)) => {
+                return Err(UsageError::missing("--epsilon", "--delta needs --epsilon").into());
+            }
+        };
+        if !(epsilon.is_finite() && epsilon > 0.0) {
+            return Err(
+                UsageError::new("--epsilon", format!("{epsilon}: must be finite and > 0")).into(),
+            );
+        }
+        if !(delta > 0.0 && delta < 1.0) {
+            return Err(UsageError::new("--delta", format!("{delta}: must be in (0, 1)")).into());
+        }
+        Ok((epsilon, delta))
+    }
+}
