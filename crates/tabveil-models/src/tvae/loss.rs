@@ -9,11 +9,36 @@
 //!
 //! with f the loss factor, z = μ + ε·e^{lv/2}. SDV minimises (1/n) Σᵢ ℓᵢ; the private step
 //! clips each ∇ℓᵢ. So every kernel takes a `scale` multiplying its gradients: 1/n for SDV's
-//! mean, 1 for per-example terms. Arithmetic is in f64 whatever the element type.
+//! mean, 1 for per-example terms. Element-wise arithmetic is in the element type (f32 as
+//! PyTorch's, or f64), sums of losses in f64.
 
 use candle_core::WithDType;
 
 use crate::nn::activation::SpanAct;
+
+/// The element types of the networks, with the transcendental functions the loss needs.
+pub(crate) trait Real: WithDType + std::ops::Mul<Output = Self> {
+    fn exp(self) -> Self;
+    fn tanh(self) -> Self;
+}
+
+impl Real for f32 {
+    fn exp(self) -> Self {
+        f32::exp(self)
+    }
+    fn tanh(self) -> Self {
+        f32::tanh(self)
+    }
+}
+
+impl Real for f64 {
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+    fn tanh(self) -> Self {
+        f64::tanh(self)
+    }
+}
 
 /// The reconstruction term of a batch and its gradients.
 #[derive(Debug, Clone)]
@@ -29,7 +54,7 @@ pub(crate) struct Reconstruction<T> {
 
 /// The reconstruction term of `xhat` (decoder output, before any activation) against the
 /// encoded rows `x`, both `rows × width`, with the decoder scale `sigma` (width).
-pub(crate) fn reconstruction<T: WithDType>(
+pub(crate) fn reconstruction<T: Real>(
     x: &[T],
     xhat: &[T],
     sigma: &[T],
@@ -56,7 +81,7 @@ pub(crate) fn reconstruction<T: WithDType>(
         for span in spans {
             match *span {
                 SpanAct::Tanh { start: j } => {
-                    let t = hr[j].to_f64().tanh();
+                    let t = hr[j].tanh().to_f64();
                     let diff = xr[j].to_f64() - t;
                     let s = sig[j];
                     let inv2 = 1.0 / (s * s);
@@ -67,16 +92,23 @@ pub(crate) fn reconstruction<T: WithDType>(
                 SpanAct::Softmax { start, width: bw } => {
                     let xb = &xr[start..start + bw];
                     let hb = &hr[start..start + bw];
+                    let db = &mut dr[start..start + bw];
                     let target = first_max(xb);
                     let max = hb.iter().fold(f64::NEG_INFINITY, |m, v| m.max(v.to_f64()));
-                    let sum: f64 = hb.iter().map(|v| (v.to_f64() - max).exp()).sum();
-                    let lse = max + sum.ln();
-                    loss += factor * (lse - hb[target].to_f64());
-                    for (k, (d, v)) in dr[start..start + bw].iter_mut().zip(hb).enumerate() {
-                        let p = (v.to_f64() - lse).exp();
-                        let y = if k == target { 1.0 } else { 0.0 };
-                        *d = T::from_f64(g * (p - y));
+                    let shift = T::from_f64(max);
+                    // e^(x̂ − max) once per element, kept in the gradient's slots.
+                    let mut sum = 0.0f64;
+                    for (d, v) in db.iter_mut().zip(hb) {
+                        let e = (*v - shift).exp();
+                        sum += e.to_f64();
+                        *d = e;
                     }
+                    loss += factor * (max + sum.ln() - hb[target].to_f64());
+                    let inv = T::from_f64(g / sum);
+                    for d in db.iter_mut() {
+                        *d = *d * inv;
+                    }
+                    db[target] = T::from_f64(db[target].to_f64() - g);
                 }
             }
         }
@@ -89,47 +121,52 @@ pub(crate) fn reconstruction<T: WithDType>(
 }
 
 /// The reparameterised code z = μ + ε·e^{lv/2} of every row, from the encoder head's output
-/// `[μ | lv]` (rows × 2e) and the noise `eps` (rows × e), and Σᵢ KLDᵢ (unscaled).
-pub(crate) fn reparameterise<T: WithDType>(head: &[T], eps: &[T], e: usize) -> (Vec<T>, f64) {
+/// `[μ | lv]` (rows × 2e) and the noise `eps` (rows × e); also e^{lv/2} (kept for the backward
+/// pass) and Σᵢ KLDᵢ (unscaled).
+pub(crate) fn reparameterise<T: Real>(head: &[T], eps: &[T], e: usize) -> (Vec<T>, Vec<T>, f64) {
     let mut z = Vec::with_capacity(eps.len());
+    let mut std = Vec::with_capacity(eps.len());
     let mut kld = 0.0f64;
+    let half = T::from_f64(0.5);
     for (h, er) in head.chunks_exact(2 * e).zip(eps.chunks_exact(e)) {
         let (mu, lv) = h.split_at(e);
         for k in 0..e {
-            let (m, l) = (mu[k].to_f64(), lv[k].to_f64());
-            let el = l.exp();
-            z.push(T::from_f64(m + er[k].to_f64() * (0.5 * l).exp()));
-            kld -= 0.5 * (1.0 + l - m * m - el);
+            let s = (lv[k] * half).exp();
+            let (m, l, sd) = (mu[k].to_f64(), lv[k].to_f64(), s.to_f64());
+            z.push(T::from_f64(m + er[k].to_f64() * sd));
+            std.push(s);
+            kld -= 0.5 * (1.0 + l - m * m - sd * sd);
         }
     }
-    (z, kld)
+    (z, std, kld)
 }
 
 /// The gradient with respect to the head's output `[μ | lv]` of scale·Σᵢ ℓᵢ, given `dz`, the
-/// gradient of the (already scaled) reconstruction with respect to z: the path through z plus
-/// the scaled KL term.
-pub(crate) fn latent_backward<T: WithDType>(
+/// gradient of the (already scaled) reconstruction with respect to z, and `std` = e^{lv/2}
+/// from [`reparameterise`]: the path through z plus the scaled KL term.
+pub(crate) fn latent_backward<T: Real>(
     head: &[T],
     eps: &[T],
+    std: &[T],
     dz: &[T],
     e: usize,
     scale: f64,
 ) -> Vec<T> {
     let mut out = Vec::with_capacity(head.len());
-    for ((h, er), dr) in head
+    for (((h, er), sr), dr) in head
         .chunks_exact(2 * e)
         .zip(eps.chunks_exact(e))
+        .zip(std.chunks_exact(e))
         .zip(dz.chunks_exact(e))
     {
-        let (mu, lv) = h.split_at(e);
+        let mu = &h[..e];
         for k in 0..e {
             out.push(T::from_f64(dr[k].to_f64() + scale * mu[k].to_f64()));
         }
         for k in 0..e {
-            let l = lv[k].to_f64();
-            let std = (0.5 * l).exp();
-            let through_z = dr[k].to_f64() * er[k].to_f64() * 0.5 * std;
-            out.push(T::from_f64(through_z + scale * 0.5 * (l.exp() - 1.0)));
+            let sd = sr[k].to_f64();
+            let through_z = dr[k].to_f64() * er[k].to_f64() * 0.5 * sd;
+            out.push(T::from_f64(through_z + scale * 0.5 * (sd * sd - 1.0)));
         }
     }
     out
@@ -211,10 +248,11 @@ mod tests {
         let eps = [0.5f64, -1.0, 0.2, 0.8];
         let w = [0.7f64, -0.4, 0.3, 1.5];
         let lat = |hd: &[f64]| -> f64 {
-            let (z, kld) = reparameterise(hd, &eps, e);
+            let (z, _, kld) = reparameterise(hd, &eps, e);
             scale * kld + z.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>()
         };
-        let grad = latent_backward(&head, &eps, &w, e, scale);
+        let (_, std, _) = reparameterise(&head, &eps, e);
+        let grad = latent_backward(&head, &eps, &std, &w, e, scale);
         for i in 0..head.len() {
             let (mut p, mut m) = (head, head);
             p[i] += h;

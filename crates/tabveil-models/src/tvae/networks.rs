@@ -16,9 +16,17 @@ use tabveil_data::OutputLayout;
 use tabveil_sgd::{Activation, GhostBatch, Mlp, MlpConfig};
 
 use super::config::TvaeConfig;
-use super::loss::{latent_backward, reconstruction, reparameterise};
+use super::loss::{Real, latent_backward, reconstruction, reparameterise};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::{SpanAct, span_acts};
+
+/// The identity, written as a LeakyReLU of slope 1 (x·1 = x exactly): `tabveil-sgd` 0.1 adds
+/// the bias of an [`Activation::Identity`] layer with Candle's `broadcast_add`, which on ≥ 64 k
+/// elements runs on Candle's spin-waiting element-wise pool (a quarter of a TVAE step on this
+/// 2-core machine); its piecewise path is a fused host loop.
+const LINEAR: Activation = Activation::LeakyRelu {
+    negative_slope: 1.0,
+};
 
 /// The name of the decoder's scale parameter.
 pub(crate) const SIGMA: &str = "decoder.sigma";
@@ -71,15 +79,12 @@ impl VaeNets {
             None => None,
         };
         let head_in = config.compress_dims.last().copied().unwrap_or(data_dim);
-        let head = MlpConfig::new(head_in, Vec::new(), 2 * e).init(
-            "encoder.head",
-            &varmap,
-            dtype,
-            device,
-            rng,
-        )?;
+        let head = MlpConfig::new(head_in, Vec::new(), 2 * e)
+            .with_output_activation(LINEAR)
+            .init("encoder.head", &varmap, dtype, device, rng)?;
         let decoder = MlpConfig::new(e, config.decompress_dims.clone(), data_dim)
             .with_hidden_activation(Activation::Relu)
+            .with_output_activation(LINEAR)
             .init("decoder", &varmap, dtype, device, rng)?;
         let sigma = Tensor::full(config.sigma_init, data_dim, device)?.to_dtype(dtype)?;
         Ok(VaeNets {
@@ -144,7 +149,7 @@ impl VaeNets {
     /// returns it with the batch's losses.
     ///
     /// `T` must be the networks' element type.
-    pub(crate) fn batch_gradients<T: WithDType>(
+    pub(crate) fn batch_gradients<T: Real>(
         &self,
         x: &[T],
         eps: &[T],
@@ -166,7 +171,7 @@ impl VaeNets {
         let features = trunk_tape.as_ref().map_or(&x_t, |t| t.output());
         let head_tape = self.head.forward(features, None)?;
         let head_out = head_tape.output().flatten_all()?.to_vec1::<T>()?;
-        let (z, kld) = reparameterise(&head_out, eps, e);
+        let (z, std, kld) = reparameterise(&head_out, eps, e);
         // Decoder and the loss.
         let z_t = Tensor::from_vec(z, (rows, e), &self.device)?;
         let dec_tape = self.decoder.forward(&z_t, None)?;
@@ -181,7 +186,7 @@ impl VaeNets {
             .ok_or(ModelError::Internal("no input gradient from the decoder"))?
             .flatten_all()?
             .to_vec1::<T>()?;
-        let dhead = latent_backward(&head_out, eps, &dz, e, scale);
+        let dhead = latent_backward(&head_out, eps, &std, &dz, e, scale);
         let dhead = Tensor::from_vec(dhead, (rows, 2 * e), &self.device)?;
         let head_back = self
             .head
@@ -233,12 +238,22 @@ impl VaeNets {
     }
 }
 
-/// `rows × e` standard normal draws (the reparameterisation noise), in the networks' type.
+/// `n` standard normal draws (the reparameterisation noise, latent codes), in the networks'
+/// type: drawn as f32 for f32 networks (as `torch.randn`), as f64 otherwise.
 pub(crate) fn standard_normal<T: WithDType, R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<T> {
-    (0..n)
-        .map(|_| {
-            let v: f64 = rng.sample(rand_distr::StandardNormal);
-            T::from_f64(v)
-        })
-        .collect()
+    if T::DTYPE == DType::F32 {
+        (0..n)
+            .map(|_| {
+                let v: f32 = rng.sample(rand_distr::StandardNormal);
+                T::from_f64(f64::from(v))
+            })
+            .collect()
+    } else {
+        (0..n)
+            .map(|_| {
+                let v: f64 = rng.sample(rand_distr::StandardNormal);
+                T::from_f64(v)
+            })
+            .collect()
+    }
 }
