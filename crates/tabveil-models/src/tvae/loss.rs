@@ -17,7 +17,7 @@ use candle_core::WithDType;
 use crate::nn::activation::SpanAct;
 
 /// The element types of the networks, with the transcendental functions the loss needs.
-pub(crate) trait Real: WithDType + std::ops::Mul<Output = Self> {
+pub(crate) trait Real: WithDType + std::ops::MulAssign {
     fn exp(self) -> Self;
     fn tanh(self) -> Self;
 }
@@ -106,7 +106,7 @@ pub(crate) fn reconstruction<T: Real>(
                     loss += factor * (max + sum.ln() - hb[target].to_f64());
                     let inv = T::from_f64(g / sum);
                     for d in db.iter_mut() {
-                        *d = *d * inv;
+                        *d *= inv;
                     }
                     db[target] = T::from_f64(db[target].to_f64() - g);
                 }
