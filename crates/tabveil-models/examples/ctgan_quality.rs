@@ -3,7 +3,7 @@
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo run --release -p tabveil-models --example ctgan_quality -- \
 //!     --epochs 300 --seed 0 [--epsilon 3 --delta 1e-6] [--noise-seed 1] [--utility] \
-//!     [--data data/adult] [--out result.json]
+//!     [--data data/adult] [--out result.json] [--sample-out synthetic.csv] [--verbose]
 //! ```
 //!
 //! Fits CTGAN on `<data>/train.csv` (non-private, or private with `--epsilon`), samples as many
@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use mimalloc::MiMalloc;
-use tabveil_data::{CsvOptions, Schema, read_csv_path};
+use tabveil_data::{CsvOptions, Schema, read_csv_path, write_csv_path};
 use tabveil_eval::fidelity::quality_report;
 use tabveil_eval::{EvaluationConfig, evaluate};
 use tabveil_models::{Ctgan, CtganConfig, DpTraining, EpochReport, Privacy, Progress, Synthesizer};
@@ -37,6 +37,7 @@ struct Args {
     utility: bool,
     data: PathBuf,
     out: Option<PathBuf>,
+    sample_out: Option<PathBuf>,
     verbose: bool,
 }
 
@@ -50,6 +51,7 @@ fn args() -> anyhow::Result<Args> {
         utility: false,
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/adult"),
         out: None,
+        sample_out: None,
         verbose: false,
     };
     let mut it = std::env::args().skip(1);
@@ -68,6 +70,7 @@ fn args() -> anyhow::Result<Args> {
             "--verbose" => a.verbose = true,
             "--data" => a.data = PathBuf::from(value()?),
             "--out" => a.out = Some(PathBuf::from(value()?)),
+            "--sample-out" => a.sample_out = Some(PathBuf::from(value()?)),
             other => anyhow::bail!("unknown flag {other}"),
         }
     }
@@ -122,6 +125,9 @@ fn main() -> anyhow::Result<()> {
     let summary = model.fit(&train, &schema, &mut Log(args.verbose))?;
     let fit_seconds = start.elapsed().as_secs_f64();
     let synthetic = model.sample(train.n_rows(), 0)?;
+    if let Some(path) = &args.sample_out {
+        write_csv_path(&synthetic, &schema, path)?;
+    }
     let quality = quality_report(&schema, &train, &synthetic)?;
     let mut result = serde_json::json!({
         "model": "tabveil CTGAN",

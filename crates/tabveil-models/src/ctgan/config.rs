@@ -17,7 +17,7 @@ use crate::privacy::Privacy;
 /// `discriminator_decay` = 1e-6 (coupled L2, as PyTorch's `Adam(weight_decay=…)`),
 /// `gradient_penalty` λ = 10, `gumbel_tau` 0.2, `dropout` 0.5, `leaky_slope` 0.2,
 /// `log_frequency` true (non-private training-by-sampling draws conditions ∝ log(1 + count)),
-/// `dp_fake_term` [`DpFakeTerm::Paired`], `seed` 0, the transformer of
+/// `marginal_loss` 0 without DP and 1 with DP, `dp_fake_term` [`DpFakeTerm::Paired`], `seed` 0, the transformer of
 /// [`DataTransformerConfig::default`]. `privacy` has no default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +56,10 @@ pub struct CtganConfig {
     pub leaky_slope: f64,
     /// Non-private training: draw conditions ∝ log(1 + count) (SDV) rather than ∝ count.
     pub log_frequency: bool,
+    /// Weight of the generator's marginal-matching term (defaults above): the cross-entropy between each softmax block's kept frequencies and the
+    /// batch's mean output. In private mode those frequencies are the DP ones the model keeps,
+    /// so the term is free. 0 turns it off (SDV has none).
+    pub marginal_loss: f64,
     /// Private mode: how the discriminator's fake term enters a step.
     pub dp_fake_term: DpFakeTerm,
     /// Seeds all non-privacy randomness: initialisation, dropout, gumbel noise, condition
@@ -88,6 +92,7 @@ impl CtganConfig {
             dropout: 0.5,
             leaky_slope: 0.2,
             log_frequency: true,
+            marginal_loss: if privacy.is_private() { 1.0 } else { 0.0 },
             dp_fake_term: DpFakeTerm::Paired,
             seed: 0,
             transformer: DataTransformerConfig::default(),
@@ -189,6 +194,7 @@ impl CtganConfig {
             ("discriminator_lr", self.discriminator_lr),
             ("discriminator_decay", self.discriminator_decay),
             ("gradient_penalty", self.gradient_penalty),
+            ("marginal_loss", self.marginal_loss),
         ];
         for (name, v) in rates {
             if !(v.is_finite() && v >= 0.0) {

@@ -53,6 +53,7 @@
 //! ```
 
 mod config;
+mod marginals;
 mod networks;
 mod private;
 mod sample;

@@ -11,6 +11,7 @@ use tabveil_data::{ConditionBatch, ConditionLayout, OutputLayout};
 use tabveil_sgd::{Activation, Adam, Mlp, MlpConfig, ParamsAdam};
 
 use super::config::CtganConfig;
+use super::marginals::MarginalTargets;
 use crate::error::{ModelError, Result};
 use crate::nn::activation::{
     SpanAct, activate, activate_backward, conditional_cross_entropy, span_acts,
@@ -67,6 +68,8 @@ pub(crate) struct GeneratorLosses {
     pub(crate) total: f64,
     /// The conditional cross-entropy.
     pub(crate) cross_entropy: f64,
+    /// The marginal-matching term (0 when off).
+    pub(crate) marginal: f64,
 }
 
 impl Networks {
@@ -184,7 +187,8 @@ impl Networks {
     }
 
     /// One generator step: `n` fakes with conditions `cond` (drawn by the caller), loss
-    /// −mean D(fake ⊕ cond) + conditional cross-entropy, Adam update of the generator only.
+    /// −mean D(fake ⊕ cond) + conditional cross-entropy (+ the weighted marginal-matching
+    /// term), Adam update of the generator only.
     /// The discriminator runs in training mode (dropout), as in SDV.
     pub(crate) fn generator_step(
         &self,
@@ -192,6 +196,7 @@ impl Networks {
         n: usize,
         cond: Option<&ConditionBatch>,
         conditions: &ConditionLayout,
+        marginals: Option<(&MarginalTargets, f64)>,
         rngs: &mut PublicRngs,
     ) -> Result<GeneratorLosses> {
         let cond_values = cond.map(|c| c.cond.as_slice());
@@ -224,10 +229,14 @@ impl Networks {
             ),
             None => 0.0,
         };
+        let marginal = match marginals {
+            Some((targets, weight)) => targets.loss(&raw, self.data_dim, weight, &mut dlogits),
+            None => 0.0,
+        };
         let grads = self.generator.backward(&tape, dlogits)?;
         let store = grads.to_grad_store(&self.generator.parameters())?;
         optimizer.step(&store)?;
-        let total = -mean_out + cross_entropy;
+        let total = -mean_out + cross_entropy + marginal;
         if !total.is_finite() {
             return Err(ModelError::NonFinite {
                 what: "the generator loss",
@@ -236,6 +245,7 @@ impl Networks {
         Ok(GeneratorLosses {
             total,
             cross_entropy,
+            marginal,
         })
     }
 }

@@ -48,6 +48,7 @@ use tabveil_sgd::{
 
 use super::Fitted;
 use super::config::{DpFakeTerm, ValidCtganConfig};
+use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
@@ -92,6 +93,16 @@ pub(crate) fn fit(
     let conditions = ConditionLayout::new(&transformer);
     let generation = GenerationSampler::from_private(conditions.clone(), &prep.statistics)?;
     let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
+    // Targets from DP releases only: post-processing.
+    let targets = (config.marginal_loss > 0.0).then(|| {
+        MarginalTargets::new(
+            &transformer,
+            &conditions,
+            &generation,
+            &NullRates::Private(&prep.statistics),
+        )
+    });
+    let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
     let mut g_opt = generator_optimizer(config, &nets)?;
 
     let schedule = prep.schedule;
@@ -164,7 +175,14 @@ pub(crate) fn fit(
             d_fake = fake;
         }
         let cond = generation.sample(batch, &mut rngs.conditions);
-        let g = nets.generator_step(&mut g_opt, batch, cond.as_ref(), &conditions, &mut rngs)?;
+        let g = nets.generator_step(
+            &mut g_opt,
+            batch,
+            cond.as_ref(),
+            &conditions,
+            marginals,
+            &mut rngs,
+        )?;
         steps += 1;
         let mut losses = Losses::new();
         if let Some(v) = d_fake {
@@ -172,6 +190,9 @@ pub(crate) fn fit(
         }
         losses.set("generator", g.total);
         losses.set("cross_entropy", g.cross_entropy);
+        if marginals.is_some() {
+            losses.set("marginal", g.marginal);
+        }
         for (name, v) in losses.iter() {
             sums.set(name, sums.get(name).unwrap_or(0.0) + v);
         }

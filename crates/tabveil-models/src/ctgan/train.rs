@@ -20,6 +20,7 @@ use tabveil_sgd::{Adam, GhostBatch, gradient_penalty};
 
 use super::Fitted;
 use super::config::ValidCtganConfig;
+use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
 use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
@@ -56,6 +57,15 @@ pub(crate) fn fit(
     let training = TrainingSampler::new(conditions.clone(), table)?;
     let generation = GenerationSampler::from_table(conditions.clone(), table)?;
     let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
+    let targets = (config.marginal_loss > 0.0).then(|| {
+        MarginalTargets::new(
+            &transformer,
+            &conditions,
+            &generation,
+            &NullRates::Table(table),
+        )
+    });
+    let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
     let mut g_opt = generator_optimizer(config, &nets)?;
     let d_vars = nets
         .discriminator
@@ -89,14 +99,23 @@ pub(crate) fn fit(
                 )?;
             }
             let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
-            let g =
-                nets.generator_step(&mut g_opt, batch, cond.as_ref(), &conditions, &mut rngs)?;
+            let g = nets.generator_step(
+                &mut g_opt,
+                batch,
+                cond.as_ref(),
+                &conditions,
+                marginals,
+                &mut rngs,
+            )?;
             steps += 1;
             let mut losses = Losses::new();
             losses.set("discriminator", d_losses.0);
             losses.set("gradient_penalty", d_losses.1);
             losses.set("generator", g.total);
             losses.set("cross_entropy", g.cross_entropy);
+            if marginals.is_some() {
+                losses.set("marginal", g.marginal);
+            }
             for (name, v) in losses.iter() {
                 sums.set(name, sums.get(name).unwrap_or(0.0) + v);
             }
