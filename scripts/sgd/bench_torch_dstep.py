@@ -7,6 +7,8 @@ LeakyReLU 0.2, dropout 0.5, f32, Adam(2e-4, (0.5, 0.9), wd 1e-6)).
   itself cannot differentiate the penalty, so torch.func.vmap over the per-example loss
   -D(real_i) + 10 (||grad_x D(x_hat_i)|| - 1)^2), flat clipping to C = 1, Gaussian noise
   sigma = 1.1 on a Poisson batch (q = 0.05 of 10 000 rows), fake term public, Adam.
+- materialised_no_penalty: the same without the penalty term (per-example loss -D(real_i)),
+  which is what Opacus' hooks can handle; for comparison with published Opacus timings.
 
 Needs: /opt/venvs/sdv (torch 2.15.0, CPU).
 Run:   /opt/venvs/sdv/bin/python scripts/sgd/bench_torch_dstep.py [--threads 2] [--reps 40]
@@ -54,13 +56,15 @@ def plain_step(d, opt, real, fake):
     opt.step()
 
 
-def make_materialised_step(d):
+def make_materialised_step(d, penalty=True):
     names = [n for n, _ in d.named_parameters()]
 
     def per_example_loss(params, real, fake, alpha):
         def d_out(x):
             return functional_call(d, params, (x.unsqueeze(0),)).squeeze()
 
+        if not penalty:
+            return -d_out(real)
         x_hat = alpha * real + (1 - alpha) * fake
         g = grad(d_out)(x_hat)
         return -d_out(real) + LAMBDA * (g.norm(2) - 1) ** 2
@@ -118,9 +122,14 @@ def main():
     opt_dp = adam(d_dp)
     step = make_materialised_step(d_dp)
     materialised = timed(lambda: step(opt_dp, data, fake), args.reps)
+    d_np = discriminator()
+    opt_np = adam(d_np)
+    step_np = make_materialised_step(d_np, penalty=False)
+    no_penalty = timed(lambda: step_np(opt_np, data, fake), args.reps)
     print(json.dumps({
         "torch": torch.__version__, "threads": args.threads,
         "plain": plain, "materialised_per_example_dp": materialised,
+        "materialised_per_example_dp_no_penalty": no_penalty,
     }, indent=1))
 
 
