@@ -52,7 +52,7 @@ const MAGIC: &[u8; 12] = b"tabveil-fit\n";
 const RECORD_FORMAT: &str = "tabveil-fit";
 const RECORD_VERSION: u32 = 1;
 
-/// A fitted model (see the [module docs](self)). `Send + Sync`: share it behind an `Arc` and
+/// A fitted model: sample, report, save or load it. `Send + Sync`: share it behind an `Arc` and
 /// sample from several threads at once.
 #[derive(Debug, Clone)]
 pub struct Fitted {

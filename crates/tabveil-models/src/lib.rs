@@ -58,16 +58,16 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod ctgan;
+pub mod ctgan;
 mod error;
 mod nn;
 mod persist;
 mod privacy;
 mod private_fit;
-mod progress;
+pub mod progress;
 mod seeds;
 mod synthesizer;
-mod tvae;
+pub mod tvae;
 
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ModelError, Result};

@@ -36,6 +36,9 @@ fn bench(c: &mut Criterion) {
     group.sample_size(40);
     group.bench_function("plain", |b| b.iter(|| steps.plain()));
     group.bench_function("dp", |b| b.iter(|| steps.dp()));
+    steps.set_noise_prefetch(false);
+    group.bench_function("dp_noise_in_step", |b| b.iter(|| steps.dp()));
+    steps.set_noise_prefetch(true);
     // The same two steps timed in alternating blocks of ten (the other kind untimed in
     // between), so that both see the same background load on a shared machine: compare these
     // two for the DP / plain ratio. After an untimed DP block the bench sleeps until the

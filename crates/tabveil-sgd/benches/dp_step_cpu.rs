@@ -68,7 +68,11 @@ fn main() {
             match kind {
                 "plain" => steps.plain(),
                 "dp" => steps.dp(),
-                other => panic!("--only plain|dp, not {other:?}"),
+                "dp_noise_in_step" => {
+                    steps.set_noise_prefetch(false);
+                    steps.dp()
+                }
+                other => panic!("--only plain|dp|dp_noise_in_step, not {other:?}"),
             }
         }
         println!(

@@ -280,6 +280,13 @@ impl<O: Optimizer> DpOptimizer<O> {
         Ok(outcome)
     }
 
+    /// Whether the next step's noise is drawn on a background thread during the current
+    /// step (on by default; see [`GaussianNoise::set_prefetch`]). Off, the noise is drawn
+    /// inside [`DpOptimizer::step`] on all cores.
+    pub fn set_noise_prefetch(&mut self, prefetch: bool) {
+        self.noise.set_prefetch(prefetch);
+    }
+
     /// The configuration.
     pub fn config(&self) -> &DpSgdConfig {
         &self.config

@@ -98,6 +98,11 @@ pub struct Steps {
 }
 
 impl Steps {
+    /// Turns the DP optimizer's noise prefetching on or off.
+    pub fn set_noise_prefetch(&mut self, on: bool) {
+        self.dp.set_noise_prefetch(on);
+    }
+
     pub fn new() -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let data = random(&mut rng, ROWS, WIDTH);
