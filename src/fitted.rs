@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use tabveil_accountant::{PrivacyLedger, epsilon_of};
 use tabveil_data::{Schema, Table};
 use tabveil_models::{Condition, FitSummary, ModelKind};
-use tabveil_report::PrivacyReport;
+use tabveil_report::{PrivacyReport, RowCount};
 use tabveil_validate::{Finding, TrainingConfig};
 
 use crate::error::{Error, Result};
@@ -75,7 +75,7 @@ struct FitRecord {
     version: u32,
     /// The true row count, non-private fits only.
     non_private_rows: Option<u64>,
-    /// The validator's warnings at fit time.
+    /// The validator's warnings (private mode: for the DP estimate N̂, never the true N).
     warnings: Vec<Finding>,
 }
 
@@ -179,7 +179,10 @@ impl Fitted {
         &self.summary
     }
 
-    /// The validator's warnings at fit time (e.g. a seeded noise source, a weak ε).
+    /// The validator's warnings (e.g. a seeded noise source, a weak ε). In private mode they
+    /// are computed for the DP row estimate N̂, not the true row count, since they are saved
+    /// with the model; validate the plan yourself (`tabveil::validate`) for the findings at
+    /// the true count.
     pub fn warnings(&self) -> &[Finding] {
         &self.record.warnings
     }
@@ -229,11 +232,11 @@ impl Fitted {
 
     /// The row count a report may show: the DP estimate N̂ (rounded, at least 1) in private
     /// mode, the true count otherwise.
-    fn report_rows(&self) -> u64 {
+    fn report_rows(&self) -> RowCount {
         match (&self.summary.private, self.record.non_private_rows) {
-            (Some(p), _) => p.estimated_rows.round().max(1.0) as u64,
-            (None, Some(n)) => n,
-            (None, None) => 1,
+            (Some(p), _) => RowCount::PrivateEstimate(p.estimated_rows.round().max(1.0) as u64),
+            (None, Some(n)) => RowCount::Exact(n),
+            (None, None) => RowCount::Exact(1),
         }
     }
 

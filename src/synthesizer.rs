@@ -25,7 +25,9 @@
 use candle_core::Device;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{ModelKind, NoProgress, Progress};
-use tabveil_validate::{TrainingConfig, ValidateOptions, ValidationReport, validate_with};
+use tabveil_validate::{
+    Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
+};
 
 use crate::error::{Error, Result};
 use crate::fitted::Fitted;
@@ -111,7 +113,27 @@ impl Synthesizer {
             });
         }
         let mut model = self.config.init(&self.device);
-        model.fit(table, schema, progress)?;
-        Fitted::new(model, table.n_rows() as u64, report.findings)
+        let summary = model.fit(table, schema, progress)?;
+        let warnings = match &summary.private {
+            // The findings above were computed from the true row count N (several quote it,
+            // or numbers calibrated on B/N, and whether a warning fires depends on N). They
+            // stay with the caller, who holds the data; the model keeps — and saves — the
+            // findings for the DP estimate N̂ instead: post-processing of a ledger release.
+            Some(private) => {
+                let estimated = private.estimated_rows.round().max(1.0) as u64;
+                validate_with(
+                    &training,
+                    schema,
+                    estimated,
+                    &ValidateOptions::without_ranges(),
+                )
+                .findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .collect()
+            }
+            None => report.findings,
+        };
+        Fitted::new(model, table.n_rows() as u64, warnings)
     }
 }

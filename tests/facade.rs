@@ -115,6 +115,78 @@ fn a_private_fit_spends_at_most_its_budget_and_says_so() {
     assert!(report.to_html().unwrap().contains("<svg"));
 }
 
+/// The true row count (800) of a private fit is released nowhere: training plans with the DP
+/// estimate N̂ (q = B/N̂ on the ledger), and the report, the warnings and the saved fit record
+/// carry N̂ only. The noise seed is fixed, so N̂ is the same on every run (and differs from 800).
+#[test]
+fn a_private_fit_releases_the_row_estimate_never_the_true_count() {
+    let fitted = private_fit(1);
+    let estimate = fitted.summary().private.as_ref().unwrap().estimated_rows;
+    let n_hat = estimate.round() as u64;
+    assert_ne!(
+        n_hat, 800,
+        "the seeded N̂ must differ from N for this test to mean anything"
+    );
+
+    let training: Vec<_> = fitted
+        .ledger()
+        .unwrap()
+        .entries()
+        .iter()
+        .filter(|e| e.stage() == tabveil::accountant::Stage::Training)
+        .collect();
+    assert!(!training.is_empty());
+    for entry in training {
+        let q = entry.event().sample_rate();
+        assert!(
+            (q - 100.0 / n_hat as f64).abs() < 1e-12,
+            "q = {q}, N̂ = {n_hat}"
+        );
+    }
+
+    let report = fitted.report().unwrap();
+    assert_eq!(report.model.n_rows, n_hat);
+    assert!(report.model.n_rows_estimated);
+    let row_count = report.guarantee.as_ref().unwrap().row_count.clone();
+    assert!(row_count.contains(&format!("N̂ = {n_hat}")), "{row_count}");
+    for text in [
+        report.to_json().unwrap(),
+        report.to_markdown(),
+        report.to_html().unwrap(),
+    ] {
+        assert!(
+            !mentions_number(&text, "800"),
+            "the true count appears in a rendering"
+        );
+    }
+
+    let dir = std::env::temp_dir().join(format!("tabveil-facade-nhat-{}", std::process::id()));
+    fitted.save(&dir).unwrap();
+    let record = std::fs::read_to_string(dir.join(FIT_RECORD_FILE)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!mentions_number(&record, "800"), "{record}");
+    for finding in fitted.warnings() {
+        assert!(
+            !mentions_number(&finding.reason, "800") && !mentions_number(&finding.fix, "800"),
+            "{finding:?}"
+        );
+    }
+}
+
+/// Whether `text` shows the integer `n` as a number of its own (not inside 5.800946, 1800 or
+/// "SP 800-226").
+fn mentions_number(text: &str, n: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices(n).any(|(i, _)| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + n.len()).copied();
+        let part_of_number = |c: Option<u8>| {
+            c.is_some_and(|c| c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'e')
+        };
+        !part_of_number(before) && !part_of_number(after)
+    })
+}
+
 #[test]
 fn the_same_seeds_give_the_same_model() {
     let (a, b) = (private_fit(5), private_fit(5));

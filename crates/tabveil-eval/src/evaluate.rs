@@ -145,6 +145,7 @@ pub fn evaluate(
             sdmetrics_compatible: "0.32.0".to_owned(),
             tabveil_eval_version: env!("CARGO_PKG_VERSION").to_owned(),
             notes,
+            confidentiality: crate::report::CONFIDENTIALITY.to_owned(),
         },
     })
 }

@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ReportError, Result};
 
+/// What the report says beside attached scores: they are computed against the real rows.
+pub(crate) const EVALUATION_NOT_PRIVATE: &str = "These scores compare the synthetic rows with the real ones and are not covered by the guarantee above (they are not a differentially private release): remove this section before publishing the report, or keep the report as confidential as the data.";
+
 /// Headline scores of an evaluation (each in [0, 1], `None` when not computed).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct EvaluationSummary {

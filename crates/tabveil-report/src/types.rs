@@ -62,6 +62,39 @@ pub struct AccountantInfo {
     pub description: String,
 }
 
+/// The row count a report shows, and what it is. The true row count of a private fit is
+/// itself private: a report that will be published should carry the DP estimate N̂ that
+/// tabveil's private fits plan with (`FitSummary::private.estimated_rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowCount {
+    /// The true count. In a private report it is shown, and treated as public: not protected.
+    Exact(u64),
+    /// A differentially private estimate N̂ (post-processing of releases on the ledger).
+    PrivateEstimate(u64),
+}
+
+impl RowCount {
+    /// The number shown.
+    pub fn rows(self) -> u64 {
+        match self {
+            RowCount::Exact(n) | RowCount::PrivateEstimate(n) => n,
+        }
+    }
+
+    /// True for a DP estimate.
+    pub fn is_estimate(self) -> bool {
+        matches!(self, RowCount::PrivateEstimate(_))
+    }
+}
+
+/// The exact count (see [`RowCount::Exact`]).
+impl From<u64> for RowCount {
+    fn from(n: u64) -> Self {
+        RowCount::Exact(n)
+    }
+}
+
 /// What was fitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {
@@ -71,8 +104,12 @@ pub struct ModelSummary {
     pub model: String,
     /// Whether the fit was differentially private.
     pub private: bool,
-    /// Rows of the training table.
+    /// Rows of the training table: the true count, or a DP estimate when
+    /// `n_rows_estimated`.
     pub n_rows: u64,
+    /// Whether `n_rows` is a differentially private estimate N̂ rather than the true count.
+    #[serde(default)]
+    pub n_rows_estimated: bool,
     /// Columns of the schema (id columns included).
     pub columns: usize,
     /// (Expected) batch size.

@@ -15,7 +15,7 @@ use common::{N, ledger_of, private_config, schema};
 use tabveil_accountant::{
     AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage, epsilon_of,
 };
-use tabveil_report::{EvaluationSummary, PrivacyReport, ReportError};
+use tabveil_report::{EvaluationSummary, PrivacyReport, ReportError, RowCount};
 use tabveil_validate::{Privacy, TrainingConfig};
 
 #[test]
@@ -120,23 +120,38 @@ fn inconsistent_inputs_are_typed_errors() {
     ));
 }
 
-/// A trainer that planned with a private estimate N̂ of the row count (so q = B/N̂) gets a
-/// report that says so; one that planned with N says N is treated as public.
+/// The row-count statement follows what the caller passes and what the ledger's q says: the
+/// true N used by the schedule is "treated as public"; a DP estimate N̂ is named as such and
+/// the true count is not shown; a true N shown beside a schedule on N̂ is "not protected".
 #[test]
 fn the_row_count_statement_follows_the_ledger() {
     let config = private_config(false);
     let ledger = ledger_of(&config, 1.0, false);
     let r = PrivacyReport::from_fit(&ledger, &config, &schema(), N).unwrap();
-    assert!(
-        r.guarantee
-            .unwrap()
-            .row_count
-            .contains("N is treated as public")
-    );
+    assert!(!r.model.n_rows_estimated);
+    let text = r.guarantee.unwrap().row_count;
+    assert!(text.contains(&format!("true row count N = {N}")), "{text}");
+    assert!(text.contains("treated as public"), "{text}");
+
+    let r =
+        PrivacyReport::from_fit(&ledger, &config, &schema(), RowCount::PrivateEstimate(N)).unwrap();
+    assert!(r.model.n_rows_estimated);
+    let facts = r.public_and_private.public_facts.join(" ");
+    assert!(facts.contains(&format!("N̂ = {N}")), "{facts}");
+    let text = r.guarantee.unwrap().row_count;
+    assert!(text.contains(&format!("N̂ = {N} rows")), "{text}");
+    assert!(text.contains("shows only N̂"), "{text}");
+
     let r = PrivacyReport::from_fit(&ledger, &config, &schema(), N + 37).unwrap();
     let text = r.guarantee.unwrap().row_count;
     assert!(text.contains(&format!("N̂ = {N} rows")), "{text}");
-    assert!(text.contains("was not used by training"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "N = {}, is shown in this report and is not protected",
+            N + 37
+        )),
+        "{text}"
+    );
 }
 
 #[test]

@@ -205,3 +205,28 @@ fn domain_from_data_is_refused() {
     ));
     assert!(ledger.is_empty());
 }
+
+/// A table built under one schema and fitted under another that forbids its nulls: a typed
+/// error before any release (this used to index past the private counts and panic).
+#[test]
+fn nulls_in_a_column_the_schema_forbids_are_an_error_before_any_release() {
+    let strict = Schema::from_json(
+        r#"{"name": "t", "columns": [
+        {"name": "age", "kind": "continuous", "min": 0, "max": 100, "integer": true},
+        {"name": "income", "kind": "continuous", "min": 0, "max": 1000},
+        {"name": "sex", "kind": "categorical", "categories": ["F", "M"], "nullable": true},
+        {"name": "ok", "kind": "boolean"},
+        {"name": "id", "kind": "id"}
+    ]}"#,
+    )
+    .unwrap();
+    let config = PrivateConfig::new(1.0).unwrap();
+    let mut ledger = PrivacyLedger::new();
+    let mut rng = PrivacyRng::dangerous_seeded(1);
+    let result = fit_private(&table(200), &strict, &config, &mut ledger, &mut rng);
+    match result {
+        Err(DataError::SchemaMismatch { reason }) => assert!(reason.contains("income"), "{reason}"),
+        other => panic!("expected a schema mismatch, got {:?}", other.map(|_| ())),
+    }
+    assert!(ledger.is_empty(), "nothing spent");
+}

@@ -624,6 +624,16 @@ pub(crate) fn check_table(table: &Table, schema: &Schema) -> Result<()> {
                 reason: format!("column `{}` does not match the schema", col.name()),
             });
         }
+        // A table built in memory can carry nulls the schema does not allow; the encoders
+        // (and the private counts) have no cell for them.
+        if !cs.is_nullable() && col.null_count() > 0 {
+            return Err(DataError::SchemaMismatch {
+                reason: format!(
+                    "column `{}` has missing values but the schema declares it non-nullable",
+                    col.name()
+                ),
+            });
+        }
     }
     Ok(())
 }

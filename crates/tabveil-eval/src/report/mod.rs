@@ -118,6 +118,10 @@ pub struct ReportMeta {
     pub tabveil_eval_version: String,
     /// Measures skipped and why, and other caveats.
     pub notes: Vec<String>,
+    /// What this report is, privacy-wise: it describes the real rows and is not a
+    /// differentially private release (so that the JSON says it as the HTML and text do).
+    #[serde(default)]
+    pub confidentiality: String,
 }
 
 /// What every report says about itself.

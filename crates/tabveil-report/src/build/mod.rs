@@ -11,12 +11,15 @@ use tabveil_validate::TrainingConfig;
 use crate::error::{ReportError, Result};
 use crate::evaluation::EvaluationSummary;
 use crate::types::{
-    AccountantInfo, DpSgd, Guarantee, ModelSummary, PrivacyReport, REPORT_SCHEMA_VERSION, Spending,
+    AccountantInfo, DpSgd, Guarantee, ModelSummary, PrivacyReport, REPORT_SCHEMA_VERSION, RowCount,
+    Spending,
 };
 
 impl PrivacyReport {
-    /// The report of a fit of `config` on a table of `schema` with `n_rows` rows, whose
-    /// privacy history is `ledger`.
+    /// The report of a fit of `config` on a table of `schema` whose privacy history is
+    /// `ledger`. `rows` is the row count to show: pass [`RowCount::PrivateEstimate`] with the
+    /// fit's N̂ for a report you will publish (a bare `u64` is [`RowCount::Exact`]: the true
+    /// count, which the report then says is not protected).
     ///
     /// Every number is recomputed from the ledger with the config's accountant (the one that
     /// enforced the budget); the config supplies the target, δ and the context.
@@ -29,8 +32,10 @@ impl PrivacyReport {
         ledger: &PrivacyLedger,
         config: &TrainingConfig,
         schema: &Schema,
-        n_rows: u64,
+        rows: impl Into<RowCount>,
     ) -> Result<Self> {
+        let rows = rows.into();
+        let n_rows = rows.rows();
         if n_rows == 0 {
             return Err(ReportError::InvalidInput {
                 parameter: "n_rows",
@@ -43,6 +48,7 @@ impl PrivacyReport {
             model: config.model.name().to_owned(),
             private: config.privacy.is_private(),
             n_rows,
+            n_rows_estimated: rows.is_estimate(),
             columns: schema.n_columns(),
             batch_size: config.batch_size,
             epochs_planned: config.epochs,
@@ -67,7 +73,7 @@ impl PrivacyReport {
                 model: private_model(None),
                 guarantee: None,
                 spending: None,
-                public_and_private: prose::public_and_private(config, schema, n_rows),
+                public_and_private: prose::public_and_private(config, schema, rows),
                 safeguards: None,
                 context: None,
                 evaluation: None,
@@ -108,14 +114,17 @@ impl PrivacyReport {
             });
         let schedule_rows = (config.batch_size as f64 / q).round();
         let epochs_completed = steps as f64 * q / releases_per_step;
-        let row_count = if schedule_rows == n_rows as f64 {
-            format!(
-                "the DP-SGD schedule used N = {n_rows} rows (q = B/N). If that is the true row count rather than a private estimate equal to it, N is treated as public: DP-SGD normalises the clipped gradient sum by the expected batch q·N (a standard assumption in DP-SGD implementations)"
-            )
-        } else {
-            format!(
-                "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count of {n_rows} rows was not used by training, and the gradient sum was normalised by q·N̂"
-            )
+        let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
+        let row_count = match rows {
+            RowCount::PrivateEstimate(_) => format!(
+                "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; this report shows only N̂"
+            ),
+            RowCount::Exact(_) if schedule_rows == n_rows as f64 => format!(
+                "the DP-SGD schedule used the true row count N = {n_rows} (q = B/N), which is therefore treated as public: DP-SGD normalises the clipped gradient sum by the expected batch q·N (a standard assumption in DP-SGD implementations)"
+            ),
+            RowCount::Exact(_) => format!(
+                "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; the true count, N = {n_rows}, is shown in this report and is not protected"
+            ),
         };
         let dp_sgd = training.last().map(|last| DpSgd {
             sample_rate: last.event().sample_rate(),
@@ -159,7 +168,7 @@ impl PrivacyReport {
                 epsilon_over_steps: over_steps,
                 note: "ε does not add up across mechanisms: the accountant composes them, which costs less than the sum. \"ε alone\" is what a mechanism or stage would spend by itself; its cost in the total is how much the total ε would drop without it; the share is that cost over the total.".to_owned(),
             }),
-            public_and_private: prose::public_and_private(config, schema, n_rows),
+            public_and_private: prose::public_and_private(config, schema, rows),
             safeguards: Some(prose::safeguards(ledger.noise_randomness(), config)),
             context: Some(prose::context(epsilon)),
             evaluation: None,

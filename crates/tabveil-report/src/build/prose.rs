@@ -10,7 +10,7 @@ use tabveil_validate::context::{EpsilonTier, NIST_SP_800_226, reference_deployme
 use tabveil_validate::format::{sci, sig, sig_up};
 use tabveil_validate::{ModelSettings, TrainingConfig};
 
-use crate::types::{Context, PublicAndPrivate, PublicColumn, Safeguards};
+use crate::types::{Context, PublicAndPrivate, PublicColumn, RowCount, Safeguards};
 
 /// The first line of every rendering.
 pub(crate) fn headline(epsilon: Option<f64>, delta: Option<f64>, target: Option<f64>) -> String {
@@ -39,7 +39,7 @@ pub(crate) fn accountant_description(kind: AccountantKind) -> String {
 pub(crate) fn public_and_private(
     config: &TrainingConfig,
     schema: &Schema,
-    n_rows: u64,
+    rows: RowCount,
 ) -> PublicAndPrivate {
     let private = config.privacy.is_private();
     let columns = schema
@@ -87,14 +87,15 @@ pub(crate) fn public_and_private(
         .collect();
     let mut public_facts = vec![
         "The schema above: column names, kinds, declared bounds and categories, nullability. The user vouches that these come from public knowledge (a codebook, legal or physical ranges), not from the table.".to_owned(),
-        format!(
-            "The number of rows, N = {n_rows}{}",
-            if private {
-                ": treated as public, as in every DP-SGD implementation that normalises the clipped gradient sum by the expected batch q·N (a standard, known assumption; N itself is not protected)."
-            } else {
-                "."
-            }
-        ),
+        match (rows, private) {
+            (RowCount::PrivateEstimate(n), _) => format!(
+                "The row count is not public: this report shows N̂ = {n}, a differentially private estimate of it (post-processing of the ledger's releases); the true count is not released."
+            ),
+            (RowCount::Exact(n), true) => format!(
+                "The number of rows, N = {n}: shown in this report, so treated as public (not protected)."
+            ),
+            (RowCount::Exact(n), false) => format!("The number of rows, N = {n}."),
+        },
         format!(
             "The settings: {}, {} epochs, batch size {}{}.",
             config.model.name(),

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::{delta, eps, num, pct, plots, score, stage};
 use crate::error::Result;
+use crate::evaluation::EVALUATION_NOT_PRIVATE;
 use crate::types::{DeltaEpsilon, PrivacyReport, Tuning};
 
 /// Inline CSS: readable on a phone (fluid layout, tables scroll sideways), printable.
@@ -168,7 +169,15 @@ pub(super) fn render(r: &PrivacyReport) -> Result<String> {
     }
     let md = &r.model;
     card(&mut h, md.model.clone(), "model");
-    card(&mut h, md.n_rows.to_string(), "training rows");
+    card(
+        &mut h,
+        md.n_rows.to_string(),
+        if md.n_rows_estimated {
+            "training rows (DP estimate)"
+        } else {
+            "training rows"
+        },
+    );
     h.push_str("</div>\n");
     if let Some(a) = &r.accountant {
         let _ = writeln!(
@@ -443,6 +452,7 @@ pub(super) fn render(r: &PrivacyReport) -> Result<String> {
             if let Some(x) = r.epsilon {
                 let _ = writeln!(h, "<p>These scores were obtained at ε = {}.</p>", esc(&eps(x)));
             }
+            let _ = writeln!(h, "<p><strong>{}</strong></p>", esc(EVALUATION_NOT_PRIVATE));
         }
         None => h.push_str("<p class=\"muted\">No evaluation of the synthetic data was attached to this report.</p>\n"),
     }

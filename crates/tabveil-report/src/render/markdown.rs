@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{delta, eps, num, pct, score, stage};
+use crate::evaluation::EVALUATION_NOT_PRIVATE;
 use crate::types::{PrivacyReport, Tuning};
 
 /// Escapes the characters that would break a table cell or start markup.
@@ -41,12 +42,13 @@ pub(super) fn render(r: &PrivacyReport) -> String {
     let md = &r.model;
     let _ = writeln!(
         m,
-        "Model: {}{} on {} rows × {} columns; batch {}, {} epochs planned{}.\n",
+        "Model: {}{} on {}{} rows × {} columns; batch {}, {} epochs planned{}.\n",
         md.model,
         md.name
             .as_deref()
             .map(|n| format!(" `{n}`"))
             .unwrap_or_default(),
+        if md.n_rows_estimated { "≈" } else { "" },
         md.n_rows,
         md.columns,
         md.batch_size,
@@ -229,6 +231,7 @@ pub(super) fn render(r: &PrivacyReport) -> String {
             if let Some(eps_spent) = r.epsilon {
                 let _ = writeln!(m, "\nThese scores were obtained at ε = {}.", eps(eps_spent));
             }
+            let _ = writeln!(m, "\n{}", EVALUATION_NOT_PRIVATE);
         }
         None => {
             let _ = writeln!(
