@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=str, required=True)
+    ap.add_argument("--epochs", type=int, default=None,
+                    help="DPCTGAN only: cap the epochs (smartnoise's default is 300, stopping on ε)")
     args = ap.parse_args()
 
     import torch
@@ -73,6 +75,8 @@ def main():
     kwargs = {"epsilon": args.epsilon, "delta": args.delta}
     if args.synth == "dpctgan":
         kwargs["verbose"] = True
+        if args.epochs is not None:
+            kwargs["epochs"] = args.epochs
     synth = Synthesizer.create(args.synth, **kwargs)
     t0 = time.time()
     synth.fit(
