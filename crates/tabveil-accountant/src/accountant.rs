@@ -114,6 +114,19 @@ pub trait Accountant: std::fmt::Debug + Send + Sync {
     /// A boxed copy, so that callers can ask "what if" without touching this one.
     fn boxed_clone(&self) -> Box<dyn Accountant>;
 
+    /// Precomputes what composing `event` (any number of steps of it) will need, without
+    /// composing it, so that copies made afterwards with
+    /// [`boxed_clone`](Accountant::boxed_clone) share the work: the RDP accountant caches the
+    /// per-step RDP curve; the default does nothing. Use it before asking "ε after k steps"
+    /// for many k.
+    ///
+    /// # Errors
+    /// As [`Accountant::compose`].
+    fn prepare(&mut self, event: &PrivacyEvent) -> Result<()> {
+        let _ = event;
+        Ok(())
+    }
+
     /// ε at `delta`, labelled with the accountant, bound kind and neighbouring relation.
     ///
     /// # Errors

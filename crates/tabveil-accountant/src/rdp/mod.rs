@@ -139,6 +139,11 @@ impl Accountant for RdpAccountant {
     fn boxed_clone(&self) -> Box<dyn Accountant> {
         Box::new(self.clone())
     }
+
+    /// Caches the per-step RDP curve of `event` (see [`RdpAccountant::per_step_rdp`]).
+    fn prepare(&mut self, event: &PrivacyEvent) -> Result<()> {
+        self.per_step_rdp(event).map(|_| ())
+    }
 }
 
 /// A step count as `f64`, rounded up when it is not exactly representable (above 2⁵³), so the

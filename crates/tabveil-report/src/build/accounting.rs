@@ -2,8 +2,7 @@
 //! mechanism and stage, and ε over the training steps.
 
 use tabveil_accountant::{
-    Accountant, AccountantKind, AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger,
-    RdpAccountant, Stage,
+    Accountant, AccountantKind, AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage,
 };
 
 use crate::error::Result;
@@ -152,12 +151,12 @@ pub(crate) fn epsilon_over_steps(
         .iter()
         .partition(|e| e.stage() == Stage::Training);
     let total_steps: u64 = training.iter().map(|e| e.event().steps()).sum();
-    let mut base = Warm::new(spec);
+    let mut base = spec.build();
     for e in &other {
         base.compose(e.event())?;
     }
     for e in &training {
-        base.warm(e.event())?;
+        base.prepare(e.event())?;
     }
     let points = if spec.kind == AccountantKind::Pld {
         STEP_POINTS_PLD
@@ -207,41 +206,4 @@ fn replay<'a>(
 /// ε at `delta`, or `None` where no finite ε holds (tiny δ under PLD).
 fn finite(acc: &dyn Accountant, delta: f64) -> Option<f64> {
     acc.epsilon(delta).ok().filter(|e| e.is_finite())
-}
-
-/// An accountant whose RDP cache can be warmed before it is cloned.
-enum Warm {
-    Rdp(RdpAccountant),
-    Other(Box<dyn Accountant>),
-}
-
-impl Warm {
-    fn new(spec: &AccountantSpec) -> Self {
-        match spec.kind {
-            AccountantKind::Rdp => Warm::Rdp(RdpAccountant::new(spec.rdp_orders.clone())),
-            _ => Warm::Other(spec.build()),
-        }
-    }
-
-    fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
-        match self {
-            Warm::Rdp(a) => a.compose(event)?,
-            Warm::Other(a) => a.compose(event)?,
-        }
-        Ok(())
-    }
-
-    fn warm(&mut self, event: &PrivacyEvent) -> Result<()> {
-        if let Warm::Rdp(a) = self {
-            a.per_step_rdp(event)?;
-        }
-        Ok(())
-    }
-
-    fn boxed_clone(&self) -> Box<dyn Accountant> {
-        match self {
-            Warm::Rdp(a) => a.boxed_clone(),
-            Warm::Other(a) => a.boxed_clone(),
-        }
-    }
 }

@@ -7,9 +7,8 @@
 //! at its bound?" — one accountant evaluation, with the per-step RDP of the mechanism cached.
 
 use tabveil_accountant::{
-    Accountant, AccountantError, AccountantKind, AccountantSpec, JointCalibration, LedgerEntry,
-    NoiseSchedule, PrivacyEvent, RdpAccountant, TrainingSchedule, calibrate_jointly,
-    calibrate_noise, max_steps_within,
+    Accountant, AccountantError, AccountantSpec, JointCalibration, LedgerEntry, NoiseSchedule,
+    PrivacyEvent, TrainingSchedule, calibrate_jointly, calibrate_noise, max_steps_within,
 };
 
 use crate::error::{Result, ValidateError};
@@ -371,7 +370,7 @@ impl Planner {
         at: &[u64],
     ) -> Result<Vec<(u64, u64, f64)>> {
         let schedule = self.schedule(batch, epochs)?;
-        let mut base = Warm::new(&self.spec);
+        let mut base = self.spec.build();
         if let Some(sigma) = joint.preprocessing_noise_multiplier {
             for e in self.preprocessing_events_at(sigma)? {
                 base.compose(&e)?;
@@ -382,7 +381,7 @@ impl Planner {
             joint.training_noise_multiplier,
             1,
         )?;
-        base.warm(&step)?;
+        base.prepare(&step)?;
         let mut out = Vec::with_capacity(at.len());
         for &epoch in at {
             let steps = schedule.steps_after_epoch(epoch.saturating_mul(self.releases_per_step));
@@ -449,43 +448,5 @@ pub(crate) fn epsilon_or_infinite(acc: &dyn Accountant, delta: f64) -> Result<f6
             Ok(f64::INFINITY)
         }
         Err(e) => Err(ValidateError::Accountant(e)),
-    }
-}
-
-/// An accountant whose per-step cache can be warmed before it is cloned (RDP only: the other
-/// methods are composed as they are).
-enum Warm {
-    Rdp(RdpAccountant),
-    Other(Box<dyn Accountant>),
-}
-
-impl Warm {
-    fn new(spec: &AccountantSpec) -> Self {
-        match spec.kind {
-            AccountantKind::Rdp => Warm::Rdp(RdpAccountant::new(spec.rdp_orders.clone())),
-            _ => Warm::Other(spec.build()),
-        }
-    }
-
-    fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
-        match self {
-            Warm::Rdp(a) => a.compose(event)?,
-            Warm::Other(a) => a.compose(event)?,
-        }
-        Ok(())
-    }
-
-    fn warm(&mut self, event: &PrivacyEvent) -> Result<()> {
-        if let Warm::Rdp(a) = self {
-            a.per_step_rdp(event)?;
-        }
-        Ok(())
-    }
-
-    fn boxed_clone(&self) -> Box<dyn Accountant> {
-        match self {
-            Warm::Rdp(a) => a.boxed_clone(),
-            Warm::Other(a) => a.boxed_clone(),
-        }
     }
 }
