@@ -76,8 +76,10 @@ pub(crate) fn privacy_seed(noise_seed: u64, part: PrivacyStream) -> u64 {
 /// A ChaCha20 generator keyed with 256 bits drawn from privacy randomness.
 ///
 /// Private mode uses it for the randomness *inside* each example's clipped term (the row's
-/// condition column, the latent noise, gumbel noise and interpolation weight of its penalty
-/// point, its dropout masks) and for the transformer's per-row mode draws. Those draws are
+/// condition column, which public fake of the step is paired with the row, the interpolation
+/// weight of its penalty point, its dropout masks) and for the transformer's per-row mode
+/// draws. The paired fakes themselves are generated from public randomness: they depend on no
+/// row, only the pairing is secret. Those draws are
 /// assigned to rows by their position in a batch or table, which shifts when a row is added or
 /// removed; the privacy argument needs them independent of everything public (the `seed` is
 /// saved with the model), so they are secret and identically distributed per row. Keyed from
