@@ -244,6 +244,7 @@ pub fn fit_private_with_progress(
     let mut plan = plan.into_iter();
     let mut noisy = Vec::new();
     let mut jobs = Vec::new();
+    let mut histograms: Vec<ReleasedHistogram> = Vec::new();
     let mut transforms: Vec<Option<ColumnTransform>> = Vec::with_capacity(schema.n_columns());
     for (index, (col, cs)) in table.columns().iter().zip(schema.columns()).enumerate() {
         let entry = match cs.kind() {
@@ -329,6 +330,12 @@ pub fn fit_private_with_progress(
                         vec![width * width / 12.0],
                     )?
                 };
+                histograms.push(ReleasedHistogram {
+                    index,
+                    centres: h.centres.clone(),
+                    spreads: h.spreads.clone(),
+                    counts: counts.clone(),
+                });
                 jobs.push(ContinuousJob {
                     index,
                     name: cs.name().to_owned(),
@@ -350,7 +357,12 @@ pub fn fit_private_with_progress(
     }
     let fitted = fit_continuous_jobs(jobs, &config.transformer, progress, schema.n_columns())?;
     for (index, t) in fitted {
-        if let (Some(slot), Some(t)) = (transforms.get_mut(index), t) {
+        if let (Some(slot), Some(mut t)) = (transforms.get_mut(index), t) {
+            // Post-processing: the released histogram's point cells and counts.
+            if let Some(h) = histograms.iter().find(|h| h.index == index) {
+                let n = h.centres.len().min(h.counts.len());
+                t.mark_point_modes(&h.centres[..n], &h.spreads[..n], &h.counts[..n]);
+            }
             *slot = Some(ColumnTransform::Continuous(Box::new(t)));
         }
     }
@@ -361,6 +373,15 @@ pub fn fit_private_with_progress(
     let transformer =
         DataTransformer::from_columns(schema.clone(), columns, config.transformer.threads);
     Ok((transformer, PrivateStatistics::new(sigma, noisy)))
+}
+
+/// A continuous column's released histogram, after the noise floor: its public cells and its
+/// noisy non-null counts.
+struct ReleasedHistogram {
+    index: usize,
+    centres: Vec<f64>,
+    spreads: Vec<f64>,
+    counts: Vec<f64>,
 }
 
 /// The ledger label of a column's release.
