@@ -58,6 +58,9 @@ fn a_spike_at_a_bound_decodes_exactly_whatever_the_scalar() {
         // The rows encoded in the spike's mode are (almost) exactly the zeros; rows of other
         // modes whose scalar moved may not land on 0, rows at 0 may have sampled another mode
         // (posterior floor): allow 1 %.
-        assert!((synthetic - real).abs() < 0.01, "{column}: {synthetic} vs {real}");
+        assert!(
+            (synthetic - real).abs() < 0.01,
+            "{column}: {synthetic} vs {real}"
+        );
     }
 }
