@@ -164,8 +164,10 @@ fn fit_sample_report_evaluate() {
     // The same seed gives the same rows.
     let again = f.run(&[
         "sample", "--model", "model", "--rows", "200", "--seed", "3", "--out", "syn2.csv",
+        "--quiet",
     ]);
     assert!(again.status.success());
+    assert!(again.stdout.is_empty(), "--quiet prints nothing");
     assert_eq!(read(&f.path("syn2.csv")), syn);
 
     for (format, starts) in [

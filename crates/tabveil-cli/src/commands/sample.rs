@@ -29,6 +29,9 @@ pub(crate) struct SampleArgs {
     /// The CSV file to write (replaced atomically).
     #[arg(long, value_name = "OUT.csv")]
     out: PathBuf,
+    /// Print nothing on success (as `fit`'s `--quiet`).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Runs the subcommand.
@@ -52,6 +55,9 @@ pub(crate) fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let mut csv = Vec::new();
     write_csv(&table, fitted.schema(), &mut csv).context("encoding the CSV")?;
     atomic::write_file(&args.out, &csv)?;
+    if args.quiet {
+        return Ok(());
+    }
     writeln!(
         std::io::stdout().lock(),
         "{} synthetic rows written to {}",
