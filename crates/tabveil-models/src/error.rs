@@ -1,6 +1,6 @@
 //! The one error type of the models crate.
 
-use tabveil_accountant::AccountantError;
+use tabveil_accountant::{AccountantError, PrivacyLedger};
 use tabveil_data::DataError;
 use tabveil_noise::NoiseError;
 use tabveil_sgd::SgdError;
@@ -51,8 +51,20 @@ pub enum ModelError {
         what: &'static str,
     },
     /// The progress callback cancelled the fit before a model existed (during preprocessing).
+    /// In private mode this comes wrapped in [`ModelError::SpentThenFailed`] (the preprocessing
+    /// releases were made); [`ModelError::is_cancelled`] sees through it.
     #[error("the fit was cancelled before training started")]
     Cancelled,
+    /// A private fit failed (or was cancelled) after it had released statistics of the data:
+    /// `spent` records those releases. They count against the table's privacy budget like any
+    /// other: account for them before fitting the same data again.
+    #[error("{error} (the private fit had already made {} release(s) of the data, on the ledger this error carries)", spent.entries().len())]
+    SpentThenFailed {
+        /// What went wrong.
+        error: Box<ModelError>,
+        /// The releases made before the failure.
+        spent: Box<PrivacyLedger>,
+    },
     /// The model has not been fitted (or loaded) yet.
     #[error("the model is not fitted")]
     NotFitted,
@@ -155,6 +167,36 @@ pub enum ModelError {
 pub type Result<T> = std::result::Result<T, ModelError>;
 
 impl ModelError {
+    /// True when the fit was cancelled by the progress callback (wrapped or not).
+    pub fn is_cancelled(&self) -> bool {
+        match self {
+            ModelError::Cancelled => true,
+            ModelError::SpentThenFailed { error, .. } => error.is_cancelled(),
+            _ => false,
+        }
+    }
+
+    /// The releases a failed private fit had already made, if any (see
+    /// [`ModelError::SpentThenFailed`]).
+    pub fn spent_ledger(&self) -> Option<&PrivacyLedger> {
+        match self {
+            ModelError::SpentThenFailed { spent, .. } => Some(spent),
+            _ => None,
+        }
+    }
+
+    /// `error`, carrying `ledger` when it records releases.
+    pub(crate) fn after_releases(error: ModelError, ledger: PrivacyLedger) -> Self {
+        if ledger.is_empty() {
+            error
+        } else {
+            ModelError::SpentThenFailed {
+                error: Box::new(error),
+                spent: Box::new(ledger),
+            }
+        }
+    }
+
     pub(crate) fn invalid(
         parameter: &'static str,
         value: impl ToString,

@@ -54,7 +54,8 @@ pub(crate) struct PrivatePreparation {
 /// # Errors
 /// Missing public bounds or categories (before anything is released), a table that does not
 /// match the schema, a batch larger than N̂, calibration errors (unreachable target),
-/// cancellation ([`ModelError::Cancelled`]).
+/// cancellation ([`ModelError::Cancelled`]). Once the preprocessing has released anything,
+/// errors come as [`ModelError::SpentThenFailed`] carrying those releases.
 #[allow(
     clippy::too_many_arguments,
     reason = "the plan needs every setting of the run"
@@ -114,11 +115,48 @@ pub(crate) fn prepare(
         &mut ColumnProgress(progress),
     ) {
         Ok(fitted) => fitted,
-        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
-        Err(e) => return Err(e.into()),
+        Err(tabveil_data::DataError::Cancelled) => {
+            return Err(ModelError::after_releases(ModelError::Cancelled, ledger));
+        }
+        Err(e) => return Err(ModelError::after_releases(e.into(), ledger)),
     };
-    // 4. The schedule from the private estimate N̂ (post-processing of the noisy counts).
-    let estimated_rows = statistics.estimated_rows();
+    // From here on the releases are made: a failure hands them back with the error, so that
+    // a retry on the same data can be accounted for.
+    let plan = plan_training(
+        dp,
+        &segments,
+        sigma_pre,
+        statistics.estimated_rows(),
+        epochs,
+        batch_size,
+        releases_per_step,
+    );
+    let (estimated_rows, schedule, calibration) = match plan {
+        Ok(plan) => plan,
+        Err(e) => return Err(ModelError::after_releases(e, ledger)),
+    };
+    Ok(PrivatePreparation {
+        transformer,
+        statistics,
+        ledger,
+        estimated_rows,
+        schedule,
+        calibration,
+    })
+}
+
+/// Steps 4 and 5: the schedule from the private estimate N̂ (post-processing of the noisy
+/// counts), then σ_train with the preprocessing composed first (σ_pre is recomputed by the
+/// same call and must agree).
+fn plan_training(
+    dp: &DpTraining,
+    segments: &[(f64, u64)],
+    sigma_pre: f64,
+    estimated_rows: f64,
+    epochs: usize,
+    batch_size: usize,
+    releases_per_step: usize,
+) -> Result<(f64, TrainingSchedule, JointCalibration)> {
     let rows = estimated_rows.round().max(1.0) as u64;
     if batch_size as u64 > rows {
         return Err(ModelError::BatchLargerThanTable {
@@ -135,11 +173,10 @@ pub(crate) fn prepare(
             "epochs × steps within u64",
         ))?;
     let schedule = TrainingSchedule::new(rows, batch_size as u64, passes)?;
-    // 5. σ_train with the preprocessing composed first; σ_pre is recomputed by the same call.
     let calibration = calibrate_jointly(
         dp.epsilon(),
         dp.delta(),
-        &segments,
+        segments,
         dp.preprocessing_share(),
         &schedule,
         dp.accountant(),
@@ -149,12 +186,5 @@ pub(crate) fn prepare(
             "the joint calibration chose another preprocessing noise",
         ));
     }
-    Ok(PrivatePreparation {
-        transformer,
-        statistics,
-        ledger,
-        estimated_rows,
-        schedule,
-        calibration,
-    })
+    Ok((estimated_rows, schedule, calibration))
 }

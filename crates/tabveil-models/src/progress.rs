@@ -3,7 +3,9 @@
 //!
 //! Every method has a default that ignores the report and continues, so an implementation
 //! overrides only what it needs. Returning [`ControlFlow::Break`] stops the fit cleanly:
-//! during preprocessing the fit fails with [`ModelError::Cancelled`](crate::ModelError::Cancelled);
+//! during preprocessing the fit fails with an error whose
+//! [`is_cancelled`](crate::ModelError::is_cancelled) is true (in private mode it carries the
+//! releases already made: [`spent_ledger`](crate::ModelError::spent_ledger));
 //! during training it ends after the current step and the model is usable, with a ledger that
 //! holds exactly the releases made.
 //!

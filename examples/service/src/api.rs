@@ -270,7 +270,7 @@ fn run_fit(job: &Arc<Job>, synth: &Synthesizer, table: &tabveil::data::Table, sc
             status.epsilon_spent = spent;
             status.state = JobState::Done;
         }
-        Err(tabveil::Error::Model(tabveil::models::ModelError::Cancelled)) => {
+        Err(tabveil::Error::Model(e)) if e.is_cancelled() => {
             job.status().state = JobState::Cancelled;
         }
         Err(e) => {
