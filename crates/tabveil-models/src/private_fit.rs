@@ -24,6 +24,9 @@ use tabveil_data::{
     fit_private_with_progress, planned_preprocessing,
 };
 
+use candle_nn::Optimizer;
+use tabveil_sgd::DpOptimizer;
+
 use crate::error::{ModelError, Result};
 use crate::privacy::DpTraining;
 use crate::progress::{ColumnProgress, Progress};
@@ -187,4 +190,16 @@ fn plan_training(
         ));
     }
     Ok((estimated_rows, schedule, calibration))
+}
+
+/// `error` from the training loop, carrying every release made so far: the ledger of the
+/// budget guard inside `optimizer` (preprocessing and the steps taken).
+pub(crate) fn spent_after<O: Optimizer>(
+    error: ModelError,
+    optimizer: DpOptimizer<O>,
+) -> ModelError {
+    match optimizer.into_budget().into_ledger() {
+        Some(ledger) => ModelError::after_releases(error, ledger),
+        None => error,
+    }
 }

@@ -79,3 +79,33 @@ fn cancelling_the_preprocessing_returns_the_releases() {
     assert!(error.is_cancelled(), "{error:?}");
     assert_spent(&error, 4);
 }
+
+/// A fit that diverges during training (an absurd learning rate) returns the preprocessing
+/// releases and every training step taken before the failure.
+#[test]
+fn a_fit_that_diverges_during_training_returns_its_steps() {
+    let (schema, table) = tiny();
+    let mut ctgan = CtganConfig::new(dp(3))
+        .with_epochs(5)
+        .with_batch_size(60)
+        .with_dims(vec![8], vec![8])
+        .with_embedding_dim(4);
+    ctgan.discriminator_lr = 1e30;
+    ctgan.generator_lr = 1e30;
+    let error = Ctgan::new(ctgan.check().unwrap())
+        .fit(&table, &schema, &mut tabveil_models::NoProgress)
+        .unwrap_err();
+    assert!(error.spent_ledger().is_some(), "{error:?}");
+    let spent = error.spent_ledger().unwrap();
+    let training: u64 = spent
+        .entries()
+        .iter()
+        .filter(|e| e.stage() == Stage::Training)
+        .map(|e| e.event().steps())
+        .sum();
+    assert!(training >= 1, "{error:?}");
+    assert!(
+        matches!(&error, ModelError::SpentThenFailed { error, .. } if matches!(**error, ModelError::NonFinite { .. })),
+        "{error:?}"
+    );
+}

@@ -53,7 +53,7 @@ use super::networks::{Networks, PublicRngs, discriminator_params, generator_opti
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
 use crate::privacy::DpTraining;
-use crate::private_fit::prepare;
+use crate::private_fit::{prepare, spent_after};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
 use crate::seeds::{PrivacyStream, privacy_rng, privacy_seed, secret_chacha};
 use crate::synthesizer::{FitSummary, PrivateRun};
@@ -152,83 +152,90 @@ pub(crate) fn fit(
     let mut stop = StopReason::Completed;
     let mut sums = Losses::new();
     let mut count = 0.0;
-    'training: while releases < planned {
-        let mut d_fake = None;
-        for _ in 0..d_steps.min(planned - releases) {
-            let (outcome, fake) = discriminator_step(
-                config,
-                dp,
-                &nets,
-                &mut d_opt,
-                sampler.as_mut(),
-                &data,
+    // The loop runs in a closure so that an error in it hands back the releases made so far.
+    let trained = (|| -> Result<()> {
+        'training: while releases < planned {
+            let mut d_fake = None;
+            for _ in 0..d_steps.min(planned - releases) {
+                let (outcome, fake) = discriminator_step(
+                    config,
+                    dp,
+                    &nets,
+                    &mut d_opt,
+                    sampler.as_mut(),
+                    &data,
+                    &conditions,
+                    &generation,
+                    &mut secret,
+                    &mut rngs,
+                )?;
+                if let StepOutcome::BudgetExhausted { .. } = outcome {
+                    stop = StopReason::BudgetExhausted;
+                    break 'training;
+                }
+                releases += 1;
+                d_fake = fake;
+            }
+            let cond = generation.sample(batch, &mut rngs.conditions);
+            let g = nets.generator_step(
+                &mut g_opt,
+                batch,
+                cond.as_ref(),
                 &conditions,
-                &generation,
-                &mut secret,
+                marginals,
                 &mut rngs,
             )?;
-            if let StepOutcome::BudgetExhausted { .. } = outcome {
-                stop = StopReason::BudgetExhausted;
-                break 'training;
+            steps += 1;
+            let mut losses = Losses::new();
+            if let Some(v) = d_fake {
+                losses.set("discriminator_fake", v);
             }
-            releases += 1;
-            d_fake = fake;
-        }
-        let cond = generation.sample(batch, &mut rngs.conditions);
-        let g = nets.generator_step(
-            &mut g_opt,
-            batch,
-            cond.as_ref(),
-            &conditions,
-            marginals,
-            &mut rngs,
-        )?;
-        steps += 1;
-        let mut losses = Losses::new();
-        if let Some(v) = d_fake {
-            losses.set("discriminator_fake", v);
-        }
-        losses.set("generator", g.total);
-        losses.set("cross_entropy", g.cross_entropy);
-        if marginals.is_some() {
-            losses.set("marginal", g.marginal);
-        }
-        for (name, v) in losses.iter() {
-            sums.set(name, sums.get(name).unwrap_or(0.0) + v);
-        }
-        count += 1.0;
-        if progress.step(&StepReport {
-            epoch,
-            step: steps,
-            losses,
-        }) == ControlFlow::Break(())
-        {
-            stop = StopReason::Cancelled;
-            break;
-        }
-        while epoch <= config.epochs && releases >= epoch_end(epoch) {
-            epochs_done = epoch;
-            let mut means = Losses::new();
-            for (name, v) in sums.iter() {
-                means.set(name, v / f64::max(count, 1.0));
+            losses.set("generator", g.total);
+            losses.set("cross_entropy", g.cross_entropy);
+            if marginals.is_some() {
+                losses.set("marginal", g.marginal);
             }
-            sums = Losses::new();
-            count = 0.0;
-            let report = EpochReport {
+            for (name, v) in losses.iter() {
+                sums.set(name, sums.get(name).unwrap_or(0.0) + v);
+            }
+            count += 1.0;
+            if progress.step(&StepReport {
                 epoch,
-                epochs: config.epochs,
-                steps,
-                losses: means,
-                epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta())?),
-            };
-            epoch += 1;
-            if progress.epoch(&report) == ControlFlow::Break(()) {
-                if releases < planned {
-                    stop = StopReason::Cancelled;
+                step: steps,
+                losses,
+            }) == ControlFlow::Break(())
+            {
+                stop = StopReason::Cancelled;
+                break;
+            }
+            while epoch <= config.epochs && releases >= epoch_end(epoch) {
+                epochs_done = epoch;
+                let mut means = Losses::new();
+                for (name, v) in sums.iter() {
+                    means.set(name, v / f64::max(count, 1.0));
                 }
-                break 'training;
+                sums = Losses::new();
+                count = 0.0;
+                let report = EpochReport {
+                    epoch,
+                    epochs: config.epochs,
+                    steps,
+                    losses: means,
+                    epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta())?),
+                };
+                epoch += 1;
+                if progress.epoch(&report) == ControlFlow::Break(()) {
+                    if releases < planned {
+                        stop = StopReason::Cancelled;
+                    }
+                    break 'training;
+                }
             }
         }
+        Ok(())
+    })();
+    if let Err(error) = trained {
+        return Err(spent_after(error, d_opt));
     }
     let epsilon_spent = d_opt.budget().epsilon_spent(dp.delta())?;
     let ledger = d_opt

@@ -56,7 +56,7 @@ use super::train::adam_params;
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::privacy::DpTraining;
-use crate::private_fit::prepare;
+use crate::private_fit::{prepare, spent_after};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
 use crate::seeds::{PrivacyStream, Stream, privacy_rng, privacy_seed, secret_chacha, stream};
 use crate::synthesizer::{FitSummary, PrivateRun};
@@ -139,61 +139,68 @@ pub(crate) fn fit(
     let mut epoch = 1usize;
     let mut epochs_done = 0usize;
     let mut stop = StopReason::Completed;
-    'training: while releases < planned {
-        // ---- private: the Poisson batch and its per-example terms ----
-        let rows = match sampler.as_mut() {
-            Some(s) => s.sample()?,
-            None => Vec::new(),
-        };
-        let b = rows.len();
-        let record = if b == 0 {
-            nets.empty_batch()?
-        } else {
-            x.clear();
-            for &r in &rows {
-                x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-            }
-            let eps = standard_normal::<f32, _>(b * e, &mut secret);
-            nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
-                .0
-        };
-        let clipped = record.clip(dp.clipping_norm())?;
-        drop(record);
-        // ---- the release (budget guard first), then post-processing ----
-        if let StepOutcome::BudgetExhausted { .. } = opt.step(&clipped, None)? {
-            stop = StopReason::BudgetExhausted;
-            break;
-        }
-        nets.clamp_sigma(config.sigma_bounds)?;
-        releases += 1;
-        if progress.step(&StepReport {
-            epoch,
-            step: releases,
-            losses: Losses::new(),
-        }) == ControlFlow::Break(())
-        {
-            stop = StopReason::Cancelled;
-            break;
-        }
-        while epoch <= config.epochs && releases >= schedule.steps_after_epoch(epoch as u64) {
-            epochs_done = epoch;
-            let mut losses = Losses::new();
-            losses.set("sigma_mean", scalar_sigma_mean(&nets)?);
-            let report = EpochReport {
-                epoch,
-                epochs: config.epochs,
-                steps: releases,
-                losses,
-                epsilon_spent: Some(opt.budget().epsilon_spent(dp.delta())?),
+    // The loop runs in a closure so that an error in it hands back the releases made so far.
+    let trained = (|| -> Result<()> {
+        'training: while releases < planned {
+            // ---- private: the Poisson batch and its per-example terms ----
+            let rows = match sampler.as_mut() {
+                Some(s) => s.sample()?,
+                None => Vec::new(),
             };
-            epoch += 1;
-            if progress.epoch(&report) == ControlFlow::Break(()) {
-                if releases < planned {
-                    stop = StopReason::Cancelled;
+            let b = rows.len();
+            let record = if b == 0 {
+                nets.empty_batch()?
+            } else {
+                x.clear();
+                for &r in &rows {
+                    x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
                 }
-                break 'training;
+                let eps = standard_normal::<f32, _>(b * e, &mut secret);
+                nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
+                    .0
+            };
+            let clipped = record.clip(dp.clipping_norm())?;
+            drop(record);
+            // ---- the release (budget guard first), then post-processing ----
+            if let StepOutcome::BudgetExhausted { .. } = opt.step(&clipped, None)? {
+                stop = StopReason::BudgetExhausted;
+                break;
+            }
+            nets.clamp_sigma(config.sigma_bounds)?;
+            releases += 1;
+            if progress.step(&StepReport {
+                epoch,
+                step: releases,
+                losses: Losses::new(),
+            }) == ControlFlow::Break(())
+            {
+                stop = StopReason::Cancelled;
+                break;
+            }
+            while epoch <= config.epochs && releases >= schedule.steps_after_epoch(epoch as u64) {
+                epochs_done = epoch;
+                let mut losses = Losses::new();
+                losses.set("sigma_mean", scalar_sigma_mean(&nets)?);
+                let report = EpochReport {
+                    epoch,
+                    epochs: config.epochs,
+                    steps: releases,
+                    losses,
+                    epsilon_spent: Some(opt.budget().epsilon_spent(dp.delta())?),
+                };
+                epoch += 1;
+                if progress.epoch(&report) == ControlFlow::Break(()) {
+                    if releases < planned {
+                        stop = StopReason::Cancelled;
+                    }
+                    break 'training;
+                }
             }
         }
+        Ok(())
+    })();
+    if let Err(error) = trained {
+        return Err(spent_after(error, opt));
     }
     let epsilon_spent = opt.budget().epsilon_spent(dp.delta())?;
     let ledger = opt
