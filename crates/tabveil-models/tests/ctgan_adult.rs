@@ -19,10 +19,8 @@
 
 mod adult;
 
-use adult::{adult, assert_marginals, quality, replayed_epsilon};
-use tabveil_models::{
-    Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, StopReason, Synthesizer,
-};
+use adult::{adult, assert_marginals, assert_stops_within_each_budget, quality};
+use tabveil_models::{Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, Synthesizer};
 
 /// The demo's private configuration: SDV's networks and batch, 30 epochs.
 fn dp_config(epsilon: f64, noise_seed: u64) -> CtganConfig {
@@ -37,28 +35,7 @@ fn dp_config(epsilon: f64, noise_seed: u64) -> CtganConfig {
 #[test]
 #[ignore = "slow: three private fits on adult (~1.5 min each in release)"]
 fn dp_ctgan_on_adult_stops_within_each_budget() {
-    let (schema, train) = adult();
-    for epsilon in [1.0, 3.0, 10.0] {
-        let mut model = Ctgan::new(dp_config(epsilon, 7).check().unwrap());
-        let summary = model.fit(&train, &schema, &mut NoProgress).unwrap();
-        let private = summary.private.clone().unwrap();
-        let replayed = replayed_epsilon(model.ledger().unwrap());
-        println!(
-            "ε target {epsilon}: spent {:.4} (replayed {replayed:.4}), {} of {} steps, σ_train {:.3}, stop {:?}",
-            private.epsilon_spent,
-            private.releases,
-            private.planned_releases,
-            private.training_noise_multiplier,
-            summary.stop
-        );
-        assert!(private.epsilon_spent <= epsilon);
-        assert!(replayed <= epsilon);
-        assert!(matches!(
-            summary.stop,
-            StopReason::Completed | StopReason::BudgetExhausted
-        ));
-        assert_eq!(model.sample(1000, 0).unwrap().n_rows(), 1000);
-    }
+    assert_stops_within_each_budget(|epsilon| Ctgan::new(dp_config(epsilon, 7).check().unwrap()));
 }
 
 #[test]

@@ -26,10 +26,10 @@ mod adult;
 
 use std::collections::HashMap;
 
-use adult::{adult, assert_marginals, quality, replayed_epsilon, root};
+use adult::{adult, assert_marginals, assert_stops_within_each_budget, quality, root};
 use tabveil_data::Table;
 use tabveil_models::{
-    DpTraining, NoProgress, Privacy, StopReason, Synthesizer, Tvae, TvaeConfig, TvaeSampling,
+    DpTraining, NoProgress, Privacy, Synthesizer, Tvae, TvaeConfig, TvaeSampling,
 };
 
 /// The columns whose top-category share is reported (adult's high-entropy ones and the two
@@ -127,28 +127,7 @@ fn tvae_quality_on_adult_is_within_0_02_of_sdv() {
 #[test]
 #[ignore = "slow: three private fits on adult"]
 fn dp_tvae_on_adult_stops_within_each_budget() {
-    let (schema, train) = adult();
-    for epsilon in [1.0, 3.0, 10.0] {
-        let mut model = Tvae::new(dp_config(epsilon, 7).check().unwrap());
-        let summary = model.fit(&train, &schema, &mut NoProgress).unwrap();
-        let private = summary.private.clone().unwrap();
-        let replayed = replayed_epsilon(model.ledger().unwrap());
-        println!(
-            "ε target {epsilon}: spent {:.4} (replayed {replayed:.4}), {} of {} steps, σ_train {:.3}, stop {:?}",
-            private.epsilon_spent,
-            private.releases,
-            private.planned_releases,
-            private.training_noise_multiplier,
-            summary.stop
-        );
-        assert!(private.epsilon_spent <= epsilon);
-        assert!(replayed <= epsilon);
-        assert!(matches!(
-            summary.stop,
-            StopReason::Completed | StopReason::BudgetExhausted
-        ));
-        assert_eq!(model.sample(1000, 0).unwrap().n_rows(), 1000);
-    }
+    assert_stops_within_each_budget(|epsilon| Tvae::new(dp_config(epsilon, 7).check().unwrap()));
 }
 
 #[test]
