@@ -80,8 +80,8 @@ impl Synthesizer {
     /// Validates the plan for `table` (of `schema`), then fits a new model, reporting to
     /// `progress` — which may cancel: during preprocessing the fit then fails with an error for
     /// which `ModelError::is_cancelled` is true (in private mode carrying the releases already
-    /// made: `ModelError::spent_ledger`); during training it stops after the current step and the model
-    /// returned is usable, its ledger holding exactly the releases made
+    /// made: `ModelError::spent_ledger`); during training it stops after the current step and
+    /// the model returned is usable, its ledger holding exactly the releases made
     /// ([`FitSummary::stop`](tabveil_models::FitSummary::stop) says why it stopped).
     ///
     /// The table's size is the only thing the validation reads from the data (the row count

@@ -15,6 +15,7 @@
 //! Poisson sampler touches the real rows, one independent Bernoulli(q) draw per row — which is
 //! the mechanism the accountant analyses.
 
+use candle_nn::Optimizer;
 use tabveil_accountant::{
     JointCalibration, NoiseSchedule, PrivacyLedger, TrainingSchedule, calibrate_jointly,
     calibrate_noise,
@@ -23,8 +24,6 @@ use tabveil_data::{
     DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
     fit_private_with_progress, planned_preprocessing,
 };
-
-use candle_nn::Optimizer;
 use tabveil_sgd::DpOptimizer;
 
 use crate::error::{ModelError, Result};
