@@ -30,6 +30,7 @@ use crate::error::{ModelError, Result};
 use crate::privacy::DpTraining;
 use crate::progress::{ColumnProgress, Progress};
 use crate::seeds::{PrivacyStream, privacy_rng};
+use crate::synthesizer::PrivateRun;
 
 /// What the private preparation produced.
 #[derive(Debug)]
@@ -191,14 +192,50 @@ fn plan_training(
     Ok((estimated_rows, schedule, calibration))
 }
 
-/// `error` from the training loop, carrying every release made so far: the ledger of the
-/// budget guard inside `optimizer` (preprocessing and the steps taken).
-pub(crate) fn spent_after<O: Optimizer>(
-    error: ModelError,
+/// What a private run planned, for its public record ([`PrivateRun`]).
+pub(crate) struct RunPlan<'a> {
+    /// N̂ (not rounded).
+    pub(crate) estimated_rows: f64,
+    /// σ_pre and σ_train.
+    pub(crate) calibration: &'a JointCalibration,
+    /// q of the DP-SGD schedule.
+    pub(crate) sample_rate: f64,
+    /// Private gradient releases planned.
+    pub(crate) planned_releases: u64,
+}
+
+/// Ends a private training run: on an error from the training loop, the error carrying every
+/// release made so far (the ledger of the budget guard inside `optimizer`: preprocessing and
+/// the steps taken); otherwise the final ledger and the run's public record.
+pub(crate) fn finish_run<O: Optimizer>(
+    trained: Result<()>,
     optimizer: DpOptimizer<O>,
-) -> ModelError {
-    match optimizer.into_budget().into_ledger() {
-        Some(ledger) => ModelError::after_releases(error, ledger),
-        None => error,
-    }
+    dp: &DpTraining,
+    plan: RunPlan<'_>,
+    releases: u64,
+) -> Result<(PrivacyLedger, PrivateRun)> {
+    let epsilon_spent = match trained {
+        Ok(()) => optimizer.budget().epsilon_spent(dp.delta())?,
+        Err(error) => {
+            return Err(match optimizer.into_budget().into_ledger() {
+                Some(ledger) => ModelError::after_releases(error, ledger),
+                None => error,
+            });
+        }
+    };
+    let ledger = optimizer
+        .into_budget()
+        .into_ledger()
+        .ok_or(ModelError::Internal("a private budget without a ledger"))?;
+    let private = PrivateRun {
+        estimated_rows: plan.estimated_rows,
+        preprocessing_noise_multiplier: plan.calibration.preprocessing_noise_multiplier,
+        training_noise_multiplier: plan.calibration.training_noise_multiplier,
+        sample_rate: plan.sample_rate,
+        planned_releases: plan.planned_releases,
+        releases,
+        epsilon_spent,
+        delta: dp.delta(),
+    };
+    Ok((ledger, private))
 }

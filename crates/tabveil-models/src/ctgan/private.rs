@@ -53,10 +53,10 @@ use super::networks::{Networks, PublicRngs, discriminator_params, generator_opti
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
 use crate::privacy::DpTraining;
-use crate::private_fit::{prepare, spent_after};
+use crate::private_fit::{RunPlan, finish_run, prepare};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
 use crate::seeds::{PrivacyStream, privacy_rng, privacy_seed, secret_chacha};
-use crate::synthesizer::{FitSummary, PrivateRun};
+use crate::synthesizer::FitSummary;
 
 /// The ledger label of each discriminator step.
 const STEP_LABEL: &str =
@@ -234,24 +234,13 @@ pub(crate) fn fit(
         }
         Ok(())
     })();
-    if let Err(error) = trained {
-        return Err(spent_after(error, d_opt));
-    }
-    let epsilon_spent = d_opt.budget().epsilon_spent(dp.delta())?;
-    let ledger = d_opt
-        .into_budget()
-        .into_ledger()
-        .ok_or(ModelError::Internal("a private budget without a ledger"))?;
-    let private = PrivateRun {
+    let plan = RunPlan {
         estimated_rows: prep.estimated_rows,
-        preprocessing_noise_multiplier: prep.calibration.preprocessing_noise_multiplier,
-        training_noise_multiplier: prep.calibration.training_noise_multiplier,
+        calibration: &prep.calibration,
         sample_rate: q,
         planned_releases: planned,
-        releases,
-        epsilon_spent,
-        delta: dp.delta(),
     };
+    let (ledger, private) = finish_run(trained, d_opt, dp, plan, releases)?;
     let fitted = Fitted::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
     Ok((
         fitted,
