@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{AccountantKind, AccountantSpec};
+use tabveil_noise::NoiseSource;
 
 use crate::error::{ModelError, Result};
 
@@ -200,6 +201,15 @@ impl DpTraining {
     /// The noise seed, when one is set in this process (never after deserialisation).
     pub(crate) fn noise_seed(&self) -> Option<u64> {
         self.noise_seed
+    }
+
+    /// Where the run's privacy randomness comes from: the operating system, or the dangerous
+    /// noise seed set in this process.
+    pub(crate) fn noise_source(&self) -> NoiseSource {
+        match self.noise_seed() {
+            Some(seed) => NoiseSource::dangerous_seeded(seed),
+            None => NoiseSource::secure(),
+        }
     }
 
     /// Checks every value.

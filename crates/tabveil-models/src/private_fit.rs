@@ -24,12 +24,12 @@ use tabveil_data::{
     DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
     fit_private_with_progress, planned_preprocessing,
 };
+use tabveil_noise::PrivacyStream;
 use tabveil_sgd::DpOptimizer;
 
 use crate::error::{ModelError, Result};
 use crate::privacy::DpTraining;
 use crate::progress::{ColumnProgress, Progress};
-use crate::seeds::{PrivacyStream, privacy_rng};
 use crate::synthesizer::PrivateRun;
 
 /// What the private preparation produced.
@@ -108,7 +108,7 @@ pub(crate) fn prepare(
         .with_zero_below(dp.zero_below())?
         .with_transformer(transformer.clone())?;
     let mut ledger = PrivacyLedger::new();
-    let mut rng = privacy_rng(dp.noise_seed(), PrivacyStream::Preprocessing)?;
+    let mut rng = dp.noise_source().rng(PrivacyStream::PREPROCESSING)?;
     let (transformer, statistics) = match fit_private_with_progress(
         table,
         schema,

@@ -16,7 +16,7 @@
 //!    cᵢ the row's own category in a uniformly drawn discrete column, and the penalty point
 //!    x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)F_{uᵢ}.
 //!    The column choice, uᵢ, αᵢ and the dropout masks are drawn per example from secret
-//!    randomness (see [`crate::seeds::secret_chacha`]). So, given the public fakes, ℓᵢ depends
+//!    randomness (see [`PrivacyRng::secret_chacha`](tabveil_noise::PrivacyRng::secret_chacha)). So, given the public fakes, ℓᵢ depends
 //!    on row i alone and on i.i.d. secret draws, and the clipped sum of ∇ℓᵢ (flat clipping at C over all the discriminator's
 //!    parameters, the real term *and* its penalty together; book-keeping handles the weights
 //!    used several times) has L2 sensitivity C.
@@ -41,6 +41,7 @@ use candle_core::{DType, Device, Tensor};
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
 use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
+use tabveil_noise::PrivacyStream;
 use tabveil_sgd::{
     Adam, DpOptimizer, DpSgdConfig, GhostBatch, PoissonSampler, PrivacyBudget, StepOutcome,
     gradient_penalty,
@@ -55,7 +56,6 @@ use crate::nn::kernels::first_max;
 use crate::privacy::DpTraining;
 use crate::private_fit::{RunPlan, finish_run, prepare};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{PrivacyStream, privacy_rng, privacy_seed, secret_chacha};
 use crate::synthesizer::FitSummary;
 
 /// The ledger label of each discriminator step.
@@ -86,8 +86,8 @@ pub(crate) fn fit(
     let transformer = prep.transformer;
     // Secret per-example randomness and the secret seed of the per-row mode draws (privacy
     // randomness: fixed by the noise seed only).
-    let mut key_rng = privacy_rng(dp.noise_seed(), PrivacyStream::PerExample)?;
-    let mut secret = secret_chacha(&mut key_rng)?;
+    let noise = dp.noise_source();
+    let mut secret = noise.rng(PrivacyStream::PER_EXAMPLE)?.secret_chacha()?;
     // The encoded real rows: used only inside the per-example terms below.
     let data = transformer.transform(table, secret.next_u64())?.into_vec();
     let conditions = ConditionLayout::new(&transformer);
@@ -112,7 +112,7 @@ pub(crate) fn fit(
     // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
     // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
     // (An empty table has nothing to sample: every batch is empty.)
-    let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
+    let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
     let mut sampler = match table.n_rows() {
         0 => None,
         n => Some(PoissonSampler::new(n, q, sampler_rng)?),
@@ -130,8 +130,8 @@ pub(crate) fn fit(
         rows_hat,
     )
     .with_label(STEP_LABEL);
-    if let Some(seed) = dp.noise_seed() {
-        sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
+    if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
+        sgd = sgd.with_dangerous_noise_seed(seed);
     }
     let mut d_opt = DpOptimizer::<Adam>::new(
         sgd,

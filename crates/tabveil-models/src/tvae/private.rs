@@ -24,7 +24,7 @@
 //!    `seed`: εs are assigned to rows by their position in the batch, which shifts when a row is
 //!    added or removed, so εs known to an adversary would let a neighbour change *other* rows'
 //!    terms. Drawn i.i.d. from a generator keyed by privacy randomness
-//!    ([`secret_chacha`]), they are unknown and exchangeable, so assigning them by position is
+//!    ([`PrivacyRng::secret_chacha`](tabveil_noise::PrivacyRng::secret_chacha)), they are unknown and exchangeable, so assigning them by position is
 //!    the same in distribution as attaching one to each row, and the sensitivity argument
 //!    holds. The same secret generator seeds the transformer's per-row mode draws (as CTGAN).
 //! 5. *The release*: (Σᵢ clip(∇ℓᵢ) + N(0, σ²C²)) / (q·round(N̂)), with q·round(N̂) = B public;
@@ -46,6 +46,7 @@ use std::ops::ControlFlow;
 use candle_core::{DType, Device};
 use rand::RngCore;
 use tabveil_data::{Schema, Table};
+use tabveil_noise::PrivacyStream;
 use tabveil_sgd::PrivacyBudget;
 use tabveil_sgd::{Adam, DpOptimizer, DpSgdConfig, PoissonSampler, StepOutcome};
 
@@ -58,7 +59,7 @@ use crate::nn::activation::SpanAct;
 use crate::privacy::DpTraining;
 use crate::private_fit::{RunPlan, finish_run, prepare};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{PrivacyStream, Stream, privacy_rng, privacy_seed, secret_chacha, stream};
+use crate::seeds::{Stream, stream};
 use crate::synthesizer::FitSummary;
 
 /// The ledger label of each step.
@@ -91,8 +92,8 @@ pub(crate) fn fit(
         return Err(ModelError::NoModelledColumns);
     }
     // Secret per-example randomness (privacy randomness: fixed by the noise seed only).
-    let mut key_rng = privacy_rng(dp.noise_seed(), PrivacyStream::PerExample)?;
-    let mut secret = secret_chacha(&mut key_rng)?;
+    let noise = dp.noise_source();
+    let mut secret = noise.rng(PrivacyStream::PER_EXAMPLE)?.secret_chacha()?;
     // The encoded real rows: used only inside the per-example terms below.
     let data = transformer.transform(table, secret.next_u64())?.into_vec();
     let nets = VaeNets::new(
@@ -109,7 +110,7 @@ pub(crate) fn fit(
         .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
     // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
     // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-    let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
+    let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
     let mut sampler = match table.n_rows() {
         0 => None,
         n => Some(PoissonSampler::new(n, q, sampler_rng)?),
@@ -127,8 +128,8 @@ pub(crate) fn fit(
         rows_hat,
     )
     .with_label(STEP_LABEL);
-    if let Some(seed) = dp.noise_seed() {
-        sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
+    if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
+        sgd = sgd.with_dangerous_noise_seed(seed);
     }
     let mut opt = DpOptimizer::<Adam>::new(sgd, nets.parameters(), adam_params(config), budget)?;
 
