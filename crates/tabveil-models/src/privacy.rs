@@ -12,7 +12,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use tabveil_accountant::{AccountantKind, AccountantSpec};
+use tabveil_accountant::{AccountantKind, AccountantSpec, RunBudget};
 use tabveil_noise::NoiseSource;
 
 use crate::error::{ModelError, Result};
@@ -201,6 +201,17 @@ impl DpTraining {
     /// The noise seed, when one is set in this process (never after deserialisation).
     pub(crate) fn noise_seed(&self) -> Option<u64> {
         self.noise_seed
+    }
+
+    /// The budget the run's noise is planned for (ε, δ, the preprocessing share, the
+    /// accountant).
+    pub(crate) fn run_budget(&self) -> RunBudget {
+        RunBudget::new(
+            self.epsilon,
+            self.delta,
+            self.preprocessing_share,
+            self.accountant.clone(),
+        )
     }
 
     /// Where the run's privacy randomness comes from: the operating system, or the dangerous

@@ -3,12 +3,12 @@
 //! N̂, plan the DP-SGD schedule from N̂ and calibrate the training noise with the preprocessing
 //! composed first.
 //!
-//! The planning calls are exactly those of the validator (`tabveil-validate`'s planner): the
-//! preprocessing releases of `tabveil_data::planned_preprocessing` merged into `(q, count)`
-//! segments, σ_pre from `calibrate_noise(share·ε, δ, segments)` — which is the first thing
-//! `calibrate_jointly` computes and does not depend on N — and then
-//! `calibrate_jointly(ε, δ, segments, share, TrainingSchedule::new(round(N̂), B, epochs·d))`.
-//! So the plan `tabveil validate` prints is the plan `fit` runs.
+//! The plan is the accountant's run plan, the one the validator prints: the preprocessing
+//! releases of `tabveil_data::planned_preprocessing` calibrated by
+//! [`PreprocessingPlan::calibrate`] (which does not depend on N), then
+//! [`PreprocessingPlan::with_training`] for
+//! `TrainingSchedule::with_releases_per_step(round(N̂), B, epochs, d)`. So the plan
+//! `tabveil validate` prints is the plan `fit` runs, with N̂ in place of N.
 //!
 //! **The row count is private.** Nothing here reads `table.n_rows()`: the schedule, q and the
 //! normaliser of the gradients come from N̂ (post-processing of the noisy counts). Only the
@@ -16,10 +16,7 @@
 //! the mechanism the accountant analyses.
 
 use candle_nn::Optimizer;
-use tabveil_accountant::{
-    JointCalibration, NoiseSchedule, PrivacyLedger, TrainingSchedule, calibrate_jointly,
-    calibrate_noise,
-};
+use tabveil_accountant::{JointCalibration, PreprocessingPlan, PrivacyLedger, TrainingSchedule};
 use tabveil_data::{
     DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
     fit_private_with_progress, planned_preprocessing,
@@ -79,29 +76,12 @@ pub(crate) fn prepare(
     if planned.is_empty() {
         return Err(ModelError::NoModelledColumns);
     }
-    let mut segments: Vec<(f64, u64)> = Vec::new();
-    for entry in &planned {
-        let q = entry.event().sample_rate();
-        let count = entry.event().steps();
-        match segments
-            .iter_mut()
-            .find(|(r, _)| r.to_bits() == q.to_bits())
-        {
-            Some((_, c)) => *c = c.saturating_add(count),
-            None => segments.push((q, count)),
-        }
-    }
     // 2. σ_pre from the preprocessing share alone (independent of N).
-    let sigma_pre = calibrate_noise(
-        dp.preprocessing_share() * dp.epsilon(),
-        dp.delta(),
-        &NoiseSchedule {
-            fixed: Vec::new(),
-            calibrated: segments.clone(),
-        },
-        dp.accountant(),
-    )?
-    .noise_multiplier;
+    let budget = dp.run_budget();
+    let preprocessing = PreprocessingPlan::calibrate(&budget, &planned)?;
+    let sigma_pre = preprocessing
+        .noise_multiplier()
+        .ok_or(ModelError::Internal("planned releases without a noise"))?;
     // 3. The private preprocessing: every release recorded on the ledger.
     let config = PrivateConfig::new(sigma_pre)?
         .with_histogram_bins(dp.histogram_bins())?
@@ -127,8 +107,7 @@ pub(crate) fn prepare(
     // a retry on the same data can be accounted for.
     let plan = plan_training(
         dp,
-        &segments,
-        sigma_pre,
+        &preprocessing,
         statistics.estimated_rows(),
         epochs,
         batch_size,
@@ -149,12 +128,10 @@ pub(crate) fn prepare(
 }
 
 /// Steps 4 and 5: the schedule from the private estimate N̂ (post-processing of the noisy
-/// counts), then σ_train with the preprocessing composed first (σ_pre is recomputed by the
-/// same call and must agree).
+/// counts), then σ_train with the preprocessing composed first.
 fn plan_training(
     dp: &DpTraining,
-    segments: &[(f64, u64)],
-    sigma_pre: f64,
+    preprocessing: &PreprocessingPlan,
     estimated_rows: f64,
     epochs: usize,
     batch_size: usize,
@@ -168,27 +145,13 @@ fn plan_training(
             estimated: true,
         });
     }
-    let passes = (epochs as u64)
-        .checked_mul(releases_per_step as u64)
-        .ok_or(ModelError::invalid(
-            "epochs",
-            epochs,
-            "epochs × steps within u64",
-        ))?;
-    let schedule = TrainingSchedule::new(rows, batch_size as u64, passes)?;
-    let calibration = calibrate_jointly(
-        dp.epsilon(),
-        dp.delta(),
-        segments,
-        dp.preprocessing_share(),
-        &schedule,
-        dp.accountant(),
+    let schedule = TrainingSchedule::with_releases_per_step(
+        rows,
+        batch_size as u64,
+        epochs as u64,
+        releases_per_step as u64,
     )?;
-    if calibration.preprocessing_noise_multiplier.map(f64::to_bits) != Some(sigma_pre.to_bits()) {
-        return Err(ModelError::Internal(
-            "the joint calibration chose another preprocessing noise",
-        ));
-    }
+    let calibration = preprocessing.with_training(&dp.run_budget(), &schedule)?;
     Ok((estimated_rows, schedule, calibration))
 }
 

@@ -118,13 +118,12 @@ impl TrainingConfig {
     /// [`ValidateError::Accountant`](crate::ValidateError::Accountant) wrapping
     /// `InvalidSchedule` / `CountOverflow` when the schedule cannot run.
     pub fn private_schedule(&self, n_rows: u64) -> Result<TrainingSchedule> {
-        let passes = self
-            .epochs
-            .checked_mul(self.private_releases_per_step())
-            .ok_or(tabveil_accountant::AccountantError::CountOverflow {
-                what: "epochs × discriminator steps",
-            })?;
-        Ok(TrainingSchedule::new(n_rows, self.batch_size, passes)?)
+        Ok(TrainingSchedule::with_releases_per_step(
+            n_rows,
+            self.batch_size,
+            self.epochs,
+            self.private_releases_per_step(),
+        )?)
     }
 }
 

@@ -1,7 +1,7 @@
 //! One validation run: which inputs are valid, the planner, and the accountant answers the
 //! checks and the plan share (each computed at most once).
 
-use tabveil_accountant::{AccountantError, BoundKind, JointCalibration, LedgerEntry};
+use tabveil_accountant::{AccountantError, BoundKind, JointCalibration, LedgerEntry, RunBudget};
 use tabveil_data::{ColumnKind, ColumnSchema, PrivateConfig, Schema, planned_preprocessing};
 
 use crate::config::{DpConfig, TrainingConfig};
@@ -80,9 +80,12 @@ impl<'a> Session<'a> {
             }
             match planned_releases(schema) {
                 Ok(planned) => Some(Planner::new(
-                    d.accountant.clone(),
-                    d.delta,
-                    d.preprocessing_share,
+                    RunBudget::new(
+                        d.epsilon,
+                        d.delta,
+                        d.preprocessing_share,
+                        d.accountant.clone(),
+                    ),
                     n_rows,
                     config.private_releases_per_step(),
                     &planned,
@@ -232,7 +235,13 @@ impl<'a> Session<'a> {
         if !(v.epsilon && v.epochs && v.batch && v.schedule) {
             return None;
         }
-        let p = Planner { delta, ..p.clone() };
+        let p = Planner {
+            budget: RunBudget {
+                delta,
+                ..p.budget.clone()
+            },
+            ..p.clone()
+        };
         let r = p.joint(d.epsilon, self.config.batch_size, self.config.epochs);
         self.keep(r.map(|j| j.training_noise_multiplier))
     }
@@ -265,9 +274,12 @@ impl<'a> Session<'a> {
         let defaults = DpConfig::new(epsilon, delta);
         let planned = planned_releases(self.schema).ok()?;
         let p = Planner::new(
-            defaults.accountant,
-            delta,
-            defaults.preprocessing_share,
+            RunBudget::new(
+                epsilon,
+                delta,
+                defaults.preprocessing_share,
+                defaults.accountant,
+            ),
             self.n_rows,
             self.config.private_releases_per_step(),
             &planned,
