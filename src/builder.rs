@@ -26,7 +26,7 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpTraining, Privacy, TvaeConfig};
+use tabveil_models::{CtganConfig, DpConfig, Privacy, TvaeConfig};
 
 use crate::error::Result;
 use crate::model::ModelConfig;
@@ -275,19 +275,20 @@ impl SynthesizerBuilder<Ready<Private>> {
     /// (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
     pub fn build(self) -> Result<Synthesizer> {
         let p = &self.state.privacy;
-        let mut dp = DpTraining::new(p.epsilon.0, p.delta.0)?;
+        let mut dp = DpConfig::new(p.epsilon.0, p.delta.0);
         if let Some(c) = p.clipping_norm {
-            dp = dp.with_clipping_norm(c)?;
+            dp = dp.with_clipping_norm(c);
         }
         if let Some(s) = p.preprocessing_share {
-            dp = dp.with_preprocessing_share(s)?;
+            dp = dp.with_preprocessing_share(s);
         }
         if let Some(a) = &p.accountant {
-            dp = dp.with_accountant(a.clone())?;
+            dp = dp.with_accountant(a.clone());
         }
         if let Some(seed) = p.noise_seed {
             dp = dp.dangerous_noise_seed(seed);
         }
+        dp.check()?;
         let config = self.model_config(Privacy::Dp(dp))?;
         Ok(Synthesizer::from_parts(config, self.state.device))
     }

@@ -2,10 +2,8 @@
 //! ([`TrainingConfig`]): the one conversion, so that `validate`, `fit` and the report judge the
 //! same plan.
 
-use tabveil_models::{CtganConfig, Privacy as ModelPrivacy, TvaeConfig};
-use tabveil_validate::{
-    CtganSettings, DpConfig, ModelSettings, Privacy, TrainingConfig, TvaeSettings,
-};
+use tabveil_models::{CtganConfig, TvaeConfig};
+use tabveil_validate::{CtganSettings, ModelSettings, TrainingConfig, TvaeSettings};
 
 /// The [`TrainingConfig`] of a CTGAN configuration.
 pub(crate) fn ctgan_training_config(c: &CtganConfig) -> TrainingConfig {
@@ -20,7 +18,7 @@ pub(crate) fn ctgan_training_config(c: &CtganConfig) -> TrainingConfig {
         model: ModelSettings::Ctgan(settings),
         epochs: c.epochs as u64,
         batch_size: c.batch_size as u64,
-        privacy: privacy(&c.privacy),
+        privacy: c.privacy.clone(),
     }
 }
 
@@ -35,20 +33,6 @@ pub(crate) fn tvae_training_config(c: &TvaeConfig) -> TrainingConfig {
         model: ModelSettings::Tvae(settings),
         epochs: c.epochs as u64,
         batch_size: c.batch_size as u64,
-        privacy: privacy(&c.privacy),
-    }
-}
-
-/// The validator's view of the models' privacy settings.
-pub(crate) fn privacy(p: &ModelPrivacy) -> Privacy {
-    match p {
-        ModelPrivacy::NonPrivate => Privacy::NonPrivate,
-        ModelPrivacy::Dp(dp) => Privacy::Dp(
-            DpConfig::new(dp.epsilon(), dp.delta())
-                .with_clipping_norm(dp.clipping_norm())
-                .with_preprocessing_share(dp.preprocessing_share())
-                .with_accountant(dp.accountant().clone())
-                .dangerous_noise_seeded(dp.is_noise_seeded()),
-        ),
+        privacy: c.privacy.clone(),
     }
 }

@@ -56,8 +56,9 @@ pub use condition::{
 pub use error::{DataError, Position, Result};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
-    COUNT_SENSITIVITY, CellRule, HistogramCells, NoisyCells, NoisyColumn, PrivateConfig,
-    PrivateStatistics, fit_private, fit_private_with_progress, planned_preprocessing,
+    COUNT_SENSITIVITY, CellRule, DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW, HistogramCells,
+    NoisyCells, NoisyColumn, PrivateConfig, PrivateStatistics, fit_private,
+    fit_private_with_progress, planned_preprocessing,
 };
 pub use progress::{FitProgress, NoProgress};
 pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};

@@ -25,7 +25,7 @@ use tabveil_noise::PrivacyStream;
 use tabveil_sgd::DpOptimizer;
 
 use crate::error::{ModelError, Result};
-use crate::privacy::DpTraining;
+use crate::privacy::DpConfig;
 use crate::progress::{ColumnProgress, Progress};
 use crate::synthesizer::PrivateRun;
 
@@ -63,7 +63,7 @@ pub(crate) struct PrivatePreparation {
 pub(crate) fn prepare(
     table: &Table,
     schema: &Schema,
-    dp: &DpTraining,
+    dp: &DpConfig,
     transformer: &DataTransformerConfig,
     epochs: usize,
     batch_size: usize,
@@ -84,8 +84,8 @@ pub(crate) fn prepare(
         .ok_or(ModelError::Internal("planned releases without a noise"))?;
     // 3. The private preprocessing: every release recorded on the ledger.
     let config = PrivateConfig::new(sigma_pre)?
-        .with_histogram_bins(dp.histogram_bins())?
-        .with_zero_below(dp.zero_below())?
+        .with_histogram_bins(dp.histogram_bins)?
+        .with_zero_below(dp.zero_below)?
         .with_transformer(transformer.clone())?;
     let mut ledger = PrivacyLedger::new();
     let mut rng = dp.noise_source().rng(PrivacyStream::PREPROCESSING)?;
@@ -130,7 +130,7 @@ pub(crate) fn prepare(
 /// Steps 4 and 5: the schedule from the private estimate N̂ (post-processing of the noisy
 /// counts), then σ_train with the preprocessing composed first.
 fn plan_training(
-    dp: &DpTraining,
+    dp: &DpConfig,
     preprocessing: &PreprocessingPlan,
     estimated_rows: f64,
     epochs: usize,
@@ -173,12 +173,12 @@ pub(crate) struct RunPlan<'a> {
 pub(crate) fn finish_run<O: Optimizer>(
     trained: Result<()>,
     optimizer: DpOptimizer<O>,
-    dp: &DpTraining,
+    dp: &DpConfig,
     plan: RunPlan<'_>,
     releases: u64,
 ) -> Result<(PrivacyLedger, PrivateRun)> {
     let epsilon_spent = match trained {
-        Ok(()) => optimizer.budget().epsilon_spent(dp.delta())?,
+        Ok(()) => optimizer.budget().epsilon_spent(dp.delta)?,
         Err(error) => {
             return Err(match optimizer.into_budget().into_ledger() {
                 Some(ledger) => ModelError::after_releases(error, ledger),
@@ -198,7 +198,7 @@ pub(crate) fn finish_run<O: Optimizer>(
         planned_releases: plan.planned_releases,
         releases,
         epsilon_spent,
-        delta: dp.delta(),
+        delta: dp.delta,
     };
     Ok((ledger, private))
 }

@@ -21,7 +21,8 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use tabveil_accountant::{AccountantSpec, TrainingSchedule};
+use tabveil_accountant::TrainingSchedule;
+pub use tabveil_models::{DpConfig, Privacy};
 
 use crate::error::Result;
 
@@ -209,103 +210,4 @@ impl Default for TvaeSettings {
             decompress_dims: vec![128, 128],
         }
     }
-}
-
-/// Whether a run is differentially private.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-pub enum Privacy {
-    /// No differential privacy: the model and its samples carry no privacy guarantee.
-    NonPrivate,
-    /// DP-SGD training with private preprocessing, accounted end to end.
-    Dp(DpConfig),
-}
-
-impl Privacy {
-    /// True for [`Privacy::Dp`].
-    pub fn is_private(&self) -> bool {
-        matches!(self, Privacy::Dp(_))
-    }
-}
-
-/// The privacy settings of a private run.
-///
-/// ε and δ are constructor arguments: there is no default privacy budget.
-///
-/// # Defaults
-/// `clipping_norm` C = 1; `preprocessing_share` 0.1 (the preprocessing releases alone may
-/// spend 10 % of ε; under composition they cost less of the total, see
-/// `tabveil_accountant::calibrate_jointly`); `accountant` RDP with the default orders;
-/// `noise_seeded` false (privacy randomness from the operating system).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DpConfig {
-    /// Target ε: the whole pipeline (preprocessing and training) spends at most this.
-    pub epsilon: f64,
-    /// δ of the (ε, δ) guarantee.
-    pub delta: f64,
-    /// Per-example L2 clipping norm C of the gradients.
-    #[serde(default = "default_clipping_norm")]
-    pub clipping_norm: f64,
-    /// Share of ε that the preprocessing releases alone may spend, in (0, 1).
-    #[serde(default = "default_preprocessing_share")]
-    pub preprocessing_share: f64,
-    /// The accountant that plans the noise and enforces the budget (RDP or PLD).
-    #[serde(default = "AccountantSpec::rdp")]
-    pub accountant: AccountantSpec,
-    /// Whether the privacy randomness is fixed by a user-supplied seed (tests and research
-    /// only: the guarantee then rests on the seed staying secret). The seed itself is never
-    /// stored here.
-    #[serde(default)]
-    pub noise_seeded: bool,
-}
-
-impl DpConfig {
-    /// A private run that spends at most `epsilon` at `delta`.
-    pub fn new(epsilon: f64, delta: f64) -> Self {
-        DpConfig {
-            epsilon,
-            delta,
-            clipping_norm: default_clipping_norm(),
-            preprocessing_share: default_preprocessing_share(),
-            accountant: AccountantSpec::rdp(),
-            noise_seeded: false,
-        }
-    }
-
-    /// Sets the clipping norm C.
-    #[must_use]
-    pub fn with_clipping_norm(mut self, clipping_norm: f64) -> Self {
-        self.clipping_norm = clipping_norm;
-        self
-    }
-
-    /// Sets the share of ε the preprocessing alone may spend.
-    #[must_use]
-    pub fn with_preprocessing_share(mut self, share: f64) -> Self {
-        self.preprocessing_share = share;
-        self
-    }
-
-    /// Sets the accountant.
-    #[must_use]
-    pub fn with_accountant(mut self, accountant: AccountantSpec) -> Self {
-        self.accountant = accountant;
-        self
-    }
-
-    /// Records that the privacy randomness is seeded (dangerous: see the field's doc).
-    #[must_use]
-    pub fn dangerous_noise_seeded(mut self, seeded: bool) -> Self {
-        self.noise_seeded = seeded;
-        self
-    }
-}
-
-fn default_clipping_norm() -> f64 {
-    1.0
-}
-
-fn default_preprocessing_share() -> f64 {
-    0.1
 }

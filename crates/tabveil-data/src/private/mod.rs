@@ -71,6 +71,14 @@ pub use statistics::{NoisyCells, NoisyColumn, PrivateStatistics};
 /// The L2 sensitivity of every per-column count vector (see the module documentation).
 pub const COUNT_SENSITIVITY: f64 = 1.0;
 
+/// The default number of interior histogram bins of a continuous column
+/// ([`PrivateConfig::with_histogram_bins`]).
+pub const DEFAULT_HISTOGRAM_BINS: usize = 128;
+
+/// The default zeroing threshold of noisy histogram counts, in noise standard deviations
+/// ([`PrivateConfig::with_zero_below`]).
+pub const DEFAULT_ZERO_BELOW: f64 = 2.0;
+
 /// Settings of the private preprocessing.
 ///
 /// # Defaults
@@ -102,8 +110,8 @@ impl PrivateConfig {
         }
         Ok(PrivateConfig {
             noise_multiplier,
-            histogram_bins: 128,
-            zero_below: 2.0,
+            histogram_bins: DEFAULT_HISTOGRAM_BINS,
+            zero_below: DEFAULT_ZERO_BELOW,
             transformer: DataTransformerConfig::default(),
         })
     }

@@ -282,7 +282,7 @@ impl std::ops::Deref for ValidCtganConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privacy::DpTraining;
+    use crate::privacy::DpConfig;
 
     #[test]
     fn defaults_are_sdvs() {
@@ -295,13 +295,13 @@ mod tests {
         assert_eq!(c.betas, (0.5, 0.9));
         assert_eq!((c.generator_lr, c.generator_decay), (2e-4, 1e-6));
         assert!(c.check().is_ok());
-        let dp = CtganConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6).unwrap()));
+        let dp = CtganConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6)));
         assert_eq!(dp.pac, 1);
     }
 
     #[test]
     fn private_mode_refuses_packing() {
-        let c = CtganConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6).unwrap())).with_pac(10);
+        let c = CtganConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6))).with_pac(10);
         match c.check() {
             Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, "pac"),
             other => panic!("{other:?}"),

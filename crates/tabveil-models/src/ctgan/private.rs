@@ -53,7 +53,7 @@ use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
-use crate::privacy::DpTraining;
+use crate::privacy::DpConfig;
 use crate::private_fit::{RunPlan, finish_run, prepare};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
 use crate::synthesizer::FitSummary;
@@ -65,7 +65,7 @@ const STEP_LABEL: &str =
 /// Fits a differentially private CTGAN.
 pub(crate) fn fit(
     config: &ValidCtganConfig,
-    dp: &DpTraining,
+    dp: &DpConfig,
     table: &Table,
     schema: &Schema,
     device: &Device,
@@ -117,14 +117,9 @@ pub(crate) fn fit(
         0 => None,
         n => Some(PoissonSampler::new(n, q, sampler_rng)?),
     };
-    let budget = PrivacyBudget::new(
-        prep.ledger,
-        dp.epsilon(),
-        dp.delta(),
-        dp.accountant().clone(),
-    )?;
+    let budget = PrivacyBudget::new(prep.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
     let mut sgd = DpSgdConfig::new(
-        dp.clipping_norm(),
+        dp.clipping_norm,
         prep.calibration.training_noise_multiplier,
         q,
         rows_hat,
@@ -221,7 +216,7 @@ pub(crate) fn fit(
                     epochs: config.epochs,
                     steps,
                     losses: means,
-                    epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta())?),
+                    epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta)?),
                 };
                 epoch += 1;
                 if progress.epoch(&report) == ControlFlow::Break(()) {
@@ -261,7 +256,7 @@ pub(crate) fn fit(
 )]
 fn discriminator_step(
     config: &ValidCtganConfig,
-    dp: &DpTraining,
+    dp: &DpConfig,
     nets: &Networks,
     optimizer: &mut DpOptimizer<Adam>,
     sampler: Option<&mut PoissonSampler>,
@@ -350,7 +345,7 @@ fn discriminator_step(
         let penalty = gradient_penalty(g, config.gradient_penalty)?;
         d.record_penalty_uses(&tape_h, &back_h, &penalty.grad, &mut private)?;
     }
-    let clipped = private.clip(dp.clipping_norm())?;
+    let clipped = private.clip(dp.clipping_norm)?;
     drop(private);
     if pair_fakes {
         let outcome = optimizer.step(&clipped, None)?;

@@ -1,7 +1,7 @@
 use tabveil_data::{ColumnSchema, Schema, Table, Value};
 
 use super::*;
-use crate::privacy::DpTraining;
+use crate::privacy::DpConfig;
 use crate::progress::NoProgress;
 
 /// 300 rows: a bimodal continuous column tied to a categorical one, a nullable categorical and
@@ -142,11 +142,7 @@ fn conditional_sampling_errors_are_typed() {
 }
 
 fn dp(seed: u64) -> Privacy {
-    Privacy::Dp(
-        DpTraining::new(3.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(seed),
-    )
+    Privacy::Dp(DpConfig::new(3.0, 1e-6).dangerous_noise_seed(seed))
 }
 
 #[test]

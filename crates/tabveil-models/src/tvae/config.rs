@@ -238,7 +238,7 @@ impl std::ops::Deref for ValidTvaeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privacy::DpTraining;
+    use crate::privacy::DpConfig;
 
     #[test]
     fn defaults_are_sdvs() {
@@ -253,7 +253,7 @@ mod tests {
         assert_eq!((c.batch_size, c.epochs), (500, 300));
         assert_eq!(c.sampling, TvaeSampling::Softmax);
         assert!(c.check().is_ok());
-        let dp = TvaeConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6).unwrap()));
+        let dp = TvaeConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6)));
         assert!(dp.check().is_ok());
     }
 

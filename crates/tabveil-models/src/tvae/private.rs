@@ -56,7 +56,7 @@ use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
-use crate::privacy::DpTraining;
+use crate::privacy::DpConfig;
 use crate::private_fit::{RunPlan, finish_run, prepare};
 use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
 use crate::seeds::{Stream, stream};
@@ -69,7 +69,7 @@ const STEP_LABEL: &str =
 /// Fits a differentially private TVAE.
 pub(crate) fn fit(
     config: &ValidTvaeConfig,
-    dp: &DpTraining,
+    dp: &DpConfig,
     table: &Table,
     schema: &Schema,
     device: &Device,
@@ -115,14 +115,9 @@ pub(crate) fn fit(
         0 => None,
         n => Some(PoissonSampler::new(n, q, sampler_rng)?),
     };
-    let budget = PrivacyBudget::new(
-        prep.ledger,
-        dp.epsilon(),
-        dp.delta(),
-        dp.accountant().clone(),
-    )?;
+    let budget = PrivacyBudget::new(prep.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
     let mut sgd = DpSgdConfig::new(
-        dp.clipping_norm(),
+        dp.clipping_norm,
         prep.calibration.training_noise_multiplier,
         q,
         rows_hat,
@@ -160,7 +155,7 @@ pub(crate) fn fit(
                 nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
                     .0
             };
-            let clipped = record.clip(dp.clipping_norm())?;
+            let clipped = record.clip(dp.clipping_norm)?;
             drop(record);
             // ---- the release (budget guard first), then post-processing ----
             if let StepOutcome::BudgetExhausted { .. } = opt.step(&clipped, None)? {
@@ -187,7 +182,7 @@ pub(crate) fn fit(
                     epochs: config.epochs,
                     steps: releases,
                     losses,
-                    epsilon_spent: Some(opt.budget().epsilon_spent(dp.delta())?),
+                    epsilon_spent: Some(opt.budget().epsilon_spent(dp.delta)?),
                 };
                 epoch += 1;
                 if progress.epoch(&report) == ControlFlow::Break(()) {
