@@ -65,7 +65,9 @@ mod persist;
 mod privacy;
 mod private_fit;
 pub mod progress;
+mod registry;
 mod seeds;
+mod spec;
 mod synthesizer;
 pub mod tvae;
 
@@ -74,5 +76,10 @@ pub use error::{ModelError, Result};
 pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};
 pub use privacy::{DpConfig, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
-pub use synthesizer::{Condition, FitSummary, ModelKind, PrivateRun, Synthesizer};
+pub use registry::{ModelKind, ModelSettings, load_model, model_from_bytes};
+pub use spec::{
+    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelSpec, NetworkSize,
+    ReportText, SettingFinding,
+};
+pub use synthesizer::{Condition, DynSynthesizer, FitSummary, PrivateRun, Synthesizer};
 pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

@@ -6,6 +6,7 @@ use tabveil_data::DataTransformerConfig;
 
 use crate::error::{ModelError, Result};
 use crate::privacy::Privacy;
+use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS};
 
 /// CTGAN's settings.
 ///
@@ -80,8 +81,8 @@ impl CtganConfig {
             discriminator_dims: vec![256, 256],
             pac: if privacy.is_private() { 1 } else { 10 },
             discriminator_steps: 1,
-            epochs: 300,
-            batch_size: 500,
+            epochs: DEFAULT_EPOCHS,
+            batch_size: DEFAULT_BATCH_SIZE,
             generator_lr: 2e-4,
             generator_decay: 1e-6,
             discriminator_lr: 2e-4,

@@ -58,6 +58,7 @@ mod networks;
 mod private;
 mod sample;
 mod saved;
+mod spec;
 mod train;
 
 use std::path::Path;
@@ -67,12 +68,14 @@ use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{ConditionLayout, DataTransformer, GenerationSampler, Schema, Table};
 
 pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
+pub(crate) use spec::REGISTRATION;
 
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::privacy::Privacy;
 use crate::progress::Progress;
-use crate::synthesizer::{Condition, FitSummary, ModelKind, Synthesizer};
+use crate::registry::{ModelKind, ModelSettings};
+use crate::synthesizer::{Condition, FitSummary, Synthesizer};
 use networks::Networks;
 
 /// A CTGAN model: built from a checked configuration, then fitted or loaded (see the
@@ -136,11 +139,6 @@ impl Ctgan {
     /// The configuration.
     pub fn config(&self) -> &ValidCtganConfig {
         &self.config
-    }
-
-    /// What the last fit did (also available after loading a saved model).
-    pub fn summary(&self) -> Option<&FitSummary> {
-        self.summary.as_ref()
     }
 
     /// True once fitted or loaded.
@@ -212,6 +210,14 @@ impl Synthesizer for Ctgan {
 
     fn schema(&self) -> Option<&Schema> {
         self.fitted.as_ref().map(|f| &f.schema)
+    }
+
+    fn summary(&self) -> Option<&FitSummary> {
+        self.summary.as_ref()
+    }
+
+    fn settings(&self) -> ModelSettings {
+        ModelSettings::Ctgan(self.config.get().clone())
     }
 
     fn ledger(&self) -> Option<&PrivacyLedger> {

@@ -15,7 +15,8 @@ use super::networks::Networks;
 use super::{Ctgan, Fitted};
 use crate::error::{ModelError, Result};
 use crate::persist::{HostTensor, SavedModel};
-use crate::synthesizer::{FitSummary, ModelKind};
+use crate::registry::ModelKind;
+use crate::synthesizer::FitSummary;
 
 const PARTS: [&str; 6] = [
     "config",

@@ -28,7 +28,7 @@ use safetensors::tensor::Dtype;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
-use crate::synthesizer::ModelKind;
+use crate::registry::ModelKind;
 
 /// The format name written in every saved model.
 pub(crate) const FORMAT: &str = "tabveil-model";

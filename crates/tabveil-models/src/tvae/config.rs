@@ -6,6 +6,7 @@ use tabveil_data::DataTransformerConfig;
 
 use crate::error::{ModelError, Result};
 use crate::privacy::Privacy;
+use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS};
 
 /// How sampling turns the decoder's logits of a softmax block (a categorical column, the mode
 /// of a continuous column, a null indicator) into one category.
@@ -82,8 +83,8 @@ impl TvaeConfig {
             learning_rate: 1e-3,
             betas: (0.9, 0.999),
             l2scale: 1e-5,
-            batch_size: 500,
-            epochs: 300,
+            batch_size: DEFAULT_BATCH_SIZE,
+            epochs: DEFAULT_EPOCHS,
             sampling: TvaeSampling::Softmax,
             seed: 0,
             transformer: DataTransformerConfig::default(),

@@ -70,6 +70,7 @@ mod networks;
 mod private;
 mod sample;
 mod saved;
+mod spec;
 mod train;
 
 use std::path::Path;
@@ -79,12 +80,14 @@ use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{ConditionLayout, DataTransformer, Schema, Table};
 
 pub use config::{TvaeConfig, TvaeSampling, ValidTvaeConfig};
+pub(crate) use spec::REGISTRATION;
 
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::privacy::Privacy;
 use crate::progress::Progress;
-use crate::synthesizer::{Condition, FitSummary, ModelKind, Synthesizer};
+use crate::registry::{ModelKind, ModelSettings};
+use crate::synthesizer::{Condition, FitSummary, Synthesizer};
 use networks::VaeNets;
 
 /// A TVAE model: built from a checked configuration, then fitted or loaded (see the
@@ -159,11 +162,6 @@ impl Tvae {
     /// The configuration.
     pub fn config(&self) -> &ValidTvaeConfig {
         &self.config
-    }
-
-    /// What the last fit did (also available after loading a saved model).
-    pub fn summary(&self) -> Option<&FitSummary> {
-        self.summary.as_ref()
     }
 
     /// True once fitted or loaded.
@@ -245,6 +243,14 @@ impl Synthesizer for Tvae {
 
     fn schema(&self) -> Option<&Schema> {
         self.fitted.as_ref().map(|f| &f.schema)
+    }
+
+    fn summary(&self) -> Option<&FitSummary> {
+        self.summary.as_ref()
+    }
+
+    fn settings(&self) -> ModelSettings {
+        ModelSettings::Tvae(self.config.get().clone())
     }
 
     fn ledger(&self) -> Option<&PrivacyLedger> {

@@ -14,8 +14,9 @@ use super::networks::VaeNets;
 use super::{Fitted, Tvae};
 use crate::error::{ModelError, Result};
 use crate::persist::{HostTensor, SavedModel};
+use crate::registry::ModelKind;
 use crate::seeds::{Stream, stream};
-use crate::synthesizer::{FitSummary, ModelKind};
+use crate::synthesizer::FitSummary;
 
 const PARTS: [&str; 5] = ["config", "schema", "transformer", "training", "ledger"];
 

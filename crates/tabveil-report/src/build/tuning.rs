@@ -31,10 +31,10 @@ pub(crate) fn tuning(
         let mut c = config.clone().with_epochs(epochs).with_batch_size(batch);
         let mut at = dp.clone();
         at.epsilon = epsilon;
-        c.privacy = Privacy::Dp(at);
+        c.set_privacy(Privacy::Dp(at));
         c
     };
-    let (e, b, eps) = (config.epochs, config.batch_size, dp.epsilon);
+    let (e, b, eps) = (config.epochs(), config.batch_size(), dp.epsilon);
     let mut scenarios = vec![scenario(
         "as fitted (target)",
         &with_dp(eps, e, b),
@@ -119,10 +119,10 @@ fn scenario(
     Scenario {
         change: change.to_owned(),
         epsilon: config.dp().map_or(f64::NAN, |d| d.epsilon),
-        epochs: config.epochs,
-        batch_size: config.batch_size,
+        epochs: config.epochs(),
+        batch_size: config.batch_size(),
         noise_multiplier: sigma,
-        mean_gradient_noise_std: sigma.map(|s| s * clipping_norm / config.batch_size as f64),
+        mean_gradient_noise_std: sigma.map(|s| s * clipping_norm / config.batch_size() as f64),
         blocked_by,
         epsilon_at_same_noise: None,
     }
