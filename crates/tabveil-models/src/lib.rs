@@ -59,11 +59,11 @@
 #![forbid(unsafe_code)]
 
 pub mod ctgan;
+mod dp_sgd;
 mod error;
 mod nn;
 mod persist;
 mod privacy;
-mod private_fit;
 pub mod progress;
 mod registry;
 mod seeds;

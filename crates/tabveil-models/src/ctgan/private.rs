@@ -2,7 +2,7 @@
 //!
 //! **The privacy argument**, step by step (add/remove-one-row neighbouring):
 //!
-//! 1. *Preprocessing* ([`crate::private_fit`]): every statistic the model keeps — the
+//! 1. *Preprocessing* ([`crate::dp_sgd`]): every statistic the model keeps — the
 //!    transformer's modes, the condition frequencies, the row estimate N̂ — is post-processing
 //!    of Gaussian releases recorded on the ledger; bounds and categories come from the public
 //!    schema.
@@ -41,21 +41,17 @@ use candle_core::{DType, Device, Tensor};
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
 use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
-use tabveil_noise::PrivacyStream;
-use tabveil_sgd::{
-    Adam, DpOptimizer, DpSgdConfig, GhostBatch, PoissonSampler, PrivacyBudget, StepOutcome,
-    gradient_penalty,
-};
+use tabveil_sgd::{GhostBatch, StepOutcome, gradient_penalty};
 
 use super::Fitted;
 use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
+use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
 use crate::privacy::DpConfig;
-use crate::private_fit::{RunPlan, finish_run, prepare};
-use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
+use crate::progress::{Losses, Progress, StepReport, StopReason};
 use crate::synthesizer::FitSummary;
 
 /// The ledger label of each discriminator step.
@@ -73,7 +69,13 @@ pub(crate) fn fit(
 ) -> Result<(Fitted, FitSummary)> {
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
-    let prep = prepare(
+    let PrivatePreparation {
+        transformer,
+        statistics,
+        mut secret,
+        data,
+        plan,
+    } = prepare(
         table,
         schema,
         dp,
@@ -83,15 +85,8 @@ pub(crate) fn fit(
         config.discriminator_steps,
         progress,
     )?;
-    let transformer = prep.transformer;
-    // Secret per-example randomness and the secret seed of the per-row mode draws (privacy
-    // randomness: fixed by the noise seed only).
-    let noise = dp.noise_source();
-    let mut secret = noise.rng(PrivacyStream::PER_EXAMPLE)?.secret_chacha()?;
-    // The encoded real rows: used only inside the per-example terms below.
-    let data = transformer.transform(table, secret.next_u64())?.into_vec();
     let conditions = ConditionLayout::new(&transformer);
-    let generation = GenerationSampler::from_private(conditions.clone(), &prep.statistics)?;
+    let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
     let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
     // Targets from DP releases only: post-processing.
     let targets = (config.marginal_loss > 0.0).then(|| {
@@ -99,51 +94,30 @@ pub(crate) fn fit(
             &transformer,
             &conditions,
             &generation,
-            &NullRates::Private(&prep.statistics),
+            &NullRates::Private(&statistics),
         )
     });
     let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
     let mut g_opt = generator_optimizer(config, &nets)?;
-
-    let schedule = prep.schedule;
-    let q = schedule.sample_rate();
-    let rows_hat = usize::try_from(schedule.n_rows())
-        .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
-    // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
-    // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-    // (An empty table has nothing to sample: every batch is empty.)
-    let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
-    let mut sampler = match table.n_rows() {
-        0 => None,
-        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
-    };
-    let budget = PrivacyBudget::new(prep.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
-    let mut sgd = DpSgdConfig::new(
-        dp.clipping_norm,
-        prep.calibration.training_noise_multiplier,
-        q,
-        rows_hat,
-    )
-    .with_label(STEP_LABEL);
-    if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
-        sgd = sgd.with_dangerous_noise_seed(seed);
-    }
-    let mut d_opt = DpOptimizer::<Adam>::new(
-        sgd,
-        nets.discriminator.parameters(),
-        discriminator_params(config),
-        budget,
+    let mut run = DpSgd::new(
+        plan,
+        table,
+        DpSgdSetup {
+            dp,
+            epochs: config.epochs,
+            releases_per_step: config.discriminator_steps,
+            label: STEP_LABEL,
+            parameters: nets.discriminator.parameters(),
+            adam: discriminator_params(config),
+        },
     )?;
     let mut rngs = PublicRngs::new(config.seed);
 
-    let planned = schedule.steps();
+    let planned = run.planned();
     let batch = config.batch_size;
     let d_steps = config.discriminator_steps as u64;
-    let epoch_end = |e: usize| schedule.steps_after_epoch(e as u64 * d_steps);
     let mut releases = 0u64;
     let mut steps = 0u64;
-    let mut epoch = 1usize;
-    let mut epochs_done = 0usize;
     let mut stop = StopReason::Completed;
     let mut sums = Losses::new();
     let mut count = 0.0;
@@ -156,8 +130,7 @@ pub(crate) fn fit(
                     config,
                     dp,
                     &nets,
-                    &mut d_opt,
-                    sampler.as_mut(),
+                    &mut run,
                     &data,
                     &conditions,
                     &generation,
@@ -195,7 +168,7 @@ pub(crate) fn fit(
             }
             count += 1.0;
             if progress.step(&StepReport {
-                epoch,
+                epoch: run.epoch(),
                 step: steps,
                 losses,
             }) == ControlFlow::Break(())
@@ -203,49 +176,32 @@ pub(crate) fn fit(
                 stop = StopReason::Cancelled;
                 break;
             }
-            while epoch <= config.epochs && releases >= epoch_end(epoch) {
-                epochs_done = epoch;
+            let ended = run.end_epochs(releases, steps, dp.delta, progress, || {
                 let mut means = Losses::new();
                 for (name, v) in sums.iter() {
                     means.set(name, v / f64::max(count, 1.0));
                 }
                 sums = Losses::new();
                 count = 0.0;
-                let report = EpochReport {
-                    epoch,
-                    epochs: config.epochs,
-                    steps,
-                    losses: means,
-                    epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta)?),
-                };
-                epoch += 1;
-                if progress.epoch(&report) == ControlFlow::Break(()) {
-                    if releases < planned {
-                        stop = StopReason::Cancelled;
-                    }
-                    break 'training;
+                Ok(means)
+            })?;
+            if ended.is_break() {
+                if releases < planned {
+                    stop = StopReason::Cancelled;
                 }
+                break 'training;
             }
         }
         Ok(())
     })();
-    let plan = RunPlan {
-        estimated_rows: prep.estimated_rows,
-        calibration: &prep.calibration,
-        sample_rate: q,
-        planned_releases: planned,
+    let end = RunEnd {
+        stop,
+        releases,
+        steps,
     };
-    let (ledger, private) = finish_run(trained, d_opt, dp, plan, releases)?;
+    let (ledger, summary) = run.finish(trained, dp, end)?;
     let fitted = Fitted::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps,
-            private: Some(private),
-        },
-    ))
+    Ok((fitted, summary))
 }
 
 /// One private discriminator step (see the [module docs](self) for the argument). Returns the
@@ -258,8 +214,7 @@ fn discriminator_step(
     config: &ValidCtganConfig,
     dp: &DpConfig,
     nets: &Networks,
-    optimizer: &mut DpOptimizer<Adam>,
-    sampler: Option<&mut PoissonSampler>,
+    run: &mut DpSgd,
     data: &[f32],
     conditions: &ConditionLayout,
     generation: &GenerationSampler,
@@ -279,10 +234,7 @@ fn discriminator_step(
     let fake_cat = nets.with_cond(&act, cond_values, m);
 
     // ---- private: the Poisson batch and its per-example terms ----
-    let rows = match sampler {
-        Some(s) => s.sample()?,
-        None => Vec::new(),
-    };
+    let rows = run.sample_rows()?;
     let b = rows.len();
     let mut private = GhostBatch::new();
     if b == 0 {
@@ -348,7 +300,7 @@ fn discriminator_step(
     let clipped = private.clip(dp.clipping_norm)?;
     drop(private);
     if pair_fakes {
-        let outcome = optimizer.step(&clipped, None)?;
+        let outcome = run.step(&clipped, None)?;
         return Ok((outcome, None));
     }
 
@@ -368,7 +320,7 @@ fn discriminator_step(
         });
     }
 
-    let outcome = optimizer.step(&clipped, Some(&public))?;
+    let outcome = run.step(&clipped, Some(&public))?;
     Ok((outcome, Some(fake_mean)))
 }
 

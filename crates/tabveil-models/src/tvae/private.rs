@@ -2,7 +2,7 @@
 //!
 //! **The privacy argument**, step by step (add/remove-one-row neighbouring):
 //!
-//! 1. *Preprocessing* ([`crate::private_fit`], shared with CTGAN): every statistic the model
+//! 1. *Preprocessing* ([`crate::dp_sgd`], shared with CTGAN): every statistic the model
 //!    keeps — the transformer's modes, the row estimate N̂ — is post-processing of Gaussian
 //!    releases recorded on the ledger; bounds and categories come from the public schema. The
 //!    schedule (q = B / round(N̂), the number of steps) and σ_train are calibrated jointly with
@@ -44,21 +44,18 @@
 use std::ops::ControlFlow;
 
 use candle_core::{DType, Device};
-use rand::RngCore;
 use tabveil_data::{Schema, Table};
-use tabveil_noise::PrivacyStream;
-use tabveil_sgd::PrivacyBudget;
-use tabveil_sgd::{Adam, DpOptimizer, DpSgdConfig, PoissonSampler, StepOutcome};
+use tabveil_sgd::StepOutcome;
 
 use super::Fitted;
 use super::config::ValidTvaeConfig;
 use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
+use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::privacy::DpConfig;
-use crate::private_fit::{RunPlan, finish_run, prepare};
-use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
+use crate::progress::{Losses, Progress, StepReport, StopReason};
 use crate::seeds::{Stream, stream};
 use crate::synthesizer::FitSummary;
 
@@ -76,7 +73,13 @@ pub(crate) fn fit(
     progress: &mut dyn Progress,
 ) -> Result<(Fitted, FitSummary)> {
     // Whether the table is empty is not released: an empty table runs like any other.
-    let prep = prepare(
+    let PrivatePreparation {
+        transformer,
+        mut secret,
+        data,
+        plan,
+        ..
+    } = prepare(
         table,
         schema,
         dp,
@@ -86,16 +89,10 @@ pub(crate) fn fit(
         1,
         progress,
     )?;
-    let transformer = prep.transformer;
     let dim = transformer.layout().width();
     if dim == 0 {
         return Err(ModelError::NoModelledColumns);
     }
-    // Secret per-example randomness (privacy randomness: fixed by the noise seed only).
-    let noise = dp.noise_source();
-    let mut secret = noise.rng(PrivacyStream::PER_EXAMPLE)?.secret_chacha()?;
-    // The encoded real rows: used only inside the per-example terms below.
-    let data = transformer.transform(table, secret.next_u64())?.into_vec();
     let nets = VaeNets::new(
         config,
         transformer.layout(),
@@ -103,46 +100,29 @@ pub(crate) fn fit(
         device,
         &mut stream(config.seed, Stream::Init),
     )?;
+    let mut run = DpSgd::new(
+        plan,
+        table,
+        DpSgdSetup {
+            dp,
+            epochs: config.epochs,
+            releases_per_step: 1,
+            label: STEP_LABEL,
+            parameters: nets.parameters(),
+            adam: adam_params(config),
+        },
+    )?;
 
-    let schedule = prep.schedule;
-    let q = schedule.sample_rate();
-    let rows_hat = usize::try_from(schedule.n_rows())
-        .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
-    // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
-    // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-    let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
-    let mut sampler = match table.n_rows() {
-        0 => None,
-        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
-    };
-    let budget = PrivacyBudget::new(prep.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
-    let mut sgd = DpSgdConfig::new(
-        dp.clipping_norm,
-        prep.calibration.training_noise_multiplier,
-        q,
-        rows_hat,
-    )
-    .with_label(STEP_LABEL);
-    if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
-        sgd = sgd.with_dangerous_noise_seed(seed);
-    }
-    let mut opt = DpOptimizer::<Adam>::new(sgd, nets.parameters(), adam_params(config), budget)?;
-
-    let planned = schedule.steps();
+    let planned = run.planned();
     let e = config.embedding_dim;
     let mut x = Vec::new();
     let mut releases = 0u64;
-    let mut epoch = 1usize;
-    let mut epochs_done = 0usize;
     let mut stop = StopReason::Completed;
     // The loop runs in a closure so that an error in it hands back the releases made so far.
     let trained = (|| -> Result<()> {
-        'training: while releases < planned {
+        while releases < planned {
             // ---- private: the Poisson batch and its per-example terms ----
-            let rows = match sampler.as_mut() {
-                Some(s) => s.sample()?,
-                None => Vec::new(),
-            };
+            let rows = run.sample_rows()?;
             let b = rows.len();
             let record = if b == 0 {
                 nets.empty_batch()?
@@ -158,14 +138,14 @@ pub(crate) fn fit(
             let clipped = record.clip(dp.clipping_norm)?;
             drop(record);
             // ---- the release (budget guard first), then post-processing ----
-            if let StepOutcome::BudgetExhausted { .. } = opt.step(&clipped, None)? {
+            if let StepOutcome::BudgetExhausted { .. } = run.step(&clipped, None)? {
                 stop = StopReason::BudgetExhausted;
                 break;
             }
             nets.clamp_sigma(config.sigma_bounds)?;
             releases += 1;
             if progress.step(&StepReport {
-                epoch,
+                epoch: run.epoch(),
                 step: releases,
                 losses: Losses::new(),
             }) == ControlFlow::Break(())
@@ -173,45 +153,28 @@ pub(crate) fn fit(
                 stop = StopReason::Cancelled;
                 break;
             }
-            while epoch <= config.epochs && releases >= schedule.steps_after_epoch(epoch as u64) {
-                epochs_done = epoch;
+            let ended = run.end_epochs(releases, releases, dp.delta, progress, || {
                 let mut losses = Losses::new();
                 losses.set("sigma_mean", scalar_sigma_mean(&nets)?);
-                let report = EpochReport {
-                    epoch,
-                    epochs: config.epochs,
-                    steps: releases,
-                    losses,
-                    epsilon_spent: Some(opt.budget().epsilon_spent(dp.delta)?),
-                };
-                epoch += 1;
-                if progress.epoch(&report) == ControlFlow::Break(()) {
-                    if releases < planned {
-                        stop = StopReason::Cancelled;
-                    }
-                    break 'training;
+                Ok(losses)
+            })?;
+            if ended.is_break() {
+                if releases < planned {
+                    stop = StopReason::Cancelled;
                 }
+                break;
             }
         }
         Ok(())
     })();
-    let plan = RunPlan {
-        estimated_rows: prep.estimated_rows,
-        calibration: &prep.calibration,
-        sample_rate: q,
-        planned_releases: planned,
+    let end = RunEnd {
+        stop,
+        releases,
+        steps: releases,
     };
-    let (ledger, private) = finish_run(trained, opt, dp, plan, releases)?;
+    let (ledger, summary) = run.finish(trained, dp, end)?;
     let fitted = Fitted::new(schema.clone(), transformer, nets, Some(ledger));
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps: releases,
-            private: Some(private),
-        },
-    ))
+    Ok((fitted, summary))
 }
 
 /// The mean of σ over the continuous scalars (a parameter: public). 0 without any.
