@@ -66,6 +66,7 @@ mod persist;
 mod privacy;
 pub mod progress;
 mod registry;
+mod sampling;
 mod seeds;
 mod spec;
 mod synthesizer;

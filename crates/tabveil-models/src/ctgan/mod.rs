@@ -84,13 +84,13 @@ use networks::Networks;
 pub struct Ctgan {
     config: ValidCtganConfig,
     device: Device,
-    fitted: Option<Fitted>,
+    fitted: Option<Trained>,
     summary: Option<FitSummary>,
 }
 
 /// The state of a fitted model: everything sampling needs, nothing else.
 #[derive(Debug, Clone)]
-pub(crate) struct Fitted {
+pub(crate) struct Trained {
     schema: Schema,
     transformer: DataTransformer,
     conditions: ConditionLayout,
@@ -99,7 +99,7 @@ pub(crate) struct Fitted {
     ledger: Option<PrivacyLedger>,
 }
 
-impl Fitted {
+impl Trained {
     pub(crate) fn new(
         schema: Schema,
         transformer: DataTransformer,
@@ -107,7 +107,7 @@ impl Fitted {
         nets: Networks,
         ledger: Option<PrivacyLedger>,
     ) -> Result<Self> {
-        Ok(Fitted {
+        Ok(Trained {
             schema,
             transformer,
             conditions: generation.layout().clone(),
@@ -167,7 +167,7 @@ impl Ctgan {
         saved::from_saved(SavedModel::from_bytes(bytes)?, device)
     }
 
-    fn fitted(&self) -> Result<&Fitted> {
+    fn fitted(&self) -> Result<&Trained> {
         self.fitted.as_ref().ok_or(ModelError::NotFitted)
     }
 

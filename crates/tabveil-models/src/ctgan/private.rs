@@ -43,13 +43,13 @@ use rand_chacha::ChaCha20Rng;
 use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
 use tabveil_sgd::{GhostBatch, StepOutcome, gradient_penalty};
 
-use super::Fitted;
+use super::Trained;
 use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
-use crate::nn::kernels::first_max;
+use crate::nn::first_max;
 use crate::privacy::DpConfig;
 use crate::progress::{Losses, Progress, StepReport, StopReason};
 use crate::synthesizer::FitSummary;
@@ -66,7 +66,7 @@ pub(crate) fn fit(
     schema: &Schema,
     device: &Device,
     progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+) -> Result<(Trained, FitSummary)> {
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
     let PrivatePreparation {
@@ -200,7 +200,7 @@ pub(crate) fn fit(
         steps,
     };
     let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = Fitted::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
+    let fitted = Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
     Ok((fitted, summary))
 }
 

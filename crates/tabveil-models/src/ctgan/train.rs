@@ -18,7 +18,7 @@ use tabveil_data::{
 };
 use tabveil_sgd::{Adam, GhostBatch, gradient_penalty};
 
-use super::Fitted;
+use super::Trained;
 use super::config::ValidCtganConfig;
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
@@ -34,7 +34,7 @@ pub(crate) fn fit(
     schema: &Schema,
     device: &Device,
     progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+) -> Result<(Trained, FitSummary)> {
     if table.n_rows() == 0 {
         return Err(ModelError::EmptyTable);
     }
@@ -151,7 +151,7 @@ pub(crate) fn fit(
             break;
         }
     }
-    let fitted = Fitted::new(schema.clone(), transformer, generation, nets, None)?;
+    let fitted = Trained::new(schema.clone(), transformer, generation, nets, None)?;
     Ok((
         fitted,
         FitSummary {

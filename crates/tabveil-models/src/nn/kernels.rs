@@ -215,14 +215,3 @@ pub(crate) fn columns(x: &[f32], cols: usize, start: usize, width: usize) -> Vec
     }
     out
 }
-
-/// Index of the first maximum (0 for an empty slice): the decoder's argmax.
-pub(crate) fn first_max(v: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, x) in v.iter().enumerate() {
-        if *x > v[best] {
-            best = i;
-        }
-    }
-    best
-}

@@ -4,3 +4,17 @@
 pub(crate) mod activation;
 pub(crate) mod generator;
 pub(crate) mod kernels;
+
+use candle_core::WithDType;
+
+/// Index of the first maximum (0 for an empty slice), as `torch.argmax`: a later value wins
+/// only if it is strictly larger.
+pub(crate) fn first_max<T: WithDType>(v: &[T]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if x.to_f64() > v[best].to_f64() {
+            best = i;
+        }
+    }
+    best
+}

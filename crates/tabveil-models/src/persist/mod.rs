@@ -20,6 +20,7 @@
 //! (statistics of the data: no privacy claim). It never holds real rows.
 
 mod checksum;
+mod parts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

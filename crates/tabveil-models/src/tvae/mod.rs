@@ -96,14 +96,14 @@ use networks::VaeNets;
 pub struct Tvae {
     config: ValidTvaeConfig,
     device: Device,
-    fitted: Option<Fitted>,
+    fitted: Option<Trained>,
     summary: Option<FitSummary>,
 }
 
 /// The state of a fitted model: everything sampling needs (the decoder and σ are what is
 /// saved; the encoder is kept in memory only).
 #[derive(Debug, Clone)]
-pub(crate) struct Fitted {
+pub(crate) struct Trained {
     schema: Schema,
     transformer: DataTransformer,
     conditions: ConditionLayout,
@@ -111,14 +111,14 @@ pub(crate) struct Fitted {
     ledger: Option<PrivacyLedger>,
 }
 
-impl Fitted {
+impl Trained {
     pub(crate) fn new(
         schema: Schema,
         transformer: DataTransformer,
         nets: VaeNets,
         ledger: Option<PrivacyLedger>,
     ) -> Self {
-        Fitted {
+        Trained {
             schema,
             conditions: ConditionLayout::new(&transformer),
             transformer,
@@ -199,7 +199,7 @@ impl Tvae {
         saved::from_saved(SavedModel::from_bytes(bytes)?, device)
     }
 
-    fn fitted(&self) -> Result<&Fitted> {
+    fn fitted(&self) -> Result<&Trained> {
         self.fitted.as_ref().ok_or(ModelError::NotFitted)
     }
 

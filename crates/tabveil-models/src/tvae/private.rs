@@ -47,7 +47,7 @@ use candle_core::{DType, Device};
 use tabveil_data::{Schema, Table};
 use tabveil_sgd::StepOutcome;
 
-use super::Fitted;
+use super::Trained;
 use super::config::ValidTvaeConfig;
 use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
@@ -71,7 +71,7 @@ pub(crate) fn fit(
     schema: &Schema,
     device: &Device,
     progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+) -> Result<(Trained, FitSummary)> {
     // Whether the table is empty is not released: an empty table runs like any other.
     let PrivatePreparation {
         transformer,
@@ -173,7 +173,7 @@ pub(crate) fn fit(
         steps: releases,
     };
     let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = Fitted::new(schema.clone(), transformer, nets, Some(ledger));
+    let fitted = Trained::new(schema.clone(), transformer, nets, Some(ledger));
     Ok((fitted, summary))
 }
 

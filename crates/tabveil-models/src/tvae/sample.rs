@@ -9,23 +9,17 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use tabveil_data::{Matrix, Table};
+use tabveil_data::Table;
 
-use super::Fitted;
+use super::Trained;
 use super::config::TvaeSampling;
-use super::loss::first_max;
 use super::networks::standard_normal;
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
+use crate::nn::first_max;
+use crate::sampling::{by_rejection, decode, in_chunks, resolve};
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::Condition;
-
-/// Rows decoded per decoder pass.
-const CHUNK: usize = 500;
-/// Conditional sampling gives up after generating this many rows per requested row...
-const REJECTION_FACTOR: usize = 200;
-/// ...but always tries at least this many rows.
-const REJECTION_MINIMUM: usize = 20_000;
 
 /// The generators of one sampling call: latent codes, and the decoding draws (scalar noise and
 /// category draws).
@@ -44,26 +38,14 @@ impl SampleRngs {
     }
 }
 
-/// One resolved condition: the column's block in a decoded row and the wanted slot.
-#[derive(Debug, Clone, Copy)]
-struct Wanted {
-    span_start: usize,
-    width: usize,
-    index: usize,
-}
-
-impl Fitted {
+impl Trained {
     /// `n` synthetic rows.
     pub(crate) fn sample(&self, n: usize, seed: u64, mode: TvaeSampling) -> Result<Table> {
         let mut rngs = SampleRngs::new(seed);
-        let mut out = Vec::with_capacity(n.saturating_mul(self.nets.data_dim));
-        let mut done = 0;
-        while done < n {
-            let rows = CHUNK.min(n - done);
-            out.extend(self.chunk(rows, mode, &mut rngs)?);
-            done += rows;
-        }
-        self.decode(out)
+        let rows = in_chunks(n, self.nets.data_dim, |rows| {
+            self.chunk(rows, mode, &mut rngs)
+        })?;
+        decode(&self.transformer, rows, self.nets.data_dim)
     }
 
     /// `n` synthetic rows meeting every condition, by rejection (see the module docs of
@@ -75,53 +57,12 @@ impl Fitted {
         seed: u64,
         mode: TvaeSampling,
     ) -> Result<Table> {
-        if conditions.is_empty() {
-            return Err(ModelError::NoConditions);
-        }
-        let mut wanted = Vec::with_capacity(conditions.len());
-        for (i, c) in conditions.iter().enumerate() {
-            if conditions[..i].iter().any(|o| o.column == c.column) {
-                return Err(ModelError::DuplicateCondition {
-                    column: c.column.clone(),
-                });
-            }
-            let layout = &self.conditions;
-            let column = &layout.columns()[layout.position(&c.column)?];
-            let slot = layout.slot(&c.column, c.value.as_deref())?;
-            wanted.push(Wanted {
-                span_start: column.span_start,
-                width: column.width(),
-                index: slot - column.offset,
-            });
-        }
-        let dim = self.nets.data_dim;
-        let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
+        let wanted = resolve(&self.conditions, conditions)?;
         let mut rngs = SampleRngs::new(seed);
-        let mut accepted = Vec::with_capacity(n.saturating_mul(dim));
-        let mut found = 0;
-        let mut generated = 0;
-        while found < n {
-            if generated >= limit {
-                return Err(ModelError::ConditionTooRare {
-                    requested: n,
-                    accepted: found,
-                    generated,
-                });
-            }
-            let rows = CHUNK.min(limit - generated);
-            let chunk = self.chunk(rows, mode, &mut rngs)?;
-            generated += rows;
-            for row in chunk.chunks_exact(dim) {
-                let ok = wanted
-                    .iter()
-                    .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index);
-                if ok && found < n {
-                    accepted.extend_from_slice(row);
-                    found += 1;
-                }
-            }
-        }
-        self.decode(accepted)
+        let rows = by_rejection(n, self.nets.data_dim, &wanted, |rows| {
+            self.chunk(rows, mode, &mut rngs)
+        })?;
+        decode(&self.transformer, rows, self.nets.data_dim)
     }
 
     /// `rows` decoded rows in the transformer's matrix form: continuous scalars tanh(x̂) plus
@@ -167,16 +108,6 @@ impl Fitted {
             }
         }
         Ok(raw)
-    }
-
-    fn decode(&self, values: Vec<f32>) -> Result<Table> {
-        let matrix = Matrix::new(values, self.nets.data_dim)?;
-        if matrix.as_slice().iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite {
-                what: "a generated value",
-            });
-        }
-        Ok(self.transformer.inverse_transform(&matrix)?)
     }
 }
 

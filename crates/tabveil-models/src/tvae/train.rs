@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use tabveil_data::{DataTransformer, Schema, Table};
 use tabveil_sgd::{Adam, ParamsAdam};
 
-use super::Fitted;
+use super::Trained;
 use super::config::{TvaeConfig, ValidTvaeConfig};
 use super::networks::{BatchLoss, VaeNets, standard_normal};
 use crate::error::{ModelError, Result};
@@ -28,7 +28,7 @@ pub(crate) fn fit(
     schema: &Schema,
     device: &Device,
     progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+) -> Result<(Trained, FitSummary)> {
     let n = table.n_rows();
     if n == 0 {
         return Err(ModelError::EmptyTable);
@@ -117,7 +117,7 @@ pub(crate) fn fit(
             break;
         }
     }
-    let fitted = Fitted::new(schema.clone(), transformer, nets, None);
+    let fitted = Trained::new(schema.clone(), transformer, nets, None);
     Ok((
         fitted,
         FitSummary {
