@@ -68,6 +68,7 @@ pub mod progress;
 mod registry;
 mod sampling;
 mod seeds;
+mod shell;
 mod spec;
 mod synthesizer;
 pub mod tvae;

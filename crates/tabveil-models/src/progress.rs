@@ -110,6 +110,33 @@ pub trait Progress {
     }
 }
 
+/// Sums of the losses reported by the steps of an epoch, for its means.
+#[derive(Debug, Default)]
+pub(crate) struct LossMeans {
+    sums: Losses,
+    count: f64,
+}
+
+impl LossMeans {
+    /// Adds one step's losses.
+    pub(crate) fn add(&mut self, losses: &Losses) {
+        for (name, v) in losses.iter() {
+            self.sums.set(name, self.sums.get(name).unwrap_or(0.0) + v);
+        }
+        self.count += 1.0;
+    }
+
+    /// The mean of each loss over the steps added since the last call, and a fresh start.
+    pub(crate) fn take(&mut self) -> Losses {
+        let mut means = Losses::new();
+        for (name, v) in self.sums.iter() {
+            means.set(name, v / f64::max(self.count, 1.0));
+        }
+        *self = LossMeans::default();
+        means
+    }
+}
+
 /// Ignores progress and never cancels.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;

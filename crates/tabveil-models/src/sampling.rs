@@ -1,9 +1,10 @@
 //! What sampling from a fitted model does the same way for every model: generating rows in
-//! chunks, conditional sampling by rejection, and decoding the matrix back into a table.
+//! chunks and conditional sampling by rejection (decoding the matrix back into a table is
+//! `Basis::decode`).
 //! Each model supplies only its way of generating one chunk of rows in the transformer's
 //! matrix form (post-processing of its fitted state, reproducible from a seed).
 
-use tabveil_data::{ConditionLayout, DataTransformer, Matrix, Table};
+use tabveil_data::ConditionLayout;
 
 use crate::error::{ModelError, Result};
 use crate::nn::first_max;
@@ -111,18 +112,4 @@ pub(crate) fn by_rejection(
         }
     }
     Ok(accepted)
-}
-
-/// The table of generated `values` (rows of width `dim` in `transformer`'s matrix form).
-///
-/// # Errors
-/// [`ModelError::NonFinite`] for a non-finite value; errors of the inverse transform.
-pub(crate) fn decode(transformer: &DataTransformer, values: Vec<f32>, dim: usize) -> Result<Table> {
-    let matrix = Matrix::new(values, dim)?;
-    if matrix.as_slice().iter().any(|v| !v.is_finite()) {
-        return Err(ModelError::NonFinite {
-            what: "a generated value",
-        });
-    }
-    Ok(transformer.inverse_transform(&matrix)?)
 }

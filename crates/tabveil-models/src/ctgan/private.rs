@@ -37,10 +37,10 @@
 
 use std::ops::ControlFlow;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Tensor};
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
-use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
+use tabveil_data::{ConditionLayout, GenerationSampler};
 use tabveil_sgd::{GhostBatch, StepOutcome, gradient_penalty};
 
 use super::Trained;
@@ -49,24 +49,23 @@ use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
-use crate::nn::first_max;
+use crate::nn::{first_max, gather_rows};
 use crate::privacy::DpConfig;
-use crate::progress::{Losses, Progress, StepReport, StopReason};
-use crate::synthesizer::FitSummary;
+use crate::progress::{LossMeans, Losses, StepReport, StopReason};
+use crate::shell::{Fit, FitInput};
 
 /// The ledger label of each discriminator step.
 const STEP_LABEL: &str =
     "training: CTGAN discriminator step (clipped real-data term and gradient penalty)";
 
 /// Fits a differentially private CTGAN.
-pub(crate) fn fit(
-    config: &ValidCtganConfig,
-    dp: &DpConfig,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Trained, FitSummary)> {
+pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let FitInput {
+        table,
+        schema,
+        device,
+        progress,
+    } = input;
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
     let PrivatePreparation {
@@ -119,8 +118,7 @@ pub(crate) fn fit(
     let mut releases = 0u64;
     let mut steps = 0u64;
     let mut stop = StopReason::Completed;
-    let mut sums = Losses::new();
-    let mut count = 0.0;
+    let mut means = LossMeans::default();
     // The loop runs in a closure so that an error in it hands back the releases made so far.
     let trained = (|| -> Result<()> {
         'training: while releases < planned {
@@ -163,10 +161,7 @@ pub(crate) fn fit(
             if marginals.is_some() {
                 losses.set("marginal", g.marginal);
             }
-            for (name, v) in losses.iter() {
-                sums.set(name, sums.get(name).unwrap_or(0.0) + v);
-            }
-            count += 1.0;
+            means.add(&losses);
             if progress.step(&StepReport {
                 epoch: run.epoch(),
                 step: steps,
@@ -176,15 +171,7 @@ pub(crate) fn fit(
                 stop = StopReason::Cancelled;
                 break;
             }
-            let ended = run.end_epochs(releases, steps, dp.delta, progress, || {
-                let mut means = Losses::new();
-                for (name, v) in sums.iter() {
-                    means.set(name, v / f64::max(count, 1.0));
-                }
-                sums = Losses::new();
-                count = 0.0;
-                Ok(means)
-            })?;
+            let ended = run.end_epochs(releases, steps, dp.delta, progress, || Ok(means.take()))?;
             if ended.is_break() {
                 if releases < planned {
                     stop = StopReason::Cancelled;
@@ -241,9 +228,7 @@ fn discriminator_step(
         record_empty(nets, &mut private)?;
     } else {
         let mut real = Vec::with_capacity(b * dim);
-        for &r in &rows {
-            real.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-        }
+        gather_rows(data, dim, &rows, &mut real);
         let cond = own_conditions(&real, dim, conditions, secret);
         let real_cat = nets.with_cond(&real, cond.as_deref(), b);
         let real_t = Tensor::from_vec(real_cat.clone(), (b, width), &nets.device)?;

@@ -15,7 +15,7 @@ use tabveil_data::Table;
 
 use super::Trained;
 use crate::error::Result;
-use crate::sampling::{by_rejection, decode, in_chunks, resolve};
+use crate::sampling::{by_rejection, in_chunks, resolve};
 use crate::seeds::{Stream, stream};
 use crate::synthesizer::Condition;
 
@@ -43,7 +43,7 @@ impl Trained {
         let rows = in_chunks(n, self.nets.data_dim, |rows| {
             self.chunk(rows, None, &mut rngs)
         })?;
-        decode(&self.transformer, rows, self.nets.data_dim)
+        self.basis.decode(rows, self.nets.data_dim)
     }
 
     /// `n` synthetic rows meeting every condition (see `Synthesizer::sample_conditional`):
@@ -55,22 +55,23 @@ impl Trained {
         conditions: &[Condition],
         seed: u64,
     ) -> Result<Table> {
-        let wanted = resolve(&self.conditions, conditions)?;
+        let wanted = resolve(&self.basis.conditions, conditions)?;
         let first = &conditions[0];
         let first_slot = self
+            .basis
             .conditions
             .slot(&first.column, first.value.as_deref())?;
         let mut rngs = SampleRngs::new(seed);
         let rows = by_rejection(n, self.nets.data_dim, &wanted, |rows| {
             self.chunk(rows, Some(first_slot), &mut rngs)
         })?;
-        decode(&self.transformer, rows, self.nets.data_dim)
+        self.basis.decode(rows, self.nets.data_dim)
     }
 
     /// `rows` activated generator outputs, with conditions drawn from the frequencies or fixed
     /// at `slot`.
     fn chunk(&self, rows: usize, slot: Option<usize>, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
-        let width = self.conditions.width();
+        let width = self.basis.conditions.width();
         let cond: Option<Vec<f32>> = match slot {
             Some(s) if width > 0 => {
                 let mut c = vec![0.0f32; rows * width];

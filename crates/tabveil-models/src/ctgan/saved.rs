@@ -9,9 +9,9 @@
 use candle_core::Device;
 use tabveil_data::{ConditionLayout, GenerationSampler};
 
+use super::Trained;
 use super::config::{CtganConfig, ValidCtganConfig};
 use super::networks::Networks;
-use super::{Ctgan, Trained};
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::registry::ModelKind;
@@ -34,12 +34,12 @@ pub(super) fn to_saved(
     let mut saved = SavedModel::new(ModelKind::Ctgan);
     saved.put_common(
         config.get(),
-        &fitted.schema,
-        &fitted.transformer,
+        &fitted.basis.schema,
+        &fitted.basis.transformer,
         summary,
-        fitted.ledger.as_ref(),
+        fitted.basis.ledger.as_ref(),
     )?;
-    let frequencies: Vec<Vec<f64>> = (0..fitted.conditions.columns().len())
+    let frequencies: Vec<Vec<f64>> = (0..fitted.basis.conditions.columns().len())
         .map(|i| {
             fitted.generation.frequencies(i).ok_or(ModelError::Internal(
                 "a condition column without frequencies",
@@ -51,7 +51,10 @@ pub(super) fn to_saved(
     Ok(saved)
 }
 
-pub(super) fn from_saved(mut saved: SavedModel, device: &Device) -> Result<Ctgan> {
+pub(super) fn from_saved(
+    mut saved: SavedModel,
+    device: &Device,
+) -> Result<(ValidCtganConfig, Trained, FitSummary)> {
     let (config, schema, transformer) =
         saved.read_head(ModelKind::Ctgan, &PARTS, CtganConfig::check)?;
     let conditions = ConditionLayout::new(&transformer);
@@ -62,10 +65,5 @@ pub(super) fn from_saved(mut saved: SavedModel, device: &Device) -> Result<Ctgan
     let nets = Networks::new(&config, transformer.layout(), &conditions, device)?;
     saved.take_vars(nets.generator.state(), device)?;
     let fitted = Trained::new(schema, transformer, generation, nets, ledger)?;
-    Ok(Ctgan {
-        config,
-        device: device.clone(),
-        fitted: Some(fitted),
-        summary: Some(summary),
-    })
+    Ok((config, fitted, summary))
 }

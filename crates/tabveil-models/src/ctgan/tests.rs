@@ -1,8 +1,11 @@
 use tabveil_data::{ColumnSchema, Schema, Table, Value};
 
 use super::*;
+use crate::error::ModelError;
 use crate::privacy::DpConfig;
+use crate::privacy::Privacy;
 use crate::progress::NoProgress;
+use crate::synthesizer::Synthesizer;
 
 /// 300 rows: a bimodal continuous column tied to a categorical one, a nullable categorical and
 /// a nullable continuous column.

@@ -8,14 +8,11 @@
 
 use std::ops::ControlFlow;
 
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 use candle_nn::Optimizer;
 use rand::seq::SliceRandom;
 use rand::{Rng, RngCore};
-use tabveil_data::{
-    ConditionBatch, ConditionLayout, DataTransformer, GenerationSampler, Schema, Table,
-    TrainingSampler,
-};
+use tabveil_data::{ConditionBatch, ConditionLayout, GenerationSampler, TrainingSampler};
 use tabveil_sgd::{Adam, GhostBatch, gradient_penalty};
 
 use super::Trained;
@@ -23,36 +20,21 @@ use super::config::ValidCtganConfig;
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
-use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{Stream, derived_seed};
+use crate::nn::gather_rows;
+use crate::progress::{EpochReport, LossMeans, Losses, StepReport, StopReason};
+use crate::shell::{Encoded, Fit, FitInput, encode_exactly};
 use crate::synthesizer::FitSummary;
 
 /// Fits a non-private CTGAN.
-pub(crate) fn fit(
-    config: &ValidCtganConfig,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Trained, FitSummary)> {
-    if table.n_rows() == 0 {
-        return Err(ModelError::EmptyTable);
-    }
-    let transformer = match DataTransformer::fit_with_progress(
+pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let FitInput {
         table,
         schema,
-        &config.transformer,
-        &mut ColumnProgress(progress),
-    ) {
-        Ok(t) => t,
-        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
-        Err(e) => return Err(e.into()),
-    };
-    if transformer.layout().width() == 0 {
-        return Err(ModelError::NoModelledColumns);
-    }
-    let matrix = transformer.transform(table, derived_seed(config.seed, Stream::Transform))?;
-    let data = matrix.into_vec();
+        device,
+        progress,
+    } = input;
+    let Encoded { transformer, data } =
+        encode_exactly(table, schema, &config.transformer, config.seed, progress)?;
     let conditions = ConditionLayout::new(&transformer);
     let training = TrainingSampler::new(conditions.clone(), table)?;
     let generation = GenerationSampler::from_table(conditions.clone(), table)?;
@@ -82,8 +64,7 @@ pub(crate) fn fit(
     let mut epochs_done = 0;
     let mut stop = StopReason::Completed;
     'epochs: for epoch in 1..=config.epochs {
-        let mut sums = Losses::new();
-        let mut count = 0.0;
+        let mut means = LossMeans::default();
         for _ in 0..steps_per_epoch {
             let mut d_losses = (0.0, 0.0);
             for _ in 0..config.discriminator_steps {
@@ -116,10 +97,7 @@ pub(crate) fn fit(
             if marginals.is_some() {
                 losses.set("marginal", g.marginal);
             }
-            for (name, v) in losses.iter() {
-                sums.set(name, sums.get(name).unwrap_or(0.0) + v);
-            }
-            count += 1.0;
+            means.add(&losses);
             let report = StepReport {
                 epoch,
                 step: steps,
@@ -131,15 +109,11 @@ pub(crate) fn fit(
             }
         }
         epochs_done = epoch;
-        let mut means = Losses::new();
-        for (name, v) in sums.iter() {
-            means.set(name, v / count);
-        }
         let report = EpochReport {
             epoch,
             epochs: config.epochs,
             steps,
-            losses: means,
+            losses: means.take(),
             epsilon_spent: None,
         };
         if progress.epoch(&report) == ControlFlow::Break(()) {
@@ -216,9 +190,7 @@ fn discriminator_step(
         None => (training.sample_rows_uniform(n, &mut rngs.rows), None),
     };
     let mut real = Vec::with_capacity(n * dim);
-    for &r in &rows {
-        real.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-    }
+    gather_rows(data, dim, &rows, &mut real);
     let fake_cat = nets.with_cond(&act, c1, n);
     let real_cat = nets.with_cond(&real, c2.as_deref(), n);
     let packs = n / nets.pac;

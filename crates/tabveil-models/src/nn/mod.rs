@@ -18,3 +18,10 @@ pub(crate) fn first_max<T: WithDType>(v: &[T]) -> usize {
     }
     best
 }
+
+/// Appends rows `rows` of the row-major matrix `data` (width `dim`) to `out`.
+pub(crate) fn gather_rows(data: &[f32], dim: usize, rows: &[usize], out: &mut Vec<f32>) {
+    for &r in rows {
+        out.extend_from_slice(&data[r * dim..(r + 1) * dim]);
+    }
+}

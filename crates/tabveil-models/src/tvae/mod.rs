@@ -73,42 +73,58 @@ mod saved;
 mod spec;
 mod train;
 
-use std::path::Path;
-
 use candle_core::Device;
-use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{ConditionLayout, DataTransformer, Schema, Table};
+use tabveil_data::{DataTransformer, Schema, Table};
 
 pub use config::{TvaeConfig, TvaeSampling, ValidTvaeConfig};
 pub(crate) use spec::REGISTRATION;
 
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::persist::SavedModel;
-use crate::privacy::Privacy;
-use crate::progress::Progress;
-use crate::registry::{ModelKind, ModelSettings};
-use crate::synthesizer::{Condition, FitSummary, Synthesizer};
+use crate::privacy::DpConfig;
+use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
+use crate::synthesizer::{Condition, FitSummary};
 use networks::VaeNets;
 
 /// A TVAE model: built from a checked configuration, then fitted or loaded (see the
 /// [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct Tvae {
-    config: ValidTvaeConfig,
-    device: Device,
-    fitted: Option<Trained>,
-    summary: Option<FitSummary>,
+    shell: Shell<TvaeParts>,
+}
+
+synthesizer_shell!(Tvae, ValidTvaeConfig);
+
+impl Tvae {
+    /// The same model decoding softmax blocks with `sampling` from now on (fitted or not:
+    /// sampling is post-processing and does not change training).
+    #[must_use]
+    pub fn with_sampling(mut self, sampling: TvaeSampling) -> Self {
+        self.set_sampling(sampling);
+        self
+    }
+
+    /// Decodes softmax blocks with `sampling` from now on (see [`Tvae::with_sampling`]).
+    pub fn set_sampling(&mut self, sampling: TvaeSampling) {
+        self.shell.config.set_sampling(sampling);
+    }
+
+    /// The decoder's learned per-column scale σ (one entry per column of the transformed
+    /// matrix; only the continuous scalars use theirs).
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted); Candle errors.
+    pub fn sigma(&self) -> Result<Vec<f64>> {
+        self.shell.fitted()?.nets.sigma_host()
+    }
 }
 
 /// The state of a fitted model: everything sampling needs (the decoder and σ are what is
 /// saved; the encoder is kept in memory only).
 #[derive(Debug, Clone)]
 pub(crate) struct Trained {
-    schema: Schema,
-    transformer: DataTransformer,
-    conditions: ConditionLayout,
+    basis: Basis,
     nets: VaeNets,
-    ledger: Option<PrivacyLedger>,
 }
 
 impl Trained {
@@ -116,161 +132,63 @@ impl Trained {
         schema: Schema,
         transformer: DataTransformer,
         nets: VaeNets,
-        ledger: Option<PrivacyLedger>,
+        ledger: Option<tabveil_accountant::PrivacyLedger>,
     ) -> Self {
         Trained {
-            schema,
-            conditions: ConditionLayout::new(&transformer),
-            transformer,
+            basis: Basis::new(schema, transformer, ledger),
             nets,
-            ledger,
         }
     }
 }
 
-impl Tvae {
-    /// An unfitted model on the CPU.
-    pub fn new(config: ValidTvaeConfig) -> Self {
-        Tvae {
-            config,
-            device: Device::Cpu,
-            fitted: None,
-            summary: None,
-        }
+/// TVAE's own parts of the shell.
+#[derive(Debug, Clone)]
+struct TvaeParts;
+
+impl Parts for TvaeParts {
+    type Settings = TvaeConfig;
+    type Config = ValidTvaeConfig;
+    type State = Trained;
+
+    fn basis(state: &Trained) -> &Basis {
+        &state.basis
     }
 
-    /// The same model on `device` (set it before fitting; a fitted model keeps its device).
-    #[must_use]
-    pub fn with_device(mut self, device: Device) -> Self {
-        self.device = device;
-        self
+    fn fit_non_private(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained> {
+        train::fit(config, input)
     }
 
-    /// The same model decoding softmax blocks with `sampling` from now on (fitted or not:
-    /// sampling is post-processing and does not change training).
-    #[must_use]
-    pub fn with_sampling(mut self, sampling: TvaeSampling) -> Self {
-        self.config.set_sampling(sampling);
-        self
+    fn fit_private(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+        private::fit(config, dp, input)
     }
 
-    /// Decodes softmax blocks with `sampling` from now on (see [`Tvae::with_sampling`]).
-    pub fn set_sampling(&mut self, sampling: TvaeSampling) {
-        self.config.set_sampling(sampling);
+    fn sample(config: &ValidTvaeConfig, state: &Trained, n: usize, seed: u64) -> Result<Table> {
+        state.sample(n, seed, config.sampling)
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &ValidTvaeConfig {
-        &self.config
+    fn sample_conditional(
+        config: &ValidTvaeConfig,
+        state: &Trained,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+    ) -> Result<Table> {
+        state.sample_conditional(n, conditions, seed, config.sampling)
     }
 
-    /// True once fitted or loaded.
-    pub fn is_fitted(&self) -> bool {
-        self.fitted.is_some()
+    fn to_saved(
+        config: &ValidTvaeConfig,
+        state: &Trained,
+        summary: &FitSummary,
+    ) -> Result<SavedModel> {
+        saved::to_saved(config, state, summary)
     }
 
-    /// The fitted transformer (public or DP in private mode).
-    pub fn transformer(&self) -> Option<&DataTransformer> {
-        self.fitted.as_ref().map(|f| &f.transformer)
-    }
-
-    /// The decoder's learned per-column scale σ (one entry per column of the transformed
-    /// matrix; only the continuous scalars use theirs).
-    ///
-    /// # Errors
-    /// [`ModelError::NotFitted`]; Candle errors.
-    pub fn sigma(&self) -> Result<Vec<f64>> {
-        self.fitted()?.nets.sigma_host()
-    }
-
-    /// Loads a model saved with [`Synthesizer::save`] onto `device`.
-    ///
-    /// # Errors
-    /// As [`Synthesizer::load`].
-    pub fn load_on(dir: &Path, device: &Device) -> Result<Self> {
-        saved::from_saved(SavedModel::load_dir(dir)?, device)
-    }
-
-    /// Loads a model from the bytes of [`Synthesizer::to_bytes`] onto `device`.
-    ///
-    /// # Errors
-    /// As [`Synthesizer::load`].
-    pub fn from_bytes_on(bytes: &[u8], device: &Device) -> Result<Self> {
-        saved::from_saved(SavedModel::from_bytes(bytes)?, device)
-    }
-
-    fn fitted(&self) -> Result<&Trained> {
-        self.fitted.as_ref().ok_or(ModelError::NotFitted)
-    }
-
-    fn saved(&self) -> Result<SavedModel> {
-        let fitted = self.fitted()?;
-        let summary = self.summary.as_ref().ok_or(ModelError::NotFitted)?;
-        saved::to_saved(&self.config, fitted, summary)
-    }
-}
-
-impl Synthesizer for Tvae {
-    fn kind(&self) -> ModelKind {
-        ModelKind::Tvae
-    }
-
-    fn fit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-    ) -> Result<FitSummary> {
-        let (fitted, summary) = match &self.config.privacy {
-            Privacy::NonPrivate => train::fit(&self.config, table, schema, &self.device, progress)?,
-            Privacy::Dp(dp) => {
-                private::fit(&self.config, dp, table, schema, &self.device, progress)?
-            }
-        };
-        self.fitted = Some(fitted);
-        self.summary = Some(summary.clone());
-        Ok(summary)
-    }
-
-    fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        self.fitted()?.sample(n, seed, self.config.sampling)
-    }
-
-    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {
-        self.fitted()?
-            .sample_conditional(n, conditions, seed, self.config.sampling)
-    }
-
-    fn schema(&self) -> Option<&Schema> {
-        self.fitted.as_ref().map(|f| &f.schema)
-    }
-
-    fn summary(&self) -> Option<&FitSummary> {
-        self.summary.as_ref()
-    }
-
-    fn settings(&self) -> ModelSettings {
-        ModelSettings::Tvae(self.config.get().clone())
-    }
-
-    fn ledger(&self) -> Option<&PrivacyLedger> {
-        self.fitted.as_ref().and_then(|f| f.ledger.as_ref())
-    }
-
-    fn save(&self, dir: &Path) -> Result<()> {
-        self.saved()?.save_dir(dir)
-    }
-
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.saved()?.to_bytes()
-    }
-
-    fn load(dir: &Path) -> Result<Self> {
-        Self::load_on(dir, &Device::Cpu)
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes_on(bytes, &Device::Cpu)
+    fn from_saved(
+        saved: SavedModel,
+        device: &Device,
+    ) -> Result<(ValidTvaeConfig, Trained, FitSummary)> {
+        saved::from_saved(saved, device)
     }
 }
 

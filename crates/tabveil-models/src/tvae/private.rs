@@ -43,8 +43,7 @@
 
 use std::ops::ControlFlow;
 
-use candle_core::{DType, Device};
-use tabveil_data::{Schema, Table};
+use candle_core::DType;
 use tabveil_sgd::StepOutcome;
 
 use super::Trained;
@@ -54,24 +53,24 @@ use super::train::adam_params;
 use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
+use crate::nn::gather_rows;
 use crate::privacy::DpConfig;
-use crate::progress::{Losses, Progress, StepReport, StopReason};
+use crate::progress::{Losses, StepReport, StopReason};
 use crate::seeds::{Stream, stream};
-use crate::synthesizer::FitSummary;
+use crate::shell::{Fit, FitInput};
 
 /// The ledger label of each step.
 const STEP_LABEL: &str =
     "training: TVAE step (clipped per-example gradient of encoder, decoder and σ)";
 
 /// Fits a differentially private TVAE.
-pub(crate) fn fit(
-    config: &ValidTvaeConfig,
-    dp: &DpConfig,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Trained, FitSummary)> {
+pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let FitInput {
+        table,
+        schema,
+        device,
+        progress,
+    } = input;
     // Whether the table is empty is not released: an empty table runs like any other.
     let PrivatePreparation {
         transformer,
@@ -128,9 +127,7 @@ pub(crate) fn fit(
                 nets.empty_batch()?
             } else {
                 x.clear();
-                for &r in &rows {
-                    x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-                }
+                gather_rows(&data, dim, &rows, &mut x);
                 let eps = standard_normal::<f32, _>(b * e, &mut secret);
                 nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
                     .0

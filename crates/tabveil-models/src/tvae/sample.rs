@@ -17,7 +17,7 @@ use super::networks::standard_normal;
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::nn::first_max;
-use crate::sampling::{by_rejection, decode, in_chunks, resolve};
+use crate::sampling::{by_rejection, in_chunks, resolve};
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::Condition;
 
@@ -45,7 +45,7 @@ impl Trained {
         let rows = in_chunks(n, self.nets.data_dim, |rows| {
             self.chunk(rows, mode, &mut rngs)
         })?;
-        decode(&self.transformer, rows, self.nets.data_dim)
+        self.basis.decode(rows, self.nets.data_dim)
     }
 
     /// `n` synthetic rows meeting every condition, by rejection (see the module docs of
@@ -57,12 +57,12 @@ impl Trained {
         seed: u64,
         mode: TvaeSampling,
     ) -> Result<Table> {
-        let wanted = resolve(&self.conditions, conditions)?;
+        let wanted = resolve(&self.basis.conditions, conditions)?;
         let mut rngs = SampleRngs::new(seed);
         let rows = by_rejection(n, self.nets.data_dim, &wanted, |rows| {
             self.chunk(rows, mode, &mut rngs)
         })?;
-        decode(&self.transformer, rows, self.nets.data_dim)
+        self.basis.decode(rows, self.nets.data_dim)
     }
 
     /// `rows` decoded rows in the transformer's matrix form: continuous scalars tanh(x̂) plus

@@ -7,9 +7,9 @@
 
 use candle_core::{DType, Device};
 
+use super::Trained;
 use super::config::{TvaeConfig, ValidTvaeConfig};
 use super::networks::VaeNets;
-use super::{Trained, Tvae};
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::registry::ModelKind;
@@ -26,16 +26,19 @@ pub(super) fn to_saved(
     let mut saved = SavedModel::new(ModelKind::Tvae);
     saved.put_common(
         config.get(),
-        &fitted.schema,
-        &fitted.transformer,
+        &fitted.basis.schema,
+        &fitted.basis.transformer,
         summary,
-        fitted.ledger.as_ref(),
+        fitted.basis.ledger.as_ref(),
     )?;
     saved.put_vars(fitted.nets.sampling_state())?;
     Ok(saved)
 }
 
-pub(super) fn from_saved(mut saved: SavedModel, device: &Device) -> Result<Tvae> {
+pub(super) fn from_saved(
+    mut saved: SavedModel,
+    device: &Device,
+) -> Result<(ValidTvaeConfig, Trained, FitSummary)> {
     let (config, schema, transformer) =
         saved.read_head(ModelKind::Tvae, &PARTS, TvaeConfig::check)?;
     if transformer.layout().width() == 0 {
@@ -53,10 +56,5 @@ pub(super) fn from_saved(mut saved: SavedModel, device: &Device) -> Result<Tvae>
     )?;
     saved.take_vars(nets.sampling_state(), device)?;
     let fitted = Trained::new(schema, transformer, nets, ledger);
-    Ok(Tvae {
-        config,
-        device: device.clone(),
-        fitted: Some(fitted),
-        summary: Some(summary),
-    })
+    Ok((config, fitted, summary))
 }

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::persist::SavedModel;
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
+use crate::shell::Shell;
 use crate::spec::{
     DataWidths, DpSgdSchedule, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
     mlp_size, network_shape_findings,
@@ -29,7 +30,9 @@ fn defaults(privacy: Privacy) -> ModelSettings {
 }
 
 fn load(saved: SavedModel, device: &Device) -> Result<Box<dyn DynSynthesizer>> {
-    Ok(Box::new(super::saved::from_saved(saved, device)?))
+    Ok(Box::new(Tvae {
+        shell: Shell::from_saved(saved, device)?,
+    }))
 }
 
 impl ModelSpec for TvaeConfig {

@@ -7,9 +7,12 @@ use tabveil_data::{ColumnSchema, DataTransformer, DataTransformerConfig, Schema,
 
 use super::networks::{SIGMA, VaeNets, standard_normal};
 use super::*;
+use crate::error::ModelError;
 use crate::nn::activation::SpanAct;
 use crate::privacy::DpConfig;
-use crate::progress::{EpochReport, NoProgress, StepReport, StopReason};
+use crate::privacy::Privacy;
+use crate::progress::{EpochReport, NoProgress, Progress, StepReport, StopReason};
+use crate::synthesizer::Synthesizer;
 
 /// 240 rows: a bimodal continuous column tied to a categorical one, a nullable categorical, a
 /// nullable continuous column (nulls in a continuous column) and a nullable categorical that

@@ -7,49 +7,33 @@
 
 use std::ops::ControlFlow;
 
-use candle_core::{DType, Device};
+use candle_core::DType;
 use candle_nn::Optimizer;
 use rand::seq::SliceRandom;
-use tabveil_data::{DataTransformer, Schema, Table};
 use tabveil_sgd::{Adam, ParamsAdam};
 
 use super::Trained;
 use super::config::{TvaeConfig, ValidTvaeConfig};
 use super::networks::{BatchLoss, VaeNets, standard_normal};
 use crate::error::{ModelError, Result};
-use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{Stream, derived_seed, stream};
+use crate::nn::gather_rows;
+use crate::progress::{EpochReport, Losses, StepReport, StopReason};
+use crate::seeds::{Stream, stream};
+use crate::shell::{Encoded, Fit, FitInput, encode_exactly};
 use crate::synthesizer::FitSummary;
 
 /// Fits a non-private TVAE.
-pub(crate) fn fit(
-    config: &ValidTvaeConfig,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Trained, FitSummary)> {
-    let n = table.n_rows();
-    if n == 0 {
-        return Err(ModelError::EmptyTable);
-    }
-    let transformer = match DataTransformer::fit_with_progress(
+pub(crate) fn fit(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let FitInput {
         table,
         schema,
-        &config.transformer,
-        &mut ColumnProgress(progress),
-    ) {
-        Ok(t) => t,
-        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
-        Err(e) => return Err(e.into()),
-    };
+        device,
+        progress,
+    } = input;
+    let Encoded { transformer, data } =
+        encode_exactly(table, schema, &config.transformer, config.seed, progress)?;
+    let n = table.n_rows();
     let dim = transformer.layout().width();
-    if dim == 0 {
-        return Err(ModelError::NoModelledColumns);
-    }
-    let data = transformer
-        .transform(table, derived_seed(config.seed, Stream::Transform))?
-        .into_vec();
     let nets = VaeNets::new(
         config,
         transformer.layout(),
@@ -78,9 +62,7 @@ pub(crate) fn fit(
         for batch in order.chunks(config.batch_size) {
             let b = batch.len();
             x.clear();
-            for &r in batch {
-                x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-            }
+            gather_rows(&data, dim, batch, &mut x);
             let eps = standard_normal::<f32, _>(b * e, &mut latent_rng);
             let scale = 1.0 / b as f64;
             let (record, loss) = nets.batch_gradients(&x, &eps, b, config.loss_factor, scale)?;
