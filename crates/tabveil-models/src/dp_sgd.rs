@@ -36,6 +36,7 @@ use tabveil_sgd::{
 use crate::error::{ModelError, Result};
 use crate::privacy::DpConfig;
 use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StopReason};
+use crate::spec::DpSgdSchedule;
 use crate::synthesizer::{FitSummary, PrivateRun};
 
 /// What the private preparation produced.
@@ -78,18 +79,12 @@ pub(crate) struct PrivatePlan {
 /// match the schema, a batch larger than N̂, calibration errors (unreachable target),
 /// cancellation ([`ModelError::Cancelled`]). Once the preprocessing has released anything,
 /// errors come as [`ModelError::SpentThenFailed`] carrying those releases.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the plan needs every setting of the run"
-)]
 pub(crate) fn prepare(
     table: &Table,
     schema: &Schema,
     dp: &DpConfig,
     transformer: &DataTransformerConfig,
-    epochs: usize,
-    batch_size: usize,
-    releases_per_step: usize,
+    schedule: DpSgdSchedule,
     progress: &mut dyn Progress,
 ) -> Result<PrivatePreparation> {
     // 1. The releases the preprocessing will make (no data touched; errors spend nothing).
@@ -127,14 +122,7 @@ pub(crate) fn prepare(
     };
     // From here on the releases are made: a failure hands them back with the error, so that
     // a retry on the same data can be accounted for.
-    let plan = plan_training(
-        dp,
-        &preprocessing,
-        statistics.estimated_rows(),
-        epochs,
-        batch_size,
-        releases_per_step,
-    );
+    let plan = plan_training(dp, &preprocessing, statistics.estimated_rows(), schedule);
     let (estimated_rows, schedule, calibration) = match plan {
         Ok(plan) => plan,
         Err(e) => return Err(ModelError::after_releases(e, ledger)),
@@ -164,10 +152,13 @@ fn plan_training(
     dp: &DpConfig,
     preprocessing: &PreprocessingPlan,
     estimated_rows: f64,
-    epochs: usize,
-    batch_size: usize,
-    releases_per_step: usize,
+    planned: DpSgdSchedule,
 ) -> Result<(f64, TrainingSchedule, JointCalibration)> {
+    let DpSgdSchedule {
+        epochs,
+        batch_size,
+        releases_per_step,
+    } = planned;
     let rows = estimated_rows.round().max(1.0) as u64;
     if batch_size as u64 > rows {
         return Err(ModelError::BatchLargerThanTable {

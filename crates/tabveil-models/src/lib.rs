@@ -58,6 +58,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod check;
 pub mod ctgan;
 mod dp_sgd;
 mod error;
@@ -73,6 +74,7 @@ mod spec;
 mod synthesizer;
 pub mod tvae;
 
+pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ModelError, Result};
 pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};

@@ -110,6 +110,46 @@ pub trait Progress {
     }
 }
 
+/// Reports step `step` of epoch `epoch` with its `losses`: `Some(Cancelled)` when the
+/// callback stops the fit.
+pub(crate) fn report_step(
+    progress: &mut dyn Progress,
+    epoch: usize,
+    step: u64,
+    losses: Losses,
+) -> Option<StopReason> {
+    let report = StepReport {
+        epoch,
+        step,
+        losses,
+    };
+    (progress.step(&report) == ControlFlow::Break(())).then_some(StopReason::Cancelled)
+}
+
+/// Reports that epoch `epoch` of `epochs` of a non-private fit ended after `steps` steps, with
+/// the epoch's mean `losses`: when the callback stops the fit, why it ended (`Completed` after
+/// the last epoch, `Cancelled` before it).
+pub(crate) fn report_epoch(
+    progress: &mut dyn Progress,
+    epoch: usize,
+    epochs: usize,
+    steps: u64,
+    losses: Losses,
+) -> Option<StopReason> {
+    let report = EpochReport {
+        epoch,
+        epochs,
+        steps,
+        losses,
+        epsilon_spent: None,
+    };
+    (progress.epoch(&report) == ControlFlow::Break(())).then_some(if epoch == epochs {
+        StopReason::Completed
+    } else {
+        StopReason::Cancelled
+    })
+}
+
 /// Sums of the losses reported by the steps of an epoch, for its means.
 #[derive(Debug, Default)]
 pub(crate) struct LossMeans {

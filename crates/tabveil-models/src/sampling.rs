@@ -4,11 +4,90 @@
 //! Each model supplies only its way of generating one chunk of rows in the transformer's
 //! matrix form (post-processing of its fitted state, reproducible from a seed).
 
-use tabveil_data::ConditionLayout;
+use tabveil_data::{ConditionLayout, Table};
 
 use crate::error::{ModelError, Result};
 use crate::nn::first_max;
+use crate::shell::Basis;
 use crate::synthesizer::Condition;
+
+/// How a fitted model generates rows: one chunk at a time, in the transformer's matrix form,
+/// from the generators of one sampling call.
+pub(crate) trait Generate {
+    /// The generators of one sampling call.
+    type Rngs;
+
+    /// The generators of a call with `seed`.
+    fn rngs(seed: u64) -> Self::Rngs;
+
+    /// The fitted state every model keeps (the transformer decodes the rows).
+    fn basis(&self) -> &Basis;
+
+    /// The width of a generated row.
+    fn width(&self) -> usize;
+
+    /// `rows` generated rows; `condition` is the condition-vector slot of the first condition
+    /// of a conditional call, for a model that conditions its generator (others ignore it).
+    fn chunk(
+        &self,
+        rows: usize,
+        condition: Option<usize>,
+        rngs: &mut Self::Rngs,
+    ) -> Result<Vec<f32>>;
+}
+
+impl<G: Generate> Generate for &G {
+    type Rngs = G::Rngs;
+
+    fn rngs(seed: u64) -> G::Rngs {
+        G::rngs(seed)
+    }
+
+    fn basis(&self) -> &Basis {
+        (**self).basis()
+    }
+
+    fn width(&self) -> usize {
+        (**self).width()
+    }
+
+    fn chunk(&self, rows: usize, condition: Option<usize>, rngs: &mut G::Rngs) -> Result<Vec<f32>> {
+        (**self).chunk(rows, condition, rngs)
+    }
+}
+
+/// `n` synthetic rows from `model`, reproducible from `seed`.
+///
+/// # Errors
+/// Errors of the model's generation and of decoding.
+pub(crate) fn sample<G: Generate>(model: &G, n: usize, seed: u64) -> Result<Table> {
+    let mut rngs = G::rngs(seed);
+    let rows = in_chunks(n, model.width(), |rows| model.chunk(rows, None, &mut rngs))?;
+    model.basis().decode(rows, model.width())
+}
+
+/// `n` synthetic rows from `model` that meet every condition: the first condition goes to
+/// the model's generator ([`Generate::chunk`]), every condition is then enforced by
+/// rejection.
+///
+/// # Errors
+/// As [`resolve`] and [`by_rejection`]; errors of the model's generation and of decoding.
+pub(crate) fn sample_conditional<G: Generate>(
+    model: &G,
+    n: usize,
+    conditions: &[Condition],
+    seed: u64,
+) -> Result<Table> {
+    let layout = &model.basis().conditions;
+    let wanted = resolve(layout, conditions)?;
+    let first = &conditions[0];
+    let slot = layout.slot(&first.column, first.value.as_deref())?;
+    let mut rngs = G::rngs(seed);
+    let rows = by_rejection(n, model.width(), &wanted, |rows| {
+        model.chunk(rows, Some(slot), &mut rngs)
+    })?;
+    model.basis().decode(rows, model.width())
+}
 
 /// Rows generated per pass of a model's generator or decoder.
 pub(crate) const CHUNK: usize = 500;
@@ -37,7 +116,7 @@ impl Wanted {
 /// # Errors
 /// [`ModelError::NoConditions`], [`ModelError::DuplicateCondition`], and the data crate's
 /// errors for an unknown column, a column that cannot be conditioned on or an unknown value.
-pub(crate) fn resolve(layout: &ConditionLayout, conditions: &[Condition]) -> Result<Vec<Wanted>> {
+fn resolve(layout: &ConditionLayout, conditions: &[Condition]) -> Result<Vec<Wanted>> {
     if conditions.is_empty() {
         return Err(ModelError::NoConditions);
     }
@@ -63,7 +142,7 @@ pub(crate) fn resolve(layout: &ConditionLayout, conditions: &[Condition]) -> Res
 ///
 /// # Errors
 /// Errors of `chunk`.
-pub(crate) fn in_chunks(
+fn in_chunks(
     n: usize,
     dim: usize,
     mut chunk: impl FnMut(usize) -> Result<Vec<f32>>,
@@ -83,7 +162,7 @@ pub(crate) fn in_chunks(
 ///
 /// # Errors
 /// [`ModelError::ConditionTooRare`] when the cap is reached; errors of `chunk`.
-pub(crate) fn by_rejection(
+fn by_rejection(
     n: usize,
     dim: usize,
     wanted: &[Wanted],

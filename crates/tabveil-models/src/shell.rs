@@ -18,9 +18,10 @@ use crate::persist::SavedModel;
 use crate::privacy::{DpConfig, Privacy};
 use crate::progress::{ColumnProgress, Progress};
 use crate::registry::ModelSettings;
+use crate::sampling::{self, Generate};
 use crate::seeds::{Stream, derived_seed};
 use crate::spec::ModelSpec;
-use crate::synthesizer::{Condition, FitSummary};
+use crate::synthesizer::{Condition, DynSynthesizer, FitSummary};
 
 /// What a model does its own way; the [`Shell`] does the rest.
 pub(crate) trait Parts {
@@ -40,17 +41,13 @@ pub(crate) trait Parts {
     /// Fits with differential privacy (`dp`).
     fn fit_private(config: &Self::Config, dp: &DpConfig, input: FitInput<'_>) -> Fit<Self::State>;
 
-    /// `n` synthetic rows.
-    fn sample(config: &Self::Config, state: &Self::State, n: usize, seed: u64) -> Result<Table>;
+    /// How the fitted model generates rows.
+    type Generator<'a>: Generate
+    where
+        Self: 'a;
 
-    /// `n` synthetic rows meeting every condition.
-    fn sample_conditional(
-        config: &Self::Config,
-        state: &Self::State,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-    ) -> Result<Table>;
+    /// The generator of a fitted model with these settings.
+    fn generator<'a>(config: &'a Self::Config, state: &'a Self::State) -> Self::Generator<'a>;
 
     /// The saved form of a fitted model.
     fn to_saved(
@@ -76,6 +73,13 @@ pub(crate) struct FitInput<'a> {
     pub(crate) device: &'a Device,
     /// Where progress goes (it may cancel).
     pub(crate) progress: &'a mut dyn Progress,
+}
+
+impl<'a> FitInput<'a> {
+    /// The table, its schema, the device and the progress callback.
+    pub(crate) fn parts(self) -> (&'a Table, &'a Schema, &'a Device, &'a mut dyn Progress) {
+        (self.table, self.schema, self.device, self.progress)
+    }
 }
 
 /// A table encoded by a transformer fitted on it exactly (no privacy).
@@ -243,7 +247,7 @@ impl<P: Parts> Shell<P> {
     }
 
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        P::sample(&self.config, self.fitted()?, n, seed)
+        sampling::sample(&P::generator(&self.config, self.fitted()?), n, seed)
     }
 
     pub(crate) fn sample_conditional(
@@ -252,7 +256,8 @@ impl<P: Parts> Shell<P> {
         conditions: &[Condition],
         seed: u64,
     ) -> Result<Table> {
-        P::sample_conditional(&self.config, self.fitted()?, n, conditions, seed)
+        let generator = P::generator(&self.config, self.fitted()?);
+        sampling::sample_conditional(&generator, n, conditions, seed)
     }
 
     pub(crate) fn saved(&self) -> Result<SavedModel> {
@@ -272,10 +277,31 @@ impl<P: Parts> Shell<P> {
     }
 }
 
+/// A saved model of `P` loaded as the model type `M` (a registry loader).
+///
+/// # Errors
+/// As the model's loader.
+pub(crate) fn load_as<P: Parts, M>(
+    saved: SavedModel,
+    device: &Device,
+) -> Result<Box<dyn DynSynthesizer>>
+where
+    M: From<Shell<P>> + DynSynthesizer + 'static,
+{
+    Ok(Box::new(M::from(Shell::from_saved(saved, device)?)))
+}
+
 /// The common methods of a model's type `$model` (a struct with one field, `shell`, of
-/// `Shell<_>`) whose checked settings are `$config`, and its `Synthesizer` implementation.
+/// `Shell<$parts>`) whose checked settings are `$config`, and its `Synthesizer`
+/// implementation.
 macro_rules! synthesizer_shell {
-    ($model:ident, $config:ty) => {
+    ($model:ident, $config:ty, $parts:ty) => {
+        impl From<$crate::shell::Shell<$parts>> for $model {
+            fn from(shell: $crate::shell::Shell<$parts>) -> Self {
+                $model { shell }
+            }
+        }
+
         impl $model {
             /// An unfitted model on the CPU.
             pub fn new(config: $config) -> Self {

@@ -216,3 +216,81 @@ pub(crate) fn network_shape_findings(
         }
     }
 }
+
+/// The setters of the run settings every DP-SGD model's configuration `$config` has (fields
+/// `epochs`, `batch_size` and `seed`).
+macro_rules! dp_sgd_setters {
+    ($config:ident) => {
+        impl $config {
+            /// Sets the number of epochs.
+            #[must_use]
+            pub fn with_epochs(mut self, epochs: usize) -> Self {
+                self.epochs = epochs;
+                self
+            }
+
+            /// Sets the (expected) batch size.
+            #[must_use]
+            pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+                self.batch_size = batch_size;
+                self
+            }
+
+            /// Sets the seed of the non-privacy randomness.
+            #[must_use]
+            pub fn with_seed(mut self, seed: u64) -> Self {
+                self.seed = seed;
+                self
+            }
+        }
+    };
+}
+
+/// The answers to [`ModelSpec`] that the configuration of every DP-SGD model (`$model`, built
+/// from a checked configuration with `$model::new`) gives alike: its fields `privacy`, `seed`,
+/// `epochs` and `batch_size`, its inherent `dp_sgd_schedule` and `check`, and building the
+/// model.
+macro_rules! dp_sgd_spec_answers {
+    ($model:ident) => {
+        fn privacy(&self) -> &$crate::privacy::Privacy {
+            &self.privacy
+        }
+
+        fn schedule(&self) -> Option<$crate::spec::DpSgdSchedule> {
+            Some(self.dp_sgd_schedule())
+        }
+
+        fn privacy_mut(&mut self) -> &mut $crate::privacy::Privacy {
+            &mut self.privacy
+        }
+
+        fn set_seed(&mut self, seed: u64) {
+            self.seed = seed;
+        }
+
+        fn set_epochs(&mut self, epochs: usize) -> $crate::error::Result<()> {
+            self.epochs = epochs;
+            Ok(())
+        }
+
+        fn set_batch_size(&mut self, batch_size: usize) -> $crate::error::Result<()> {
+            self.batch_size = batch_size;
+            Ok(())
+        }
+
+        fn check(&self) -> $crate::error::Result<()> {
+            self.clone().check().map(|_| ())
+        }
+
+        fn init(
+            &self,
+            device: &::candle_core::Device,
+        ) -> $crate::error::Result<Box<dyn $crate::synthesizer::DynSynthesizer>> {
+            Ok(Box::new(
+                $model::new(self.clone().check()?).with_device(device.clone()),
+            ))
+        }
+    };
+}
+
+pub(crate) use {dp_sgd_setters, dp_sgd_spec_answers};

@@ -248,6 +248,18 @@ pub struct FitSummary {
     pub private: Option<PrivateRun>,
 }
 
+impl FitSummary {
+    /// The summary of a non-private fit.
+    pub(crate) fn non_private(stop: StopReason, epochs: usize, steps: u64) -> Self {
+        FitSummary {
+            stop,
+            epochs,
+            steps,
+            private: None,
+        }
+    }
+}
+
 /// The plan and outcome of a private fit. Everything here is public: parameters, or
 /// post-processing of differentially private releases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

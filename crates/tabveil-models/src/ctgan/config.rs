@@ -4,9 +4,12 @@
 use serde::{Deserialize, Serialize};
 use tabveil_data::DataTransformerConfig;
 
+use crate::check::{Valid, at_least_one, betas, finite_non_negative, widths};
 use crate::error::{ModelError, Result};
 use crate::privacy::Privacy;
-use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS};
+use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpSgdSchedule, dp_sgd_setters};
+
+dp_sgd_setters!(CtganConfig);
 
 /// CTGAN's settings.
 ///
@@ -101,27 +104,6 @@ impl CtganConfig {
         }
     }
 
-    /// Sets the number of epochs.
-    #[must_use]
-    pub fn with_epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-
-    /// Sets the (expected) batch size.
-    #[must_use]
-    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Sets the seed of the non-privacy randomness.
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
     /// Sets the pac size.
     #[must_use]
     pub fn with_pac(mut self, pac: usize) -> Self {
@@ -144,37 +126,30 @@ impl CtganConfig {
         self
     }
 
+    /// The DP-SGD schedule of these settings (CTGAN: one private release per discriminator
+    /// step; TVAE: one per step).
+    pub(crate) fn dp_sgd_schedule(&self) -> DpSgdSchedule {
+        DpSgdSchedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            releases_per_step: self.discriminator_steps,
+        }
+    }
+
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
     /// [`ModelError::InvalidParameter`] naming the first bad value (including pac ≠ 1 in
     /// private mode and a batch size that pac does not divide).
     pub fn check(self) -> Result<ValidCtganConfig> {
-        let positive = [
+        at_least_one(&[
             ("embedding_dim", self.embedding_dim),
             ("pac", self.pac),
             ("discriminator_steps", self.discriminator_steps),
             ("epochs", self.epochs),
-        ];
-        for (name, v) in positive {
-            if v == 0 {
-                return Err(ModelError::invalid(name, 0, "≥ 1"));
-            }
-        }
-        if self.generator_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "generator_dims",
-                format!("{:?}", self.generator_dims),
-                "widths ≥ 1",
-            ));
-        }
-        if self.discriminator_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "discriminator_dims",
-                format!("{:?}", self.discriminator_dims),
-                "widths ≥ 1",
-            ));
-        }
+        ])?;
+        widths("generator_dims", &self.generator_dims)?;
+        widths("discriminator_dims", &self.discriminator_dims)?;
         if self.batch_size < 2 {
             return Err(ModelError::invalid(
                 "batch_size",
@@ -189,24 +164,15 @@ impl CtganConfig {
                 "a multiple of pac",
             ));
         }
-        let rates = [
+        finite_non_negative(&[
             ("generator_lr", self.generator_lr),
             ("generator_decay", self.generator_decay),
             ("discriminator_lr", self.discriminator_lr),
             ("discriminator_decay", self.discriminator_decay),
             ("gradient_penalty", self.gradient_penalty),
             ("marginal_loss", self.marginal_loss),
-        ];
-        for (name, v) in rates {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(ModelError::invalid(name, v, "finite and ≥ 0"));
-            }
-        }
-        for (name, v) in [("betas.0", self.betas.0), ("betas.1", self.betas.1)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(ModelError::invalid(name, v, "in [0, 1)"));
-            }
-        }
+        ])?;
+        betas(self.betas)?;
         if !(self.gumbel_tau.is_finite() && self.gumbel_tau > 0.0) {
             return Err(ModelError::invalid(
                 "gumbel_tau",
@@ -235,7 +201,7 @@ impl CtganConfig {
                 ));
             }
         }
-        Ok(ValidCtganConfig(self))
+        Ok(Valid::checked(self))
     }
 }
 
@@ -257,28 +223,7 @@ pub enum DpFakeTerm {
 }
 
 /// A [`CtganConfig`] that passed [`CtganConfig::check`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValidCtganConfig(CtganConfig);
-
-impl ValidCtganConfig {
-    /// The checked settings.
-    pub fn get(&self) -> &CtganConfig {
-        &self.0
-    }
-
-    /// Back to an editable configuration.
-    pub fn into_inner(self) -> CtganConfig {
-        self.0
-    }
-}
-
-impl std::ops::Deref for ValidCtganConfig {
-    type Target = CtganConfig;
-
-    fn deref(&self) -> &CtganConfig {
-        &self.0
-    }
-}
+pub type ValidCtganConfig = Valid<CtganConfig>;
 
 #[cfg(test)]
 mod tests {

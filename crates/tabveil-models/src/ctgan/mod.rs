@@ -62,7 +62,7 @@ mod spec;
 mod train;
 
 use candle_core::Device;
-use tabveil_data::{DataTransformer, GenerationSampler, Schema, Table};
+use tabveil_data::{DataTransformer, GenerationSampler, Schema};
 
 pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub(crate) use spec::REGISTRATION;
@@ -71,7 +71,7 @@ use crate::error::Result;
 use crate::persist::SavedModel;
 use crate::privacy::DpConfig;
 use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
-use crate::synthesizer::{Condition, FitSummary};
+use crate::synthesizer::FitSummary;
 use networks::Networks;
 
 /// A CTGAN model: built from a checked configuration, then fitted or loaded (see the
@@ -81,7 +81,7 @@ pub struct Ctgan {
     shell: Shell<CtganParts>,
 }
 
-synthesizer_shell!(Ctgan, ValidCtganConfig);
+synthesizer_shell!(Ctgan, ValidCtganConfig, CtganParts);
 
 /// The state of a fitted model: everything sampling needs, nothing else.
 #[derive(Debug, Clone)]
@@ -109,7 +109,7 @@ impl Trained {
 
 /// CTGAN's own parts of the shell.
 #[derive(Debug, Clone)]
-struct CtganParts;
+pub(crate) struct CtganParts;
 
 impl Parts for CtganParts {
     type Settings = CtganConfig;
@@ -128,18 +128,10 @@ impl Parts for CtganParts {
         private::fit(config, dp, input)
     }
 
-    fn sample(_: &ValidCtganConfig, state: &Trained, n: usize, seed: u64) -> Result<Table> {
-        state.sample(n, seed)
-    }
+    type Generator<'a> = &'a Trained;
 
-    fn sample_conditional(
-        _: &ValidCtganConfig,
-        state: &Trained,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-    ) -> Result<Table> {
-        state.sample_conditional(n, conditions, seed)
+    fn generator<'a>(_: &'a ValidCtganConfig, state: &'a Trained) -> &'a Trained {
+        state
     }
 
     fn to_saved(

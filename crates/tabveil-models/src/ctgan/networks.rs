@@ -18,6 +18,7 @@ use crate::nn::activation::{
 };
 use crate::nn::generator::{Generator, GeneratorTape};
 use crate::nn::kernels::{columns, from_host, hcat, with_host};
+use crate::progress::Losses;
 use crate::seeds::{Stream, stream};
 
 /// The generator, the discriminator and the shapes around them.
@@ -70,6 +71,17 @@ pub(crate) struct GeneratorLosses {
     pub(crate) cross_entropy: f64,
     /// The marginal-matching term (0 when off).
     pub(crate) marginal: f64,
+}
+
+impl GeneratorLosses {
+    /// Adds them to a step's `losses` (the marginal term only when it is on).
+    pub(crate) fn record(&self, losses: &mut Losses, marginal_on: bool) {
+        losses.set("generator", self.total);
+        losses.set("cross_entropy", self.cross_entropy);
+        if marginal_on {
+            losses.set("marginal", self.marginal);
+        }
+    }
 }
 
 impl Networks {

@@ -35,8 +35,6 @@
 //! rounding of a matrix product may depend on the batch size; the guarantee is stated for exact
 //! arithmetic.
 
-use std::ops::ControlFlow;
-
 use candle_core::{DType, Tensor};
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
@@ -51,7 +49,7 @@ use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
 use crate::nn::{first_max, gather_rows};
 use crate::privacy::DpConfig;
-use crate::progress::{LossMeans, Losses, StepReport, StopReason};
+use crate::progress::{LossMeans, Losses, StopReason, report_step};
 use crate::shell::{Fit, FitInput};
 
 /// The ledger label of each discriminator step.
@@ -60,12 +58,7 @@ const STEP_LABEL: &str =
 
 /// Fits a differentially private CTGAN.
 pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
-    let FitInput {
-        table,
-        schema,
-        device,
-        progress,
-    } = input;
+    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
     let PrivatePreparation {
@@ -79,9 +72,7 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
         schema,
         dp,
         &config.transformer,
-        config.epochs,
-        config.batch_size,
-        config.discriminator_steps,
+        config.dp_sgd_schedule(),
         progress,
     )?;
     let conditions = ConditionLayout::new(&transformer);
@@ -156,19 +147,10 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
             if let Some(v) = d_fake {
                 losses.set("discriminator_fake", v);
             }
-            losses.set("generator", g.total);
-            losses.set("cross_entropy", g.cross_entropy);
-            if marginals.is_some() {
-                losses.set("marginal", g.marginal);
-            }
+            g.record(&mut losses, marginals.is_some());
             means.add(&losses);
-            if progress.step(&StepReport {
-                epoch: run.epoch(),
-                step: steps,
-                losses,
-            }) == ControlFlow::Break(())
-            {
-                stop = StopReason::Cancelled;
+            if let Some(reason) = report_step(progress, run.epoch(), steps, losses) {
+                stop = reason;
                 break;
             }
             let ended = run.end_epochs(releases, steps, dp.delta, progress, || Ok(means.take()))?;

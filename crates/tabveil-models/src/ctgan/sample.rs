@@ -11,65 +11,41 @@
 //! categories.
 
 use rand_chacha::ChaCha8Rng;
-use tabveil_data::Table;
 
 use super::Trained;
 use crate::error::Result;
-use crate::sampling::{by_rejection, in_chunks, resolve};
+use crate::sampling::Generate;
 use crate::seeds::{Stream, stream};
-use crate::synthesizer::Condition;
+use crate::shell::Basis;
 
 /// The generators of one sampling call.
-struct SampleRngs {
+pub(crate) struct SampleRngs {
     latent: ChaCha8Rng,
     conditions: ChaCha8Rng,
     gumbel: ChaCha8Rng,
 }
 
-impl SampleRngs {
-    fn new(seed: u64) -> Self {
+impl Generate for Trained {
+    type Rngs = SampleRngs;
+
+    fn rngs(seed: u64) -> SampleRngs {
         SampleRngs {
             latent: stream(seed, Stream::Latent),
             conditions: stream(seed, Stream::Conditions),
             gumbel: stream(seed, Stream::Gumbel),
         }
     }
-}
 
-impl Trained {
-    /// `n` synthetic rows.
-    pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        let mut rngs = SampleRngs::new(seed);
-        let rows = in_chunks(n, self.nets.data_dim, |rows| {
-            self.chunk(rows, None, &mut rngs)
-        })?;
-        self.basis.decode(rows, self.nets.data_dim)
+    fn basis(&self) -> &Basis {
+        &self.basis
     }
 
-    /// `n` synthetic rows meeting every condition (see `Synthesizer::sample_conditional`):
-    /// the first condition enters the generator's condition vector, every condition is then
-    /// enforced by rejection.
-    pub(crate) fn sample_conditional(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-    ) -> Result<Table> {
-        let wanted = resolve(&self.basis.conditions, conditions)?;
-        let first = &conditions[0];
-        let first_slot = self
-            .basis
-            .conditions
-            .slot(&first.column, first.value.as_deref())?;
-        let mut rngs = SampleRngs::new(seed);
-        let rows = by_rejection(n, self.nets.data_dim, &wanted, |rows| {
-            self.chunk(rows, Some(first_slot), &mut rngs)
-        })?;
-        self.basis.decode(rows, self.nets.data_dim)
+    fn width(&self) -> usize {
+        self.nets.data_dim
     }
 
     /// `rows` activated generator outputs, with conditions drawn from the frequencies or fixed
-    /// at `slot`.
+    /// at `slot` (the first condition of a conditional call).
     fn chunk(&self, rows: usize, slot: Option<usize>, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
         let width = self.basis.conditions.width();
         let cond: Option<Vec<f32>> = match slot {

@@ -31,14 +31,7 @@ pub(super) fn to_saved(
     fitted: &Trained,
     summary: &FitSummary,
 ) -> Result<SavedModel> {
-    let mut saved = SavedModel::new(ModelKind::Ctgan);
-    saved.put_common(
-        config.get(),
-        &fitted.basis.schema,
-        &fitted.basis.transformer,
-        summary,
-        fitted.basis.ledger.as_ref(),
-    )?;
+    let mut saved = SavedModel::with_basis(ModelKind::Ctgan, config.get(), &fitted.basis, summary)?;
     let frequencies: Vec<Vec<f64>> = (0..fitted.basis.conditions.columns().len())
         .map(|i| {
             fitted.generation.frequencies(i).ok_or(ModelError::Internal(

@@ -1,19 +1,14 @@
 //! CTGAN's answers to [`ModelSpec`] and its entry in the registry.
 
-use candle_core::Device;
-
-use super::Ctgan;
 use super::config::CtganConfig;
-use crate::error::Result;
-use crate::persist::SavedModel;
+use super::{Ctgan, CtganParts};
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
-use crate::shell::Shell;
+use crate::shell::load_as;
 use crate::spec::{
-    DataWidths, DpSgdSchedule, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
-    mlp_size, network_shape_findings,
+    DataWidths, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
+    dp_sgd_spec_answers, mlp_size, network_shape_findings,
 };
-use crate::synthesizer::DynSynthesizer;
 
 /// CTGAN in the registry.
 pub(crate) const REGISTRATION: Registration = Registration {
@@ -22,30 +17,17 @@ pub(crate) const REGISTRATION: Registration = Registration {
     display_name: "CTGAN",
     description: "Conditional tabular GAN (SDV's CTGAN; DP-SGD on the discriminator in private mode).",
     defaults,
-    load,
+    load: load_as::<CtganParts, Ctgan>,
 };
 
 fn defaults(privacy: Privacy) -> ModelSettings {
-    ModelSettings::Ctgan(CtganConfig::new(privacy))
-}
-
-fn load(saved: SavedModel, device: &Device) -> Result<Box<dyn DynSynthesizer>> {
-    Ok(Box::new(Ctgan {
-        shell: Shell::from_saved(saved, device)?,
-    }))
+    CtganConfig::new(privacy).into()
 }
 
 impl ModelSpec for CtganConfig {
+    dp_sgd_spec_answers!(Ctgan);
     fn kind(&self) -> ModelKind {
         ModelKind::Ctgan
-    }
-
-    fn privacy(&self) -> &Privacy {
-        &self.privacy
-    }
-
-    fn privacy_mut(&mut self) -> &mut Privacy {
-        &mut self.privacy
     }
 
     /// In private mode SDV's pac of 10 (the non-private default) becomes 1 — a pack would mix
@@ -56,32 +38,6 @@ impl ModelSpec for CtganConfig {
             self.pac = 1;
         }
         self.privacy = privacy;
-    }
-
-    fn set_seed(&mut self, seed: u64) {
-        self.seed = seed;
-    }
-
-    fn schedule(&self) -> Option<DpSgdSchedule> {
-        Some(DpSgdSchedule {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            releases_per_step: self.discriminator_steps,
-        })
-    }
-
-    fn set_epochs(&mut self, epochs: usize) -> Result<()> {
-        self.epochs = epochs;
-        Ok(())
-    }
-
-    fn set_batch_size(&mut self, batch_size: usize) -> Result<()> {
-        self.batch_size = batch_size;
-        Ok(())
-    }
-
-    fn check(&self) -> Result<()> {
-        self.clone().check().map(|_| ())
     }
 
     fn setting_findings(&self, out: &mut Vec<SettingFinding>) {
@@ -180,11 +136,6 @@ impl ModelSpec for CtganConfig {
             ),
             clipping: "Per-example clipping to the norm C covers every loss term that touches a real row: the discriminator's real-data term and its gradient penalty on interpolates between real and generated rows. Terms computed only from generated data are post-processing and are not clipped; the generator learns only through the noisy discriminator. pac = 1, so no input mixes two people.".to_owned(),
         }
-    }
-
-    fn init(&self, device: &Device) -> Result<Box<dyn DynSynthesizer>> {
-        let config = self.clone().check()?;
-        Ok(Box::new(Ctgan::new(config).with_device(device.clone())))
     }
 }
 

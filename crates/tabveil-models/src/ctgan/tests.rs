@@ -5,7 +5,7 @@ use crate::error::ModelError;
 use crate::privacy::DpConfig;
 use crate::privacy::Privacy;
 use crate::progress::NoProgress;
-use crate::synthesizer::Synthesizer;
+use crate::synthesizer::{Condition, Synthesizer};
 
 /// 300 rows: a bimodal continuous column tied to a categorical one, a nullable categorical and
 /// a nullable continuous column.

@@ -6,8 +6,6 @@
 //! **No privacy guarantee**: the transformer, the samplers and the networks all see the raw
 //! data.
 
-use std::ops::ControlFlow;
-
 use candle_core::Tensor;
 use candle_nn::Optimizer;
 use rand::seq::SliceRandom;
@@ -21,18 +19,13 @@ use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
 use crate::nn::gather_rows;
-use crate::progress::{EpochReport, LossMeans, Losses, StepReport, StopReason};
+use crate::progress::{LossMeans, Losses, StopReason, report_epoch, report_step};
 use crate::shell::{Encoded, Fit, FitInput, encode_exactly};
 use crate::synthesizer::FitSummary;
 
 /// Fits a non-private CTGAN.
 pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained> {
-    let FitInput {
-        table,
-        schema,
-        device,
-        progress,
-    } = input;
+    let (table, schema, device, progress) = input.parts();
     let Encoded { transformer, data } =
         encode_exactly(table, schema, &config.transformer, config.seed, progress)?;
     let conditions = ConditionLayout::new(&transformer);
@@ -92,49 +85,21 @@ pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained
             let mut losses = Losses::new();
             losses.set("discriminator", d_losses.0);
             losses.set("gradient_penalty", d_losses.1);
-            losses.set("generator", g.total);
-            losses.set("cross_entropy", g.cross_entropy);
-            if marginals.is_some() {
-                losses.set("marginal", g.marginal);
-            }
+            g.record(&mut losses, marginals.is_some());
             means.add(&losses);
-            let report = StepReport {
-                epoch,
-                step: steps,
-                losses,
-            };
-            if progress.step(&report) == ControlFlow::Break(()) {
-                stop = StopReason::Cancelled;
+            if let Some(reason) = report_step(progress, epoch, steps, losses) {
+                stop = reason;
                 break 'epochs;
             }
         }
         epochs_done = epoch;
-        let report = EpochReport {
-            epoch,
-            epochs: config.epochs,
-            steps,
-            losses: means.take(),
-            epsilon_spent: None,
-        };
-        if progress.epoch(&report) == ControlFlow::Break(()) {
-            stop = if epoch == config.epochs {
-                StopReason::Completed
-            } else {
-                StopReason::Cancelled
-            };
+        if let Some(reason) = report_epoch(progress, epoch, config.epochs, steps, means.take()) {
+            stop = reason;
             break;
         }
     }
     let fitted = Trained::new(schema.clone(), transformer, generation, nets, None)?;
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps,
-            private: None,
-        },
-    ))
+    Ok((fitted, FitSummary::non_private(stop, epochs_done, steps)))
 }
 
 /// Conditions for one batch: ∝ log(1 + count) with `log_frequency` (SDV), else ∝ count.

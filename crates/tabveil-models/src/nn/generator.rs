@@ -25,6 +25,13 @@ const BN_EPS: f64 = 1e-5;
 /// BatchNorm's momentum for the running statistics.
 const BN_MOMENTUM: f64 = 0.1;
 
+/// A block's bias and BatchNorm scale and shift, on the host.
+struct Affine {
+    bias: Vec<f32>,
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+}
+
 /// A residual block's parameters and buffers.
 #[derive(Debug, Clone)]
 struct Block {
@@ -60,6 +67,20 @@ pub(crate) struct GeneratorTape {
     last: Tensor,
     /// Rows.
     rows: usize,
+}
+
+impl Block {
+    /// The block's linear map of `h` (before BatchNorm), with its bias and BatchNorm scale and
+    /// shift on the host.
+    fn linear(&self, h: &Tensor) -> Result<(Tensor, Affine)> {
+        let a = h.matmul(&self.weight.as_tensor().t()?)?;
+        let affine = Affine {
+            bias: self.bias.as_tensor().to_vec1::<f32>()?,
+            gamma: self.gamma.as_tensor().to_vec1::<f32>()?,
+            beta: self.beta.as_tensor().to_vec1::<f32>()?,
+        };
+        Ok((a, affine))
+    }
 }
 
 impl Generator {
@@ -149,10 +170,7 @@ impl Generator {
         let mut tapes = Vec::with_capacity(self.blocks.len());
         let mut h = x.clone();
         for b in &self.blocks {
-            let a = h.matmul(&b.weight.as_tensor().t()?)?;
-            let bias = b.bias.as_tensor().to_vec1::<f32>()?;
-            let gamma = b.gamma.as_tensor().to_vec1::<f32>()?;
-            let beta = b.beta.as_tensor().to_vec1::<f32>()?;
+            let (a, Affine { bias, gamma, beta }) = b.linear(&h)?;
             let (tape, mean, var) = with_host(&a, |a| {
                 bn_relu_train(a, &bias, rows, b.d_out, &gamma, &beta, BN_EPS)
             })?;
@@ -186,10 +204,7 @@ impl Generator {
         let device = x.device().clone();
         let mut h = x.clone();
         for b in &self.blocks {
-            let a = h.matmul(&b.weight.as_tensor().t()?)?;
-            let bias = b.bias.as_tensor().to_vec1::<f32>()?;
-            let gamma = b.gamma.as_tensor().to_vec1::<f32>()?;
-            let beta = b.beta.as_tensor().to_vec1::<f32>()?;
+            let (a, Affine { bias, gamma, beta }) = b.linear(&h)?;
             let mean = b.running_mean.as_tensor().to_vec1::<f32>()?;
             let var = b.running_var.as_tensor().to_vec1::<f32>()?;
             let r = with_host(&a, |a| {

@@ -179,13 +179,12 @@ impl SavedModel {
                 return Err(ModelError::corrupt(format!("unknown metadata `{key}`")));
             }
         }
-        let model = SavedModel {
+        SavedModel {
             kind,
             parts,
             tensors,
-        };
-        model.verify(expected)?;
-        Ok(model)
+        }
+        .verified(expected)
     }
 
     /// Writes the directory form into `dir`.
@@ -245,13 +244,12 @@ impl SavedModel {
             parts.insert(name.clone(), text);
         }
         let (tensors, _) = read_safetensors(&read_file(&dir.join(PARAMETERS_FILE))?)?;
-        let model = SavedModel {
+        SavedModel {
             kind,
             parts,
             tensors,
-        };
-        model.verify(expected)?;
-        Ok(model)
+        }
+        .verified(expected)
     }
 
     /// Errors unless the model is of `kind`.
@@ -266,10 +264,11 @@ impl SavedModel {
         }
     }
 
-    fn verify(&self, expected: u64) -> Result<()> {
+    /// The model, if its content matches the checksum `expected`.
+    fn verified(self, expected: u64) -> Result<Self> {
         let found = self.checksum();
         if found == expected {
-            Ok(())
+            Ok(self)
         } else {
             Err(ModelError::ChecksumMismatch { expected, found })
         }

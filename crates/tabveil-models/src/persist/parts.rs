@@ -11,30 +11,30 @@ use tabveil_data::{DataTransformer, Schema};
 use super::{HostTensor, SavedModel};
 use crate::error::{ModelError, Result};
 use crate::registry::ModelKind;
+use crate::shell::Basis;
 use crate::synthesizer::FitSummary;
 
 impl SavedModel {
-    /// Adds the parts every model saves: `config`, `schema`, `transformer`, `training` and,
-    /// for a private fit, `ledger`.
+    /// A saved model of `kind` with the parts every model saves: `config`, `schema`,
+    /// `transformer`, `training` and, for a private fit, `ledger`.
     ///
     /// # Errors
     /// Serialisation failures (internal errors).
-    pub(crate) fn put_common<C: Serialize>(
-        &mut self,
+    pub(crate) fn with_basis<C: Serialize>(
+        kind: ModelKind,
         config: &C,
-        schema: &Schema,
-        transformer: &DataTransformer,
+        basis: &Basis,
         summary: &FitSummary,
-        ledger: Option<&PrivacyLedger>,
-    ) -> Result<()> {
-        self.put_json("config", config)?;
-        self.parts.insert("schema".into(), schema.to_json()?);
-        self.put_json("transformer", transformer)?;
-        self.put_json("training", summary)?;
-        if let Some(ledger) = ledger {
-            self.parts.insert("ledger".into(), ledger.to_json()?);
+    ) -> Result<Self> {
+        let mut saved = SavedModel::new(kind);
+        saved.put_json("config", config)?;
+        saved.parts.insert("schema".into(), basis.schema.to_json()?);
+        saved.put_json("transformer", &basis.transformer)?;
+        saved.put_json("training", summary)?;
+        if let Some(ledger) = &basis.ledger {
+            saved.parts.insert("ledger".into(), ledger.to_json()?);
         }
-        Ok(())
+        Ok(saved)
     }
 
     /// Adds the tensors of `vars` (as `f32`).

@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 use tabveil_data::DataTransformerConfig;
 
+use crate::check::{Valid, at_least_one, betas, finite_non_negative, widths};
 use crate::error::{ModelError, Result};
 use crate::privacy::Privacy;
-use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS};
+use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpSgdSchedule, dp_sgd_setters};
 
 /// How sampling turns the decoder's logits of a softmax block (a categorical column, the mode
 /// of a continuous column, a null indicator) into one category.
@@ -21,6 +22,8 @@ pub enum TvaeSampling {
     /// collapses high-entropy columns towards their most likely values.
     Argmax,
 }
+
+dp_sgd_setters!(TvaeConfig);
 
 /// TVAE's settings.
 ///
@@ -92,27 +95,6 @@ impl TvaeConfig {
         }
     }
 
-    /// Sets the number of epochs.
-    #[must_use]
-    pub fn with_epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-
-    /// Sets the (expected) batch size.
-    #[must_use]
-    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Sets the seed of the non-privacy randomness.
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
     /// Sets the widths of the encoder's and the decoder's hidden layers.
     #[must_use]
     pub fn with_dims(mut self, compress: Vec<usize>, decompress: Vec<usize>) -> Self {
@@ -142,48 +124,34 @@ impl TvaeConfig {
         self
     }
 
+    /// The DP-SGD schedule of these settings (CTGAN: one private release per discriminator
+    /// step; TVAE: one per step).
+    pub(crate) fn dp_sgd_schedule(&self) -> DpSgdSchedule {
+        DpSgdSchedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            releases_per_step: 1,
+        }
+    }
+
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
     /// [`ModelError::InvalidParameter`] naming the first bad value.
     pub fn check(self) -> Result<ValidTvaeConfig> {
-        for (name, v) in [
+        at_least_one(&[
             ("embedding_dim", self.embedding_dim),
             ("epochs", self.epochs),
             ("batch_size", self.batch_size),
-        ] {
-            if v == 0 {
-                return Err(ModelError::invalid(name, 0, "≥ 1"));
-            }
-        }
-        if self.compress_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "compress_dims",
-                format!("{:?}", self.compress_dims),
-                "widths ≥ 1",
-            ));
-        }
-        if self.decompress_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "decompress_dims",
-                format!("{:?}", self.decompress_dims),
-                "widths ≥ 1",
-            ));
-        }
-        for (name, v) in [
+        ])?;
+        widths("compress_dims", &self.compress_dims)?;
+        widths("decompress_dims", &self.decompress_dims)?;
+        finite_non_negative(&[
             ("loss_factor", self.loss_factor),
             ("learning_rate", self.learning_rate),
             ("l2scale", self.l2scale),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(ModelError::invalid(name, v, "finite and ≥ 0"));
-            }
-        }
-        for (name, v) in [("betas.0", self.betas.0), ("betas.1", self.betas.1)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(ModelError::invalid(name, v, "in [0, 1)"));
-            }
-        }
+        ])?;
+        betas(self.betas)?;
         let (lo, hi) = self.sigma_bounds;
         if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi) {
             return Err(ModelError::invalid(
@@ -203,36 +171,17 @@ impl TvaeConfig {
         if let Privacy::Dp(dp) = &self.privacy {
             dp.check()?;
         }
-        Ok(ValidTvaeConfig(self))
+        Ok(Valid::checked(self))
     }
 }
 
 /// A [`TvaeConfig`] that passed [`TvaeConfig::check`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValidTvaeConfig(TvaeConfig);
+pub type ValidTvaeConfig = Valid<TvaeConfig>;
 
-impl ValidTvaeConfig {
-    /// The checked settings.
-    pub fn get(&self) -> &TvaeConfig {
-        &self.0
-    }
-
-    /// Back to an editable configuration.
-    pub fn into_inner(self) -> TvaeConfig {
-        self.0
-    }
-
+impl Valid<TvaeConfig> {
     /// Changes the sampling mode (every mode is valid; it does not affect training).
     pub(crate) fn set_sampling(&mut self, sampling: TvaeSampling) {
-        self.0.sampling = sampling;
-    }
-}
-
-impl std::ops::Deref for ValidTvaeConfig {
-    type Target = TvaeConfig;
-
-    fn deref(&self) -> &TvaeConfig {
-        &self.0
+        self.get_mut_unchecked().sampling = sampling;
     }
 }
 

@@ -74,7 +74,7 @@ mod spec;
 mod train;
 
 use candle_core::Device;
-use tabveil_data::{DataTransformer, Schema, Table};
+use tabveil_data::{DataTransformer, Schema};
 
 pub use config::{TvaeConfig, TvaeSampling, ValidTvaeConfig};
 pub(crate) use spec::REGISTRATION;
@@ -83,7 +83,7 @@ use crate::error::Result;
 use crate::persist::SavedModel;
 use crate::privacy::DpConfig;
 use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
-use crate::synthesizer::{Condition, FitSummary};
+use crate::synthesizer::FitSummary;
 use networks::VaeNets;
 
 /// A TVAE model: built from a checked configuration, then fitted or loaded (see the
@@ -93,7 +93,7 @@ pub struct Tvae {
     shell: Shell<TvaeParts>,
 }
 
-synthesizer_shell!(Tvae, ValidTvaeConfig);
+synthesizer_shell!(Tvae, ValidTvaeConfig, TvaeParts);
 
 impl Tvae {
     /// The same model decoding softmax blocks with `sampling` from now on (fitted or not:
@@ -143,7 +143,7 @@ impl Trained {
 
 /// TVAE's own parts of the shell.
 #[derive(Debug, Clone)]
-struct TvaeParts;
+pub(crate) struct TvaeParts;
 
 impl Parts for TvaeParts {
     type Settings = TvaeConfig;
@@ -162,18 +162,13 @@ impl Parts for TvaeParts {
         private::fit(config, dp, input)
     }
 
-    fn sample(config: &ValidTvaeConfig, state: &Trained, n: usize, seed: u64) -> Result<Table> {
-        state.sample(n, seed, config.sampling)
-    }
+    type Generator<'a> = sample::Decoding<'a>;
 
-    fn sample_conditional(
-        config: &ValidTvaeConfig,
-        state: &Trained,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-    ) -> Result<Table> {
-        state.sample_conditional(n, conditions, seed, config.sampling)
+    fn generator<'a>(config: &'a ValidTvaeConfig, state: &'a Trained) -> sample::Decoding<'a> {
+        sample::Decoding {
+            trained: state,
+            mode: config.sampling,
+        }
     }
 
     fn to_saved(

@@ -41,9 +41,6 @@
 //! rounding of a matrix product may depend on the batch size; the guarantee is stated for exact
 //! arithmetic.
 
-use std::ops::ControlFlow;
-
-use candle_core::DType;
 use tabveil_sgd::StepOutcome;
 
 use super::Trained;
@@ -55,8 +52,7 @@ use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::nn::gather_rows;
 use crate::privacy::DpConfig;
-use crate::progress::{Losses, StepReport, StopReason};
-use crate::seeds::{Stream, stream};
+use crate::progress::{Losses, StopReason, report_step};
 use crate::shell::{Fit, FitInput};
 
 /// The ledger label of each step.
@@ -65,12 +61,7 @@ const STEP_LABEL: &str =
 
 /// Fits a differentially private TVAE.
 pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
-    let FitInput {
-        table,
-        schema,
-        device,
-        progress,
-    } = input;
+    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other.
     let PrivatePreparation {
         transformer,
@@ -83,22 +74,14 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
         schema,
         dp,
         &config.transformer,
-        config.epochs,
-        config.batch_size,
-        1,
+        config.dp_sgd_schedule(),
         progress,
     )?;
     let dim = transformer.layout().width();
     if dim == 0 {
         return Err(ModelError::NoModelledColumns);
     }
-    let nets = VaeNets::new(
-        config,
-        transformer.layout(),
-        DType::F32,
-        device,
-        &mut stream(config.seed, Stream::Init),
-    )?;
+    let nets = VaeNets::for_config(config, transformer.layout(), device)?;
     let mut run = DpSgd::new(
         plan,
         table,
@@ -141,13 +124,8 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
             }
             nets.clamp_sigma(config.sigma_bounds)?;
             releases += 1;
-            if progress.step(&StepReport {
-                epoch: run.epoch(),
-                step: releases,
-                losses: Losses::new(),
-            }) == ControlFlow::Break(())
-            {
-                stop = StopReason::Cancelled;
+            if let Some(reason) = report_step(progress, run.epoch(), releases, Losses::new()) {
+                stop = reason;
                 break;
             }
             let ended = run.end_epochs(releases, releases, dp.delta, progress, || {

@@ -5,7 +5,7 @@
 //! `ledger`. Tensors: the decoder's parameters and σ (`decoder.sigma`). The encoder is not
 //! saved: sampling does not need it.
 
-use candle_core::{DType, Device};
+use candle_core::Device;
 
 use super::Trained;
 use super::config::{TvaeConfig, ValidTvaeConfig};
@@ -13,7 +13,6 @@ use super::networks::VaeNets;
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::registry::ModelKind;
-use crate::seeds::{Stream, stream};
 use crate::synthesizer::FitSummary;
 
 const PARTS: [&str; 5] = ["config", "schema", "transformer", "training", "ledger"];
@@ -23,14 +22,7 @@ pub(super) fn to_saved(
     fitted: &Trained,
     summary: &FitSummary,
 ) -> Result<SavedModel> {
-    let mut saved = SavedModel::new(ModelKind::Tvae);
-    saved.put_common(
-        config.get(),
-        &fitted.basis.schema,
-        &fitted.basis.transformer,
-        summary,
-        fitted.basis.ledger.as_ref(),
-    )?;
+    let mut saved = SavedModel::with_basis(ModelKind::Tvae, config.get(), &fitted.basis, summary)?;
     saved.put_vars(fitted.nets.sampling_state())?;
     Ok(saved)
 }
@@ -47,13 +39,7 @@ pub(super) fn from_saved(
     let (summary, ledger) = saved.read_record(config.privacy.is_private())?;
     // The encoder is rebuilt from the seed only to complete the structure; sampling never
     // uses it.
-    let nets = VaeNets::new(
-        &config,
-        transformer.layout(),
-        DType::F32,
-        device,
-        &mut stream(config.seed, Stream::Init),
-    )?;
+    let nets = VaeNets::for_config(&config, transformer.layout(), device)?;
     saved.take_vars(nets.sampling_state(), device)?;
     let fitted = Trained::new(schema, transformer, nets, ledger);
     Ok((config, fitted, summary))

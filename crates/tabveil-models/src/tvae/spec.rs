@@ -1,19 +1,14 @@
 //! TVAE's answers to [`ModelSpec`] and its entry in the registry.
 
-use candle_core::Device;
-
-use super::Tvae;
 use super::config::TvaeConfig;
-use crate::error::Result;
-use crate::persist::SavedModel;
+use super::{Tvae, TvaeParts};
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
-use crate::shell::Shell;
+use crate::shell::load_as;
 use crate::spec::{
-    DataWidths, DpSgdSchedule, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
-    mlp_size, network_shape_findings,
+    DataWidths, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
+    dp_sgd_spec_answers, mlp_size, network_shape_findings,
 };
-use crate::synthesizer::DynSynthesizer;
 
 /// TVAE in the registry.
 pub(crate) const REGISTRATION: Registration = Registration {
@@ -22,56 +17,17 @@ pub(crate) const REGISTRATION: Registration = Registration {
     display_name: "TVAE",
     description: "Tabular variational autoencoder (SDV's TVAE; DP-SGD on encoder and decoder in private mode).",
     defaults,
-    load,
+    load: load_as::<TvaeParts, Tvae>,
 };
 
 fn defaults(privacy: Privacy) -> ModelSettings {
-    ModelSettings::Tvae(TvaeConfig::new(privacy))
-}
-
-fn load(saved: SavedModel, device: &Device) -> Result<Box<dyn DynSynthesizer>> {
-    Ok(Box::new(Tvae {
-        shell: Shell::from_saved(saved, device)?,
-    }))
+    TvaeConfig::new(privacy).into()
 }
 
 impl ModelSpec for TvaeConfig {
+    dp_sgd_spec_answers!(Tvae);
     fn kind(&self) -> ModelKind {
         ModelKind::Tvae
-    }
-
-    fn privacy(&self) -> &Privacy {
-        &self.privacy
-    }
-
-    fn privacy_mut(&mut self) -> &mut Privacy {
-        &mut self.privacy
-    }
-
-    fn set_seed(&mut self, seed: u64) {
-        self.seed = seed;
-    }
-
-    fn schedule(&self) -> Option<DpSgdSchedule> {
-        Some(DpSgdSchedule {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            releases_per_step: 1,
-        })
-    }
-
-    fn set_epochs(&mut self, epochs: usize) -> Result<()> {
-        self.epochs = epochs;
-        Ok(())
-    }
-
-    fn set_batch_size(&mut self, batch_size: usize) -> Result<()> {
-        self.batch_size = batch_size;
-        Ok(())
-    }
-
-    fn check(&self) -> Result<()> {
-        self.clone().check().map(|_| ())
     }
 
     fn setting_findings(&self, out: &mut Vec<SettingFinding>) {
@@ -112,10 +68,5 @@ impl ModelSpec for TvaeConfig {
             learned: dp_sgd_learned("encoder and decoder"),
             clipping: "Per-example clipping to the norm C covers the whole loss of each real row (reconstruction and KL terms, encoder and decoder).".to_owned(),
         }
-    }
-
-    fn init(&self, device: &Device) -> Result<Box<dyn DynSynthesizer>> {
-        let config = self.clone().check()?;
-        Ok(Box::new(Tvae::new(config).with_device(device.clone())))
     }
 }

@@ -12,7 +12,7 @@ use crate::nn::activation::SpanAct;
 use crate::privacy::DpConfig;
 use crate::privacy::Privacy;
 use crate::progress::{EpochReport, NoProgress, Progress, StepReport, StopReason};
-use crate::synthesizer::Synthesizer;
+use crate::synthesizer::{Condition, Synthesizer};
 
 /// 240 rows: a bimodal continuous column tied to a categorical one, a nullable categorical, a
 /// nullable continuous column (nulls in a continuous column) and a nullable categorical that

@@ -5,9 +5,6 @@
 //!
 //! **No privacy guarantee**: the transformer and the networks see the raw data.
 
-use std::ops::ControlFlow;
-
-use candle_core::DType;
 use candle_nn::Optimizer;
 use rand::seq::SliceRandom;
 use tabveil_sgd::{Adam, ParamsAdam};
@@ -17,30 +14,19 @@ use super::config::{TvaeConfig, ValidTvaeConfig};
 use super::networks::{BatchLoss, VaeNets, standard_normal};
 use crate::error::{ModelError, Result};
 use crate::nn::gather_rows;
-use crate::progress::{EpochReport, Losses, StepReport, StopReason};
+use crate::progress::{Losses, StopReason, report_epoch, report_step};
 use crate::seeds::{Stream, stream};
 use crate::shell::{Encoded, Fit, FitInput, encode_exactly};
 use crate::synthesizer::FitSummary;
 
 /// Fits a non-private TVAE.
 pub(crate) fn fit(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained> {
-    let FitInput {
-        table,
-        schema,
-        device,
-        progress,
-    } = input;
+    let (table, schema, device, progress) = input.parts();
     let Encoded { transformer, data } =
         encode_exactly(table, schema, &config.transformer, config.seed, progress)?;
     let n = table.n_rows();
     let dim = transformer.layout().width();
-    let nets = VaeNets::new(
-        config,
-        transformer.layout(),
-        DType::F32,
-        device,
-        &mut stream(config.seed, Stream::Init),
-    )?;
+    let nets = VaeNets::for_config(config, transformer.layout(), device)?;
     let params = nets.parameters();
     let mut adam = Adam::new(
         params.iter().map(|(_, v)| v.clone()).collect(),
@@ -73,42 +59,21 @@ pub(crate) fn fit(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained>
             let losses = batch_losses(&loss, b as f64)?;
             sums.reconstruction += loss.reconstruction;
             sums.kld += loss.kld;
-            let report = StepReport {
-                epoch,
-                step: steps,
-                losses,
-            };
-            if progress.step(&report) == ControlFlow::Break(()) {
-                stop = StopReason::Cancelled;
+            if let Some(reason) = report_step(progress, epoch, steps, losses) {
+                stop = reason;
                 break 'epochs;
             }
         }
         epochs_done = epoch;
-        let report = EpochReport {
-            epoch,
-            epochs: config.epochs,
-            steps,
-            // Means per row over the epoch.
-            losses: batch_losses(&sums, n as f64)?,
-            epsilon_spent: None,
-        };
-        if progress.epoch(&report) == ControlFlow::Break(()) {
-            if epoch < config.epochs {
-                stop = StopReason::Cancelled;
-            }
+        // Means per row over the epoch.
+        let means = batch_losses(&sums, n as f64)?;
+        if let Some(reason) = report_epoch(progress, epoch, config.epochs, steps, means) {
+            stop = reason;
             break;
         }
     }
     let fitted = Trained::new(schema.clone(), transformer, nets, None);
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps,
-            private: None,
-        },
-    ))
+    Ok((fitted, FitSummary::non_private(stop, epochs_done, steps)))
 }
 
 /// TVAE's Adam settings.
