@@ -36,7 +36,7 @@
 #![forbid(unsafe_code)]
 
 mod condition;
-mod csv;
+mod csv_io;
 mod datetime;
 mod error;
 mod mixture;
@@ -46,7 +46,7 @@ mod schema;
 mod table;
 mod transformer;
 
-pub use crate::csv::{
+pub use crate::csv_io::{
     CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
     infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
 };

@@ -77,7 +77,7 @@ pub mod tvae;
 pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ModelError, Result};
-pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};
+pub use persist::{MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, saved_model_kind};
 pub use privacy::{DpConfig, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
 pub use registry::{ModelKind, ModelSettings, load_model, model_from_bytes};

@@ -177,9 +177,9 @@ impl LossMeans {
     }
 }
 
-/// Ignores progress and never cancels.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
+/// Ignores progress and never cancels: the data crate's [`NoProgress`], which reports to both
+/// progress traits.
+pub use tabveil_data::NoProgress;
 
 impl Progress for NoProgress {}
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::csv::OutOfBounds;
+use crate::csv_io::OutOfBounds;
 use crate::datetime;
 use crate::error::{DataError, Position, Result};
 use crate::schema::{ColumnKind, ColumnSchema};

@@ -32,7 +32,7 @@ mod value;
 
 use std::sync::Arc;
 
-use crate::csv::OutOfBounds;
+use crate::csv_io::OutOfBounds;
 use crate::error::{DataError, Position, Result};
 use crate::schema::{ColumnKind, Schema};
 

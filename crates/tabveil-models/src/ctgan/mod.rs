@@ -52,9 +52,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod batch_norm;
 mod config;
+mod generator;
 mod marginals;
 mod networks;
+mod output;
 mod private;
 mod sample;
 mod saved;

@@ -10,14 +10,13 @@ use rand_distr::StandardNormal;
 use tabveil_data::{ConditionBatch, ConditionLayout, OutputLayout};
 use tabveil_sgd::{Activation, Adam, Mlp, MlpConfig, ParamsAdam};
 
+use super::batch_norm::{columns, from_host, hcat, with_host};
 use super::config::CtganConfig;
+use super::generator::{Generator, GeneratorTape};
 use super::marginals::MarginalTargets;
+use super::output::{activate, activate_backward, conditional_cross_entropy};
 use crate::error::{ModelError, Result};
-use crate::nn::activation::{
-    SpanAct, activate, activate_backward, conditional_cross_entropy, span_acts,
-};
-use crate::nn::generator::{Generator, GeneratorTape};
-use crate::nn::kernels::{columns, from_host, hcat, with_host};
+use crate::nn::activation::{SpanAct, span_acts};
 use crate::progress::Losses;
 use crate::seeds::{Stream, stream};
 

@@ -1,9 +1,7 @@
-//! The networks' building blocks shared by the models: CTGAN's generator with its manual
-//! backward pass, the output activations and the host kernels behind them.
+//! Small building blocks shared by the models: the activation spans of an output layout, the
+//! argmax of a block, gathering rows of an encoded table.
 
 pub(crate) mod activation;
-pub(crate) mod generator;
-pub(crate) mod kernels;
 
 use candle_core::WithDType;
 

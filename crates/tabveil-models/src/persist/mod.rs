@@ -36,7 +36,9 @@ pub(crate) const FORMAT: &str = "tabveil-model";
 /// The format version this build writes and reads.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
-const MANIFEST_FILE: &str = "model.json";
+/// The file every saved model directory holds: its manifest (format, version, kind,
+/// checksum, part names).
+pub const MODEL_MANIFEST_FILE: &str = "model.json";
 const PARAMETERS_FILE: &str = "parameters.safetensors";
 
 /// The content of a saved model (see the [module docs](self)).
@@ -203,12 +205,12 @@ impl SavedModel {
         };
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|_| ModelError::Internal("the manifest does not serialise"))?;
-        write_file(&dir.join(MANIFEST_FILE), json.as_bytes())
+        write_file(&dir.join(MODEL_MANIFEST_FILE), json.as_bytes())
     }
 
     /// Reads the directory form.
     pub(crate) fn load_dir(dir: &Path) -> Result<Self> {
-        let manifest_text = read_file(&dir.join(MANIFEST_FILE))?;
+        let manifest_text = read_file(&dir.join(MODEL_MANIFEST_FILE))?;
         let manifest_text = String::from_utf8(manifest_text)
             .map_err(|_| ModelError::corrupt("model.json is not UTF-8"))?;
         #[derive(Deserialize)]

@@ -32,8 +32,9 @@ pub(crate) fn from_host(
     Ok(Tensor::from_vec(values, (rows, cols), device)?)
 }
 
-/// Σ over rows of a row-major `rows × cols` matrix, accumulated in f64.
-pub(crate) fn column_sums(x: &[f32], cols: usize) -> Vec<f32> {
+/// The gradient of a bias from the gradient of its layer's output: Σ over the rows of a
+/// row-major `rows × cols` matrix, accumulated in f64.
+pub(crate) fn bias_gradient(x: &[f32], cols: usize) -> Vec<f32> {
     let mut acc = vec![0.0f64; cols];
     for row in x.chunks_exact(cols.max(1)) {
         for (a, v) in acc.iter_mut().zip(row) {

@@ -15,7 +15,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use rand::Rng;
 use tabveil_sgd::Gradients;
 
-use super::kernels::{
+use super::batch_norm::{
     BnTape, bn_relu_backward, bn_relu_eval, bn_relu_train, from_host, hcat, with_host,
 };
 use crate::error::{ModelError, Result};
@@ -231,7 +231,7 @@ impl Generator {
         }
         let device = tape.last.device().clone();
         let mut grads = Gradients::new();
-        let db_out = super::kernels::column_sums(&grad_output, self.output_dim);
+        let db_out = super::batch_norm::bias_gradient(&grad_output, self.output_dim);
         let dout = from_host(grad_output, rows, self.output_dim, &device)?;
         grads.insert("generator.out.weight", dout.t()?.matmul(&tape.last)?);
         grads.insert(
@@ -246,7 +246,7 @@ impl Generator {
             let (dz, dgamma, dbeta) = with_host(&dh, |dh| {
                 bn_relu_backward(dh, width, &tape.bn[k], &gamma, rows, b.d_out)
             })?;
-            let dbias = super::kernels::column_sums(&dz, b.d_out);
+            let dbias = super::batch_norm::bias_gradient(&dz, b.d_out);
             let dz = from_host(dz, rows, b.d_out, &device)?;
             let input = &tape.inputs[k];
             grads.insert(format!("{}.linear.weight", b.name), dz.t()?.matmul(input)?);

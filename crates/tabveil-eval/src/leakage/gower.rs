@@ -377,24 +377,24 @@ fn block_min(acc: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{ColumnKind, ColumnSpec};
+    use crate::frame::{ColumnSpec, SdType};
 
     fn layout() -> Layout {
         Layout {
             columns: vec![
                 ColumnSpec {
                     name: "x".into(),
-                    kind: ColumnKind::Continuous,
+                    kind: SdType::Continuous,
                     categories: vec![],
                 },
                 ColumnSpec {
                     name: "c".into(),
-                    kind: ColumnKind::Categorical,
+                    kind: SdType::Categorical,
                     categories: vec!["a".into(), "b".into()],
                 },
                 ColumnSpec {
                     name: "id".into(),
-                    kind: ColumnKind::Id,
+                    kind: SdType::Id,
                     categories: vec![],
                 },
             ],

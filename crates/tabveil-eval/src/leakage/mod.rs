@@ -1,4 +1,4 @@
-//! Privacy leakage: does the synthetic table give away the rows it was trained on?
+//! Leakage: does the synthetic table give away the rows it was trained on?
 //!
 //! All three measures compare the **training** rows with **holdout** rows (real rows the
 //! synthesizer never saw): what is only as true of training rows as of unseen rows is a property
@@ -21,7 +21,7 @@
 //! table), 0 between two missing values and 1 between a missing and a present one.
 //!
 //! ```
-//! use tabveil_eval::privacy::roc_auc;
+//! use tabveil_eval::leakage::roc_auc;
 //!
 //! // Scores that rank every positive above every negative: AUC 1.
 //! assert_eq!(roc_auc(&[0.9, 0.8, 0.1], &[true, true, false]), Some(1.0));
@@ -43,7 +43,7 @@ use crate::frame::{Frame, Layout};
 
 /// The three leakage measures; each is `None` when it could not be computed (see `notes`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrivacyLeakage {
+pub struct Leakage {
     /// Distance to closest record.
     pub dcr: Option<DcrSummary>,
     /// Membership-inference attack (needs a holdout table).
@@ -70,12 +70,12 @@ pub(crate) fn leakage(
     synthetic: &Frame,
     holdout: Option<&Frame>,
     settings: LeakageSettings,
-) -> PrivacyLeakage {
+) -> Leakage {
     let mut notes = Vec::new();
     let space = gower::GowerSpace::new(layout, real, None);
     if space.n_columns() == 0 {
         notes.push("no column to measure distances on (only identifiers)".to_owned());
-        return PrivacyLeakage {
+        return Leakage {
             dcr: None,
             membership_inference: None,
             attribute_inference: None,
@@ -126,7 +126,7 @@ pub(crate) fn leakage(
             (None, None)
         }
     };
-    PrivacyLeakage {
+    Leakage {
         dcr: Some(dcr),
         membership_inference,
         attribute_inference: attribute_inference.flatten(),
@@ -157,6 +157,10 @@ pub(crate) fn percentile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     let frac = pos - lo as f64;
     Some(sorted[lo] + (sorted[hi.min(last)] - sorted[lo]) * frac)
 }
+
+/// The former name of [`Leakage`].
+#[deprecated(note = "renamed to Leakage (the eval crate's measures are called leakage)")]
+pub type PrivacyLeakage = Leakage;
 
 #[cfg(test)]
 mod tests {
