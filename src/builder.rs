@@ -264,8 +264,8 @@ impl SynthesizerBuilder<Ready<Private>> {
     /// [`Synthesizer::validate`].
     ///
     /// # Errors
-    /// [`Error::Model`](crate::Error::Model) with `InvalidParameter` naming the first bad value
-    /// (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
+    /// [`Error::Config`](crate::Error::Config) with `InvalidParameter` naming the first bad
+    /// value (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
     pub fn build(self) -> Result<Synthesizer> {
         let p = &self.state.privacy;
         let mut dp = DpConfig::new(p.epsilon.0, p.delta.0);
@@ -292,7 +292,8 @@ impl SynthesizerBuilder<Ready<NonPrivate>> {
     /// [`build`](SynthesizerBuilder::<Ready<Private>>::build)).
     ///
     /// # Errors
-    /// [`Error::Model`](crate::Error::Model) with `InvalidParameter` naming the first bad value.
+    /// [`Error::Config`](crate::Error::Config) with `InvalidParameter` naming the first bad
+    /// value.
     pub fn build(self) -> Result<Synthesizer> {
         let settings = self.settings(Privacy::NonPrivate)?;
         Ok(Synthesizer::from_parts(settings, self.state.device))

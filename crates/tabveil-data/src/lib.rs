@@ -53,7 +53,7 @@ pub use crate::csv_io::{
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
 };
-pub use error::{DataError, Position, Result};
+pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
     COUNT_SENSITIVITY, CellRule, DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW, HistogramCells,

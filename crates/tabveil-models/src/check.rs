@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use serde::Serialize;
 
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ConfigResult};
 
 /// A configuration of type `C` that passed its `check` (for example
 /// [`ValidCtganConfig`](crate::ValidCtganConfig) = `Valid<CtganConfig>`).
@@ -44,34 +44,38 @@ impl<C> Deref for Valid<C> {
 }
 
 /// Every value of `values` is at least 1.
-pub(crate) fn at_least_one(values: &[(&'static str, usize)]) -> Result<()> {
+pub(crate) fn at_least_one(values: &[(&'static str, usize)]) -> ConfigResult<()> {
     match values.iter().find(|&&(_, v)| v == 0) {
-        Some(&(name, _)) => Err(ModelError::invalid(name, 0, "≥ 1")),
+        Some(&(name, _)) => Err(ConfigError::invalid(name, 0, "≥ 1")),
         None => Ok(()),
     }
 }
 
 /// Every layer width of `dims` is at least 1.
-pub(crate) fn widths(name: &'static str, dims: &[usize]) -> Result<()> {
+pub(crate) fn widths(name: &'static str, dims: &[usize]) -> ConfigResult<()> {
     if dims.contains(&0) {
-        return Err(ModelError::invalid(name, format!("{dims:?}"), "widths ≥ 1"));
+        return Err(ConfigError::invalid(
+            name,
+            format!("{dims:?}"),
+            "widths ≥ 1",
+        ));
     }
     Ok(())
 }
 
 /// Every value of `values` is finite and ≥ 0.
-pub(crate) fn finite_non_negative(values: &[(&'static str, f64)]) -> Result<()> {
+pub(crate) fn finite_non_negative(values: &[(&'static str, f64)]) -> ConfigResult<()> {
     match values.iter().find(|&&(_, v)| !(v.is_finite() && v >= 0.0)) {
-        Some(&(name, v)) => Err(ModelError::invalid(name, v, "finite and ≥ 0")),
+        Some(&(name, v)) => Err(ConfigError::invalid(name, v, "finite and ≥ 0")),
         None => Ok(()),
     }
 }
 
 /// Adam's (β₁, β₂) are in [0, 1).
-pub(crate) fn betas(betas: (f64, f64)) -> Result<()> {
+pub(crate) fn betas(betas: (f64, f64)) -> ConfigResult<()> {
     for (name, v) in [("betas.0", betas.0), ("betas.1", betas.1)] {
         if !(0.0..1.0).contains(&v) {
-            return Err(ModelError::invalid(name, v, "in [0, 1)"));
+            return Err(ConfigError::invalid(name, v, "in [0, 1)"));
         }
     }
     Ok(())

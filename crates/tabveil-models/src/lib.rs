@@ -76,7 +76,7 @@ pub mod tvae;
 
 pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
-pub use error::{ModelError, Result};
+pub use error::{ConfigError, ConfigResult, ModelError, Result};
 pub use persist::{MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, saved_model_kind};
 pub use privacy::{DpConfig, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};

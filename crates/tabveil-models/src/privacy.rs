@@ -17,7 +17,7 @@ use tabveil_accountant::{AccountantKind, AccountantSpec, RunBudget};
 use tabveil_data::{DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW};
 use tabveil_noise::NoiseSource;
 
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ConfigResult};
 
 /// Private (private preprocessing and a private model stage, accounted end to end) or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,46 +192,46 @@ impl DpConfig {
     /// Checks every value.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value: ε finite and > 0,
+    /// [`ConfigError::InvalidParameter`] naming the first bad value: ε finite and > 0,
     /// δ ∈ (0, 1), C finite and > 0, the share in (0, 1), an upper-bound accountant (RDP or
     /// PLD), at least one histogram bin, `zero_below` finite and ≥ 0.
-    pub fn check(&self) -> Result<()> {
+    pub fn check(&self) -> ConfigResult<()> {
         if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "epsilon",
                 self.epsilon,
                 "finite and > 0",
             ));
         }
         if !(self.delta > 0.0 && self.delta < 1.0) {
-            return Err(ModelError::invalid("delta", self.delta, "in (0, 1)"));
+            return Err(ConfigError::invalid("delta", self.delta, "in (0, 1)"));
         }
         if !(self.clipping_norm.is_finite() && self.clipping_norm > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "clipping_norm",
                 self.clipping_norm,
                 "finite and > 0",
             ));
         }
         if !(self.preprocessing_share > 0.0 && self.preprocessing_share < 1.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "preprocessing_share",
                 self.preprocessing_share,
                 "in (0, 1)",
             ));
         }
         if self.accountant.kind == AccountantKind::Gdp {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "accountant",
                 "gdp",
                 "an upper-bound accountant (rdp or pld)",
             ));
         }
         if self.histogram_bins == 0 {
-            return Err(ModelError::invalid("histogram_bins", 0, "at least 1"));
+            return Err(ConfigError::invalid("histogram_bins", 0, "at least 1"));
         }
         if !(self.zero_below.is_finite() && self.zero_below >= 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "zero_below",
                 self.zero_below,
                 "finite and ≥ 0",
@@ -281,7 +281,7 @@ mod tests {
             (1.0, 1.0, "delta"),
         ] {
             match DpConfig::new(eps, delta).check() {
-                Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+                Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
                 other => panic!("{other:?}"),
             }
         }

@@ -148,7 +148,8 @@ impl std::fmt::Display for ModelKind {
 ///
 /// # Errors
 /// Typed errors for a missing, truncated, corrupted or mismatched model
-/// ([`ModelError::Io`], [`ModelError::CorruptModel`], [`ModelError::ChecksumMismatch`], …).
+/// ([`ModelError::Io`](crate::ModelError::Io), [`ModelError::CorruptModel`](crate::ModelError::CorruptModel),
+/// [`ModelError::ChecksumMismatch`](crate::ModelError::ChecksumMismatch), …).
 pub fn load_model(dir: &Path, device: &Device) -> Result<Box<dyn DynSynthesizer>> {
     load_saved(SavedModel::load_dir(dir)?, device)
 }

@@ -15,7 +15,7 @@ use std::fmt;
 
 use candle_core::Device;
 
-use crate::error::Result;
+use crate::error::{ConfigResult, Result};
 use crate::privacy::Privacy;
 use crate::registry::ModelKind;
 use crate::synthesizer::DynSynthesizer;
@@ -50,23 +50,23 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
     /// Sets the number of epochs.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`](crate::ModelError::InvalidParameter) for a model
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
     /// without epochs.
-    fn set_epochs(&mut self, epochs: usize) -> Result<()>;
+    fn set_epochs(&mut self, epochs: usize) -> ConfigResult<()>;
 
     /// Sets the (expected) batch size.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`](crate::ModelError::InvalidParameter) for a model
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
     /// without batches.
-    fn set_batch_size(&mut self, batch_size: usize) -> Result<()>;
+    fn set_batch_size(&mut self, batch_size: usize) -> ConfigResult<()>;
 
     /// Checks every value; a model is built only from settings that pass.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`](crate::ModelError::InvalidParameter) naming the first
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) naming the first
     /// bad value.
-    fn check(&self) -> Result<()>;
+    fn check(&self) -> ConfigResult<()>;
 
     /// The validator's findings about the model's own settings (the shape of its networks,
     /// packing…), every one at once. The privacy settings, the schema and the schedule are
@@ -268,17 +268,17 @@ macro_rules! dp_sgd_spec_answers {
             self.seed = seed;
         }
 
-        fn set_epochs(&mut self, epochs: usize) -> $crate::error::Result<()> {
+        fn set_epochs(&mut self, epochs: usize) -> $crate::error::ConfigResult<()> {
             self.epochs = epochs;
             Ok(())
         }
 
-        fn set_batch_size(&mut self, batch_size: usize) -> $crate::error::Result<()> {
+        fn set_batch_size(&mut self, batch_size: usize) -> $crate::error::ConfigResult<()> {
             self.batch_size = batch_size;
             Ok(())
         }
 
-        fn check(&self) -> $crate::error::Result<()> {
+        fn check(&self) -> $crate::error::ConfigResult<()> {
             self.clone().check().map(|_| ())
         }
 

@@ -10,6 +10,7 @@ use csv::{ByteRecord, ReaderBuilder, Trim};
 
 use super::CsvOptions;
 use crate::datetime;
+use crate::error::ReadError;
 use crate::error::{DataError, Result};
 use crate::schema::{ColumnKind, ColumnSchema, Schema};
 
@@ -62,8 +63,8 @@ impl fmt::Display for NotPrivateWarning {
 /// and maximum, categories the observed values (sorted).
 ///
 /// # Errors
-/// The reader errors of [`read_csv`](super::read_csv) ([`DataError::EmptyInput`],
-/// [`DataError::RaggedRow`], [`DataError::InvalidUtf8`], [`DataError::DuplicateHeader`]), and
+/// The reader errors of [`read_csv`](super::read_csv) ([`crate::ReadError::EmptyInput`],
+/// [`crate::ReadError::RaggedRow`], [`crate::ReadError::InvalidUtf8`], [`crate::ReadError::DuplicateHeader`]), and
 /// the schema errors if the result is not a valid schema (e.g. no columns).
 pub fn infer_schema<R: Read>(
     reader: R,
@@ -82,20 +83,24 @@ pub fn infer_schema<R: Read>(
         .from_reader(reader);
     let mut record = ByteRecord::new();
     let read = |rdr: &mut csv::Reader<R>, record: &mut ByteRecord| {
-        rdr.read_byte_record(record).map_err(|e| DataError::Csv {
-            line: e.position().map(csv::Position::line),
-            message: e.to_string(),
+        rdr.read_byte_record(record).map_err(|e| {
+            DataError::Read(ReadError::Csv {
+                line: e.position().map(csv::Position::line),
+                message: e.to_string(),
+            })
         })
     };
     if !read(&mut rdr, &mut record)? {
-        return Err(DataError::EmptyInput);
+        return Err(DataError::Read(ReadError::EmptyInput));
     }
     let mut header = Vec::with_capacity(record.len());
     for (i, bytes) in record.iter().enumerate() {
-        let text = std::str::from_utf8(bytes).map_err(|_| DataError::InvalidUtf8 {
-            line: 1,
-            field: i + 1,
-            column: None,
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            DataError::Read(ReadError::InvalidUtf8 {
+                line: 1,
+                field: i + 1,
+                column: None,
+            })
         })?;
         let text = if i == 0 {
             text.strip_prefix('\u{feff}').unwrap_or(text)
@@ -104,7 +109,7 @@ pub fn infer_schema<R: Read>(
         };
         let text = text.trim().to_owned();
         if header.contains(&text) {
-            return Err(DataError::DuplicateHeader { column: text });
+            return Err(DataError::Read(ReadError::DuplicateHeader { column: text }));
         }
         header.push(text);
     }
@@ -112,17 +117,19 @@ pub fn infer_schema<R: Read>(
     while read(&mut rdr, &mut record)? {
         let line = record.position().map_or(0, csv::Position::line);
         if record.len() != header.len() {
-            return Err(DataError::RaggedRow {
+            return Err(DataError::Read(ReadError::RaggedRow {
                 line,
                 expected: header.len(),
                 found: record.len(),
-            });
+            }));
         }
         for (i, (bytes, st)) in record.iter().zip(&mut stats).enumerate() {
-            let text = std::str::from_utf8(bytes).map_err(|_| DataError::InvalidUtf8 {
-                line,
-                field: i + 1,
-                column: Some(header[i].clone()),
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                DataError::Read(ReadError::InvalidUtf8 {
+                    line,
+                    field: i + 1,
+                    column: Some(header[i].clone()),
+                })
             })?;
             if options.is_null(text) {
                 st.nulls += 1;

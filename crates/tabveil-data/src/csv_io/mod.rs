@@ -38,7 +38,7 @@ pub use write::{write_csv, write_csv_path};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExtraColumns {
-    /// Fail with [`DataError::UnexpectedColumns`](crate::DataError::UnexpectedColumns).
+    /// Fail with [`crate::ReadError::UnexpectedColumns`](crate::ReadError::UnexpectedColumns).
     #[default]
     Reject,
     /// Skip them, with a [`CsvNote::IgnoredColumns`] in the report.
@@ -49,7 +49,7 @@ pub enum ExtraColumns {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutOfBounds {
-    /// Fail with [`DataError::OutOfBounds`](crate::DataError::OutOfBounds).
+    /// Fail with [`crate::ReadError::OutOfBounds`](crate::ReadError::OutOfBounds).
     #[default]
     Error,
     /// Clip to the nearest bound. Nothing about the clipped values (not even how many there

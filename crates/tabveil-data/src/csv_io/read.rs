@@ -7,6 +7,7 @@ use std::path::Path;
 use csv::{ByteRecord, ReaderBuilder, Trim};
 
 use super::{CsvNote, CsvOptions, CsvReport, ExtraColumns};
+use crate::error::ReadError;
 use crate::error::{DataError, Position, Result};
 use crate::schema::Schema;
 use crate::table::{ColumnBuilder, Table, earliest_pending};
@@ -21,13 +22,13 @@ use crate::table::{ColumnBuilder, Table, earliest_pending};
 ///
 /// # Errors
 /// With the 1-based line ([`Position::Line`]) and the column where applicable:
-/// [`DataError::EmptyInput`], [`DataError::InvalidUtf8`], [`DataError::DuplicateHeader`],
-/// [`DataError::MissingColumns`], [`DataError::UnexpectedColumns`],
-/// [`DataError::CategoryIsNullToken`], [`DataError::RaggedRow`],
-/// [`DataError::InvalidNumber`], [`DataError::NonFiniteNumber`], [`DataError::NotAnInteger`],
-/// [`DataError::InvalidDatetime`], [`DataError::NullInNonNullable`],
-/// [`DataError::OutOfBounds`], [`DataError::UnknownCategory`] (first line, the first few
-/// distinct values and the count), [`DataError::Csv`] / [`DataError::Io`] for reader failures.
+/// [`crate::ReadError::EmptyInput`], [`crate::ReadError::InvalidUtf8`], [`crate::ReadError::DuplicateHeader`],
+/// [`crate::ReadError::MissingColumns`], [`crate::ReadError::UnexpectedColumns`],
+/// [`crate::ReadError::CategoryIsNullToken`], [`crate::ReadError::RaggedRow`],
+/// [`crate::ReadError::InvalidNumber`], [`crate::ReadError::NonFiniteNumber`], [`crate::ReadError::NotAnInteger`],
+/// [`crate::ReadError::InvalidDatetime`], [`crate::ReadError::NullInNonNullable`],
+/// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::UnknownCategory`] (first line, the first few
+/// distinct values and the count), [`crate::ReadError::Csv`] / [`DataError::Io`] for reader failures.
 pub fn read_csv<R: Read>(
     reader: R,
     schema: &Schema,
@@ -46,7 +47,7 @@ pub fn read_csv<R: Read>(
         .from_reader(reader);
     let mut record = ByteRecord::new();
     if !read_record(&mut rdr, &mut record)? {
-        return Err(DataError::EmptyInput);
+        return Err(DataError::Read(ReadError::EmptyInput));
     }
     let header = decode_header(&record)?;
     let mut report = CsvReport::default();
@@ -66,11 +67,11 @@ pub fn read_csv<R: Read>(
         if record.len() != header.len() {
             return Err(first_error(
                 &builders,
-                DataError::RaggedRow {
+                DataError::Read(ReadError::RaggedRow {
                     line,
                     expected: header.len(),
                     found: record.len(),
-                },
+                }),
             ));
         }
         for (j, column) in schema.columns().iter().enumerate() {
@@ -84,11 +85,11 @@ pub fn read_csv<R: Read>(
                     let cell = (!options.is_null(text)).then_some(text);
                     builders[j].push_text(cell, Position::Line(line))
                 }
-                Err(_) => Err(DataError::InvalidUtf8 {
+                Err(_) => Err(DataError::Read(ReadError::InvalidUtf8 {
                     line,
                     field: field + 1,
                     column: Some(column.name().to_owned()),
-                }),
+                })),
             };
             if let Err(e) = result {
                 return Err(first_error(&builders, e));
@@ -137,10 +138,10 @@ fn read_record<R: Read>(rdr: &mut csv::Reader<R>, record: &mut ByteRecord) -> Re
                 path: "<reader>".to_owned(),
                 message: io.to_string(),
             },
-            other => DataError::Csv {
+            other => DataError::Read(ReadError::Csv {
                 line,
                 message: format!("{other:?}"),
-            },
+            }),
         }
     })
 }
@@ -150,10 +151,12 @@ fn decode_header(record: &ByteRecord) -> Result<Vec<String>> {
         .iter()
         .enumerate()
         .map(|(i, bytes)| {
-            let text = std::str::from_utf8(bytes).map_err(|_| DataError::InvalidUtf8 {
-                line: 1,
-                field: i + 1,
-                column: None,
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                DataError::Read(ReadError::InvalidUtf8 {
+                    line: 1,
+                    field: i + 1,
+                    column: None,
+                })
             })?;
             // A UTF-8 byte-order mark at the start of the file sticks to the first name.
             let text = if i == 0 {
@@ -176,9 +179,9 @@ fn match_header(
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(header.len());
     for (i, name) in header.iter().enumerate() {
         if position.insert(name.as_str(), i).is_some() {
-            return Err(DataError::DuplicateHeader {
+            return Err(DataError::Read(ReadError::DuplicateHeader {
                 column: name.clone(),
-            });
+            }));
         }
     }
     let missing: Vec<String> = schema
@@ -188,7 +191,9 @@ fn match_header(
         .map(|c| c.name().to_owned())
         .collect();
     if !missing.is_empty() {
-        return Err(DataError::MissingColumns { columns: missing });
+        return Err(DataError::Read(ReadError::MissingColumns {
+            columns: missing,
+        }));
     }
     let extra: Vec<String> = header
         .iter()
@@ -197,7 +202,11 @@ fn match_header(
         .collect();
     if !extra.is_empty() {
         match options.extra_columns() {
-            ExtraColumns::Reject => return Err(DataError::UnexpectedColumns { columns: extra }),
+            ExtraColumns::Reject => {
+                return Err(DataError::Read(ReadError::UnexpectedColumns {
+                    columns: extra,
+                }));
+            }
             ExtraColumns::Ignore => report.push(CsvNote::IgnoredColumns { columns: extra }),
         }
     }
@@ -219,10 +228,10 @@ fn check_null_tokens(schema: &Schema, options: &CsvOptions) -> Result<()> {
         } = c.kind()
             && let Some(cat) = cats.iter().find(|cat| options.is_null(cat))
         {
-            return Err(DataError::CategoryIsNullToken {
+            return Err(DataError::Read(ReadError::CategoryIsNullToken {
                 column: c.name().to_owned(),
                 category: cat.clone(),
-            });
+            }));
         }
     }
     Ok(())

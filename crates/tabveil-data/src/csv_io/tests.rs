@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::ReadError;
 use crate::error::{DataError, Position};
 use crate::schema::{ColumnSchema, Schema};
 use crate::table::{ColumnData, Table};
@@ -62,115 +63,115 @@ fn every_reader_error_has_its_line_and_column() {
     let line = |l| Position::Line(l);
     assert_eq!(
         read_csv("".as_bytes(), &schema(), &CsvOptions::default()).map(|_| ()),
-        Err(DataError::EmptyInput)
+        Err(DataError::Read(ReadError::EmptyInput))
     );
     assert_eq!(
         read("30,M,a,2001-02-03,1,1\n30,M,a\n").map(|_| ()),
-        Err(DataError::RaggedRow {
+        Err(DataError::Read(ReadError::RaggedRow {
             line: 3,
             expected: 6,
             found: 3
-        })
+        }))
     );
     assert_eq!(
         read("thirty,M,a,2001-02-03,1,1\n").map(|_| ()),
-        Err(DataError::InvalidNumber {
+        Err(DataError::Read(ReadError::InvalidNumber {
             at: line(2),
             column: "age".into(),
             value: "thirty".into()
-        })
+        }))
     );
     assert_eq!(
         read("30,M,a,2001-02-03,1,1\n30,M,a,2001-02-03,NaN,1\n").map(|_| ()),
-        Err(DataError::NonFiniteNumber {
+        Err(DataError::Read(ReadError::NonFiniteNumber {
             at: line(3),
             column: "x".into(),
             value: "NaN".into()
-        })
+        }))
     );
     assert_eq!(
         read("30,M,a,2001-02-03,inf,1\n").map(|_| ()),
-        Err(DataError::NonFiniteNumber {
+        Err(DataError::Read(ReadError::NonFiniteNumber {
             at: line(2),
             column: "x".into(),
             value: "inf".into()
-        })
+        }))
     );
     assert_eq!(
         read("30.5,M,a,2001-02-03,1,1\n").map(|_| ()),
-        Err(DataError::NotAnInteger {
+        Err(DataError::Read(ReadError::NotAnInteger {
             at: line(2),
             column: "age".into(),
             value: 30.5
-        })
+        }))
     );
     assert_eq!(
         read("130,M,a,2001-02-03,1,1\n").map(|_| ()),
-        Err(DataError::OutOfBounds {
+        Err(DataError::Read(ReadError::OutOfBounds {
             at: line(2),
             column: "age".into(),
             value: 130.0,
             min: Some(0.0),
             max: Some(120.0)
-        })
+        }))
     );
     assert_eq!(
         read("30,M,a,03/02/2001,1,1\n").map(|_| ()),
-        Err(DataError::InvalidDatetime {
+        Err(DataError::Read(ReadError::InvalidDatetime {
             at: line(2),
             column: "day".into(),
             value: "03/02/2001".into(),
             format: "%Y-%m-%d".into()
-        })
+        }))
     );
     assert!(matches!(
         read("30,M,a,1999-02-03,1,1\n").map(|_| ()),
-        Err(DataError::OutOfBounds { at: Position::Line(2), column, .. }) if column == "day"
+        Err(DataError::Read(ReadError::OutOfBounds { at: Position::Line(2), column, .. })) if column == "day"
     ));
     assert_eq!(
         read("30,,a,2001-02-03,1,1\n").map(|_| ()),
-        Err(DataError::NullInNonNullable {
+        Err(DataError::Read(ReadError::NullInNonNullable {
             at: line(2),
             column: "sex".into()
-        })
+        }))
     );
     // Unknown categories are collected: first line, first distinct values, count.
     assert_eq!(
         read("30,M,a,2001-02-03,1,1\n30,X,a,2001-02-03,1,1\n30,Y,a,2001-02-03,1,1\n30,X,a,2001-02-03,1,1\n")
             .map(|_| ()),
-        Err(DataError::UnknownCategory {
+        Err(DataError::Read(ReadError::UnknownCategory {
             at: line(3),
             column: "sex".into(),
             values: vec!["X".into(), "Y".into()],
             count: 3
-        })
+        }))
     );
     // ...and an unknown category met before another error is reported first.
     assert!(matches!(
         read("30,X,a,2001-02-03,1,1\nbad,M,a,2001-02-03,1,1\n").map(|_| ()),
-        Err(DataError::UnknownCategory {
+        Err(DataError::Read(ReadError::UnknownCategory {
             at: Position::Line(2),
             ..
-        })
+        }))
     ));
     let mut bad = format!("{HEADER}\n30,M,").into_bytes();
     bad.extend_from_slice(&[0xff, 0xfe]);
     bad.extend_from_slice(b",2001-02-03,1,1\n");
     assert_eq!(
         read_csv(bad.as_slice(), &schema(), &CsvOptions::default()).map(|_| ()),
-        Err(DataError::InvalidUtf8 {
+        Err(DataError::Read(ReadError::InvalidUtf8 {
             line: 2,
             field: 3,
             column: Some("job".into())
-        })
+        }))
     );
     assert_eq!(
         read_csv(&b"age,\xff\n"[..], &schema(), &CsvOptions::default()).map(|_| ()),
-        Err(DataError::InvalidUtf8 {
+        Err(DataError::Read(ReadError::InvalidUtf8 {
             line: 1,
             field: 2,
             column: None
-        })
+        }))
     );
 }
 
@@ -179,21 +180,21 @@ fn header_errors() {
     let opts = CsvOptions::default();
     assert_eq!(
         read_csv("age,sex,job,day,x,id,age\n".as_bytes(), &schema(), &opts).map(|_| ()),
-        Err(DataError::DuplicateHeader {
+        Err(DataError::Read(ReadError::DuplicateHeader {
             column: "age".into()
-        })
+        }))
     );
     assert_eq!(
         read_csv("age,job,day,id\n".as_bytes(), &schema(), &opts).map(|_| ()),
-        Err(DataError::MissingColumns {
+        Err(DataError::Read(ReadError::MissingColumns {
             columns: vec!["sex".into(), "x".into()]
-        })
+        }))
     );
     assert_eq!(
         read_csv("age,sex,job,day,x,id,extra\n".as_bytes(), &schema(), &opts).map(|_| ()),
-        Err(DataError::UnexpectedColumns {
+        Err(DataError::Read(ReadError::UnexpectedColumns {
             columns: vec!["extra".into()]
-        })
+        }))
     );
     let (t, report) = read_csv(
         "age,sex,job,extra,day,x,id\n30,M,a,zzz,2001-02-03,1,1\n".as_bytes(),
@@ -233,10 +234,10 @@ fn options_null_tokens_clipping_delimiter_bom() {
     let s = Schema::new("t", vec![ColumnSchema::categorical("c", ["NA", "b"])]).unwrap();
     assert_eq!(
         read_csv("c\nb\n".as_bytes(), &s, &opts).map(|_| ()),
-        Err(DataError::CategoryIsNullToken {
+        Err(DataError::Read(ReadError::CategoryIsNullToken {
             column: "c".into(),
             category: "NA".into()
-        })
+        }))
     );
 }
 
@@ -294,7 +295,7 @@ fn writer_rejects_a_table_of_another_schema() {
     let t = Table::from_rows(&s, [vec![crate::Value::Number(1.0)]]).unwrap();
     assert!(matches!(
         write_csv(&t, &other, Vec::new()),
-        Err(DataError::ColumnName { index: 0, .. })
+        Err(DataError::Read(ReadError::ColumnName { index: 0, .. }))
     ));
 }
 
@@ -345,10 +346,10 @@ fn writer_reports_unwritable_datetimes() {
     let t = Table::new(&s, vec![crate::Column::continuous("d", vec![0.0, 1e300])]).unwrap();
     assert_eq!(
         write_csv(&t, &s, Vec::new()),
-        Err(DataError::DatetimeOutOfRange {
+        Err(DataError::Read(ReadError::DatetimeOutOfRange {
             at: Position::Row(1),
             column: "d".into(),
             seconds: 1e300
-        })
+        }))
     );
 }

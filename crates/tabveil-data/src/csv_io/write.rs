@@ -6,7 +6,7 @@ use std::path::Path;
 use csv::{ByteRecord, WriterBuilder};
 
 use crate::datetime;
-use crate::error::{DataError, Position, Result};
+use crate::error::{DataError, Position, ReadError, Result};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{ColumnData, Table};
 
@@ -19,8 +19,8 @@ use crate::table::{ColumnData, Table};
 /// same table.
 ///
 /// # Errors
-/// [`DataError::ColumnCount`], [`DataError::ColumnName`], [`DataError::ColumnKind`] if the
-/// table does not belong to `schema`; [`DataError::DatetimeOutOfRange`] for an instant that
+/// [`crate::ReadError::ColumnCount`], [`crate::ReadError::ColumnName`], [`crate::ReadError::ColumnKind`] if the
+/// table does not belong to `schema`; [`crate::ReadError::DatetimeOutOfRange`] for an instant that
 /// cannot be written; [`DataError::Io`] when writing fails.
 pub fn write_csv<W: Write>(table: &Table, schema: &Schema, writer: W) -> Result<()> {
     check_table(table, schema)?;
@@ -41,11 +41,11 @@ pub fn write_csv<W: Write>(table: &Table, schema: &Schema, writer: W) -> Result<
                 match (col.data(), cs.kind()) {
                     (ColumnData::Continuous(v), ColumnKind::Datetime { format, .. }) => {
                         let text = datetime::format_seconds(v[row], format).ok_or_else(|| {
-                            DataError::DatetimeOutOfRange {
+                            DataError::Read(ReadError::DatetimeOutOfRange {
                                 at: Position::Row(row),
                                 column: cs.name().to_owned(),
                                 seconds: v[row],
-                            }
+                            })
                         })?;
                         buf.push_str(&text);
                     }
@@ -95,18 +95,18 @@ fn push_number(buf: &mut String, v: f64, integer: bool) {
 
 fn check_table(table: &Table, schema: &Schema) -> Result<()> {
     if table.n_columns() != schema.n_columns() {
-        return Err(DataError::ColumnCount {
+        return Err(DataError::Read(ReadError::ColumnCount {
             expected: schema.n_columns(),
             found: table.n_columns(),
-        });
+        }));
     }
     for (index, (col, cs)) in table.columns().iter().zip(schema.columns()).enumerate() {
         if col.name() != cs.name() {
-            return Err(DataError::ColumnName {
+            return Err(DataError::Read(ReadError::ColumnName {
                 index,
                 expected: cs.name().to_owned(),
                 found: col.name().to_owned(),
-            });
+            }));
         }
         let ok = match col.data() {
             ColumnData::Continuous(_) => cs.kind().is_numeric(),
@@ -114,10 +114,10 @@ fn check_table(table: &Table, schema: &Schema) -> Result<()> {
             ColumnData::Id => matches!(cs.kind(), ColumnKind::Id),
         };
         if !ok {
-            return Err(DataError::ColumnKind {
+            return Err(DataError::Read(ReadError::ColumnKind {
                 column: cs.name().to_owned(),
                 expected: crate::table::expected_kind(cs.kind()),
-            });
+            }));
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tabveil_data::DataTransformerConfig;
 
 use crate::check::{Valid, at_least_one, betas, finite_non_negative, widths};
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ConfigResult};
 use crate::privacy::Privacy;
 use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpSgdSchedule, dp_sgd_setters};
 
@@ -139,9 +139,9 @@ impl CtganConfig {
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value (including pac ≠ 1 in
+    /// [`ConfigError::InvalidParameter`] naming the first bad value (including pac ≠ 1 in
     /// private mode and a batch size that pac does not divide).
-    pub fn check(self) -> Result<ValidCtganConfig> {
+    pub fn check(self) -> ConfigResult<ValidCtganConfig> {
         at_least_one(&[
             ("embedding_dim", self.embedding_dim),
             ("pac", self.pac),
@@ -151,14 +151,14 @@ impl CtganConfig {
         widths("generator_dims", &self.generator_dims)?;
         widths("discriminator_dims", &self.discriminator_dims)?;
         if self.batch_size < 2 {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "batch_size",
                 self.batch_size,
                 "≥ 2 (the generator's BatchNorm needs two rows)",
             ));
         }
         if !self.batch_size.is_multiple_of(self.pac) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "batch_size",
                 self.batch_size,
                 "a multiple of pac",
@@ -174,17 +174,17 @@ impl CtganConfig {
         ])?;
         betas(self.betas)?;
         if !(self.gumbel_tau.is_finite() && self.gumbel_tau > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "gumbel_tau",
                 self.gumbel_tau,
                 "finite and > 0",
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(ModelError::invalid("dropout", self.dropout, "in [0, 1)"));
+            return Err(ConfigError::invalid("dropout", self.dropout, "in [0, 1)"));
         }
         if !self.leaky_slope.is_finite() {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "leaky_slope",
                 self.leaky_slope,
                 "finite",
@@ -194,7 +194,7 @@ impl CtganConfig {
         if let Privacy::Dp(dp) = &self.privacy {
             dp.check()?;
             if self.pac != 1 {
-                return Err(ModelError::invalid(
+                return Err(ConfigError::invalid(
                     "pac",
                     self.pac,
                     "1 in private mode (a pack would mix several people in one example)",
@@ -249,7 +249,7 @@ mod tests {
     fn private_mode_refuses_packing() {
         let c = CtganConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6))).with_pac(10);
         match c.check() {
-            Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, "pac"),
+            Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, "pac"),
             other => panic!("{other:?}"),
         }
     }
@@ -286,7 +286,7 @@ mod tests {
         ];
         for (c, name) in cases {
             match c.check() {
-                Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+                Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
                 other => panic!("{name}: {other:?}"),
             }
         }

@@ -1,7 +1,7 @@
 //! [`Ctgan`]: the conditional tabular GAN of Xu et al. (2019) as SDV's CTGAN 0.12 implements
 //! it, and its differentially private variant.
 //!
-//! - **Non-private** ([`Privacy::NonPrivate`]): SDV's algorithm —
+//! - **Non-private** ([`Privacy::NonPrivate`](crate::Privacy::NonPrivate)): SDV's algorithm —
 //!   mode-specific normalisation, training-by-sampling with log-frequency conditions, a
 //!   residual generator with BatchNorm and a soft gumbel-softmax (τ = 0.2), a pac-10
 //!   discriminator with LeakyReLU 0.2 and dropout 0.5, WGAN-GP (λ = 10), the conditional
@@ -9,7 +9,7 @@
 //!   generation draws conditions from the true frequencies (SDV uses the log-frequency table),
 //!   conditional sampling works for every categorical column (SDV's offsets are all zero), and
 //!   BatchNorm runs in evaluation mode when sampling.
-//! - **Private** ([`Privacy::Dp`]): the private preprocessing, DP-SGD on
+//! - **Private** ([`Privacy::Dp`](crate::Privacy::Dp)): the private preprocessing, DP-SGD on
 //!   the discriminator with Poisson batches and per-example clipping of the real-data term
 //!   together with its gradient penalty, pac = 1, conditions from DP-noisy frequencies, joint
 //!   calibration of the whole pipeline to (ε, δ). The privacy argument is written beside the

@@ -120,27 +120,27 @@ fn conditional_sampling_errors_are_typed() {
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::new("x", "1")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::NotConditionable { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::NotConditionable { .. }
+        )))
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::new("nope", "1")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::UnknownColumn { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Schema(
+            tabveil_data::SchemaError::UnknownColumn { .. }
+        )))
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::new("c", "zzz")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::NotACategory { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::NotACategory { .. }
+        )))
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::missing("c")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::NotACategory { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::NotACategory { .. }
+        )))
     ));
 }
 
@@ -212,9 +212,9 @@ fn private_mode_needs_public_bounds() {
     let mut m = Ctgan::new(small(dp(1)));
     assert!(matches!(
         m.fit(&table, &schema, &mut NoProgress),
-        Err(ModelError::Data(
-            tabveil_data::DataError::MissingBounds { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::MissingBounds { .. }
+        )))
     ));
 }
 

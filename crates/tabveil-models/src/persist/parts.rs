@@ -9,7 +9,7 @@ use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{DataTransformer, Schema};
 
 use super::{HostTensor, SavedModel};
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigResult, ModelError, Result};
 use crate::registry::ModelKind;
 use crate::shell::Basis;
 use crate::synthesizer::FitSummary;
@@ -64,7 +64,7 @@ impl SavedModel {
         &self,
         kind: ModelKind,
         parts: &[&str],
-        check: impl FnOnce(C) -> Result<V>,
+        check: impl FnOnce(C) -> ConfigResult<V>,
     ) -> Result<(V, Schema, DataTransformer)> {
         self.expect_kind(kind)?;
         if let Some(extra) = self.parts.keys().find(|k| !parts.contains(&k.as_str())) {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tabveil_data::DataTransformerConfig;
 
 use crate::check::{Valid, at_least_one, betas, finite_non_negative, widths};
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ConfigResult};
 use crate::privacy::Privacy;
 use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpSgdSchedule, dp_sgd_setters};
 
@@ -137,8 +137,8 @@ impl TvaeConfig {
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value.
-    pub fn check(self) -> Result<ValidTvaeConfig> {
+    /// [`ConfigError::InvalidParameter`] naming the first bad value.
+    pub fn check(self) -> ConfigResult<ValidTvaeConfig> {
         at_least_one(&[
             ("embedding_dim", self.embedding_dim),
             ("epochs", self.epochs),
@@ -154,14 +154,14 @@ impl TvaeConfig {
         betas(self.betas)?;
         let (lo, hi) = self.sigma_bounds;
         if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "sigma_bounds",
                 format!("({lo}, {hi})"),
                 "finite with 0 < lo ≤ hi",
             ));
         }
         if !(self.sigma_init.is_finite() && self.sigma_init > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "sigma_init",
                 self.sigma_init,
                 "finite and > 0",
@@ -258,7 +258,7 @@ mod tests {
         ];
         for (c, name) in cases {
             match c.check() {
-                Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+                Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
                 other => panic!("{name}: {other:?}"),
             }
         }

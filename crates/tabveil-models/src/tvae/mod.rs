@@ -1,7 +1,7 @@
 //! [`Tvae`]: the tabular variational autoencoder of Xu et al. (2019) as SDV's TVAE 0.12
 //! implements it, and its differentially private variant.
 //!
-//! - **Non-private** ([`Privacy::NonPrivate`]): SDV's algorithm —
+//! - **Non-private** ([`Privacy::NonPrivate`](crate::Privacy::NonPrivate)): SDV's algorithm —
 //!   mode-specific normalisation; an encoder (ReLU layers, then μ and log σ² heads) and a
 //!   decoder (ReLU layers) with a learned per-column scale σ clamped to [0.01, 1] after every
 //!   step; the loss f·(Gaussian log-likelihood of each continuous scalar under tanh(x̂) with
@@ -16,9 +16,9 @@
 //! - **Conditional sampling**: TVAE has no condition vector, so every condition is enforced by
 //!   rejection: rows are generated in chunks and those meeting all conditions kept, up to a cap
 //!   (200 rows generated per row asked, at least 20 000), after which the call fails with
-//!   [`ModelError::ConditionTooRare`]. The rows kept are
+//!   [`ModelError::ConditionTooRare`](crate::ModelError::ConditionTooRare). The rows kept are
 //!   exact draws from the model's distribution given the conditions.
-//! - **Private** ([`Privacy::Dp`]): the private preprocessing, then DP-SGD
+//! - **Private** ([`Privacy::Dp`](crate::Privacy::Dp)): the private preprocessing, then DP-SGD
 //!   on Poisson batches with every parameter — encoder, decoder and σ — clipped per example
 //!   (flat clipping), joint calibration of the whole pipeline to (ε, δ). The privacy argument
 //!   is written beside the private training loop.
