@@ -44,6 +44,7 @@ mod private;
 mod progress;
 mod schema;
 mod table;
+mod text;
 mod transformer;
 
 pub use crate::csv_io::{
@@ -63,6 +64,7 @@ pub use private::{
 pub use progress::{FitProgress, NoProgress};
 pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
 pub use table::{Column, ColumnData, Table, Value};
+pub use text::escape_html;
 pub use transformer::{
     DataTransformer, DataTransformerConfig, Matrix, OutputLayout, SoftmaxRole, Span, SpanKind,
 };
