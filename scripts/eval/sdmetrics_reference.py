@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reference numbers for tabveil-eval's SDMetrics parity test.
 
-Needs: /opt/venvs/sdv (sdmetrics 0.32.0, pandas 2.3, numpy, scipy 1.17).
+Needs: a Python (`$SDV_PYTHON`, see CONTRIBUTING.md) with (sdmetrics 0.32.0, pandas 2.3, numpy, scipy 1.17).
 
-    /opt/venvs/sdv/bin/python scripts/eval/sdmetrics_reference.py
+    "$SDV_PYTHON" scripts/eval/sdmetrics_reference.py
 
 Writes, under crates/tabveil-eval/tests/data/parity/:
   - the synthetic tables (gzipped CSV, deterministic: numpy default_rng with fixed seeds), and a

@@ -2,9 +2,9 @@
 """smartnoise-synth anchors (MST, DPCTGAN) on the adult demo data, for the side-by-side with
 tabveil's DP-CTGAN.
 
-Needs: /opt/venvs/sn (smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy).
+Needs: a Python (`$SN_PYTHON`, see CONTRIBUTING.md) with (smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy).
 
-    /opt/venvs/sn/bin/python scripts/models/smartnoise_adult.py --synth mst --epsilon 3 \
+    "$SN_PYTHON" scripts/models/smartnoise_adult.py --synth mst --epsilon 3 \
         --seed 0 --out /tmp/mst_e3.csv
 
 Fits the synthesizer on data/adult/train.csv at (ε, δ = 1e-6) and writes a synthetic table of
