@@ -5,11 +5,11 @@ tabveil's DP-CTGAN.
 Needs: a Python (`$SN_PYTHON`, see CONTRIBUTING.md) with (smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy).
 
     "$SN_PYTHON" scripts/models/smartnoise_adult.py --synth mst --epsilon 3 \
-        --seed 0 --out /tmp/mst_e3.csv
+        --seed 0 --out target/mst_e3.csv
 
 Fits the synthesizer on data/adult/train.csv at (ε, δ = 1e-6) and writes a synthetic table of
 the training split's size as CSV in the schema's format, to be scored by
-`cargo run --release -p tabveil-models --example score_synthetic -- /tmp/mst_e3.csv` (the same
+`cargo run --release -p tabveil-models --example score_synthetic -- target/mst_e3.csv` (the same
 SDMetrics-0.32 quality and train-synthetic-test-real classifier as tabveil's own runs).
 
 Both get the schema's public bounds (no privacy spent on bounds): MST bins each continuous
