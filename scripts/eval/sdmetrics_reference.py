@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference numbers for tabveil-eval's SDMetrics parity test.
 
-Needs: a Python (`$SDV_PYTHON`, see CONTRIBUTING.md) with (sdmetrics 0.32.0, pandas 2.3, numpy, scipy 1.17).
+Needs: a Python with sdmetrics 0.32.0, pandas 2.3, numpy, scipy 1.17
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 
     "$SDV_PYTHON" scripts/eval/sdmetrics_reference.py
 

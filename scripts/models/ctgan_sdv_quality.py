@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """SDV CTGAN's SDMetrics quality on the adult demo data, for the side-by-side with tabveil.
 
-Needs: a Python (`$SDV_PYTHON`, see CONTRIBUTING.md) with (ctgan 0.12.1, torch 2.15 CPU, sdmetrics 0.32.0, pandas, numpy).
+Needs: a Python with ctgan 0.12.1, torch 2.15 CPU, sdmetrics 0.32.0, pandas, numpy
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 
     "$SDV_PYTHON" scripts/models/ctgan_sdv_quality.py --epochs 300 --seed 0 \
         [--threads 2] [--out results.json]

@@ -2,7 +2,8 @@
 """smartnoise-synth anchors (MST, DPCTGAN) on the adult demo data, for the side-by-side with
 tabveil's DP-CTGAN.
 
-Needs: a Python (`$SN_PYTHON`, see CONTRIBUTING.md) with (smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy).
+Needs: a Python with smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy
+(`$SN_PYTHON`, default python3; see CONTRIBUTING.md).
 
     "$SN_PYTHON" scripts/models/smartnoise_adult.py --synth mst --epsilon 3 \
         --seed 0 --out target/mst_e3.csv

@@ -4,7 +4,8 @@ Runs torch.optim.Adam (single-tensor implementation, CPU) for a few steps on fix
 parameters and gradients, in float32 and float64, and writes the parameters after every step
 to crates/tabveil-sgd/tests/data/adam_reference.json.
 
-Needs: a Python (`$SDV_PYTHON`, see CONTRIBUTING.md) with (torch 2.15.0, CPU).
+Needs: a Python with torch 2.15.0, CPU
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 Run:   "$SDV_PYTHON" scripts/sgd/adam_reference.py
 """
 
