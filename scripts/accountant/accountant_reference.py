@@ -41,8 +41,10 @@ the 325 ground-truth triples); `--subset-of FILE` keeps exactly the case ids and
 `*_seconds` fields depend on the machine; everything else should agree with the committed
 values to the libraries' own precision; `--compare FILE` lists what does not (timings and
 *_seconds are left out of the comparison). Checked against the committed file: the cases of ids 0-3, 48, 49, 300,
-304, 305, 316 and 317 (every field, brackets and prv_accountant included) and all 260
-ground-truth rows agree to 1e-12 relative or better.
+304, 305, 316 and 317 (every field, brackets and prv_accountant included), all 260
+ground-truth rows, and every σ and ε of noise_multiplier and timings agree to 1e-12 relative
+or better, except Opacus-PRV's `sigma_precise` (and the ε at it), which differ by up to 1.4e-6
+relative: within the xtol 1e-6 of that root search on a stepwise ε(σ).
 """
 import argparse
 import datetime
@@ -536,7 +538,8 @@ def differences(new, ref, path=''):
     out = []
     if isinstance(new, dict) and isinstance(ref, dict):
         for k in sorted(set(new) | set(ref)):
-            if 'seconds' in k or k in ('ms', 'generated_at', 'versions', 'generator', 'limits'):
+            if 'seconds' in k or k in ('ms', 'opacus_rdp_vector_ms_by_q', 'generated_at', 'versions',
+                                       'generator', 'limits'):
                 continue
             if k not in new or k not in ref:
                 out.append((f'{path}/{k}', 'only in ' + ('the reference' if k not in new else 'the new file')))
