@@ -284,6 +284,17 @@ def isolated(fn, args, timeout):
     return status, value
 
 
+def record(case, eps, errors, name, eps_key, outcome):
+    """Stores an isolated PRV-style result: its upper value as `eps[eps_key]` and the whole
+    result as `case[name + '_detail']`, or its failure as `errors[name]`."""
+    status, value = outcome
+    if status == 'ok':
+        eps[eps_key] = value['upper']
+        case[name + '_detail'] = value
+    else:
+        errors[name] = value
+
+
 def rel(a, b):
     if a is None or b is None or not math.isfinite(a) or not math.isfinite(b) or a == 0:
         return None
@@ -333,12 +344,8 @@ def run_cases(cases, timeout):
             if domain['points'] > PRV_MAX_POINTS:
                 skipped['opacus_prv'] = f"domain would need {domain['points']:.3g} points (> {PRV_MAX_POINTS:.0e})"
             else:
-                status, value = isolated(opacus_prv, (segments, d), timeout)
-                if status == 'ok':
-                    eps['opacus_prv'] = value['upper']
-                    c['opacus_prv_detail'] = value
-                else:
-                    errors['opacus_prv'] = value
+                record(c, eps, errors, 'opacus_prv', 'opacus_prv',
+                       isolated(opacus_prv, (segments, d), timeout))
             if pld_status == 'ok':
                 eps['dpacc_pld'] = pld['eps'][i]
                 c['dpacc_pld_detail'] = {'pmf_sizes': pld['pmf_sizes'],
@@ -354,12 +361,7 @@ def run_cases(cases, timeout):
                                              'seconds_all_deltas': value['seconds_all_deltas']}
                 else:
                     errors['pld_bracket_1e-5'] = value
-                status, value = isolated(msprv, (segments, d), timeout)
-                if status == 'ok':
-                    eps['msprv_upper'] = value['upper']
-                    c['msprv_detail'] = value
-                else:
-                    errors['msprv'] = value
+                record(c, eps, errors, 'msprv', 'msprv_upper', isolated(msprv, (segments, d), timeout))
             c['eps'] = eps
             c['rdp_opt_orders'] = opt
             c['errors'] = dict(sorted(errors.items()))
