@@ -193,3 +193,25 @@ fn saved_bytes() -> Vec<u8> {
         })
         .clone()
 }
+
+#[test]
+fn issue12_save_never_writes_into_a_folder_that_is_not_a_model() {
+    let m = fitted(tabveil_models::Privacy::NonPrivate);
+    let dir = std::env::temp_dir().join(format!("tabveil-models-issue12-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("schema.json"), "my schema").unwrap();
+    std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
+    assert!(m.save(&dir).is_err());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schema.json")).unwrap(),
+        "my schema"
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    // Into an absent folder, then over the model it wrote: fine.
+    let model = dir.join("model");
+    m.save(&model).unwrap();
+    m.save(&model).unwrap();
+    assert!(Ctgan::load(&model).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
