@@ -7,8 +7,8 @@ use candle_core::Device;
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{
-    Condition, Ctgan, FitSummary, ModelKind, Progress, Synthesizer as _, Tvae, ValidCtganConfig,
-    ValidTvaeConfig, saved_model_kind,
+    Condition, Ctgan, FitSummary, ModelKind, Progress, SampleChunks, StagingDir, Synthesizer as _,
+    Tvae, ValidCtganConfig, ValidTvaeConfig, saved_model_kind,
 };
 use tabveil_validate::TrainingConfig;
 
@@ -124,12 +124,37 @@ impl AnyModel {
         }
     }
 
-    pub(crate) fn save(&self, dir: &Path) -> Result<()> {
+    /// Writes the model's files into a staging folder of `tabveil_models::save_model_dir`.
+    pub(crate) fn save_into(&self, staging: &StagingDir) -> tabveil_models::Result<()> {
         match self {
-            AnyModel::Ctgan(m) => m.save(dir)?,
-            AnyModel::Tvae(m) => m.save(dir)?,
+            AnyModel::Ctgan(m) => m.save_into(staging),
+            AnyModel::Tvae(m) => m.save_into(staging),
         }
-        Ok(())
+    }
+
+    pub(crate) fn sample_chunks(
+        &self,
+        n: usize,
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        Ok(match self {
+            AnyModel::Ctgan(m) => m.sample_chunks(n, seed, chunk_rows)?,
+            AnyModel::Tvae(m) => m.sample_chunks(n, seed, chunk_rows)?,
+        })
+    }
+
+    pub(crate) fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        Ok(match self {
+            AnyModel::Ctgan(m) => m.sample_conditional_chunks(n, conditions, seed, chunk_rows)?,
+            AnyModel::Tvae(m) => m.sample_conditional_chunks(n, conditions, seed, chunk_rows)?,
+        })
     }
 
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {

@@ -1,12 +1,56 @@
 //! Reading the user's files — schema, CSV, model directory — with errors as one line that says
-//! what is wrong, where (`file:line` or `file:line:column`), and how to fix it.
+//! what is wrong, where (`file:line` or `file:line:column`), and how to fix it. `-` as a data
+//! file is stdin; where data comes from is decided here ([`open`]), in one place.
 
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use anyhow::anyhow;
-use tabveil::data::{CsvNote, CsvOptions, DataError, Schema, Table, read_csv_path};
+use tabveil::data::{
+    CsvNote, CsvOptions, DataError, InferredSchema, Schema, Table, infer_schema, read_csv,
+};
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
+
+/// True when `path` means stdin (`-`).
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The data file at `path`, or stdin for `-`.
+///
+/// # Errors
+/// One line naming the file when it cannot be opened.
+pub(crate) fn open(path: &Path) -> anyhow::Result<Box<dyn Read>> {
+    if is_stdin(path) {
+        return Ok(Box::new(BufReader::new(std::io::stdin())));
+    }
+    match std::fs::File::open(path) {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(anyhow!(
+            "{}: is a folder, not a CSV file; to fix: check the path",
+            path.display()
+        )),
+        Ok(file) => Ok(Box::new(BufReader::new(file))),
+        Err(e) => Err(anyhow!(data_error(
+            path,
+            &DataError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }
+        ))),
+    }
+}
+
+/// A schema inferred from the CSV file at `path` (or stdin), named after the file.
+pub(crate) fn infer(path: &Path, options: &CsvOptions) -> anyhow::Result<InferredSchema> {
+    let name = if is_stdin(path) {
+        "table".to_owned()
+    } else {
+        path.file_stem()
+            .map_or_else(|| "table".to_owned(), |s| s.to_string_lossy().into_owned())
+    };
+    infer_schema(open(path)?, &name, options).map_err(|e| anyhow!(data_error(path, &e)))
+}
 
 /// Reads the schema at `path`.
 pub(crate) fn schema(path: &Path) -> anyhow::Result<Schema> {
@@ -21,7 +65,7 @@ pub(crate) fn table(
     options: &CsvOptions,
 ) -> anyhow::Result<(Table, Vec<String>)> {
     let (table, report) =
-        read_csv_path(path, schema, options).map_err(|e| anyhow!(data_error(path, &e)))?;
+        read_csv(open(path)?, schema, options).map_err(|e| anyhow!(data_error(path, &e)))?;
     let notes = report
         .notes()
         .iter()
@@ -33,7 +77,11 @@ pub(crate) fn table(
                 "warning: {}: the categories of column `{column}` were read from the data (not private: private mode refuses it); declare them in the schema",
                 path.display()
             ),
-            other => format!("note: {}: {other:?}", path.display()),
+            other => format!(
+                "note: {}: {}",
+                path.display(),
+                serde_json::to_string(other).unwrap_or_default()
+            ),
         })
         .collect();
     Ok((table, notes))
@@ -48,8 +96,11 @@ pub(crate) fn model(dir: &Path) -> anyhow::Result<Fitted> {
 pub(crate) fn schema_error(path: &Path, e: &DataError) -> String {
     let p = path.display();
     match e {
-        DataError::InvalidSchemaJson { message, line, col } => format!(
+        DataError::InvalidSchemaJson { message, line, col } if *line > 0 => format!(
             "{p}:{line}:{col}: the schema is not valid JSON: {message}; to fix: correct the JSON at that position"
+        ),
+        DataError::InvalidSchemaJson { message, .. } => format!(
+            "{p}: the JSON is not a tabveil schema: {message}; to fix: see `tabveil schema infer` for the format"
         ),
         DataError::Io { message, .. } => {
             format!("{p}: cannot read the schema: {message}; to fix: check the --schema path")
@@ -62,8 +113,24 @@ pub(crate) fn schema_error(path: &Path, e: &DataError) -> String {
 
 /// One line for an error reading a CSV file: `file:line: column `c`: what; to fix: how`.
 pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
-    let p = path.display();
-    let what = e.to_string();
+    let p = if is_stdin(path) {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let what = match e {
+        // The library's message names a library setting the command cannot set.
+        DataError::UnexpectedColumns { columns } => format!(
+            "the CSV file has column(s) {} that the schema does not declare",
+            columns
+                .iter()
+                .take(10)
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    };
     // The data crate writes positions as "line N, …" or "line N: …"; make them `file:N: …`.
     let located = match what.strip_prefix("line ") {
         Some(rest) => {
@@ -90,8 +157,15 @@ fn data_fix(e: &DataError) -> &'static str {
         DataError::Io { .. } => "check the path",
         DataError::EmptyInput => "the file needs a header line naming the columns",
         DataError::DuplicateHeader { .. } => "give every column a distinct name in the header",
-        DataError::MissingColumns { .. } | DataError::UnexpectedColumns { .. } => {
-            "make the CSV header match the schema's column names"
+        DataError::MissingColumns { .. } => "make the CSV header match the schema's column names",
+        DataError::UnexpectedColumns { .. } => {
+            "remove the extra column(s) from the file, or declare them in the schema"
+        }
+        DataError::BeyondModelRange { .. } => {
+            "rescale the column (e.g. to thousands or millions) so that its values and bounds stay within ±1e100"
+        }
+        DataError::SchemaNotReviewed => {
+            "review the schema, then delete its line \"inferred_from_data\": true"
         }
         DataError::RaggedRow { .. } => {
             "every line needs as many fields as the header (quote fields that contain the delimiter)"
@@ -132,6 +206,7 @@ pub(crate) fn model_error(dir: &Path, e: &Error) -> String {
         | Error::CorruptFit { .. } => format!(
             "the model {d} is damaged: {e}; to fix: fit it again with `tabveil fit` (models are never repaired)"
         ),
+        Error::Model(ModelError::OutputRefused { .. }) => format!("{e}"),
         Error::Model(ModelError::UnsupportedFormat { .. }) => format!(
             "the model {d} was written by another version of tabveil: {e}; to fix: fit it again with this version"
         ),

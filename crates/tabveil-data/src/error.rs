@@ -36,7 +36,7 @@ impl fmt::Display for Position {
 pub enum DataError {
     // ----- schema -------------------------------------------------------------------------
     /// The schema is not valid JSON or does not have the schema's shape.
-    #[error("schema JSON is malformed at line {line}, column {col}: {message}")]
+    #[error("{}", schema_json(.message, *.line, *.col))]
     InvalidSchemaJson {
         /// The parser's message.
         message: String,
@@ -120,7 +120,7 @@ pub enum DataError {
         expected: &'static str,
     },
     /// `min >= max`.
-    #[error("column `{column}` has min {min} ≥ max {max}")]
+    #[error("column `{column}` has min {} ≥ max {}", num(*.min), num(*.max))]
     InvalidBounds {
         /// The column.
         column: String,
@@ -130,7 +130,7 @@ pub enum DataError {
         max: f64,
     },
     /// A declared bound is NaN or infinite.
-    #[error("column `{column}` has a non-finite bound {value}")]
+    #[error("column `{column}` has a non-finite bound {}", num(*.value))]
     NonFiniteBound {
         /// The column.
         column: String,
@@ -202,6 +202,23 @@ pub enum DataError {
         /// The declared positive class.
         class: String,
     },
+    /// A bound or value whose magnitude exceeds [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE), the
+    /// largest the transformer's mixture fits handle (they square the spread of a column).
+    #[error("{}", beyond_range(*.at, .column, *.value))]
+    BeyondModelRange {
+        /// Where, for a value of the data; `None` for a bound of the schema.
+        at: Option<Position>,
+        /// The column.
+        column: String,
+        /// The bound or value.
+        value: f64,
+    },
+    /// The schema was read from the data (`"inferred_from_data": true`, written by
+    /// `infer_schema`) and private mode refuses it until the user has reviewed it.
+    #[error(
+        "the schema was inferred from the data (\"inferred_from_data\": true): its bounds and categories are exact values of the rows, which a private fit would release; review them, replace them with public knowledge, then remove the \"inferred_from_data\" mark"
+    )]
+    SchemaNotReviewed,
     /// A column name looked up in a schema or table does not exist.
     #[error("there is no column `{column}`")]
     UnknownColumn {
@@ -220,7 +237,7 @@ pub enum DataError {
         column: String,
     },
     /// Schema columns absent from the CSV header.
-    #[error("the CSV file lacks the schema column(s) {columns:?}")]
+    #[error("the CSV file lacks the schema column(s) {}", names(.columns))]
     MissingColumns {
         /// The missing columns, in schema order.
         columns: Vec<String>,
@@ -228,7 +245,8 @@ pub enum DataError {
     /// CSV columns the schema does not declare (rejected unless
     /// [`ExtraColumns::Ignore`](crate::ExtraColumns::Ignore) is set).
     #[error(
-        "the CSV file has column(s) {columns:?} that the schema does not declare (set ExtraColumns::Ignore to skip them)"
+        "the CSV file has column(s) {} that the schema does not declare (set ExtraColumns::Ignore to skip them)",
+        names(.columns)
     )]
     UnexpectedColumns {
         /// The extra columns, in file order.
@@ -255,7 +273,7 @@ pub enum DataError {
         column: Option<String>,
     },
     /// The CSV parser failed for another reason.
-    #[error("CSV error at line {line:?}: {message}")]
+    #[error("CSV error{}: {message}", at_line(*.line))]
     Csv {
         /// 1-based line, when known.
         line: Option<u64>,
@@ -283,7 +301,7 @@ pub enum DataError {
         value: String,
     },
     /// A value of an integer column has a fractional part.
-    #[error("{at}, column `{column}`: {value} is not an integer")]
+    #[error("{at}, column `{column}`: {} is not an integer", num(*.value))]
     NotAnInteger {
         /// Where.
         at: Position,
@@ -293,7 +311,11 @@ pub enum DataError {
         value: f64,
     },
     /// A value lies outside the column's declared bounds (and clipping is off).
-    #[error("{at}, column `{column}`: {value} is outside the declared bounds [{min:?}, {max:?}]")]
+    #[error(
+        "{at}, column `{column}`: {} is outside the declared bounds {}",
+        num(*.value),
+        bounds(*.min, *.max)
+    )]
     OutOfBounds {
         /// Where.
         at: Position,
@@ -319,7 +341,10 @@ pub enum DataError {
         format: String,
     },
     /// A datetime is outside the range that can be written (year −262 143 … 262 142).
-    #[error("{at}, column `{column}`: {seconds} s since 1970 cannot be written as a date")]
+    #[error(
+        "{at}, column `{column}`: {} s since 1970 cannot be written as a date",
+        num(*.seconds)
+    )]
     DatetimeOutOfRange {
         /// Where.
         at: Position,
@@ -340,7 +365,8 @@ pub enum DataError {
     /// the first few distinct offending values, `count` the number of offending cells seen
     /// before reading stopped.
     #[error(
-        "{at}, column `{column}`: {count} value(s) outside the declared categories, e.g. {values:?}"
+        "{at}, column `{column}`: {count} value(s) outside the declared categories, e.g. {}",
+        names(.values)
     )]
     UnknownCategory {
         /// First occurrence.
@@ -544,3 +570,61 @@ pub enum DataError {
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, DataError>;
+
+/// A number for a message: plain when short, scientific otherwise (never 300 digits).
+pub(crate) fn num(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 || (1e-6..1e15).contains(&a) || !v.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Bounds for a message: `[0, 100]`, `[0, ∞)`, `(−∞, 100]`.
+fn bounds(min: Option<f64>, max: Option<f64>) -> String {
+    let lo = min.map_or_else(|| "(−∞".to_owned(), |v| format!("[{}", num(v)));
+    let hi = max.map_or_else(|| "∞)".to_owned(), |v| format!("{}]", num(v)));
+    format!("{lo}, {hi}")
+}
+
+/// Names for a message: `` `a`, `b` ``, at most ten and then how many more.
+fn names(list: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut out = list
+        .iter()
+        .take(SHOWN)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > SHOWN {
+        out.push_str(&format!(" and {} more", list.len() - SHOWN));
+    }
+    out
+}
+
+fn at_line(line: Option<u64>) -> String {
+    line.map_or_else(String::new, |l| format!(" at line {l}"))
+}
+
+fn schema_json(message: &str, line: usize, col: usize) -> String {
+    if line == 0 {
+        format!("the JSON is not a valid schema: {message}")
+    } else {
+        format!("schema JSON is malformed at line {line}, column {col}: {message}")
+    }
+}
+
+fn beyond_range(at: Option<Position>, column: &str, value: f64) -> String {
+    let limit = num(crate::MAX_ABS_VALUE);
+    match at {
+        None => format!(
+            "column `{column}` has the bound {}, beyond ±{limit}: the largest magnitude tabveil models (its mixture fits square the spread of a column)",
+            num(value)
+        ),
+        Some(at) => format!(
+            "{at}, column `{column}`: {} is beyond ±{limit}, the largest magnitude tabveil models",
+            num(value)
+        ),
+    }
+}

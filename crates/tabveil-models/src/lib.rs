@@ -8,7 +8,9 @@
 //!   DP (categories drawn from the decoder's softmax by default, SDV's argmax with
 //!   [`TvaeSampling::Argmax`]), and DP-TVAE with [`Privacy::Dp`].
 //! - [`Synthesizer`]: what every model does — `fit`, `sample`, `sample_conditional`
-//!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`.
+//!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`. A save
+//!   replaces only an empty folder or a complete tabveil model ([`save_model_dir`]); rows of
+//!   any count come in chunks from `sample_chunks` ([`SampleChunks`]).
 //! - [`Progress`]: per-step and per-epoch reports ([`StepReport`], [`EpochReport`], with ε spent
 //!   in private mode), and cancellation.
 //! - [`DpTraining`]: the private settings (ε and δ without defaults, clipping norm,
@@ -65,14 +67,19 @@ mod persist;
 mod privacy;
 mod private_fit;
 pub mod progress;
+mod sample_stream;
 mod seeds;
 mod synthesizer;
 pub mod tvae;
 
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ModelError, Result};
-pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};
+pub use persist::{
+    MODEL_FORMAT_VERSION, STAGING_MARKER, StagingDir, check_model_dir, save_model_dir,
+    saved_model_kind,
+};
 pub use privacy::{DpTraining, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
+pub use sample_stream::SampleChunks;
 pub use synthesizer::{Condition, FitSummary, ModelKind, PrivateRun, Synthesizer};
 pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

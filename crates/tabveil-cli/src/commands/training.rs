@@ -3,9 +3,34 @@
 
 use clap::{Args, ValueEnum};
 use tabveil::accountant::AccountantSpec;
-use tabveil::{Delta, Epsilon, Synthesizer};
+use tabveil::models::ModelError;
+use tabveil::validate::{DpConfig, ModelSettings, Privacy, TrainingConfig, min_batch_size};
+use tabveil::{Delta, Epsilon, Error, Synthesizer};
 
 use super::UsageError;
+
+/// A setting the builder refuses, as a usage error naming the flag when there is one.
+fn usage(e: Error) -> anyhow::Error {
+    if let Error::Model(ModelError::InvalidParameter {
+        parameter,
+        value,
+        expected,
+    }) = &e
+    {
+        let flag = match *parameter {
+            "epochs" => Some("--epochs"),
+            "batch_size" => Some("--batch-size"),
+            "clipping_norm" => Some("--clipping-norm"),
+            "epsilon" => Some("--epsilon"),
+            "delta" => Some("--delta"),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            return UsageError::new(flag, format!("{value}: expected {expected}")).into();
+        }
+    }
+    e.into()
+}
 
 /// The model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,11 +99,7 @@ impl TrainingFlags {
         {
             return Err(UsageError::new("--epochs", "must be at least 1").into());
         }
-        if let Some(b) = self.batch_size
-            && b < 2
-        {
-            return Err(UsageError::new("--batch-size", "must be at least 2").into());
-        }
+        self.check_batch_size()?;
         let builder = match self.model {
             ModelArg::Ctgan => Synthesizer::builder().ctgan(),
             ModelArg::Tvae => Synthesizer::builder().tvae(),
@@ -91,7 +112,7 @@ impl TrainingFlags {
             if let Some(s) = self.batch_size {
                 b = b.batch_size(s);
             }
-            b.build()?
+            b.build().map_err(usage)?
         } else {
             let (epsilon, delta) = self.budget()?;
             let mut b = builder
@@ -118,9 +139,58 @@ impl TrainingFlags {
             if let Some(k) = self.noise_seed {
                 b = b.dangerous_noise_seed(k);
             }
-            b.build()?
+            b.build().map_err(usage)?
         };
         Ok(synth)
+    }
+
+    /// `--batch-size` against what the model accepts, in the flags' terms: CTGAN needs two
+    /// rows, and without privacy a multiple of the rows its discriminator packs (pac, a knob
+    /// this command does not show: it is 1 in private mode).
+    fn check_batch_size(&self) -> Result<(), UsageError> {
+        let Some(b) = self.batch_size else {
+            return Ok(());
+        };
+        let privacy = if self.no_privacy {
+            Privacy::NonPrivate
+        } else {
+            Privacy::Dp(DpConfig::new(1.0, 1e-6))
+        };
+        let config = match self.model {
+            ModelArg::Ctgan => TrainingConfig::ctgan(privacy),
+            ModelArg::Tvae => TrainingConfig::tvae(privacy),
+        };
+        let min = min_batch_size(&config);
+        let pack = match &config.model {
+            ModelSettings::Ctgan(c) if self.no_privacy => c.pac.max(1),
+            _ => 1,
+        };
+        let b = b as u64;
+        if pack > 1 && b % pack != 0 {
+            let lower = b / pack * pack;
+            let nearest = if lower >= pack {
+                format!("{lower} or {}", lower + pack)
+            } else {
+                pack.to_string()
+            };
+            return Err(UsageError::new(
+                "--batch-size",
+                format!(
+                    "{b}: without privacy CTGAN feeds its discriminator groups of {pack} rows, so the batch size must be a multiple of {pack} (e.g. {nearest}); private fits (--epsilon/--delta) take any size from 2"
+                ),
+            ));
+        }
+        if b < min {
+            let why = match self.model {
+                ModelArg::Ctgan => " (CTGAN's generator normalises each batch: it needs two rows)",
+                ModelArg::Tvae => "",
+            };
+            return Err(UsageError::new(
+                "--batch-size",
+                format!("{b}: must be at least {min}{why}"),
+            ));
+        }
+        Ok(())
     }
 
     /// The target ε, if private.

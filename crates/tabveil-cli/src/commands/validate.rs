@@ -40,7 +40,7 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        let text = report.to_string();
+        let text = crate::sanitize::text(&report.to_string());
         write!(out, "{text}")?;
         if !text.ends_with('\n') {
             writeln!(out)?;

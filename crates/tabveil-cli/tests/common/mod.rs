@@ -137,7 +137,7 @@ pub fn read(path: &Path) -> String {
 /// lines of a fit without a terminal).
 pub fn started_fitting(o: &Output) -> bool {
     let err = stderr(o);
-    err.contains("preprocessing") || err.contains("training: epoch") || err.contains("release")
+    err.contains("preprocessing:") || err.contains("training: epoch") || err.contains("ledger")
 }
 
 /// True when the running user is root (uid 0).

@@ -26,7 +26,8 @@ use crate::table::{ColumnBuilder, Table, earliest_pending};
 /// [`DataError::CategoryIsNullToken`], [`DataError::RaggedRow`],
 /// [`DataError::InvalidNumber`], [`DataError::NonFiniteNumber`], [`DataError::NotAnInteger`],
 /// [`DataError::InvalidDatetime`], [`DataError::NullInNonNullable`],
-/// [`DataError::OutOfBounds`], [`DataError::UnknownCategory`] (first line, the first few
+/// [`DataError::OutOfBounds`], [`DataError::BeyondModelRange`], [`DataError::UnknownCategory`]
+/// (first line, the first few
 /// distinct values and the count), [`DataError::Csv`] / [`DataError::Io`] for reader failures.
 pub fn read_csv<R: Read>(
     reader: R,

@@ -176,9 +176,13 @@ impl PrivateConfig {
 /// training.
 ///
 /// # Errors
+/// [`DataError::SchemaNotReviewed`] for a schema inferred from the data and not reviewed;
 /// [`DataError::MissingBounds`] / [`DataError::MissingCategories`] for a column whose public
 /// bounds or categories are not declared (private mode needs them).
 pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<Vec<LedgerEntry>> {
+    if schema.is_inferred_from_data() {
+        return Err(DataError::SchemaNotReviewed);
+    }
     schema
         .columns()
         .iter()
@@ -198,7 +202,8 @@ pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<
 /// `ledger`; the noise comes from `rng` (if it is seeded, the ledger is marked so).
 ///
 /// # Errors
-/// [`DataError::MissingBounds`] / [`DataError::MissingCategories`] before anything is released;
+/// [`DataError::SchemaNotReviewed`], [`DataError::MissingBounds`] /
+/// [`DataError::MissingCategories`] before anything is released;
 /// [`DataError::SchemaMismatch`] when the table is not of `schema`; accountant and noise errors.
 pub fn fit_private(
     table: &Table,

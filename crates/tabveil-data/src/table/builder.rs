@@ -346,6 +346,13 @@ impl<'s> ColumnBuilder<'s> {
                 }
             }
         }
+        if value.abs() > crate::MAX_ABS_VALUE {
+            return Err(DataError::BeyondModelRange {
+                at: Some(at),
+                column: self.schema.name().to_owned(),
+                value,
+            });
+        }
         values.push(value);
         self.push_mask(false);
         Ok(())

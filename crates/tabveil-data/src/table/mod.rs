@@ -62,7 +62,8 @@ impl Table {
     /// [`DataError::ColumnCount`], [`DataError::ColumnName`], [`DataError::ColumnKind`],
     /// [`DataError::ColumnLength`], [`DataError::NullInNonNullable`],
     /// [`DataError::NonFiniteNumber`], [`DataError::NotAnInteger`],
-    /// [`DataError::OutOfBounds`], [`DataError::CategoryIndex`], [`DataError::MissingDomain`],
+    /// [`DataError::OutOfBounds`], [`DataError::BeyondModelRange`], [`DataError::CategoryIndex`],
+    /// [`DataError::MissingDomain`],
     /// [`DataError::DomainMismatch`] (positions are [`Position::Row`]).
     pub fn new(schema: &Schema, columns: Vec<Column>) -> Result<Self> {
         if columns.len() != schema.n_columns() {
@@ -346,6 +347,13 @@ fn check_number(
             value: x,
             min,
             max,
+        });
+    }
+    if x.abs() > crate::MAX_ABS_VALUE {
+        return Err(DataError::BeyondModelRange {
+            at: Some(at),
+            column: name.to_owned(),
+            value: x,
         });
     }
     Ok(())

@@ -69,9 +69,10 @@ use tabveil_data::{ConditionLayout, DataTransformer, GenerationSampler, Schema, 
 pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
 
 use crate::error::{ModelError, Result};
-use crate::persist::SavedModel;
+use crate::persist::{SavedModel, StagingDir, save_model_dir};
 use crate::privacy::Privacy;
 use crate::progress::Progress;
+use crate::sample_stream::SampleChunks;
 use crate::synthesizer::{Condition, FitSummary, ModelKind, Synthesizer};
 use networks::Networks;
 
@@ -169,6 +170,47 @@ impl Ctgan {
         saved::from_saved(SavedModel::from_bytes(bytes)?, device)
     }
 
+    /// `n` synthetic rows in chunks of at most `chunk_rows`, so that memory does not grow with
+    /// `n`: together the chunks are exactly [`Synthesizer::sample`]`(n, seed)`, whatever the
+    /// chunk size. Post-processing: costs no privacy.
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`]; the chunks carry numerical failures.
+    pub fn sample_chunks(
+        &self,
+        n: usize,
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        Ok(self.fitted()?.sample_chunks(n, seed, chunk_rows))
+    }
+
+    /// [`Synthesizer::sample_conditional`] in chunks of at most `chunk_rows` (see
+    /// [`sample_chunks`](Self::sample_chunks)).
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_conditional`] for the conditions; the chunks carry
+    /// [`ModelError::ConditionTooRare`] and numerical failures.
+    pub fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        self.fitted()?
+            .sample_conditional_chunks(n, conditions, seed, chunk_rows)
+    }
+
+    /// Writes the model's files into a staging folder of [`save_model_dir`] (for a caller that
+    /// saves more files beside them, such as the `tabveil` facade).
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`], I/O errors.
+    pub fn save_into(&self, staging: &StagingDir) -> Result<()> {
+        self.saved()?.write_into(staging)
+    }
+
     fn fitted(&self) -> Result<&Fitted> {
         self.fitted.as_ref().ok_or(ModelError::NotFitted)
     }
@@ -219,7 +261,7 @@ impl Synthesizer for Ctgan {
     }
 
     fn save(&self, dir: &Path) -> Result<()> {
-        self.saved()?.save_dir(dir)
+        save_model_dir(dir, &[], |staging| self.save_into(staging))
     }
 
     fn to_bytes(&self) -> Result<Vec<u8>> {

@@ -16,11 +16,10 @@ use tabveil_data::{Matrix, Table};
 use super::Fitted;
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
+use crate::sample_stream::SampleChunks;
 use crate::seeds::{Stream, stream};
 use crate::synthesizer::Condition;
 
-/// Rows generated per generator pass.
-const CHUNK: usize = 500;
 /// Conditional sampling gives up after generating this many rows per requested row...
 const REJECTION_FACTOR: usize = 200;
 /// ...but always tries at least this many rows.
@@ -54,15 +53,23 @@ struct Wanted {
 impl Fitted {
     /// `n` synthetic rows.
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        let mut rngs = SampleRngs::new(seed);
-        let mut out = Vec::with_capacity(n * self.nets.data_dim);
-        let mut done = 0;
-        while done < n {
-            let rows = CHUNK.min(n - done);
-            out.extend(self.chunk(rows, None, &mut rngs)?);
-            done += rows;
+        match self.sample_chunks(n, seed, n).next() {
+            Some(table) => table,
+            None => self.decode(Vec::new()),
         }
-        self.decode(out)
+    }
+
+    /// `n` synthetic rows in chunks of `chunk_rows` (see [`SampleChunks`]).
+    pub(crate) fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> SampleChunks<'_> {
+        let mut rngs = SampleRngs::new(seed);
+        SampleChunks::new(
+            n,
+            chunk_rows,
+            self.nets.data_dim,
+            Box::new(move |rows| self.chunk(rows, None, &mut rngs)),
+            Box::new(move |values| self.decode(values)),
+            None,
+        )
     }
 
     /// `n` synthetic rows meeting every condition (see `Synthesizer::sample_conditional`).
@@ -72,6 +79,23 @@ impl Fitted {
         conditions: &[Condition],
         seed: u64,
     ) -> Result<Table> {
+        match self
+            .sample_conditional_chunks(n, conditions, seed, n)?
+            .next()
+        {
+            Some(table) => table,
+            None => self.decode(Vec::new()),
+        }
+    }
+
+    /// [`Fitted::sample_conditional`] in chunks of `chunk_rows` (see [`SampleChunks`]).
+    pub(crate) fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
         let first = conditions.first().ok_or(ModelError::NoConditions)?;
         let mut wanted = Vec::with_capacity(conditions.len());
         for (i, c) in conditions.iter().enumerate() {
@@ -92,34 +116,21 @@ impl Fitted {
         let first_slot = self
             .conditions
             .slot(&first.column, first.value.as_deref())?;
-        let dim = self.nets.data_dim;
         let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
         let mut rngs = SampleRngs::new(seed);
-        let mut accepted = Vec::with_capacity(n * dim);
-        let mut found = 0;
-        let mut generated = 0;
-        while found < n {
-            if generated >= limit {
-                return Err(ModelError::ConditionTooRare {
-                    requested: n,
-                    accepted: found,
-                    generated,
-                });
-            }
-            let rows = CHUNK.min(limit - generated);
-            let chunk = self.chunk(rows, Some(first_slot), &mut rngs)?;
-            generated += rows;
-            for row in chunk.chunks_exact(dim) {
-                let ok = wanted
-                    .iter()
-                    .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index);
-                if ok && found < n {
-                    accepted.extend_from_slice(row);
-                    found += 1;
-                }
-            }
-        }
-        self.decode(accepted)
+        let accept = move |row: &[f32]| {
+            wanted
+                .iter()
+                .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index)
+        };
+        Ok(SampleChunks::new(
+            n,
+            chunk_rows,
+            self.nets.data_dim,
+            Box::new(move |rows| self.chunk(rows, Some(first_slot), &mut rngs)),
+            Box::new(move |values| self.decode(values)),
+            Some((Box::new(accept), limit)),
+        ))
     }
 
     /// `rows` activated generator outputs, with conditions drawn from the frequencies or fixed

@@ -6,7 +6,7 @@
 //!
 //! - **bytes** ([`SavedModel::to_bytes`]): one safetensors file; its metadata holds
 //!   `format`, `format_version`, `model`, `checksum` and each part as `part.<name>`;
-//! - **directory** ([`SavedModel::save_dir`]): `model.json` (format, version, kind, checksum,
+//! - **directory** ([`SavedModel::write_into`], placed by [`save_model_dir`]): `model.json` (format, version, kind, checksum,
 //!   part names), one `<name>.json` per part, and `parameters.safetensors` with the tensors
 //!   (in sorted-name order).
 //!
@@ -20,6 +20,7 @@
 //! (statistics of the data: no privacy claim). It never holds real rows.
 
 mod checksum;
+mod dir;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -29,6 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
 use crate::synthesizer::ModelKind;
+
+pub use dir::{STAGING_MARKER, StagingDir, check_model_dir, save_model_dir};
 
 /// The format name written in every saved model.
 pub(crate) const FORMAT: &str = "tabveil-model";
@@ -187,13 +190,12 @@ impl SavedModel {
         Ok(model)
     }
 
-    /// Writes the directory form into `dir`.
-    pub(crate) fn save_dir(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    /// Writes the directory form into a fresh staging folder (see [`save_model_dir`]).
+    pub(crate) fn write_into(&self, staging: &StagingDir) -> Result<()> {
         for (name, text) in &self.parts {
-            write_file(&dir.join(format!("{name}.json")), text.as_bytes())?;
+            staging.write(&format!("{name}.json"), text.as_bytes())?;
         }
-        write_file(&dir.join(PARAMETERS_FILE), &self.safetensors(None)?)?;
+        staging.write(PARAMETERS_FILE, &self.safetensors(None)?)?;
         let manifest = Manifest {
             format: FORMAT.to_owned(),
             format_version: MODEL_FORMAT_VERSION,
@@ -203,7 +205,7 @@ impl SavedModel {
         };
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|_| ModelError::Internal("the manifest does not serialise"))?;
-        write_file(&dir.join(MANIFEST_FILE), json.as_bytes())
+        staging.write(MANIFEST_FILE, json.as_bytes())
     }
 
     /// Reads the directory form.
@@ -398,10 +400,6 @@ fn io_error(path: &Path, e: &std::io::Error) -> ModelError {
         path: path.display().to_string(),
         message: e.to_string(),
     }
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {

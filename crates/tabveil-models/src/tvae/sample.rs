@@ -17,11 +17,10 @@ use super::loss::first_max;
 use super::networks::standard_normal;
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
+use crate::sample_stream::SampleChunks;
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::Condition;
 
-/// Rows decoded per decoder pass.
-const CHUNK: usize = 500;
 /// Conditional sampling gives up after generating this many rows per requested row...
 const REJECTION_FACTOR: usize = 200;
 /// ...but always tries at least this many rows.
@@ -55,15 +54,29 @@ struct Wanted {
 impl Fitted {
     /// `n` synthetic rows.
     pub(crate) fn sample(&self, n: usize, seed: u64, mode: TvaeSampling) -> Result<Table> {
-        let mut rngs = SampleRngs::new(seed);
-        let mut out = Vec::with_capacity(n.saturating_mul(self.nets.data_dim));
-        let mut done = 0;
-        while done < n {
-            let rows = CHUNK.min(n - done);
-            out.extend(self.chunk(rows, mode, &mut rngs)?);
-            done += rows;
+        match self.sample_chunks(n, seed, n, mode).next() {
+            Some(table) => table,
+            None => self.decode(Vec::new()),
         }
-        self.decode(out)
+    }
+
+    /// `n` synthetic rows in chunks of `chunk_rows` (see [`SampleChunks`]).
+    pub(crate) fn sample_chunks(
+        &self,
+        n: usize,
+        seed: u64,
+        chunk_rows: usize,
+        mode: TvaeSampling,
+    ) -> SampleChunks<'_> {
+        let mut rngs = SampleRngs::new(seed);
+        SampleChunks::new(
+            n,
+            chunk_rows,
+            self.nets.data_dim,
+            Box::new(move |rows| self.chunk(rows, mode, &mut rngs)),
+            Box::new(move |values| self.decode(values)),
+            None,
+        )
     }
 
     /// `n` synthetic rows meeting every condition, by rejection (see the module docs of
@@ -75,6 +88,24 @@ impl Fitted {
         seed: u64,
         mode: TvaeSampling,
     ) -> Result<Table> {
+        match self
+            .sample_conditional_chunks(n, conditions, seed, n, mode)?
+            .next()
+        {
+            Some(table) => table,
+            None => self.decode(Vec::new()),
+        }
+    }
+
+    /// [`Fitted::sample_conditional`] in chunks of `chunk_rows` (see [`SampleChunks`]).
+    pub(crate) fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+        mode: TvaeSampling,
+    ) -> Result<SampleChunks<'_>> {
         if conditions.is_empty() {
             return Err(ModelError::NoConditions);
         }
@@ -94,34 +125,21 @@ impl Fitted {
                 index: slot - column.offset,
             });
         }
-        let dim = self.nets.data_dim;
         let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
         let mut rngs = SampleRngs::new(seed);
-        let mut accepted = Vec::with_capacity(n.saturating_mul(dim));
-        let mut found = 0;
-        let mut generated = 0;
-        while found < n {
-            if generated >= limit {
-                return Err(ModelError::ConditionTooRare {
-                    requested: n,
-                    accepted: found,
-                    generated,
-                });
-            }
-            let rows = CHUNK.min(limit - generated);
-            let chunk = self.chunk(rows, mode, &mut rngs)?;
-            generated += rows;
-            for row in chunk.chunks_exact(dim) {
-                let ok = wanted
-                    .iter()
-                    .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index);
-                if ok && found < n {
-                    accepted.extend_from_slice(row);
-                    found += 1;
-                }
-            }
-        }
-        self.decode(accepted)
+        let accept = move |row: &[f32]| {
+            wanted
+                .iter()
+                .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index)
+        };
+        Ok(SampleChunks::new(
+            n,
+            chunk_rows,
+            self.nets.data_dim,
+            Box::new(move |rows| self.chunk(rows, mode, &mut rngs)),
+            Box::new(move |values| self.decode(values)),
+            Some((Box::new(accept), limit)),
+        ))
     }
 
     /// `rows` decoded rows in the transformer's matrix form: continuous scalars tanh(x̂) plus

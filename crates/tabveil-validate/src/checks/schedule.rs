@@ -1,6 +1,7 @@
 //! Checks of the schedule and the model's shape: rows, epochs, batch size, pac, discriminator
 //! steps, layer widths.
 
+use crate::batch::{largest_batch_at_most, min_batch_size};
 use crate::config::ModelSettings;
 use crate::finding::{Code, Finding};
 use crate::format::sig;
@@ -49,20 +50,48 @@ pub(crate) fn check(s: &mut Session<'_>, out: &mut Vec<Finding>) {
         ));
     }
 
-    if n >= 1 && !(config.batch_size >= 1 && config.batch_size <= n) {
+    let min = min_batch_size(config);
+    if n >= 1 && !(config.batch_size >= min.max(1) && config.batch_size <= n) {
         let what = if private {
             "the expected batch size q·n"
         } else {
             "the batch size"
         };
+        let model = config.model.name();
+        let smallest = format!(
+            "the smallest batch {model} accepts is {min}{}",
+            if min > 2 {
+                " (without privacy the discriminator packs rows in groups of pac)"
+            } else if min == 2 {
+                " (its generator's BatchNorm needs two rows)"
+            } else {
+                ""
+            }
+        );
+        // Every range named here is accepted by the model and keeps the plan within its bounds.
         let range = match (private, s.max_batch()) {
-            (true, Some(max)) => format!(
-                "use a batch size between 1 and {max} (the largest that keeps the training noise within its bound at this ε and number of epochs)"
-            ),
-            _ => format!("use a batch size between 1 and the table's {n} rows"),
+            (true, Some(max)) => match largest_batch_at_most(config, max.min(n)) {
+                Some(hi) => format!(
+                    "use a batch size between {min} and {hi} (the largest that keeps the training noise within its bound at this ε and number of epochs)"
+                ),
+                None => format!(
+                    "no batch size works at this ε and number of epochs ({smallest}): raise ε, use fewer epochs, or fit on more rows"
+                ),
+            },
+            _ => match largest_batch_at_most(config, n) {
+                Some(hi) => format!("use a batch size between {min} and {hi}"),
+                None => format!(
+                    "the table's {n} row(s) are too few: {smallest}; fit on a table with more rows"
+                ),
+            },
         };
         let reason = if config.batch_size == 0 {
             format!("{what} is 0: every batch would be empty (fewer than one expected row).")
+        } else if config.batch_size < min {
+            format!(
+                "{what} {} is below the smallest {model} accepts ({min}).",
+                config.batch_size
+            )
         } else {
             format!(
                 "{what} {} is larger than the table's {n} rows.",
