@@ -68,3 +68,45 @@ fn issue12_errors_hold_no_debug_text_nor_huge_numbers() {
         assert!(message.len() < 200, "{message}");
     }
 }
+
+/// The limit of the schema is one the transformer's mixture fits handle: values at ±1e100,
+/// with row counts up to 2⁵³, give a finite fit — and values a little beyond would not.
+#[test]
+fn issue12_the_mixture_fits_values_at_the_limit() {
+    use tabveil_data::{BayesianMixture, BgmConfig, MAX_ABS_VALUE, WeightedPoints};
+
+    let l = MAX_ABS_VALUE;
+    let heavy = 2f64.powi(53);
+    let x = vec![-l, -l / 3.0, 0.0, l / 2.0, l];
+    let spread = (2.0 * l / 128.0).powi(2) / 12.0;
+    for w in [vec![1.0; 5], vec![heavy, 1.0, heavy, 7.0, heavy]] {
+        let points = WeightedPoints::weighted(x.clone(), w, vec![spread; 5]).unwrap();
+        let bgm = BayesianMixture::fit(&points, &BgmConfig::default(), 0).unwrap();
+        assert!(bgm.lower_bound().is_finite());
+        assert!(bgm.means().iter().all(|m| m.is_finite()));
+        assert!(bgm.variances().iter().all(|v| v.is_finite() && *v > 0.0));
+    }
+    // At ±1e200 the same fit fails: the limit is needed.
+    let far = 1e200_f64;
+    let spread = (2.0 * far / 128.0).powi(2) / 12.0;
+    let fails = WeightedPoints::weighted(vec![-far, 0.0, far], vec![1.0; 3], vec![spread; 3])
+        .and_then(|p| BayesianMixture::fit(&p, &BgmConfig::default(), 0))
+        .map(|b| !b.lower_bound().is_finite())
+        .unwrap_or(true);
+    assert!(fails);
+}
+
+/// Reading a value beyond the limit in a column without bounds is an error naming it.
+#[test]
+fn issue12_values_beyond_the_limit_are_refused_by_the_reader() {
+    let schema =
+        Schema::from_json(r#"{"name": "t", "columns": [{"name": "x", "kind": "continuous"}]}"#)
+            .unwrap();
+    let err = read_csv("x\n1\n2e150\n".as_bytes(), &schema, &CsvOptions::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("line 3") && message.contains("`x`"),
+        "{message}"
+    );
+    assert!(message.contains("2e150"), "{message}");
+}

@@ -10,8 +10,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use tabveil_data::{
-    Column, ColumnSchema, CsvOptions, DataTransformer, DataTransformerConfig, ExtraColumns, Schema,
-    SpanKind, Table, infer_schema, read_csv, write_csv,
+    Column, ColumnSchema, CsvOptions, DataTransformer, DataTransformerConfig, ExtraColumns,
+    MAX_ABS_VALUE, Schema, SpanKind, Table, infer_schema, read_csv, write_csv,
 };
 
 fn schema() -> Schema {
@@ -106,7 +106,11 @@ proptest! {
 fn table_strategy() -> impl Strategy<Value = Table> {
     let row = (
         -1000i64..=1000,
-        prop::option::of(prop::num::f64::NORMAL | prop::num::f64::ZERO),
+        // Any normal value a table holds (|x| ≤ MAX_ABS_VALUE), and zero.
+        prop::option::of(
+            (prop::num::f64::NORMAL | prop::num::f64::ZERO)
+                .prop_filter("a table holds |x| ≤ 1e100", |x| x.abs() <= MAX_ABS_VALUE),
+        ),
         prop::option::of(0u32..4),
         0u32..2,
         -2_208_988_800i64..4_102_444_800,
