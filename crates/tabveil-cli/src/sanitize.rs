@@ -89,12 +89,10 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// `v` in scientific notation with at most 6 significant digits (`1e300`, `1.5e-320`).
+/// `v` in scientific notation, with the shortest digits that give `v` back (`1e300`,
+/// `1.5e-320`).
 fn scientific(v: f64) -> String {
-    let s = format!("{v:.5e}");
-    let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-    format!("{mantissa}e{exponent}")
+    format!("{v:e}")
 }
 
 /// Elides the middle of `backtick-quoted` spans longer than [`MAX_QUOTED`].

@@ -66,6 +66,14 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> anyhow::Result<()> {
     } else {
         "conditional sampling"
     };
+    // A bad condition (or a first chunk that fails) is reported before anything is written,
+    // not even the header.
+    let mut chunks = chunks.peekable();
+    if let Some(Err(_)) = chunks.peek()
+        && let Some(Err(e)) = chunks.next()
+    {
+        return Err(anyhow::Error::new(e).context(what));
+    }
     let mut watch = Watch {
         inner: &mut out,
         broken_pipe: false,
@@ -81,9 +89,9 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> anyhow::Result<()> {
     if args.json {
         let line = serde_json::json!({ "rows": rows, "out": target }).to_string();
         if to_stdout {
-            eprintln!("{line}");
+            writeln!(std::io::stderr().lock(), "{line}")?;
         } else {
-            println!("{line}");
+            writeln!(std::io::stdout().lock(), "{line}")?;
         }
     } else if !quiet && !to_stdout {
         writeln!(

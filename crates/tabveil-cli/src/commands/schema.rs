@@ -57,7 +57,11 @@ fn infer(args: &InferArgs, quiet: bool) -> anyhow::Result<()> {
     let to_stdout = out.is_stdout();
     out.commit()?;
     if !quiet && !to_stdout {
-        println!("schema written to {}", args.out.display());
+        writeln!(
+            std::io::stdout().lock(),
+            "schema written to {}",
+            args.out.display()
+        )?;
     }
     Ok(())
 }

@@ -166,7 +166,7 @@ impl TrainingFlags {
             _ => 1,
         };
         let b = b as u64;
-        if pack > 1 && b % pack != 0 {
+        if pack > 1 && !b.is_multiple_of(pack) {
             let lower = b / pack * pack;
             let nearest = if lower >= pack {
                 format!("{lower} or {}", lower + pack)

@@ -152,7 +152,7 @@ mod dir_tests {
         dir
     }
 
-    fn names(dir: &std::path::Path) -> Vec<String> {
+    fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

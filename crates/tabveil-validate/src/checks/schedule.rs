@@ -58,26 +58,33 @@ pub(crate) fn check(s: &mut Session<'_>, out: &mut Vec<Finding>) {
             "the batch size"
         };
         let model = config.model.name();
-        let smallest = format!(
-            "the smallest batch {model} accepts is {min}{}",
-            if min > 2 {
-                " (without privacy the discriminator packs rows in groups of pac)"
-            } else if min == 2 {
-                " (its generator's BatchNorm needs two rows)"
-            } else {
-                ""
-            }
+        let smallest = if min > 2 {
+            format!(
+                "{model} takes batches of at least {min} without privacy, as its discriminator reads rows in packs"
+            )
+        } else if min == 2 {
+            format!("{model} takes batches of at least 2, for its generator's BatchNorm")
+        } else {
+            format!("{model} takes batches of at least {min}")
+        };
+        let no_batch = format!(
+            "no batch size works at this ε and number of epochs ({smallest}): raise ε, use fewer epochs, or fit on more rows"
         );
-        // Every range named here is accepted by the model and keeps the plan within its bounds.
         let range = match (private, s.max_batch()) {
             (true, Some(max)) => match largest_batch_at_most(config, max.min(n)) {
                 Some(hi) => format!(
                     "use a batch size between {min} and {hi} (the largest that keeps the training noise within its bound at this ε and number of epochs)"
                 ),
-                None => format!(
-                    "no batch size works at this ε and number of epochs ({smallest}): raise ε, use fewer epochs, or fit on more rows"
-                ),
+                None => no_batch,
             },
+            // Computed, and nothing fits (not: not computable, e.g. for an invalid δ).
+            (true, None)
+                if s.planner.is_some()
+                    && s.dp()
+                        .is_some_and(|d| d.epsilon.is_finite() && d.epsilon > 0.0) =>
+            {
+                no_batch
+            }
             _ => match largest_batch_at_most(config, n) {
                 Some(hi) => format!("use a batch size between {min} and {hi}"),
                 None => format!(
