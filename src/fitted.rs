@@ -322,7 +322,7 @@ impl Fitted {
     pub fn load_on(dir: &Path, device: &Device) -> Result<Self> {
         let model = AnyModel::load(dir, device)?;
         let path = dir.join(FIT_RECORD_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+        let text = read_record_file(&path)?;
         Self::from_model(model, parse_record(&text)?)
     }
 
@@ -387,7 +387,7 @@ pub(crate) fn check_fit_record(dir: &Path) -> Result<()> {
     let path = dir.join(FIT_RECORD_FILE);
     match std::fs::symlink_metadata(&path) {
         Ok(m) if m.is_file() => {
-            let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+            let text = read_record_file(&path)?;
             parse_record(&text).map(|_| ()).map_err(|_| {
                 ModelError::OutputRefused {
                     path: dir.display().to_string(),
@@ -424,6 +424,18 @@ impl Iterator for Chunks<'_> {
             }
         }
     }
+}
+
+/// The fit record's text: a regular file only.
+fn read_record_file(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if !meta.is_file() {
+        return Err(Error::Io {
+            path: path.display().to_string(),
+            message: "not a regular file".to_owned(),
+        });
+    }
+    std::fs::read_to_string(path).map_err(|e| io_error(path, &e))
 }
 
 fn parse_record(text: &str) -> Result<FitRecord> {

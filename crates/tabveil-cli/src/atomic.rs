@@ -113,7 +113,9 @@ pub(crate) fn create(path: &Path) -> anyhow::Result<Output> {
 /// Writes `bytes` to `path` (see [`create`]).
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = create(path)?;
-    out.write_all(bytes)?;
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
     out.commit()
 }
 

@@ -12,6 +12,12 @@ use tabveil::data::{
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
 
+/// The longest line read from a data file: a guard against `/dev/zero` and files without line
+/// breaks, which would otherwise be buffered whole.
+const MAX_LINE_BYTES: usize = 64 << 20;
+/// The largest schema file read.
+const MAX_SCHEMA_BYTES: u64 = 64 << 20;
+
 /// True when `path` means stdin (`-`).
 pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
@@ -23,14 +29,14 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
 /// One line naming the file when it cannot be opened.
 pub(crate) fn open(path: &Path) -> anyhow::Result<Box<dyn Read>> {
     if is_stdin(path) {
-        return Ok(Box::new(BufReader::new(std::io::stdin())));
+        return Ok(Box::new(LineLimit::new(BufReader::new(std::io::stdin()))));
     }
     match std::fs::File::open(path) {
         Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(anyhow!(
             "{}: is a folder, not a CSV file; to fix: check the path",
             path.display()
         )),
-        Ok(file) => Ok(Box::new(BufReader::new(file))),
+        Ok(file) => Ok(Box::new(LineLimit::new(BufReader::new(file)))),
         Err(e) => Err(anyhow!(data_error(
             path,
             &DataError::Io {
@@ -52,9 +58,63 @@ pub(crate) fn infer(path: &Path, options: &CsvOptions) -> anyhow::Result<Inferre
     infer_schema(open(path)?, &name, options).map_err(|e| anyhow!(data_error(path, &e)))
 }
 
-/// Reads the schema at `path`.
+/// Reads the schema at `path` (at most 64 MiB).
 pub(crate) fn schema(path: &Path) -> anyhow::Result<Schema> {
-    Schema::from_path(path).map_err(|e| anyhow!(schema_error(path, &e)))
+    let io = |message: String| {
+        anyhow!(schema_error(
+            path,
+            &DataError::Io {
+                path: path.display().to_string(),
+                message,
+            }
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(io("is a folder".to_owned()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCHEMA_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SCHEMA_BYTES {
+        return Err(io("larger than 64 MiB, which no schema is".to_owned()));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| io("not UTF-8 text".to_owned()))?;
+    Schema::from_json(&text).map_err(|e| anyhow!(schema_error(path, &e)))
+}
+
+/// A reader that fails on a line longer than [`MAX_LINE_BYTES`].
+struct LineLimit<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            since_newline: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        self.since_newline = match read.iter().rposition(|&b| b == b'\n') {
+            Some(i) => n - i - 1,
+            None => self.since_newline + n,
+        };
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a line longer than 64 MiB: this is not a CSV file of rows",
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// Reads the CSV file at `path` against `schema`; returns the table and the reader's notes as

@@ -9,8 +9,8 @@
 
 use std::fmt::Write as _;
 
-/// Longest digit run printed as it is.
-const MAX_DIGITS: usize = 17;
+/// Longest digit run printed as it is (a `u64` has 20 digits; an `f64` printed in full, 300).
+const MAX_DIGITS: usize = 24;
 /// Longest quoted name printed as it is.
 const MAX_QUOTED: usize = 80;
 /// Longest run of non-space characters printed as it is.

@@ -42,13 +42,18 @@ pub(crate) struct DemoArgs {
     #[arg(long, value_name = "DIR", default_value = "tabveil-demo")]
     out: PathBuf,
     /// Passes over the data.
-    #[arg(long, value_name = "N", default_value_t = EPOCHS)]
+    #[arg(long, allow_hyphen_values = true, value_name = "N", default_value_t = EPOCHS)]
     epochs: usize,
     /// Expected rows per Poisson batch.
-    #[arg(long, value_name = "B", default_value_t = BATCH_SIZE)]
+    #[arg(long, allow_hyphen_values = true, value_name = "B", default_value_t = BATCH_SIZE)]
     batch_size: usize,
     /// Seed of initialisation, generation and the evaluation (not of the privacy noise).
-    #[arg(long, value_name = "K", default_value_t = 7)]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "K",
+        default_value_t = 7
+    )]
     seed: u64,
     /// Print the outcome as one JSON object instead of the summary.
     #[arg(long)]
@@ -75,10 +80,13 @@ pub(crate) fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         .build()?;
     // The output folder and the model's place in it are checked before anything is spent.
     let out = &args.out;
-    if out.is_file() {
+    if out.exists() && !out.is_dir() {
         return Err(UsageError::new(
             "--out",
-            format!("{} is a file: name a folder", out.display()),
+            format!(
+                "{} exists and is not a folder: name a folder",
+                out.display()
+            ),
         )
         .into());
     }

@@ -47,10 +47,10 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
     /// Seed of every random choice of the evaluation.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 0)]
     seed: u64,
     /// Threads to use.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 2)]
     threads: usize,
     /// A CSV field meaning "missing" besides the empty field (repeatable), e.g. `--null '?'`.
     #[arg(long = "null", value_name = "TOKEN")]

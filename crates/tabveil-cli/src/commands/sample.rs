@@ -23,13 +23,18 @@ pub(crate) struct SampleArgs {
     #[arg(long, value_name = "MODEL_DIR")]
     model: PathBuf,
     /// Number of rows (any number: they are written as they are generated).
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     rows: usize,
     /// Only rows where the categorical column COL is VALUE (repeatable).
     #[arg(long = "condition", value_name = "COL=VALUE")]
     conditions: Vec<String>,
     /// Seed of the generation.
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "K",
+        default_value_t = 0
+    )]
     seed: u64,
     /// The CSV file to write (replaced atomically; written through for a FIFO or device;
     /// `-` for stdout).

@@ -58,30 +58,35 @@ pub(crate) struct TrainingFlags {
     #[arg(long, value_enum, default_value_t = ModelArg::Ctgan)]
     pub(crate) model: ModelArg,
     /// Privacy budget ε of the whole pipeline (with --delta).
-    #[arg(long, value_name = "E", allow_negative_numbers = true)]
+    #[arg(long, value_name = "E", allow_hyphen_values = true)]
     pub(crate) epsilon: Option<f64>,
     /// δ of the guarantee (with --epsilon); well below 1/rows.
-    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    #[arg(long, value_name = "D", allow_hyphen_values = true)]
     pub(crate) delta: Option<f64>,
     /// Train without differential privacy: NO privacy guarantee for the model or its samples.
     #[arg(long, conflicts_with_all = ["epsilon", "delta", "noise_seed", "clipping_norm", "accountant"])]
     pub(crate) no_privacy: bool,
     /// Passes over the data [default: 300].
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub(crate) epochs: Option<usize>,
     /// Rows per batch (the expected Poisson batch in private mode) [default: 500].
-    #[arg(long, value_name = "B")]
+    #[arg(long, allow_hyphen_values = true, value_name = "B")]
     pub(crate) batch_size: Option<usize>,
     /// Seed of initialisation, dropout and generation (not of the privacy noise).
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "K",
+        default_value_t = 0
+    )]
     pub(crate) seed: u64,
     /// DANGEROUS, for tests and research only: fixes the privacy randomness (row sampling and
     /// every noise draw) with this seed. Anyone who learns the seed can remove the noise, so
     /// the guarantee then rests on the seed staying secret; the report says so. Never saved.
-    #[arg(long, value_name = "K")]
+    #[arg(long, allow_hyphen_values = true, value_name = "K")]
     pub(crate) noise_seed: Option<u64>,
     /// Per-example clipping norm C [default: 1].
-    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
     pub(crate) clipping_norm: Option<f64>,
     /// The accountant [default: rdp].
     #[arg(long, value_enum)]
@@ -182,8 +187,13 @@ impl TrainingFlags {
         }
         if b < min {
             let why = match self.model {
-                ModelArg::Ctgan => " (CTGAN's generator normalises each batch: it needs two rows)",
-                ModelArg::Tvae => "",
+                ModelArg::Ctgan if pack > 1 => format!(
+                    " (without privacy CTGAN feeds its discriminator groups of {pack} rows)"
+                ),
+                ModelArg::Ctgan => {
+                    " (CTGAN's generator normalises each batch: it needs two rows)".to_owned()
+                }
+                ModelArg::Tvae => String::new(),
             };
             return Err(UsageError::new(
                 "--batch-size",

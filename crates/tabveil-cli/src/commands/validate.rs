@@ -18,7 +18,7 @@ pub(crate) struct ValidateArgs {
     #[arg(long, value_name = "S.json")]
     schema: PathBuf,
     /// The number of rows of the table.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     rows: u64,
     #[command(flatten)]
     training: TrainingFlags,

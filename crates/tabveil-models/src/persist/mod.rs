@@ -402,7 +402,16 @@ fn io_error(path: &Path, e: &std::io::Error) -> ModelError {
     }
 }
 
+/// Reads a model file: a regular file only (a FIFO or `/dev/zero` in a model folder would
+/// block or never end).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if !meta.is_file() {
+        return Err(ModelError::Io {
+            path: path.display().to_string(),
+            message: "not a regular file".to_owned(),
+        });
+    }
     std::fs::read(path).map_err(|e| io_error(path, &e))
 }
 
