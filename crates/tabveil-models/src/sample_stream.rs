@@ -8,16 +8,21 @@
 //! `sample(n)` whatever the chunk size, and decoding is row by row, so the concatenated chunks
 //! are exactly `sample(n)`: the same rows for the same seed, for any chunk size.
 
-use tabveil_data::Table;
+use tabveil_data::{ConditionLayout, Table};
 
 use crate::error::{ModelError, Result};
+use crate::synthesizer::Condition;
 
 /// Rows generated per network pass.
 pub(crate) const PASS: usize = 500;
+/// Conditional sampling gives up after generating this many rows per requested row...
+const REJECTION_FACTOR: usize = 200;
+/// ...but always tries at least this many rows.
+const REJECTION_MINIMUM: usize = 20_000;
 
 type Generate<'a> = Box<dyn FnMut(usize) -> Result<Vec<f32>> + Send + 'a>;
 type Decode<'a> = Box<dyn Fn(Vec<f32>) -> Result<Table> + Send + 'a>;
-type Accept<'a> = Box<dyn Fn(&[f32]) -> bool + Send + 'a>;
+pub(crate) type Accept<'a> = Box<dyn Fn(&[f32]) -> bool + Send + 'a>;
 
 /// An iterator over chunks of synthetic rows (each a [`Table`] of at most `chunk_rows` rows,
 /// the last one shorter), returned by the models' `sample_chunks` methods. After an error it
@@ -141,4 +146,43 @@ impl Iterator for SampleChunks<'_> {
         }
         Some(chunk)
     }
+}
+
+/// The most rows conditional sampling generates for `n` accepted ones.
+pub(crate) fn rejection_limit(n: usize) -> usize {
+    n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM)
+}
+
+/// `conditions` resolved against a model's condition `layout`: a filter accepting the generated
+/// rows (in matrix form) that meet every one, a row's category in a block being its
+/// `first_max`.
+///
+/// # Errors
+/// [`ModelError::NoConditions`], [`ModelError::DuplicateCondition`], and the data crate's
+/// errors for an unknown column, a column that cannot be conditioned on or an unknown value.
+pub(crate) fn condition_filter(
+    layout: &ConditionLayout,
+    conditions: &[Condition],
+    first_max: fn(&[f32]) -> usize,
+) -> Result<Accept<'static>> {
+    if conditions.is_empty() {
+        return Err(ModelError::NoConditions);
+    }
+    let mut wanted = Vec::with_capacity(conditions.len());
+    for (i, c) in conditions.iter().enumerate() {
+        if conditions[..i].iter().any(|o| o.column == c.column) {
+            return Err(ModelError::DuplicateCondition {
+                column: c.column.clone(),
+            });
+        }
+        let column = &layout.columns()[layout.position(&c.column)?];
+        let slot = layout.slot(&c.column, c.value.as_deref())?;
+        // The column's block in a generated row, and the wanted slot in it.
+        wanted.push((column.span_start, column.width(), slot - column.offset));
+    }
+    Ok(Box::new(move |row: &[f32]| {
+        wanted
+            .iter()
+            .all(|&(start, width, index)| first_max(&row[start..start + width]) == index)
+    }))
 }

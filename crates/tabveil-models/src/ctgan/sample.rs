@@ -16,14 +16,9 @@ use tabveil_data::{Matrix, Table};
 use super::Fitted;
 use crate::error::{ModelError, Result};
 use crate::nn::kernels::first_max;
-use crate::sample_stream::SampleChunks;
+use crate::sample_stream::{SampleChunks, condition_filter, rejection_limit};
 use crate::seeds::{Stream, stream};
 use crate::synthesizer::Condition;
-
-/// Conditional sampling gives up after generating this many rows per requested row...
-const REJECTION_FACTOR: usize = 200;
-/// ...but always tries at least this many rows.
-const REJECTION_MINIMUM: usize = 20_000;
 
 /// The generators of one sampling call.
 struct SampleRngs {
@@ -40,14 +35,6 @@ impl SampleRngs {
             gumbel: stream(seed, Stream::Gumbel),
         }
     }
-}
-
-/// One resolved condition: the column's block in a generated row and the wanted slot.
-#[derive(Debug, Clone, Copy)]
-struct Wanted {
-    span_start: usize,
-    width: usize,
-    index: usize,
 }
 
 impl Fitted {
@@ -96,40 +83,19 @@ impl Fitted {
         seed: u64,
         chunk_rows: usize,
     ) -> Result<SampleChunks<'_>> {
+        let accept = condition_filter(&self.conditions, conditions, first_max)?;
         let first = conditions.first().ok_or(ModelError::NoConditions)?;
-        let mut wanted = Vec::with_capacity(conditions.len());
-        for (i, c) in conditions.iter().enumerate() {
-            if conditions[..i].iter().any(|o| o.column == c.column) {
-                return Err(ModelError::DuplicateCondition {
-                    column: c.column.clone(),
-                });
-            }
-            let layout = &self.conditions;
-            let column = &layout.columns()[layout.position(&c.column)?];
-            let slot = layout.slot(&c.column, c.value.as_deref())?;
-            wanted.push(Wanted {
-                span_start: column.span_start,
-                width: column.width(),
-                index: slot - column.offset,
-            });
-        }
         let first_slot = self
             .conditions
             .slot(&first.column, first.value.as_deref())?;
-        let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
         let mut rngs = SampleRngs::new(seed);
-        let accept = move |row: &[f32]| {
-            wanted
-                .iter()
-                .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index)
-        };
         Ok(SampleChunks::new(
             n,
             chunk_rows,
             self.nets.data_dim,
             Box::new(move |rows| self.chunk(rows, Some(first_slot), &mut rngs)),
             Box::new(move |values| self.decode(values)),
-            Some((Box::new(accept), limit)),
+            Some((accept, rejection_limit(n))),
         ))
     }
 
