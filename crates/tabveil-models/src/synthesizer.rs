@@ -65,11 +65,14 @@ pub trait Synthesizer {
     /// `None` for a non-private model (nothing was accounted) or before a fit.
     fn ledger(&self) -> Option<&PrivacyLedger>;
 
-    /// Saves the fitted model into directory `dir` (created if needed; the model's files are
-    /// overwritten).
+    /// Saves the fitted model into the folder `dir`, atomically: `dir` is created, or replaced
+    /// only if it is an empty folder or a complete tabveil model holding nothing but a model's
+    /// files; anything else is refused and left untouched (see
+    /// [`save_model_dir`](crate::save_model_dir)).
     ///
     /// # Errors
-    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), I/O errors.
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted),
+    /// [`ModelError::OutputRefused`](crate::ModelError::OutputRefused), I/O errors.
     fn save(&self, dir: &Path) -> Result<()>;
 
     /// The fitted model as one self-describing byte blob (a safetensors file whose metadata

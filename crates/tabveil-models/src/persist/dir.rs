@@ -62,9 +62,18 @@ impl StagingDir {
     }
 }
 
-/// Saves a model into the folder `dir`: `fill` writes the files into a [`StagingDir`], which
-/// then replaces `dir` (see the [module docs](self)). `extra_files` names the files besides the
-/// model's own that the caller writes and may therefore replace (the facade's fit record).
+/// Saves a model into the folder `dir`: `fill` writes the files into a [`StagingDir`] beside
+/// `dir` (a hidden folder `.<name>.tmp-tabveil-<pid>-<nanos>` holding a [`STAGING_MARKER`]),
+/// which must then load as a model (manifest and checksum) and is renamed into place, so `dir`
+/// holds the old model or the new one, never half of one. `extra_files` names the files besides
+/// the model's own that the caller writes and may therefore replace (the facade's fit record).
+///
+/// An existing `dir` is replaced only if it is an empty folder or a complete tabveil model
+/// (its manifest and checksum verified) holding nothing but a model's files, all regular
+/// files; the old model's files are then removed by name, never with a recursive delete.
+/// Anything else is refused. A symbolic link at `dir` is followed (the folder it points to is
+/// replaced; the link stays). Staging folders that interrupted saves of `dir` left behind are
+/// removed, but only those whose name, marker and dead process all say they are tabveil's.
 ///
 /// # Errors
 /// [`ModelError::OutputRefused`] when `dir` exists and is not an empty folder or a complete
