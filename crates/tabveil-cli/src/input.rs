@@ -7,7 +7,8 @@ use std::path::Path;
 
 use anyhow::anyhow;
 use tabveil::data::{
-    CsvNote, CsvOptions, DataError, InferredSchema, Schema, Table, infer_schema, read_csv,
+    CsvNote, CsvOptions, DataError, InferredSchema, ReadError, Schema, SchemaError, Table,
+    infer_schema, read_csv,
 };
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
@@ -156,10 +157,12 @@ pub(crate) fn model(dir: &Path) -> anyhow::Result<Fitted> {
 pub(crate) fn schema_error(path: &Path, e: &DataError) -> String {
     let p = path.display();
     match e {
-        DataError::InvalidSchemaJson { message, line, col } if *line > 0 => format!(
-            "{p}:{line}:{col}: the schema is not valid JSON: {message}; to fix: correct the JSON at that position"
-        ),
-        DataError::InvalidSchemaJson { message, .. } => format!(
+        DataError::Schema(SchemaError::InvalidSchemaJson { message, line, col }) if *line > 0 => {
+            format!(
+                "{p}:{line}:{col}: the schema is not valid JSON: {message}; to fix: correct the JSON at that position"
+            )
+        }
+        DataError::Schema(SchemaError::InvalidSchemaJson { message, .. }) => format!(
             "{p}: the JSON is not a tabveil schema: {message}; to fix: see `tabveil schema infer` for the format"
         ),
         DataError::Io { message, .. } => {
@@ -180,7 +183,7 @@ pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
     };
     let what = match e {
         // The library's message names a library setting the command cannot set.
-        DataError::UnexpectedColumns { columns } => format!(
+        DataError::Read(ReadError::UnexpectedColumns { columns }) => format!(
             "the CSV file has column(s) {} that the schema does not declare",
             columns
                 .iter()
@@ -201,10 +204,10 @@ pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
             format!("{p}:{digits}: {tail}")
         }
         None => match e {
-            DataError::Csv {
+            DataError::Read(ReadError::Csv {
                 line: Some(line),
                 message,
-            } => format!("{p}:{line}: malformed CSV: {message}"),
+            }) => format!("{p}:{line}: malformed CSV: {message}"),
             DataError::Io { message, .. } => format!("{p}: cannot read the file: {message}"),
             _ => format!("{p}: {what}"),
         },
@@ -215,38 +218,45 @@ pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
 fn data_fix(e: &DataError) -> &'static str {
     match e {
         DataError::Io { .. } => "check the path",
-        DataError::EmptyInput => "the file needs a header line naming the columns",
-        DataError::DuplicateHeader { .. } => "give every column a distinct name in the header",
-        DataError::MissingColumns { .. } => "make the CSV header match the schema's column names",
-        DataError::UnexpectedColumns { .. } => {
+        DataError::Read(ReadError::EmptyInput) => "the file needs a header line naming the columns",
+        DataError::Read(ReadError::DuplicateHeader { .. }) => {
+            "give every column a distinct name in the header"
+        }
+        DataError::Read(ReadError::MissingColumns { .. }) => {
+            "make the CSV header match the schema's column names"
+        }
+        DataError::Read(ReadError::UnexpectedColumns { .. }) => {
             "remove the extra column(s) from the file, or declare them in the schema"
         }
-        DataError::BeyondModelRange { .. } => {
+        DataError::Read(ReadError::BeyondModelRange { .. })
+        | DataError::Schema(SchemaError::BoundBeyondModelRange { .. }) => {
             "rescale the column (e.g. to thousands or millions) so that its values and bounds stay within ±1e100"
         }
-        DataError::SchemaNotReviewed => {
+        DataError::Schema(SchemaError::SchemaNotReviewed) => {
             "review the schema, then delete its line \"inferred_from_data\": true"
         }
-        DataError::RaggedRow { .. } => {
+        DataError::Read(ReadError::RaggedRow { .. }) => {
             "every line needs as many fields as the header (quote fields that contain the delimiter)"
         }
-        DataError::InvalidUtf8 { .. } => "save the file as UTF-8",
-        DataError::InvalidNumber { .. }
-        | DataError::NonFiniteNumber { .. }
-        | DataError::NotAnInteger { .. }
-        | DataError::InvalidDatetime { .. } => {
+        DataError::Read(ReadError::InvalidUtf8 { .. }) => "save the file as UTF-8",
+        DataError::Read(ReadError::InvalidNumber { .. })
+        | DataError::Read(ReadError::NonFiniteNumber { .. })
+        | DataError::Read(ReadError::NotAnInteger { .. })
+        | DataError::Read(ReadError::InvalidDatetime { .. }) => {
             "correct the value, or leave it empty (or pass --null TOKEN) in a nullable column"
         }
-        DataError::OutOfBounds { .. } => {
+        DataError::Read(ReadError::OutOfBounds { .. }) => {
             "correct the value or widen the column's bounds in the schema (bounds must be public knowledge, not read from the data)"
         }
-        DataError::NullInNonNullable { .. } => {
+        DataError::Read(ReadError::NullInNonNullable { .. }) => {
             "fill the value, or declare the column \"nullable\": true in the schema"
         }
-        DataError::UnknownCategory { .. } => {
+        DataError::Read(ReadError::UnknownCategory { .. }) => {
             "add the missing categories to the schema's list, or correct the data"
         }
-        DataError::CategoryIsNullToken { .. } => "choose a --null token that is not a category",
+        DataError::Read(ReadError::CategoryIsNullToken { .. }) => {
+            "choose a --null token that is not a category"
+        }
         _ => "correct the file or the schema",
     }
 }

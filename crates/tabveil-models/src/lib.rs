@@ -13,12 +13,12 @@
 //!   any count come in chunks from `sample_chunks` ([`SampleChunks`]).
 //! - [`Progress`]: per-step and per-epoch reports ([`StepReport`], [`EpochReport`], with ε spent
 //!   in private mode), and cancellation.
-//! - [`DpTraining`]: the private settings (ε and δ without defaults, clipping norm,
+//! - [`DpConfig`]: the private settings (ε and δ without defaults, clipping norm,
 //!   preprocessing share, accountant, the dangerous noise seed).
 //!
 //! ```
 //! use tabveil_data::{ColumnSchema, Schema, Table, Value};
-//! use tabveil_models::{Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, Synthesizer};
+//! use tabveil_models::{Ctgan, CtganConfig, DpConfig, NoProgress, Privacy, Synthesizer};
 //!
 //! let schema = Schema::new("t", vec![
 //!     ColumnSchema::continuous("x", Some(0.0), Some(10.0)),
@@ -30,7 +30,7 @@
 //! let table = Table::from_rows(&schema, &rows)?;
 //!
 //! // A private fit: the whole pipeline spends at most ε = 3 at δ = 1e-6.
-//! let privacy = Privacy::Dp(DpTraining::new(3.0, 1e-6)?);
+//! let privacy = Privacy::Dp(DpConfig::new(3.0, 1e-6));
 //! let config = CtganConfig::new(privacy)
 //!     .with_epochs(1)
 //!     .with_batch_size(50)
@@ -60,26 +60,36 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod check;
 pub mod ctgan;
+mod dp_sgd;
 mod error;
 mod nn;
 mod persist;
 mod privacy;
-mod private_fit;
 pub mod progress;
-mod sample_stream;
+mod registry;
+mod sampling;
 mod seeds;
+mod shell;
+mod spec;
 mod synthesizer;
 pub mod tvae;
 
+pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
-pub use error::{ModelError, Result};
+pub use error::{ConfigError, ConfigResult, ModelError, Result};
 pub use persist::{
-    MODEL_FORMAT_VERSION, STAGING_MARKER, StagingDir, check_model_dir, save_model_dir,
-    saved_model_kind,
+    MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, STAGING_MARKER, StagingDir, check_model_dir,
+    save_model_dir, saved_model_kind,
 };
-pub use privacy::{DpTraining, Privacy};
+pub use privacy::{DpConfig, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
-pub use sample_stream::SampleChunks;
-pub use synthesizer::{Condition, FitSummary, ModelKind, PrivateRun, Synthesizer};
+pub use registry::{ModelKind, ModelSettings, load_model, model_from_bytes};
+pub use sampling::SampleChunks;
+pub use spec::{
+    BatchSizes, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelSpec,
+    NetworkSize, ReportText, SettingFinding,
+};
+pub use synthesizer::{Condition, DynSynthesizer, FitSummary, PrivateRun, Synthesizer};
 pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

@@ -1,6 +1,7 @@
 //! [`Synthesizer`]: what every model of this crate does — fit, sample, sample under conditions,
 //! save and load — and the values it takes and returns.
 
+use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,10 @@ use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
 
 use crate::error::Result;
+use crate::persist::StagingDir;
 use crate::progress::{Progress, StopReason};
+use crate::registry::{ModelKind, ModelSettings};
+use crate::sampling::SampleChunks;
 
 /// A synthetic-data model.
 ///
@@ -61,9 +65,40 @@ pub trait Synthesizer {
     /// The schema the model was fitted on (`None` before a fit).
     fn schema(&self) -> Option<&Schema>;
 
+    /// What the last fit did (also available after loading a saved model; `None` before a
+    /// fit).
+    fn summary(&self) -> Option<&FitSummary>;
+
+    /// The model's settings.
+    fn settings(&self) -> ModelSettings;
+
     /// The privacy ledger of the fit: every release, preprocessing and training, in order.
     /// `None` for a non-private model (nothing was accounted) or before a fit.
     fn ledger(&self) -> Option<&PrivacyLedger>;
+
+    /// `n` synthetic rows in chunks of at most `chunk_rows`, so that memory does not grow with
+    /// `n`: together the chunks are exactly [`sample`](Synthesizer::sample)`(n, seed)`,
+    /// whatever the chunk size. Post-processing: costs no privacy.
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted); the chunks carry numerical
+    /// failures.
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>>;
+
+    /// [`sample_conditional`](Synthesizer::sample_conditional) in chunks of at most
+    /// `chunk_rows` (see [`sample_chunks`](Synthesizer::sample_chunks)).
+    ///
+    /// # Errors
+    /// As [`sample_conditional`](Synthesizer::sample_conditional) for the conditions; the
+    /// chunks carry [`ModelError::ConditionTooRare`](crate::ModelError::ConditionTooRare) and
+    /// numerical failures.
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>>;
 
     /// Saves the fitted model into the folder `dir`, atomically: `dir` is created, or replaced
     /// only if it is an empty folder or a complete tabveil model holding nothing but a model's
@@ -74,6 +109,14 @@ pub trait Synthesizer {
     /// [`ModelError::NotFitted`](crate::ModelError::NotFitted),
     /// [`ModelError::OutputRefused`](crate::ModelError::OutputRefused), I/O errors.
     fn save(&self, dir: &Path) -> Result<()>;
+
+    /// Writes the model's files into a staging folder of
+    /// [`save_model_dir`](crate::save_model_dir) (for a caller that saves more files beside
+    /// them, such as the `tabveil` facade).
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), I/O errors.
+    fn save_into(&self, staging: &StagingDir) -> Result<()>;
 
     /// The fitted model as one self-describing byte blob (a safetensors file whose metadata
     /// carries the JSON parts).
@@ -103,32 +146,137 @@ pub trait Synthesizer {
         Self: Sized;
 }
 
-/// The kinds of model this crate provides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelKind {
-    /// Conditional tabular GAN (Xu et al. 2019).
-    Ctgan,
-    /// Tabular variational autoencoder (Xu et al. 2019).
-    Tvae,
+/// The object-safe part of [`Synthesizer`] (everything but the loaders, which return `Self`),
+/// for holding a model of any kind: what the registry's loaders and
+/// [`ModelSpec::init`](crate::ModelSpec::init) return. Every [`Synthesizer`] is one.
+pub trait DynSynthesizer: fmt::Debug + Send + Sync {
+    /// See [`Synthesizer::kind`].
+    fn kind(&self) -> ModelKind;
+    /// See [`Synthesizer::settings`].
+    fn settings(&self) -> ModelSettings;
+    /// See [`Synthesizer::fit`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::fit`].
+    fn fit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary>;
+    /// See [`Synthesizer::summary`].
+    fn summary(&self) -> Option<&FitSummary>;
+    /// See [`Synthesizer::sample`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample`].
+    fn sample(&self, n: usize, seed: u64) -> Result<Table>;
+    /// See [`Synthesizer::sample_conditional`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_conditional`].
+    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table>;
+    /// See [`Synthesizer::schema`].
+    fn schema(&self) -> Option<&Schema>;
+    /// See [`Synthesizer::ledger`].
+    fn ledger(&self) -> Option<&PrivacyLedger>;
+    /// See [`Synthesizer::sample_chunks`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_chunks`].
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>>;
+    /// See [`Synthesizer::sample_conditional_chunks`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_conditional_chunks`].
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>>;
+    /// See [`Synthesizer::save`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::save`].
+    fn save(&self, dir: &Path) -> Result<()>;
+    /// See [`Synthesizer::save_into`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::save_into`].
+    fn save_into(&self, staging: &StagingDir) -> Result<()>;
+    /// See [`Synthesizer::to_bytes`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::to_bytes`].
+    fn to_bytes(&self) -> Result<Vec<u8>>;
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn DynSynthesizer>;
 }
 
-impl ModelKind {
-    /// `"ctgan"` or `"tvae"` (the name in saved files).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelKind::Ctgan => "ctgan",
-            ModelKind::Tvae => "tvae",
-        }
+impl<T> DynSynthesizer for T
+where
+    T: Synthesizer + Clone + fmt::Debug + Send + Sync + 'static,
+{
+    fn kind(&self) -> ModelKind {
+        Synthesizer::kind(self)
     }
+    fn settings(&self) -> ModelSettings {
+        Synthesizer::settings(self)
+    }
+    fn fit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary> {
+        Synthesizer::fit(self, table, schema, progress)
+    }
+    fn summary(&self) -> Option<&FitSummary> {
+        Synthesizer::summary(self)
+    }
+    fn sample(&self, n: usize, seed: u64) -> Result<Table> {
+        Synthesizer::sample(self, n, seed)
+    }
+    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {
+        Synthesizer::sample_conditional(self, n, conditions, seed)
+    }
+    fn schema(&self) -> Option<&Schema> {
+        Synthesizer::schema(self)
+    }
+    fn ledger(&self) -> Option<&PrivacyLedger> {
+        Synthesizer::ledger(self)
+    }
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
+        Synthesizer::sample_chunks(self, n, seed, chunk_rows)
+    }
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        Synthesizer::sample_conditional_chunks(self, n, conditions, seed, chunk_rows)
+    }
+    fn save(&self, dir: &Path) -> Result<()> {
+        Synthesizer::save(self, dir)
+    }
+    fn save_into(&self, staging: &StagingDir) -> Result<()> {
+        Synthesizer::save_into(self, staging)
+    }
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        Synthesizer::to_bytes(self)
+    }
+    fn clone_box(&self) -> Box<dyn DynSynthesizer> {
+        Box::new(self.clone())
+    }
+}
 
-    /// The kind named `name` in a saved file.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "ctgan" => Some(ModelKind::Ctgan),
-            "tvae" => Some(ModelKind::Tvae),
-            _ => None,
-        }
+impl Clone for Box<dyn DynSynthesizer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
     }
 }
 
@@ -171,6 +319,18 @@ pub struct FitSummary {
     pub steps: u64,
     /// The private plan, in private mode.
     pub private: Option<PrivateRun>,
+}
+
+impl FitSummary {
+    /// The summary of a non-private fit.
+    pub(crate) fn non_private(stop: StopReason, epochs: usize, steps: u64) -> Self {
+        FitSummary {
+            stop,
+            epochs,
+            steps,
+            private: None,
+        }
+    }
 }
 
 /// The plan and outcome of a private fit. Everything here is public: parameters, or

@@ -1,7 +1,7 @@
-//! The batch sizes a model accepts, so that every fix and range the validator prints names
-//! sizes that work.
+//! The batch sizes a model accepts (its [`ModelSpec::batch_sizes`]), so that every fix and
+//! range the validator prints names sizes that work.
 
-use crate::config::{ModelSettings, TrainingConfig};
+use crate::config::TrainingConfig;
 
 /// The smallest batch size `config`'s model accepts: for CTGAN 2 (its generator's BatchNorm
 /// needs two rows) and, without privacy, a multiple of pac (10 by default: the discriminator
@@ -15,21 +15,12 @@ use crate::config::{ModelSettings, TrainingConfig};
 /// assert_eq!(min_batch_size(&TrainingConfig::tvae(Privacy::NonPrivate)), 1);
 /// ```
 pub fn min_batch_size(config: &TrainingConfig) -> u64 {
-    match &config.model {
-        ModelSettings::Ctgan(_) => {
-            let step = batch_step(config);
-            2_u64.div_ceil(step).saturating_mul(step)
-        }
-        ModelSettings::Tvae(_) => 1,
-    }
+    (config.model.spec().batch_sizes().smallest as u64).max(1)
 }
 
-/// Batch sizes must be multiples of this: pac for CTGAN without privacy, else 1.
-pub(crate) fn batch_step(config: &TrainingConfig) -> u64 {
-    match &config.model {
-        ModelSettings::Ctgan(c) if !config.privacy.is_private() => c.pac.max(1),
-        _ => 1,
-    }
+/// Batch sizes must be multiples of this (pac for CTGAN without privacy, else 1).
+fn batch_step(config: &TrainingConfig) -> u64 {
+    (config.model.spec().batch_sizes().multiple_of as u64).max(1)
 }
 
 /// The largest accepted batch size at most `max`, if there is one.

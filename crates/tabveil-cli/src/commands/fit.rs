@@ -61,7 +61,7 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> anyhow::Result<()> {
     for note in notes {
         terminal.warn(&note);
     }
-    let epochs = synth.training_config().epochs as usize;
+    let epochs = synth.training_config().epochs() as usize;
     let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
     let start = Instant::now();
     let fitted = synth.fit_with_progress(&table, &schema, &mut progress);
@@ -109,10 +109,10 @@ fn summary_json(fitted: &Fitted, out: &Path) -> anyhow::Result<serde_json::Value
     let summary = fitted.summary();
     let config = fitted.training_config();
     let mut v = serde_json::json!({
-        "model": config.model.name().to_ascii_lowercase(),
+        "model": config.model.kind().as_str(),
         "out": out.display().to_string(),
         "epochs": summary.epochs,
-        "planned_epochs": config.epochs,
+        "planned_epochs": config.epochs(),
         "steps": summary.steps,
         "stop": match summary.stop {
             StopReason::Completed => "completed",
@@ -191,7 +191,7 @@ pub(crate) fn write_summary(
         "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
         config.model.name(),
         summary.epochs,
-        config.epochs,
+        config.epochs(),
         summary.steps
     )?;
     match (config.dp(), fitted.epsilon_spent()?) {

@@ -1,9 +1,10 @@
 //! The privacy and training flags shared by `fit` and `validate`: raw clap values
 //! ([`TrainingFlags`]) checked into a [`Synthesizer`] before any library call.
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use tabveil::accountant::AccountantSpec;
-use tabveil::models::ModelError;
+use tabveil::models::{ConfigError, ModelKind};
 use tabveil::validate::{DpConfig, ModelSettings, Privacy, TrainingConfig, min_batch_size};
 use tabveil::{Delta, Epsilon, Error, Synthesizer};
 
@@ -11,7 +12,7 @@ use super::UsageError;
 
 /// A setting the builder refuses, as a usage error naming the flag when there is one.
 fn usage(e: Error) -> anyhow::Error {
-    if let Error::Model(ModelError::InvalidParameter {
+    if let Error::Config(ConfigError::InvalidParameter {
         parameter,
         value,
         expected,
@@ -32,14 +33,13 @@ fn usage(e: Error) -> anyhow::Error {
     e.into()
 }
 
-/// The model to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ModelArg {
-    /// Conditional tabular GAN (SDV's CTGAN; DP-SGD on the discriminator in private mode).
-    Ctgan,
-    /// Tabular variational autoencoder (SDV's TVAE; DP-SGD on encoder and decoder in private
-    /// mode).
-    Tvae,
+/// The `--model` values: every registered model, by name, with its one-line description.
+fn model_parser() -> impl TypedValueParser<Value = ModelKind> {
+    let values: Vec<PossibleValue> = ModelKind::all()
+        .map(|k| PossibleValue::new(k.as_str()).help(k.description()))
+        .collect();
+    PossibleValuesParser::new(values)
+        .try_map(|name| ModelKind::from_name(&name).ok_or("not a registered model"))
 }
 
 /// The accountant that calibrates the noise and enforces the budget.
@@ -55,8 +55,8 @@ pub(crate) enum AccountantArg {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TrainingFlags {
     /// The model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Ctgan)]
-    pub(crate) model: ModelArg,
+    #[arg(long, value_parser = model_parser(), default_value = "ctgan")]
+    pub(crate) model: ModelKind,
     /// Privacy budget ε of the whole pipeline (with --delta).
     #[arg(long, value_name = "E", allow_hyphen_values = true)]
     pub(crate) epsilon: Option<f64>,
@@ -105,10 +105,7 @@ impl TrainingFlags {
             return Err(UsageError::new("--epochs", "must be at least 1").into());
         }
         self.check_batch_size()?;
-        let builder = match self.model {
-            ModelArg::Ctgan => Synthesizer::builder().ctgan(),
-            ModelArg::Tvae => Synthesizer::builder().tvae(),
-        };
+        let builder = Synthesizer::builder().model(self.model);
         let synth = if self.no_privacy {
             let mut b = builder.non_private().seed(self.seed);
             if let Some(e) = self.epochs {
@@ -156,20 +153,21 @@ impl TrainingFlags {
         let Some(b) = self.batch_size else {
             return Ok(());
         };
-        let privacy = if self.no_privacy {
-            Privacy::NonPrivate
+        let config = |privacy: Privacy| {
+            TrainingConfig::new(
+                ModelSettings::defaults(self.model, privacy.clone()),
+                privacy,
+            )
+        };
+        let private = config(Privacy::Dp(DpConfig::new(1.0, 1e-6)));
+        let config = if self.no_privacy {
+            config(Privacy::NonPrivate)
         } else {
-            Privacy::Dp(DpConfig::new(1.0, 1e-6))
+            private.clone()
         };
-        let config = match self.model {
-            ModelArg::Ctgan => TrainingConfig::ctgan(privacy),
-            ModelArg::Tvae => TrainingConfig::tvae(privacy),
-        };
+        let model = self.model.display_name();
         let min = min_batch_size(&config);
-        let pack = match &config.model {
-            ModelSettings::Ctgan(c) if self.no_privacy => c.pac.max(1),
-            _ => 1,
-        };
+        let pack = config.model.spec().batch_sizes().multiple_of.max(1) as u64;
         let b = b as u64;
         if pack > 1 && !b.is_multiple_of(pack) {
             let lower = b / pack * pack;
@@ -178,26 +176,18 @@ impl TrainingFlags {
             } else {
                 pack.to_string()
             };
+            let private_min = min_batch_size(&private);
             return Err(UsageError::new(
                 "--batch-size",
                 format!(
-                    "{b}: without privacy CTGAN feeds its discriminator groups of {pack} rows, so the batch size must be a multiple of {pack} (e.g. {nearest}); private fits (--epsilon/--delta) take any size from 2"
+                    "{b}: without privacy {model} takes batch sizes that are a multiple of {pack} (e.g. {nearest}); private fits (--epsilon/--delta) take any size from {private_min}"
                 ),
             ));
         }
         if b < min {
-            let why = match self.model {
-                ModelArg::Ctgan if pack > 1 => format!(
-                    " (without privacy CTGAN feeds its discriminator groups of {pack} rows)"
-                ),
-                ModelArg::Ctgan => {
-                    " (CTGAN's generator normalises each batch: it needs two rows)".to_owned()
-                }
-                ModelArg::Tvae => String::new(),
-            };
             return Err(UsageError::new(
                 "--batch-size",
-                format!("{b}: must be at least {min}{why}"),
+                format!("{b}: {model} takes batches of at least {min}"),
             ));
         }
         Ok(())

@@ -11,98 +11,43 @@
 //! categories.
 
 use rand_chacha::ChaCha8Rng;
-use tabveil_data::{Matrix, Table};
 
-use super::Fitted;
-use crate::error::{ModelError, Result};
-use crate::nn::kernels::first_max;
-use crate::sample_stream::{SampleChunks, condition_filter, rejection_limit};
+use super::Trained;
+use crate::error::Result;
+use crate::sampling::Generate;
 use crate::seeds::{Stream, stream};
-use crate::synthesizer::Condition;
+use crate::shell::Basis;
 
 /// The generators of one sampling call.
-struct SampleRngs {
+pub(crate) struct SampleRngs {
     latent: ChaCha8Rng,
     conditions: ChaCha8Rng,
     gumbel: ChaCha8Rng,
 }
 
-impl SampleRngs {
-    fn new(seed: u64) -> Self {
+impl Generate for Trained {
+    type Rngs = SampleRngs;
+
+    fn rngs(seed: u64) -> SampleRngs {
         SampleRngs {
             latent: stream(seed, Stream::Latent),
             conditions: stream(seed, Stream::Conditions),
             gumbel: stream(seed, Stream::Gumbel),
         }
     }
-}
 
-impl Fitted {
-    /// `n` synthetic rows.
-    pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        match self.sample_chunks(n, seed, n).next() {
-            Some(table) => table,
-            None => self.decode(Vec::new()),
-        }
+    fn basis(&self) -> &Basis {
+        &self.basis
     }
 
-    /// `n` synthetic rows in chunks of `chunk_rows` (see [`SampleChunks`]).
-    pub(crate) fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> SampleChunks<'_> {
-        let mut rngs = SampleRngs::new(seed);
-        SampleChunks::new(
-            n,
-            chunk_rows,
-            self.nets.data_dim,
-            Box::new(move |rows| self.chunk(rows, None, &mut rngs)),
-            Box::new(move |values| self.decode(values)),
-            None,
-        )
-    }
-
-    /// `n` synthetic rows meeting every condition (see `Synthesizer::sample_conditional`).
-    pub(crate) fn sample_conditional(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-    ) -> Result<Table> {
-        match self
-            .sample_conditional_chunks(n, conditions, seed, n)?
-            .next()
-        {
-            Some(table) => table,
-            None => self.decode(Vec::new()),
-        }
-    }
-
-    /// [`Fitted::sample_conditional`] in chunks of `chunk_rows` (see [`SampleChunks`]).
-    pub(crate) fn sample_conditional_chunks(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        chunk_rows: usize,
-    ) -> Result<SampleChunks<'_>> {
-        let accept = condition_filter(&self.conditions, conditions, first_max)?;
-        let first = conditions.first().ok_or(ModelError::NoConditions)?;
-        let first_slot = self
-            .conditions
-            .slot(&first.column, first.value.as_deref())?;
-        let mut rngs = SampleRngs::new(seed);
-        Ok(SampleChunks::new(
-            n,
-            chunk_rows,
-            self.nets.data_dim,
-            Box::new(move |rows| self.chunk(rows, Some(first_slot), &mut rngs)),
-            Box::new(move |values| self.decode(values)),
-            Some((accept, rejection_limit(n))),
-        ))
+    fn width(&self) -> usize {
+        self.nets.data_dim
     }
 
     /// `rows` activated generator outputs, with conditions drawn from the frequencies or fixed
-    /// at `slot`.
+    /// at `slot` (the first condition of a conditional call).
     fn chunk(&self, rows: usize, slot: Option<usize>, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
-        let width = self.conditions.width();
+        let width = self.basis.conditions.width();
         let cond: Option<Vec<f32>> = match slot {
             Some(s) if width > 0 => {
                 let mut c = vec![0.0f32; rows * width];
@@ -118,15 +63,5 @@ impl Fitted {
         };
         self.nets
             .fakes_eval(rows, cond.as_deref(), &mut rngs.latent, &mut rngs.gumbel)
-    }
-
-    fn decode(&self, values: Vec<f32>) -> Result<Table> {
-        let matrix = Matrix::new(values, self.nets.data_dim)?;
-        if matrix.as_slice().iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite {
-                what: "a generated value",
-            });
-        }
-        Ok(self.transformer.inverse_transform(&matrix)?)
     }
 }

@@ -23,7 +23,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{MANIFEST_FILE, PARAMETERS_FILE, SavedModel};
+use super::{MODEL_MANIFEST_FILE, PARAMETERS_FILE, SavedModel};
 use crate::error::{ModelError, Result};
 
 /// The file that marks a staging folder as tabveil's own.
@@ -214,7 +214,7 @@ fn replaceable(dir: &Path, extra_files: &[&str]) -> Result<Existing> {
     if names.is_empty() {
         return Ok(Existing::Nothing);
     }
-    if !names.iter().any(|(n, _)| n == MANIFEST_FILE) {
+    if !names.iter().any(|(n, _)| n == MODEL_MANIFEST_FILE) {
         return Err(refuse(
             "it is not a tabveil model directory (it has no model.json)".to_owned(),
         ));
@@ -225,7 +225,7 @@ fn replaceable(dir: &Path, extra_files: &[&str]) -> Result<Existing> {
         ))
     })?;
     let mut own: Vec<String> = saved.parts.keys().map(|p| format!("{p}.json")).collect();
-    own.push(MANIFEST_FILE.to_owned());
+    own.push(MODEL_MANIFEST_FILE.to_owned());
     own.push(PARAMETERS_FILE.to_owned());
     own.push(STAGING_MARKER.to_owned());
     own.extend(extra_files.iter().map(|s| (*s).to_owned()));

@@ -21,6 +21,7 @@
 
 mod checksum;
 mod dir;
+mod parts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -29,7 +30,7 @@ use safetensors::tensor::Dtype;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
-use crate::synthesizer::ModelKind;
+use crate::registry::ModelKind;
 
 pub use dir::{STAGING_MARKER, StagingDir, check_model_dir, save_model_dir};
 
@@ -38,7 +39,9 @@ pub(crate) const FORMAT: &str = "tabveil-model";
 /// The format version this build writes and reads.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
-const MANIFEST_FILE: &str = "model.json";
+/// The file every saved model directory holds: its manifest (format, version, kind,
+/// checksum, part names).
+pub const MODEL_MANIFEST_FILE: &str = "model.json";
 const PARAMETERS_FILE: &str = "parameters.safetensors";
 
 /// The content of a saved model (see the [module docs](self)).
@@ -181,13 +184,12 @@ impl SavedModel {
                 return Err(ModelError::corrupt(format!("unknown metadata `{key}`")));
             }
         }
-        let model = SavedModel {
+        SavedModel {
             kind,
             parts,
             tensors,
-        };
-        model.verify(expected)?;
-        Ok(model)
+        }
+        .verified(expected)
     }
 
     /// Writes the directory form into a fresh staging folder (see [`save_model_dir`]).
@@ -205,12 +207,12 @@ impl SavedModel {
         };
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|_| ModelError::Internal("the manifest does not serialise"))?;
-        staging.write(MANIFEST_FILE, json.as_bytes())
+        staging.write(MODEL_MANIFEST_FILE, json.as_bytes())
     }
 
     /// Reads the directory form.
     pub(crate) fn load_dir(dir: &Path) -> Result<Self> {
-        let manifest_text = read_file(&dir.join(MANIFEST_FILE))?;
+        let manifest_text = read_file(&dir.join(MODEL_MANIFEST_FILE))?;
         let manifest_text = String::from_utf8(manifest_text)
             .map_err(|_| ModelError::corrupt("model.json is not UTF-8"))?;
         #[derive(Deserialize)]
@@ -246,13 +248,12 @@ impl SavedModel {
             parts.insert(name.clone(), text);
         }
         let (tensors, _) = read_safetensors(&read_file(&dir.join(PARAMETERS_FILE))?)?;
-        let model = SavedModel {
+        SavedModel {
             kind,
             parts,
             tensors,
-        };
-        model.verify(expected)?;
-        Ok(model)
+        }
+        .verified(expected)
     }
 
     /// Errors unless the model is of `kind`.
@@ -267,10 +268,11 @@ impl SavedModel {
         }
     }
 
-    fn verify(&self, expected: u64) -> Result<()> {
+    /// The model, if its content matches the checksum `expected`.
+    fn verified(self, expected: u64) -> Result<Self> {
         let found = self.checksum();
         if found == expected {
-            Ok(())
+            Ok(self)
         } else {
             Err(ModelError::ChecksumMismatch { expected, found })
         }

@@ -167,14 +167,17 @@ mod dir_tests {
         let dir = root.join("m");
         let m = example();
         save_model_dir(&dir, &[], |s| m.write_into(s)).unwrap();
-        let before = std::fs::read(dir.join(MANIFEST_FILE)).unwrap();
+        let before = std::fs::read(dir.join(MODEL_MANIFEST_FILE)).unwrap();
         // A fill that fails leaves the old model and nothing beside it.
         let err = save_model_dir(&dir, &[], |s| {
             s.write("config.json", b"half")?;
             Err(ModelError::Internal("interrupted"))
         });
         assert!(err.is_err());
-        assert_eq!(std::fs::read(dir.join(MANIFEST_FILE)).unwrap(), before);
+        assert_eq!(
+            std::fs::read(dir.join(MODEL_MANIFEST_FILE)).unwrap(),
+            before
+        );
         assert_eq!(names(&root), vec!["m"]);
         // A fill that does not make a loadable model is not put in place either.
         assert!(save_model_dir(&dir, &[], |s| s.write("model.json", b"{}")).is_err());

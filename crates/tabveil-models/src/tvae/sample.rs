@@ -5,110 +5,56 @@
 //! from two streams in row order), so `sample(n)` is a prefix of `sample(n + k)` for the same
 //! seed, whatever the chunking.
 
+use super::Trained;
+use super::config::TvaeSampling;
+use super::networks::standard_normal;
+use crate::error::{ModelError, Result};
+use crate::nn::activation::SpanAct;
+use crate::nn::first_max;
+use crate::sampling::Generate;
+use crate::seeds::{Stream, derived_seed};
+use crate::shell::Basis;
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use tabveil_data::{Matrix, Table};
-
-use super::Fitted;
-use super::config::TvaeSampling;
-use super::loss::first_max;
-use super::networks::standard_normal;
-use crate::error::{ModelError, Result};
-use crate::nn::activation::SpanAct;
-use crate::sample_stream::{SampleChunks, condition_filter, rejection_limit};
-use crate::seeds::{Stream, derived_seed};
-use crate::synthesizer::Condition;
 
 /// The generators of one sampling call: latent codes, and the decoding draws (scalar noise and
 /// category draws).
-struct SampleRngs {
+pub(crate) struct SampleRngs {
     latent: ChaCha8Rng,
     decode: ChaCha8Rng,
 }
 
-impl SampleRngs {
-    fn new(seed: u64) -> Self {
+/// A fitted TVAE decoding softmax blocks with `mode`.
+pub(crate) struct Decoding<'a> {
+    pub(crate) trained: &'a Trained,
+    pub(crate) mode: TvaeSampling,
+}
+
+impl Generate for Decoding<'_> {
+    type Rngs = SampleRngs;
+
+    fn rngs(seed: u64) -> SampleRngs {
         // Streams of their own, derived from the sampling seed (distinct from training's).
         SampleRngs {
             latent: ChaCha8Rng::seed_from_u64(derived_seed(seed, Stream::Latent)),
             decode: ChaCha8Rng::seed_from_u64(derived_seed(seed, Stream::Gumbel)),
         }
     }
-}
 
-impl Fitted {
-    /// `n` synthetic rows.
-    pub(crate) fn sample(&self, n: usize, seed: u64, mode: TvaeSampling) -> Result<Table> {
-        match self.sample_chunks(n, seed, n, mode).next() {
-            Some(table) => table,
-            None => self.decode(Vec::new()),
-        }
+    fn basis(&self) -> &Basis {
+        &self.trained.basis
     }
 
-    /// `n` synthetic rows in chunks of `chunk_rows` (see [`SampleChunks`]).
-    pub(crate) fn sample_chunks(
-        &self,
-        n: usize,
-        seed: u64,
-        chunk_rows: usize,
-        mode: TvaeSampling,
-    ) -> SampleChunks<'_> {
-        let mut rngs = SampleRngs::new(seed);
-        SampleChunks::new(
-            n,
-            chunk_rows,
-            self.nets.data_dim,
-            Box::new(move |rows| self.chunk(rows, mode, &mut rngs)),
-            Box::new(move |values| self.decode(values)),
-            None,
-        )
-    }
-
-    /// `n` synthetic rows meeting every condition, by rejection (see the module docs of
-    /// [`crate::tvae`]).
-    pub(crate) fn sample_conditional(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        mode: TvaeSampling,
-    ) -> Result<Table> {
-        match self
-            .sample_conditional_chunks(n, conditions, seed, n, mode)?
-            .next()
-        {
-            Some(table) => table,
-            None => self.decode(Vec::new()),
-        }
-    }
-
-    /// [`Fitted::sample_conditional`] in chunks of `chunk_rows` (see [`SampleChunks`]).
-    pub(crate) fn sample_conditional_chunks(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        chunk_rows: usize,
-        mode: TvaeSampling,
-    ) -> Result<SampleChunks<'_>> {
-        let accept = condition_filter(&self.conditions, conditions, first_max::<f32>)?;
-        let mut rngs = SampleRngs::new(seed);
-        Ok(SampleChunks::new(
-            n,
-            chunk_rows,
-            self.nets.data_dim,
-            Box::new(move |rows| self.chunk(rows, mode, &mut rngs)),
-            Box::new(move |values| self.decode(values)),
-            Some((accept, rejection_limit(n))),
-        ))
+    fn width(&self) -> usize {
+        self.trained.nets.data_dim
     }
 
     /// `rows` decoded rows in the transformer's matrix form: continuous scalars tanh(x̂) plus
     /// N(0, σⱼ²) noise (as SDV; the transformer clips them to [−1, 1]), softmax blocks one-hot.
-    fn chunk(&self, rows: usize, mode: TvaeSampling, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
-        let nets = &self.nets;
+    fn chunk(&self, rows: usize, _: Option<usize>, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
+        let (nets, mode) = (&self.trained.nets, self.mode);
         let z = standard_normal::<f32, _>(rows * nets.embedding_dim, &mut rngs.latent);
         let mut raw = nets.decode(z, rows)?;
         if raw.iter().any(|v| !v.is_finite()) {
@@ -148,16 +94,6 @@ impl Fitted {
             }
         }
         Ok(raw)
-    }
-
-    fn decode(&self, values: Vec<f32>) -> Result<Table> {
-        let matrix = Matrix::new(values, self.nets.data_dim)?;
-        if matrix.as_slice().iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite {
-                what: "a generated value",
-            });
-        }
-        Ok(self.transformer.inverse_transform(&matrix)?)
     }
 }
 
