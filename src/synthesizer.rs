@@ -22,15 +22,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::path::Path;
+
 use candle_core::Device;
 use tabveil_data::{Schema, Table};
-use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress};
+use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress, check_model_dir};
 use tabveil_validate::{
-    Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
+    MemoryEstimate, Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
 use crate::error::{Error, Result};
-use crate::fitted::Fitted;
+use crate::fitted::{FIT_RECORD_FILE, Fitted};
 
 /// A checked model configuration with its privacy choice: validates plans and fits tables
 /// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
@@ -67,6 +69,23 @@ impl Synthesizer {
     /// steps, ε after each epoch, workable ranges of batch size, epochs and ε).
     pub fn validate(&self, schema: &Schema, n_rows: u64) -> ValidationReport {
         tabveil_validate::validate(&self.training_config(), schema, n_rows)
+    }
+
+    /// Checks, before a fit, that a model of this synthesizer for `schema` can be saved to the
+    /// folder `dir` as [`Fitted::save`] will: `dir` is absent, an empty folder or a complete
+    /// tabveil model; a folder can be created where it goes; and that file system takes the
+    /// model's estimated size (a probe file is written and removed). Nothing else is created or
+    /// changed. Call it before [`fit`](Self::fit) when the model is to be saved, so that a
+    /// private fit does not spend its budget on a model that cannot be kept.
+    ///
+    /// # Errors
+    /// [`Error::Model`] with `ModelError::OutputRefused` or `ModelError::Io` naming the
+    /// problem.
+    pub fn check_output(&self, schema: &Schema, dir: &Path) -> Result<()> {
+        crate::fitted::check_fit_record(dir)?;
+        let estimate = MemoryEstimate::new(&self.training_config(), schema, u64::MAX);
+        check_model_dir(dir, &[FIT_RECORD_FILE], estimate.saved_bytes)?;
+        Ok(())
     }
 
     /// Validates the plan for `table`, then fits. See [`fit_with_progress`](Self::fit_with_progress).

@@ -464,6 +464,10 @@ fn missing_or_damaged_models_are_typed_errors() {
     let o = f.run(&["report", "--model", "model"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(error_line(&o).contains("is damaged"), "{}", stderr(&o));
+    // A damaged model is not replaced by a fit (issue 12: only a complete model is); the user
+    // removes it.
+    assert_eq!(f.fit("model", &["--no-privacy"]).status.code(), Some(1));
+    std::fs::remove_dir_all(f.path("model")).unwrap();
     assert!(f.fit("model", &["--no-privacy"]).status.success());
     std::fs::write(f.path("model/tabveil-fit.json"), "{").unwrap();
     let o = f.run(&[

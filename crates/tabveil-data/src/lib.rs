@@ -48,8 +48,9 @@ mod text;
 mod transformer;
 
 pub use crate::csv_io::{
-    CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
-    infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
+    CsvNote, CsvOptions, CsvReport, CsvWriter, ExtraColumns, InferredSchema, NotPrivateWarning,
+    OutOfBounds, infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv,
+    write_csv_path,
 };
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
@@ -62,7 +63,7 @@ pub use private::{
     fit_private_with_progress, planned_preprocessing,
 };
 pub use progress::{FitProgress, NoProgress};
-pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
+pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, Schema};
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;
 pub use transformer::{

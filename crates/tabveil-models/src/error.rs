@@ -141,6 +141,16 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A model was not saved to a path because that would replace or change something
+    /// tabveil did not write there (see [`save_model_dir`](crate::save_model_dir)). Nothing was
+    /// changed.
+    #[error("the model was not saved to {path}: {reason}")]
+    OutputRefused {
+        /// The path given.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// A saved model's content does not match its checksum.
     #[error("the saved model is corrupt: checksum {found:016x} does not match {expected:016x}")]
     ChecksumMismatch {

@@ -18,7 +18,7 @@ use crate::persist::SavedModel;
 use crate::privacy::{DpConfig, Privacy};
 use crate::progress::{ColumnProgress, Progress};
 use crate::registry::ModelSettings;
-use crate::sampling::{self, Generate};
+use crate::sampling::{self, Generate, SampleChunks};
 use crate::seeds::{Stream, derived_seed};
 use crate::spec::ModelSpec;
 use crate::synthesizer::{Condition, DynSynthesizer, FitSummary};
@@ -247,7 +247,28 @@ impl<P: Parts> Shell<P> {
     }
 
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        sampling::sample(&P::generator(&self.config, self.fitted()?), n, seed)
+        sampling::sample(P::generator(&self.config, self.fitted()?), n, seed)
+    }
+
+    pub(crate) fn sample_chunks(
+        &self,
+        n: usize,
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        let generator = P::generator(&self.config, self.fitted()?);
+        Ok(sampling::sample_chunks(generator, n, seed, chunk_rows))
+    }
+
+    pub(crate) fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        let generator = P::generator(&self.config, self.fitted()?);
+        sampling::sample_conditional_chunks(generator, n, conditions, seed, chunk_rows)
     }
 
     pub(crate) fn sample_conditional(
@@ -257,7 +278,7 @@ impl<P: Parts> Shell<P> {
         seed: u64,
     ) -> Result<Table> {
         let generator = P::generator(&self.config, self.fitted()?);
-        sampling::sample_conditional(&generator, n, conditions, seed)
+        sampling::sample_conditional(generator, n, conditions, seed)
     }
 
     pub(crate) fn saved(&self) -> Result<SavedModel> {
@@ -408,8 +429,35 @@ macro_rules! synthesizer_shell {
                 self.shell.ledger()
             }
 
+            fn sample_chunks(
+                &self,
+                n: usize,
+                seed: u64,
+                chunk_rows: usize,
+            ) -> $crate::error::Result<$crate::sampling::SampleChunks<'_>> {
+                self.shell.sample_chunks(n, seed, chunk_rows)
+            }
+
+            fn sample_conditional_chunks(
+                &self,
+                n: usize,
+                conditions: &[$crate::synthesizer::Condition],
+                seed: u64,
+                chunk_rows: usize,
+            ) -> $crate::error::Result<$crate::sampling::SampleChunks<'_>> {
+                self.shell
+                    .sample_conditional_chunks(n, conditions, seed, chunk_rows)
+            }
+
             fn save(&self, dir: &::std::path::Path) -> $crate::error::Result<()> {
-                self.shell.saved()?.save_dir(dir)
+                $crate::persist::save_model_dir(dir, &[], |staging| self.save_into(staging))
+            }
+
+            fn save_into(
+                &self,
+                staging: &$crate::persist::StagingDir,
+            ) -> $crate::error::Result<()> {
+                self.shell.saved()?.write_into(staging)
             }
 
             fn to_bytes(&self) -> $crate::error::Result<Vec<u8>> {

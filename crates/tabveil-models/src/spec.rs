@@ -80,6 +80,15 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
     /// The sentences of the privacy report that depend on the model.
     fn report_text(&self) -> ReportText;
 
+    /// The batch sizes the model accepts (any by default), so that the validator's ranges and
+    /// fixes name sizes that work.
+    fn batch_sizes(&self) -> BatchSizes {
+        BatchSizes {
+            smallest: 1,
+            multiple_of: 1,
+        }
+    }
+
     /// A new, unfitted model with these settings on `device`.
     ///
     /// # Errors
@@ -152,6 +161,19 @@ pub struct NetworkSize {
     /// Floats kept per (packed) row of a batch: activations, their gradients and the
     /// per-example book-keeping.
     pub floats_per_row: u64,
+    /// Floats the saved model keeps: the parameters and buffers of the networks sampling
+    /// needs.
+    pub saved_floats: u64,
+}
+
+/// The batch sizes a model accepts: multiples of `multiple_of`, from `smallest` (itself a
+/// multiple) up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSizes {
+    /// The smallest batch size.
+    pub smallest: usize,
+    /// Every batch size is a multiple of this (at least 1).
+    pub multiple_of: usize,
 }
 
 /// The sentences of the privacy report that depend on the model.

@@ -101,7 +101,8 @@ codes! {
     /// The step count overflows.
     EpochsOverflow = "E-EPOCHS-OVERFLOW", Error, "the number of training steps does not fit in 64 bits";
     /// The (expected) batch is below one row or above the table.
-    BatchRange = "E-BATCH-RANGE", Error, "the (expected) batch size q·n is below 1 or above n";
+    BatchRange = "E-BATCH-RANGE", Error,
+        "the (expected) batch size q·n is below the model's smallest batch or above n";
     /// pac = 0.
     PacRange = "E-PAC-RANGE", Error, "pac is 0";
     /// Non-private CTGAN with a batch that pac does not divide.
@@ -118,6 +119,9 @@ codes! {
     /// A categorical column without a declared domain, in private mode.
     DpCategoriesMissing = "E-DP-CATEGORIES-MISSING", Error,
         "private mode needs the public category list of every categorical column";
+    /// A schema inferred from the data and not reviewed, in private mode.
+    DpSchemaInferred = "E-DP-SCHEMA-INFERRED", Error,
+        "private mode refuses a schema inferred from the data until the user has reviewed it";
     /// A categorical column with a single category.
     SingleCategory = "W-CATEGORY-SINGLE", Warning, "a categorical column declares one category only";
     /// The estimated memory exceeds the limit.

@@ -46,7 +46,7 @@
 //! | `E-ROWS-ZERO` | error | the table has no rows |
 //! | `E-EPOCHS-ZERO` | error | the number of epochs is 0 |
 //! | `E-EPOCHS-OVERFLOW` | error | the number of training steps does not fit in 64 bits |
-//! | `E-BATCH-RANGE` | error | the (expected) batch size q·n is below 1 or above n |
+//! | `E-BATCH-RANGE` | error | the (expected) batch size q·n is below the model's smallest batch or above n |
 //! | `E-PAC-RANGE` | error | pac is 0 |
 //! | `E-BATCH-PAC` | error | non-private CTGAN: the batch size is not a multiple of pac |
 //! | `E-DISCRIMINATOR-STEPS-ZERO` | error | `discriminator_steps` is 0 |
@@ -54,6 +54,7 @@
 //! | `E-DP-PAC` | error | private CTGAN needs pac = 1 (a pack mixes several people) |
 //! | `E-DP-BOUNDS-MISSING` | error | private mode needs public bounds for every continuous and datetime column |
 //! | `E-DP-CATEGORIES-MISSING` | error | private mode needs the public category list of every categorical column |
+//! | `E-DP-SCHEMA-INFERRED` | error | private mode refuses a schema inferred from the data until the user has reviewed it |
 //! | `W-CATEGORY-SINGLE` | warning | a categorical column declares one category only |
 //! | `W-MEMORY` | warning | the estimated memory of the fit exceeds the limit (¾ of physical memory by default) |
 //! | `E-NOISE-TOO-LARGE` | error | the training noise multiplier needed exceeds 50: the table is too small for the plan; the fix gives the epochs, batch size and ε that work |
@@ -78,6 +79,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod batch;
 mod checks;
 mod config;
 pub mod context;
@@ -90,6 +92,7 @@ mod plan;
 mod run;
 mod session;
 
+pub use batch::min_batch_size;
 #[allow(
     deprecated,
     reason = "the renamed items stay reachable under their old names"

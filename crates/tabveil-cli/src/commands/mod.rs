@@ -42,17 +42,17 @@ pub(crate) enum Command {
     Evaluate(evaluate::EvaluateArgs),
 }
 
-/// Runs `command`.
-pub(crate) fn run(command: Command) -> anyhow::Result<()> {
+/// Runs `command`; `quiet` is the global `--quiet`.
+pub(crate) fn run(command: Command, quiet: bool) -> anyhow::Result<()> {
     match command {
-        Command::Demo(args) => demo::run(&args),
-        Command::Fit(args) => fit::run(&args),
-        Command::Sample(args) => sample::run(&args),
-        Command::Report(args) => report::run(&args),
+        Command::Demo(args) => demo::run(&args, quiet),
+        Command::Fit(args) => fit::run(&args, quiet),
+        Command::Sample(args) => sample::run(&args, quiet),
+        Command::Report(args) => report::run(&args, quiet),
         Command::Validate(args) => validate::run(&args),
-        Command::Schema(c) => schema::run(&c),
+        Command::Schema(c) => schema::run(&c, quiet),
         Command::Accountant(c) => accountant::run(&c),
-        Command::Evaluate(args) => evaluate::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args, quiet),
     }
 }
 

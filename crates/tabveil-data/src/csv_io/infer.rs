@@ -60,7 +60,9 @@ impl fmt::Display for NotPrivateWarning {
 /// is whole) when every value is a number, boolean for the usual true/false spellings,
 /// datetime for ISO dates, id for a column named `id` or `*_id` whose values are all distinct,
 /// and categorical otherwise; nullable when a value is missing. Bounds are the observed minimum
-/// and maximum, categories the observed values (sorted).
+/// and maximum, categories the observed values (sorted). The schema is marked as read from
+/// the data ([`Schema::is_inferred_from_data`]): private fits refuse it until the user has
+/// reviewed it. Whatever the input, a schema returned here reads that input back.
 ///
 /// # Errors
 /// The reader errors of [`read_csv`](super::read_csv) ([`crate::ReadError::EmptyInput`],
@@ -147,7 +149,8 @@ pub fn infer_schema<R: Read>(
         }
         columns.push(column);
     }
-    let schema = Schema::new(name, columns)?;
+    // Marked: private preprocessing refuses it until the user has reviewed it.
+    let schema = Schema::new(name, columns)?.with_inferred_from_data(true);
     Ok(InferredSchema {
         schema,
         warning: NotPrivateWarning { columns: from_data },
@@ -208,16 +211,17 @@ impl ColumnStats {
                 _ => self.numeric = false,
             }
         }
-        if !self.numeric {
-            for (fmt, d) in DATETIME_FORMATS.iter().zip(&mut self.dates) {
-                if d.0 {
-                    match datetime::parse_seconds(text, fmt) {
-                        Some(s) => {
-                            d.1 = d.1.min(s);
-                            d.2 = d.2.max(s);
-                        }
-                        None => d.0 = false,
+        // Every value counts for the datetime formats, numbers included: a column whose first
+        // value is `0` and whose others are dates is not a datetime column (the reader would
+        // reject the `0`).
+        for (fmt, d) in DATETIME_FORMATS.iter().zip(&mut self.dates) {
+            if d.0 {
+                match datetime::parse_seconds(text, fmt) {
+                    Some(s) => {
+                        d.1 = d.1.min(s);
+                        d.2 = d.2.max(s);
                     }
+                    None => d.0 = false,
                 }
             }
         }
@@ -250,7 +254,8 @@ impl ColumnStats {
         } else if self.booleans && self.distinct.len() <= 2 {
             ColumnSchema::boolean(name)
         } else if let Some((fmt, d)) = DATETIME_FORMATS.iter().zip(&self.dates).find(|(_, d)| d.0) {
-            let (min, max) = widen(d.1, d.2);
+            // A day, so that the widened bound still reads back through a date-only format.
+            let (min, max) = widen_datetime(d.1, d.2);
             ColumnSchema::new(
                 name,
                 ColumnKind::Datetime {
@@ -266,11 +271,25 @@ impl ColumnStats {
     }
 }
 
-/// A constant column gets bounds [v, v + 1] so that min < max holds.
+/// A constant column gets bounds [v, v + 1] so that min < max holds (or [v, v + |v|] where
+/// v + 1 rounds back to v, kept within [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE)).
 fn widen(min: f64, max: f64) -> (f64, f64) {
+    if min < max {
+        return (min, max);
+    }
+    let step = if min + 1.0 > min { 1.0 } else { min.abs() };
+    if min + step <= crate::MAX_ABS_VALUE {
+        (min, min + step)
+    } else {
+        (min - step, min)
+    }
+}
+
+/// A constant datetime column gets bounds [t, t + one day].
+fn widen_datetime(min: f64, max: f64) -> (f64, f64) {
     if min < max {
         (min, max)
     } else {
-        (min, min + 1.0)
+        (min, min + 86_400.0)
     }
 }

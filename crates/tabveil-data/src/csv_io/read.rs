@@ -27,7 +27,7 @@ use crate::table::{ColumnBuilder, Table, earliest_pending};
 /// [`crate::ReadError::CategoryIsNullToken`], [`crate::ReadError::RaggedRow`],
 /// [`crate::ReadError::InvalidNumber`], [`crate::ReadError::NonFiniteNumber`], [`crate::ReadError::NotAnInteger`],
 /// [`crate::ReadError::InvalidDatetime`], [`crate::ReadError::NullInNonNullable`],
-/// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::UnknownCategory`] (first line, the first few
+/// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::BeyondModelRange`], [`crate::ReadError::UnknownCategory`] (first line, the first few
 /// distinct values and the count), [`crate::ReadError::Csv`] / [`DataError::Io`] for reader failures.
 pub fn read_csv<R: Read>(
     reader: R,

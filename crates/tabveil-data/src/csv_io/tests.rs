@@ -343,13 +343,19 @@ fn infer_schema_reads_kinds_and_warns() {
 #[test]
 fn writer_reports_unwritable_datetimes() {
     let s = Schema::new("t", vec![ColumnSchema::datetime("d", "%Y-%m-%d")]).unwrap();
-    let t = Table::new(&s, vec![crate::Column::continuous("d", vec![0.0, 1e300])]).unwrap();
+    // 1e20 s is within the values a table holds (±1e100) but far beyond chrono's years.
+    let t = Table::new(&s, vec![crate::Column::continuous("d", vec![0.0, 1e20])]).unwrap();
     assert_eq!(
         write_csv(&t, &s, Vec::new()),
         Err(DataError::Read(ReadError::DatetimeOutOfRange {
             at: Position::Row(1),
             column: "d".into(),
-            seconds: 1e300
+            seconds: 1e20
         }))
     );
+    // Beyond ±1e100 a table refuses the value itself.
+    assert!(matches!(
+        Table::new(&s, vec![crate::Column::continuous("d", vec![1e300])]),
+        Err(DataError::Read(ReadError::BeyondModelRange { .. }))
+    ));
 }

@@ -2,6 +2,7 @@
 //! memory.
 
 use super::Position;
+use super::format::{at_line, bounds, names, num};
 
 /// The data does not fit the schema (the error names the [`Position`], the column and the
 /// value).
@@ -18,7 +19,7 @@ pub enum ReadError {
         column: String,
     },
     /// Schema columns absent from the CSV header.
-    #[error("the CSV file lacks the schema column(s) {columns:?}")]
+    #[error("the CSV file lacks the schema column(s) {}", names(.columns))]
     MissingColumns {
         /// The missing columns, in schema order.
         columns: Vec<String>,
@@ -26,7 +27,8 @@ pub enum ReadError {
     /// CSV columns the schema does not declare (rejected unless
     /// [`ExtraColumns::Ignore`](crate::ExtraColumns::Ignore) is set).
     #[error(
-        "the CSV file has column(s) {columns:?} that the schema does not declare (set ExtraColumns::Ignore to skip them)"
+        "the CSV file has column(s) {} that the schema does not declare (set ExtraColumns::Ignore to skip them)",
+        names(.columns)
     )]
     UnexpectedColumns {
         /// The extra columns, in file order.
@@ -53,7 +55,7 @@ pub enum ReadError {
         column: Option<String>,
     },
     /// The CSV parser failed for another reason.
-    #[error("CSV error at line {line:?}: {message}")]
+    #[error("CSV error{}: {message}", at_line(*.line))]
     Csv {
         /// 1-based line, when known.
         line: Option<u64>,
@@ -81,7 +83,7 @@ pub enum ReadError {
         value: String,
     },
     /// A value of an integer column has a fractional part.
-    #[error("{at}, column `{column}`: {value} is not an integer")]
+    #[error("{at}, column `{column}`: {} is not an integer", num(*.value))]
     NotAnInteger {
         /// Where.
         at: Position,
@@ -91,7 +93,11 @@ pub enum ReadError {
         value: f64,
     },
     /// A value lies outside the column's declared bounds (and clipping is off).
-    #[error("{at}, column `{column}`: {value} is outside the declared bounds [{min:?}, {max:?}]")]
+    #[error(
+        "{at}, column `{column}`: {} is outside the declared bounds {}",
+        num(*.value),
+        bounds(*.min, *.max)
+    )]
     OutOfBounds {
         /// Where.
         at: Position,
@@ -117,7 +123,10 @@ pub enum ReadError {
         format: String,
     },
     /// A datetime is outside the range that can be written (year −262 143 … 262 142).
-    #[error("{at}, column `{column}`: {seconds} s since 1970 cannot be written as a date")]
+    #[error(
+        "{at}, column `{column}`: {} s since 1970 cannot be written as a date",
+        num(*.seconds)
+    )]
     DatetimeOutOfRange {
         /// Where.
         at: Position,
@@ -125,6 +134,21 @@ pub enum ReadError {
         column: String,
         /// Seconds since 1970-01-01T00:00:00.
         seconds: f64,
+    },
+    /// A value whose magnitude exceeds [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE), the largest the
+    /// transformer's mixture fits handle.
+    #[error(
+        "{at}, column `{column}`: {} is beyond ±{}, the largest magnitude tabveil models",
+        num(*.value),
+        num(crate::MAX_ABS_VALUE)
+    )]
+    BeyondModelRange {
+        /// Where.
+        at: Position,
+        /// The column.
+        column: String,
+        /// The value.
+        value: f64,
     },
     /// A null in a column that is not declared `nullable`.
     #[error("{at}, column `{column}`: missing value in a column that is not nullable")]
@@ -138,7 +162,8 @@ pub enum ReadError {
     /// the first few distinct offending values, `count` the number of offending cells seen
     /// before reading stopped.
     #[error(
-        "{at}, column `{column}`: {count} value(s) outside the declared categories, e.g. {values:?}"
+        "{at}, column `{column}`: {count} value(s) outside the declared categories, e.g. {}",
+        names(.values)
     )]
     UnknownCategory {
         /// First occurrence.

@@ -185,9 +185,13 @@ impl PrivateConfig {
 /// training.
 ///
 /// # Errors
+/// [`crate::SchemaError::SchemaNotReviewed`] for a schema inferred from the data and not reviewed;
 /// [`crate::TransformError::MissingBounds`] / [`crate::TransformError::MissingCategories`] for a column whose public
 /// bounds or categories are not declared (private mode needs them).
 pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<Vec<LedgerEntry>> {
+    if schema.is_inferred_from_data() {
+        return Err(DataError::Schema(crate::SchemaError::SchemaNotReviewed));
+    }
     schema
         .columns()
         .iter()
@@ -207,7 +211,8 @@ pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<
 /// `ledger`; the noise comes from `rng` (if it is seeded, the ledger is marked so).
 ///
 /// # Errors
-/// [`crate::TransformError::MissingBounds`] / [`crate::TransformError::MissingCategories`] before anything is released;
+/// [`crate::SchemaError::SchemaNotReviewed`], [`crate::TransformError::MissingBounds`] /
+/// [`crate::TransformError::MissingCategories`] before anything is released;
 /// [`crate::TransformError::SchemaMismatch`] when the table is not of `schema`; accountant and noise errors.
 pub fn fit_private(
     table: &Table,

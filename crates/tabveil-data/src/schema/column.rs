@@ -3,6 +3,17 @@
 use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
+/// The largest magnitude of a continuous value or bound (datetimes, in seconds, are far
+/// inside it): 1e100.
+///
+/// The mixture fits of the transformer square deviations from a mean and weight them by row
+/// counts: with values within ±L over N rows the sums reach about N·(2L)². They overflow f64
+/// (1.8e308) from L ≈ 1e154/√N — 300 rows fail at bounds of ±1e200, a million rows at ±1e151 —
+/// and a count times such a sum (N²·(2L)²) must stay finite too. At L = 1e100 even 2⁵³ rows give
+/// N²·(2L)² ≈ 3e232, with room to spare; no real quantity comes near it. The schema refuses
+/// bounds beyond it and the reader values beyond it, before anything is computed or released.
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
 /// The labels of a boolean column that declares none: `false` (index 0) and `true` (index 1).
 pub const DEFAULT_BOOLEAN_LABELS: [&str; 2] = ["false", "true"];
 
@@ -261,6 +272,13 @@ impl ColumnSchema {
                             column: column(),
                             value: *v,
                         }));
+                    }
+                    if v.abs() > MAX_ABS_VALUE {
+                        return Err(SchemaError::BoundBeyondModelRange {
+                            column: column(),
+                            value: *v,
+                        }
+                        .into());
                     }
                 }
                 if let (Some(lo), Some(hi)) = (min, max)

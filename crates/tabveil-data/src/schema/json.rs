@@ -21,7 +21,14 @@ const COLUMN_FIELDS: [&str; 9] = [
 ];
 
 /// Top-level keys interpreted by this crate.
-const SCHEMA_FIELDS: [&str; 5] = ["name", "description", "target", "positive_class", "columns"];
+const SCHEMA_FIELDS: [&str; 6] = [
+    "name",
+    "description",
+    "target",
+    "positive_class",
+    "inferred_from_data",
+    "columns",
+];
 
 pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     let Value::Object(mut top) = value else {
@@ -35,6 +42,11 @@ pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     let description = optional_top_string(&mut top, "description")?;
     let target = optional_top_string(&mut top, "target")?;
     let positive_class = optional_top_string(&mut top, "positive_class")?;
+    let inferred_from_data = match top.remove("inferred_from_data") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(shape_error("`inferred_from_data` must be true or false")),
+    };
     let columns = match top.remove("columns") {
         Some(Value::Array(cols)) => cols,
         Some(_) => return Err(shape_error("`columns` must be an array")),
@@ -48,6 +60,7 @@ pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     let mut schema = Schema::new(name, columns)?;
     schema.description = description;
     schema.extra = top;
+    schema.inferred_from_data = inferred_from_data;
     if let Some(target) = target {
         schema = schema.with_target(target, positive_class)?;
     } else if let Some(class) = positive_class {
@@ -70,6 +83,9 @@ pub(super) fn schema_to_value(schema: &Schema) -> Value {
     }
     if let Some(p) = &schema.positive_class {
         top.insert("positive_class".into(), Value::String(p.clone()));
+    }
+    if schema.inferred_from_data {
+        top.insert("inferred_from_data".into(), Value::Bool(true));
     }
     for (k, v) in &schema.extra {
         if !SCHEMA_FIELDS.contains(&k.as_str()) {

@@ -347,6 +347,13 @@ impl<'s> ColumnBuilder<'s> {
                 }
             }
         }
+        if value.abs() > crate::MAX_ABS_VALUE {
+            return Err(DataError::Read(ReadError::BeyondModelRange {
+                at,
+                column: self.schema.name().to_owned(),
+                value,
+            }));
+        }
         values.push(value);
         self.push_mask(false);
         Ok(())

@@ -63,7 +63,7 @@ impl Table {
     /// [`crate::ReadError::ColumnCount`], [`crate::ReadError::ColumnName`], [`crate::ReadError::ColumnKind`],
     /// [`crate::ReadError::ColumnLength`], [`crate::ReadError::NullInNonNullable`],
     /// [`crate::ReadError::NonFiniteNumber`], [`crate::ReadError::NotAnInteger`],
-    /// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::CategoryIndex`], [`crate::ReadError::MissingDomain`],
+    /// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::BeyondModelRange`], [`crate::ReadError::CategoryIndex`], [`crate::ReadError::MissingDomain`],
     /// [`crate::ReadError::DomainMismatch`] (positions are [`Position::Row`]).
     pub fn new(schema: &Schema, columns: Vec<Column>) -> Result<Self> {
         if columns.len() != schema.n_columns() {
@@ -353,6 +353,13 @@ fn check_number(
             value: x,
             min,
             max,
+        }));
+    }
+    if x.abs() > crate::MAX_ABS_VALUE {
+        return Err(DataError::Read(ReadError::BeyondModelRange {
+            at,
+            column: name.to_owned(),
+            value: x,
         }));
     }
     Ok(())

@@ -52,10 +52,12 @@ impl ModelSpec for TvaeConfig {
         let (d_parameters, d_activations) = mlp_size(embedding, &self.decompress_dims, widths.data);
         // Encoder and decoder activations and gradients, plus book-keeping (×4); σ has one
         // parameter per data column.
+        let parameters = e_parameters
+            .saturating_add(d_parameters)
+            .saturating_add(widths.data);
         NetworkSize {
-            parameters: e_parameters
-                .saturating_add(d_parameters)
-                .saturating_add(widths.data),
+            parameters,
+            saved_floats: parameters,
             floats_per_row: e_activations
                 .saturating_add(d_activations)
                 .saturating_mul(4),
