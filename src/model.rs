@@ -38,6 +38,15 @@ impl ModelConfig {
         }
     }
 
+    /// The released row estimate the private schedule is planned with, when one was given.
+    pub(crate) fn row_estimate(&self) -> Option<f64> {
+        let privacy = match self {
+            ModelConfig::Ctgan(c) => &c.privacy,
+            ModelConfig::Tvae(c) => &c.privacy,
+        };
+        privacy.dp().and_then(|dp| dp.row_estimate())
+    }
+
     pub(crate) fn init(&self, device: &Device) -> AnyModel {
         match self {
             ModelConfig::Ctgan(c) => {

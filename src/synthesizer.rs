@@ -23,7 +23,8 @@
 //! ```
 
 use candle_core::Device;
-use tabveil_data::{Schema, Table};
+use tabveil_accountant::{LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
+use tabveil_data::{PrivateConfig, Schema, Table, planned_preprocessing};
 use tabveil_models::{ModelKind, NoProgress, Progress};
 use tabveil_validate::{
     Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
@@ -69,6 +70,70 @@ impl Synthesizer {
         tabveil_validate::validate(&self.training_config(), schema, n_rows)
     }
 
+    /// The released row estimate the private schedule is planned with
+    /// ([`row_estimate`](crate::builder::SynthesizerBuilder::row_estimate)), if one was given.
+    pub fn row_estimate(&self) -> Option<f64> {
+        self.config.row_estimate()
+    }
+
+    /// The privacy ledger a private fit of a table of `schema` will record if it runs to the
+    /// end, planned for `rows` rows: the preprocessing releases (one Gaussian release per
+    /// modelled column) and the DP-SGD steps (q, σ, count) — the validator's plan, which is the
+    /// plan `fit` runs. `None` for a non-private synthesizer.
+    ///
+    /// When the synthesizer was built with a [`row_estimate`](Self::row_estimate), pass its
+    /// rounded value as `rows`: the fit then plans with exactly that count, and its ledger is
+    /// this one or a prefix of it (a fit that stops early, fails or is cancelled releases
+    /// less). Without a row estimate the fit plans with its own private estimate N̂, and the
+    /// ledger it records differs from any plan made beforehand. Entry labels say "planned";
+    /// accountants only read the mechanisms.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when the validator refuses the plan for `rows` rows;
+    /// [`Error::Data`] or [`Error::Accountant`] if the plan cannot be written as a ledger.
+    pub fn planned_ledger(&self, schema: &Schema, rows: u64) -> Result<Option<PrivacyLedger>> {
+        let training = self.training_config();
+        let Some(dp) = training.dp() else {
+            return Ok(None);
+        };
+        let report = validate_with(&training, schema, rows, &ValidateOptions::without_ranges());
+        if report.has_errors() {
+            return Err(Error::Rejected {
+                findings: report.findings,
+            });
+        }
+        let private = report
+            .plan
+            .as_ref()
+            .and_then(|p| p.private.as_ref())
+            .ok_or(Error::Rejected {
+                findings: report.findings.clone(),
+            })?;
+        let mut ledger = PrivacyLedger::new();
+        if dp.noise_seeded {
+            ledger.mark_noise_seeded();
+        }
+        if let Some(sigma_pre) = private.preprocessing_noise_multiplier {
+            for entry in planned_preprocessing(schema, &PrivateConfig::new(sigma_pre)?)? {
+                ledger.record(entry)?;
+            }
+        }
+        let steps = PrivacyEvent::poisson_subsampled_gaussian(
+            private.sample_rate,
+            private.training_noise_multiplier,
+            private.private_steps,
+        )?;
+        ledger.record(
+            LedgerEntry::new(
+                format!("planned training: {} DP-SGD steps", self.kind().as_str()),
+                Stage::Training,
+                steps,
+            )?
+            .with_l2_sensitivity(private.clipping_norm)?,
+        )?;
+        Ok(Some(ledger))
+    }
+
     /// Validates the plan for `table`, then fits. See [`fit_with_progress`](Self::fit_with_progress).
     ///
     /// # Errors
@@ -100,14 +165,15 @@ impl Synthesizer {
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
         let training = self.training_config();
+        // With a released row estimate the plan is checked at that count, as the fit plans
+        // with it: the true count then decides nothing about whether a model is produced.
+        let rows = match self.row_estimate() {
+            Some(rows) => rows.round().max(1.0) as u64,
+            None => table.n_rows() as u64,
+        };
         // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
         // findings and their fixes do not need them.
-        let report = validate_with(
-            &training,
-            schema,
-            table.n_rows() as u64,
-            &ValidateOptions::without_ranges(),
-        );
+        let report = validate_with(&training, schema, rows, &ValidateOptions::without_ranges());
         if report.has_errors() {
             return Err(Error::Rejected {
                 findings: report.findings,

@@ -55,7 +55,8 @@ impl Privacy {
 /// - `accountant`: RDP with the default orders ([`AccountantSpec::rdp`]);
 /// - `histogram_bins` 128 and `zero_below` 2 (the private preprocessing, see
 ///   `tabveil_data::PrivateConfig`);
-/// - privacy randomness from the operating system (no noise seed).
+/// - privacy randomness from the operating system (no noise seed);
+/// - no `row_estimate`: the DP-SGD schedule is planned from the fit's own private estimate N̂.
 ///
 /// ε and δ have no default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +74,9 @@ pub struct DpTraining {
     noise_seeded: bool,
     #[serde(skip)]
     noise_seed: Option<u64>,
+    /// A row estimate released (or public) before the fit, to plan the schedule with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    row_estimate: Option<f64>,
 }
 
 impl DpTraining {
@@ -91,6 +95,7 @@ impl DpTraining {
             zero_below: 2.0,
             noise_seeded: false,
             noise_seed: None,
+            row_estimate: None,
         };
         dp.check()?;
         Ok(dp)
@@ -154,6 +159,30 @@ impl DpTraining {
         self.noise_seed = Some(noise_seed);
         self.noise_seeded = true;
         self
+    }
+
+    /// Plans the DP-SGD schedule (q = B / round(N̂), ⌈epochs·d·N̂/B⌉ steps, the training noise)
+    /// with `rows` instead of the estimate N̂ the fit derives from its own noisy counts, so
+    /// that the whole ledger of the fit is known before its first release (a service charges
+    /// it to a lifetime budget up front).
+    ///
+    /// `rows` must be public or the output of a differentially private release accounted
+    /// elsewhere (the `tabveil-server` releases one noisy row count per dataset and charges it
+    /// to the dataset's budget): the schedule, the saved model and the report all reveal it.
+    /// Never pass the true row count of a private table.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidParameter`] unless finite and ≥ 1.
+    pub fn with_row_estimate(mut self, rows: f64) -> Result<Self> {
+        self.row_estimate = Some(rows);
+        self.check()?;
+        Ok(self)
+    }
+
+    /// The row estimate the schedule is planned with, when set by
+    /// [`with_row_estimate`](Self::with_row_estimate).
+    pub fn row_estimate(&self) -> Option<f64> {
+        self.row_estimate
     }
 
     /// Target ε.
@@ -248,6 +277,11 @@ impl DpTraining {
                 "finite and ≥ 0",
             ));
         }
+        if let Some(rows) = self.row_estimate
+            && !(rows.is_finite() && rows >= 1.0)
+        {
+            return Err(ModelError::invalid("row_estimate", rows, "finite and ≥ 1"));
+        }
         Ok(())
     }
 }
@@ -267,6 +301,16 @@ mod tests {
         let back: DpTraining = serde_json::from_str(&json).unwrap();
         assert!(back.is_noise_seeded());
         assert_eq!(back.noise_seed(), None);
+    }
+
+    #[test]
+    fn a_row_estimate_round_trips_and_its_absence_is_not_serialised() {
+        let dp = DpTraining::new(1.0, 1e-6).unwrap();
+        let json = serde_json::to_string(&dp).unwrap();
+        assert!(!json.contains("row_estimate"), "{json}");
+        let dp = dp.with_row_estimate(1234.0).unwrap();
+        let back: DpTraining = serde_json::from_str(&serde_json::to_string(&dp).unwrap()).unwrap();
+        assert_eq!(back.row_estimate(), Some(1234.0));
     }
 
     #[test]
@@ -291,6 +335,8 @@ mod tests {
                 .is_err()
         );
         assert!(dp.clone().with_histogram_bins(0).is_err());
+        assert!(dp.clone().with_row_estimate(0.5).is_err());
+        assert!(dp.clone().with_row_estimate(f64::NAN).is_err());
         assert!(dp.with_zero_below(-1.0).is_err());
     }
 }

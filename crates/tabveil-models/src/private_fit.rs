@@ -125,11 +125,16 @@ pub(crate) fn prepare(
     };
     // From here on the releases are made: a failure hands them back with the error, so that
     // a retry on the same data can be accounted for.
+    // A row estimate released before the fit (`DpTraining::with_row_estimate`) replaces this
+    // fit's own N̂, so that the schedule was known before the first release.
+    let planning_rows = dp
+        .row_estimate()
+        .unwrap_or_else(|| statistics.estimated_rows());
     let plan = plan_training(
         dp,
         &segments,
         sigma_pre,
-        statistics.estimated_rows(),
+        planning_rows,
         epochs,
         batch_size,
         releases_per_step,
