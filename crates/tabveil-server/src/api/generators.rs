@@ -389,12 +389,20 @@ async fn max_target_epsilon(
                 .and_then(|l| charges.epsilon(&l))
                 .is_ok_and(|e| charges.within(e))
         };
-        let high = r.target_epsilon?;
-        let mut low = high * 1e-3;
-        if !fits(low) {
-            return None;
+        // Halve until a target fits (very small ones fail too: the validator refuses a plan
+        // whose noise would drown the gradients), then bisect.
+        let mut high = r.target_epsilon?;
+        let mut low = None;
+        let mut t = high / 2.0;
+        for _ in 0..12 {
+            if fits(t) {
+                low = Some(t);
+                break;
+            }
+            high = t;
+            t /= 2.0;
         }
-        let mut high = high;
+        let mut low = low?;
         while (high - low) > 1e-3 * low {
             let mid = 0.5 * (low + high);
             if fits(mid) {
