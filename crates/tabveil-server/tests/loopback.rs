@@ -581,8 +581,6 @@ async fn security(db: &Db) {
         StatusCode::FORBIDDEN,
         "only the admin creates owners"
     );
-    // The owner sees a failed fit's message; an analyst would see only its code (checked on
-    // the views: the refused fits above left no generator, so use the owner's list).
     // A revoked token is refused at once.
     let (status, _) = Api::send(
         admin

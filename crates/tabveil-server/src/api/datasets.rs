@@ -14,7 +14,7 @@ use tabveil::accountant::AccountantSpec;
 use tabveil::data::Schema;
 
 use super::views::{BudgetView, ChargeView, DatasetView, NewDatasetRequest};
-use super::{ApiError, AppState, rejection};
+use super::{ApiError, AppState, checked_name, rejection};
 use crate::auth::{Caller, new_id};
 use crate::budget::{open_chain, release_row_estimate};
 use crate::chain::{CHAIN_FORMAT, CHAIN_VERSION, ChainExport, summarise};
@@ -66,13 +66,7 @@ pub(crate) async fn create(
         return Err(ApiError::forbidden("only owners create datasets"));
     }
     let Json(r) = body.map_err(|e| rejection(e.status(), &e.body_text()))?;
-    let name = r.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::unprocessable(
-            "bad-name",
-            "name must have 1 to 200 characters",
-        ));
-    }
+    let name = checked_name(&r.name)?;
     let schema = Schema::from_json(&r.schema.to_string())
         .map_err(|e| ApiError::unprocessable("bad-schema", e.to_string()))?;
     if !(r.epsilon_total.is_finite() && r.epsilon_total > 0.0) {

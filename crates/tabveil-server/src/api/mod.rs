@@ -196,6 +196,18 @@ impl AppState {
     }
 }
 
+/// A display name: trimmed, 1 to 200 characters.
+pub(crate) fn checked_name(name: &str) -> Result<&str, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::unprocessable(
+            "bad-name",
+            "name must have 1 to 200 characters",
+        ));
+    }
+    Ok(name)
+}
+
 /// The router over `state`.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let upload_limit = DefaultBodyLimit::max(state.config.max_upload_bytes);

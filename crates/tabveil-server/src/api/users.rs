@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::views::{MeView, NewUserRequest, NewUserView};
-use super::{ApiError, AppState, rejection};
+use super::{ApiError, AppState, checked_name, rejection};
 use crate::auth::{Caller, new_id, new_token};
 use crate::store::{NewPrincipal, Role};
 
@@ -43,13 +43,7 @@ pub(crate) async fn create(
     body: Result<Json<NewUserRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<NewUserView>), ApiError> {
     let Json(request) = body.map_err(|e| rejection(e.status(), &e.body_text()))?;
-    let name = request.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::unprocessable(
-            "bad-name",
-            "name must have 1 to 200 characters",
-        ));
-    }
+    let name = checked_name(&request.name)?;
     match (request.role, caller.role(), caller.0.is_admin) {
         (Role::Owner, Role::Owner, true) => {}
         (Role::Analyst, Role::Owner, _) => {}
