@@ -52,6 +52,7 @@ fn verify(json: &str) -> std::process::Output {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir(&dir);
     out
 }
 
