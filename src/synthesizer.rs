@@ -23,44 +23,44 @@
 //! ```
 
 use candle_core::Device;
-use tabveil_accountant::{LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
-use tabveil_data::{PrivateConfig, Schema, Table, planned_preprocessing};
-use tabveil_models::{ModelKind, NoProgress, Progress};
+use tabveil_accountant::PrivacyLedger;
+use tabveil_data::{Schema, Table};
+use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress};
 use tabveil_validate::{
     Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
 use crate::error::{Error, Result};
 use crate::fitted::Fitted;
-use crate::model::ModelConfig;
 
 /// A checked model configuration with its privacy choice: validates plans and fits tables
 /// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
-    config: ModelConfig,
+    /// Checked settings (the builder ran `ModelSpec::check`).
+    settings: ModelSettings,
     device: Device,
 }
 
 impl Synthesizer {
-    pub(crate) fn from_parts(config: ModelConfig, device: Device) -> Self {
-        Synthesizer { config, device }
+    pub(crate) fn from_parts(settings: ModelSettings, device: Device) -> Self {
+        Synthesizer { settings, device }
     }
 
     /// The model's kind.
     pub fn kind(&self) -> ModelKind {
-        self.config.kind()
+        self.settings.kind()
     }
 
     /// True for a differentially private synthesizer.
     pub fn is_private(&self) -> bool {
-        self.training_config().privacy.is_private()
+        self.settings.spec().privacy().is_private()
     }
 
     /// The plan as the validator and the privacy report see it (the same value the
     /// `tabveil validate` command checks).
     pub fn training_config(&self) -> TrainingConfig {
-        self.config.training_config()
+        TrainingConfig::from(self.settings.clone())
     }
 
     /// Checks the plan against a table of `schema` with `n_rows` rows, without touching any
@@ -73,65 +73,57 @@ impl Synthesizer {
     /// The released row estimate the private schedule is planned with
     /// ([`row_estimate`](crate::builder::SynthesizerBuilder::row_estimate)), if one was given.
     pub fn row_estimate(&self) -> Option<f64> {
-        self.config.row_estimate()
+        self.settings
+            .spec()
+            .privacy()
+            .dp()
+            .and_then(|dp| dp.row_estimate)
     }
 
-    /// The privacy ledger a private fit of a table of `schema` will record if it runs to the
-    /// end, planned for `rows` rows: the preprocessing releases (one Gaussian release per
-    /// modelled column) and the DP-SGD steps (q, σ, count) — the validator's plan, which is the
-    /// plan `fit` runs. `None` for a non-private synthesizer.
+    /// The row count the validator checks a fit of a table of `n_rows` rows at: the released
+    /// [`row_estimate`](Self::row_estimate) (rounded) when one was given — the fit plans with
+    /// it, so the true count then decides nothing about whether a model is produced — else
+    /// `n_rows`.
+    fn checked_rows(&self, n_rows: u64) -> u64 {
+        match self.row_estimate() {
+            Some(rows) => rows.round().max(1.0) as u64,
+            None => n_rows,
+        }
+    }
+
+    /// The privacy ledger a private fit of a table of `schema` records if it runs to the end,
+    /// planned for `rows` rows before anything touches the data: the preprocessing releases
+    /// and the model's own releases (for DP-SGD: q, σ, count), computed by the functions the
+    /// fit calls (each model answers through its `ModelSpec::planned_ledger`). `None` for a
+    /// non-private synthesizer.
     ///
-    /// When the synthesizer was built with a [`row_estimate`](Self::row_estimate), pass its
-    /// rounded value as `rows`: the fit then plans with exactly that count, and its ledger is
+    /// When the synthesizer was built with a [`row_estimate`](Self::row_estimate), the plan
+    /// (and the validation) use it instead of `rows`, as the fit does: the fit's ledger is then
     /// this one or a prefix of it (a fit that stops early, fails or is cancelled releases
     /// less). Without a row estimate the fit plans with its own private estimate N̂, and the
-    /// ledger it records differs from any plan made beforehand. Entry labels say "planned";
-    /// accountants only read the mechanisms.
+    /// ledger it records differs from any plan made beforehand; `rows` must then be public or
+    /// released. Entry labels say "planned"; accountants only read the mechanisms.
     ///
     /// # Errors
-    /// [`Error::Rejected`] when the validator refuses the plan for `rows` rows;
-    /// [`Error::Data`] or [`Error::Accountant`] if the plan cannot be written as a ledger.
+    /// [`Error::Rejected`] when the validator refuses the plan; [`Error::Model`] when the plan
+    /// cannot be made (an unreachable target, a schema without modelled columns…).
     pub fn planned_ledger(&self, schema: &Schema, rows: u64) -> Result<Option<PrivacyLedger>> {
-        let training = self.training_config();
-        let Some(dp) = training.dp() else {
+        if !self.is_private() {
             return Ok(None);
-        };
-        let report = validate_with(&training, schema, rows, &ValidateOptions::without_ranges());
+        }
+        let rows = self.checked_rows(rows);
+        let report = validate_with(
+            &self.training_config(),
+            schema,
+            rows,
+            &ValidateOptions::without_ranges(),
+        );
         if report.has_errors() {
             return Err(Error::Rejected {
                 findings: report.findings,
             });
         }
-        let private = report
-            .plan
-            .as_ref()
-            .and_then(|p| p.private.as_ref())
-            .ok_or(Error::Rejected {
-                findings: report.findings.clone(),
-            })?;
-        let mut ledger = PrivacyLedger::new();
-        if dp.noise_seeded {
-            ledger.mark_noise_seeded();
-        }
-        if let Some(sigma_pre) = private.preprocessing_noise_multiplier {
-            for entry in planned_preprocessing(schema, &PrivateConfig::new(sigma_pre)?)? {
-                ledger.record(entry)?;
-            }
-        }
-        let steps = PrivacyEvent::poisson_subsampled_gaussian(
-            private.sample_rate,
-            private.training_noise_multiplier,
-            private.private_steps,
-        )?;
-        ledger.record(
-            LedgerEntry::new(
-                format!("planned training: {} DP-SGD steps", self.kind().as_str()),
-                Stage::Training,
-                steps,
-            )?
-            .with_l2_sensitivity(private.clipping_norm)?,
-        )?;
-        Ok(Some(ledger))
+        Ok(self.settings.spec().planned_ledger(schema, rows as f64)?)
     }
 
     /// Validates the plan for `table`, then fits. See [`fit_with_progress`](Self::fit_with_progress).
@@ -166,20 +158,20 @@ impl Synthesizer {
     ) -> Result<Fitted> {
         let training = self.training_config();
         // With a released row estimate the plan is checked at that count, as the fit plans
-        // with it: the true count then decides nothing about whether a model is produced.
-        let rows = match self.row_estimate() {
-            Some(rows) => rows.round().max(1.0) as u64,
-            None => table.n_rows() as u64,
-        };
-        // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
-        // findings and their fixes do not need them.
-        let report = validate_with(&training, schema, rows, &ValidateOptions::without_ranges());
+        // with it. The ranges (workable batch sizes, epochs, ε) are only advice for a failed
+        // plan; the findings and their fixes do not need them.
+        let report = validate_with(
+            &training,
+            schema,
+            self.checked_rows(table.n_rows() as u64),
+            &ValidateOptions::without_ranges(),
+        );
         if report.has_errors() {
             return Err(Error::Rejected {
                 findings: report.findings,
             });
         }
-        let mut model = self.config.init(&self.device);
+        let mut model = self.settings.spec().init(&self.device)?;
         let summary = model.fit(table, schema, progress)?;
         let warnings = match &summary.private {
             // The findings above were computed from the true row count N (several quote it,

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 use tabveil::accountant::PrivacyLedger;
 use tabveil::data::Schema;
-use tabveil::models::{CtganConfig, Privacy, TvaeConfig};
+use tabveil::models::{ModelKind, ModelSettings, Privacy};
 use tabveil::{Delta, Epsilon, Synthesizer};
 
 use super::datasets::{accountant, budget_view};
@@ -90,6 +90,29 @@ pub(crate) fn view(
     v
 }
 
+/// The prefix of the seed product's model names: `dp-` and the registry's name
+/// (`dp-ctgan`, `dp-tvae`, and every model registered later).
+const GENERATOR_PREFIX: &str = "dp-";
+
+/// The registered model a `generator_type` names.
+pub(crate) fn model_kind(generator_type: &str) -> Result<ModelKind, ApiError> {
+    generator_type
+        .strip_prefix(GENERATOR_PREFIX)
+        .and_then(ModelKind::from_name)
+        .ok_or_else(|| {
+            let known: Vec<String> = ModelKind::all()
+                .map(|k| format!("{GENERATOR_PREFIX}{k}"))
+                .collect();
+            ApiError::unprocessable(
+                "bad-generator-type",
+                format!(
+                    "unknown generator_type `{generator_type}`: expected one of {}",
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
 /// Builds the synthesizer of a request, planned at the released row estimate.
 pub(crate) fn synthesizer(
     r: &FitRequest,
@@ -98,36 +121,22 @@ pub(crate) fn synthesizer(
     delta: f64,
 ) -> Result<Synthesizer, ApiError> {
     let invalid = |e: tabveil::Error| ApiError::unprocessable("invalid-parameter", e.to_string());
-    let custom = r.hidden_dims.is_some() || r.embedding_dim.is_some();
-    let builder = match r.generator_type.as_str() {
-        "dp-ctgan" if custom => {
-            let mut c = CtganConfig::new(Privacy::NonPrivate);
-            if let Some(dims) = &r.hidden_dims {
-                c = c.with_dims(dims.clone(), dims.clone());
-            }
-            if let Some(e) = r.embedding_dim {
-                c = c.with_embedding_dim(e);
-            }
-            Synthesizer::builder().ctgan_with(c)
+    let kind = model_kind(&r.generator_type)?;
+    let builder = if r.hidden_dims.is_none() && r.embedding_dim.is_none() {
+        Synthesizer::builder().model(kind)
+    } else {
+        // The network shape through the model's own answers (a model without hidden layers or
+        // an embedding refuses them with a named parameter).
+        let mut settings = ModelSettings::defaults(kind, Privacy::NonPrivate);
+        let spec = settings.spec_mut();
+        if let Some(dims) = &r.hidden_dims {
+            spec.set_hidden_dims(dims.clone())
+                .map_err(|e| invalid(e.into()))?;
         }
-        "dp-ctgan" => Synthesizer::builder().ctgan(),
-        "dp-tvae" if custom => {
-            let mut c = TvaeConfig::new(Privacy::NonPrivate);
-            if let Some(dims) = &r.hidden_dims {
-                c = c.with_dims(dims.clone(), dims.clone());
-            }
-            if let Some(e) = r.embedding_dim {
-                c = c.with_embedding_dim(e);
-            }
-            Synthesizer::builder().tvae_with(c)
+        if let Some(e) = r.embedding_dim {
+            spec.set_embedding_dim(e).map_err(|e| invalid(e.into()))?;
         }
-        "dp-tvae" => Synthesizer::builder().tvae(),
-        other => {
-            return Err(ApiError::unprocessable(
-                "bad-generator-type",
-                format!("unknown generator_type `{other}`: expected dp-ctgan or dp-tvae"),
-            ));
-        }
+        Synthesizer::builder().model_with(settings)
     };
     let mut b = builder
         .private(Epsilon(epsilon), Delta(delta))
@@ -280,7 +289,7 @@ async fn try_create(
         requested_by: caller.id(),
         model: &r.generator_type,
         settings_json: &settings_json,
-        epochs: synth.training_config().epochs,
+        epochs: synth.training_config().epochs(),
         target_epsilon: epsilon,
         delta,
         planned_seq: 0,

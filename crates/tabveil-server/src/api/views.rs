@@ -116,7 +116,7 @@ pub(crate) struct ChargeView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FitRequest {
-    /// `dp-ctgan` or `dp-tvae`.
+    /// `dp-` and a registered model's name: `dp-ctgan`, `dp-tvae`.
     pub(crate) generator_type: String,
     /// Rows a sample request returns when it does not say (default: N̂).
     #[serde(default)]
