@@ -71,6 +71,7 @@ pub struct Private {
     preprocessing_share: Option<f64>,
     accountant: Option<AccountantSpec>,
     noise_seed: Option<u64>,
+    row_estimate: Option<f64>,
 }
 
 /// Privacy state of a build that opted out of differential privacy.
@@ -156,6 +157,7 @@ impl SynthesizerBuilder<WantsPrivacy> {
             preprocessing_share: None,
             accountant: None,
             noise_seed: None,
+            row_estimate: None,
         })
     }
 
@@ -250,6 +252,17 @@ impl SynthesizerBuilder<Ready<Private>> {
         self
     }
 
+    /// Plans the DP-SGD schedule with `rows` — a row count that is public or was released by
+    /// a differentially private mechanism accounted elsewhere — instead of the fit's own
+    /// private estimate, so the fit's whole ledger is known before its first release
+    /// ([`Synthesizer::planned_ledger`]). The validation at fit time uses it too. Never pass
+    /// the true row count of a private table: the schedule, the model and the report reveal
+    /// it.
+    pub fn row_estimate(mut self, rows: f64) -> Self {
+        self.state.privacy.row_estimate = Some(rows);
+        self
+    }
+
     /// **Dangerous.** Fixes all privacy randomness (row sampling, every noise draw) with
     /// `noise_seed`, for tests and research. Anyone who knows the seed can remove the noise:
     /// the guarantee then rests on the seed staying secret, and the ledger and the report say
@@ -280,6 +293,9 @@ impl SynthesizerBuilder<Ready<Private>> {
         }
         if let Some(seed) = p.noise_seed {
             dp = dp.dangerous_noise_seed(seed);
+        }
+        if let Some(rows) = p.row_estimate {
+            dp = dp.with_row_estimate(rows);
         }
         dp.check()?;
         let settings = self.settings(Privacy::Dp(dp))?;

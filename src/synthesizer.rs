@@ -25,6 +25,7 @@
 use std::path::Path;
 
 use candle_core::Device;
+use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress, check_model_dir};
 use tabveil_validate::{
@@ -88,6 +89,62 @@ impl Synthesizer {
         Ok(())
     }
 
+    /// The released row estimate the private schedule is planned with
+    /// ([`row_estimate`](crate::builder::SynthesizerBuilder::row_estimate)), if one was given.
+    pub fn row_estimate(&self) -> Option<f64> {
+        self.settings
+            .spec()
+            .privacy()
+            .dp()
+            .and_then(|dp| dp.row_estimate)
+    }
+
+    /// The row count the validator checks a fit of a table of `n_rows` rows at: the released
+    /// [`row_estimate`](Self::row_estimate) (rounded) when one was given — the fit plans with
+    /// it, so the true count then decides nothing about whether a model is produced — else
+    /// `n_rows`.
+    fn checked_rows(&self, n_rows: u64) -> u64 {
+        match self.row_estimate() {
+            Some(rows) => rows.round().max(1.0) as u64,
+            None => n_rows,
+        }
+    }
+
+    /// The privacy ledger a private fit of a table of `schema` records if it runs to the end,
+    /// planned for `rows` rows before anything touches the data: the preprocessing releases
+    /// and the model's own releases (for DP-SGD: q, σ, count), computed by the functions the
+    /// fit calls (each model answers through its `ModelSpec::planned_ledger`). `None` for a
+    /// non-private synthesizer.
+    ///
+    /// When the synthesizer was built with a [`row_estimate`](Self::row_estimate), the plan
+    /// (and the validation) use it instead of `rows`, as the fit does: the fit's ledger is then
+    /// this one or a prefix of it (a fit that stops early, fails or is cancelled releases
+    /// less). Without a row estimate the fit plans with its own private estimate N̂, and the
+    /// ledger it records differs from any plan made beforehand; `rows` must then be public or
+    /// released. Entry labels say "planned"; accountants only read the mechanisms.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when the validator refuses the plan; [`Error::Model`] when the plan
+    /// cannot be made (an unreachable target, a schema without modelled columns…).
+    pub fn planned_ledger(&self, schema: &Schema, rows: u64) -> Result<Option<PrivacyLedger>> {
+        if !self.is_private() {
+            return Ok(None);
+        }
+        let rows = self.checked_rows(rows);
+        let report = validate_with(
+            &self.training_config(),
+            schema,
+            rows,
+            &ValidateOptions::without_ranges(),
+        );
+        if report.has_errors() {
+            return Err(Error::Rejected {
+                findings: report.findings,
+            });
+        }
+        Ok(self.settings.spec().planned_ledger(schema, rows as f64)?)
+    }
+
     /// Validates the plan for `table`, then fits. See [`fit_with_progress`](Self::fit_with_progress).
     ///
     /// # Errors
@@ -119,12 +176,13 @@ impl Synthesizer {
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
         let training = self.training_config();
-        // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
-        // findings and their fixes do not need them.
+        // With a released row estimate the plan is checked at that count, as the fit plans
+        // with it. The ranges (workable batch sizes, epochs, ε) are only advice for a failed
+        // plan; the findings and their fixes do not need them.
         let report = validate_with(
             &training,
             schema,
-            table.n_rows() as u64,
+            self.checked_rows(table.n_rows() as u64),
             &ValidateOptions::without_ranges(),
         );
         if report.has_errors() {

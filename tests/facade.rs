@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use tabveil::models::{ConfigError, ModelError, Privacy, StopReason};
+use tabveil::models::{ConfigError, ModelError, ModelKind, ModelSettings, Privacy, StopReason};
 use tabveil::prelude::*;
 use tabveil::validate::Code;
 use tabveil::{Error, FIT_RECORD_FILE};
@@ -439,4 +439,83 @@ fn tvae_through_the_same_builder() {
         let report = again.report().unwrap();
         assert_eq!(report.model.model, "TVAE");
     }
+}
+
+/// A fit given a released row estimate records exactly the ledger planned before it started
+/// (the mechanisms: q, σ and counts), for every registered model (each answers through its
+/// `ModelSpec`), and its validation uses the estimate, not the true count.
+#[test]
+fn a_fit_with_a_row_estimate_records_the_ledger_planned_up_front() {
+    let mechanisms = |l: &tabveil::accountant::PrivacyLedger| {
+        let mut m: Vec<(u64, u64, u64)> = l
+            .entries()
+            .iter()
+            .map(|e| {
+                let ev = e.event();
+                (
+                    ev.sample_rate().to_bits(),
+                    ev.noise_multiplier().to_bits(),
+                    ev.steps(),
+                )
+            })
+            .collect();
+        m.sort_unstable();
+        m
+    };
+    for kind in ModelKind::all() {
+        // Small networks, set through the model's own answers.
+        let mut settings = ModelSettings::defaults(kind, Privacy::NonPrivate);
+        settings.spec_mut().set_hidden_dims(vec![32]).unwrap();
+        settings.spec_mut().set_embedding_dim(16).unwrap();
+        let planned_for = |rows: f64| {
+            Synthesizer::builder()
+                .model_with(settings.clone())
+                .private(Epsilon(2.0), Delta(1e-6))
+                .row_estimate(rows)
+                .epochs(2)
+                .batch_size(50)
+                .seed(3)
+                .dangerous_noise_seed(5)
+                .build()
+                .unwrap()
+        };
+        let synth = planned_for(480.0);
+        assert_eq!(synth.row_estimate(), Some(480.0));
+        // The estimate, not the count passed, is what the plan uses (as the fit does).
+        let planned = synth.planned_ledger(&schema(), 480).unwrap().unwrap();
+        assert_eq!(
+            synth.planned_ledger(&schema(), 7).unwrap().unwrap(),
+            planned
+        );
+        let fitted = synth.fit(&table(400), &schema()).unwrap();
+        let actual = fitted.ledger().unwrap();
+        assert_eq!(mechanisms(&planned), mechanisms(actual), "{kind}");
+        assert_eq!(planned.noise_randomness(), actual.noise_randomness());
+        let private = fitted.summary().private.as_ref().unwrap();
+        assert_eq!(private.estimated_rows, 480.0);
+        assert!((private.sample_rate - 50.0 / 480.0).abs() < 1e-15);
+        // The plan is checked at the estimate: 30 rows against an estimate of 480 still fit
+        // (the true count decides nothing), and a batch above the estimate is refused before
+        // any data.
+        assert!(planned_for(480.0).fit(&table(30), &schema()).is_ok());
+        let err = planned_for(40.0).fit(&table(400), &schema()).unwrap_err();
+        assert!(err.findings().is_some(), "{err}");
+        let err = planned_for(40.0)
+            .planned_ledger(&schema(), 400)
+            .unwrap_err();
+        assert!(err.findings().is_some(), "{err}");
+    }
+    // A non-private synthesizer plans no ledger; a bad estimate is named at build.
+    let plain = Synthesizer::builder()
+        .ctgan_with(small())
+        .non_private()
+        .build()
+        .unwrap();
+    assert_eq!(plain.planned_ledger(&schema(), 400).unwrap(), None);
+    let bad = Synthesizer::builder()
+        .ctgan()
+        .private(Epsilon(1.0), Delta(1e-6))
+        .row_estimate(0.0)
+        .build();
+    assert!(bad.unwrap_err().to_string().contains("row_estimate"));
 }

@@ -22,7 +22,10 @@ use std::ops::ControlFlow;
 use candle_core::Var;
 use rand::RngCore;
 use rand_chacha::ChaCha20Rng;
-use tabveil_accountant::{JointCalibration, PreprocessingPlan, PrivacyLedger, TrainingSchedule};
+use tabveil_accountant::{
+    JointCalibration, LedgerEntry, PreprocessingPlan, PrivacyEvent, PrivacyLedger, Stage,
+    TrainingSchedule,
+};
 use tabveil_data::{
     DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
     fit_private_with_progress, planned_preprocessing,
@@ -87,23 +90,10 @@ pub(crate) fn prepare(
     schedule: DpSgdSchedule,
     progress: &mut dyn Progress,
 ) -> Result<PrivatePreparation> {
-    // 1. The releases the preprocessing will make (no data touched; errors spend nothing).
-    let probe = PrivateConfig::new(1.0)?;
-    let planned = planned_preprocessing(schema, &probe)?;
-    if planned.is_empty() {
-        return Err(ModelError::NoModelledColumns);
-    }
-    // 2. σ_pre from the preprocessing share alone (independent of N).
-    let budget = dp.run_budget();
-    let preprocessing = PreprocessingPlan::calibrate(&budget, &planned)?;
-    let sigma_pre = preprocessing
-        .noise_multiplier()
-        .ok_or(ModelError::Internal("planned releases without a noise"))?;
+    // 1–2. The releases the preprocessing will make and σ_pre (no data touched).
+    let (preprocessing, config) = plan_preprocessing(dp, schema)?;
     // 3. The private preprocessing: every release recorded on the ledger.
-    let config = PrivateConfig::new(sigma_pre)?
-        .with_histogram_bins(dp.histogram_bins)?
-        .with_zero_below(dp.zero_below)?
-        .with_transformer(transformer.clone())?;
+    let config = config.with_transformer(transformer.clone())?;
     let mut ledger = PrivacyLedger::new();
     let mut rng = dp.noise_source().rng(PrivacyStream::PREPROCESSING)?;
     let (transformer, statistics) = match fit_private_with_progress(
@@ -122,7 +112,10 @@ pub(crate) fn prepare(
     };
     // From here on the releases are made: a failure hands them back with the error, so that
     // a retry on the same data can be accounted for.
-    let plan = plan_training(dp, &preprocessing, statistics.estimated_rows(), schedule);
+    // A row count released before the run (`DpConfig::with_row_estimate`) replaces this run's
+    // own N̂, so that the schedule was known before the first release.
+    let planning_rows = dp.planning_rows(statistics.estimated_rows());
+    let plan = plan_training(dp, &preprocessing, planning_rows, schedule);
     let (estimated_rows, schedule, calibration) = match plan {
         Ok(plan) => plan,
         Err(e) => return Err(ModelError::after_releases(e, ledger)),
@@ -144,6 +137,65 @@ pub(crate) fn prepare(
             calibration,
         },
     })
+}
+
+/// Steps 1 and 2: the releases the preprocessing will make (no data touched; errors spend
+/// nothing), then σ_pre from the preprocessing share alone (independent of N), with the
+/// private preprocessing's settings at that noise.
+fn plan_preprocessing(
+    dp: &DpConfig,
+    schema: &Schema,
+) -> Result<(PreprocessingPlan, PrivateConfig)> {
+    let probe = PrivateConfig::new(1.0)?;
+    let planned = planned_preprocessing(schema, &probe)?;
+    if planned.is_empty() {
+        return Err(ModelError::NoModelledColumns);
+    }
+    let preprocessing = PreprocessingPlan::calibrate(&dp.run_budget(), &planned)?;
+    let sigma_pre = preprocessing
+        .noise_multiplier()
+        .ok_or(ModelError::Internal("planned releases without a noise"))?;
+    let config = PrivateConfig::new(sigma_pre)?
+        .with_histogram_bins(dp.histogram_bins)?
+        .with_zero_below(dp.zero_below)?;
+    Ok((preprocessing, config))
+}
+
+/// The ledger a private DP-SGD run on a table of `schema` records if it runs to the end
+/// ([`ModelSpec::planned_ledger`](crate::ModelSpec::planned_ledger)): the preparation's plan
+/// (the same [`plan_preprocessing`] and [`plan_training`] as [`prepare`]) with `rows` — or the
+/// released row estimate of `dp`, as the fit uses it — in place of the run's own N̂. Nothing
+/// here reads data: the schema and the settings are public, `rows` is public or released.
+pub(crate) fn planned_ledger(
+    dp: &DpConfig,
+    schedule: DpSgdSchedule,
+    schema: &Schema,
+    rows: f64,
+) -> Result<PrivacyLedger> {
+    let (preprocessing, config) = plan_preprocessing(dp, schema)?;
+    let mut ledger = PrivacyLedger::new();
+    if dp.is_noise_seeded() {
+        ledger.mark_noise_seeded();
+    }
+    for entry in planned_preprocessing(schema, &config)? {
+        ledger.record(entry)?;
+    }
+    let (_, schedule, calibration) =
+        plan_training(dp, &preprocessing, dp.planning_rows(rows), schedule)?;
+    let steps = PrivacyEvent::sampled_gaussian(
+        schedule.sample_rate(),
+        calibration.training_noise_multiplier,
+        schedule.steps(),
+    )?;
+    ledger.record(
+        LedgerEntry::new(
+            format!("planned training: {} DP-SGD releases", schedule.steps()),
+            Stage::Training,
+            steps,
+        )?
+        .with_l2_sensitivity(dp.clipping_norm)?,
+    )?;
+    Ok(ledger)
 }
 
 /// Steps 4 and 5: the schedule from the private estimate N̂ (post-processing of the noisy

@@ -11,9 +11,11 @@ pub(crate) mod accountant;
 pub(crate) mod demo;
 pub(crate) mod evaluate;
 pub(crate) mod fit;
+pub(crate) mod ledger;
 pub(crate) mod report;
 pub(crate) mod sample;
 pub(crate) mod schema;
+pub(crate) mod serve;
 pub(crate) mod training;
 pub(crate) mod validate;
 
@@ -40,6 +42,12 @@ pub(crate) enum Command {
     Accountant(accountant::AccountantCommand),
     /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, leakage.
     Evaluate(evaluate::EvaluateArgs),
+    /// The synthesis service over HTTP: datasets with a lifetime privacy budget, fit jobs,
+    /// samples, reports and a hash-chained ledger (SQLite by default, PostgreSQL by URL).
+    Serve(serve::ServeArgs),
+    /// Ledger chains exported by the service (`ledger verify FILE`).
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 /// Runs `command`; `quiet` is the global `--quiet`.
@@ -53,6 +61,8 @@ pub(crate) fn run(command: Command, quiet: bool) -> anyhow::Result<()> {
         Command::Schema(c) => schema::run(&c, quiet),
         Command::Accountant(c) => accountant::run(&c),
         Command::Evaluate(args) => evaluate::run(&args, quiet),
+        Command::Serve(args) => serve::run(&args),
+        Command::Ledger(c) => ledger::run(&c),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::config::CtganConfig;
 use super::{Ctgan, CtganParts};
+use crate::error::ConfigResult;
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
 use crate::shell::load_as;
@@ -28,6 +29,17 @@ impl ModelSpec for CtganConfig {
     dp_sgd_spec_answers!(Ctgan);
     fn kind(&self) -> ModelKind {
         ModelKind::Ctgan
+    }
+
+    fn set_hidden_dims(&mut self, dims: Vec<usize>) -> ConfigResult<()> {
+        self.generator_dims.clone_from(&dims);
+        self.discriminator_dims = dims;
+        Ok(())
+    }
+
+    fn set_embedding_dim(&mut self, dim: usize) -> ConfigResult<()> {
+        self.embedding_dim = dim;
+        Ok(())
     }
 
     /// In private mode SDV's pac of 10 (the non-private default) becomes 1 — a pack would mix

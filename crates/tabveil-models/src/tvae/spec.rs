@@ -2,6 +2,7 @@
 
 use super::config::TvaeConfig;
 use super::{Tvae, TvaeParts};
+use crate::error::ConfigResult;
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
 use crate::shell::load_as;
@@ -28,6 +29,17 @@ impl ModelSpec for TvaeConfig {
     dp_sgd_spec_answers!(Tvae);
     fn kind(&self) -> ModelKind {
         ModelKind::Tvae
+    }
+
+    fn set_hidden_dims(&mut self, dims: Vec<usize>) -> ConfigResult<()> {
+        self.compress_dims.clone_from(&dims);
+        self.decompress_dims = dims;
+        Ok(())
+    }
+
+    fn set_embedding_dim(&mut self, dim: usize) -> ConfigResult<()> {
+        self.embedding_dim = dim;
+        Ok(())
     }
 
     fn setting_findings(&self, out: &mut Vec<SettingFinding>) {
