@@ -23,7 +23,7 @@
 //! ```
 
 mod infer;
-mod read;
+pub(crate) mod read;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -33,6 +33,8 @@ use serde::{Deserialize, Serialize};
 pub use infer::{InferredSchema, NotPrivateWarning, infer_schema, infer_schema_path};
 pub use read::{read_csv, read_csv_path};
 pub use write::{write_csv, write_csv_path};
+#[cfg(feature = "arrow")]
+pub(crate) use write::check_table;
 
 /// What to do with CSV columns the schema does not declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,0 +1,110 @@
+//! [`TableFormat`]: the table file formats, chosen by file extension, and
+//! [`read_table_path`] / [`write_table_path`] that dispatch on it.
+
+use std::path::Path;
+
+use crate::csv::{CsvOptions, CsvReport, read_csv_path, write_csv_path};
+use crate::error::{DataError, Result};
+use crate::schema::Schema;
+use crate::table::Table;
+
+/// A table file format.
+///
+/// ```
+/// use tabveil_data::TableFormat;
+///
+/// assert_eq!(TableFormat::from_path("rows.csv".as_ref())?, TableFormat::Csv);
+/// assert_eq!(TableFormat::from_path("rows.PARQUET".as_ref())?, TableFormat::Parquet);
+/// assert_eq!(TableFormat::from_path("rows.feather".as_ref())?, TableFormat::ArrowIpc);
+/// assert!(TableFormat::from_path("rows.xlsx".as_ref()).is_err());
+/// # Ok::<(), tabveil_data::DataError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableFormat {
+    /// Comma-separated text with a header line (`.csv`).
+    Csv,
+    /// Apache Parquet (`.parquet`, `.pq`); needs the `arrow` feature.
+    Parquet,
+    /// Arrow IPC file or stream, a.k.a. Feather v2 (`.arrow`, `.feather`, `.ipc`); needs the
+    /// `arrow` feature.
+    ArrowIpc,
+}
+
+impl TableFormat {
+    /// The format named by the extension of `path` (case-insensitive).
+    ///
+    /// # Errors
+    /// [`DataError::UnknownFormat`] for another or no extension.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv") => Ok(TableFormat::Csv),
+            Some("parquet" | "pq") => Ok(TableFormat::Parquet),
+            Some("arrow" | "feather" | "ipc") => Ok(TableFormat::ArrowIpc),
+            _ => Err(DataError::UnknownFormat {
+                path: path.display().to_string(),
+            }),
+        }
+    }
+
+    /// The format's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "CSV",
+            TableFormat::Parquet => "Parquet",
+            TableFormat::ArrowIpc => "Arrow IPC",
+        }
+    }
+
+    /// True when this build reads and writes the format.
+    pub fn is_available(self) -> bool {
+        matches!(self, TableFormat::Csv) || cfg!(feature = "arrow")
+    }
+}
+
+/// Reads the table file at `path` in the format its extension names ([`TableFormat`]), with
+/// the same checks, options and notes whatever the format.
+///
+/// # Errors
+/// [`DataError::UnknownFormat`]; [`DataError::FormatNotBuilt`] for Parquet or Arrow IPC
+/// without the `arrow` feature; otherwise the format's reader's errors.
+pub fn read_table_path(
+    path: impl AsRef<Path>,
+    schema: &Schema,
+    options: &CsvOptions,
+) -> Result<(Table, CsvReport)> {
+    let path = path.as_ref();
+    match TableFormat::from_path(path)? {
+        TableFormat::Csv => read_csv_path(path, schema, options),
+        #[cfg(feature = "arrow")]
+        TableFormat::Parquet => crate::columnar::read_parquet_path(path, schema, options),
+        #[cfg(feature = "arrow")]
+        TableFormat::ArrowIpc => crate::columnar::read_ipc_path(path, schema, options),
+        #[cfg(not(feature = "arrow"))]
+        other => Err(DataError::FormatNotBuilt {
+            format: other.name(),
+        }),
+    }
+}
+
+/// Writes `table` to `path` in the format its extension names ([`TableFormat`]).
+///
+/// # Errors
+/// As [`read_table_path`] for the format; otherwise the format's writer's errors.
+pub fn write_table_path(table: &Table, schema: &Schema, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    match TableFormat::from_path(path)? {
+        TableFormat::Csv => write_csv_path(table, schema, path),
+        #[cfg(feature = "arrow")]
+        TableFormat::Parquet => crate::columnar::write_parquet_path(table, schema, path),
+        #[cfg(feature = "arrow")]
+        TableFormat::ArrowIpc => crate::columnar::write_ipc_path(table, schema, path),
+        #[cfg(not(feature = "arrow"))]
+        other => Err(DataError::FormatNotBuilt {
+            format: other.name(),
+        }),
+    }
+}

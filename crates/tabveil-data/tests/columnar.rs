@@ -1,0 +1,1 @@
+//! Columnar round trips (feature `arrow`).
