@@ -65,7 +65,7 @@ pub use condition::{
 };
 #[cfg(feature = "arrow")]
 pub use columnar::{
-    ArrowTableBuilder, arrow_schema, read_arrow_batches, read_ipc, read_ipc_path, read_parquet,
+    ArrowTableBuilder, arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc, read_ipc_path, read_parquet,
     read_parquet_path, write_ipc, write_ipc_path, write_parquet, write_parquet_path,
 };
 pub use error::{DataError, Position, Result};

@@ -29,6 +29,7 @@
 //! ```
 
 mod files;
+mod infer;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -40,6 +41,7 @@ pub use files::{
     read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path,
     write_parquet, write_parquet_path,
 };
+pub use infer::infer_schema_arrow;
 pub use read::{ArrowTableBuilder, read_arrow_batches};
 pub use write::arrow_schema;
 

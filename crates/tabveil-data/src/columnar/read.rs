@@ -140,20 +140,32 @@ impl<'s> ArrowTableBuilder<'s> {
         for b in &mut self.builders {
             b.reserve(batch.num_rows());
         }
+        // Column by column; after an error at row r, the later columns are still read up to
+        // row r (exclusive) so that the error reported is the first in row order, as the CSV
+        // reader's is.
+        let mut first: Option<DataError> = None;
         for (j, cs) in self.schema.columns().iter().enumerate() {
             if matches!(cs.kind(), ColumnKind::Id) {
                 continue;
             }
             let array = batch.column(self.field_of_column[j]);
+            let rows = first
+                .as_ref()
+                .map_or(array.len(), |e| row_of(e).saturating_sub(self.n_rows));
+            let array = array.slice(0, rows.min(array.len()));
             if let Err(e) = push_array(
                 &mut self.builders[j],
                 cs,
                 array.as_ref(),
                 self.n_rows,
                 &self.options,
-            ) {
-                return Err(earliest(&self.builders, e));
+            ) && first.as_ref().is_none_or(|f| row_of(&e) < row_of(f))
+            {
+                first = Some(e);
             }
+        }
+        if let Some(e) = first {
+            return Err(earliest(&self.builders, e));
         }
         self.n_rows += batch.num_rows();
         Ok(())
@@ -213,7 +225,15 @@ where
 /// row (unknown categories are collected, not raised at once, so that the error can list
 /// several).
 fn earliest(builders: &[ColumnBuilder<'_>], err: DataError) -> DataError {
-    let row_of = |e: &DataError| match e {
+    match earliest_pending(builders) {
+        Some(pending) if row_of(&pending) <= row_of(&err) => pending,
+        _ => err,
+    }
+}
+
+/// The 0-based row of a value error (`usize::MAX` for other errors).
+fn row_of(e: &DataError) -> usize {
+    match e {
         DataError::InvalidNumber { at, .. }
         | DataError::NonFiniteNumber { at, .. }
         | DataError::NotAnInteger { at, .. }
@@ -226,10 +246,6 @@ fn earliest(builders: &[ColumnBuilder<'_>], err: DataError) -> DataError {
             Position::Line(l) => usize::try_from(*l).unwrap_or(usize::MAX),
         },
         _ => usize::MAX,
-    };
-    match earliest_pending(builders) {
-        Some(pending) if row_of(&pending) <= row_of(&err) => pending,
-        _ => err,
     }
 }
 

@@ -22,7 +22,7 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 
-mod infer;
+pub(crate) mod infer;
 pub(crate) mod read;
 #[cfg(test)]
 mod tests;
