@@ -26,7 +26,7 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpTraining, Privacy, TvaeConfig};
+use tabveil_models::{CtganConfig, DpTraining, ModelKind, Privacy, TvaeConfig};
 
 use crate::error::Result;
 use crate::model::ModelConfig;
@@ -119,6 +119,26 @@ impl SynthesizerBuilder<WantsModel> {
     /// config's.
     pub fn tvae_with(self, config: TvaeConfig) -> SynthesizerBuilder<WantsPrivacy> {
         self.with_model(ModelChoice::Tvae(Some(config)))
+    }
+
+    /// The model of kind `kind` with its defaults — for callers that choose the model by name
+    /// at run time (`ModelKind::from_name`), such as the Python package: a model added to the
+    /// models crate is reachable here without them changing.
+    ///
+    /// ```
+    /// use tabveil::models::ModelKind;
+    /// use tabveil::Synthesizer;
+    ///
+    /// let kind = ModelKind::from_name("tvae").unwrap();
+    /// let synth = Synthesizer::builder().model(kind).non_private().build()?;
+    /// assert_eq!(synth.kind(), ModelKind::Tvae);
+    /// # Ok::<(), tabveil::Error>(())
+    /// ```
+    pub fn model(self, kind: ModelKind) -> SynthesizerBuilder<WantsPrivacy> {
+        match kind {
+            ModelKind::Ctgan => self.ctgan(),
+            ModelKind::Tvae => self.tvae(),
+        }
     }
 
     fn with_model(self, model: ModelChoice) -> SynthesizerBuilder<WantsPrivacy> {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::anyhow;
-use tabveil::data::{CsvNote, CsvOptions, DataError, Schema, Table, read_csv_path};
+use tabveil::data::{CsvNote, CsvOptions, DataError, Schema, Table, read_table_path};
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
 
@@ -13,15 +13,15 @@ pub(crate) fn schema(path: &Path) -> anyhow::Result<Schema> {
     Schema::from_path(path).map_err(|e| anyhow!(schema_error(path, &e)))
 }
 
-/// Reads the CSV file at `path` against `schema`; returns the table and the reader's notes as
-/// lines for stderr.
+/// Reads the table file at `path` (CSV, Parquet or Arrow IPC, by extension) against `schema`;
+/// returns the table and the reader's notes as lines for stderr.
 pub(crate) fn table(
     path: &Path,
     schema: &Schema,
     options: &CsvOptions,
 ) -> anyhow::Result<(Table, Vec<String>)> {
     let (table, report) =
-        read_csv_path(path, schema, options).map_err(|e| anyhow!(data_error(path, &e)))?;
+        read_table_path(path, schema, options).map_err(|e| anyhow!(data_error(path, &e)))?;
     let notes = report
         .notes()
         .iter()

@@ -289,14 +289,6 @@ pub enum DataError {
         /// The library's message.
         message: String,
     },
-    /// A file's extension names no table format tabveil reads or writes.
-    #[error(
-        "{path}: unknown table format (expected .csv, .parquet, or .arrow / .feather / .ipc for Arrow IPC)"
-    )]
-    UnknownFormat {
-        /// The file.
-        path: String,
-    },
     /// The format needs a cargo feature this build lacks.
     #[error("{format} files need tabveil-data's `arrow` feature, which this build lacks")]
     FormatNotBuilt {

@@ -1,10 +1,13 @@
 //! [`TableFormat`]: the table file formats, chosen by file extension, and
 //! [`read_table_path`] / [`write_table_path`] that dispatch on it.
 
+use std::io::Write;
 use std::path::Path;
 
-use crate::csv::{CsvOptions, CsvReport, read_csv_path, write_csv_path};
-use crate::error::{DataError, Result};
+use crate::csv::{CsvOptions, CsvReport, read_csv_path, write_csv, write_csv_path};
+#[cfg(not(feature = "arrow"))]
+use crate::error::DataError;
+use crate::error::Result;
 use crate::schema::Schema;
 use crate::table::Table;
 
@@ -13,15 +16,14 @@ use crate::table::Table;
 /// ```
 /// use tabveil_data::TableFormat;
 ///
-/// assert_eq!(TableFormat::from_path("rows.csv".as_ref())?, TableFormat::Csv);
-/// assert_eq!(TableFormat::from_path("rows.PARQUET".as_ref())?, TableFormat::Parquet);
-/// assert_eq!(TableFormat::from_path("rows.feather".as_ref())?, TableFormat::ArrowIpc);
-/// assert!(TableFormat::from_path("rows.xlsx".as_ref()).is_err());
-/// # Ok::<(), tabveil_data::DataError>(())
+/// assert_eq!(TableFormat::from_path("rows.PARQUET".as_ref()), TableFormat::Parquet);
+/// assert_eq!(TableFormat::from_path("rows.feather".as_ref()), TableFormat::ArrowIpc);
+/// assert_eq!(TableFormat::from_path("rows.csv".as_ref()), TableFormat::Csv);
+/// assert_eq!(TableFormat::from_path("adult.data".as_ref()), TableFormat::Csv);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TableFormat {
-    /// Comma-separated text with a header line (`.csv`).
+    /// Comma-separated text with a header line (`.csv`, and any other extension).
     Csv,
     /// Apache Parquet (`.parquet`, `.pq`); needs the `arrow` feature.
     Parquet,
@@ -31,22 +33,18 @@ pub enum TableFormat {
 }
 
 impl TableFormat {
-    /// The format named by the extension of `path` (case-insensitive).
-    ///
-    /// # Errors
-    /// [`DataError::UnknownFormat`] for another or no extension.
-    pub fn from_path(path: &Path) -> Result<Self> {
+    /// The format named by the extension of `path` (case-insensitive): `.parquet` and `.pq`
+    /// are Parquet, `.arrow`, `.feather` and `.ipc` Arrow IPC, and every other file CSV (so
+    /// `adult.data` or `rows.txt` read as they always did).
+    pub fn from_path(path: &Path) -> Self {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
-            Some("csv") => Ok(TableFormat::Csv),
-            Some("parquet" | "pq") => Ok(TableFormat::Parquet),
-            Some("arrow" | "feather" | "ipc") => Ok(TableFormat::ArrowIpc),
-            _ => Err(DataError::UnknownFormat {
-                path: path.display().to_string(),
-            }),
+            Some("parquet" | "pq") => TableFormat::Parquet,
+            Some("arrow" | "feather" | "ipc") => TableFormat::ArrowIpc,
+            _ => TableFormat::Csv,
         }
     }
 
@@ -69,15 +67,15 @@ impl TableFormat {
 /// the same checks, options and notes whatever the format.
 ///
 /// # Errors
-/// [`DataError::UnknownFormat`]; [`DataError::FormatNotBuilt`] for Parquet or Arrow IPC
-/// without the `arrow` feature; otherwise the format's reader's errors.
+/// [`DataError::FormatNotBuilt`] for Parquet or Arrow IPC without the `arrow` feature;
+/// otherwise the format's reader's errors.
 pub fn read_table_path(
     path: impl AsRef<Path>,
     schema: &Schema,
     options: &CsvOptions,
 ) -> Result<(Table, CsvReport)> {
     let path = path.as_ref();
-    match TableFormat::from_path(path)? {
+    match TableFormat::from_path(path) {
         TableFormat::Csv => read_csv_path(path, schema, options),
         #[cfg(feature = "arrow")]
         TableFormat::Parquet => crate::columnar::read_parquet_path(path, schema, options),
@@ -96,12 +94,36 @@ pub fn read_table_path(
 /// As [`read_table_path`] for the format; otherwise the format's writer's errors.
 pub fn write_table_path(table: &Table, schema: &Schema, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    match TableFormat::from_path(path)? {
+    match TableFormat::from_path(path) {
         TableFormat::Csv => write_csv_path(table, schema, path),
         #[cfg(feature = "arrow")]
         TableFormat::Parquet => crate::columnar::write_parquet_path(table, schema, path),
         #[cfg(feature = "arrow")]
         TableFormat::ArrowIpc => crate::columnar::write_ipc_path(table, schema, path),
+        #[cfg(not(feature = "arrow"))]
+        other => Err(DataError::FormatNotBuilt {
+            format: other.name(),
+        }),
+    }
+}
+
+/// Writes `table` to `writer` in `format` (e.g. into memory, for an atomic file write).
+///
+/// # Errors
+/// [`DataError::FormatNotBuilt`] for Parquet or Arrow IPC without the `arrow` feature;
+/// otherwise the format's writer's errors.
+pub fn write_table<W: Write + Send>(
+    table: &Table,
+    schema: &Schema,
+    format: TableFormat,
+    writer: W,
+) -> Result<()> {
+    match format {
+        TableFormat::Csv => write_csv(table, schema, writer),
+        #[cfg(feature = "arrow")]
+        TableFormat::Parquet => crate::columnar::write_parquet(table, schema, writer),
+        #[cfg(feature = "arrow")]
+        TableFormat::ArrowIpc => crate::columnar::write_ipc(table, schema, writer),
         #[cfg(not(feature = "arrow"))]
         other => Err(DataError::FormatNotBuilt {
             format: other.name(),

@@ -69,7 +69,7 @@ pub use columnar::{
     read_parquet_path, write_ipc, write_ipc_path, write_parquet, write_parquet_path,
 };
 pub use error::{DataError, Position, Result};
-pub use format::{TableFormat, read_table_path, write_table_path};
+pub use format::{TableFormat, read_table_path, write_table, write_table_path};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
     COUNT_SENSITIVITY, CellRule, HistogramCells, NoisyCells, NoisyColumn, PrivateConfig,

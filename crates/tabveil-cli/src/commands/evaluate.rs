@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use tabveil::data::{CsvOptions, Schema, Table, read_csv_path};
+use tabveil::data::{CsvOptions, Schema, Table, read_table_path};
 use tabveil::eval::{EvaluationConfig, evaluate};
 
 use super::UsageError;
@@ -15,10 +15,10 @@ use super::UsageError;
 /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, privacy leakage.
 #[derive(Debug, Args)]
 pub(crate) struct EvaluateArgs {
-    /// The real table the synthesizer was trained on (CSV with a header line).
+    /// The real table the synthesizer was trained on (CSV, Parquet or Arrow IPC, by extension).
     #[arg(long, value_name = "TRAIN.csv")]
     real: PathBuf,
-    /// The synthetic table (CSV with a header line).
+    /// The synthetic table (CSV, Parquet or Arrow IPC, by extension).
     #[arg(long, value_name = "SYN.csv")]
     synthetic: PathBuf,
     /// The schema of the tables (JSON).
@@ -64,7 +64,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         .with_context(|| format!("reading the schema {}", args.schema.display()))?;
     let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
     let read = |path: &Path, what: &str| -> anyhow::Result<Table> {
-        let (table, _) = read_csv_path(path, &schema, &options)
+        let (table, _) = read_table_path(path, &schema, &options)
             .with_context(|| format!("reading the {what} table {}", path.display()))?;
         Ok(table)
     };

@@ -18,7 +18,7 @@ use crate::progress::{FitProgress, Terminal};
 /// Fit a synthesizer on a CSV file and save the model.
 #[derive(Debug, Args)]
 pub(crate) struct FitArgs {
-    /// The training data (CSV with a header line).
+    /// The training data: CSV with a header line, Parquet or Arrow IPC (by extension).
     #[arg(long, value_name = "X.csv")]
     data: PathBuf,
     /// The schema (JSON). Bounds and categories are public knowledge you vouch for.

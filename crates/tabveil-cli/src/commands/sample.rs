@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use tabveil::data::write_csv;
+use tabveil::data::{TableFormat, write_table};
 use tabveil::models::Condition;
 
 use super::UsageError;
@@ -26,7 +26,7 @@ pub(crate) struct SampleArgs {
     /// Seed of the generation.
     #[arg(long, value_name = "K", default_value_t = 0)]
     seed: u64,
-    /// The CSV file to write (replaced atomically).
+    /// The file to write (replaced atomically): CSV, Parquet or Arrow IPC, by extension.
     #[arg(long, value_name = "OUT.csv")]
     out: PathBuf,
     /// Print nothing on success (as `fit`'s `--quiet`).
@@ -44,6 +44,7 @@ pub(crate) fn run(args: &SampleArgs) -> anyhow::Result<()> {
         .iter()
         .map(|c| parse_condition(c))
         .collect::<Result<Vec<_>, _>>()?;
+    let format = TableFormat::from_path(&args.out);
     let fitted = input::model(&args.model)?;
     let table = if conditions.is_empty() {
         fitted.sample(args.rows, args.seed)?
@@ -52,9 +53,10 @@ pub(crate) fn run(args: &SampleArgs) -> anyhow::Result<()> {
             .sample_conditional(args.rows, &conditions, args.seed)
             .context("conditional sampling")?
     };
-    let mut csv = Vec::new();
-    write_csv(&table, fitted.schema(), &mut csv).context("encoding the CSV")?;
-    atomic::write_file(&args.out, &csv)?;
+    let mut bytes = Vec::new();
+    write_table(&table, fitted.schema(), format, &mut bytes)
+        .with_context(|| format!("encoding the {}", format.name()))?;
+    atomic::write_file(&args.out, &bytes)?;
     if args.quiet {
         return Ok(());
     }
