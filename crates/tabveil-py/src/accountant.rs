@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use tabveil::accountant::{
-    Accountant as _, AccountantKind, AccountantSpec, NoiseSchedule, PrivacyEvent,
+    AccountantKind, AccountantSpec, NoiseSchedule, PrivacyEvent,
     calibrate_noise, sampled_gaussian_rdp,
 };
 

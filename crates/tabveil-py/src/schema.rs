@@ -42,10 +42,10 @@ impl PySchema {
                 .extract()?;
             return Self::from_json_text(py, &text);
         }
-        if let Ok(s) = source.cast::<PyString>() {
-            let text = s.to_str()?;
+        if source.is_instance_of::<PyString>() {
+            let text: String = source.extract()?;
             if text.trim_start().starts_with('{') {
-                return Self::from_json_text(py, text);
+                return Self::from_json_text(py, &text);
             }
         }
         // A path (str or os.PathLike).

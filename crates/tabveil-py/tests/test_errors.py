@@ -47,8 +47,8 @@ def test_data_errors_name_the_column_and_the_row(schema):
     assert (e.value.kind, e.value.column, e.value.row) == ("UnknownCategory", "paid", 3)
 
     frame = make_frame(50)
-    frame.loc[9, "member"] = None
     frame["member"] = frame["member"].astype("boolean")
+    frame.loc[9, "member"] = None
     with pytest.raises(DataError) as e:
         tabveil.read_table(frame, schema)
     assert (e.value.kind, e.value.column, e.value.row) == ("NullInNonNullable", "member", 9)
