@@ -60,13 +60,14 @@ pub use crate::csv::{
     CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
     infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
 };
-pub use condition::{
-    ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
-};
 #[cfg(feature = "arrow")]
 pub use columnar::{
-    ArrowTableBuilder, arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc, read_ipc_path, read_parquet,
-    read_parquet_path, write_ipc, write_ipc_path, write_parquet, write_parquet_path,
+    ArrowTableBuilder, arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc,
+    read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path, write_parquet,
+    write_parquet_path,
+};
+pub use condition::{
+    ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
 };
 pub use error::{DataError, Position, Result};
 pub use format::{TableFormat, read_table_path, write_table, write_table_path};

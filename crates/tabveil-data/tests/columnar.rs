@@ -47,13 +47,20 @@ fn table_strategy() -> impl Strategy<Value = Table> {
     );
     prop::collection::vec(row, 0..40).prop_map(|rows| {
         let cols = vec![
-            Column::continuous_with_nulls("n", rows.iter().map(|r| r.0.map(|v| v as f64)).collect()),
+            Column::continuous_with_nulls(
+                "n",
+                rows.iter().map(|r| r.0.map(|v| v as f64)).collect(),
+            ),
             Column::continuous_with_nulls("x", rows.iter().map(|r| r.1).collect()),
             Column::categorical_with_nulls("c", rows.iter().map(|r| r.2).collect()),
-            Column::categorical("u", rows.iter().map(|r| r.3).collect()).with_domain(["p", "q", "r"]),
+            Column::categorical("u", rows.iter().map(|r| r.3).collect())
+                .with_domain(["p", "q", "r"]),
             Column::categorical_with_nulls("b", rows.iter().map(|r| r.4.0).collect()),
             Column::categorical("yn", rows.iter().map(|r| r.4.1).collect()),
-            Column::continuous_with_nulls("t", rows.iter().map(|r| r.5.map(|v| v as f64)).collect()),
+            Column::continuous_with_nulls(
+                "t",
+                rows.iter().map(|r| r.5.map(|v| v as f64)).collect(),
+            ),
             Column::continuous("d", rows.iter().map(|r| (r.6 * 86_400) as f64).collect()),
             Column::id("id"),
         ];

@@ -3,8 +3,8 @@
 
 use pyo3::prelude::*;
 use tabveil::accountant::{
-    AccountantKind, AccountantSpec, NoiseSchedule, PrivacyEvent,
-    calibrate_noise, sampled_gaussian_rdp,
+    AccountantKind, AccountantSpec, NoiseSchedule, PrivacyEvent, calibrate_noise,
+    sampled_gaussian_rdp,
 };
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {

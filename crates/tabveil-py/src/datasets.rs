@@ -34,8 +34,8 @@ pub(crate) fn adult<'py>(py: Python<'py>, split: &str) -> PyResult<Bound<'py, Py
         }
     };
     let schema = Schema::from_json(SCHEMA).map_err(|e| errors::from_data(py, &e))?;
-    let (table, _) = read_csv(bytes, &schema, &CsvOptions::default())
-        .map_err(|e| errors::from_data(py, &e))?;
+    let (table, _) =
+        read_csv(bytes, &schema, &CsvOptions::default()).map_err(|e| errors::from_data(py, &e))?;
     frames::write(py, &table, &schema)
 }
 

@@ -68,7 +68,10 @@ fn notes(report: &CsvReport) -> Vec<String> {
         .iter()
         .map(|note| match note {
             tabveil::data::CsvNote::IgnoredColumns { columns } => {
-                format!("ignored column(s) not in the schema: {}", columns.join(", "))
+                format!(
+                    "ignored column(s) not in the schema: {}",
+                    columns.join(", ")
+                )
             }
             tabveil::data::CsvNote::CategoriesFromData { column } => format!(
                 "the categories of column `{column}` were read from the data: not private \

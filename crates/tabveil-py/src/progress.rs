@@ -33,7 +33,10 @@ impl PyProgress {
     }
 
     /// Runs `event` (building the dict) and the callback with the GIL; records a cancellation.
-    fn report(&mut self, event: impl FnOnce(&Bound<'_, PyDict>) -> PyResult<()>) -> ControlFlow<()> {
+    fn report(
+        &mut self,
+        event: impl FnOnce(&Bound<'_, PyDict>) -> PyResult<()>,
+    ) -> ControlFlow<()> {
         if self.cancelled.is_some() {
             return ControlFlow::Break(());
         }

@@ -72,7 +72,8 @@ impl PySchema {
 
     /// The schema as a dict (the JSON format).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("json")?.call_method1("loads", (self.to_json(py)?,))
+        py.import("json")?
+            .call_method1("loads", (self.to_json(py)?,))
     }
 
     /// The schema's name.

@@ -52,9 +52,8 @@ impl PyConfig {
         accountant: Option<&str>,
         dangerous_noise_seed: Option<u64>,
     ) -> PyResult<Self> {
-        let kind = ModelKind::from_name(&model.to_ascii_lowercase()).ok_or_else(|| {
-            config_error(py, "model", format!("unknown model {model:?}"))
-        })?;
+        let kind = ModelKind::from_name(&model.to_ascii_lowercase())
+            .ok_or_else(|| config_error(py, "model", format!("unknown model {model:?}")))?;
         let builder = Synthesizer::builder().model(kind);
         let synth = if non_private {
             for (name, set) in [
@@ -88,7 +87,11 @@ impl PyConfig {
             let (Some(epsilon), Some(delta)) = (epsilon, delta) else {
                 return Err(config_error(
                     py,
-                    if epsilon.is_none() { "epsilon" } else { "delta" },
+                    if epsilon.is_none() {
+                        "epsilon"
+                    } else {
+                        "delta"
+                    },
                     "choose a privacy budget, e.g. epsilon=3.0, delta=1e-6, or \
                      non_private=True (no privacy guarantee)"
                         .to_owned(),
@@ -187,7 +190,13 @@ impl PyConfig {
                 let ledger = fitted.ledger().map(|l| to_python(py, l)).transpose()?;
                 let epsilon = fitted.epsilon_spent().ok().flatten();
                 let partial = Py::new(py, PyFitted { inner: fitted })?;
-                Err(cancelled(py, cancel, ledger, epsilon, Some(partial.into_any())))
+                Err(cancelled(
+                    py,
+                    cancel,
+                    ledger,
+                    epsilon,
+                    Some(partial.into_any()),
+                ))
             }
             // Cancelled during preprocessing: the releases made come with the error.
             (Err(tabveil::Error::Model(m)), Some(cancel)) if m.is_cancelled() => {
@@ -323,7 +332,10 @@ impl PyFitted {
 
     /// The privacy report as JSON text.
     fn report_json(&self, py: Python<'_>) -> PyResult<String> {
-        let report = self.inner.report().map_err(|e| errors::from_tabveil(py, e))?;
+        let report = self
+            .inner
+            .report()
+            .map_err(|e| errors::from_tabveil(py, e))?;
         report
             .to_json()
             .map_err(|e| errors::from_tabveil(py, e.into()))
@@ -331,13 +343,19 @@ impl PyFitted {
 
     /// The privacy report as Markdown.
     fn report_markdown(&self, py: Python<'_>) -> PyResult<String> {
-        let report = self.inner.report().map_err(|e| errors::from_tabveil(py, e))?;
+        let report = self
+            .inner
+            .report()
+            .map_err(|e| errors::from_tabveil(py, e))?;
         Ok(report.to_markdown())
     }
 
     /// The privacy report as a self-contained HTML page.
     fn report_html(&self, py: Python<'_>) -> PyResult<String> {
-        let report = self.inner.report().map_err(|e| errors::from_tabveil(py, e))?;
+        let report = self
+            .inner
+            .report()
+            .map_err(|e| errors::from_tabveil(py, e))?;
         report
             .to_html()
             .map_err(|e| errors::from_tabveil(py, e.into()))

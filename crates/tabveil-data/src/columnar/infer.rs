@@ -1,8 +1,8 @@
 //! [`infer_schema_arrow`]: a draft schema from Arrow record batches, with the same loud
 //! warning as [`infer_schema`](crate::infer_schema).
 
-use arrow_array::{Array, RecordBatch};
 use arrow_array::cast::AsArray;
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Schema as ArrowSchema};
 
 use super::arrow_error;

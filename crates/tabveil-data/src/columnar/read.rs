@@ -87,7 +87,11 @@ impl<'s> ArrowTableBuilder<'s> {
     /// [`DataError::UnexpectedColumns`] (unless [`ExtraColumns::Ignore`](crate::ExtraColumns)),
     /// [`DataError::CategoryIsNullToken`], and [`DataError::ArrowType`] for a column whose
     /// Arrow type cannot hold its kind.
-    pub fn new(arrow_schema: &ArrowSchema, schema: &'s Schema, options: &CsvOptions) -> Result<Self> {
+    pub fn new(
+        arrow_schema: &ArrowSchema,
+        schema: &'s Schema,
+        options: &CsvOptions,
+    ) -> Result<Self> {
         check_null_tokens(schema, options)?;
         let field_names: Vec<String> = arrow_schema
             .fields()
@@ -302,7 +306,10 @@ fn check_type(cs: &ColumnSchema, dt: &DataType) -> Result<()> {
     let class = class_of(dt);
     let ok = match cs.kind() {
         ColumnKind::Continuous { .. } => {
-            matches!(class, Class::Null | Class::Integer | Class::Float | Class::Text)
+            matches!(
+                class,
+                Class::Null | Class::Integer | Class::Float | Class::Text
+            )
         }
         ColumnKind::Datetime { .. } => matches!(class, Class::Null | Class::Instant | Class::Text),
         ColumnKind::Categorical { .. } => matches!(
@@ -310,7 +317,10 @@ fn check_type(cs: &ColumnSchema, dt: &DataType) -> Result<()> {
             Class::Null | Class::Boolean | Class::Integer | Class::Float | Class::Text
         ),
         ColumnKind::Boolean { .. } => {
-            matches!(class, Class::Null | Class::Boolean | Class::Integer | Class::Text)
+            matches!(
+                class,
+                Class::Null | Class::Boolean | Class::Integer | Class::Text
+            )
         }
         ColumnKind::Id => true,
     };

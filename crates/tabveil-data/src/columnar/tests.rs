@@ -75,7 +75,12 @@ fn with_column(name: &str, array: ArrayRef) -> RecordBatch {
 fn every_kind_round_trips_through_arrow() {
     let t = table();
     let b = t.to_arrow(&schema()).unwrap();
-    let types: Vec<DataType> = b.schema().fields().iter().map(|f| f.data_type().clone()).collect();
+    let types: Vec<DataType> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
     let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
     assert_eq!(
         types,
@@ -91,8 +96,16 @@ fn every_kind_round_trips_through_arrow() {
             DataType::Int64,
         ]
     );
-    let nullable: Vec<bool> = b.schema().fields().iter().map(|f| f.is_nullable()).collect();
-    assert_eq!(nullable, [true, true, true, true, false, true, false, false, false]);
+    let nullable: Vec<bool> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.is_nullable())
+        .collect();
+    assert_eq!(
+        nullable,
+        [true, true, true, true, false, true, false, false, false]
+    );
     assert_eq!(b.column(0).null_count(), 1);
     let (back, report) = read(&b, &CsvOptions::default()).unwrap();
     assert_eq!(back, t);
@@ -125,11 +138,17 @@ fn arrow_output_is_what_the_csv_writer_writes() {
     )
     .unwrap();
     let b = t.to_arrow(&s).unwrap();
-    let day = b.column(1).as_any().downcast_ref::<arrow_array::TimestampSecondArray>().unwrap();
+    let day = b
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow_array::TimestampSecondArray>()
+        .unwrap();
     assert_eq!(day.values(), &[1_614_816_000, 0]);
     let mut csv = Vec::new();
     write_csv(&t, &s, &mut csv).unwrap();
-    let via_csv = read_csv(csv.as_slice(), &s, &CsvOptions::default()).unwrap().0;
+    let via_csv = read_csv(csv.as_slice(), &s, &CsvOptions::default())
+        .unwrap()
+        .0;
     let mut builder = ArrowTableBuilder::new(&b.schema(), &s, &CsvOptions::default()).unwrap();
     builder.push_batch(&b).unwrap();
     assert_eq!(builder.finish().unwrap().0, via_csv);
@@ -137,9 +156,19 @@ fn arrow_output_is_what_the_csv_writer_writes() {
 
 #[test]
 fn rows_are_counted_across_batches_in_errors() {
-    let s = Schema::new("t", vec![ColumnSchema::continuous("x", Some(0.0), Some(1.0))]).unwrap();
-    let ok = batch(vec![("x", Arc::new(Float64Array::from(vec![0.5, 0.25])) as ArrayRef)]);
-    let bad = batch(vec![("x", Arc::new(Float64Array::from(vec![0.5, 7.0])) as ArrayRef)]);
+    let s = Schema::new(
+        "t",
+        vec![ColumnSchema::continuous("x", Some(0.0), Some(1.0))],
+    )
+    .unwrap();
+    let ok = batch(vec![(
+        "x",
+        Arc::new(Float64Array::from(vec![0.5, 0.25])) as ArrayRef,
+    )]);
+    let bad = batch(vec![(
+        "x",
+        Arc::new(Float64Array::from(vec![0.5, 7.0])) as ArrayRef,
+    )]);
     let mut b = ArrowTableBuilder::new(&ok.schema(), &s, &CsvOptions::default()).unwrap();
     b.push_batch(&ok).unwrap();
     let err = b.push_batch(&bad).unwrap_err();
@@ -159,7 +188,10 @@ fn rows_are_counted_across_batches_in_errors() {
     b.push_batch(&ok).unwrap();
     b.push_batch(&bad).unwrap();
     let (t, _) = b.finish().unwrap();
-    assert_eq!(t.column("x").unwrap().as_continuous().unwrap(), &[0.5, 0.25, 0.5, 1.0]);
+    assert_eq!(
+        t.column("x").unwrap().as_continuous().unwrap(),
+        &[0.5, 0.25, 0.5, 1.0]
+    );
 }
 
 #[test]
@@ -187,7 +219,10 @@ fn value_errors_name_the_column_and_the_row() {
             count: 2
         }
     );
-    let null = with_column("yn", Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])));
+    let null = with_column(
+        "yn",
+        Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+    );
     assert_eq!(
         read(&null, &CsvOptions::default()).unwrap_err(),
         DataError::NullInNonNullable {
@@ -198,7 +233,10 @@ fn value_errors_name_the_column_and_the_row() {
     let bad_text = with_column("x", Arc::new(StringArray::from(vec!["1", "2", "two"])));
     assert!(matches!(
         read(&bad_text, &CsvOptions::default()),
-        Err(DataError::InvalidNumber { at: Position::Row(2), .. })
+        Err(DataError::InvalidNumber {
+            at: Position::Row(2),
+            ..
+        })
     ));
 }
 
@@ -214,14 +252,26 @@ fn the_earliest_row_wins_between_columns() {
         .zip(base.columns())
         .map(|(f, c)| {
             if f.name() == "x" {
-                ("x", Arc::new(Float64Array::from(vec![1.0, 1.0, f64::INFINITY])) as ArrayRef)
+                (
+                    "x",
+                    Arc::new(Float64Array::from(vec![1.0, 1.0, f64::INFINITY])) as ArrayRef,
+                )
             } else {
                 (f.name().as_str(), c.clone())
             }
         })
         .collect();
     let err = read(&batch(columns), &CsvOptions::default()).unwrap_err();
-    assert!(matches!(err, DataError::UnknownCategory { at: Position::Row(0), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            DataError::UnknownCategory {
+                at: Position::Row(0),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -270,10 +320,16 @@ fn wrong_types_and_missing_or_extra_columns_are_refused_before_reading() {
 
 #[test]
 fn text_cells_follow_the_csv_options() {
-    let text = with_column("c", Arc::new(StringArray::from(vec![Some(" a "), Some("?"), Some("")])));
+    let text = with_column(
+        "c",
+        Arc::new(StringArray::from(vec![Some(" a "), Some("?"), Some("")])),
+    );
     assert!(matches!(
         read(&text, &CsvOptions::default()),
-        Err(DataError::UnknownCategory { at: Position::Row(1), .. })
+        Err(DataError::UnknownCategory {
+            at: Position::Row(1),
+            ..
+        })
     ));
     let (t, _) = read(&text, &CsvOptions::default().with_null_tokens(["?"])).unwrap();
     let c = t.column("c").unwrap();
@@ -318,7 +374,9 @@ fn many_arrow_types_are_accepted() {
         ("labels", Arc::new(StringArray::from(vec!["Yes", "f"]))),
         (
             "ns",
-            Arc::new(TimestampNanosecondArray::from(vec![ns, -1_500_000_000]).with_timezone("+02:00")),
+            Arc::new(
+                TimestampNanosecondArray::from(vec![ns, -1_500_000_000]).with_timezone("+02:00"),
+            ),
         ),
         ("date", Arc::new(Date32Array::from(vec![1, -1]))),
         ("nulls", Arc::new(NullArray::new(2))),
@@ -361,8 +419,15 @@ fn dictionary_output_keeps_the_whole_domain_in_order() {
         .unwrap();
     let values = c.values().as_any().downcast_ref::<StringArray>().unwrap();
     assert_eq!(values.iter().flatten().collect::<Vec<_>>(), ["a", "b", "c"]);
-    assert_eq!(c.keys().iter().collect::<Vec<_>>(), [Some(0), None, Some(2)]);
-    let yn = b.column(4).as_any().downcast_ref::<DictionaryArray<Int32Type>>().unwrap();
+    assert_eq!(
+        c.keys().iter().collect::<Vec<_>>(),
+        [Some(0), None, Some(2)]
+    );
+    let yn = b
+        .column(4)
+        .as_any()
+        .downcast_ref::<DictionaryArray<Int32Type>>()
+        .unwrap();
     let labels = yn.values().as_any().downcast_ref::<StringArray>().unwrap();
     assert_eq!(labels.iter().flatten().collect::<Vec<_>>(), ["no", "yes"]);
     let id = b.column(8).as_any().downcast_ref::<Int64Array>().unwrap();
@@ -399,7 +464,11 @@ fn parquet_and_ipc_files_round_trip() {
         Err(DataError::Arrow { .. })
     ));
     assert!(matches!(
-        read_ipc(std::io::Cursor::new(b"ARROW1 nope".to_vec()), &s, &CsvOptions::default()),
+        read_ipc(
+            std::io::Cursor::new(b"ARROW1 nope".to_vec()),
+            &s,
+            &CsvOptions::default()
+        ),
         Err(DataError::Arrow { .. })
     ));
     std::fs::remove_dir_all(&dir).ok();
@@ -411,9 +480,14 @@ fn parquet_files_are_read_row_group_by_row_group() {
     use parquet::file::properties::WriterProperties;
     let s = Schema::new("t", vec![ColumnSchema::integer("k", None, None)]).unwrap();
     let values: Vec<i64> = (0..1000).collect();
-    let b = batch(vec![("k", Arc::new(Int64Array::from(values.clone())) as ArrayRef)]);
+    let b = batch(vec![(
+        "k",
+        Arc::new(Int64Array::from(values.clone())) as ArrayRef,
+    )]);
     let mut bytes = Vec::new();
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(128)).build();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(128))
+        .build();
     let mut w = ArrowWriter::try_new(&mut bytes, b.schema(), Some(props)).unwrap();
     w.write(&b).unwrap();
     w.close().unwrap();
@@ -422,5 +496,8 @@ fn parquet_files_are_read_row_group_by_row_group() {
     let (t, _) = read_parquet_path(&path, &s, &CsvOptions::default()).unwrap();
     std::fs::remove_file(&path).ok();
     let expected: Vec<f64> = values.iter().map(|&v| v as f64).collect();
-    assert_eq!(t.column("k").unwrap().as_continuous().unwrap(), expected.as_slice());
+    assert_eq!(
+        t.column("k").unwrap().as_continuous().unwrap(),
+        expected.as_slice()
+    );
 }

@@ -153,9 +153,9 @@ fn column_array(col: &Column, cs: &ColumnSchema, n: usize) -> Result<ArrayRef> {
             Arc::new(BooleanArray::new(values, nulls))
         }
         (ColumnData::Categorical(codes), _) => {
-            let domain = col
-                .domain()
-                .ok_or(DataError::Internal("a discrete table column without domain"))?;
+            let domain = col.domain().ok_or(DataError::Internal(
+                "a discrete table column without domain",
+            ))?;
             let keys = codes
                 .iter()
                 .map(|&c| i32::try_from(c).map_err(|_| DataError::Internal("domain beyond i32")))
