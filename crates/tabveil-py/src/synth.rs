@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use tabveil::accountant::AccountantSpec;
+use tabveil::builder::{Ready, SynthesizerBuilder};
 use tabveil::models::{Condition, ModelKind};
 use tabveil::{Delta, Epsilon, Fitted, Synthesizer};
 
@@ -72,17 +73,7 @@ impl PyConfig {
                     ));
                 }
             }
-            let mut b = builder.non_private();
-            if let Some(e) = epochs {
-                b = b.epochs(e);
-            }
-            if let Some(s) = batch_size {
-                b = b.batch_size(s);
-            }
-            if let Some(s) = seed {
-                b = b.seed(s);
-            }
-            b.build()
+            schedule(builder.non_private(), epochs, batch_size, seed).build()
         } else {
             let (Some(epsilon), Some(delta)) = (epsilon, delta) else {
                 return Err(config_error(
@@ -97,16 +88,12 @@ impl PyConfig {
                         .to_owned(),
                 ));
             };
-            let mut b = builder.private(Epsilon(epsilon), Delta(delta));
-            if let Some(e) = epochs {
-                b = b.epochs(e);
-            }
-            if let Some(s) = batch_size {
-                b = b.batch_size(s);
-            }
-            if let Some(s) = seed {
-                b = b.seed(s);
-            }
+            let mut b = schedule(
+                builder.private(Epsilon(epsilon), Delta(delta)),
+                epochs,
+                batch_size,
+                seed,
+            );
             if let Some(c) = clipping_norm {
                 b = b.clipping_norm(c);
             }
@@ -217,6 +204,25 @@ impl PyConfig {
             t.batch_size
         )
     }
+}
+
+/// The builder with the settings given (the library's defaults for the others).
+fn schedule<P>(
+    mut b: SynthesizerBuilder<Ready<P>>,
+    epochs: Option<usize>,
+    batch_size: Option<usize>,
+    seed: Option<u64>,
+) -> SynthesizerBuilder<Ready<P>> {
+    if let Some(e) = epochs {
+        b = b.epochs(e);
+    }
+    if let Some(s) = batch_size {
+        b = b.batch_size(s);
+    }
+    if let Some(s) = seed {
+        b = b.seed(s);
+    }
+    b
 }
 
 /// `tabveil.errors.FitCancelled`, chained to what cancelled the fit.

@@ -296,7 +296,8 @@ fn class_of(dt: &DataType) -> Class {
         | DataType::Decimal128(..)
         | DataType::Decimal256(..) => Class::Float,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Class::Text,
-        DataType::Dictionary(_, values) if class_of(values) == Class::Text => Class::Text,
+        // Dictionary-encoded values (pandas and polars categoricals) are read as their values.
+        DataType::Dictionary(_, values) => class_of(values),
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => Class::Instant,
         _ => Class::Other,
     }
@@ -344,6 +345,12 @@ fn push_array(
     options: &CsvOptions,
 ) -> Result<()> {
     let at = |i: usize| Position::Row(base + i);
+    if let DataType::Dictionary(_, values) = array.data_type()
+        && class_of(values) != Class::Text
+    {
+        let unpacked = arrow_cast::cast(array, values).map_err(arrow_error)?;
+        return push_array(builder, cs, unpacked.as_ref(), base, options);
+    }
     match class_of(array.data_type()) {
         Class::Null => (0..array.len()).try_for_each(|i| builder.push_null(at(i))),
         Class::Boolean => {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use arrow_array::types::{Int32Type, UInt32Type};
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float32Array, Float64Array, Int8Array,
-    Int64Array, LargeStringArray, NullArray, RecordBatch, StringArray, StringViewArray,
+    Int32Array, Int64Array, LargeStringArray, NullArray, RecordBatch, StringArray, StringViewArray,
     TimestampNanosecondArray, UInt32Array,
 };
 use arrow_schema::{DataType, TimeUnit};
@@ -348,6 +348,7 @@ fn many_arrow_types_are_accepted() {
             ColumnSchema::categorical("view", ["a", "b"]),
             ColumnSchema::categorical("dict", ["a", "b"]),
             ColumnSchema::categorical("codes", ["1", "2"]),
+            ColumnSchema::continuous("int_dict", None, None),
             ColumnSchema::boolean("ints"),
             ColumnSchema::boolean("labels"),
             ColumnSchema::datetime("ns", "%Y-%m-%d %H:%M:%S"),
@@ -361,6 +362,12 @@ fn many_arrow_types_are_accepted() {
         Arc::new(StringArray::from(vec!["a", "b"])),
     )
     .unwrap();
+    // A categorical of numbers (pandas `category` over integers) in a continuous column.
+    let int_dict = DictionaryArray::<Int32Type>::try_new(
+        Int32Array::from(vec![1, 0]),
+        Arc::new(Int64Array::from(vec![10, 30])),
+    )
+    .unwrap();
     // 2026-01-02 03:04:05.000000007 UTC: beyond 2⁵³ ns, yet the seconds come out exact.
     let ns = 1_767_323_045_000_000_007i64;
     let b = batch(vec![
@@ -370,6 +377,7 @@ fn many_arrow_types_are_accepted() {
         ("view", Arc::new(StringViewArray::from(vec!["a", "a"]))),
         ("dict", Arc::new(dict)),
         ("codes", Arc::new(Int64Array::from(vec![2, 1]))),
+        ("int_dict", Arc::new(int_dict)),
         ("ints", Arc::new(Int64Array::from(vec![1, 0]))),
         ("labels", Arc::new(StringArray::from(vec!["Yes", "f"]))),
         (
@@ -393,6 +401,7 @@ fn many_arrow_types_are_accepted() {
             Column::categorical("view", vec![0, 0]),
             Column::categorical("dict", vec![1, 0]),
             Column::categorical("codes", vec![1, 0]),
+            Column::continuous("int_dict", vec![30.0, 10.0]),
             Column::categorical("ints", vec![1, 0]),
             Column::categorical("labels", vec![1, 0]),
             Column::continuous("ns", vec![1_767_323_045.000_000_007, -1.5]),
