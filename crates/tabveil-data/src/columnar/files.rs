@@ -4,9 +4,12 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::Arc;
 
+use arrow_array::RecordBatch;
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_ipc::writer::FileWriter;
+use arrow_schema::{DataType, Schema as ArrowSchema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
@@ -74,12 +77,13 @@ pub fn read_parquet_path(
 
 /// Writes `table` as a Parquet file (snappy-compressed, the Arrow schema of
 /// [`arrow_schema`](crate::arrow_schema) embedded so that pandas gets categoricals, nullable
-/// integers and datetimes back). Reading it back gives the same table.
+/// integers and datetimes back; datetimes as `timestamp[ms]`, which every Parquet reader
+/// knows). Reading it back gives the same table.
 ///
 /// # Errors
 /// As [`Table::to_arrow`]; [`DataError::Arrow`] / [`DataError::Io`] when writing fails.
 pub fn write_parquet<W: Write + Send>(table: &Table, schema: &Schema, writer: W) -> Result<()> {
-    let batch = table.to_arrow(schema)?;
+    let batch = parquet_compatible(table.to_arrow(schema)?)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
@@ -87,6 +91,29 @@ pub fn write_parquet<W: Write + Send>(table: &Table, schema: &Schema, writer: W)
     w.write(&batch).map_err(arrow_error)?;
     w.close().map_err(arrow_error)?;
     Ok(())
+}
+
+/// The batch with its `timestamp[s]` columns as `timestamp[ms]`: Parquet has no unit of
+/// seconds, and other readers (pyarrow, polars, Spark) read a seconds column written by
+/// arrow-rs as plain integers. Whole seconds stay exact.
+fn parquet_compatible(batch: RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        match field.data_type() {
+            DataType::Timestamp(TimeUnit::Second, tz) => {
+                let to = DataType::Timestamp(TimeUnit::Millisecond, tz.clone());
+                columns.push(arrow_cast::cast(column, &to).map_err(arrow_error)?);
+                fields.push(field.as_ref().clone().with_data_type(to));
+            }
+            _ => {
+                columns.push(column.clone());
+                fields.push(field.as_ref().clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), columns).map_err(arrow_error)
 }
 
 /// Writes `table` to the Parquet file at `path` (created or truncated); see [`write_parquet`].

@@ -454,6 +454,14 @@ fn parquet_and_ipc_files_round_trip() {
         let (back, _) = crate::read_table_path(&path, &s, &CsvOptions::default()).unwrap();
         assert_eq!(back, t, "{name}");
     }
+    // Datetimes are milliseconds in Parquet (which has no unit of seconds), seconds in IPC.
+    let parquet = std::fs::File::open(dir.join("t.parquet")).unwrap();
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(parquet).unwrap();
+    assert_eq!(
+        reader.schema().field_with_name("t").unwrap().data_type(),
+        &DataType::Timestamp(TimeUnit::Millisecond, None)
+    );
     // An IPC stream (no file footer) is read too.
     let b = t.to_arrow(&s).unwrap();
     let mut stream = Vec::new();
