@@ -243,6 +243,7 @@ impl ColumnStats {
 
     /// A categorical column of the values seen (for input typed as categorical, e.g. an Arrow
     /// dictionary, whatever its labels look like).
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub(crate) fn into_categorical(self, name: &str) -> ColumnSchema {
         let nullable = self.nulls > 0;
         if self.distinct.is_empty() {
