@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::csv::{CsvOptions, CsvReport, read_csv_path, write_csv, write_csv_path};
-#[cfg(not(feature = "arrow"))]
-use crate::error::DataError;
+use crate::csv_io::{CsvOptions, CsvReport, read_csv_path, write_csv, write_csv_path};
 use crate::error::Result;
+#[cfg(not(feature = "arrow"))]
+use crate::error::{DataError, ReadError};
 use crate::schema::Schema;
 use crate::table::Table;
 
@@ -67,7 +67,7 @@ impl TableFormat {
 /// the same checks, options and notes whatever the format.
 ///
 /// # Errors
-/// [`DataError::FormatNotBuilt`] for Parquet or Arrow IPC without the `arrow` feature;
+/// [`crate::ReadError::FormatNotBuilt`] for Parquet or Arrow IPC without the `arrow` feature;
 /// otherwise the format's reader's errors.
 pub fn read_table_path(
     path: impl AsRef<Path>,
@@ -82,9 +82,9 @@ pub fn read_table_path(
         #[cfg(feature = "arrow")]
         TableFormat::ArrowIpc => crate::columnar::read_ipc_path(path, schema, options),
         #[cfg(not(feature = "arrow"))]
-        other => Err(DataError::FormatNotBuilt {
+        other => Err(DataError::Read(ReadError::FormatNotBuilt {
             format: other.name(),
-        }),
+        })),
     }
 }
 
@@ -101,16 +101,16 @@ pub fn write_table_path(table: &Table, schema: &Schema, path: impl AsRef<Path>) 
         #[cfg(feature = "arrow")]
         TableFormat::ArrowIpc => crate::columnar::write_ipc_path(table, schema, path),
         #[cfg(not(feature = "arrow"))]
-        other => Err(DataError::FormatNotBuilt {
+        other => Err(DataError::Read(ReadError::FormatNotBuilt {
             format: other.name(),
-        }),
+        })),
     }
 }
 
 /// Writes `table` to `writer` in `format` (e.g. into memory, for an atomic file write).
 ///
 /// # Errors
-/// [`DataError::FormatNotBuilt`] for Parquet or Arrow IPC without the `arrow` feature;
+/// [`crate::ReadError::FormatNotBuilt`] for Parquet or Arrow IPC without the `arrow` feature;
 /// otherwise the format's writer's errors.
 pub fn write_table<W: Write + Send>(
     table: &Table,
@@ -125,8 +125,8 @@ pub fn write_table<W: Write + Send>(
         #[cfg(feature = "arrow")]
         TableFormat::ArrowIpc => crate::columnar::write_ipc(table, schema, writer),
         #[cfg(not(feature = "arrow"))]
-        other => Err(DataError::FormatNotBuilt {
+        other => Err(DataError::Read(ReadError::FormatNotBuilt {
             format: other.name(),
-        }),
+        })),
     }
 }

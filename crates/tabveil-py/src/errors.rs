@@ -7,8 +7,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Serialize;
 use tabveil::Error;
-use tabveil::data::{DataError, Position};
-use tabveil::models::ModelError;
+use tabveil::data::{DataError, Position, ReadError, SchemaError, TransformError};
+use tabveil::models::{ConfigError, ModelError};
 
 /// A Python value from anything serialisable (through JSON: every structure we pass is small).
 pub(crate) fn to_python<'py>(
@@ -54,6 +54,7 @@ pub(crate) fn from_tabveil(py: Python<'_>, e: Error) -> PyErr {
             "PlanRejected"
         }
         Error::Data(d) | Error::Model(ModelError::Data(d)) => return from_data(py, d),
+        Error::Config(c) | Error::Model(ModelError::Config(c)) => return from_config(py, c),
         Error::Model(m) => return from_model(py, m, message),
         Error::CorruptFit { .. } => "ModelFileError",
         Error::Io { path, .. } => {
@@ -78,10 +79,7 @@ pub(crate) fn from_model(py: Python<'_>, m: &ModelError, message: String) -> PyE
             }
             "FitFailedAfterReleases"
         }
-        ModelError::InvalidParameter { parameter, .. } => {
-            let _ = attrs.set_item("parameter", *parameter);
-            "ConfigError"
-        }
+        ModelError::Config(c) => return from_config(py, c),
         ModelError::Data(d) => return from_data(py, d),
         ModelError::Io { path, .. } => {
             let _ = attrs.set_item("filename", path);
@@ -100,20 +98,58 @@ pub(crate) fn from_model(py: Python<'_>, m: &ModelError, message: String) -> PyE
     exception(py, class, message, &attrs)
 }
 
-/// A data error: which column, which row, which kind of problem.
+/// A setting out of range: `ConfigError` with the parameter's name, or, for a setting of the
+/// transformer, the data error's kind and column.
+pub(crate) fn from_config(py: Python<'_>, c: &ConfigError) -> PyErr {
+    let attrs = PyDict::new(py);
+    match c {
+        ConfigError::InvalidParameter { parameter, .. } => {
+            let _ = attrs.set_item("parameter", *parameter);
+        }
+        ConfigError::Transformer(d) => {
+            let _ = set_data_attrs(d, &attrs);
+        }
+        _ => {}
+    }
+    exception(py, "ConfigError", c.to_string(), &attrs)
+}
+
+/// A data error as the exception of its part — `SchemaError`, `ReadError` or `TransformError`
+/// (all `DataError`s in Python), `FileError` for I/O — with which column, which row, which
+/// kind of problem.
 pub(crate) fn from_data(py: Python<'_>, d: &DataError) -> PyErr {
     let attrs = PyDict::new(py);
+    let class = match d {
+        DataError::Schema(_) => "SchemaError",
+        DataError::Read(_) => "ReadError",
+        DataError::Transform(_) => "TransformError",
+        DataError::Io { path, .. } => {
+            let _ = attrs.set_item("filename", path);
+            "FileError"
+        }
+        _ => "DataError",
+    };
     let _ = set_data_attrs(d, &attrs);
-    exception(py, "DataError", d.to_string(), &attrs)
+    exception(py, class, d.to_string(), &attrs)
+}
+
+/// The name of an enum value's variant, from its `Debug` text (`OutOfBounds { .. }` →
+/// `"OutOfBounds"`): the stable `kind` attribute.
+fn variant_name(value: &impl std::fmt::Debug) -> String {
+    format!("{value:?}")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect()
 }
 
 fn set_data_attrs(d: &DataError, attrs: &Bound<'_, PyDict>) -> PyResult<()> {
-    // The variant's name ("OutOfBounds", "UnknownCategory", …) as a stable kind.
-    let debug = format!("{d:?}");
-    let kind: String = debug
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect();
+    // The innermost variant's name ("OutOfBounds", "UnknownCategory", …) as a stable kind.
+    let kind = match d {
+        DataError::Schema(e) => variant_name(e),
+        DataError::Read(e) => variant_name(e),
+        DataError::Transform(e) => variant_name(e),
+        other => variant_name(other),
+    };
     attrs.set_item("kind", kind)?;
     let (column, at) = data_location(d);
     attrs.set_item("column", column)?;
@@ -129,25 +165,59 @@ fn set_data_attrs(d: &DataError, attrs: &Bound<'_, PyDict>) -> PyResult<()> {
 
 fn data_location(d: &DataError) -> (Option<String>, Option<Position>) {
     match d {
-        DataError::InvalidNumber { at, column, .. }
-        | DataError::NonFiniteNumber { at, column, .. }
-        | DataError::NotAnInteger { at, column, .. }
-        | DataError::OutOfBounds { at, column, .. }
-        | DataError::InvalidDatetime { at, column, .. }
-        | DataError::DatetimeOutOfRange { at, column, .. }
-        | DataError::NullInNonNullable { at, column }
-        | DataError::UnknownCategory { at, column, .. }
-        | DataError::WrongValueType { at, column, .. }
-        | DataError::CategoryIndex { at, column, .. }
-        | DataError::NotRepresentable { at, column, .. } => (Some(column.clone()), Some(*at)),
-        DataError::ArrowType { column, .. }
-        | DataError::MissingBounds { column }
-        | DataError::MissingCategories { column }
-        | DataError::NotConditionable { column }
-        | DataError::NotACategory { column, .. }
-        | DataError::UnknownColumn { column }
-        | DataError::CategoryIsNullToken { column, .. }
-        | DataError::DuplicateHeader { column } => (Some(column.clone()), None),
+        DataError::Read(r) => read_location(r),
+        DataError::Schema(
+            SchemaError::DuplicateColumnName { column }
+            | SchemaError::MissingField { column, .. }
+            | SchemaError::UnknownKind { column, .. }
+            | SchemaError::UnknownField { column, .. }
+            | SchemaError::FieldNotAllowed { column, .. }
+            | SchemaError::InvalidFieldType { column, .. }
+            | SchemaError::InvalidBounds { column, .. }
+            | SchemaError::NonFiniteBound { column, .. }
+            | SchemaError::EmptyCategories { column }
+            | SchemaError::DuplicateCategory { column, .. }
+            | SchemaError::InvalidCategoryLabel { column, .. }
+            | SchemaError::BooleanCategoryCount { column, .. }
+            | SchemaError::InvalidDatetimeFormat { column, .. }
+            | SchemaError::InvalidDatetimeBound { column, .. }
+            | SchemaError::UnknownColumn { column },
+        ) => (Some(column.clone()), None),
+        DataError::Transform(
+            TransformError::MissingBounds { column }
+            | TransformError::MissingCategories { column }
+            | TransformError::NotConditionable { column }
+            | TransformError::NotACategory { column, .. },
+        ) => (Some(column.clone()), None),
+        _ => (None, None),
+    }
+}
+
+fn read_location(r: &ReadError) -> (Option<String>, Option<Position>) {
+    match r {
+        ReadError::InvalidNumber { at, column, .. }
+        | ReadError::NonFiniteNumber { at, column, .. }
+        | ReadError::NotAnInteger { at, column, .. }
+        | ReadError::OutOfBounds { at, column, .. }
+        | ReadError::InvalidDatetime { at, column, .. }
+        | ReadError::DatetimeOutOfRange { at, column, .. }
+        | ReadError::NullInNonNullable { at, column }
+        | ReadError::UnknownCategory { at, column, .. }
+        | ReadError::WrongValueType { at, column, .. }
+        | ReadError::CategoryIndex { at, column, .. }
+        | ReadError::NotRepresentable { at, column, .. } => (Some(column.clone()), Some(*at)),
+        ReadError::ArrowType { column, .. }
+        | ReadError::CategoryIsNullToken { column, .. }
+        | ReadError::DuplicateHeader { column }
+        | ReadError::InvalidUtf8 {
+            column: Some(column),
+            ..
+        } => (Some(column.clone()), None),
+        ReadError::RaggedRow { line, .. }
+        | ReadError::InvalidUtf8 { line, .. }
+        | ReadError::Csv {
+            line: Some(line), ..
+        } => (None, Some(Position::Line(*line))),
         _ => (None, None),
     }
 }

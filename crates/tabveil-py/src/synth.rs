@@ -53,8 +53,14 @@ impl PyConfig {
         accountant: Option<&str>,
         dangerous_noise_seed: Option<u64>,
     ) -> PyResult<Self> {
-        let kind = ModelKind::from_name(&model.to_ascii_lowercase())
-            .ok_or_else(|| config_error(py, "model", format!("unknown model {model:?}")))?;
+        let kind = ModelKind::from_name(&model.to_ascii_lowercase()).ok_or_else(|| {
+            let known: Vec<&str> = ModelKind::all().map(ModelKind::as_str).collect();
+            config_error(
+                py,
+                "model",
+                format!("unknown model {model:?}: expected one of {known:?}"),
+            )
+        })?;
         let builder = Synthesizer::builder().model(kind);
         let synth = if non_private {
             for (name, set) in [
@@ -195,13 +201,19 @@ impl PyConfig {
     }
 
     fn __repr__(&self) -> String {
-        let t = self.synth.training_config();
+        // Epochs and batch size for a DP-SGD model; a model without them shows neither.
+        let schedule = self
+            .synth
+            .training_config()
+            .model
+            .spec()
+            .schedule()
+            .map(|s| format!(", epochs={}, batch_size={}", s.epochs, s.batch_size))
+            .unwrap_or_default();
         format!(
-            "Config(model={:?}, private={}, epochs={}, batch_size={})",
+            "Config(model={:?}, private={}{schedule})",
             self.synth.kind().as_str(),
             self.synth.is_private(),
-            t.epochs,
-            t.batch_size
         )
     }
 }

@@ -18,7 +18,7 @@ use parquet::file::reader::ChunkReader;
 
 use super::read::ArrowTableBuilder;
 use super::{arrow_error, io_error};
-use crate::csv::{CsvOptions, CsvReport};
+use crate::csv_io::{CsvOptions, CsvReport};
 use crate::error::Result;
 use crate::schema::Schema;
 use crate::table::Table;
@@ -37,7 +37,7 @@ const IPC_FILE_MAGIC: &[u8; 6] = b"ARROW1";
 /// by default is supported (snappy, zstd, gzip, lz4).
 ///
 /// # Errors
-/// [`DataError::Arrow`] for a file that is not valid Parquet; otherwise as
+/// [`crate::ReadError::Arrow`] for a file that is not valid Parquet; otherwise as
 /// [`ArrowTableBuilder`].
 pub fn read_parquet<R: ChunkReader + 'static>(
     reader: R,
@@ -81,7 +81,7 @@ pub fn read_parquet_path(
 /// knows). Reading it back gives the same table.
 ///
 /// # Errors
-/// As [`Table::to_arrow`]; [`DataError::Arrow`] / [`DataError::Io`] when writing fails.
+/// As [`Table::to_arrow`]; [`crate::ReadError::Arrow`] / [`DataError::Io`] when writing fails.
 pub fn write_parquet<W: Write + Send>(table: &Table, schema: &Schema, writer: W) -> Result<()> {
     let batch = parquet_compatible(table.to_arrow(schema)?)?;
     let props = WriterProperties::builder()
@@ -130,7 +130,7 @@ pub fn write_parquet_path(table: &Table, schema: &Schema, path: impl AsRef<Path>
 /// the format is recognised by its first bytes. Compressed buffers (lz4, zstd) are supported.
 ///
 /// # Errors
-/// [`DataError::Arrow`] for input that is not Arrow IPC; otherwise as [`ArrowTableBuilder`].
+/// [`crate::ReadError::Arrow`] for input that is not Arrow IPC; otherwise as [`ArrowTableBuilder`].
 pub fn read_ipc<R: Read + Seek>(
     mut reader: R,
     schema: &Schema,
@@ -173,7 +173,7 @@ pub fn read_ipc_path(
 /// `pyarrow.feather.read_table`, `polars.read_ipc` and [`read_ipc`].
 ///
 /// # Errors
-/// As [`Table::to_arrow`]; [`DataError::Arrow`] when writing fails.
+/// As [`Table::to_arrow`]; [`crate::ReadError::Arrow`] when writing fails.
 pub fn write_ipc<W: Write>(table: &Table, schema: &Schema, writer: W) -> Result<()> {
     let batch = table.to_arrow(schema)?;
     let mut w = FileWriter::try_new(writer, &batch.schema()).map_err(arrow_error)?;

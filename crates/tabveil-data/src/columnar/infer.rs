@@ -6,9 +6,9 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Schema as ArrowSchema};
 
 use super::arrow_error;
-use crate::csv::infer::{ColumnStats, with_warning};
-use crate::csv::{CsvOptions, InferredSchema};
-use crate::error::{DataError, Result};
+use crate::csv_io::infer::{ColumnStats, with_warning};
+use crate::csv_io::{CsvOptions, InferredSchema};
+use crate::error::{DataError, ReadError, Result};
 
 /// Infers a schema from Arrow record batches (of `arrow_schema`), as
 /// [`infer_schema`](crate::infer_schema) does from CSV text: each cell is taken as the text
@@ -20,7 +20,7 @@ use crate::error::{DataError, Result};
 /// [`NotPrivateWarning`](crate::NotPrivateWarning) says.
 ///
 /// # Errors
-/// [`DataError::DuplicateHeader`]; [`DataError::Arrow`] when a batch does not match the
+/// [`crate::ReadError::DuplicateHeader`]; [`crate::ReadError::Arrow`] when a batch does not match the
 /// schema or a column cannot be shown as text; schema errors if the result is not a valid
 /// schema.
 pub fn infer_schema_arrow<'b>(
@@ -36,15 +36,17 @@ pub fn infer_schema_arrow<'b>(
         .collect();
     for (i, h) in header.iter().enumerate() {
         if header[..i].contains(h) {
-            return Err(DataError::DuplicateHeader { column: h.clone() });
+            return Err(DataError::Read(ReadError::DuplicateHeader {
+                column: h.clone(),
+            }));
         }
     }
     let mut stats: Vec<ColumnStats> = header.iter().map(|_| ColumnStats::default()).collect();
     for batch in batches {
         if batch.num_columns() != header.len() {
-            return Err(DataError::Arrow {
+            return Err(DataError::Read(ReadError::Arrow {
                 message: "a record batch has other columns than the schema".to_owned(),
-            });
+            }));
         }
         for (array, st) in batch.columns().iter().zip(&mut stats) {
             let text = arrow_cast::cast(array, &DataType::Utf8).map_err(arrow_error)?;

@@ -45,13 +45,13 @@ pub use infer::infer_schema_arrow;
 pub use read::{ArrowTableBuilder, read_arrow_batches};
 pub use write::arrow_schema;
 
-use crate::error::DataError;
+use crate::error::{DataError, ReadError};
 
 /// The Arrow or Parquet library's error, as ours.
 pub(crate) fn arrow_error(e: impl std::fmt::Display) -> DataError {
-    DataError::Arrow {
+    DataError::Read(ReadError::Arrow {
         message: e.to_string(),
-    }
+    })
 }
 
 pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> DataError {

@@ -10,9 +10,9 @@ use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
 use arrow_schema::{DataType, Schema as ArrowSchema, TimeUnit};
 
 use super::arrow_error;
-use crate::csv::read::{check_null_tokens, match_header};
-use crate::csv::{CsvNote, CsvOptions, CsvReport};
-use crate::error::{DataError, Position, Result};
+use crate::csv_io::read::{check_null_tokens, match_header};
+use crate::csv_io::{CsvNote, CsvOptions, CsvReport};
+use crate::error::{DataError, Position, ReadError, Result};
 use crate::schema::{ColumnKind, ColumnSchema, Schema};
 use crate::table::{ColumnBuilder, Table, Value, earliest_pending};
 
@@ -83,9 +83,9 @@ impl<'s> ArrowTableBuilder<'s> {
     /// A builder for batches of `arrow_schema`, checked against `schema`.
     ///
     /// # Errors
-    /// [`DataError::DuplicateHeader`], [`DataError::MissingColumns`],
-    /// [`DataError::UnexpectedColumns`] (unless [`ExtraColumns::Ignore`](crate::ExtraColumns)),
-    /// [`DataError::CategoryIsNullToken`], and [`DataError::ArrowType`] for a column whose
+    /// [`crate::ReadError::DuplicateHeader`], [`crate::ReadError::MissingColumns`],
+    /// [`crate::ReadError::UnexpectedColumns`] (unless [`ExtraColumns::Ignore`](crate::ExtraColumns)),
+    /// [`crate::ReadError::CategoryIsNullToken`], and [`crate::ReadError::ArrowType`] for a column whose
     /// Arrow type cannot hold its kind.
     pub fn new(
         arrow_schema: &ArrowSchema,
@@ -125,7 +125,7 @@ impl<'s> ArrowTableBuilder<'s> {
     /// schema the builder was made for.
     ///
     /// # Errors
-    /// [`DataError::Arrow`] for a batch of another shape; the value errors of
+    /// [`crate::ReadError::Arrow`] for a batch of another shape; the value errors of
     /// [`read_csv`](crate::read_csv) with [`Position::Row`] positions. After an error the
     /// builder must not be used again.
     pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -137,9 +137,9 @@ impl<'s> ArrowTableBuilder<'s> {
                 .zip(&self.field_names)
                 .all(|(f, n)| f.name() == n);
         if !same_fields {
-            return Err(DataError::Arrow {
+            return Err(DataError::Read(ReadError::Arrow {
                 message: "a record batch has other columns than the first".to_owned(),
-            });
+            }));
         }
         for b in &mut self.builders {
             b.reserve(batch.num_rows());
@@ -184,7 +184,7 @@ impl<'s> ArrowTableBuilder<'s> {
     /// data), as [`read_csv`](crate::read_csv) reports them.
     ///
     /// # Errors
-    /// [`DataError::UnknownCategory`] for values outside the declared categories.
+    /// [`crate::ReadError::UnknownCategory`] for values outside the declared categories.
     pub fn finish(self) -> Result<(Table, CsvReport)> {
         if let Some(e) = earliest_pending(&self.builders) {
             return Err(e);
@@ -208,7 +208,7 @@ impl<'s> ArrowTableBuilder<'s> {
 /// [`ArrowTableBuilder`].
 ///
 /// # Errors
-/// As [`ArrowTableBuilder`]; [`DataError::Arrow`] when the stream yields an error.
+/// As [`ArrowTableBuilder`]; [`crate::ReadError::Arrow`] when the stream yields an error.
 pub fn read_arrow_batches<I>(
     arrow_schema: &ArrowSchema,
     batches: I,
@@ -238,14 +238,14 @@ fn earliest(builders: &[ColumnBuilder<'_>], err: DataError) -> DataError {
 /// The 0-based row of a value error (`usize::MAX` for other errors).
 fn row_of(e: &DataError) -> usize {
     match e {
-        DataError::InvalidNumber { at, .. }
-        | DataError::NonFiniteNumber { at, .. }
-        | DataError::NotAnInteger { at, .. }
-        | DataError::OutOfBounds { at, .. }
-        | DataError::InvalidDatetime { at, .. }
-        | DataError::NullInNonNullable { at, .. }
-        | DataError::WrongValueType { at, .. }
-        | DataError::UnknownCategory { at, .. } => match at {
+        DataError::Read(ReadError::InvalidNumber { at, .. })
+        | DataError::Read(ReadError::NonFiniteNumber { at, .. })
+        | DataError::Read(ReadError::NotAnInteger { at, .. })
+        | DataError::Read(ReadError::OutOfBounds { at, .. })
+        | DataError::Read(ReadError::InvalidDatetime { at, .. })
+        | DataError::Read(ReadError::NullInNonNullable { at, .. })
+        | DataError::Read(ReadError::WrongValueType { at, .. })
+        | DataError::Read(ReadError::UnknownCategory { at, .. }) => match at {
             Position::Row(r) => *r,
             Position::Line(l) => usize::try_from(*l).unwrap_or(usize::MAX),
         },
@@ -253,7 +253,7 @@ fn row_of(e: &DataError) -> usize {
     }
 }
 
-/// What the column's kind accepts, for [`DataError::ArrowType`].
+/// What the column's kind accepts, for [`crate::ReadError::ArrowType`].
 fn accepted(kind: &ColumnKind) -> &'static str {
     match kind {
         ColumnKind::Continuous { .. } => "an integer, floating-point, decimal or text type",
@@ -328,11 +328,11 @@ fn check_type(cs: &ColumnSchema, dt: &DataType) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(DataError::ArrowType {
+        Err(DataError::Read(ReadError::ArrowType {
             column: cs.name().to_owned(),
             found: dt.to_string(),
             expected: accepted(cs.kind()),
-        })
+        }))
     }
 }
 
@@ -390,11 +390,11 @@ fn push_array(
             })
         }
         Class::Instant => push_instants(builder, cs, array, &at),
-        Class::Other => Err(DataError::ArrowType {
+        Class::Other => Err(DataError::Read(ReadError::ArrowType {
             column: cs.name().to_owned(),
             found: array.data_type().to_string(),
             expected: accepted(cs.kind()),
-        }),
+        })),
     }
 }
 
@@ -453,11 +453,11 @@ fn push_instants(
     at: &dyn Fn(usize) -> Position,
 ) -> Result<()> {
     if !matches!(cs.kind(), ColumnKind::Datetime { .. }) {
-        return Err(DataError::ArrowType {
+        return Err(DataError::Read(ReadError::ArrowType {
             column: cs.name().to_owned(),
             found: array.data_type().to_string(),
             expected: accepted(cs.kind()),
-        });
+        }));
     }
     fn each<T>(
         builder: &mut ColumnBuilder<'_>,

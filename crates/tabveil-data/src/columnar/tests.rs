@@ -10,7 +10,7 @@ use arrow_schema::{DataType, TimeUnit};
 
 use super::*;
 use crate::{Column, ColumnSchema, CsvNote, CsvOptions, ExtraColumns, OutOfBounds, Position};
-use crate::{DataError, Schema, Table, read_csv, write_csv};
+use crate::{DataError, ReadError, Schema, Table, read_csv, write_csv};
 
 fn schema() -> Schema {
     Schema::from_json(
@@ -174,13 +174,13 @@ fn rows_are_counted_across_batches_in_errors() {
     let err = b.push_batch(&bad).unwrap_err();
     assert_eq!(
         err,
-        DataError::OutOfBounds {
+        DataError::Read(ReadError::OutOfBounds {
             at: Position::Row(3),
             column: "x".to_owned(),
             value: 7.0,
             min: Some(0.0),
             max: Some(1.0)
-        }
+        })
     );
     // Clipping, as in CSV.
     let clip = CsvOptions::default().with_out_of_bounds(OutOfBounds::Clip);
@@ -199,12 +199,12 @@ fn value_errors_name_the_column_and_the_row() {
     let nan = with_column("x", Arc::new(Float64Array::from(vec![1.0, f64::NAN, 2.0])));
     assert!(matches!(
         read(&nan, &CsvOptions::default()),
-        Err(DataError::NonFiniteNumber { at: Position::Row(1), ref column, .. }) if column == "x"
+        Err(DataError::Read(ReadError::NonFiniteNumber { at: Position::Row(1), ref column, .. })) if column == "x"
     ));
     let frac = with_column("n", Arc::new(Float64Array::from(vec![1.0, 1.5, 2.0])));
     assert!(matches!(
         read(&frac, &CsvOptions::default()),
-        Err(DataError::NotAnInteger { at: Position::Row(1), value, .. }) if value == 1.5
+        Err(DataError::Read(ReadError::NotAnInteger { at: Position::Row(1), value, .. })) if value == 1.5
     ));
     let unknown = with_column(
         "c",
@@ -212,12 +212,12 @@ fn value_errors_name_the_column_and_the_row() {
     );
     assert_eq!(
         read(&unknown, &CsvOptions::default()).unwrap_err(),
-        DataError::UnknownCategory {
+        DataError::Read(ReadError::UnknownCategory {
             at: Position::Row(1),
             column: "c".to_owned(),
             values: vec!["zz".to_owned(), "q".to_owned()],
             count: 2
-        }
+        })
     );
     let null = with_column(
         "yn",
@@ -225,18 +225,18 @@ fn value_errors_name_the_column_and_the_row() {
     );
     assert_eq!(
         read(&null, &CsvOptions::default()).unwrap_err(),
-        DataError::NullInNonNullable {
+        DataError::Read(ReadError::NullInNonNullable {
             at: Position::Row(1),
             column: "yn".to_owned()
-        }
+        })
     );
     let bad_text = with_column("x", Arc::new(StringArray::from(vec!["1", "2", "two"])));
     assert!(matches!(
         read(&bad_text, &CsvOptions::default()),
-        Err(DataError::InvalidNumber {
+        Err(DataError::Read(ReadError::InvalidNumber {
             at: Position::Row(2),
             ..
-        })
+        }))
     ));
 }
 
@@ -265,10 +265,10 @@ fn the_earliest_row_wins_between_columns() {
     assert!(
         matches!(
             err,
-            DataError::UnknownCategory {
+            DataError::Read(ReadError::UnknownCategory {
                 at: Position::Row(0),
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -280,17 +280,17 @@ fn wrong_types_and_missing_or_extra_columns_are_refused_before_reading() {
     let floats_for_dates = with_column("d", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])));
     assert_eq!(
         ArrowTableBuilder::new(&floats_for_dates.schema(), &s, &CsvOptions::default()).unwrap_err(),
-        DataError::ArrowType {
+        DataError::Read(ReadError::ArrowType {
             column: "d".to_owned(),
             found: "Float64".to_owned(),
             expected: "a timestamp, date32, date64 or text type"
-        }
+        })
     );
     let t = table().to_arrow(&s).unwrap();
     let fewer = t.project(&[0, 1]).unwrap();
     assert!(matches!(
         ArrowTableBuilder::new(&fewer.schema(), &s, &CsvOptions::default()),
-        Err(DataError::MissingColumns { .. })
+        Err(DataError::Read(ReadError::MissingColumns { .. }))
     ));
     let mut columns: Vec<(&str, ArrayRef)> = t
         .schema_ref()
@@ -303,9 +303,9 @@ fn wrong_types_and_missing_or_extra_columns_are_refused_before_reading() {
     let extra = batch(columns);
     assert_eq!(
         ArrowTableBuilder::new(&extra.schema(), &s, &CsvOptions::default()).unwrap_err(),
-        DataError::UnexpectedColumns {
+        DataError::Read(ReadError::UnexpectedColumns {
             columns: vec!["extra".to_owned()]
-        }
+        })
     );
     let ignore = CsvOptions::default().with_extra_columns(ExtraColumns::Ignore);
     let (back, report) = read(&extra, &ignore).unwrap();
@@ -315,7 +315,10 @@ fn wrong_types_and_missing_or_extra_columns_are_refused_before_reading() {
     }));
     // A batch that does not match the first one.
     let mut b = ArrowTableBuilder::new(&t.schema(), &s, &CsvOptions::default()).unwrap();
-    assert!(matches!(b.push_batch(&fewer), Err(DataError::Arrow { .. })));
+    assert!(matches!(
+        b.push_batch(&fewer),
+        Err(DataError::Read(ReadError::Arrow { .. }))
+    ));
 }
 
 #[test]
@@ -326,10 +329,10 @@ fn text_cells_follow_the_csv_options() {
     );
     assert!(matches!(
         read(&text, &CsvOptions::default()),
-        Err(DataError::UnknownCategory {
+        Err(DataError::Read(ReadError::UnknownCategory {
             at: Position::Row(1),
             ..
-        })
+        }))
     ));
     let (t, _) = read(&text, &CsvOptions::default().with_null_tokens(["?"])).unwrap();
     let c = t.column("c").unwrap();
@@ -478,7 +481,7 @@ fn parquet_and_ipc_files_round_trip() {
     std::fs::write(&junk, b"PAR1 this is not parquet").unwrap();
     assert!(matches!(
         read_parquet_path(&junk, &s, &CsvOptions::default()),
-        Err(DataError::Arrow { .. })
+        Err(DataError::Read(ReadError::Arrow { .. }))
     ));
     assert!(matches!(
         read_ipc(
@@ -486,7 +489,7 @@ fn parquet_and_ipc_files_round_trip() {
             &s,
             &CsvOptions::default()
         ),
-        Err(DataError::Arrow { .. })
+        Err(DataError::Read(ReadError::Arrow { .. }))
     ));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -11,9 +11,9 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef, TimeUnit};
 
 use super::arrow_error;
-use crate::csv::check_table;
+use crate::csv_io::check_table;
 use crate::datetime;
-use crate::error::{DataError, Position, Result};
+use crate::error::{DataError, Position, ReadError, Result};
 use crate::schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
 use crate::table::{Column, ColumnData, Table};
 
@@ -85,9 +85,9 @@ impl Table {
     /// ```
     ///
     /// # Errors
-    /// [`DataError::ColumnCount`], [`DataError::ColumnName`], [`DataError::ColumnKind`] if the
-    /// table does not belong to `schema`; [`DataError::DatetimeOutOfRange`] and
-    /// [`DataError::NotRepresentable`] for a value the output type cannot hold.
+    /// [`crate::ReadError::ColumnCount`], [`crate::ReadError::ColumnName`], [`crate::ReadError::ColumnKind`] if the
+    /// table does not belong to `schema`; [`crate::ReadError::DatetimeOutOfRange`] and
+    /// [`crate::ReadError::NotRepresentable`] for a value the output type cannot hold.
     pub fn to_arrow(&self, schema: &Schema) -> Result<RecordBatch> {
         check_table(self, schema)?;
         let n = self.n_rows();
@@ -116,10 +116,12 @@ fn column_array(col: &Column, cs: &ColumnSchema, n: usize) -> Result<ArrayRef> {
                     if col.is_null(row) {
                         return Ok(0);
                     }
-                    as_written_datetime(x, format).ok_or_else(|| DataError::DatetimeOutOfRange {
-                        at: Position::Row(row),
-                        column: name(),
-                        seconds: x,
+                    as_written_datetime(x, format).ok_or_else(|| {
+                        DataError::Read(ReadError::DatetimeOutOfRange {
+                            at: Position::Row(row),
+                            column: name(),
+                            seconds: x,
+                        })
                     })
                 })
                 .collect::<Result<Vec<i64>>>()?;
@@ -136,12 +138,12 @@ fn column_array(col: &Column, cs: &ColumnSchema, n: usize) -> Result<ArrayRef> {
                     } else if r.abs() < I64_LIMIT {
                         Ok(r as i64)
                     } else {
-                        Err(DataError::NotRepresentable {
+                        Err(DataError::Read(ReadError::NotRepresentable {
                             at: Position::Row(row),
                             column: name(),
                             value: x,
                             target: "a 64-bit integer",
-                        })
+                        }))
                     }
                 })
                 .collect::<Result<Vec<i64>>>()?;

@@ -17,13 +17,17 @@ class TabveilError(Exception):
 
 
 class ConfigError(TabveilError, ValueError):
-    """A setting is missing or out of range (``parameter`` names it)."""
+    """A setting is missing or out of range (``parameter`` names it; for a setting of the
+    transformer, ``kind`` and ``column`` say which, as on :class:`DataError`)."""
 
     parameter: Optional[str] = None
+    kind: Optional[str] = None
+    column: Optional[str] = None
 
 
 class DataError(TabveilError, ValueError):
-    """The data or the schema is invalid.
+    """The data or the schema is invalid: the base of :class:`SchemaError`, :class:`ReadError`
+    and :class:`TransformError`.
 
     Attributes: ``kind`` (a stable name such as ``"OutOfBounds"``, ``"UnknownCategory"``,
     ``"NullInNonNullable"``, ``"ArrowType"``), ``column`` and ``row`` (0-based, counted over the
@@ -34,6 +38,20 @@ class DataError(TabveilError, ValueError):
     column: Optional[str] = None
     row: Optional[int] = None
     line: Optional[int] = None
+
+
+class SchemaError(DataError):
+    """The schema is invalid (``column`` names the column at fault when there is one)."""
+
+
+class ReadError(DataError):
+    """The data does not fit the schema: a bad value (``column``, and ``row`` — or ``line`` in
+    a file), a missing or undeclared column, a column of the wrong Arrow type."""
+
+
+class TransformError(DataError):
+    """The transformer, the private preprocessing or a condition could not be applied (e.g. a
+    condition on a column that cannot be conditioned on)."""
 
 
 class PlanRejected(TabveilError, ValueError):
@@ -86,7 +104,7 @@ class ModelFileError(TabveilError):
 
 
 class FileError(TabveilError, OSError):
-    """A file could not be read or written."""
+    """A file could not be read or written (``filename`` names it)."""
 
 
 class NotPrivateWarning(UserWarning):
