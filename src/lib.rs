@@ -77,6 +77,9 @@
 //!   `tabveil-sgd`. Building needs the CUDA toolkit (`nvcc`). Select the device with
 //!   [`device`](builder::SynthesizerBuilder::device) (`Device::new_cuda(0)?`).
 //! - `metal`: Candle's Metal back-end (macOS only).
+//! - `arrow`: Parquet and Arrow IPC files and Arrow record batches in and out of
+//!   [`data::Table`] (`data::read_parquet_path`, `data::Table::to_arrow`, …), and
+//!   [`data::read_table_path`] choosing the format by file extension.
 //!
 //! GPU features are never required; CI builds and tests the CPU build.
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::anyhow;
 use tabveil::data::{
     CsvNote, CsvOptions, DataError, InferredSchema, ReadError, Schema, SchemaError, Table,
-    infer_schema, read_csv,
+    TableFormat, infer_schema, read_csv, read_table_path,
 };
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
@@ -118,15 +118,20 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-/// Reads the CSV file at `path` against `schema`; returns the table and the reader's notes as
-/// lines for stderr.
+/// Reads the table file at `path` (CSV, Parquet or Arrow IPC, by extension) against `schema`;
+/// returns the table and the reader's notes as lines for stderr.
 pub(crate) fn table(
     path: &Path,
     schema: &Schema,
     options: &CsvOptions,
 ) -> anyhow::Result<(Table, Vec<String>)> {
     let (table, report) =
-        read_csv(open(path)?, schema, options).map_err(|e| anyhow!(data_error(path, &e)))?;
+        if is_stdin(path) || TableFormat::from_path(path) == TableFormat::Csv {
+            read_csv(open(path)?, schema, options)
+        } else {
+            read_table_path(path, schema, options)
+        }
+        .map_err(|e| anyhow!(data_error(path, &e)))?;
     let notes = report
         .notes()
         .iter()

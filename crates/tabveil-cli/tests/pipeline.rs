@@ -604,3 +604,74 @@ fn schema_infer_prints_a_schema_and_warns_loudly() {
     ]);
     assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
 }
+
+#[test]
+fn parquet_and_arrow_files_are_chosen_by_extension() {
+    let f = Fixture::new("columnar");
+    let fit = f.fit("model", &["--no-privacy"]);
+    assert!(fit.status.success(), "{}", stderr(&fit));
+    for out in ["syn.csv", "syn.parquet", "syn.feather"] {
+        let sample = f.run(&[
+            "sample", "--model", "model", "--rows", "150", "--seed", "3", "--out", out,
+        ]);
+        assert!(sample.status.success(), "{out}: {}", stderr(&sample));
+    }
+    assert!(
+        std::fs::read(f.path("syn.parquet"))
+            .unwrap()
+            .starts_with(b"PAR1")
+    );
+    assert!(
+        std::fs::read(f.path("syn.feather"))
+            .unwrap()
+            .starts_with(b"ARROW1")
+    );
+    // The same rows, whatever the format: the evaluations agree exactly.
+    let evaluate = |synthetic: &str| {
+        let o = f.run(&[
+            "evaluate",
+            "--real",
+            "train.csv",
+            "--synthetic",
+            synthetic,
+            "--schema",
+            "schema.json",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{synthetic}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let csv = evaluate("syn.csv");
+    assert_eq!(evaluate("syn.parquet"), csv);
+    assert_eq!(evaluate("syn.feather"), csv);
+    // A Parquet file trains like its CSV.
+    let refit = f.run(&[
+        "fit",
+        "--data",
+        "syn.parquet",
+        "--schema",
+        "schema.json",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "50",
+        "--no-privacy",
+        "--out",
+        "model2",
+    ]);
+    assert!(refit.status.success(), "{}", stderr(&refit));
+    // A damaged Parquet file is one typed error line naming the file.
+    std::fs::write(f.path("bad.parquet"), b"PAR1 nope").unwrap();
+    let bad = f.run(&[
+        "fit",
+        "--data",
+        "bad.parquet",
+        "--schema",
+        "schema.json",
+        "--no-privacy",
+        "--out",
+        "model3",
+    ]);
+    assert!(!bad.status.success());
+    assert!(error_line(&bad).contains("bad.parquet"), "{}", stderr(&bad));
+}

@@ -11,6 +11,9 @@
 //! - [`fit_private`]: the same transformer fitted from Gaussian-noised counts and histograms,
 //!   every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
 //!   without touching data.
+//! - [`read_table_path`] / [`write_table_path`]: CSV, Parquet or Arrow IPC by file extension
+//!   ([`TableFormat`]); with the `arrow` feature, `Table::to_arrow`, `ArrowTableBuilder` and
+//!   the Parquet and Arrow IPC readers and writers.
 //! - [`ConditionLayout`], [`GenerationSampler`] and (non-private) [`TrainingSampler`]: the
 //!   condition vectors of conditional generators.
 //!
@@ -27,6 +30,10 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 //!
+//! ## Features
+//! - `arrow` (off by default): Arrow record batches, Parquet and Arrow IPC files, on
+//!   arrow-rs and parquet.
+//!
 //! ## Privacy
 //! Reading and writing data releases nothing. Every statistic of the data that a fitted model
 //! keeps is either public (declared in the schema) or released through a Gaussian mechanism
@@ -35,10 +42,13 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "arrow")]
+mod columnar;
 mod condition;
 mod csv_io;
 mod datetime;
 mod error;
+mod format;
 mod mixture;
 mod private;
 mod progress;
@@ -52,10 +62,17 @@ pub use crate::csv_io::{
     OutOfBounds, infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv,
     write_csv_path,
 };
+#[cfg(feature = "arrow")]
+pub use columnar::{
+    ArrowTableBuilder, arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc,
+    read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path, write_parquet,
+    write_parquet_path,
+};
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
 };
 pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
+pub use format::{TableFormat, read_table_path, write_table, write_table_path};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
     COUNT_SENSITIVITY, CellRule, DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW, HistogramCells,

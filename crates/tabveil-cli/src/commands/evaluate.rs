@@ -16,11 +16,11 @@ use crate::{atomic, input};
 /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, privacy leakage.
 #[derive(Debug, Args)]
 pub(crate) struct EvaluateArgs {
-    /// The real table the synthesizer was trained on (CSV with a header line; `-` for stdin,
-    /// for one of the tables).
+    /// The real table the synthesizer was trained on (CSV with a header line, Parquet or Arrow
+    /// IPC, by extension; `-` for CSV on stdin, for one of the tables).
     #[arg(long, value_name = "TRAIN.csv")]
     real: PathBuf,
-    /// The synthetic table (CSV with a header line).
+    /// The synthetic table (CSV, Parquet or Arrow IPC, by extension).
     #[arg(long, value_name = "SYN.csv")]
     synthetic: PathBuf,
     /// The schema of the tables (JSON).

@@ -19,7 +19,8 @@ use crate::progress::{FitProgress, Terminal};
 /// Fit a synthesizer on a CSV file and save the model.
 #[derive(Debug, Args)]
 pub(crate) struct FitArgs {
-    /// The training data (CSV with a header line; `-` for stdin).
+    /// The training data: CSV with a header line, Parquet or Arrow IPC (by extension); `-` for
+    /// CSV on stdin.
     #[arg(long, value_name = "X.csv")]
     data: PathBuf,
     /// The schema (JSON). Bounds and categories are public knowledge you vouch for.

@@ -1,13 +1,14 @@
 //! `tabveil sample`: synthetic rows from a saved model, streamed in chunks to a CSV file
 //! (written atomically), a special file or stdout (`--out -`): memory does not grow with
-//! `--rows`.
+//! `--rows`. Parquet and Arrow IPC outputs (by extension) are encoded whole, so they hold the
+//! rows in memory.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use tabveil::data::CsvWriter;
+use tabveil::data::{CsvWriter, TableFormat, write_table};
 use tabveil::models::Condition;
 
 use super::UsageError;
@@ -36,8 +37,9 @@ pub(crate) struct SampleArgs {
         default_value_t = 0
     )]
     seed: u64,
-    /// The CSV file to write (replaced atomically; written through for a FIFO or device;
-    /// `-` for stdout).
+    /// The file to write: CSV, Parquet or Arrow IPC by extension (replaced atomically; written
+    /// through for a FIFO or device; `-` for CSV on stdout). CSV is streamed; Parquet and Arrow
+    /// IPC hold all rows in memory.
     #[arg(long, value_name = "OUT.csv")]
     out: PathBuf,
     /// Print the outcome as one JSON object (on stderr when the rows go to stdout).
@@ -55,6 +57,7 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> anyhow::Result<()> {
         .iter()
         .map(|c| parse_condition(c))
         .collect::<Result<Vec<_>, _>>()?;
+    let format = TableFormat::from_path(&args.out);
     let fitted = input::model(&args.model)?;
     // Opened before any row is generated: an output that cannot be written fails at once.
     let mut out = atomic::create(&args.out)?;
@@ -83,7 +86,15 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> anyhow::Result<()> {
         inner: &mut out,
         broken_pipe: false,
     };
-    let written = write_rows(&mut watch, fitted.schema(), chunks, what);
+    let format = if to_stdout {
+        TableFormat::Csv
+    } else {
+        TableFormat::from_path(&args.out)
+    };
+    let written = match format {
+        TableFormat::Csv => write_rows(&mut watch, fitted.schema(), chunks, what),
+        columnar => write_columnar(&mut watch, fitted.schema(), chunks, what, columnar),
+    };
     if watch.broken_pipe {
         // The reader went away (`| head`): not a failure, and nothing more to write.
         return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
@@ -123,6 +134,36 @@ fn write_rows(
     let rows = writer.rows();
     writer.finish().context("writing the CSV")?;
     Ok(rows)
+}
+
+/// Gathers every chunk into one table and writes it in a columnar `format`; the number of rows.
+fn write_columnar(
+    out: &mut impl Write,
+    schema: &tabveil::data::Schema,
+    chunks: impl Iterator<Item = tabveil::Result<tabveil::data::Table>>,
+    what: &'static str,
+    format: TableFormat,
+) -> anyhow::Result<usize> {
+    let mut table: Option<tabveil::data::Table> = None;
+    for chunk in chunks {
+        let chunk = chunk.context(what)?;
+        table = Some(match table {
+            None => chunk,
+            Some(mut all) => {
+                all.append(&chunk).context(what)?;
+                all
+            }
+        });
+    }
+    let Some(table) = table else {
+        return Ok(0);
+    };
+    let mut bytes = Vec::new();
+    write_table(&table, schema, format, &mut bytes)
+        .with_context(|| format!("encoding the {}", format.name()))?;
+    out.write_all(&bytes)
+        .with_context(|| format!("writing the {}", format.name()))?;
+    Ok(table.n_rows())
 }
 
 /// A writer that remembers whether its reader went away (the CSV writer's errors do not keep

@@ -140,14 +140,31 @@ pub fn infer_schema<R: Read>(
             }
         }
     }
-    let mut columns = Vec::with_capacity(header.len());
+    inferred(name, &header, stats)
+}
+
+/// The schema of the columns `header` with their statistics, and its warning.
+pub(crate) fn inferred(
+    name: &str,
+    header: &[String],
+    stats: Vec<ColumnStats>,
+) -> Result<InferredSchema> {
+    let columns = header
+        .iter()
+        .zip(stats)
+        .map(|(name, st)| st.into_column(name))
+        .collect();
+    with_warning(name, columns)
+}
+
+/// The schema of `columns`, with the warning naming those whose bounds or categories came
+/// from the data.
+pub(crate) fn with_warning(name: &str, columns: Vec<ColumnSchema>) -> Result<InferredSchema> {
     let mut from_data = Vec::new();
-    for (name, st) in header.iter().zip(stats) {
-        let column = st.into_column(name);
+    for column in &columns {
         if !matches!(column.kind(), ColumnKind::Id | ColumnKind::Boolean { .. }) {
-            from_data.push(name.clone());
+            from_data.push(column.name().to_owned());
         }
-        columns.push(column);
     }
     // Marked: private preprocessing refuses it until the user has reviewed it.
     let schema = Schema::new(name, columns)?.with_inferred_from_data(true);
@@ -174,9 +191,10 @@ pub fn infer_schema_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result
     infer_schema(std::io::BufReader::new(file), &name, options)
 }
 
+/// What inference learns of one column, cell by cell.
 #[derive(Default)]
-struct ColumnStats {
-    nulls: usize,
+pub(crate) struct ColumnStats {
+    pub(crate) nulls: usize,
     values: usize,
     numeric: bool,
     all_integer: bool,
@@ -191,7 +209,8 @@ struct ColumnStats {
 }
 
 impl ColumnStats {
-    fn add(&mut self, text: &str) {
+    /// Adds one non-missing cell, as text.
+    pub(crate) fn add(&mut self, text: &str) {
         if self.values == 0 {
             self.numeric = true;
             self.all_integer = true;
@@ -233,7 +252,19 @@ impl ColumnStats {
         }
     }
 
-    fn into_column(self, name: &str) -> ColumnSchema {
+    /// A categorical column of the values seen (for input typed as categorical, e.g. an Arrow
+    /// dictionary, whatever its labels look like).
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn into_categorical(self, name: &str) -> ColumnSchema {
+        let nullable = self.nulls > 0;
+        if self.distinct.is_empty() {
+            ColumnSchema::categorical_undeclared(name).with_nullable(nullable)
+        } else {
+            ColumnSchema::categorical(name, self.distinct).with_nullable(nullable)
+        }
+    }
+
+    pub(crate) fn into_column(self, name: &str) -> ColumnSchema {
         let nullable = self.nulls > 0;
         let lower = name.to_ascii_lowercase();
         let id_like = lower == "id" || lower.ends_with("_id");

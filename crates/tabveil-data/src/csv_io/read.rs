@@ -170,7 +170,7 @@ fn decode_header(record: &ByteRecord) -> Result<Vec<String>> {
 }
 
 /// For each schema column, the index of its field in the file.
-fn match_header(
+pub(crate) fn match_header(
     header: &[String],
     schema: &Schema,
     options: &CsvOptions,
@@ -218,7 +218,7 @@ fn match_header(
 }
 
 /// A declared category that is also a null token could never be read.
-fn check_null_tokens(schema: &Schema, options: &CsvOptions) -> Result<()> {
+pub(crate) fn check_null_tokens(schema: &Schema, options: &CsvOptions) -> Result<()> {
     for c in schema.columns() {
         if let crate::ColumnKind::Categorical {
             categories: Some(cats),

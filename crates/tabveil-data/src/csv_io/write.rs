@@ -173,7 +173,7 @@ fn push_number(buf: &mut String, v: f64, integer: bool) {
     }
 }
 
-fn check_table(table: &Table, schema: &Schema) -> Result<()> {
+pub(crate) fn check_table(table: &Table, schema: &Schema) -> Result<()> {
     if table.n_columns() != schema.n_columns() {
         return Err(DataError::Read(ReadError::ColumnCount {
             expected: schema.n_columns(),

@@ -1,5 +1,5 @@
-//! [`ReadError`]: data that does not fit its schema — a CSV file, rows or columns given in
-//! memory.
+//! [`ReadError`]: data that does not fit its schema — a CSV, Parquet or Arrow IPC file, Arrow
+//! record batches, rows or columns given in memory — or cannot be written back.
 
 use super::Position;
 use super::format::{at_line, bounds, names, num};
@@ -12,22 +12,22 @@ pub enum ReadError {
     /// The CSV input is empty (not even a header line).
     #[error("the CSV input is empty (no header line)")]
     EmptyInput,
-    /// The CSV header names a column twice.
-    #[error("the CSV header names the column `{column}` twice")]
+    /// The CSV header (or the Arrow schema) names a column twice.
+    #[error("the input names the column `{column}` twice")]
     DuplicateHeader {
         /// The repeated name.
         column: String,
     },
-    /// Schema columns absent from the CSV header.
-    #[error("the CSV file lacks the schema column(s) {}", names(.columns))]
+    /// Schema columns absent from the CSV header (or the Arrow schema).
+    #[error("the input lacks the schema column(s) {}", names(.columns))]
     MissingColumns {
         /// The missing columns, in schema order.
         columns: Vec<String>,
     },
-    /// CSV columns the schema does not declare (rejected unless
+    /// Input columns the schema does not declare (rejected unless
     /// [`ExtraColumns::Ignore`](crate::ExtraColumns::Ignore) is set).
     #[error(
-        "the CSV file has column(s) {} that the schema does not declare (set ExtraColumns::Ignore to skip them)",
+        "the input has column(s) {} that the schema does not declare (set ExtraColumns::Ignore to skip them)",
         names(.columns)
     )]
     UnexpectedColumns {
@@ -71,6 +71,41 @@ pub enum ReadError {
         column: String,
         /// The text found.
         value: String,
+    },
+    /// An Arrow column has a data type that cannot hold this column's kind.
+    #[error("column `{column}` has the Arrow type {found}; expected {expected}")]
+    ArrowType {
+        /// The column.
+        column: String,
+        /// The Arrow data type found.
+        found: String,
+        /// What the column's kind accepts.
+        expected: &'static str,
+    },
+    /// The Arrow or Parquet library failed (a malformed file, an unsupported encoding, a
+    /// record batch that does not match the first one).
+    #[error("Arrow/Parquet error: {message}")]
+    Arrow {
+        /// The library's message.
+        message: String,
+    },
+    /// The format needs a cargo feature this build lacks.
+    #[error("{format} files need tabveil-data's `arrow` feature, which this build lacks")]
+    FormatNotBuilt {
+        /// The format.
+        format: &'static str,
+    },
+    /// A value cannot be written in the output's type (e.g. an integer beyond ±2⁶³).
+    #[error("{at}, column `{column}`: {value} cannot be written as {target}")]
+    NotRepresentable {
+        /// Where.
+        at: Position,
+        /// The column.
+        column: String,
+        /// The value.
+        value: f64,
+        /// The output type.
+        target: &'static str,
     },
     /// A value is NaN or infinite.
     #[error("{at}, column `{column}`: `{value}` is not finite")]

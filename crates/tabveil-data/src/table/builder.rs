@@ -96,6 +96,12 @@ impl<'s> ColumnBuilder<'s> {
         }
     }
 
+    /// True for categorical and boolean columns.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn is_discrete(&self) -> bool {
+        matches!(self.kind, Kind::Discrete { .. })
+    }
+
     pub(crate) fn reserve(&mut self, n: usize) {
         match &mut self.kind {
             Kind::Numeric { values, .. } => values.reserve(n),
