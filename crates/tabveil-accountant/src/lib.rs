@@ -61,12 +61,13 @@ mod plan;
 mod pld;
 mod rdp;
 mod root;
+mod rounding;
 mod spec;
 mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
 pub use calibrate::{Calibration, NoiseSchedule, calibrate_noise, epsilon_of, max_steps_within};
-pub use error::{AccountantError, Result};
+pub use error::{AccountantError, CompactNumber, Result};
 pub use event::{Neighbouring, PrivacyEvent};
 pub use gaussian::GaussianDp;
 pub use gdp::GdpAccountant;

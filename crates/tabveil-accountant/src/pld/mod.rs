@@ -30,8 +30,9 @@ pub use config::PldConfig;
 use crate::accountant::{Accountant, AccountantKind};
 use crate::error::{AccountantError, Result};
 use crate::event::{PrivacyEvent, check_delta, check_epsilon};
-use crate::gaussian::GaussianDp;
+use crate::gaussian::{GaussianDp, mu_from_squared, mu_squared_of};
 use crate::rdp::round_up_ulps;
+use crate::rounding::add_up;
 use compose::Group;
 use discretise::{Direction, subsampled_gaussian_pmf};
 use pmf::Pmf;
@@ -127,11 +128,13 @@ impl PldAccountant {
 
     fn compose_all(&self) -> Result<Composed> {
         let mu_squared = self.gaussian_mu_squared;
-        if self.groups.is_empty() {
+        // μ = +∞ (a noise multiplier so small that 1/σ² overflows) means δ(ε) = 1 for every ε,
+        // and composing anything with it keeps that: no need to discretise the rest.
+        if self.groups.is_empty() || mu_squared == f64::INFINITY {
             return Ok(if mu_squared == 0.0 {
                 Composed::Nothing
             } else {
-                Composed::Exact(GaussianDp::new(round_up_ulps(mu_squared.sqrt(), 2))?)
+                Composed::Exact(GaussianDp::new(mu_from_squared(mu_squared))?)
             });
         }
         let mut pmfs: Vec<(Arc<(Pmf, Pmf)>, u64)> = Vec::with_capacity(self.groups.len() + 1);
@@ -148,7 +151,7 @@ impl PldAccountant {
         if mu_squared > 0.0 {
             // All plain Gaussian mechanisms compose exactly into one with σ = 1/μ; discretise
             // that one (its two directions coincide).
-            let sigma = 1.0 / mu_squared.sqrt();
+            let sigma = 1.0 / mu_from_squared(mu_squared);
             if !(sigma.is_finite() && sigma > 0.0) {
                 return Err(AccountantError::Numerical {
                     what: "the merged Gaussian mechanisms have a noise multiplier out of range",
@@ -180,7 +183,8 @@ impl Accountant for PldAccountant {
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
         let (q, sigma, steps) = (event.sample_rate(), event.noise_multiplier(), event.steps());
         if q == 1.0 {
-            self.gaussian_mu_squared += crate::rdp::steps_rounded_up(steps) / (sigma * sigma);
+            self.gaussian_mu_squared =
+                add_up(self.gaussian_mu_squared, mu_squared_of(sigma, steps));
         } else {
             let key = (q.to_bits(), sigma.to_bits());
             self.warm(event)?;

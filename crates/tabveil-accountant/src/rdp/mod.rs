@@ -31,6 +31,7 @@ pub use sampled_gaussian::{MAX_RDP_ORDER, sampled_gaussian_rdp};
 use crate::accountant::{Accountant, AccountantKind};
 use crate::error::Result;
 use crate::event::PrivacyEvent;
+use crate::rounding::{add_up, mul_up};
 use sampled_gaussian::sampled_gaussian_rdp_unchecked;
 
 /// Rényi-DP accountant for (subsampled) Gaussian mechanisms.
@@ -115,13 +116,15 @@ impl Accountant for RdpAccountant {
         AccountantKind::Rdp
     }
 
-    /// Adds `steps × (per-step RDP)` at every order. A plain Gaussian event (or q = 1) adds
-    /// exactly `count · α / (2σ²)`.
+    /// Adds `steps × (per-step RDP)` at every order, rounded up. A plain Gaussian event (or
+    /// q = 1) adds `count · α / (2σ²)`.
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
         let per_step = self.per_step_rdp(event)?;
         let steps = steps_rounded_up(event.steps());
+        // Rounded up at every operation, so that no number of compositions can drift below
+        // the exact sum of the per-step bounds.
         for (total, &rdp) in self.total.iter_mut().zip(per_step.iter()) {
-            *total += steps * rdp;
+            *total = add_up(*total, mul_up(steps, rdp));
         }
         Ok(())
     }
