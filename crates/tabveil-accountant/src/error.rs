@@ -33,6 +33,36 @@ pub enum AccountantError {
         /// The rejected value.
         value: f64,
     },
+    /// A threshold (of Gaussian thresholding) must be finite.
+    #[error("threshold τ = {} must be finite", num(.value))]
+    InvalidThreshold {
+        /// The rejected value.
+        value: f64,
+    },
+    /// An accountant cannot account for this kind of mechanism; it refuses rather than skip it.
+    #[error("the {accountant} accountant cannot account for the {mechanism}: {reason}")]
+    UnsupportedEvent {
+        /// The accountant.
+        accountant: AccountantKind,
+        /// The mechanism's name.
+        mechanism: &'static str,
+        /// Why, and what to use instead.
+        reason: &'static str,
+    },
+    /// The additive δ of the history (Gaussian thresholding) already reaches the δ asked for:
+    /// no ε can be certified there.
+    #[error(
+        "the history's additive δ = {} (partition selection thresholds) is not below the δ = {} \
+         asked for",
+        num(.additive),
+        num(.delta)
+    )]
+    AdditiveDeltaTooLarge {
+        /// The δ asked for.
+        delta: f64,
+        /// The additive δ of the history (an upper bound).
+        additive: f64,
+    },
     /// A count of steps or compositions was zero where at least one is needed.
     #[error("{what} must be at least 1")]
     ZeroCount {

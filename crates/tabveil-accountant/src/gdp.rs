@@ -59,8 +59,32 @@ impl Accountant for GdpAccountant {
     /// Adds `q² T (e^{1/σ²} − 1)` to μ², in log space so that no intermediate underflows or
     /// overflows into a NaN (a σ so small that 1/σ² overflows gives μ = +∞, and then no finite
     /// ε; a σ so large that the term underflows adds 0).
+    ///
+    /// A discrete Gaussian release counts as a Gaussian one (its privacy is essentially the
+    /// same: Canonne, Kamath & Steinke 2020). The exponential mechanism and Gaussian
+    /// thresholding have no CLT form here: refused with
+    /// [`AccountantError::UnsupportedEvent`], never skipped.
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
-        let (q, sigma) = (event.sample_rate(), event.noise_multiplier());
+        let reason = "the central-limit approximation covers Gaussian noise only; use rdp or pld";
+        let sigma = match *event {
+            PrivacyEvent::Gaussian {
+                noise_multiplier, ..
+            }
+            | PrivacyEvent::PoissonSubsampledGaussian {
+                noise_multiplier, ..
+            }
+            | PrivacyEvent::DiscreteGaussian {
+                noise_multiplier, ..
+            } => noise_multiplier,
+            PrivacyEvent::ExponentialMechanism { .. } | PrivacyEvent::GaussianThreshold { .. } => {
+                return Err(AccountantError::UnsupportedEvent {
+                    accountant: AccountantKind::Gdp,
+                    mechanism: event.mechanism_name(),
+                    reason,
+                });
+            }
+        };
+        let q = event.sample_rate();
         let inverse_variance = div_up(div_up(1.0, sigma), sigma);
         let log_term =
             2.0 * q.ln() + steps_rounded_up(event.steps()).ln() + log_expm1(inverse_variance);

@@ -51,6 +51,8 @@
 #![forbid(unsafe_code)]
 
 mod accountant;
+mod additive;
+mod bounded_range;
 mod calibrate;
 mod error;
 mod event;
@@ -66,6 +68,7 @@ mod spec;
 mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
+pub use additive::gaussian_threshold_delta;
 pub use calibrate::{Calibration, NoiseSchedule, calibrate_noise, epsilon_of, max_steps_within};
 pub use error::{AccountantError, CompactNumber, Result};
 pub use event::{Neighbouring, PrivacyEvent};

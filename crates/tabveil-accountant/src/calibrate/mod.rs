@@ -397,7 +397,7 @@ fn epsilon_or_infinite(accountant: &dyn Accountant, delta: f64) -> Result<f64> {
 #[derive(Debug)]
 enum Built {
     Rdp(RdpAccountant),
-    Pld(PldAccountant),
+    Pld(Box<PldAccountant>),
     Gdp(GdpAccountant),
 }
 
@@ -405,7 +405,7 @@ impl Built {
     fn new(spec: &AccountantSpec) -> Self {
         match spec.kind {
             AccountantKind::Rdp => Built::Rdp(RdpAccountant::new(spec.rdp_orders.clone())),
-            AccountantKind::Pld => Built::Pld(PldAccountant::new(spec.pld_config)),
+            AccountantKind::Pld => Built::Pld(Box::new(PldAccountant::new(spec.pld_config))),
             AccountantKind::Gdp => Built::Gdp(GdpAccountant::new()),
         }
     }
@@ -413,7 +413,7 @@ impl Built {
     fn as_dyn(&self) -> &dyn Accountant {
         match self {
             Built::Rdp(a) => a,
-            Built::Pld(a) => a,
+            Built::Pld(a) => a.as_ref(),
             Built::Gdp(a) => a,
         }
     }
@@ -421,7 +421,7 @@ impl Built {
     fn as_dyn_mut(&mut self) -> &mut dyn Accountant {
         match self {
             Built::Rdp(a) => a,
-            Built::Pld(a) => a,
+            Built::Pld(a) => a.as_mut(),
             Built::Gdp(a) => a,
         }
     }

@@ -265,7 +265,7 @@ fn epsilon(args: &EpsilonArgs) -> anyhow::Result<()> {
                     "Poisson-subsampled Gaussian"
                 },
                 CompactNumber(s.sample_rate),
-                CompactNumber(s.noise_multiplier)
+                CompactNumber(s.noise_multiplier.unwrap_or(f64::NAN))
             )?;
         }
     }
@@ -345,7 +345,8 @@ struct EpsilonReport {
 #[derive(Debug, Serialize)]
 struct SegmentReport {
     sample_rate: f64,
-    noise_multiplier: f64,
+    /// Always present for the Gaussian segments this command builds.
+    noise_multiplier: Option<f64>,
     steps: u64,
 }
 

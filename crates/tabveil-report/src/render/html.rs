@@ -293,9 +293,14 @@ pub(super) fn render(r: &PrivacyReport) -> Result<String> {
                 vec![
                     esc(&x.label),
                     stage(x.stage).to_owned(),
-                    esc(&x.mechanism),
+                    esc(&match (x.epsilon_per_run, x.threshold) {
+                        (Some(e), _) => format!("{} (ε = {} per run)", x.mechanism, num(e)),
+                        (_, Some(t)) => format!("{} (threshold τ = {})", x.mechanism, num(t)),
+                        _ => x.mechanism.clone(),
+                    }),
                     esc(&num(x.sample_rate)),
-                    esc(&num(x.noise_multiplier)),
+                    x.noise_multiplier
+                        .map_or_else(|| "—".to_owned(), |s| esc(&num(s))),
                     x.l2_sensitivity.map_or_else(|| "—".to_owned(), num),
                     x.noise_std.map_or_else(|| "—".to_owned(), num),
                     x.count.to_string(),

@@ -118,9 +118,9 @@ pub(super) fn render(r: &PrivacyReport) -> String {
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 cell(&x.label),
                 stage(x.stage),
-                x.mechanism,
+                mechanism_cell(x),
                 num(x.sample_rate),
-                num(x.noise_multiplier),
+                x.noise_multiplier.map_or_else(|| "—".to_owned(), num),
                 x.l2_sensitivity.map_or_else(|| "—".to_owned(), num),
                 x.noise_std.map_or_else(|| "—".to_owned(), num),
                 x.count,
@@ -303,5 +303,14 @@ fn tuning(m: &mut String, t: &Tuning) {
                 num(e.recommended)
             );
         }
+    }
+}
+
+/// The mechanism's name with its defining parameter when σ alone does not describe it.
+fn mechanism_cell(x: &crate::types::Mechanism) -> String {
+    match (x.epsilon_per_run, x.threshold) {
+        (Some(e), _) => format!("{} (ε = {} per run)", x.mechanism, num(e)),
+        (_, Some(t)) => format!("{} (threshold τ = {})", x.mechanism, num(t)),
+        _ => x.mechanism.clone(),
     }
 }
