@@ -69,7 +69,9 @@ mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
 pub use additive::gaussian_threshold_delta;
-pub use calibrate::{Calibration, NoiseSchedule, calibrate_noise, epsilon_of, max_steps_within};
+pub use calibrate::{
+    Calibration, NoiseSchedule, calibrate_events, calibrate_noise, epsilon_of, max_steps_within,
+};
 pub use error::{AccountantError, CompactNumber, Result};
 pub use event::{Neighbouring, PrivacyEvent};
 pub use gaussian::GaussianDp;

@@ -5,12 +5,12 @@
 //! `tabveil validate` prints is the plan that `fit` runs.
 //!
 //! ```
-//! use tabveil_accountant::{AccountantSpec, TrainingSchedule, calibrate_jointly};
+//! use tabveil_accountant::{AccountantSpec, PrivacyEvent, TrainingSchedule, calibrate_jointly};
 //!
-//! // 26 049 rows, expected batch 500, 30 epochs; 15 preprocessing releases (one noisy
-//! // histogram per column) that get 10 % of ε = 3 at δ = 1e-6.
+//! // 26 049 rows, expected batch 500, 30 epochs; 15 preprocessing releases (one discrete
+//! // Gaussian histogram per column; σ to be chosen) that get 10 % of ε = 3 at δ = 1e-6.
 //! let schedule = TrainingSchedule::new(26_049, 500, 30)?;
-//! let preprocessing = vec![(1.0, 15)];
+//! let preprocessing = vec![PrivacyEvent::discrete_gaussian(1.0, 15)?];
 //! let plan = calibrate_jointly(3.0, 1e-6, &preprocessing, 0.1, &schedule, &AccountantSpec::rdp())?;
 //! assert!(plan.epsilon <= 3.0);
 //! assert!(plan.preprocessing_epsilon <= 0.3);
@@ -20,9 +20,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::{NoiseSchedule, calibrate_noise};
+use crate::calibrate::{NoiseSchedule, calibrate_events, calibrate_noise};
 use crate::error::{AccountantError, Result};
-use crate::event::{PrivacyEvent, check_sample_rate};
+use crate::event::PrivacyEvent;
 use crate::spec::AccountantSpec;
 
 /// The schedule of a DP-SGD run on Poisson-sampled batches.
@@ -137,10 +137,12 @@ pub struct JointCalibration {
 /// Calibrates the preprocessing and training noise of a run so that the composition of both
 /// spends at most `target_epsilon` at `delta`.
 ///
-/// `preprocessing` lists the preprocessing releases as `(sample rate, count)` segments that
-/// share one noise multiplier (a plain Gaussian release has sample rate 1). Its noise
-/// multiplier σ_pre is the smallest (to 1e-6 relative, on the safe side) for which the
-/// preprocessing *alone* spends at most `preprocessing_share · target_epsilon`; then the
+/// `preprocessing` lists the preprocessing releases as the events the ledger will record, with
+/// their kind and count (e.g. one discrete Gaussian histogram per column); their noise
+/// multipliers are placeholders, replaced by one shared σ_pre
+/// ([`PrivacyEvent::with_noise_multiplier`]). σ_pre is the smallest (to 1e-6 relative, on the
+/// safe side) for which the preprocessing *alone* spends at most
+/// `preprocessing_share · target_epsilon` ([`crate::calibrate_events`]); then the
 /// training noise multiplier is calibrated with the preprocessing composed first, so the total
 /// is at most the target. Under RDP or PLD composition the preprocessing then costs less of the
 /// total than its share suggests; the report shows the real split.
@@ -150,24 +152,17 @@ pub struct JointCalibration {
 ///
 /// # Errors
 /// [`AccountantError::InvalidShare`] unless the share is in (0, 1) when there is
-/// preprocessing; everything [`calibrate_noise`] returns (invalid ε or δ, GDP spec,
-/// unreachable target).
+/// preprocessing; [`AccountantError::InvalidNoiseMultiplier`] for a preprocessing event
+/// without a noise multiplier; everything [`calibrate_noise`] returns (invalid ε or δ, GDP
+/// spec, unreachable target).
 pub fn calibrate_jointly(
     target_epsilon: f64,
     delta: f64,
-    preprocessing: &[(f64, u64)],
+    preprocessing: &[PrivacyEvent],
     preprocessing_share: f64,
     training: &TrainingSchedule,
     spec: &AccountantSpec,
 ) -> Result<JointCalibration> {
-    let preprocessing: Vec<(f64, u64)> = preprocessing
-        .iter()
-        .copied()
-        .filter(|&(_, count)| count > 0)
-        .collect();
-    for &(q, _) in &preprocessing {
-        check_sample_rate(q)?;
-    }
     let training_segment = vec![(training.sample_rate(), training.steps())];
     if preprocessing.is_empty() {
         let c = calibrate_noise(
@@ -191,18 +186,16 @@ pub fn calibrate_jointly(
             value: preprocessing_share,
         });
     }
-    let pre = calibrate_noise(
+    let pre = calibrate_events(
         preprocessing_share * target_epsilon,
         delta,
-        &NoiseSchedule {
-            fixed: Vec::new(),
-            calibrated: preprocessing.clone(),
-        },
+        &[],
+        preprocessing,
         spec,
     )?;
     let fixed = preprocessing
         .iter()
-        .map(|&(q, count)| segment_event(q, pre.noise_multiplier, count))
+        .map(|e| e.with_noise_multiplier(pre.noise_multiplier))
         .collect::<Result<Vec<_>>>()?;
     let train = calibrate_noise(
         target_epsilon,
@@ -219,14 +212,6 @@ pub fn calibrate_jointly(
         training_noise_multiplier: train.noise_multiplier,
         epsilon: train.epsilon,
     })
-}
-
-fn segment_event(q: f64, sigma: f64, count: u64) -> Result<PrivacyEvent> {
-    if q >= 1.0 {
-        PrivacyEvent::gaussian(sigma, count)
-    } else {
-        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, count)
-    }
 }
 
 #[cfg(test)]
@@ -263,12 +248,15 @@ mod tests {
     fn joint_plan_meets_the_target_when_replayed() {
         let spec = AccountantSpec::rdp();
         let schedule = TrainingSchedule::new(10_000, 250, 20).unwrap();
-        let pre = [(1.0, 9), (1.0, 6)];
+        let pre = [
+            PrivacyEvent::discrete_gaussian(1.0, 9).unwrap(),
+            PrivacyEvent::discrete_gaussian(1.0, 6).unwrap(),
+        ];
         let plan = calibrate_jointly(2.0, 1e-6, &pre, 0.2, &schedule, &spec).unwrap();
         let sigma_pre = plan.preprocessing_noise_multiplier.unwrap();
 
         let mut acc = spec.build();
-        acc.compose(&PrivacyEvent::gaussian(sigma_pre, 15).unwrap())
+        acc.compose(&PrivacyEvent::discrete_gaussian(sigma_pre, 15).unwrap())
             .unwrap();
         assert!(acc.epsilon(1e-6).unwrap() <= 0.4);
         acc.compose(
@@ -301,7 +289,14 @@ mod tests {
         let schedule = TrainingSchedule::new(1_000, 100, 5).unwrap();
         for share in [0.0, 1.0, -0.1, f64::NAN] {
             assert!(matches!(
-                calibrate_jointly(1.0, 1e-5, &[(1.0, 3)], share, &schedule, &spec),
+                calibrate_jointly(
+                    1.0,
+                    1e-5,
+                    &[PrivacyEvent::gaussian(1.0, 3).unwrap()],
+                    share,
+                    &schedule,
+                    &spec
+                ),
                 Err(AccountantError::InvalidShare { .. })
             ));
         }

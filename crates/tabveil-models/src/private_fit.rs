@@ -4,10 +4,10 @@
 //! composed first.
 //!
 //! The planning calls are exactly those of the validator (`tabveil-validate`'s planner): the
-//! preprocessing releases of `tabveil_data::planned_preprocessing` merged into `(q, count)`
-//! segments, σ_pre from `calibrate_noise(share·ε, δ, segments)` — which is the first thing
-//! `calibrate_jointly` computes and does not depend on N — and then
-//! `calibrate_jointly(ε, δ, segments, share, TrainingSchedule::new(round(N̂), B, epochs·d))`.
+//! preprocessing releases of `tabveil_data::planned_preprocessing` (discrete Gaussian
+//! histograms) merged into event templates, σ_pre from `calibrate_events(share·ε, δ, templates)`
+//! — which is the first thing `calibrate_jointly` computes and does not depend on N — and then
+//! `calibrate_jointly(ε, δ, templates, share, TrainingSchedule::new(round(N̂), B, epochs·d))`.
 //! So the plan `tabveil validate` prints is the plan `fit` runs.
 //!
 //! **The row count is private.** Nothing here reads `table.n_rows()`: the schedule, q and the
@@ -17,8 +17,8 @@
 
 use candle_nn::Optimizer;
 use tabveil_accountant::{
-    JointCalibration, NoiseSchedule, PrivacyLedger, TrainingSchedule, calibrate_jointly,
-    calibrate_noise,
+    JointCalibration, PrivacyEvent, PrivacyLedger, TrainingSchedule, calibrate_events,
+    calibrate_jointly,
 };
 use tabveil_data::{
     DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
@@ -79,26 +79,22 @@ pub(crate) fn prepare(
     if planned.is_empty() {
         return Err(ModelError::NoModelledColumns);
     }
-    let mut segments: Vec<(f64, u64)> = Vec::new();
+    // The preprocessing releases as the events the ledger will record (discrete Gaussian
+    // histograms), same mechanisms merged: the plan uses exactly these.
+    let mut templates: Vec<PrivacyEvent> = Vec::new();
     for entry in &planned {
-        let q = entry.event().sample_rate();
-        let count = entry.event().steps();
-        match segments
-            .iter_mut()
-            .find(|(r, _)| r.to_bits() == q.to_bits())
-        {
-            Some((_, c)) => *c = c.saturating_add(count),
-            None => segments.push((q, count)),
+        let event = *entry.event();
+        match templates.iter_mut().find(|e| e.same_mechanism(&event)) {
+            Some(e) => *e = e.with_steps(e.steps().saturating_add(event.steps()))?,
+            None => templates.push(event),
         }
     }
     // 2. σ_pre from the preprocessing share alone (independent of N).
-    let sigma_pre = calibrate_noise(
+    let sigma_pre = calibrate_events(
         dp.preprocessing_share() * dp.epsilon(),
         dp.delta(),
-        &NoiseSchedule {
-            fixed: Vec::new(),
-            calibrated: segments.clone(),
-        },
+        &[],
+        &templates,
         dp.accountant(),
     )?
     .noise_multiplier;
@@ -127,7 +123,7 @@ pub(crate) fn prepare(
     // a retry on the same data can be accounted for.
     let plan = plan_training(
         dp,
-        &segments,
+        &templates,
         sigma_pre,
         statistics.estimated_rows(),
         epochs,
@@ -153,7 +149,7 @@ pub(crate) fn prepare(
 /// same call and must agree).
 fn plan_training(
     dp: &DpTraining,
-    segments: &[(f64, u64)],
+    preprocessing: &[PrivacyEvent],
     sigma_pre: f64,
     estimated_rows: f64,
     epochs: usize,
@@ -179,7 +175,7 @@ fn plan_training(
     let calibration = calibrate_jointly(
         dp.epsilon(),
         dp.delta(),
-        segments,
+        preprocessing,
         dp.preprocessing_share(),
         &schedule,
         dp.accountant(),

@@ -108,8 +108,66 @@ pub fn calibrate_noise(
             });
         }
     }
+    let templates = schedule
+        .calibrated
+        .iter()
+        .map(|&(q, steps)| segment_event(q, 1.0, steps))
+        .collect::<Result<Vec<_>>>()?;
+    calibrate(target_epsilon, delta, &schedule.fixed, &templates, spec)
+}
+
+/// The noise multiplier σ such that `fixed` followed by every event of `calibrated`, each with
+/// its noise multiplier replaced by σ ([`PrivacyEvent::with_noise_multiplier`]), spends at
+/// most `target_epsilon` at `delta`. The events keep their kind and count: planning the
+/// discrete Gaussian releases of the private preprocessing with the very events the ledger
+/// will record, say.
+///
+/// **Guarantee.** As [`calibrate_noise`], of which this is the general form
+/// (`calibrate_noise` calibrates `(q, steps)` segments, i.e. Gaussian and Poisson-subsampled
+/// Gaussian templates).
+///
+/// # Errors
+/// As [`calibrate_noise`]; [`AccountantError::InvalidNoiseMultiplier`] for a template
+/// without a noise multiplier (the exponential mechanism).
+///
+/// ```
+/// use tabveil_accountant::{AccountantSpec, PrivacyEvent, calibrate_events};
+///
+/// // Twelve discrete Gaussian count releases (σ to be chosen) within ε = 0.5 at δ = 1e-6.
+/// let template = PrivacyEvent::discrete_gaussian(1.0, 12)?;
+/// let c = calibrate_events(0.5, 1e-6, &[], &[template], &AccountantSpec::pld())?;
+/// assert!(c.epsilon <= 0.5);
+/// # Ok::<(), tabveil_accountant::AccountantError>(())
+/// ```
+pub fn calibrate_events(
+    target_epsilon: f64,
+    delta: f64,
+    fixed: &[PrivacyEvent],
+    calibrated: &[PrivacyEvent],
+    spec: &AccountantSpec,
+) -> Result<Calibration> {
+    check_upper_bound(spec)?;
+    check_target(target_epsilon)?;
+    check_delta(delta)?;
+    if calibrated.is_empty() {
+        return Err(AccountantError::EmptySchedule);
+    }
+    for template in calibrated {
+        template.with_noise_multiplier(1.0)?;
+    }
+    calibrate(target_epsilon, delta, fixed, calibrated, spec)
+}
+
+/// [`calibrate_events`] for validated arguments.
+fn calibrate(
+    target_epsilon: f64,
+    delta: f64,
+    fixed: &[PrivacyEvent],
+    templates: &[PrivacyEvent],
+    spec: &AccountantSpec,
+) -> Result<Calibration> {
     let mut base = spec.build();
-    for event in &schedule.fixed {
+    for event in fixed {
         base.compose(event)?;
     }
     let floor = epsilon_or_infinite(base.as_ref(), delta)?;
@@ -131,10 +189,9 @@ pub fn calibrate_noise(
             return Ok(e);
         }
         let mut acc = base.boxed_clone();
-        let computed = schedule
-            .calibrated
+        let computed = templates
             .iter()
-            .try_for_each(|&(q, steps)| acc.compose(&segment_event(q, sigma, steps)?))
+            .try_for_each(|t| acc.compose(&t.with_noise_multiplier(sigma)?))
             .and_then(|()| acc.epsilon(delta));
         let e = match computed {
             Ok(epsilon) => Evaluation {
@@ -164,7 +221,7 @@ pub fn calibrate_noise(
     let (start, factor) = match spec.kind {
         AccountantKind::Pld => {
             let rdp = AccountantSpec::rdp();
-            match calibrate_noise(target_epsilon, delta, schedule, &rdp) {
+            match calibrate(target_epsilon, delta, fixed, templates, &rdp) {
                 Ok(c) => (c.noise_multiplier, 1.25),
                 Err(_) => (1.0, 2.0),
             }

@@ -8,7 +8,8 @@
 
 use tabveil_accountant::{
     Accountant, AccountantError, AccountantSpec, JointCalibration, LedgerEntry, NoiseSchedule,
-    PrivacyEvent, TrainingSchedule, calibrate_jointly, calibrate_noise, max_steps_within,
+    PrivacyEvent, TrainingSchedule, calibrate_events, calibrate_jointly, calibrate_noise,
+    max_steps_within,
 };
 
 use crate::error::{Result, ValidateError};
@@ -36,8 +37,9 @@ pub(crate) struct Planner {
     pub n_rows: u64,
     /// Private gradient releases per optimiser step (CTGAN's discriminator steps).
     pub releases_per_step: u64,
-    /// Preprocessing releases as `(sample rate, count)` segments sharing one σ.
-    pub preprocessing: Vec<(f64, u64)>,
+    /// Preprocessing releases as the events the ledger will record (kind and count; their
+    /// noise multiplier is a placeholder for the one σ they share), same mechanisms merged.
+    pub preprocessing: Vec<PrivacyEvent>,
 }
 
 impl Planner {
@@ -52,16 +54,16 @@ impl Planner {
         releases_per_step: u64,
         planned: &[LedgerEntry],
     ) -> Self {
-        let mut preprocessing: Vec<(f64, u64)> = Vec::new();
+        let mut preprocessing: Vec<PrivacyEvent> = Vec::new();
         for entry in planned {
-            let q = entry.event().sample_rate();
-            let count = entry.event().steps();
-            match preprocessing
-                .iter_mut()
-                .find(|(r, _)| r.to_bits() == q.to_bits())
-            {
-                Some((_, c)) => *c = c.saturating_add(count),
-                None => preprocessing.push((q, count)),
+            let event = *entry.event();
+            match preprocessing.iter_mut().find(|e| e.same_mechanism(&event)) {
+                Some(e) => {
+                    if let Ok(merged) = e.with_steps(e.steps().saturating_add(event.steps())) {
+                        *e = merged;
+                    }
+                }
+                None => preprocessing.push(event),
             }
         }
         Planner {
@@ -85,7 +87,7 @@ impl Planner {
 
     /// Number of preprocessing releases.
     pub fn preprocessing_releases(&self) -> u64 {
-        self.preprocessing.iter().map(|&(_, c)| c).sum()
+        self.preprocessing.iter().map(PrivacyEvent::steps).sum()
     }
 
     /// The schedule of the private gradient releases for `batch` and `epochs`.
@@ -114,40 +116,27 @@ impl Planner {
     }
 
     /// The preprocessing events at the noise `calibrate_jointly` picks for `target`: the same
-    /// `calibrate_noise` call with the same arguments, so the same σ to the bit.
+    /// `calibrate_events` call with the same arguments, so the same σ to the bit.
     pub fn preprocessing_events(&self, target: f64) -> Result<Vec<PrivacyEvent>> {
-        let segments: Vec<(f64, u64)> = self
-            .preprocessing
-            .iter()
-            .copied()
-            .filter(|&(_, c)| c > 0)
-            .collect();
-        if segments.is_empty() {
+        if self.preprocessing.is_empty() {
             return Ok(Vec::new());
         }
-        let sigma = calibrate_noise(
+        let sigma = calibrate_events(
             self.share * target,
             self.delta,
-            &NoiseSchedule {
-                fixed: Vec::new(),
-                calibrated: segments.clone(),
-            },
+            &[],
+            &self.preprocessing,
             &self.spec,
         )?
         .noise_multiplier;
-        self.events_at(&segments, sigma)
+        self.preprocessing_events_at(sigma)
     }
 
     /// The preprocessing events at noise multiplier `sigma`.
     pub fn preprocessing_events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
-        self.events_at(&self.preprocessing, sigma)
-    }
-
-    fn events_at(&self, segments: &[(f64, u64)], sigma: f64) -> Result<Vec<PrivacyEvent>> {
-        segments
+        self.preprocessing
             .iter()
-            .filter(|&&(_, c)| c > 0)
-            .map(|&(q, c)| Ok(segment_event(q, sigma, c)?))
+            .map(|e| Ok(e.with_noise_multiplier(sigma)?))
             .collect()
     }
 
@@ -425,18 +414,6 @@ pub(crate) fn round_up_3(x: f64) -> f64 {
     let text = format!("{r:.digits$}");
     text.parse::<f64>()
         .map_or(r, |v| if v >= x { v } else { r })
-}
-
-fn segment_event(
-    q: f64,
-    sigma: f64,
-    count: u64,
-) -> std::result::Result<PrivacyEvent, AccountantError> {
-    if q >= 1.0 {
-        PrivacyEvent::gaussian(sigma, count)
-    } else {
-        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, count)
-    }
 }
 
 /// ε, with "no finite ε" and "too large to account for" read as +∞ (the searches only ever

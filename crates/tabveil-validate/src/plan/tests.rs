@@ -11,7 +11,7 @@ fn planner(n: u64) -> Planner {
             LedgerEntry::new(
                 format!("preprocessing: counts of column c{i}"),
                 Stage::Preprocessing,
-                PrivacyEvent::gaussian(1.0, 1).unwrap(),
+                PrivacyEvent::discrete_gaussian(1.0, 1).unwrap(),
             )
             .unwrap()
         })
@@ -22,7 +22,10 @@ fn planner(n: u64) -> Planner {
 #[test]
 fn preprocessing_segments_are_merged() {
     let p = planner(10_000);
-    assert_eq!(p.preprocessing, vec![(1.0, 6)]);
+    assert_eq!(
+        p.preprocessing,
+        vec![PrivacyEvent::discrete_gaussian(1.0, 6).unwrap()]
+    );
     assert_eq!(p.preprocessing_releases(), 6);
 }
 
