@@ -223,3 +223,70 @@ fn issue_12_tiny_noise_is_not_reported_as_private() {
     let rdp = tabveil_accountant::sampled_gaussian_rdp(q, 2e-6, 4096.0).unwrap();
     assert!(rdp > 1e12, "{rdp:e}");
 }
+
+/// One of the newer events (issues 12, 14, 16) with a random parameter and count.
+fn newer_event(kind: u8, parameter: f64, count: u64) -> PrivacyEvent {
+    match kind % 3 {
+        0 => PrivacyEvent::discrete_gaussian(parameter, count).unwrap(),
+        1 => PrivacyEvent::exponential_mechanism(1.0 / parameter, count).unwrap(),
+        _ => PrivacyEvent::gaussian_threshold(parameter, 1.0 + 8.0 * parameter, count).unwrap(),
+    }
+}
+
+/// ε of `events` under RDP or PLD (a cheap grid), "no finite ε" and "grid too large" as +∞.
+fn epsilon_of_events(pld: bool, events: &[PrivacyEvent], delta: f64) -> f64 {
+    let mut acc: Box<dyn Accountant> = if pld {
+        Box::new(PldAccountant::new(
+            PldConfig::default()
+                .with_discretisation_interval(1e-3)
+                .unwrap()
+                .with_max_grid_points(1 << 18)
+                .unwrap(),
+        ))
+    } else {
+        Box::new(RdpAccountant::default())
+    };
+    let result = events
+        .iter()
+        .try_for_each(|e| acc.compose(e))
+        .and_then(|()| acc.epsilon(delta));
+    match result {
+        Ok(e) => {
+            assert!(e >= 0.0 && !e.is_nan());
+            e
+        }
+        Err(
+            AccountantError::EpsilonUnbounded { .. }
+            | AccountantError::PldGridTooLarge { .. }
+            | AccountantError::AdditiveDeltaTooLarge { .. },
+        ) => f64::INFINITY,
+        Err(e) => panic!("{events:?} δ={delta:e}: {e}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// More runs never spend less; less noise (or a larger selection ε) never spends less.
+    #[test]
+    fn newer_events_are_monotone(
+        pld in any::<bool>(),
+        kind in 0_u8..3,
+        p1 in (-1.0..2.5_f64).prop_map(|e| 10f64.powf(e)),
+        p2 in (-1.0..2.5_f64).prop_map(|e| 10f64.powf(e)),
+        c1 in 1_u64..200,
+        c2 in 1_u64..200,
+        delta in (-10.0..-2.0_f64).prop_map(|e| 10f64.powf(e)),
+    ) {
+        let method = if pld { Method::Pld } else { Method::Rdp };
+        let (c_lo, c_hi) = (c1.min(c2), c1.max(c2));
+        let few = epsilon_of_events(pld, &[newer_event(kind, p1, c_lo)], delta);
+        let many = epsilon_of_events(pld, &[newer_event(kind, p1, c_hi)], delta);
+        prop_assert!(le(method, few, many), "count {c_lo} → {few}, {c_hi} → {many}");
+        // A larger parameter means more noise (σ) or a smaller selection ε (1/p).
+        let (p_lo, p_hi) = (p1.min(p2), p1.max(p2));
+        let noisy = epsilon_of_events(pld, &[newer_event(kind, p_hi, c1)], delta);
+        let bare = epsilon_of_events(pld, &[newer_event(kind, p_lo, c1)], delta);
+        prop_assert!(le(method, noisy, bare), "p {p_lo} → {bare}, {p_hi} → {noisy}");
+    }
+}
