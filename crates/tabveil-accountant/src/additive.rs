@@ -22,6 +22,7 @@
 //! coupling and never larger.)
 
 use crate::error::{AccountantError, Result};
+use crate::event::PrivacyEvent;
 use crate::special::log_norm_cdf;
 
 /// `1 − Π (1 − δ_τ,i)^{count_i}` over the Gaussian threshold runs composed so far, kept as
@@ -32,6 +33,18 @@ pub(crate) struct AdditiveDelta {
 }
 
 impl AdditiveDelta {
+    /// Adds the additive δ of `event` (a no-op for everything but Gaussian thresholding).
+    pub(crate) fn compose_event(&mut self, event: &PrivacyEvent) {
+        if let PrivacyEvent::GaussianThreshold {
+            noise_multiplier,
+            threshold,
+            count,
+        } = *event
+        {
+            self.compose(noise_multiplier, threshold, count);
+        }
+    }
+
     /// Adds `count` runs of Gaussian thresholding with noise σ and threshold τ.
     pub(crate) fn compose(&mut self, sigma: f64, threshold: f64, count: u64) {
         let log_delta = threshold_log_delta(sigma, threshold);

@@ -65,24 +65,20 @@ impl Accountant for GdpAccountant {
     /// thresholding have no CLT form here: refused with
     /// [`AccountantError::UnsupportedEvent`], never skipped.
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
-        let reason = "the central-limit approximation covers Gaussian noise only; use rdp or pld";
-        let sigma = match *event {
-            PrivacyEvent::Gaussian {
-                noise_multiplier, ..
-            }
-            | PrivacyEvent::PoissonSubsampledGaussian {
-                noise_multiplier, ..
-            }
-            | PrivacyEvent::DiscreteGaussian {
-                noise_multiplier, ..
-            } => noise_multiplier,
-            PrivacyEvent::ExponentialMechanism { .. } | PrivacyEvent::GaussianThreshold { .. } => {
+        let sigma = match (event, event.noise_multiplier()) {
+            (
+                PrivacyEvent::ExponentialMechanism { .. } | PrivacyEvent::GaussianThreshold { .. },
+                _,
+            )
+            | (_, None) => {
                 return Err(AccountantError::UnsupportedEvent {
                     accountant: AccountantKind::Gdp,
                     mechanism: event.mechanism_name(),
-                    reason,
+                    reason: "the central-limit approximation covers Gaussian noise only; use \
+                             rdp or pld",
                 });
             }
+            (_, Some(sigma)) => sigma,
         };
         let q = event.sample_rate();
         let inverse_variance = div_up(div_up(1.0, sigma), sigma);

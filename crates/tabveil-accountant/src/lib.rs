@@ -30,6 +30,13 @@
 //! # Ok::<(), tabveil_accountant::AccountantError>(())
 //! ```
 //!
+//! ## Mechanisms
+//! [`PrivacyEvent`]: the Gaussian and Poisson-subsampled Gaussian mechanisms (DP-SGD), the
+//! discrete Gaussian (integer releases), the exponential mechanism (selection, ε-bounded range)
+//! and Gaussian thresholding (partition selection, an additive δ). Every accountant handles
+//! every kind, or refuses it with a typed error; none ever reports an ε below the truth, for
+//! any σ from subnormal to `f64::MAX` (issue 12: `tests/monotone.rs`).
+//!
 //! ## Accountants
 //! - [`RdpAccountant`]: Rényi DP of the sampled Gaussian at a grid of orders ([`RdpOrders`]),
 //!   exact to ~1e-12, converted by Balle et al. (2020). Upper bound. Microseconds per query

@@ -3,10 +3,10 @@
 //! ([`crate::bounded_range::bounded_range_hockey_stick`]), the same in both directions.
 
 use super::PldConfig;
-use super::discretise::connect_the_dots;
+use super::discretise::{connect_the_dots, grid_points};
 use super::pmf::Pmf;
 use crate::bounded_range::bounded_range_hockey_stick;
-use crate::error::{AccountantError, Result};
+use crate::error::Result;
 
 /// The pessimistic grid PMF of one run of an ε-BR mechanism. Losses lie in [−ε, ε]; the grid
 /// covers it, so the mass at +∞ is 0 up to rounding.
@@ -15,25 +15,14 @@ use crate::error::{AccountantError, Result};
 /// over a profile that is convex in e^{ε'}: Doroshenko et al. 2022, Theorem 3.1).
 ///
 /// # Errors
-/// [`AccountantError::PldGridTooLarge`] when 2ε/h points exceed the configured limit.
+/// [`crate::AccountantError::PldGridTooLarge`] when 2ε/h points exceed the configured limit.
 pub(crate) fn bounded_range_pmf(epsilon: f64, config: &PldConfig) -> Result<Pmf> {
     let h = config.discretisation_interval();
     let k_lo = (-epsilon / h).floor();
     let k_hi = (epsilon / h).ceil();
-    let points = k_hi - k_lo + 1.0;
-    let limit = config.max_grid_points();
-    if !(points.is_finite() && points <= limit as f64) {
-        return Err(AccountantError::PldGridTooLarge {
-            points: if points.is_finite() {
-                points as u64
-            } else {
-                u64::MAX
-            },
-            limit,
-        });
-    }
+    let points = grid_points(k_lo, k_hi, config)?;
     let k_lo = k_lo as i64;
-    let deltas = (0..points as usize)
+    let deltas = (0..points)
         .map(|i| bounded_range_hockey_stick(epsilon, (k_lo + i as i64) as f64 * h))
         .collect();
     Ok(connect_the_dots(h, k_lo, deltas))

@@ -24,7 +24,7 @@
 //! which moves each mass by less than 60·2⁻⁶⁰ relative over |y| ≤ 10σ.
 
 use super::PldConfig;
-use super::discretise::{connect_the_dots, norm_ppf_of_log};
+use super::discretise::{connect_the_dots, grid_points, norm_ppf_of_log};
 use super::pmf::Pmf;
 use crate::error::{AccountantError, Result};
 use crate::special::{log_norm_cdf, norm_cdf};
@@ -45,21 +45,16 @@ pub(crate) fn discrete_gaussian_pmf(sigma: f64, config: &PldConfig) -> Result<Pm
     let loss = |y: f64| (2.0 * y - 1.0) / (2.0 * sigma) / sigma;
     let k_lo = (loss(-reach) / h).floor();
     let k_hi = (loss(reach + 1.0) / h).ceil();
-    let points = k_hi - k_lo + 1.0;
-    let limit = config.max_grid_points();
-    if !(points.is_finite() && points <= limit as f64 && reach < 1e15) {
+    if reach >= 1e15 {
+        // The explicit sums would not fit in memory long before this; so would the grid.
         return Err(AccountantError::PldGridTooLarge {
-            points: if points.is_finite() {
-                points as u64
-            } else {
-                u64::MAX
-            },
-            limit,
+            points: u64::MAX,
+            limit: config.max_grid_points(),
         });
     }
+    let n = grid_points(k_lo, k_hi, config)?;
     let tails = Tails::new(sigma, reach);
     let k_lo = k_lo as i64;
-    let n = points as usize;
     let deltas: Vec<f64> = (0..n)
         .map(|i| {
             let epsilon = (k_lo + i as i64) as f64 * h;

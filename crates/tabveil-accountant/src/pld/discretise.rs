@@ -57,24 +57,34 @@ pub(crate) fn subsampled_gaussian_pmf(
     let eps_lower = mech.privacy_loss(upper_z);
     let k_lo = (eps_lower / h).floor();
     let k_hi = (eps_upper / h).ceil();
+    let n = grid_points(k_lo, k_hi, config)?;
+    let k_lo = k_lo as i64;
+    let deltas: Vec<f64> = (0..n)
+        .map(|i| mech.hockey_stick((k_lo + i as i64) as f64 * h))
+        .collect();
+    Ok(connect_the_dots(h, k_lo, deltas))
+}
+
+/// The number of grid points from `k_lo` to `k_hi` (whole numbers as `f64`), checked against
+/// the configured limit before anything is allocated.
+///
+/// # Errors
+/// [`AccountantError::PldGridTooLarge`] when it exceeds the limit (or is not finite).
+pub(crate) fn grid_points(k_lo: f64, k_hi: f64, config: &PldConfig) -> Result<usize> {
     let points = k_hi - k_lo + 1.0;
     let limit = config.max_grid_points();
-    if !(points.is_finite() && points <= limit as f64) {
-        return Err(AccountantError::PldGridTooLarge {
+    if points.is_finite() && points <= limit as f64 {
+        Ok(points as usize)
+    } else {
+        Err(AccountantError::PldGridTooLarge {
             points: if points.is_finite() {
                 points as u64
             } else {
                 u64::MAX
             },
             limit,
-        });
+        })
     }
-    let n = points as usize;
-    let k_lo = k_lo as i64;
-    let deltas: Vec<f64> = (0..n)
-        .map(|i| mech.hockey_stick((k_lo + i as i64) as f64 * h))
-        .collect();
-    Ok(connect_the_dots(h, k_lo, deltas))
 }
 
 /// One direction of the subsampled Gaussian with sensitivity 1.

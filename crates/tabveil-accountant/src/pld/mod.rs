@@ -294,14 +294,7 @@ impl Accountant for PldAccountant {
                 })?;
                 self.gaussian_mu_squared =
                     add_up(self.gaussian_mu_squared, mu_squared_of(sigma, steps));
-                if let PrivacyEvent::GaussianThreshold {
-                    noise_multiplier,
-                    threshold,
-                    count,
-                } = *event
-                {
-                    self.additive.compose(noise_multiplier, threshold, count);
-                }
+                self.additive.compose_event(event);
             }
             Some(mechanism) => {
                 self.warm(event)?;

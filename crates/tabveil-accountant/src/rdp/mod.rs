@@ -188,14 +188,7 @@ impl Accountant for RdpAccountant {
     /// q = 1) adds `count · α / (2σ²)`.
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
         let per_step = self.per_step_rdp(event)?;
-        if let PrivacyEvent::GaussianThreshold {
-            noise_multiplier,
-            threshold,
-            count,
-        } = *event
-        {
-            self.additive.compose(noise_multiplier, threshold, count);
-        }
+        self.additive.compose_event(event);
         let steps = steps_rounded_up(event.steps());
         // Rounded up at every operation, so that no number of compositions can drift below
         // the exact sum of the per-step bounds.
