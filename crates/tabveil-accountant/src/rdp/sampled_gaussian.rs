@@ -32,17 +32,20 @@ const SERIES_RELATIVE_TOLERANCE_LN: f64 = -34.0; // e^-34 ≈ 1.7e-15
 /// clipped contributions (L2 sensitivity 1) and adds `N(0, noise_multiplier²)` noise per
 /// coordinate. This is the exact RDP of the worst-case pair (Mironov, Talwar & Zhang 2019,
 /// Theorem 4 and §3.3), computed in floating point to about 1e-12 relative (integer orders)
-/// and 1e-10 relative (fractional orders) — see `NOTES.md` for the accuracy argument.
+/// and 1e-10 relative (fractional orders) — see `NOTES.md` for the accuracy argument — and
+/// never below the exact value, for every σ > 0 (issue 12).
 ///
-/// For `sample_rate = 1` it is the Gaussian mechanism's `α / (2σ²)`, exactly. The value may be
-/// `+∞` when it exceeds the range of `f64` (the bound at that order is then vacuous, which
-/// the conversion to (ε, δ) handles correctly).
+/// For `sample_rate = 1`, and for σ outside [1e-100, 1e100], it is the Gaussian mechanism's
+/// `α / (2σ²)` rounded up (an upper bound for every q; see `NOTES.md`). The value may be `+∞`
+/// when it exceeds the range of `f64` (the bound at that order is then vacuous, which the
+/// conversion to (ε, δ) handles correctly); it is never rounded down to 0.
 ///
 /// # Errors
 /// [`AccountantError::InvalidSampleRate`], [`AccountantError::InvalidNoiseMultiplier`],
 /// [`AccountantError::InvalidRdpOrder`] for parameters out of range;
-/// [`AccountantError::RdpSeriesNotConverged`] or [`AccountantError::InvalidRdpValue`] when the
-/// computation fails numerically (never silently).
+/// [`AccountantError::InvalidRdpValue`] if a computed value is NaN or negative (never
+/// silently). A fractional-order series that does not converge falls back to the bound of the
+/// next integer order instead of failing.
 ///
 /// ```
 /// use tabveil_accountant::sampled_gaussian_rdp;
