@@ -1,28 +1,42 @@
-//! Planning a private training run: the DP-SGD schedule and the joint calibration of the
-//! preprocessing and training noise.
+//! Planning a private run: the preprocessing releases' noise, the DP-SGD schedule and the
+//! training noise, calibrated together.
 //!
-//! The validator, the models and the facade all plan with these two functions, so the plan that
-//! `tabveil validate` prints is the plan that `fit` runs.
+//! This is the one place that decides the noise of a run. The validator prints the plan these
+//! functions compute for the table's row count; a fit calls the same functions — the
+//! preprocessing part first (it does not depend on the row count), then the training part with
+//! the differentially private row estimate N̂ the preprocessing released. So the plan that
+//! `tabveil validate` prints is the plan that `fit` runs, by construction.
 //!
 //! ```
-//! use tabveil_accountant::{AccountantSpec, PrivacyEvent, TrainingSchedule, calibrate_jointly};
+//! use tabveil_accountant::{
+//!     AccountantSpec, LedgerEntry, PreprocessingPlan, PrivacyEvent, RunBudget, Stage,
+//!     TrainingSchedule,
+//! };
 //!
-//! // 26 049 rows, expected batch 500, 30 epochs; 15 preprocessing releases (one discrete
-//! // Gaussian histogram per column; σ to be chosen) that get 10 % of ε = 3 at δ = 1e-6.
+//! // ε = 3 at δ = 1e-6, 10 % of it for the preprocessing releases (one discrete Gaussian
+//! // histogram for each of 15 columns; their noise here is a placeholder: only mechanism and
+//! // count count).
+//! let budget = RunBudget::new(3.0, 1e-6, 0.1, AccountantSpec::rdp());
+//! let planned: Vec<LedgerEntry> = (0..15)
+//!     .map(|i| LedgerEntry::new(format!("column {i}"), Stage::Preprocessing, PrivacyEvent::discrete_gaussian(1.0, 1)?))
+//!     .collect::<Result<_, _>>()?;
+//! let preprocessing = PreprocessingPlan::calibrate(&budget, &planned)?;
+//! assert_eq!(preprocessing.releases(), 15);
+//! assert!(preprocessing.epsilon() <= 0.3);
+//! // Then the training noise, for 26 049 rows, expected batch 500, 30 epochs.
 //! let schedule = TrainingSchedule::new(26_049, 500, 30)?;
-//! let preprocessing = vec![PrivacyEvent::discrete_gaussian(1.0, 15)?];
-//! let plan = calibrate_jointly(3.0, 1e-6, &preprocessing, 0.1, &schedule, &AccountantSpec::rdp())?;
+//! let plan = preprocessing.with_training(&budget, &schedule)?;
 //! assert!(plan.epsilon <= 3.0);
-//! assert!(plan.preprocessing_epsilon <= 0.3);
-//! assert!(plan.preprocessing_noise_multiplier.is_some());
+//! assert_eq!(plan.preprocessing_noise_multiplier, preprocessing.noise_multiplier());
 //! # Ok::<(), tabveil_accountant::AccountantError>(())
 //! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::{NoiseSchedule, calibrate_events, calibrate_noise};
+use crate::calibrate::{Calibration, NoiseSchedule, calibrate_events, calibrate_noise};
 use crate::error::{AccountantError, Result};
 use crate::event::PrivacyEvent;
+use crate::ledger::LedgerEntry;
 use crate::spec::AccountantSpec;
 
 /// The schedule of a DP-SGD run on Poisson-sampled batches.
@@ -71,6 +85,28 @@ impl TrainingSchedule {
         };
         schedule.checked_steps()?;
         Ok(schedule)
+    }
+
+    /// The schedule of a trainer that makes `releases_per_step` private gradient releases per
+    /// optimiser step (CTGAN's discriminator steps, each on its own Poisson batch; 1 for TVAE):
+    /// `epochs × releases_per_step` expected passes, ⌈epochs·d·N/B⌉ subsampled-Gaussian steps.
+    ///
+    /// # Errors
+    /// As [`TrainingSchedule::new`]; [`AccountantError::CountOverflow`] when
+    /// `epochs × releases_per_step` does not fit in `u64`.
+    pub fn with_releases_per_step(
+        n_rows: u64,
+        batch_size: u64,
+        epochs: u64,
+        releases_per_step: u64,
+    ) -> Result<Self> {
+        let passes =
+            epochs
+                .checked_mul(releases_per_step)
+                .ok_or(AccountantError::CountOverflow {
+                    what: "epochs × discriminator steps",
+                })?;
+        TrainingSchedule::new(n_rows, batch_size, passes)
     }
 
     /// Rows in the table.
@@ -142,10 +178,11 @@ pub struct JointCalibration {
 /// multipliers are placeholders, replaced by one shared σ_pre
 /// ([`PrivacyEvent::with_noise_multiplier`]). σ_pre is the smallest (to 1e-6 relative, on the
 /// safe side) for which the preprocessing *alone* spends at most
-/// `preprocessing_share · target_epsilon` ([`crate::calibrate_events`]); then the
-/// training noise multiplier is calibrated with the preprocessing composed first, so the total
-/// is at most the target. Under RDP or PLD composition the preprocessing then costs less of the
-/// total than its share suggests; the report shows the real split.
+/// `preprocessing_share · target_epsilon` ([`calibrate_events`]); then the training noise
+/// multiplier is calibrated with the preprocessing composed first, so the total is at most the
+/// target. Under RDP or PLD composition the preprocessing then costs less of the total than its
+/// share suggests; the report shows the real split. This is [`PreprocessingPlan::from_templates`]
+/// followed by [`PreprocessingPlan::with_training`].
 ///
 /// **Guarantee.** The returned plan's ε, evaluated by `spec`'s accountant (an upper bound for
 /// add/remove-one), is ≤ `target_epsilon`; see [`calibrate_noise`].
@@ -163,55 +200,205 @@ pub fn calibrate_jointly(
     training: &TrainingSchedule,
     spec: &AccountantSpec,
 ) -> Result<JointCalibration> {
-    let training_segment = vec![(training.sample_rate(), training.steps())];
-    if preprocessing.is_empty() {
-        let c = calibrate_noise(
-            target_epsilon,
+    let budget = RunBudget::new(target_epsilon, delta, preprocessing_share, spec.clone());
+    PreprocessingPlan::from_templates(&budget, preprocessing)?.with_training(&budget, training)
+}
+
+/// What a private run may spend and how it is accounted: the target (ε, δ), the share of ε the
+/// preprocessing releases alone may spend, and the accountant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunBudget {
+    /// Target ε of the whole run.
+    pub epsilon: f64,
+    /// δ of the guarantee.
+    pub delta: f64,
+    /// Share of ε the preprocessing alone may spend, in (0, 1).
+    pub preprocessing_share: f64,
+    /// The accountant that calibrates the noise (RDP or PLD).
+    pub accountant: AccountantSpec,
+}
+
+impl RunBudget {
+    /// A budget of `epsilon` at `delta`, `preprocessing_share` of it for the preprocessing.
+    pub fn new(
+        epsilon: f64,
+        delta: f64,
+        preprocessing_share: f64,
+        accountant: AccountantSpec,
+    ) -> Self {
+        RunBudget {
+            epsilon,
             delta,
+            preprocessing_share,
+            accountant,
+        }
+    }
+
+    /// The same budget with target `epsilon`.
+    #[must_use]
+    pub fn with_epsilon(&self, epsilon: f64) -> Self {
+        RunBudget {
+            epsilon,
+            ..self.clone()
+        }
+    }
+}
+
+/// The preprocessing releases of a run and the one noise multiplier σ_pre they share: the
+/// first half of a run's plan, which does not depend on the row count.
+///
+/// The releases are kept as event templates: the mechanism and count of each kind of release
+/// (discrete Gaussian counts, say), with a placeholder noise multiplier that σ_pre replaces
+/// ([`PrivacyEvent::with_noise_multiplier`]). σ_pre is the smallest (to 1e-6 relative, on the
+/// safe side) for which the preprocessing *alone* spends at most `preprocessing_share · ε`
+/// ([`calibrate_events`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreprocessingPlan {
+    /// One event per mechanism, in the order of first appearance, noise multiplier 1.
+    templates: Vec<PrivacyEvent>,
+    /// σ_pre and the ε the preprocessing alone spends; `None` without releases.
+    calibration: Option<Calibration>,
+}
+
+impl PreprocessingPlan {
+    /// The plan of the releases `planned` (the entries the preprocessing will record; their
+    /// noise is ignored, only their mechanisms and counts matter), calibrated for `budget`.
+    ///
+    /// # Errors
+    /// As [`PreprocessingPlan::from_templates`].
+    pub fn calibrate(budget: &RunBudget, planned: &[LedgerEntry]) -> Result<Self> {
+        Self::from_templates(budget, &Self::templates_of(planned))
+    }
+
+    /// `planned` as event templates: each entry's event with noise multiplier 1 (a placeholder
+    /// for σ_pre; an event without one, the exponential mechanism, is kept as it is), entries
+    /// of the same mechanism merged by adding their counts, in the order of first appearance.
+    pub fn templates_of(planned: &[LedgerEntry]) -> Vec<PrivacyEvent> {
+        let mut templates: Vec<PrivacyEvent> = Vec::new();
+        for entry in planned {
+            let event = entry.event();
+            let event = event.with_noise_multiplier(1.0).unwrap_or(*event);
+            // Merging cannot fail (the sum of two counts ≥ 1 is ≥ 1); were it to, the event is
+            // kept as a template of its own rather than dropped.
+            let merged = templates
+                .iter_mut()
+                .find(|t| t.same_mechanism(&event))
+                .and_then(|t| {
+                    *t = t.with_steps(t.steps().saturating_add(event.steps())).ok()?;
+                    Some(())
+                });
+            if merged.is_none() {
+                templates.push(event);
+            }
+        }
+        templates
+    }
+
+    /// The plan of the releases `templates` (events whose kind and count are those of the
+    /// releases; their noise multipliers are replaced by the one σ_pre they share), calibrated
+    /// for `budget`.
+    ///
+    /// # Errors
+    /// When there are releases: [`AccountantError::InvalidShare`] unless the share is in
+    /// (0, 1), [`AccountantError::InvalidNoiseMultiplier`] for a template without a noise
+    /// multiplier, and everything [`calibrate_events`] returns (invalid ε or δ, GDP spec,
+    /// unreachable target).
+    pub fn from_templates(budget: &RunBudget, templates: &[PrivacyEvent]) -> Result<Self> {
+        if templates.is_empty() {
+            return Ok(PreprocessingPlan {
+                templates: Vec::new(),
+                calibration: None,
+            });
+        }
+        let share = budget.preprocessing_share;
+        if !(share > 0.0 && share < 1.0) {
+            return Err(AccountantError::InvalidShare { value: share });
+        }
+        let calibration = calibrate_events(
+            share * budget.epsilon,
+            budget.delta,
+            &[],
+            templates,
+            &budget.accountant,
+        )?;
+        Ok(PreprocessingPlan {
+            templates: templates.to_vec(),
+            calibration: Some(calibration),
+        })
+    }
+
+    /// The templates (one event per mechanism; their noise multiplier is a placeholder).
+    pub fn templates(&self) -> &[PrivacyEvent] {
+        &self.templates
+    }
+
+    /// Number of releases (the sum of the counts).
+    pub fn releases(&self) -> u64 {
+        self.templates.iter().map(PrivacyEvent::steps).sum()
+    }
+
+    /// σ_pre (`None` without releases).
+    pub fn noise_multiplier(&self) -> Option<f64> {
+        self.calibration.map(|c| c.noise_multiplier)
+    }
+
+    /// ε the preprocessing alone spends at the budget's δ (0 without releases).
+    pub fn epsilon(&self) -> f64 {
+        self.calibration.map_or(0.0, |c| c.epsilon)
+    }
+
+    /// The releases as events at σ_pre (none without releases).
+    ///
+    /// # Errors
+    /// Event construction errors (none for a calibrated plan).
+    pub fn events(&self) -> Result<Vec<PrivacyEvent>> {
+        match self.noise_multiplier() {
+            Some(sigma) => self.events_at(sigma),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The releases as events at noise multiplier `sigma`.
+    ///
+    /// # Errors
+    /// [`AccountantError::InvalidNoiseMultiplier`] unless `sigma` is finite and > 0.
+    pub fn events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
+        self.templates
+            .iter()
+            .map(|t| t.with_noise_multiplier(sigma))
+            .collect()
+    }
+
+    /// The second half of the plan: σ_train for `training`, calibrated with these releases
+    /// composed first so that the whole run spends at most the budget's ε.
+    ///
+    /// **Guarantee.** The returned plan's ε, evaluated by the budget's accountant (an upper
+    /// bound for add/remove-one), is ≤ the target; see [`calibrate_noise`].
+    ///
+    /// # Errors
+    /// Everything [`calibrate_noise`] returns (invalid ε or δ, GDP spec, unreachable target).
+    pub fn with_training(
+        &self,
+        budget: &RunBudget,
+        training: &TrainingSchedule,
+    ) -> Result<JointCalibration> {
+        let training_segment = vec![(training.sample_rate(), training.steps())];
+        let train = calibrate_noise(
+            budget.epsilon,
+            budget.delta,
             &NoiseSchedule {
-                fixed: Vec::new(),
+                fixed: self.events()?,
                 calibrated: training_segment,
             },
-            spec,
+            &budget.accountant,
         )?;
-        return Ok(JointCalibration {
-            preprocessing_noise_multiplier: None,
-            preprocessing_epsilon: 0.0,
-            training_noise_multiplier: c.noise_multiplier,
-            epsilon: c.epsilon,
-        });
+        Ok(JointCalibration {
+            preprocessing_noise_multiplier: self.noise_multiplier(),
+            preprocessing_epsilon: self.epsilon(),
+            training_noise_multiplier: train.noise_multiplier,
+            epsilon: train.epsilon,
+        })
     }
-    if !(preprocessing_share > 0.0 && preprocessing_share < 1.0) {
-        return Err(AccountantError::InvalidShare {
-            value: preprocessing_share,
-        });
-    }
-    let pre = calibrate_events(
-        preprocessing_share * target_epsilon,
-        delta,
-        &[],
-        preprocessing,
-        spec,
-    )?;
-    let fixed = preprocessing
-        .iter()
-        .map(|e| e.with_noise_multiplier(pre.noise_multiplier))
-        .collect::<Result<Vec<_>>>()?;
-    let train = calibrate_noise(
-        target_epsilon,
-        delta,
-        &NoiseSchedule {
-            fixed,
-            calibrated: training_segment,
-        },
-        spec,
-    )?;
-    Ok(JointCalibration {
-        preprocessing_noise_multiplier: Some(pre.noise_multiplier),
-        preprocessing_epsilon: pre.epsilon,
-        training_noise_multiplier: train.noise_multiplier,
-        epsilon: train.epsilon,
-    })
 }
 
 #[cfg(test)]
@@ -300,5 +487,37 @@ mod tests {
                 Err(AccountantError::InvalidShare { .. })
             ));
         }
+    }
+
+    /// Planned entries of one mechanism merge whatever their placeholder noise; different
+    /// mechanisms stay apart, in the order of first appearance.
+    #[test]
+    fn templates_merge_releases_of_one_mechanism() {
+        let entry = |event: PrivacyEvent| {
+            LedgerEntry::new("release", crate::Stage::Preprocessing, event).unwrap()
+        };
+        let planned = [
+            entry(PrivacyEvent::discrete_gaussian(1.0, 2).unwrap()),
+            entry(PrivacyEvent::gaussian(3.0, 1).unwrap()),
+            entry(PrivacyEvent::discrete_gaussian(7.0, 3).unwrap()),
+        ];
+        assert_eq!(
+            PreprocessingPlan::templates_of(&planned),
+            vec![
+                PrivacyEvent::discrete_gaussian(1.0, 5).unwrap(),
+                PrivacyEvent::gaussian(1.0, 1).unwrap(),
+            ]
+        );
+        let budget = RunBudget::new(1.0, 1e-6, 0.2, AccountantSpec::rdp());
+        let plan = PreprocessingPlan::calibrate(&budget, &planned).unwrap();
+        assert_eq!(plan.releases(), 6);
+        let sigma = plan.noise_multiplier().unwrap();
+        assert_eq!(
+            plan.events().unwrap(),
+            vec![
+                PrivacyEvent::discrete_gaussian(sigma, 5).unwrap(),
+                PrivacyEvent::gaussian(sigma, 1).unwrap(),
+            ]
+        );
     }
 }

@@ -17,8 +17,10 @@ fn calibrated_sigma_meets_the_target_from_the_safe_side() {
         assert!(c.epsilon <= target, "{c:?}");
         // A slightly smaller σ overshoots: the result is tight.
         let mut acc = spec.build();
-        acc.compose(&segment_event(q, c.noise_multiplier * (1.0 - 1e-5), steps).unwrap())
-            .unwrap();
+        acc.compose(
+            &PrivacyEvent::sampled_gaussian(q, c.noise_multiplier * (1.0 - 1e-5), steps).unwrap(),
+        )
+        .unwrap();
         assert!(acc.epsilon(1e-5).unwrap() > target);
     }
 }
@@ -98,7 +100,7 @@ fn max_steps_is_the_exact_boundary() {
         let eps = |steps: u64| {
             let mut acc = spec.build();
             acc.compose(&fixed[0]).unwrap();
-            acc.compose(&segment_event(0.02, 1.0, steps).unwrap())
+            acc.compose(&PrivacyEvent::sampled_gaussian(0.02, 1.0, steps).unwrap())
                 .unwrap();
             acc.epsilon(1e-5).unwrap()
         };
@@ -172,7 +174,7 @@ fn issue_12_absurd_targets_get_a_true_answer_or_a_typed_error() {
     let c = calibrate_noise(1e50, 1e-5, &schedule(0.01, 1000), &rdp).unwrap();
     // The ε reported is the one evaluated at that σ, tight against the target.
     let mut acc = rdp.build();
-    acc.compose(&segment_event(0.01, c.noise_multiplier, 1000).unwrap())
+    acc.compose(&PrivacyEvent::sampled_gaussian(0.01, c.noise_multiplier, 1000).unwrap())
         .unwrap();
     let eps = acc.epsilon(1e-5).unwrap();
     assert_eq!(eps.to_bits(), c.epsilon.to_bits());
