@@ -60,8 +60,9 @@
 //!
 //! ## Privacy
 //! In private mode every statistic of the data the fitted model keeps is public (declared in
-//! the schema) or released by a Gaussian mechanism recorded on the model's
-//! [ledger](Fitted::ledger), and the whole pipeline spends at most (ε, δ) under
+//! the schema) or released by a mechanism recorded on the model's [ledger](Fitted::ledger)
+//! (exact discrete Gaussian noise on the preprocessing counts, Gaussian noise on the training
+//! gradients), and the whole pipeline spends at most (ε, δ) under
 //! add/remove-one-row neighbouring. Sampling is post-processing. Without privacy
 //! ([`non_private`](builder::SynthesizerBuilder::non_private)) the models run as SDV's and no
 //! guarantee holds.

@@ -8,8 +8,8 @@
 //! - [`DataTransformer`]: SDV CTGAN's mode-specific normalisation (a [`BayesianMixture`] per
 //!   continuous column, ported from scikit-learn) and one-hot encoding, with the
 //!   [`OutputLayout`] the models use; [`DataTransformer::inverse_transform`] decodes back.
-//! - [`fit_private`]: the same transformer fitted from Gaussian-noised counts and histograms,
-//!   every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
+//! - [`fit_private`]: the same transformer fitted from counts and histograms released with
+//!   exact discrete Gaussian noise, every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
 //!   without touching data.
 //! - [`read_table_path`] / [`write_table_path`]: CSV, Parquet or Arrow IPC by file extension
 //!   ([`TableFormat`]); with the `arrow` feature, `Table::to_arrow`, `ArrowTableBuilder` and
@@ -36,8 +36,8 @@
 //!
 //! ## Privacy
 //! Reading and writing data releases nothing. Every statistic of the data that a fitted model
-//! keeps is either public (declared in the schema) or released through a Gaussian mechanism
-//! recorded on a `tabveil_accountant::PrivacyLedger`.
+//! keeps is either public (declared in the schema) or released through a (discrete) Gaussian
+//! mechanism recorded on a `tabveil_accountant::PrivacyLedger`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

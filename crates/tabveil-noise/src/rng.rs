@@ -4,6 +4,7 @@ use rand::SeedableRng;
 use rand::distr::{Bernoulli, Distribution};
 use rand_chacha::ChaCha20Rng;
 
+use crate::discrete_gaussian::DiscreteGaussian;
 use crate::error::{NoiseError, Result};
 use crate::gaussian::{BlockBuffered, hardened_standard_normal};
 
@@ -109,6 +110,22 @@ impl PrivacyRng {
             }
         });
         Ok(())
+    }
+
+    /// One exact draw from the discrete Gaussian `dist` (see [`DiscreteGaussian`]): integer
+    /// noise for an integer release, with no floating-point decision.
+    pub fn discrete_gaussian(&mut self, dist: &DiscreteGaussian) -> i64 {
+        dist.sample(&mut self.inner)
+    }
+
+    /// `len` independent exact draws from N_ℤ(0, σ²) (σ² rounded up to a rational, see
+    /// [`DiscreteGaussian::new`]).
+    ///
+    /// # Errors
+    /// [`NoiseError::InvalidDiscreteGaussianScale`] unless σ is finite, > 0 and ≤ 2³⁰.
+    pub fn fill_discrete_gaussian(&mut self, sigma: f64, len: usize) -> Result<Vec<i64>> {
+        let dist = DiscreteGaussian::new(sigma)?;
+        Ok((0..len).map(|_| dist.sample(&mut self.inner)).collect())
     }
 
     /// A Bernoulli(`p`) draw: true with probability `p`. Used for Poisson sampling, where each

@@ -67,8 +67,8 @@
 //! ## How the plan is computed
 //! The private schedule is Poisson sampling with q = B/N for ⌈epochs·d·N/B⌉ steps
 //! ([`TrainingConfig::private_schedule`]; d is CTGAN's `discriminator_steps`, 1 for TVAE). The
-//! preprocessing releases are those `tabveil_data::planned_preprocessing` lists (one Gaussian
-//! release per modelled column). The noise of both comes from
+//! preprocessing releases are those `tabveil_data::planned_preprocessing` lists (one discrete
+//! Gaussian release per modelled column), planned as those very events. The noise of both comes from
 //! `tabveil_accountant::calibrate_jointly` with the config's accountant — the function a
 //! trainer calls too, so the printed plan is the plan that runs. N is treated as public, as in
 //! every DP-SGD implementation that normalises by the expected batch q·N.

@@ -11,9 +11,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use tabveil::accountant::{
-    AccountantError, AccountantKind, AccountantSpec, BoundKind, Neighbouring, NoiseSchedule,
-    PldConfig, PrivacyEvent, RdpAccountant, RdpOrders, RdpOrdersPreset, calibrate_noise,
-    sampled_gaussian_rdp,
+    AccountantError, AccountantKind, AccountantSpec, BoundKind, CompactNumber, Neighbouring,
+    NoiseSchedule, PldConfig, PrivacyEvent, RdpAccountant, RdpOrders, RdpOrdersPreset,
+    calibrate_noise, sampled_gaussian_rdp,
 };
 
 use super::UsageError;
@@ -191,25 +191,32 @@ struct EpsilonPlan {
 
 fn epsilon(args: &EpsilonArgs) -> anyhow::Result<()> {
     let plan = EpsilonPlan::try_from(args)?;
-    let (epsilon, optimal_order) = match plan.spec.kind {
+    let computed = match plan.spec.kind {
         // The RDP path also reports the order that achieved ε.
         AccountantKind::Rdp => {
             let mut acc = RdpAccountant::new(plan.spec.rdp_orders.clone());
             compose_all(&mut acc, &plan.events)?;
-            let c = acc.epsilon_with_order(plan.delta).context("computing ε")?;
-            (c.epsilon, Some(c.order))
+            acc.epsilon_with_order(plan.delta)
+                .map(|c| (c.epsilon, Some(c.order)))
         }
         _ => {
             let mut acc = plan.spec.build();
             for e in &plan.events {
                 acc.compose(e).context("composing the history")?;
             }
-            (acc.epsilon(plan.delta).context("computing ε")?, None)
+            acc.epsilon(plan.delta).map(|e| (e, None))
         }
+    };
+    // "No finite ε" is an answer, not a failure: ε = ∞, said plainly.
+    let (epsilon, optimal_order) = match computed {
+        Ok(found) => found,
+        Err(AccountantError::EpsilonUnbounded { .. }) => (f64::INFINITY, None),
+        Err(e) => return Err(anyhow::Error::new(e).context("computing ε")),
     };
     let kind = plan.spec.kind;
     let report = EpsilonReport {
-        epsilon,
+        epsilon: epsilon.is_finite().then_some(epsilon),
+        unbounded: !epsilon.is_finite(),
         delta: plan.delta,
         accountant: kind,
         bound: kind.bound(),
@@ -225,7 +232,21 @@ fn epsilon(args: &EpsilonArgs) -> anyhow::Result<()> {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "ε = {} at δ = {:e}", report.epsilon, report.delta)?;
+        if epsilon.is_finite() {
+            writeln!(
+                out,
+                "ε = {} at δ = {}",
+                CompactNumber(epsilon),
+                CompactNumber(plan.delta)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "ε = ∞ at δ = {}: no finite ε can be certified for this history",
+                CompactNumber(plan.delta)
+            )?;
+        }
+        write_vacuous_note(&mut out, epsilon)?;
         writeln!(
             out,
             "accountant: {}",
@@ -243,10 +264,25 @@ fn epsilon(args: &EpsilonArgs) -> anyhow::Result<()> {
                 } else {
                     "Poisson-subsampled Gaussian"
                 },
-                s.sample_rate,
-                s.noise_multiplier
+                CompactNumber(s.sample_rate),
+                CompactNumber(s.noise_multiplier.unwrap_or(f64::NAN))
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Above this ε the printed guarantee is vacuous in practice, and the output says so.
+const VACUOUS_EPSILON: f64 = 50.0;
+
+/// One line saying that a guarantee this weak protects nobody.
+fn write_vacuous_note(out: &mut impl Write, epsilon: f64) -> std::io::Result<()> {
+    if epsilon > VACUOUS_EPSILON {
+        writeln!(
+            out,
+            "note: ε above {VACUOUS_EPSILON} gives no meaningful protection (an observer's odds \
+             about any row may change by a factor up to e^ε)"
+        )?;
     }
     Ok(())
 }
@@ -295,7 +331,9 @@ impl TryFrom<&EpsilonArgs> for EpsilonPlan {
 
 #[derive(Debug, Serialize)]
 struct EpsilonReport {
-    epsilon: f64,
+    /// `null` when no finite ε holds (`unbounded` is then true).
+    epsilon: Option<f64>,
+    unbounded: bool,
     delta: f64,
     accountant: AccountantKind,
     bound: BoundKind,
@@ -312,7 +350,8 @@ struct EpsilonReport {
 #[derive(Debug, Serialize)]
 struct SegmentReport {
     sample_rate: f64,
-    noise_multiplier: f64,
+    /// Always present for the Gaussian segments this command builds.
+    noise_multiplier: Option<f64>,
     steps: u64,
 }
 
@@ -357,7 +396,14 @@ fn sigma(args: &SigmaArgs) -> anyhow::Result<()> {
         fixed: Vec::new(),
         calibrated: vec![(args.sample_rate, args.steps)],
     };
-    let c = calibrate_noise(target, delta, &schedule, &spec).context("calibrating σ")?;
+    let c = match calibrate_noise(target, delta, &schedule, &spec) {
+        Ok(c) => c,
+        // A target met by every noise multiplier is a bad --epsilon, not a failure.
+        Err(e @ AccountantError::TargetMeetsNoNoise { .. }) => {
+            return Err(UsageError::new("--epsilon", e).into());
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("calibrating σ")),
+    };
     let report = SigmaReport {
         noise_multiplier: c.noise_multiplier,
         epsilon: c.epsilon,
@@ -379,13 +425,18 @@ fn sigma(args: &SigmaArgs) -> anyhow::Result<()> {
     } else {
         writeln!(
             out,
-            "σ = {} (noise multiplier) spends ε = {} ≤ {} at δ = {:e}",
-            report.noise_multiplier, report.epsilon, report.target_epsilon, report.delta
+            "σ = {} (noise multiplier) spends ε = {} ≤ {} at δ = {}",
+            CompactNumber(report.noise_multiplier),
+            CompactNumber(report.epsilon),
+            CompactNumber(report.target_epsilon),
+            CompactNumber(report.delta)
         )?;
+        write_vacuous_note(&mut out, report.epsilon)?;
         writeln!(
             out,
             "plan: {} steps with sampling rate q = {}",
-            report.steps, report.sample_rate
+            report.steps,
+            CompactNumber(report.sample_rate)
         )?;
         writeln!(out, "accountant: {}", describe_method(&spec, None))?;
         writeln!(out, "bound: {}", describe_bound(kind.bound()))?;

@@ -20,7 +20,7 @@
 //!    clipped sum therefore has L2 sensitivity C. There is no public term: TVAE's loss has no
 //!    part computed from generated data only.
 //! 4. *The reparameterisation noise εᵢ* is model randomness inside the clipped term (ordinary
-//!    ChaCha normals, not the hardened noise sampler), but it must not come from the saved
+//!    ChaCha normals, not the privacy noise sampler), but it must not come from the saved
 //!    `seed`: εs are assigned to rows by their position in the batch, which shifts when a row is
 //!    added or removed, so εs known to an adversary would let a neighbour change *other* rows'
 //!    terms. Drawn i.i.d. from a generator keyed by privacy randomness

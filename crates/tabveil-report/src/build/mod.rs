@@ -4,7 +4,7 @@ mod accounting;
 mod prose;
 mod tuning;
 
-use tabveil_accountant::{PrivacyLedger, Stage};
+use tabveil_accountant::{PrivacyEvent, PrivacyLedger, Stage};
 use tabveil_data::Schema;
 use tabveil_validate::TrainingConfig;
 
@@ -73,7 +73,7 @@ impl PrivacyReport {
                 model: private_model(None),
                 guarantee: None,
                 spending: None,
-                public_and_private: prose::public_and_private(config, schema, rows),
+                public_and_private: prose::public_and_private(config, schema, rows, ""),
                 safeguards: None,
                 context: None,
                 evaluation: None,
@@ -126,14 +126,27 @@ impl PrivacyReport {
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; the true count, N = {n_rows}, is shown in this report and is not protected"
             ),
         };
-        let dp_sgd = training.last().map(|last| DpSgd {
-            sample_rate: last.event().sample_rate(),
-            expected_batch: last.event().sample_rate() * schedule_rows,
-            noise_multiplier: last.event().noise_multiplier(),
-            clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
-            steps,
-            epochs: epochs_completed,
-        });
+        // DP-SGD's settings come from its steps (other training-stage mechanisms, if a model
+        // records any, have no sampling rate or clipping norm).
+        let dp_sgd = training
+            .iter()
+            .rev()
+            .find_map(|e| match *e.event() {
+                PrivacyEvent::PoissonSubsampledGaussian {
+                    sample_rate,
+                    noise_multiplier,
+                    ..
+                } => Some((e, sample_rate, noise_multiplier)),
+                _ => None,
+            })
+            .map(|(last, sample_rate, noise_multiplier)| DpSgd {
+                sample_rate,
+                expected_batch: sample_rate * schedule_rows,
+                noise_multiplier,
+                clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
+                steps,
+                epochs: epochs_completed,
+            });
 
         Ok(PrivacyReport {
             schema_version: REPORT_SCHEMA_VERSION,
@@ -158,7 +171,10 @@ impl PrivacyReport {
                 ),
                 trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
                 row_count,
-                scope: "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned(),
+                scope: format!(
+                    "End to end: every statistic of the data kept by the model (preprocessing: {}) and every gradient step (training: the Gaussian mechanism) is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.",
+                    prose::preprocessing_noise(ledger)
+                ),
             }),
             spending: Some(Spending {
                 mechanisms,
@@ -168,8 +184,13 @@ impl PrivacyReport {
                 epsilon_over_steps: over_steps,
                 note: "ε does not add up across mechanisms: the accountant composes them, which costs less than the sum. \"ε alone\" is what a mechanism or stage would spend by itself; its cost in the total is how much the total ε would drop without it; the share is that cost over the total.".to_owned(),
             }),
-            public_and_private: prose::public_and_private(config, schema, rows),
-            safeguards: Some(prose::safeguards(ledger.noise_randomness(), config)),
+            public_and_private: prose::public_and_private(
+                config,
+                schema,
+                rows,
+                prose::preprocessing_noise(ledger),
+            ),
+            safeguards: Some(prose::safeguards(ledger, config)),
             context: Some(prose::context(epsilon)),
             evaluation: None,
             tuning: Some(tuning::tuning(ledger, config, dp, schema, n_rows)?),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{delta, eps, num, pct, plots, score, stage};
+use super::{delta, eps, mechanism_cell, num, pct, plots, score, stage};
 use crate::error::Result;
 use crate::evaluation::EVALUATION_NOT_PRIVATE;
 use crate::types::{
@@ -311,9 +311,10 @@ fn spending(h: &mut String, r: &PrivacyReport, s: &Spending) -> Result<()> {
             vec![
                 esc(&x.label),
                 stage(x.stage).to_owned(),
-                esc(&x.mechanism),
+                esc(&mechanism_cell(x)),
                 esc(&num(x.sample_rate)),
-                esc(&num(x.noise_multiplier)),
+                x.noise_multiplier
+                    .map_or_else(|| "—".to_owned(), |s| esc(&num(s))),
                 x.l2_sensitivity.map_or_else(|| "—".to_owned(), num),
                 x.noise_std.map_or_else(|| "—".to_owned(), num),
                 x.count.to_string(),

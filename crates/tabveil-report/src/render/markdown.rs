@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{delta, eps, num, pct, score, stage};
+use super::{delta, eps, mechanism_cell, num, pct, score, stage};
 use crate::evaluation::EVALUATION_NOT_PRIVATE;
 use crate::types::{
     Context, Guarantee, PrivacyReport, PublicAndPrivate, Safeguards, Spending, Tuning,
@@ -151,9 +151,9 @@ fn spending(m: &mut String, s: &Spending) {
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&x.label),
             stage(x.stage),
-            x.mechanism,
+            mechanism_cell(x),
             num(x.sample_rate),
-            num(x.noise_multiplier),
+            x.noise_multiplier.map_or_else(|| "—".to_owned(), num),
             x.l2_sensitivity.map_or_else(|| "—".to_owned(), num),
             x.noise_std.map_or_else(|| "—".to_owned(), num),
             x.count,
