@@ -261,9 +261,7 @@ fn bad_settings_fail_at_build_with_the_parameter_named() {
         .private(Epsilon(1.0), Delta(1e-6))
         .build()
         .unwrap();
-    assert!(
-        matches!(synth.training_config().model, tabveil::validate::ModelSettings::Ctgan(ref c) if c.pac == 1)
-    );
+    assert!(matches!(synth.training_config().model, ModelSettings::Ctgan(ref c) if c.pac == 1));
     let err = Synthesizer::builder()
         .ctgan_with(small().with_pac(5))
         .private(Epsilon(1.0), Delta(1e-6))
@@ -427,14 +425,14 @@ fn tvae_through_the_same_builder() {
                 .build()
                 .unwrap()
         };
-        assert_eq!(synth.kind(), tabveil::models::ModelKind::Tvae);
+        assert_eq!(synth.kind(), ModelKind::Tvae);
         let fitted = synth.fit(&table(800), &schema()).unwrap();
         assert_eq!(fitted.is_private(), private);
         if private {
             assert!(fitted.epsilon_spent().unwrap().unwrap() <= 2.0);
         }
         let again = Fitted::from_bytes(&fitted.to_bytes().unwrap()).unwrap();
-        assert_eq!(again.kind(), tabveil::models::ModelKind::Tvae);
+        assert_eq!(again.kind(), ModelKind::Tvae);
         assert_eq!(again.sample(30, 4).unwrap(), fitted.sample(30, 4).unwrap());
         let report = again.report().unwrap();
         assert_eq!(report.model.model, "TVAE");

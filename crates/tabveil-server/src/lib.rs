@@ -2,10 +2,11 @@
 //!
 //! The tabveil synthesis service: owners upload a table with its public schema and a
 //! **lifetime privacy budget** (ε_total, δ); owners and the analysts they grant fit private
-//! generators (DP-CTGAN, DP-TVAE) on it, sample synthetic rows and read privacy reports. Every
-//! fit's whole ledger is charged to the dataset's budget **before its first release**, a fit
-//! that would exceed it is refused (409, with what remains and the largest ε that fits), and
-//! every charge is an entry of a **hash-chained ledger** that `tabveil ledger verify` checks.
+//! generators on it (`generator_type`: `dp-` and a registered model's name, `dp-ctgan`,
+//! `dp-tvae`), sample synthetic rows and read privacy reports. Every fit's whole ledger is
+//! charged to the dataset's budget **before its first release**, a fit that would exceed it is
+//! refused (409, with what remains and the largest ε that fits), and every charge is an entry
+//! of a **hash-chained ledger** that `tabveil ledger verify` checks.
 //! Storage is SQLite by default (a file in the data directory) or PostgreSQL by URL, through one
 //! code path with versioned migrations.
 //!
@@ -55,10 +56,11 @@
 //!
 //! - At upload the server releases the table's row count once, with Gaussian noise calibrated
 //!   to spend `row_estimate_share · ε_total` alone, and charges it: N̂. Every fit plans its
-//!   DP-SGD schedule (q = B/N̂, ⌈epochs·N̂/B⌉ steps, σ) with N̂
+//!   model's stage with N̂ (for DP-SGD: q = B/N̂, ⌈epochs·d·N̂/B⌉ steps, σ)
 //!   ([`tabveil::builder::SynthesizerBuilder::row_estimate`]), so its whole ledger —
-//!   preprocessing releases and every step — is known before it starts
-//!   ([`tabveil::Synthesizer::planned_ledger`]).
+//!   preprocessing releases and every release of the model — is known before it starts
+//!   ([`tabveil::Synthesizer::planned_ledger`], which each model answers through its
+//!   `ModelSpec`).
 //! - A fit is charged that planned ledger before its first release, in the transaction that
 //!   creates it; the charges of all fits on a dataset are composed by the dataset's accountant
 //!   (the ledgers concatenated, one δ: never ε added up). A fit whose plan would make the
