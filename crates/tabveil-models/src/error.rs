@@ -100,6 +100,16 @@ pub enum ModelError {
     /// The model has not been fitted (or loaded) yet.
     #[error("the model is not fitted")]
     NotFitted,
+    /// A fit made a model whose saved form does not load back (every fit checks this before
+    /// it reports success). A bug in tabveil: please report it. In private mode this comes
+    /// wrapped in [`ModelError::SpentThenFailed`].
+    #[error(
+        "the fitted model does not load back from its own saved form (a bug in tabveil; please report it): {reason}"
+    )]
+    UnloadableFit {
+        /// Why loading failed.
+        reason: String,
+    },
 
     // ----- sampling -------------------------------------------------------------------------
     /// No condition was given to conditional sampling.
@@ -227,8 +237,20 @@ impl ModelError {
         }
     }
 
-    /// `error`, carrying `ledger` when it records releases.
+    /// `error`, carrying `ledger` when it records releases. An error that already carries
+    /// releases keeps the longer of the two ledgers (the later one: ledgers only grow).
     pub(crate) fn after_releases(error: ModelError, ledger: PrivacyLedger) -> Self {
+        if let ModelError::SpentThenFailed { error, spent } = error {
+            let spent = if spent.entries().len() >= ledger.entries().len() {
+                *spent
+            } else {
+                ledger
+            };
+            return ModelError::SpentThenFailed {
+                error,
+                spent: Box::new(spent),
+            };
+        }
         if ledger.is_empty() {
             error
         } else {
