@@ -168,6 +168,14 @@ fn plan_training(
         releases_per_step,
     } = planned;
     let rows = estimated_rows.round().max(1.0) as u64;
+    // The checks the validator makes on n are made here on N̂ (the facade refuses only on
+    // checks that do not depend on the data).
+    if dp.delta >= 1.0 / rows as f64 {
+        return Err(ModelError::DeltaAtLeastOneOverRows {
+            delta: dp.delta,
+            rows,
+        });
+    }
     if batch_size as u64 > rows {
         return Err(ModelError::BatchLargerThanTable {
             batch_size,

@@ -76,6 +76,18 @@ pub enum ModelError {
         /// True when `rows` is the private estimate.
         estimated: bool,
     },
+    /// δ ≥ 1/N̂ (the rounded DP estimate of the number of rows): a mechanism publishing one
+    /// random row outright would meet the guarantee. Checked after the preprocessing, on N̂ (the
+    /// true N is private), so it comes wrapped in [`ModelError::SpentThenFailed`].
+    #[error(
+        "δ = {delta} is at least 1/N̂ for the estimated {rows} rows: choose δ well below 1/rows"
+    )]
+    DeltaAtLeastOneOverRows {
+        /// The configured δ.
+        delta: f64,
+        /// round(N̂).
+        rows: u64,
+    },
     /// Training produced a non-finite value (a diverged loss or parameter).
     #[error("training diverged: {what} is not finite")]
     NonFinite {
