@@ -185,9 +185,19 @@ impl Synthesizer {
             self.checked_rows(table.n_rows() as u64),
             &ValidateOptions::without_ranges(),
         );
-        if report.has_errors() {
+        // In private mode only the errors that do not depend on the true row count N refuse
+        // the fit: N is private, and a refusal that depends on it (δ ≥ 1/N, batch > N, a
+        // target unreachable at N) would release one bit about N that no ε covers. The model
+        // re-checks what it needs on its DP estimate N̂ after the preprocessing, and then
+        // returns the releases with its error.
+        let private = training.privacy().is_private();
+        if report.blocking(private).next().is_some() {
             return Err(Error::Rejected {
-                findings: report.findings,
+                findings: report
+                    .findings
+                    .into_iter()
+                    .filter(|f| !(private && f.code.depends_on_rows()))
+                    .collect(),
             });
         }
         let mut model = self.settings.spec().init(&self.device)?;

@@ -138,3 +138,58 @@ fn issue12_a_private_fit_refuses_an_inferred_schema_until_reviewed() {
         .unwrap();
     assert!(plain.fit(&table, &schema).is_ok());
 }
+
+/// Issue 12, item 7: the true row count N does not decide whether a private fit runs. With
+/// δ = 1e-6, N = 999 999 and N = 1 000 000 differ in the validator's findings (δ ≥ 1/N at the
+/// second), but the decision a private fit takes on them — the blocking findings — is the same.
+#[test]
+fn private_refusals_do_not_depend_on_the_row_count() {
+    let synth = Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(1e-6))
+        .epochs(1)
+        .batch_size(500)
+        .build()
+        .unwrap();
+    let below = synth.validate(&schema(), 999_999);
+    let at = synth.validate(&schema(), 1_000_000);
+    let codes =
+        |r: &tabveil::validate::ValidationReport| r.errors().map(|f| f.code).collect::<Vec<_>>();
+    assert_ne!(codes(&below), codes(&at), "the findings themselves differ");
+    let blocking =
+        |r: &tabveil::validate::ValidationReport| r.blocking(true).cloned().collect::<Vec<_>>();
+    assert_eq!(blocking(&below), blocking(&at));
+    assert!(blocking(&at).is_empty());
+    // Without privacy there is no δ, and n is not protected: every error blocks.
+    assert_eq!(at.blocking(false).count(), at.errors().count());
+}
+
+/// Issue 12, item 7 through the facade: a batch larger than the table is not refused on the
+/// true N in private mode (that refusal would release a bit about N); the fit checks the batch
+/// against its estimate N̂ after the preprocessing and returns the releases with its error.
+#[test]
+fn private_fit_checks_the_batch_on_the_estimate_not_on_n() {
+    let (table, _) = read_csv(csv(60).as_bytes(), &schema(), &CsvOptions::default()).unwrap();
+    let synth = Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(1e-6))
+        .epochs(1)
+        .batch_size(1_000)
+        .dangerous_noise_seed(4)
+        .build()
+        .unwrap();
+    let err = synth.fit(&table, &schema()).unwrap_err();
+    assert!(err.findings().is_none(), "refused on the true N: {err}");
+    let tabveil::Error::Model(e) = &err else {
+        panic!("{err}");
+    };
+    assert!(e.spent_ledger().is_some(), "{e}");
+    assert!(
+        matches!(
+            e,
+            tabveil::models::ModelError::SpentThenFailed { error, .. }
+                if matches!(**error, tabveil::models::ModelError::BatchLargerThanTable { estimated: true, .. })
+        ),
+        "{e}"
+    );
+}

@@ -462,6 +462,23 @@ fn issue12_quiet_and_json_on_every_command() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// `--quiet` on the demo: its results (privacy, rows, quality) but no timing, and nothing on
+/// stderr but warnings.
+#[test]
+fn issue12_quiet_demo_prints_no_timing() {
+    let f = Fixture::new("quiet-demo");
+    let o = f.run(&["demo", "--epochs", "1", "--out", "d", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("privacy"), "{out}");
+    assert!(!out.contains("done in"), "{out}");
+    assert!(
+        stderr(&o).lines().all(|l| l.starts_with("warning")),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn issue12_demo_prints_and_samples_only_the_estimated_row_count() {
     let f = Fixture::new("demo");

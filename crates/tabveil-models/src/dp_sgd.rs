@@ -120,11 +120,19 @@ pub(crate) fn prepare(
         Ok(plan) => plan,
         Err(e) => return Err(ModelError::after_releases(e, ledger)),
     };
-    let mut secret = dp
-        .noise_source()
-        .rng(PrivacyStream::PER_EXAMPLE)?
-        .secret_chacha()?;
-    let data = transformer.transform(table, secret.next_u64())?.into_vec();
+    let encoded = (|| -> Result<_> {
+        fault("prepare")?;
+        let mut secret = dp
+            .noise_source()
+            .rng(PrivacyStream::PER_EXAMPLE)?
+            .secret_chacha()?;
+        let data = transformer.transform(table, secret.next_u64())?.into_vec();
+        Ok((secret, data))
+    })();
+    let (secret, data) = match encoded {
+        Ok(v) => v,
+        Err(e) => return Err(ModelError::after_releases(e, ledger)),
+    };
     Ok(PrivatePreparation {
         transformer,
         statistics,
@@ -212,6 +220,14 @@ fn plan_training(
         releases_per_step,
     } = planned;
     let rows = estimated_rows.round().max(1.0) as u64;
+    // The checks the validator makes on n are made here on N̂ (the facade refuses only on
+    // checks that do not depend on the data).
+    if dp.delta >= 1.0 / rows as f64 {
+        return Err(ModelError::DeltaAtLeastOneOverRows {
+            delta: dp.delta,
+            rows,
+        });
+    }
     if batch_size as u64 > rows {
         return Err(ModelError::BatchLargerThanTable {
             batch_size,
@@ -273,6 +289,12 @@ impl DpSgd {
     /// Errors of the privacy randomness, of the sampler's and the optimizer's settings, and
     /// of the budget.
     pub(crate) fn new(plan: PrivatePlan, table: &Table, setup: DpSgdSetup<'_>) -> Result<Self> {
+        let spent = plan.ledger.clone();
+        Self::build(plan, table, setup).map_err(|e| ModelError::after_releases(e, spent))
+    }
+
+    fn build(plan: PrivatePlan, table: &Table, setup: DpSgdSetup<'_>) -> Result<Self> {
+        fault("dp_sgd")?;
         let dp = setup.dp;
         let noise = dp.noise_source();
         let schedule = plan.schedule;
@@ -394,8 +416,12 @@ impl DpSgd {
         dp: &DpConfig,
         run: RunEnd,
     ) -> Result<(PrivacyLedger, FitSummary)> {
-        let epsilon_spent = match trained {
-            Ok(()) => self.optimizer.budget().epsilon_spent(dp.delta)?,
+        let spent = match trained.and_then(|()| fault("finish")) {
+            Ok(()) => Ok(self.optimizer.budget().epsilon_spent(dp.delta)?),
+            Err(error) => Err(error),
+        };
+        let epsilon_spent = match spent {
+            Ok(epsilon) => epsilon,
             Err(error) => {
                 return Err(match self.optimizer.into_budget().into_ledger() {
                     Some(ledger) => ModelError::after_releases(error, ledger),
@@ -428,6 +454,64 @@ impl DpSgd {
         };
         Ok((ledger, summary))
     }
+}
+
+impl PrivatePlan {
+    /// `error` carrying the preprocessing releases: every failure of a model's set-up between
+    /// the preparation and [`DpSgd::new`] goes through here.
+    pub(crate) fn failed(&self, error: ModelError) -> ModelError {
+        ModelError::after_releases(error, self.ledger.clone())
+    }
+}
+
+/// Runs `f` (a model's set-up after the preparation: its samplers, networks and optimizers);
+/// its error carries the preprocessing releases of `plan`.
+///
+/// # Errors
+/// `f`'s error, as [`ModelError::SpentThenFailed`].
+pub(crate) fn set_up<T>(plan: &PrivatePlan, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    fault("set_up")
+        .and_then(|()| f())
+        .map_err(|e| plan.failed(e))
+}
+
+/// The model of a finished private run from its final `ledger`, by `f`; its error carries the
+/// ledger.
+///
+/// # Errors
+/// `f`'s error, as [`ModelError::SpentThenFailed`].
+pub(crate) fn with_final_ledger<T>(
+    ledger: PrivacyLedger,
+    f: impl FnOnce(PrivacyLedger) -> Result<T>,
+) -> Result<T> {
+    let spent = ledger.clone();
+    fault("model")
+        .and_then(|()| f(ledger))
+        .map_err(|e| ModelError::after_releases(e, spent))
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+thread_local! {
+    /// The point where [`fault`] fails, for the tests of the error paths (issue 12, item 10).
+    pub(crate) static FAULT_AT: std::cell::Cell<Option<&'static str>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// An injected failure at `point` in tests (see [`FAULT_AT`]); nothing otherwise.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the test build fails here; the normal build never does"
+)]
+pub(crate) fn fault(point: &'static str) -> Result<()> {
+    #[cfg(test)]
+    if FAULT_AT.with(std::cell::Cell::get) == Some(point) {
+        return Err(ModelError::Internal("a failure injected by a test"));
+    }
+    let _ = point;
+    Ok(())
 }
 
 /// How a private training loop ended.

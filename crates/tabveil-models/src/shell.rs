@@ -241,9 +241,27 @@ impl<P: Parts> Shell<P> {
             Privacy::NonPrivate => P::fit_non_private(&self.config, input)?,
             Privacy::Dp(dp) => P::fit_private(&self.config, dp, input)?,
         };
+        // Every fit loads its own saved form back before it reports success, so that no fit
+        // (a private one has spent its budget) ends with a model that cannot be loaded.
+        if let Err(e) = self.loads_back(&fitted, &summary) {
+            let e = ModelError::UnloadableFit {
+                reason: e.to_string(),
+            };
+            return Err(match P::basis(&fitted).ledger.clone() {
+                Some(ledger) => ModelError::after_releases(e, ledger),
+                None => e,
+            });
+        }
         self.fitted = Some(fitted);
         self.summary = Some(summary.clone());
         Ok(summary)
+    }
+
+    /// The saved form of a fit, as bytes, read back into a model.
+    fn loads_back(&self, fitted: &P::State, summary: &FitSummary) -> Result<()> {
+        crate::dp_sgd::fault("load_back")?;
+        let bytes = P::to_saved(&self.config, fitted, summary)?.to_bytes()?;
+        P::from_saved(SavedModel::from_bytes(&bytes)?, &self.device).map(|_| ())
     }
 
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {

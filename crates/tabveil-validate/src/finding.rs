@@ -135,6 +135,29 @@ codes! {
     PlanFailed = "E-PLAN-FAILED", Error, "the accountant could not compute the plan";
 }
 
+impl Code {
+    /// True when whether the finding fires depends on the number of rows n (δ against 1/n, the
+    /// batch against n, the step count, the memory, and everything calibrated on B/n). In
+    /// private mode n is private: a refusal on such a finding would release one bit about n
+    /// that no ε covers, so a private fit blocks only on the other codes
+    /// ([`ValidationReport::blocking`](crate::ValidationReport::blocking)) and re-checks what
+    /// it must on its DP estimate N̂.
+    pub fn depends_on_rows(self) -> bool {
+        matches!(
+            self,
+            Code::DeltaAtLeastOneOverN
+                | Code::DeltaAboveTenthOfOneOverN
+                | Code::NoRows
+                | Code::EpochsOverflow
+                | Code::BatchRange
+                | Code::Memory
+                | Code::NoiseTooLarge
+                | Code::TargetUnreachable
+                | Code::PlanFailed
+        )
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

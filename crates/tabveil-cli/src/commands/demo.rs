@@ -177,12 +177,15 @@ pub(crate) fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         writeln!(o)?;
         return Ok(());
     }
-    writeln!(
-        o,
-        "tabveil demo done in {} (fit {})",
-        minutes(start.elapsed().as_secs_f64()),
-        minutes(fit_seconds)
-    )?;
+    // Timings are progress, not results: --quiet leaves them out.
+    if !quiet {
+        writeln!(
+            o,
+            "tabveil demo done in {} (fit {})",
+            minutes(start.elapsed().as_secs_f64()),
+            minutes(fit_seconds)
+        )?;
+    }
     writeln!(
         o,
         "  privacy  ε = {spent:.3} spent of {EPSILON} at δ = {DELTA:e}: the whole pipeline (private preprocessing + {} DP-SGD steps), add/remove one row",

@@ -45,7 +45,9 @@ use super::Trained;
 use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
-use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
+use crate::dp_sgd::{
+    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
+};
 use crate::error::{ModelError, Result};
 use crate::nn::{first_max, gather_rows};
 use crate::privacy::DpConfig;
@@ -75,20 +77,23 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
         config.dp_sgd_schedule(),
         progress,
     )?;
-    let conditions = ConditionLayout::new(&transformer);
-    let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
-    let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
-    // Targets from DP releases only: post-processing.
-    let targets = (config.marginal_loss > 0.0).then(|| {
-        MarginalTargets::new(
-            &transformer,
-            &conditions,
-            &generation,
-            &NullRates::Private(&statistics),
-        )
-    });
+    let (conditions, generation, nets, targets, mut g_opt) = set_up(&plan, || {
+        let conditions = ConditionLayout::new(&transformer);
+        let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
+        let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
+        // Targets from DP releases only: post-processing.
+        let targets = (config.marginal_loss > 0.0).then(|| {
+            MarginalTargets::new(
+                &transformer,
+                &conditions,
+                &generation,
+                &NullRates::Private(&statistics),
+            )
+        });
+        let g_opt = generator_optimizer(config, &nets)?;
+        Ok((conditions, generation, nets, targets, g_opt))
+    })?;
     let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
-    let mut g_opt = generator_optimizer(config, &nets)?;
     let mut run = DpSgd::new(
         plan,
         table,
@@ -169,7 +174,9 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
         steps,
     };
     let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
+    let fitted = with_final_ledger(ledger, |ledger| {
+        Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))
+    })?;
     Ok((fitted, summary))
 }
 

@@ -47,7 +47,9 @@ use super::Trained;
 use super::config::ValidTvaeConfig;
 use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
-use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
+use crate::dp_sgd::{
+    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
+};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::nn::gather_rows;
@@ -81,7 +83,9 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
     if dim == 0 {
         return Err(ModelError::NoModelledColumns);
     }
-    let nets = VaeNets::for_config(config, transformer.layout(), device)?;
+    let nets = set_up(&plan, || {
+        VaeNets::for_config(config, transformer.layout(), device)
+    })?;
     let mut run = DpSgd::new(
         plan,
         table,
@@ -148,7 +152,14 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
         steps: releases,
     };
     let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = Trained::new(schema.clone(), transformer, nets, Some(ledger));
+    let fitted = with_final_ledger(ledger, |ledger| {
+        Ok(Trained::new(
+            schema.clone(),
+            transformer,
+            nets,
+            Some(ledger),
+        ))
+    })?;
     Ok((fitted, summary))
 }
 
