@@ -1,6 +1,7 @@
 //! The one-run bound against independently computed reference values
 //! (`scripts/audit/one_run_bound_reference.py`: mpmath at 40 digits, no code shared with the
 //! crate; p-values cross-checked with scipy).
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
 use serde::Deserialize;
 use tabveil_audit::{GuessCounts, one_run_log_p_value, one_run_lower_bound, one_run_p_value};
