@@ -6,7 +6,13 @@ use candle_core::{DType, Device, Tensor};
 
 use crate::error::{Result, SgdError};
 use crate::gradients::Gradients;
-use crate::kernels::{add, column_sums, float_dtype, row_dots, scale_rows};
+use crate::kernels::{add, float_dtype, row_dots, scale_rows};
+
+mod norms;
+mod separate;
+
+use norms::{clip_factor_values, dims_nonempty, dims2, weight_sq_norms, weighted_row_sum};
+use separate::Separate;
 
 /// Per-example gradient information of one batch, kept as the activations and output
 /// gradients of each parameter's uses.
@@ -56,6 +62,8 @@ pub struct GhostBatch {
     rows: Option<usize>,
     rows_consistent: bool,
     dtype: Option<DType>,
+    /// Examples that touch only their own parameters (see `add_separate_examples`).
+    separate: Separate,
 }
 
 /// What one parameter contributes.
@@ -129,6 +137,7 @@ impl GhostBatch {
             rows: None,
             rows_consistent: true,
             dtype: None,
+            separate: Separate::default(),
         }
     }
 
@@ -149,6 +158,7 @@ impl GhostBatch {
         output_grad: &Tensor,
     ) -> Result<()> {
         let name = name.into();
+        self.reject_separate(&name, "weight use")?;
         let (rows_a, d_in) = dims2(input, &name, "input")?;
         let (rows_g, d_out) = dims2(output_grad, &name, "output gradient")?;
         if rows_a != rows_g {
@@ -223,6 +233,7 @@ impl GhostBatch {
     /// Shape, dtype or kind mismatches.
     pub fn add_bias_use(&mut self, name: impl Into<String>, output_grad: &Tensor) -> Result<()> {
         let name = name.into();
+        self.reject_separate(&name, "bias use")?;
         let (rows, d) = dims2(output_grad, &name, "bias output gradient")?;
         self.check_tensor(output_grad, &name)?;
         self.note_rows(rows);
@@ -264,17 +275,10 @@ impl GhostBatch {
     /// Shape, dtype or kind mismatches.
     pub fn add_per_example(&mut self, name: impl Into<String>, grads: &Tensor) -> Result<()> {
         let name = name.into();
+        self.reject_separate(&name, "per-example rows")?;
         let dims = grads.dims();
-        if dims.is_empty() {
-            return Err(SgdError::ShapeMismatch {
-                what: format!("per-example gradients of `{name}`"),
-                expected: vec![usize::MAX, usize::MAX],
-                actual: Vec::new(),
-            });
-        }
+        let (rows, shape) = dims_nonempty(grads, &name)?;
         self.check_tensor(grads, &name)?;
-        let rows = dims[0];
-        let shape = dims[1..].to_vec();
         let numel: usize = shape.iter().product();
         let flat = grads.reshape((rows, numel))?;
         self.note_rows(rows);
@@ -304,17 +308,29 @@ impl GhostBatch {
         Ok(())
     }
 
-    /// Names of the parameters recorded so far, sorted.
+    /// Names of the parameters recorded so far (separate examples' last), each sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.params.keys().map(String::as_str)
+        self.params
+            .keys()
+            .map(String::as_str)
+            .chain(self.separate.names())
     }
 
     /// The number of examples, when every contribution agrees on it (None for an empty
-    /// record).
+    /// record): the examples of the shared contributions plus the separate examples.
     ///
     /// # Errors
     /// [`SgdError::BatchSizeMismatch`] when contributions disagree.
     pub fn batch_size(&self) -> Result<Option<usize>> {
+        let shared = self.shared_rows()?;
+        Ok(match (shared, self.separate.rows()) {
+            (None, 0) if !self.separate.contains_any() => None,
+            (s, k) => Some(s.unwrap_or(0) + k),
+        })
+    }
+
+    /// The number of examples of the shared contributions (all but the separate examples).
+    fn shared_rows(&self) -> Result<Option<usize>> {
         if !self.rows_consistent {
             return Err(SgdError::BatchSizeMismatch {
                 what: "a contribution".to_owned(),
@@ -332,21 +348,23 @@ impl GhostBatch {
     /// # Errors
     /// [`SgdError::BatchSizeMismatch`] when contributions disagree on B; Candle errors.
     pub fn per_example_sq_norms(&self) -> Result<Tensor> {
-        let rows = self.batch_size()?.unwrap_or(0);
+        let rows = self.shared_rows()?.unwrap_or(0);
         let (dtype, device) = self.dtype_device();
         let mut total = Tensor::zeros(rows, dtype, &device)?;
-        if rows == 0 {
-            return Ok(total);
+        if rows > 0 {
+            for contribution in self.params.values() {
+                let sq = match contribution {
+                    Contribution::Weight { uses, .. } => weight_sq_norms(uses)?,
+                    Contribution::Bias { grads } => row_dots(grads, grads)?,
+                    Contribution::Rows { rows, .. } => row_dots(rows, rows)?,
+                };
+                total = (total + sq)?;
+            }
         }
-        for contribution in self.params.values() {
-            let sq = match contribution {
-                Contribution::Weight { uses, .. } => weight_sq_norms(uses)?,
-                Contribution::Bias { grads } => row_dots(grads, grads)?,
-                Contribution::Rows { rows, .. } => row_dots(rows, rows)?,
-            };
-            total = (total + sq)?;
+        match self.separate.sq_norms()? {
+            Some(sep) if sep.dims()[0] > 0 => Ok(Tensor::cat(&[&total, &sep], 0)?),
+            _ => Ok(total),
         }
-        Ok(total)
     }
 
     /// ‖∇ℓᵢ‖ over all recorded parameters, for each example: a (B,) tensor. Private data.
@@ -378,7 +396,8 @@ impl GhostBatch {
                 expected: "> 0 (clipping norm C)",
             });
         }
-        let rows = self.batch_size()?.unwrap_or(0);
+        let shared = self.shared_rows()?.unwrap_or(0);
+        let rows = shared + self.separate.rows();
         let sums = if rows == 0 {
             self.zero_sums()?
         } else {
@@ -398,7 +417,18 @@ impl GhostBatch {
                 None
             };
             let factors = Tensor::from_vec(factors, rows, &device)?.to_dtype(dtype)?;
-            self.weighted_sums(Some(&factors), keep.as_ref())?
+            // The shared examples come first, the separate ones after them.
+            let mut sums = if shared == 0 {
+                self.shared_zero_sums()?
+            } else {
+                self.weighted_sums(
+                    Some(&factors.narrow(0, 0, shared)?),
+                    keep.map(|k| k.narrow(0, 0, shared)).transpose()?.as_ref(),
+                )?
+            };
+            let separate = factors.narrow(0, shared, rows - shared)?;
+            self.separate.weighted_sums(Some(&separate), &mut sums)?;
+            sums
         };
         Ok(ClippedGradients {
             sums,
@@ -426,7 +456,9 @@ impl GhostBatch {
     /// # Errors
     /// Candle errors.
     pub fn sum(&self) -> Result<Gradients> {
-        self.weighted_sums(None, None)
+        let mut sums = self.weighted_sums(None, None)?;
+        self.separate.weighted_sums(None, &mut sums)?;
+        Ok(sums)
     }
 
     /// Σᵢ cᵢ ∇ℓᵢ per parameter (Σᵢ ∇ℓᵢ without factors). `keep` (1 or 0 per example) zeroes
@@ -469,6 +501,14 @@ impl GhostBatch {
 
     fn zero_sums(&self) -> Result<Gradients> {
         let (dtype, device) = self.dtype_device();
+        let mut out = self.shared_zero_sums()?;
+        self.separate.zero_sums(dtype, &device, &mut out)?;
+        Ok(out)
+    }
+
+    /// Zero sums of the parameters of the shared examples.
+    fn shared_zero_sums(&self) -> Result<Gradients> {
+        let (dtype, device) = self.dtype_device();
         let mut out = Gradients::new();
         for (name, contribution) in &self.params {
             let shape: Vec<usize> = match contribution {
@@ -493,8 +533,21 @@ impl GhostBatch {
                 Contribution::Bias { grads } => grads.device().clone(),
                 Contribution::Rows { rows, .. } => rows.device().clone(),
             })
+            .or_else(|| self.separate.device())
             .unwrap_or(Device::Cpu);
         (self.dtype.unwrap_or(DType::F32), device)
+    }
+
+    /// A parameter of the separate examples takes no other contribution.
+    fn reject_separate(&self, name: &str, kind: &'static str) -> Result<()> {
+        if self.separate.contains(name) {
+            return Err(SgdError::MixedContributions {
+                name: name.to_owned(),
+                first: "separate examples",
+                second: kind,
+            });
+        }
+        Ok(())
     }
 
     fn check_tensor(&mut self, t: &Tensor, name: &str) -> Result<()> {
@@ -534,59 +587,6 @@ impl GhostBatch {
             }
         }
         expected
-    }
-}
-
-/// cᵢ = min(1, C/‖∇ℓᵢ‖), and 0 for a norm that is not finite (NaN or ∞: such an example is
-/// dropped rather than allowed to poison the sum).
-fn clip_factor_values(norms: &[f64], max_norm: f64) -> Vec<f64> {
-    norms
-        .iter()
-        .map(|&n| {
-            if !n.is_finite() {
-                0.0
-            } else if n > max_norm {
-                max_norm / n
-            } else {
-                1.0
-            }
-        })
-        .collect()
-}
-
-/// Σₜ,ₛ (aₜ·aₛ)(gₜ·gₛ) per example.
-fn weight_sq_norms(uses: &[WeightUse]) -> Result<Tensor> {
-    let mut total: Option<Tensor> = None;
-    for (t, ut) in uses.iter().enumerate() {
-        for us in &uses[t..] {
-            let aa = row_dots(&ut.a, &us.a)?;
-            let gg = row_dots(&ut.g, &us.g)?;
-            let mut term = (aa * gg)?;
-            if !std::ptr::eq(ut, us) {
-                term = term.affine(2.0, 0.0)?;
-            }
-            total = Some(match total {
-                None => term,
-                Some(prev) => (prev + term)?,
-            });
-        }
-    }
-    total.ok_or(SgdError::Internal("weight contribution without uses"))
-}
-
-/// Σᵢ cᵢ rowsᵢ (or Σᵢ rowsᵢ without factors) for a (B, d) tensor.
-fn weighted_row_sum(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
-    column_sums(rows, factors)
-}
-
-fn dims2(t: &Tensor, name: &str, role: &str) -> Result<(usize, usize)> {
-    match t.dims() {
-        &[r, c] => Ok((r, c)),
-        other => Err(SgdError::ShapeMismatch {
-            what: format!("{role} of `{name}`"),
-            expected: vec![usize::MAX, usize::MAX],
-            actual: other.to_vec(),
-        }),
     }
 }
 

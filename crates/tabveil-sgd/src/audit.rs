@@ -1,0 +1,208 @@
+//! The seam of a white-box (all-iterates) audit of DP-SGD: Dirac canaries that enter the
+//! clipped sum like any example, and an observer of what each step releases.
+//!
+//! Neither part can weaken the privacy of a run:
+//! - a [`ReleaseObserver`] sees, after the budget has recorded the step, the gradient handed
+//!   to the optimizer — the noisy mean of the clipped sum plus the public terms — which the
+//!   next iterate reveals anyway (all-iterates access); it sees no clipped sum, norm or batch;
+//! - [`DiracCanaries`] are extra examples, not rows of the table: each included canary is
+//!   Poisson-sampled by the run's own sampler (its index lies past the real rows), its gradient
+//!   lives on a coordinate of a parameter no model uses, and it is clipped with the others
+//!   ([`GhostBatch::add_separate_examples`]). The real rows' terms, their clipping and the
+//!   noise are untouched; the noise covers the canary coordinates too.
+//!
+//! The auditing itself (inclusion bits, scores, the bound) is in `tabveil-audit`.
+//!
+//! ```
+//! use candle_core::{DType, Device};
+//! use tabveil_sgd::{DiracCanaries, GhostBatch};
+//!
+//! // 4 canaries, of which 0 and 2 are in the run; gradients of norm 3 before clipping.
+//! let canaries = DiracCanaries::new("audit.canaries", 4, vec![0, 2], 3.0, DType::F32, &Device::Cpu)?;
+//! // A Poisson sample over 10 real rows + 2 canaries drew rows 1 and 7 and both canaries.
+//! let (real, sampled) = canaries.split(vec![1, 7, 10, 11], 10);
+//! assert_eq!((real, sampled.clone()), (vec![1, 7], vec![0, 1]));
+//! let mut batch = GhostBatch::new();
+//! canaries.record(&sampled, 1.0, &mut batch)?;
+//! let clipped = batch.clip(1.0)?; // each canary clipped to norm 1
+//! let sum = clipped.private_sums().get("audit.canaries").unwrap().to_vec1::<f32>()?;
+//! assert_eq!(sum, vec![1.0, 0.0, 1.0, 0.0]);
+//! # Ok::<(), tabveil_sgd::SgdError>(())
+//! ```
+
+use std::fmt;
+
+use candle_core::{DType, Device, Tensor, Var};
+
+use crate::error::{Result, SgdError};
+use crate::ghost::GhostBatch;
+use crate::gradients::Gradients;
+
+/// What one DP-SGD step released, as an auditor with all-iterates access sees it.
+#[derive(Debug)]
+pub struct Release<'a> {
+    /// Steps taken under the budget, this one included.
+    pub step: u64,
+    /// The gradient handed to the optimizer: (clipped sum + N(0, σ²C²)) / (q·N) for every
+    /// private coordinate, plus the public terms.
+    pub gradients: &'a Gradients,
+    /// The normaliser q·N of the step.
+    pub expected_batch_size: f64,
+    /// The declared clipping norm C.
+    pub max_grad_norm: f64,
+    /// The declared noise multiplier σ.
+    pub noise_multiplier: f64,
+    /// The declared sampling rate q.
+    pub sample_rate: f64,
+}
+
+/// Receives every release of a `DpOptimizer` (see the [module docs](self) for why this
+/// cannot leak anything the run does not release).
+pub trait ReleaseObserver: Send + Sync + fmt::Debug {
+    /// Called once per step taken, after the release and before the optimizer update.
+    ///
+    /// # Errors
+    /// Whatever the observer reports; the step then fails.
+    fn observe(&mut self, release: &Release<'_>) -> Result<()>;
+}
+
+/// Dirac canaries for a white-box audit: `count` coordinates of one parameter that no model
+/// uses, and for each included canary j an example whose gradient is `gradient_norm`·eⱼ.
+///
+/// A run that takes canaries samples over its N real rows followed by
+/// [`extra_rows`](Self::extra_rows) canary rows with the same Poisson sampler (so the canaries
+/// see the rate q the run really uses), adds [`parameter`](Self::parameter) to its DP
+/// optimizer, and for each batch calls [`split`](Self::split) and then
+/// [`record`](Self::record) on the batch's [`GhostBatch`] before clipping. Clipping brings
+/// each canary to norm min(`gradient_norm`, C); a canary norm above C therefore also tests the
+/// clipping.
+#[derive(Debug)]
+pub struct DiracCanaries {
+    name: String,
+    count: usize,
+    included: Vec<usize>,
+    gradient_norm: f64,
+    var: Var,
+    dtype: DType,
+    device: Device,
+}
+
+impl DiracCanaries {
+    /// `count` canaries on the coordinates of a new zero parameter `name`, of which the ids in
+    /// `included` take part in the run, each with a gradient of norm `gradient_norm`.
+    ///
+    /// # Errors
+    /// [`SgdError::InvalidParameter`] for `count` = 0, an id ≥ `count` or repeated, or a norm
+    /// that is not finite and > 0; Candle errors.
+    pub fn new(
+        name: impl Into<String>,
+        count: usize,
+        mut included: Vec<usize>,
+        gradient_norm: f64,
+        dtype: DType,
+        device: &Device,
+    ) -> Result<Self> {
+        let invalid = |parameter, value: f64, expected| SgdError::InvalidParameter {
+            parameter,
+            value,
+            expected,
+        };
+        if count == 0 {
+            return Err(invalid("canary count", 0.0, "≥ 1"));
+        }
+        if !(gradient_norm.is_finite() && gradient_norm > 0.0) {
+            return Err(invalid(
+                "canary gradient norm",
+                gradient_norm,
+                "finite and > 0",
+            ));
+        }
+        included.sort_unstable();
+        if let Some(&bad) = included.last().filter(|&&j| j >= count) {
+            return Err(invalid(
+                "included canary",
+                bad as f64,
+                "an id below the count",
+            ));
+        }
+        if let Some(w) = included.windows(2).find(|w| w[0] == w[1]) {
+            return Err(invalid("included canary", w[0] as f64, "each id once"));
+        }
+        let var = Var::zeros(count, dtype, device)?;
+        Ok(DiracCanaries {
+            name: name.into(),
+            count,
+            included,
+            gradient_norm,
+            var,
+            dtype,
+            device: device.clone(),
+        })
+    }
+
+    /// The parameter's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// m, the number of canaries (coordinates).
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The number of canary rows the sampler adds after the real rows (the included ones).
+    pub fn extra_rows(&self) -> usize {
+        self.included.len()
+    }
+
+    /// The audit parameter, to hand to the DP optimizer with the model's parameters. It is
+    /// updated like them and used by nothing.
+    pub fn parameter(&self) -> (String, Var) {
+        (self.name.clone(), self.var.clone())
+    }
+
+    /// Splits the indices a sampler drew over `real_rows` + [`extra_rows`](Self::extra_rows)
+    /// rows into the real rows and the positions (0-based, among the included canaries) of the
+    /// canaries drawn.
+    pub fn split(&self, mut sampled: Vec<usize>, real_rows: usize) -> (Vec<usize>, Vec<usize>) {
+        let at = sampled.partition_point(|&i| i < real_rows);
+        let canaries = sampled
+            .split_off(at)
+            .into_iter()
+            .map(|i| i - real_rows)
+            .collect();
+        (sampled, canaries)
+    }
+
+    /// Records the canaries at `positions` (from [`split`](Self::split)) as separate examples
+    /// of `batch`, with gradients `scale`·`gradient_norm`·eⱼ (a loss of several terms records
+    /// each term's share). Call it for every batch, with no position too: the parameter then
+    /// gets its zero sum and its noise.
+    ///
+    /// # Errors
+    /// [`SgdError::InvalidParameter`] for a position past the included canaries; the batch's
+    /// errors.
+    pub fn record(&self, positions: &[usize], scale: f64, batch: &mut GhostBatch) -> Result<()> {
+        let k = positions.len();
+        let mut rows = vec![0.0f64; k * self.count];
+        for (row, &p) in positions.iter().enumerate() {
+            let j = *self.included.get(p).ok_or(SgdError::InvalidParameter {
+                parameter: "canary position",
+                value: p as f64,
+                expected: "below the number of included canaries",
+            })?;
+            rows[row * self.count + j] = scale * self.gradient_norm;
+        }
+        let rows = Tensor::from_vec(rows, (k, self.count), &self.device)?.to_dtype(self.dtype)?;
+        batch.add_separate_examples(self.name.clone(), &rows)
+    }
+}
+
+/// Everything a model's private training loop needs to run under a white-box audit.
+#[derive(Debug)]
+pub struct WhiteBoxAudit {
+    /// The canaries, sampled and clipped with the real rows.
+    pub canaries: DiracCanaries,
+    /// The observer of every release.
+    pub observer: Box<dyn ReleaseObserver>,
+}
