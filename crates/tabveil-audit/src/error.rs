@@ -2,7 +2,7 @@
 
 /// Everything that can go wrong in an audit.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     /// A numeric parameter is out of range.
     #[error("{parameter} = {value} is invalid: expected {expected}")]
@@ -26,6 +26,24 @@ pub enum AuditError {
         /// v.
         correct: u64,
     },
+    /// An audit file could not be written or read.
+    #[error("audit JSON: {message}")]
+    Json {
+        /// The parser's message.
+        message: String,
+    },
+    /// Errors of the DP-SGD engine under audit.
+    #[error(transparent)]
+    Sgd(#[from] tabveil_sgd::SgdError),
+    /// Errors of the accountant.
+    #[error(transparent)]
+    Accountant(#[from] tabveil_accountant::AccountantError),
+    /// Errors of the privacy randomness.
+    #[error(transparent)]
+    Noise(#[from] tabveil_noise::NoiseError),
+    /// Errors of Candle.
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
     /// A "cannot happen" case.
     #[error("internal error: {0}")]
     Internal(&'static str),
