@@ -26,12 +26,27 @@ pub enum AuditError {
         /// v.
         correct: u64,
     },
+    /// A column has no declared bounds or categories: canaries and encodings use public
+    /// knowledge only.
+    #[error(
+        "column `{column}` has no declared bounds or categories (the audit uses the public schema only)"
+    )]
+    MissingPublicDomain {
+        /// The column.
+        column: String,
+    },
+    /// Errors of the data crate.
+    #[error(transparent)]
+    Data(#[from] tabveil_data::DataError),
     /// An audit file could not be written or read.
     #[error("audit JSON: {message}")]
     Json {
         /// The parser's message.
         message: String,
     },
+    /// Errors of the model under audit.
+    #[error(transparent)]
+    Model(#[from] tabveil_models::ModelError),
     /// Errors of the DP-SGD engine under audit.
     #[error(transparent)]
     Sgd(#[from] tabveil_sgd::SgdError),

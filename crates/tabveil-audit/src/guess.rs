@@ -219,8 +219,28 @@ mod tests {
     #[test]
     fn ties_do_not_look_at_membership() {
         let scores = [1.0; 4];
-        let a = guess_and_bound(&scores, &[true, false, true, false], &Guessing::Fixed { k_plus: 1, k_minus: 0 }, 0.0, 0.9).unwrap();
-        let b = guess_and_bound(&scores, &[false, true, true, false], &Guessing::Fixed { k_plus: 1, k_minus: 0 }, 0.0, 0.9).unwrap();
+        let a = guess_and_bound(
+            &scores,
+            &[true, false, true, false],
+            &Guessing::Fixed {
+                k_plus: 1,
+                k_minus: 0,
+            },
+            0.0,
+            0.9,
+        )
+        .unwrap();
+        let b = guess_and_bound(
+            &scores,
+            &[false, true, true, false],
+            &Guessing::Fixed {
+                k_plus: 1,
+                k_minus: 0,
+            },
+            0.0,
+            0.9,
+        )
+        .unwrap();
         assert_eq!((a.correct, b.correct), (1, 0));
     }
 
@@ -229,8 +249,19 @@ mod tests {
     fn searching_divides_the_significance() {
         let scores: Vec<f64> = (0..200).map(|i| -(i as f64)).collect();
         let included: Vec<bool> = (0..200).map(|i| i < 100).collect();
-        let fixed = guess_and_bound(&scores, &included, &Guessing::Fixed { k_plus: 100, k_minus: 100 }, 1e-6, 0.95).unwrap();
-        let search = guess_and_bound(&scores, &included, &Guessing::default_for(200), 1e-6, 0.95).unwrap();
+        let fixed = guess_and_bound(
+            &scores,
+            &included,
+            &Guessing::Fixed {
+                k_plus: 100,
+                k_minus: 100,
+            },
+            1e-6,
+            0.95,
+        )
+        .unwrap();
+        let search =
+            guess_and_bound(&scores, &included, &Guessing::default_for(200), 1e-6, 0.95).unwrap();
         assert_eq!(search.rules_tried, 12);
         assert_eq!((search.k_plus, search.k_minus), (100, 100));
         assert!(search.epsilon_lower_bound < fixed.epsilon_lower_bound);
@@ -238,12 +269,18 @@ mod tests {
 
     #[test]
     fn invalid_inputs() {
-        let g = Guessing::Fixed { k_plus: 1, k_minus: 0 };
+        let g = Guessing::Fixed {
+            k_plus: 1,
+            k_minus: 0,
+        };
         assert!(guess_and_bound(&[], &[], &g, 0.0, 0.95).is_err());
         assert!(guess_and_bound(&[1.0], &[true, false], &g, 0.0, 0.95).is_err());
         assert!(guess_and_bound(&[f64::NAN], &[true], &g, 0.0, 0.95).is_err());
         assert!(guess_and_bound(&[1.0], &[true], &g, 0.0, 1.0).is_err());
-        let too_many = Guessing::Fixed { k_plus: 1, k_minus: 1 };
+        let too_many = Guessing::Fixed {
+            k_plus: 1,
+            k_minus: 1,
+        };
         assert!(guess_and_bound(&[1.0], &[true], &too_many, 0.0, 0.95).is_err());
         assert!(guess_and_bound(&[1.0], &[true], &Guessing::Search(vec![]), 0.0, 0.95).is_err());
     }

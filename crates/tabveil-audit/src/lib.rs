@@ -8,13 +8,18 @@
 #![forbid(unsafe_code)]
 
 mod bound;
+mod encode;
 mod error;
 mod guess;
 mod report;
 mod white_box;
 
 pub use bound::{GuessCounts, one_run_log_p_value, one_run_lower_bound, one_run_p_value};
+pub use encode::encode_public;
 pub use error::{AuditError, Result};
 pub use guess::{GuessBound, Guessing, guess_and_bound};
 pub use report::{AUDIT_FORMAT, AUDIT_FORMAT_VERSION, AuditKind, AuditReport};
-pub use white_box::{EngineAuditConfig, WhiteBoxScore, audit_engine};
+pub use white_box::{
+    DeclaredMechanism, EngineAuditConfig, WhiteBoxConfig, WhiteBoxScore, audit_engine,
+    audit_white_box, planned_guessing,
+};

@@ -6,8 +6,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
+use tabveil_sgd::WhiteBoxAudit;
 
-use crate::error::Result;
+use crate::error::{ModelError, Result};
 use crate::progress::{Progress, StopReason};
 
 /// A synthetic-data model.
@@ -37,6 +38,31 @@ pub trait Synthesizer {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary>;
+
+    /// Fits the model privately under a white-box audit (`tabveil-audit`): the audit's Dirac
+    /// canaries are Poisson-sampled with the real rows of every DP-SGD step (indices past the
+    /// real rows), clipped with them and noised with them, and its observer sees every
+    /// release. The real rows' terms, the plan and the ledger are those of
+    /// [`fit`](Synthesizer::fit). The fitted model is an audit artefact: it was trained beside
+    /// the canaries.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidParameter`] for a non-private configuration or a model that does
+    /// not train with DP-SGD (the default); otherwise as [`fit`](Synthesizer::fit).
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        let _ = (table, schema, progress, audit);
+        Err(ModelError::invalid(
+            "white-box audit",
+            self.kind().as_str(),
+            "a model trained with DP-SGD",
+        ))
+    }
 
     /// `n` synthetic rows, reproducible from `seed`.
     ///

@@ -198,6 +198,93 @@ impl DiracCanaries {
     }
 }
 
+/// The Poisson sampling of a private training run: each of the N real rows independently with
+/// probability q and, under a white-box audit, each included canary the same way (its index
+/// past the real rows) — one sampler, so the canaries see the rate the run really uses.
+///
+/// ```
+/// use tabveil_noise::PrivacyRng;
+/// use tabveil_sgd::{GhostBatch, RowSampler};
+///
+/// let mut sampler = RowSampler::new(1_000, 0.05, PrivacyRng::secure()?, None)?;
+/// let (rows, canaries) = sampler.sample()?;
+/// assert!(canaries.is_empty() && rows.iter().all(|&r| r < 1_000));
+/// sampler.record_canaries(&canaries, 1.0, &mut GhostBatch::new())?; // nothing to record
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
+#[derive(Debug)]
+pub struct RowSampler {
+    sampler: Option<crate::sampler::PoissonSampler>,
+    real_rows: usize,
+    canaries: Option<DiracCanaries>,
+}
+
+impl RowSampler {
+    /// A sampler over `real_rows` rows (and the included `canaries`, if any) at rate q. With
+    /// nothing to sample every batch is empty.
+    ///
+    /// # Errors
+    /// [`SgdError::InvalidParameter`] unless q ∈ (0, 1].
+    pub fn new(
+        real_rows: usize,
+        sample_rate: f64,
+        rng: tabveil_noise::PrivacyRng,
+        canaries: Option<DiracCanaries>,
+    ) -> Result<Self> {
+        let total = real_rows + canaries.as_ref().map_or(0, DiracCanaries::extra_rows);
+        let sampler = match total {
+            0 => {
+                // Validate q all the same.
+                crate::sampler::PoissonSampler::new(1, sample_rate, rng)?;
+                None
+            }
+            n => Some(crate::sampler::PoissonSampler::new(n, sample_rate, rng)?),
+        };
+        Ok(RowSampler {
+            sampler,
+            real_rows,
+            canaries,
+        })
+    }
+
+    /// One batch: the real rows drawn (sorted) and the positions of the canaries drawn.
+    ///
+    /// # Errors
+    /// Errors of the privacy randomness.
+    pub fn sample(&mut self) -> Result<(Vec<usize>, Vec<usize>)> {
+        let drawn = match self.sampler.as_mut() {
+            Some(s) => s.sample()?,
+            None => Vec::new(),
+        };
+        Ok(match &self.canaries {
+            Some(c) => c.split(drawn, self.real_rows),
+            None => (drawn, Vec::new()),
+        })
+    }
+
+    /// Records the canaries drawn (see [`DiracCanaries::record`]); does nothing without
+    /// canaries.
+    ///
+    /// # Errors
+    /// As [`DiracCanaries::record`].
+    pub fn record_canaries(
+        &self,
+        drawn: &[usize],
+        scale: f64,
+        batch: &mut GhostBatch,
+    ) -> Result<()> {
+        match &self.canaries {
+            Some(c) => c.record(drawn, scale, batch),
+            None => Ok(()),
+        }
+    }
+
+    /// The canary parameter, to add to the DP optimizer's parameters (None without canaries).
+    pub fn canary_parameter(&self) -> Option<(String, Var)> {
+        self.canaries.as_ref().map(DiracCanaries::parameter)
+    }
+}
+
 /// Everything a model's private training loop needs to run under a white-box audit.
 #[derive(Debug)]
 pub struct WhiteBoxAudit {

@@ -108,7 +108,7 @@ mod probe;
 mod sampler;
 
 pub use adam::{Adam, ParamsAdam};
-pub use audit::{DiracCanaries, Release, ReleaseObserver, WhiteBoxAudit};
+pub use audit::{DiracCanaries, Release, ReleaseObserver, RowSampler, WhiteBoxAudit};
 pub use budget::{PrivacyBudget, StepOutcome, calibrate_noise_multiplier};
 pub use error::{Result, SgdError};
 pub use ghost::{ClippedGradients, GhostBatch};
@@ -146,5 +146,6 @@ mod send_sync {
         assert_send_sync::<DpOptimizer<Adam>>();
         assert_send_sync::<DiracCanaries>();
         assert_send_sync::<WhiteBoxAudit>();
+        assert_send_sync::<RowSampler>();
     }
 }

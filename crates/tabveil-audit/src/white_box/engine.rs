@@ -18,6 +18,7 @@ use tabveil_sgd::{
 };
 
 use super::observer::{Accumulated, CanaryObserver, WhiteBoxScore};
+use super::plan::{DeclaredMechanism, planned_guessing};
 use super::{CANARY_PARAMETER, canary_description, draw_inclusion, privacy_stream};
 use crate::error::{AuditError, Result};
 use crate::guess::{Guessing, guess_and_bound};
@@ -30,8 +31,9 @@ use crate::report::{AUDIT_FORMAT, AUDIT_FORMAT_VERSION, AuditKind, AuditReport};
 ///   them shows a hundred times the signal);
 /// - `max_grad_norm` C = 1; the critic: hidden layers `[64, 64]`, LeakyReLU(0.2), gradient
 ///   penalty weight 10; Adam with CTGAN's settings;
-/// - `accountant`: RDP; `score`: [`WhiteBoxScore::LikelihoodRatio`]; `guessing`:
-///   [`Guessing::default_for`] m; `confidence`: 0.95;
+/// - `accountant`: RDP; `score`: [`WhiteBoxScore::LikelihoodRatio`]; `guessing`: planned
+///   from the declared mechanism before the run ([`planned_guessing`], 4 simulations);
+///   `confidence`: 0.95;
 /// - `seed` 0 (initialisation and fakes); privacy randomness (inclusion bits, sampling, noise)
 ///   from the operating system unless [`with_dangerous_noise_seed`](Self::with_dangerous_noise_seed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,7 +60,7 @@ pub struct EngineAuditConfig {
     pub accountant: AccountantSpec,
     /// The canary score.
     pub score: WhiteBoxScore,
-    /// The guessing rule(s); `None`: [`Guessing::default_for`] m.
+    /// The guessing rule(s); `None`: [`planned_guessing`] for the declared mechanism.
     pub guessing: Option<Guessing>,
     /// 1 − β.
     pub confidence: f64,
@@ -201,7 +203,7 @@ pub(crate) fn run(
     engine: Engine,
 ) -> Result<AuditReport> {
     config.check()?;
-    if width == 0 || data.is_empty() || data.len() % width != 0 {
+    if width == 0 || data.is_empty() || !data.len().is_multiple_of(width) {
         return Err(AuditError::InvalidParameter {
             parameter: "data",
             value: data.len() as f64,
@@ -233,16 +235,23 @@ pub(crate) fn run(
         Engine::Correct => (
             sigma,
             q,
-            PrivacyBudget::new(PrivacyLedger::new(), config.epsilon, config.delta, spec.clone())?,
+            PrivacyBudget::new(
+                PrivacyLedger::new(),
+                config.epsilon,
+                config.delta,
+                spec.clone(),
+            )?,
         ),
         #[cfg(test)]
         Engine::PenaltyNotClipped => (sigma, q, PrivacyBudget::unlimited(PrivacyLedger::new())),
         #[cfg(test)]
         Engine::NoiseScaled(f) => (sigma * f, q, PrivacyBudget::unlimited(PrivacyLedger::new())),
         #[cfg(test)]
-        Engine::SampleRateScaled(f) => {
-            (sigma, (q * f).min(1.0), PrivacyBudget::unlimited(PrivacyLedger::new()))
-        }
+        Engine::SampleRateScaled(f) => (
+            sigma,
+            (q * f).min(1.0),
+            PrivacyBudget::unlimited(PrivacyLedger::new()),
+        ),
     };
     #[cfg(test)]
     let skip_penalty_clipping = engine == Engine::PenaltyNotClipped;
@@ -285,7 +294,15 @@ pub(crate) fn run(
         let mut batch = GhostBatch::new();
         let mut unclipped = GhostBatch::new();
         let penalty_apart = skip_penalty_clipping.then_some(&mut unclipped);
-        critic_terms(&net, &data, &real, config.gradient_penalty, &mut rng, &mut batch, penalty_apart)?;
+        critic_terms(
+            &net,
+            &data,
+            &real,
+            config.gradient_penalty,
+            &mut rng,
+            &mut batch,
+            penalty_apart,
+        )?;
         // The canary's loss has a share in each term, like a row's.
         canaries.record(&drawn, 0.5, &mut batch)?;
         if skip_penalty_clipping {
@@ -307,17 +324,37 @@ pub(crate) fn run(
         }
     }
     let claimed = match opt.budget().ledger() {
-        Some(ledger) if engine == Engine::Correct => epsilon_of(ledger, &spec, config.delta)?.epsilon,
+        Some(ledger) if engine == Engine::Correct => {
+            epsilon_of(ledger, &spec, config.delta)?.epsilon
+        }
         // A broken engine claims its plan.
         _ => plan.epsilon,
     };
     let ledger = opt.into_budget().into_ledger();
-    let guessing = config
-        .guessing
-        .clone()
-        .unwrap_or_else(|| Guessing::default_for(m));
+    let guessing = match &config.guessing {
+        Some(g) => g.clone(),
+        // Fixed from the declared plan alone (it does not depend on the inclusion bits).
+        None => planned_guessing(
+            DeclaredMechanism {
+                sample_rate: q,
+                noise_multiplier: sigma,
+                releases: config.steps,
+            },
+            m,
+            config.delta,
+            config.confidence,
+            4,
+            config.seed,
+        )?,
+    };
     let scores = scores_of(&stats, config.score)?;
-    let bound = guess_and_bound(&scores, &included, &guessing, config.delta, config.confidence)?;
+    let bound = guess_and_bound(
+        &scores,
+        &included,
+        &guessing,
+        config.delta,
+        config.confidence,
+    )?;
     Ok(AuditReport {
         format: AUDIT_FORMAT.to_owned(),
         version: AUDIT_FORMAT_VERSION,
@@ -380,7 +417,9 @@ fn critic_terms(
     }
     let idx: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
     let real = data.index_select(&Tensor::new(idx.as_slice(), dev)?, 0)?;
-    let fake: Vec<f32> = (0..b * width).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let fake: Vec<f32> = (0..b * width)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
     let alpha: Vec<f32> = (0..b).map(|_| rng.random()).collect();
     let real_host = real.flatten_all()?.to_vec1::<f32>()?;
     let hat: Vec<f32> = real_host

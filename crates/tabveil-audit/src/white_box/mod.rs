@@ -20,11 +20,14 @@
 //! ([`WhiteBoxScore`]). Guesses and the bound: [`crate::guess_and_bound`].
 
 mod engine;
+mod model;
 mod observer;
+mod plan;
 
 pub use engine::{EngineAuditConfig, audit_engine};
+pub use model::{WhiteBoxConfig, audit_white_box};
 pub use observer::WhiteBoxScore;
-
+pub use plan::{DeclaredMechanism, planned_guessing};
 
 use tabveil_noise::PrivacyRng;
 

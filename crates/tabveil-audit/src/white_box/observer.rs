@@ -77,7 +77,9 @@ impl Accumulated {
         match self.scored_with {
             Some((q0, sigma)) => {
                 if q0.to_bits() != q.to_bits() {
-                    return Err(SgdError::Internal("the declared q changed during an audited run"));
+                    return Err(SgdError::Internal(
+                        "the declared q changed during an audited run",
+                    ));
                 }
                 add_llr(&mut self.llr, &z, q, sigma);
             }
@@ -117,11 +119,15 @@ impl Accumulated {
 
 /// llr[j] += ln((1 − q) + q·exp((z[j] − ½)/σ²)).
 fn add_llr(llr: &mut [f64], z: &[f64], q: f64, sigma: f64) {
-    let (ln_out, ln_in) = ((1.0 - q).ln(), q.ln());
-    let inv_var = 1.0 / (sigma * sigma);
-    for (l, v) in llr.iter_mut().zip(z) {
-        *l += log_add_exp(ln_out, ln_in + (v - 0.5) * inv_var);
+    for (l, &v) in llr.iter_mut().zip(z) {
+        *l += llr_of(v, q, sigma);
     }
+}
+
+/// ln((1 − q) + q·exp((z − ½)/σ²)): the log-likelihood ratio of one release's coordinate z
+/// (units of C) for an included canary against an excluded one.
+pub(crate) fn llr_of(z: f64, q: f64, sigma: f64) -> f64 {
+    log_add_exp((1.0 - q).ln(), q.ln() + (z - 0.5) / (sigma * sigma))
 }
 
 /// The median of |x − median(x)| (reorders `x`).

@@ -65,6 +65,7 @@ use std::path::Path;
 use candle_core::Device;
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{ConditionLayout, DataTransformer, GenerationSampler, Schema, Table};
+use tabveil_sgd::WhiteBoxAudit;
 
 pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
 
@@ -193,10 +194,44 @@ impl Synthesizer for Ctgan {
     ) -> Result<FitSummary> {
         let (fitted, summary) = match &self.config.privacy {
             Privacy::NonPrivate => train::fit(&self.config, table, schema, &self.device, progress)?,
-            Privacy::Dp(dp) => {
-                private::fit(&self.config, dp, table, schema, &self.device, progress)?
-            }
+            Privacy::Dp(dp) => private::fit(
+                &self.config,
+                dp,
+                table,
+                schema,
+                &self.device,
+                progress,
+                None,
+            )?,
         };
+        self.fitted = Some(fitted);
+        self.summary = Some(summary.clone());
+        Ok(summary)
+    }
+
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        let Privacy::Dp(dp) = &self.config.privacy else {
+            return Err(ModelError::invalid(
+                "white-box audit",
+                "non-private",
+                "a private (DP-SGD) configuration",
+            ));
+        };
+        let (fitted, summary) = private::fit(
+            &self.config,
+            dp,
+            table,
+            schema,
+            &self.device,
+            progress,
+            Some(audit),
+        )?;
         self.fitted = Some(fitted);
         self.summary = Some(summary.clone());
         Ok(summary)

@@ -42,8 +42,8 @@ use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
 use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
 use tabveil_sgd::{
-    Adam, DpOptimizer, DpSgdConfig, GhostBatch, PoissonSampler, PrivacyBudget, StepOutcome,
-    gradient_penalty,
+    Adam, DpOptimizer, DpSgdConfig, GhostBatch, PrivacyBudget, RowSampler, StepOutcome,
+    WhiteBoxAudit, gradient_penalty,
 };
 
 use super::Fitted;
@@ -62,7 +62,8 @@ use crate::synthesizer::FitSummary;
 const STEP_LABEL: &str =
     "training: CTGAN discriminator step (clipped real-data term and gradient penalty)";
 
-/// Fits a differentially private CTGAN.
+/// Fits a differentially private CTGAN (under a white-box audit when `audit` is given: its
+/// canaries are sampled, clipped and noised with the real rows; see `Synthesizer::fit_under_audit`).
 pub(crate) fn fit(
     config: &ValidCtganConfig,
     dp: &DpTraining,
@@ -70,6 +71,7 @@ pub(crate) fn fit(
     schema: &Schema,
     device: &Device,
     progress: &mut dyn Progress,
+    audit: Option<WhiteBoxAudit>,
 ) -> Result<(Fitted, FitSummary)> {
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
@@ -111,12 +113,14 @@ pub(crate) fn fit(
         .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
     // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
     // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-    // (An empty table has nothing to sample: every batch is empty.)
+    // (An empty table has nothing to sample: every batch is empty.) A white-box audit's
+    // canaries are drawn by the same sampler, after the real rows.
     let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
-    let mut sampler = match table.n_rows() {
-        0 => None,
-        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
+    let (canaries, observer) = match audit {
+        Some(a) => (Some(a.canaries), Some(a.observer)),
+        None => (None, None),
     };
+    let mut sampler = RowSampler::new(table.n_rows(), q, sampler_rng, canaries)?;
     let budget = PrivacyBudget::new(
         prep.ledger,
         dp.epsilon(),
@@ -133,12 +137,12 @@ pub(crate) fn fit(
     if let Some(seed) = dp.noise_seed() {
         sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
     }
-    let mut d_opt = DpOptimizer::<Adam>::new(
-        sgd,
-        nets.discriminator.parameters(),
-        discriminator_params(config),
-        budget,
-    )?;
+    let mut d_params = nets.discriminator.parameters();
+    d_params.extend(sampler.canary_parameter());
+    let mut d_opt = DpOptimizer::<Adam>::new(sgd, d_params, discriminator_params(config), budget)?;
+    if let Some(observer) = observer {
+        d_opt.set_release_observer(observer);
+    }
     let mut rngs = PublicRngs::new(config.seed);
 
     let planned = schedule.steps();
@@ -162,7 +166,7 @@ pub(crate) fn fit(
                     dp,
                     &nets,
                     &mut d_opt,
-                    sampler.as_mut(),
+                    &mut sampler,
                     &data,
                     &conditions,
                     &generation,
@@ -264,7 +268,7 @@ fn discriminator_step(
     dp: &DpTraining,
     nets: &Networks,
     optimizer: &mut DpOptimizer<Adam>,
-    sampler: Option<&mut PoissonSampler>,
+    sampler: &mut RowSampler,
     data: &[f32],
     conditions: &ConditionLayout,
     generation: &GenerationSampler,
@@ -284,10 +288,7 @@ fn discriminator_step(
     let fake_cat = nets.with_cond(&act, cond_values, m);
 
     // ---- private: the Poisson batch and its per-example terms ----
-    let rows = match sampler {
-        Some(s) => s.sample()?,
-        None => Vec::new(),
-    };
+    let (rows, canaries) = sampler.sample()?;
     let b = rows.len();
     let mut private = GhostBatch::new();
     if b == 0 {
@@ -350,6 +351,7 @@ fn discriminator_step(
         let penalty = gradient_penalty(g, config.gradient_penalty)?;
         d.record_penalty_uses(&tape_h, &back_h, &penalty.grad, &mut private)?;
     }
+    sampler.record_canaries(&canaries, 1.0, &mut private)?;
     let clipped = private.clip(dp.clipping_norm())?;
     drop(private);
     if pair_fakes {

@@ -47,7 +47,7 @@ use candle_core::{DType, Device};
 use rand::RngCore;
 use tabveil_data::{Schema, Table};
 use tabveil_sgd::PrivacyBudget;
-use tabveil_sgd::{Adam, DpOptimizer, DpSgdConfig, PoissonSampler, StepOutcome};
+use tabveil_sgd::{Adam, DpOptimizer, DpSgdConfig, RowSampler, StepOutcome, WhiteBoxAudit};
 
 use super::Fitted;
 use super::config::ValidTvaeConfig;
@@ -65,7 +65,8 @@ use crate::synthesizer::FitSummary;
 const STEP_LABEL: &str =
     "training: TVAE step (clipped per-example gradient of encoder, decoder and σ)";
 
-/// Fits a differentially private TVAE.
+/// Fits a differentially private TVAE (under a white-box audit when `audit` is given: its
+/// canaries are sampled, clipped and noised with the real rows; see `Synthesizer::fit_under_audit`).
 pub(crate) fn fit(
     config: &ValidTvaeConfig,
     dp: &DpTraining,
@@ -73,6 +74,7 @@ pub(crate) fn fit(
     schema: &Schema,
     device: &Device,
     progress: &mut dyn Progress,
+    audit: Option<WhiteBoxAudit>,
 ) -> Result<(Fitted, FitSummary)> {
     // Whether the table is empty is not released: an empty table runs like any other.
     let prep = prepare(
@@ -108,12 +110,14 @@ pub(crate) fn fit(
     let rows_hat = usize::try_from(schedule.n_rows())
         .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
     // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
-    // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
+    // as the domain of the independent Bernoulli(q) draws (the mechanism itself). A white-box
+    // audit's canaries are drawn by the same sampler, after the real rows.
     let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
-    let mut sampler = match table.n_rows() {
-        0 => None,
-        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
+    let (canaries, observer) = match audit {
+        Some(a) => (Some(a.canaries), Some(a.observer)),
+        None => (None, None),
     };
+    let mut sampler = RowSampler::new(table.n_rows(), q, sampler_rng, canaries)?;
     let budget = PrivacyBudget::new(
         prep.ledger,
         dp.epsilon(),
@@ -130,7 +134,12 @@ pub(crate) fn fit(
     if let Some(seed) = dp.noise_seed() {
         sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
     }
-    let mut opt = DpOptimizer::<Adam>::new(sgd, nets.parameters(), adam_params(config), budget)?;
+    let mut params = nets.parameters();
+    params.extend(sampler.canary_parameter());
+    let mut opt = DpOptimizer::<Adam>::new(sgd, params, adam_params(config), budget)?;
+    if let Some(observer) = observer {
+        opt.set_release_observer(observer);
+    }
 
     let planned = schedule.steps();
     let e = config.embedding_dim;
@@ -143,12 +152,9 @@ pub(crate) fn fit(
     let trained = (|| -> Result<()> {
         'training: while releases < planned {
             // ---- private: the Poisson batch and its per-example terms ----
-            let rows = match sampler.as_mut() {
-                Some(s) => s.sample()?,
-                None => Vec::new(),
-            };
+            let (rows, canaries) = sampler.sample()?;
             let b = rows.len();
-            let record = if b == 0 {
+            let mut record = if b == 0 {
                 nets.empty_batch()?
             } else {
                 x.clear();
@@ -159,6 +165,7 @@ pub(crate) fn fit(
                 nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
                     .0
             };
+            sampler.record_canaries(&canaries, 1.0, &mut record)?;
             let clipped = record.clip(dp.clipping_norm())?;
             drop(record);
             // ---- the release (budget guard first), then post-processing ----

@@ -11,7 +11,12 @@ use super::*;
 fn rows() -> (Vec<f32>, usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let width = 8;
-    ((0..1_000 * width).map(|_| rng.random_range(-1.0..1.0)).collect(), width)
+    (
+        (0..1_000 * width)
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect(),
+        width,
+    )
 }
 
 /// ε = 1 claimed, 200 canaries, 100 steps at q = 0.05.
@@ -36,7 +41,12 @@ fn the_correct_engine_stays_within_its_claim() {
     assert!(claim <= 1.0 && claim > 0.9, "claim {claim}");
     assert_eq!(report.releases_observed, 100);
     assert!(!report.exceeds_claim(), "{}", report.to_text());
-    assert!(report.ledger.as_ref().is_some_and(|l| l.entries().len() == 1));
+    assert!(
+        report
+            .ledger
+            .as_ref()
+            .is_some_and(|l| l.entries().len() == 1)
+    );
 }
 
 #[test]
@@ -70,7 +80,14 @@ fn invalid_settings_are_refused() {
 #[ignore = "exploration"]
 fn explore_plans_at_epsilon_10() {
     let (data, width) = rows();
-    for (q, steps) in [(1.0, 1), (1.0, 10), (0.5, 20), (0.1, 100), (0.05, 400), (0.01, 1000)] {
+    for (q, steps) in [
+        (1.0, 1),
+        (1.0, 10),
+        (0.5, 20),
+        (0.1, 100),
+        (0.05, 400),
+        (0.01, 1000),
+    ] {
         for eps in [1.0, 3.0, 10.0] {
             let config = EngineAuditConfig::new(eps, 1e-6, q, steps)
                 .with_canaries(1000)
