@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod black_box;
 mod bound;
 mod encode;
 mod error;
@@ -14,6 +15,10 @@ mod guess;
 mod report;
 mod white_box;
 
+pub use black_box::{
+    BlackBoxConfig, BlackBoxRun, BlackBoxScore, BlackBoxTarget, ModelTarget, audit_black_box,
+    craft_canaries,
+};
 pub use bound::{GuessCounts, one_run_log_p_value, one_run_lower_bound, one_run_p_value};
 pub use encode::encode_public;
 pub use error::{AuditError, Result};
