@@ -27,7 +27,10 @@ pub fn craft_canaries<R: Rng + ?Sized>(
         match c.kind() {
             ColumnKind::Id => {}
             ColumnKind::Continuous { min, max, .. } | ColumnKind::Datetime { min, max, .. } => {
-                if min.zip(*max).is_none_or(|(a, b)| !(a <= b)) {
+                if min
+                    .zip(*max)
+                    .is_none_or(|(a, b)| a.is_nan() || b.is_nan() || a > b)
+                {
                     return Err(missing(c.name()));
                 }
             }

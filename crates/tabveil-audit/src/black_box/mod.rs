@@ -151,7 +151,8 @@ pub fn audit_black_box(
     config: &BlackBoxConfig,
 ) -> Result<AuditReport> {
     let m = config.canaries;
-    if m == 0 || config.synthetic_rows == 0 || !(config.bandwidth > 0.0) {
+    if m == 0 || config.synthetic_rows == 0 || config.bandwidth.is_nan() || config.bandwidth <= 0.0
+    {
         return Err(AuditError::InvalidParameter {
             parameter: "canaries / synthetic_rows / bandwidth",
             value: m as f64,
