@@ -459,6 +459,9 @@ pub(super) fn render(r: &PrivacyReport) -> Result<String> {
     if let Some(t) = &r.tuning {
         tuning(&mut h, t);
     }
+    if let Some(a) = &r.audit {
+        super::audit::html(&mut h, a);
+    }
 
     h.push_str("<h2 id=\"regulatory\">Regulatory notes</h2>\n");
     list(&mut h, &r.regulatory_notes);

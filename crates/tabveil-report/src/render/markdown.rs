@@ -244,6 +244,9 @@ pub(super) fn render(r: &PrivacyReport) -> String {
         tuning(&mut m, t);
     }
     m.push('\n');
+    if let Some(a) = &r.audit {
+        super::audit::markdown(&mut m, a);
+    }
 
     let _ = writeln!(m, "## Regulatory notes\n");
     for n in &r.regulatory_notes {

@@ -74,36 +74,3 @@ fn invalid_settings_are_refused() {
     assert!(audit_engine(&EngineAuditConfig::new(1.0, 1e-6, 0.0, 10), &data, width).is_err());
     assert!(audit_engine(&small(0), &data[..5], width).is_err());
 }
-
-/// Exploration (not part of the suite): the bound at ε = 10 for several plans.
-#[test]
-#[ignore = "exploration"]
-fn explore_plans_at_epsilon_10() {
-    let (data, width) = rows();
-    for (q, steps) in [
-        (1.0, 1),
-        (1.0, 10),
-        (0.5, 20),
-        (0.1, 100),
-        (0.05, 400),
-        (0.01, 1000),
-    ] {
-        for eps in [1.0, 3.0, 10.0] {
-            let config = EngineAuditConfig::new(eps, 1e-6, q, steps)
-                .with_canaries(1000)
-                .with_hidden(vec![16])
-                .with_dangerous_noise_seed(7);
-            let r = run(&config, &data, width, Engine::Correct).unwrap();
-            let b = &r.bound;
-            eprintln!(
-                "q {q} T {steps} ε {eps}: claim {:.3} bound {:.3} ({}/{} k+ {} k- {})",
-                r.claimed_epsilon.unwrap(),
-                b.epsilon_lower_bound,
-                b.correct,
-                b.guesses,
-                b.k_plus,
-                b.k_minus
-            );
-        }
-    }
-}
