@@ -37,6 +37,7 @@ use std::path::Path;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{PrivacyLedger, epsilon_of};
+use tabveil_audit::AuditReport;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{Condition, FitSummary, ModelKind};
 use tabveil_report::{PrivacyReport, RowCount};
@@ -47,6 +48,9 @@ use crate::model::AnyModel;
 
 /// The file the facade adds to a model directory.
 pub const FIT_RECORD_FILE: &str = "tabveil-fit.json";
+/// The file of an audit saved with a model (`tabveil audit … --save-into`): its report then
+/// shows the audit.
+pub const AUDIT_FILE: &str = "tabveil-audit.json";
 /// The first bytes of [`Fitted::to_bytes`].
 const MAGIC: &[u8; 12] = b"tabveil-fit\n";
 const RECORD_FORMAT: &str = "tabveil-fit";
@@ -60,6 +64,8 @@ pub struct Fitted {
     schema: Schema,
     summary: FitSummary,
     record: FitRecord,
+    /// An audit saved with the model (not part of [`Fitted::to_bytes`]).
+    audit: Option<AuditReport>,
 }
 
 /// What the facade keeps beside the model.
@@ -132,6 +138,7 @@ impl Fitted {
             schema,
             summary,
             record,
+            audit: None,
         })
     }
 
@@ -222,12 +229,30 @@ impl Fitted {
     pub fn report(&self) -> Result<PrivacyReport> {
         let empty = PrivacyLedger::new();
         let ledger = self.ledger().unwrap_or(&empty);
-        Ok(PrivacyReport::from_fit(
+        let report = PrivacyReport::from_fit(
             ledger,
             &self.training_config(),
             &self.schema,
             self.report_rows(),
-        )?)
+        )?;
+        Ok(match &self.audit {
+            Some(audit) => {
+                let combined = crate::auditing::combined_epsilon(self.ledger(), audit, self)?;
+                report.with_audit(audit.to_section(combined))?
+            }
+            None => report,
+        })
+    }
+
+    /// The audit attached to this model, if any.
+    pub fn audit(&self) -> Option<&AuditReport> {
+        self.audit.as_ref()
+    }
+
+    /// Attaches an audit: the privacy report then shows it, with the ε of this model and the
+    /// audit run together, and [`save`](Self::save) writes it ([`AUDIT_FILE`]).
+    pub fn attach_audit(&mut self, audit: AuditReport) {
+        self.audit = Some(audit);
     }
 
     /// The row count a report may show: the DP estimate N̂ (rounded, at least 1) in private
@@ -249,7 +274,12 @@ impl Fitted {
     pub fn save(&self, dir: &Path) -> Result<()> {
         self.model.save(dir)?;
         let path = dir.join(FIT_RECORD_FILE);
-        std::fs::write(&path, self.record_json()?).map_err(|e| io_error(&path, &e))
+        std::fs::write(&path, self.record_json()?).map_err(|e| io_error(&path, &e))?;
+        if let Some(audit) = &self.audit {
+            let path = dir.join(AUDIT_FILE);
+            std::fs::write(&path, audit.to_json()?).map_err(|e| io_error(&path, &e))?;
+        }
+        Ok(())
     }
 
     /// Loads a model saved with [`save`](Self::save) onto the CPU.
@@ -269,7 +299,9 @@ impl Fitted {
         let model = AnyModel::load(dir, device)?;
         let path = dir.join(FIT_RECORD_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-        Self::from_model(model, parse_record(&text)?)
+        let mut fitted = Self::from_model(model, parse_record(&text)?)?;
+        fitted.audit = crate::auditing::load_audit(dir)?;
+        Ok(fitted)
     }
 
     /// The fitted model as one byte blob: a short header, the fit record, then the models

@@ -30,6 +30,14 @@ impl ModelConfig {
         }
     }
 
+    /// The private settings, if any.
+    pub(crate) fn dp(&self) -> Option<&tabveil_models::DpTraining> {
+        match self {
+            ModelConfig::Ctgan(c) => c.privacy.dp(),
+            ModelConfig::Tvae(c) => c.privacy.dp(),
+        }
+    }
+
     /// The validator's and the report's view of the configuration.
     pub(crate) fn training_config(&self) -> TrainingConfig {
         match self {
@@ -82,6 +90,14 @@ impl AnyModel {
             AnyModel::Ctgan(m) => m.fit(table, schema, progress)?,
             AnyModel::Tvae(m) => m.fit(table, schema, progress)?,
         })
+    }
+
+    /// The model as the models crate's trait object (e.g. for a white-box audit).
+    pub(crate) fn as_synthesizer_mut(&mut self) -> &mut dyn tabveil_models::Synthesizer {
+        match self {
+            AnyModel::Ctgan(m) => m,
+            AnyModel::Tvae(m) => m,
+        }
     }
 
     pub(crate) fn summary(&self) -> Option<&FitSummary> {

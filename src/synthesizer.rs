@@ -37,8 +37,8 @@ use crate::model::ModelConfig;
 /// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
-    config: ModelConfig,
-    device: Device,
+    pub(crate) config: ModelConfig,
+    pub(crate) device: Device,
 }
 
 impl Synthesizer {
@@ -100,19 +100,7 @@ impl Synthesizer {
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
         let training = self.training_config();
-        // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
-        // findings and their fixes do not need them.
-        let report = validate_with(
-            &training,
-            schema,
-            table.n_rows() as u64,
-            &ValidateOptions::without_ranges(),
-        );
-        if report.has_errors() {
-            return Err(Error::Rejected {
-                findings: report.findings,
-            });
-        }
+        let report = self.check_plan(table, schema)?;
         let mut model = self.config.init(&self.device);
         let summary = model.fit(table, schema, progress)?;
         let warnings = match &summary.private {
@@ -136,5 +124,23 @@ impl Synthesizer {
             None => report.findings,
         };
         Fitted::new(model, table.n_rows() as u64, warnings)
+    }
+
+    /// The validator's report for `table`, or [`Error::Rejected`] when it has errors.
+    pub(crate) fn check_plan(&self, table: &Table, schema: &Schema) -> Result<ValidationReport> {
+        // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
+        // findings and their fixes do not need them.
+        let report = validate_with(
+            &self.training_config(),
+            schema,
+            table.n_rows() as u64,
+            &ValidateOptions::without_ranges(),
+        );
+        if report.has_errors() {
+            return Err(Error::Rejected {
+                findings: report.findings,
+            });
+        }
+        Ok(report)
     }
 }

@@ -44,6 +44,9 @@ pub enum AuditError {
         /// The parser's message.
         message: String,
     },
+    /// The fit of a black-box target failed (its own error, boxed).
+    #[error("the audited fit failed: {0}")]
+    Target(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Errors of the model under audit.
     #[error(transparent)]
     Model(#[from] tabveil_models::ModelError),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
+use tabveil_report::AuditSection;
 
 use crate::error::{AuditError, Result};
 use crate::guess::GuessBound;
@@ -116,6 +117,33 @@ impl AuditReport {
             });
         }
         Ok(report)
+    }
+
+    /// The section of the privacy report (`tabveil_report::PrivacyReport::with_audit`).
+    /// `combined_epsilon` is the ε of the model's ledger and this run's together, when the
+    /// audit ran on the model's data.
+    pub fn to_section(&self, combined_epsilon: Option<f64>) -> AuditSection {
+        let b = &self.bound;
+        AuditSection {
+            kind: self.kind.as_str().to_owned(),
+            target: self.target.clone(),
+            epsilon_lower_bound: b.epsilon_lower_bound,
+            confidence: b.confidence,
+            delta: b.delta,
+            claimed_epsilon: self.claimed_epsilon,
+            audited_epsilon: self.audited_epsilon,
+            canaries: b.canaries,
+            guesses: b.guesses,
+            correct: b.correct,
+            k_plus: b.k_plus as u64,
+            k_minus: b.k_minus as u64,
+            threshold_in: b.threshold_in,
+            threshold_out: b.threshold_out,
+            rules_tried: b.rules_tried as u64,
+            canary_description: self.canaries.clone(),
+            score_description: self.score.clone(),
+            combined_epsilon,
+        }
     }
 
     /// A short plain-text summary, one fact per line.
