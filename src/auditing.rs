@@ -173,7 +173,17 @@ pub fn save_audit_into(dir: &Path, audit: &AuditReport) -> Result<()> {
         path: p.display().to_string(),
         message: e.to_string(),
     };
-    std::fs::write(&tmp, audit.to_json()?).map_err(|e| io(&tmp, e))?;
+    let json = audit.to_json()?;
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(json.as_bytes())?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(&tmp, e));
+    }
     std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
 }
 

@@ -8,6 +8,7 @@
 use clap::Subcommand;
 
 pub(crate) mod accountant;
+pub(crate) mod audit;
 pub(crate) mod demo;
 pub(crate) mod evaluate;
 pub(crate) mod fit;
@@ -40,6 +41,9 @@ pub(crate) enum Command {
     Accountant(accountant::AccountantCommand),
     /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, leakage.
     Evaluate(evaluate::EvaluateArgs),
+    /// Measure the privacy a fit really gives: canaries, one fit, an empirical lower bound on
+    /// ε beside the accountant's upper bound.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs `command`.
@@ -53,6 +57,7 @@ pub(crate) fn run(command: Command) -> anyhow::Result<()> {
         Command::Schema(c) => schema::run(&c),
         Command::Accountant(c) => accountant::run(&c),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 
