@@ -163,12 +163,16 @@ impl AuditReport {
         };
         let mut lines = vec![
             format!(
-                "{} audit of {}: ε ≥ {:.3} at {:.0} % confidence (δ = {:e})",
+                "{} audit of {}: ε ≥ {:.3} at {:.0} % confidence (δ = {})",
                 self.kind.as_str(),
                 self.target,
-                b.epsilon_lower_bound,
+                (b.epsilon_lower_bound * 1000.0).floor() / 1000.0,
                 100.0 * b.confidence,
-                b.delta
+                if b.delta == 0.0 {
+                    "0".to_owned()
+                } else {
+                    format!("{:e}", b.delta)
+                }
             ),
             claim,
             verdict.to_owned(),
