@@ -38,7 +38,8 @@ pub(crate) const AUDIT_MEANING: &str = "The audit inserted canaries, trained onc
 /// What the audit run cost, printed with it.
 pub(crate) const AUDIT_COST: &str = "The audit was a private run of its own on the same data (with the canaries added): its result is a release too. Publishing it beside this model spends the combined ε.";
 
-/// The result of an empirical privacy audit (see the [module docs](self)).
+/// The result of an empirical privacy audit: a lower bound on ε from canaries, to sit beside
+/// the accountant's upper bound (filled by `tabveil-audit` and the facade).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditSection {
     /// `"white-box"` (every DP-SGD release observed) or `"black-box"` (only the outputs).

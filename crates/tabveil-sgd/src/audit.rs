@@ -12,23 +12,6 @@
 //!   noise are untouched; the noise covers the canary coordinates too.
 //!
 //! The auditing itself (inclusion bits, scores, the bound) is in `tabveil-audit`.
-//!
-//! ```
-//! use candle_core::{DType, Device};
-//! use tabveil_sgd::{DiracCanaries, GhostBatch};
-//!
-//! // 4 canaries, of which 0 and 2 are in the run; gradients of norm 3 before clipping.
-//! let canaries = DiracCanaries::new("audit.canaries", 4, vec![0, 2], 3.0, DType::F32, &Device::Cpu)?;
-//! // A Poisson sample over 10 real rows + 2 canaries drew rows 1 and 7 and both canaries.
-//! let (real, sampled) = canaries.split(vec![1, 7, 10, 11], 10);
-//! assert_eq!((real, sampled.clone()), (vec![1, 7], vec![0, 1]));
-//! let mut batch = GhostBatch::new();
-//! canaries.record(&sampled, 1.0, &mut batch)?;
-//! let clipped = batch.clip(1.0)?; // each canary clipped to norm 1
-//! let sum = clipped.private_sums().get("audit.canaries").unwrap().to_vec1::<f32>()?;
-//! assert_eq!(sum, vec![1.0, 0.0, 1.0, 0.0]);
-//! # Ok::<(), tabveil_sgd::SgdError>(())
-//! ```
 
 use std::fmt;
 
@@ -56,8 +39,12 @@ pub struct Release<'a> {
     pub sample_rate: f64,
 }
 
-/// Receives every release of a `DpOptimizer` (see the [module docs](self) for why this
-/// cannot leak anything the run does not release).
+/// Receives every release of a `DpOptimizer`: the seam of a white-box (all-iterates) audit.
+///
+/// An observer cannot widen what a run releases: it is called after the budget has recorded
+/// the step, with the gradient handed to the optimizer — the noisy mean of the clipped sum plus
+/// the public terms — which the next iterate reveals anyway. It sees no clipped sum, norm or
+/// batch.
 pub trait ReleaseObserver: Send + Sync + fmt::Debug {
     /// Called once per step taken, after the release and before the optimizer update.
     ///
@@ -76,6 +63,27 @@ pub trait ReleaseObserver: Send + Sync + fmt::Debug {
 /// [`record`](Self::record) on the batch's [`GhostBatch`] before clipping. Clipping brings
 /// each canary to norm min(`gradient_norm`, C); a canary norm above C therefore also tests the
 /// clipping.
+///
+/// Canaries cannot weaken a run's privacy: they are extra examples, not rows of the table; the
+/// real rows' terms, their clipping and the noise are untouched, and the noise covers the
+/// canary coordinates too ([`GhostBatch::add_separate_examples`]).
+///
+/// ```
+/// use candle_core::{DType, Device};
+/// use tabveil_sgd::{DiracCanaries, GhostBatch};
+///
+/// // 4 canaries, of which 0 and 2 are in the run; gradients of norm 3 before clipping.
+/// let canaries = DiracCanaries::new("audit.canaries", 4, vec![0, 2], 3.0, DType::F32, &Device::Cpu)?;
+/// // A Poisson sample over 10 real rows + 2 canaries drew rows 1 and 7 and both canaries.
+/// let (real, sampled) = canaries.split(vec![1, 7, 10, 11], 10);
+/// assert_eq!((real, sampled.clone()), (vec![1, 7], vec![0, 1]));
+/// let mut batch = GhostBatch::new();
+/// canaries.record(&sampled, 1.0, &mut batch)?;
+/// let clipped = batch.clip(1.0)?; // each canary clipped to norm 1
+/// let sum = clipped.private_sums().get("audit.canaries").unwrap().to_vec1::<f32>()?;
+/// assert_eq!(sum, vec![1.0, 0.0, 1.0, 0.0]);
+/// # Ok::<(), tabveil_sgd::SgdError>(())
+/// ```
 #[derive(Debug)]
 pub struct DiracCanaries {
     name: String,

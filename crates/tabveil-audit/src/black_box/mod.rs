@@ -139,8 +139,13 @@ impl BlackBoxConfig {
     }
 }
 
-/// Audits `target` black-box on `table` (see the [module docs](self)). Returns the report;
-/// without a claim (a non-private target) `claimed_epsilon` is None and the bound stands alone.
+/// Audits `target` black-box on `table`: m canary rows crafted from the public schema
+/// ([`craft_canaries`]) are each added to the table with probability ½ (secret bits from the
+/// privacy randomness), the target fits on the result — preprocessing included — and returns
+/// synthetic rows, each canary is scored from them ([`BlackBoxScore`]), and the guesses give the
+/// one-run bound. A canary row is one unit of privacy, so the claim audited is the whole run's
+/// ε. Returns the report; without a claim (a non-private target) `claimed_epsilon` is None and
+/// the bound stands alone.
 ///
 /// # Errors
 /// Invalid settings, a schema without public bounds or categories, and the target's errors.

@@ -24,12 +24,25 @@ use crate::error::{AuditError, Result};
 
 /// How the black-box audit scores a canary row from the synthetic rows.
 ///
+/// The canaries sit where the real data are sparse whatever the data, so without a canary the
+/// synthetic rows put little and similar mass near each; an included canary adds mass at its
+/// location, and a model that learnt from it puts some there too. Both terms estimate that
+/// mass from a large synthetic sample — a likelihood, whose reference (the mass without the
+/// canary) is the same for every canary by construction:
+/// - marginals: Σ over categorical columns of ln((n_c + ½)/(n + K/2)), the smoothed
+///   log-frequency of the canary's category (what a model fitted to released per-column counts
+///   reproduces, and what leaks when they are released without noise);
+/// - joint density: ln((1/n) Σₛ exp(−d(canary, s)/τ)), a kernel density with the Gower distance
+///   over the categorical columns (over every column when there are fewer than two): what a
+///   model that memorises rows reproduces; as τ → 0 it ranks like the distance to the closest
+///   synthetic record.
+///
 /// # Defaults
 /// [`BlackBoxScore::Both`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlackBoxScore {
-    /// The marginals term (see the [module docs](self)).
+    /// The marginals term.
     Marginals,
     /// The joint density term.
     JointDensity,

@@ -88,8 +88,17 @@ impl GuessCounts {
     }
 }
 
-/// The p-value of "the algorithm is (ε, δ)-DP" given `counts`: the paper's bound on
-/// P[V ≥ v], capped at 1 (see the [module docs](self)).
+/// The p-value of "the algorithm is (ε, δ)-DP" given `counts`: the bound of Steinke, Nasr &
+/// Jagielski (NeurIPS 2023, Theorem 3.1 with its δ term) on the probability of at least v
+/// correct guesses among r, capped at 1:
+///
+/// ```text
+/// P[V ≥ v] ≤ f(v) + 2mδ · max_{i = 1..v} (f(v − i) − f(v)) / i,
+/// f(v) = P[Binomial(r, e^ε / (1 + e^ε)) ≥ v]
+/// ```
+///
+/// It holds when each of the m canaries was included independently with probability ½ and
+/// the r guesses were made by a rule fixed before the output was seen.
 ///
 /// # Errors
 /// [`AuditError::InvalidParameter`] unless ε is finite and ≥ 0 and δ ∈ [0, 1].
