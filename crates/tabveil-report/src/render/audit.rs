@@ -128,15 +128,21 @@ fn svg(a: &AuditSection) -> String {
         "<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"150\" fill=\"#ffffff\"/>"
     );
     let mut bar = |y: f64, value: f64, label: &str, text: String, colour: &str| {
+        let end = x(value);
+        // The value's label right of the bar, or inside its end when there is no room.
+        let (tx, anchor, fill) = if end + 6.0 + 90.0 <= w {
+            (end + 6.0, "start", "#1b1f24")
+        } else {
+            (end - 6.0, "end", "#ffffff")
+        };
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"22\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"22\" fill=\"{colour}\"/><text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"{fill}\">{}</text>",
             left - 8.0,
             y + 16.0,
             esc(label),
             y,
-            (x(value) - left).max(1.0),
-            (x(value) + 6.0).min(w - 90.0),
+            (end - left).max(1.0),
             y + 16.0,
             esc(&text)
         );
@@ -161,13 +167,15 @@ fn svg(a: &AuditSection) -> String {
         "<line x1=\"{left}\" y1=\"100\" x2=\"{:.1}\" y2=\"100\" stroke=\"#707070\"/>",
         w - right
     );
-    for k in 0..=4 {
-        let v = top * f64::from(k) / 4.0;
+    let step = tick_step(top);
+    let ticks = (top / step).floor() as u32;
+    for k in 0..=ticks {
+        let v = step * f64::from(k);
         let _ = write!(
             s,
             "<line x1=\"{0:.1}\" y1=\"100\" x2=\"{0:.1}\" y2=\"106\" stroke=\"#707070\"/><text x=\"{0:.1}\" y=\"124\" text-anchor=\"middle\">{1}</text>",
             x(v),
-            esc(&num(v))
+            esc(&format!("{}", (v * 1000.0).round() / 1000.0))
         );
     }
     let _ = write!(
@@ -176,4 +184,15 @@ fn svg(a: &AuditSection) -> String {
         left + (w - left - right) / 2.0
     );
     s
+}
+
+/// A round tick spacing (1, 2 or 5 × 10ᵏ) giving at most six ticks over [0, top].
+fn tick_step(top: f64) -> f64 {
+    let raw = top / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * magnitude)
 }
