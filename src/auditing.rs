@@ -65,19 +65,10 @@ impl Synthesizer {
         progress: &mut dyn Progress,
     ) -> Result<AuditReport> {
         self.check_plan(table, schema)?;
-        let Some(dp) = self.config.dp() else {
-            return Err(Error::Audit(AuditError::InvalidParameter {
-                parameter: "privacy",
-                value: 0.0,
-                expected: "a private configuration (a white-box audit observes DP-SGD releases)",
-            }));
-        };
-        let dp = dp.clone();
-        let mut model = self.config.init(&self.device);
+        let mut model = self.settings.spec().init(&self.device)?;
         Ok(tabveil_audit::audit_white_box(
-            model.as_synthesizer_mut(),
+            model.as_mut(),
             &self.describe(),
-            &dp,
             &self.device,
             table,
             schema,
@@ -118,9 +109,9 @@ impl Synthesizer {
 
     /// "DP-CTGAN, ε = 3" or "CTGAN (no privacy)".
     fn describe(&self) -> String {
-        let model = self.training_config().model.name().to_owned();
-        match self.config.dp() {
-            Some(dp) => format!("DP-{model}, ε = {}", dp.epsilon()),
+        let model = self.settings.name();
+        match self.settings.spec().privacy().dp() {
+            Some(dp) => format!("DP-{model}, ε = {}", dp.epsilon),
             None => format!("{model} (no privacy)"),
         }
     }

@@ -87,11 +87,9 @@
 
 mod auditing;
 pub mod builder;
-mod config;
 mod error;
 mod evaluation;
 mod fitted;
-mod model;
 mod privacy;
 mod synthesizer;
 

@@ -21,7 +21,7 @@ use candle_core::Device;
 use mimalloc::MiMalloc;
 use tabveil_audit::{WhiteBoxConfig, audit_white_box};
 use tabveil_data::{CsvOptions, Schema, Table, read_csv_path};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, Synthesizer};
+use tabveil_models::{Ctgan, CtganConfig, DpConfig, NoProgress, Privacy, Synthesizer};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -59,7 +59,7 @@ fn main() {
         let rows: Vec<usize> = (0..2_000).collect();
         (table.select_rows(&rows).unwrap(), 1)
     };
-    let dp = DpTraining::new(3.0, 1e-6).unwrap().dangerous_noise_seed(1);
+    let dp = DpConfig::new(3.0, 1e-6).dangerous_noise_seed(1);
     let model = || {
         Ctgan::new(
             CtganConfig::new(Privacy::Dp(dp.clone()))
@@ -89,7 +89,6 @@ fn main() {
         let report = audit_white_box(
             &mut m,
             "DP-CTGAN",
-            &dp,
             &Device::Cpu,
             &table,
             &schema,

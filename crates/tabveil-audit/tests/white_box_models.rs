@@ -6,7 +6,9 @@
 use candle_core::Device;
 use tabveil_audit::{WhiteBoxConfig, audit_white_box};
 use tabveil_data::{ColumnSchema, Schema, Table, Value};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, Tvae, TvaeConfig};
+use tabveil_models::{
+    Ctgan, CtganConfig, DpConfig, NoProgress, Privacy, Synthesizer, Tvae, TvaeConfig,
+};
 
 fn table() -> (Table, Schema) {
     let schema = Schema::new(
@@ -26,8 +28,8 @@ fn table() -> (Table, Schema) {
     (Table::from_rows(&schema, &rows).unwrap(), schema)
 }
 
-fn dp() -> DpTraining {
-    DpTraining::new(3.0, 1e-6).unwrap().dangerous_noise_seed(5)
+fn dp() -> DpConfig {
+    DpConfig::new(3.0, 1e-6).dangerous_noise_seed(5)
 }
 
 #[test]
@@ -47,7 +49,6 @@ fn dp_ctgan_under_white_box_audit() {
     let report = audit_white_box(
         &mut model,
         "DP-CTGAN",
-        &dp(),
         &Device::Cpu,
         &table,
         &schema,
@@ -79,7 +80,6 @@ fn dp_tvae_under_white_box_audit() {
     let report = audit_white_box(
         &mut model,
         "DP-TVAE",
-        &dp(),
         &Device::Cpu,
         &table,
         &schema,
@@ -107,7 +107,6 @@ fn a_non_private_model_cannot_be_audited_white_box() {
     let err = audit_white_box(
         &mut model,
         "CTGAN",
-        &dp(),
         &Device::Cpu,
         &table,
         &schema,

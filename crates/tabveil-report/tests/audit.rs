@@ -65,7 +65,9 @@ fn the_audit_section_renders_everywhere() {
         doc.descendants()
             .any(|n| n.attribute("id") == Some("audit"))
     );
-    assert!(html.contains("aria-label=\"audit lower bound and accountant upper bound\""));
+    assert!(
+        html.contains("<figure id=\"audit-bounds\"><svg role=\"img\" aria-label=\"The accountant")
+    );
     assert!(html.contains("DP-CTGAN &lt;test&gt;"));
     let back = PrivacyReport::from_json(&r.to_json().unwrap()).unwrap();
     assert_eq!(back, r);

@@ -4,7 +4,7 @@
 use rand::Rng;
 use tabveil_accountant::{AccountantSpec, PrivacyLedger};
 use tabveil_data::{ColumnSchema, PrivateConfig, fit_private, planned_preprocessing};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, Privacy, Tvae, TvaeConfig};
+use tabveil_models::{Ctgan, CtganConfig, DpConfig, Privacy, Tvae, TvaeConfig};
 use tabveil_noise::PrivacyRng;
 
 use super::*;
@@ -81,11 +81,11 @@ fn a_non_private_ctgan_fit_gives_a_bound_well_above_zero() {
 #[test]
 fn a_private_ctgan_fit_at_epsilon_3_stays_within_its_claim() {
     let (table, schema) = data(600);
-    let dp = DpTraining::new(3.0, 1e-6).unwrap().dangerous_noise_seed(9);
+    let dp = DpConfig::new(3.0, 1e-6).dangerous_noise_seed(9);
     let mut target = ModelTarget {
         model: ctgan(Privacy::Dp(dp.clone()), 30),
         name: "DP-CTGAN ε = 3".into(),
-        claim: Some((dp.accountant().clone(), dp.delta())),
+        claim: Some((dp.accountant.clone(), dp.delta)),
         noise_seeded: true,
         sample_seed: 1,
     };

@@ -6,7 +6,7 @@ use candle_core::{DType, Device};
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{PrivacyLedger, Stage, epsilon_of};
 use tabveil_data::{Schema, Table};
-use tabveil_models::{DpTraining, Progress, Synthesizer};
+use tabveil_models::{DynSynthesizer, Progress};
 use tabveil_sgd::{DiracCanaries, WhiteBoxAudit};
 
 use super::engine::scores_of;
@@ -81,28 +81,36 @@ impl WhiteBoxConfig {
     }
 }
 
-/// Fits `model` (configured privately with `dp`, on `device`) on `table` under a white-box
-/// audit and returns the audit. The fitted model is an audit artefact (it trained beside the
+/// Fits `model` (configured privately, on `device`) on `table` under a white-box audit and
+/// returns the audit. The fitted model is an audit artefact (it trained beside the
 /// canaries) and should not be released; the report carries the run's ledger.
 ///
 /// `target` names the model in the report (e.g. "DP-CTGAN").
 ///
 /// # Errors
-/// Invalid settings, a model without DP-SGD training, and the fit's errors.
+/// Invalid settings, a non-private model or one without DP-SGD training, and the fit's
+/// errors.
 #[allow(
     clippy::too_many_arguments,
     reason = "the run and the audit's settings"
 )]
 pub fn audit_white_box(
-    model: &mut dyn Synthesizer,
+    model: &mut dyn DynSynthesizer,
     target: &str,
-    dp: &DpTraining,
     device: &Device,
     table: &Table,
     schema: &Schema,
     config: &WhiteBoxConfig,
     progress: &mut dyn Progress,
 ) -> Result<AuditReport> {
+    let settings = model.settings();
+    let Some(dp) = settings.spec().privacy().dp() else {
+        return Err(AuditError::InvalidParameter {
+            parameter: "privacy",
+            value: 0.0,
+            expected: "a private configuration (a white-box audit observes DP-SGD releases)",
+        });
+    };
     let m = config.canaries;
     if m == 0 || !(config.canary_norm.is_finite() && config.canary_norm > 0.0) {
         return Err(AuditError::InvalidParameter {
@@ -117,7 +125,7 @@ pub fn audit_white_box(
         CANARY_PARAMETER,
         m,
         members,
-        config.canary_norm * dp.clipping_norm(),
+        config.canary_norm * dp.clipping_norm,
         DType::F32,
         device,
     )?;
@@ -143,7 +151,7 @@ pub fn audit_white_box(
     {
         training.record(entry.clone())?;
     }
-    let audited = epsilon_of(&training, dp.accountant(), dp.delta())?.epsilon;
+    let audited = epsilon_of(&training, &dp.accountant, dp.delta)?.epsilon;
     let guessing = match &config.guessing {
         Some(g) => g.clone(),
         // The plan is the run's declared mechanism: released by the preprocessing, independent
@@ -155,14 +163,14 @@ pub fn audit_white_box(
                 releases: run.releases,
             },
             m,
-            dp.delta(),
+            dp.delta,
             config.confidence,
             4,
             0,
         )?,
     };
     let scores = scores_of(&stats, config.score)?;
-    let bound = guess_and_bound(&scores, &included, &guessing, dp.delta(), config.confidence)?;
+    let bound = guess_and_bound(&scores, &included, &guessing, dp.delta, config.confidence)?;
     Ok(AuditReport {
         format: AUDIT_FORMAT.to_owned(),
         version: AUDIT_FORMAT_VERSION,
@@ -173,7 +181,7 @@ pub fn audit_white_box(
         ),
         claimed_epsilon: Some(run.epsilon_spent),
         audited_epsilon: Some(audited),
-        accountant: Some(format!("{:?}", dp.accountant().kind)),
+        accountant: Some(format!("{:?}", dp.accountant.kind)),
         canaries: canary_description(config.canary_norm),
         score: config.score.describe().to_owned(),
         bound,

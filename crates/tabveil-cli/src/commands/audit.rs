@@ -109,7 +109,7 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<()> {
     for note in notes {
         terminal.warn(&note);
     }
-    let epochs = synth.training_config().epochs as usize;
+    let epochs = synth.training_config().epochs() as usize;
     let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
     let start = Instant::now();
     let seed = args.training.noise_seed;

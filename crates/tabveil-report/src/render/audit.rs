@@ -1,45 +1,14 @@
-//! The audit section of the Markdown and HTML reports, and its SVG: the accountant's upper
-//! bound and the audit's lower bound on one ε axis.
+//! The audit section's pieces, shared by the Markdown and HTML renderers: its headline, its
+//! facts, and its SVG (the accountant's upper bound and the audit's lower bound on one ε
+//! axis).
 
 use std::fmt::Write;
 
 use super::{delta, eps, esc, num};
-use crate::audit::{AUDIT_COST, AUDIT_MEANING, AuditSection};
+use crate::audit::AuditSection;
 
-/// The audit as Markdown (a heading, the facts, the meaning and the cost).
-pub(super) fn markdown(m: &mut String, a: &AuditSection) {
-    let _ = writeln!(m, "## Empirical audit\n");
-    let _ = writeln!(m, "{}\n", headline(a));
-    let _ = writeln!(m, "| | |\n|---|---|");
-    for (k, v) in facts(a) {
-        let _ = writeln!(m, "| {k} | {v} |");
-    }
-    let _ = writeln!(m, "\n{AUDIT_MEANING}\n\n{AUDIT_COST}\n");
-}
-
-/// The audit as HTML: the headline, an SVG of both bounds, the facts and the notes.
-pub(super) fn html(h: &mut String, a: &AuditSection) {
-    h.push_str("<h2 id=\"audit\">Empirical audit</h2>\n");
-    let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&headline(a)));
-    let _ = writeln!(
-        h,
-        "<figure>{}<figcaption>The accountant's ε (an upper bound) and the audit's lower bound on the same axis.</figcaption></figure>",
-        svg(a)
-    );
-    h.push_str("<dl class=\"facts\">\n");
-    for (k, v) in facts(a) {
-        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
-    }
-    h.push_str("</dl>\n");
-    let _ = writeln!(
-        h,
-        "<p>{}</p>\n<p>{}</p>",
-        esc(AUDIT_MEANING),
-        esc(AUDIT_COST)
-    );
-}
-
-fn headline(a: &AuditSection) -> String {
+/// One sentence: the bound at its confidence, and how it compares with the accountant's ε.
+pub(super) fn headline(a: &AuditSection) -> String {
     let bound = format!(
         "{} audit: ε ≥ {} at {} % confidence (δ = {})",
         a.kind,
@@ -57,7 +26,8 @@ fn headline(a: &AuditSection) -> String {
     }
 }
 
-fn facts(a: &AuditSection) -> Vec<(String, String)> {
+/// The audit's facts, label and value.
+pub(super) fn facts(a: &AuditSection) -> Vec<(String, String)> {
     let mut f = vec![
         ("audited".to_owned(), a.target.clone()),
         (
@@ -112,8 +82,9 @@ fn lower(x: f64) -> String {
 }
 
 /// Two horizontal bars on one ε axis: the accountant's claim (upper bound) and the audit's
-/// lower bound. Hand-written SVG: well-formed XML, no fonts needed.
-fn svg(a: &AuditSection) -> String {
+/// lower bound. Hand-written SVG: well-formed XML, no fonts needed; [`figure`](super::html)
+/// gives it its accessible name.
+pub(super) fn svg(a: &AuditSection) -> String {
     let (w, left, right) = (640.0, 150.0, 20.0);
     let claim = a.audited_epsilon;
     let top = claim.unwrap_or(0.0).max(a.epsilon_lower_bound).max(1e-3) * 1.15;
@@ -121,7 +92,7 @@ fn svg(a: &AuditSection) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} 150\" role=\"img\" aria-label=\"audit lower bound and accountant upper bound\" font-family=\"sans-serif\" font-size=\"14\">"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} 150\" font-family=\"sans-serif\" font-size=\"14\">"
     );
     let _ = write!(
         s,
