@@ -79,9 +79,11 @@ pub trait ReleaseObserver: Send + Sync + fmt::Debug {
 /// assert_eq!((real, sampled.clone()), (vec![1, 7], vec![0, 1]));
 /// let mut batch = GhostBatch::new();
 /// canaries.record(&sampled, 1.0, &mut batch)?;
-/// let clipped = batch.clip(1.0)?; // each canary clipped to norm 1
+/// let clipped = batch.clip(1.0)?; // each canary clipped to norm 1 (never above: the factor
+///                                  // 1/3 is rounded down in f32)
 /// let sum = clipped.private_sums().get("audit.canaries").unwrap().to_vec1::<f32>()?;
-/// assert_eq!(sum, vec![1.0, 0.0, 1.0, 0.0]);
+/// assert!(sum[0] <= 1.0 && sum[0] > 0.999_999 && sum[2] == sum[0]);
+/// assert_eq!((sum[1], sum[3]), (0.0, 0.0));
 /// # Ok::<(), tabveil_sgd::SgdError>(())
 /// ```
 #[derive(Debug)]

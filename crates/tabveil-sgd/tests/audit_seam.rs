@@ -57,7 +57,9 @@ fn separate_examples_clip_like_the_union() {
         .unwrap()
         .to_vec1::<f64>()
         .unwrap();
-    assert_eq!(c, vec![2.0, 0.5, 0.0]);
+    // Clipped to norm 2 (the factor is rounded down by a few units of f64: never above 2).
+    assert!(c[0] <= 2.0 && (c[0] - 2.0).abs() < 1e-12);
+    assert_eq!(&c[1..], &[0.5, 0.0]);
     // The unclipped sum holds them too.
     let plain = batch.sum().unwrap();
     assert_eq!(
@@ -184,8 +186,14 @@ fn observer_sees_each_release_once() {
             .is_applied()
     );
     let got = log.lock().unwrap().clone();
-    // Clipped to 1 each, over q·N = 4, plus the public term.
-    assert_eq!(got, vec![(1, vec![0.25, 1.0, 0.25], 4.0)]);
+    // Clipped to 1 each (to a few units of f64, never above), over q·N = 4, plus the public
+    // term.
+    assert_eq!(got.len(), 1);
+    let (step, gradient, normaliser) = &got[0];
+    assert_eq!((*step, *normaliser), (1, 4.0));
+    for (g, want) in gradient.iter().zip([0.25, 1.0, 0.25]) {
+        assert!((g - want).abs() < 1e-12, "{gradient:?}");
+    }
 
     // An accounted budget that allows a few steps: releases numbered 1..=k, then a refusal.
     let canaries = DiracCanaries::new("c", 3, vec![1], 1.0, DType::F64, &dev).unwrap();

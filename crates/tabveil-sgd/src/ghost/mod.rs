@@ -1,4 +1,44 @@
 //! Book-keeping: per-example gradient norms and clipped sums without per-example gradients.
+//!
+//! # Proof note: a clipped contribution never exceeds C
+//!
+//! **The bound.** For every example i of a batch clipped at C, the factor cᵢ actually applied
+//! (an f32 for an f32 batch) satisfies **cᵢ‖∇ℓᵢ‖ ≤ C in exact arithmetic**, where ∇ℓᵢ is the
+//! per-example gradient the recorded tensors represent (Σₜ gₜᵢᵀaₜᵢ for a weight, the row
+//! itself for a bias, a materialised parameter or a separate example). The rounding of the
+//! clipped *sum* afterwards (scaled rows, matrix products, additions over the batch in its
+//! dtype) is the sum's arithmetic, not covered here: as in every DP-SGD implementation the
+//! guarantee of a release is stated for exact arithmetic (the models' floating-point notes).
+//!
+//! **The argument.** The norms are computed in f64 from f32 or f64 entries; u = 2⁻⁵³ and
+//! γₖ = ku/(1 − ku). d is the longest dot product, K the number of terms summed into one
+//! norm, T the most uses of one weight, n = 2d + K + T + 8.
+//! 1. A dot product x·y of length d computed in f64, in any order, is within
+//!    γ_d Σ|xₖyₖ| ≤ γ_d‖x‖‖y‖ of its exact value (Higham, *Accuracy and Stability of Numerical
+//!    Algorithms*, §3.1; the products of f32 entries are even exact).
+//! 2. A weight's term τₜₛ = (aₜ·aₛ)(gₜ·gₛ), the rounded product of two such dots, is within
+//!    γ_{2d+1}‖aₜ‖‖aₛ‖‖gₜ‖‖gₛ‖ of its exact value; a sum of squares ‖x‖² is within γ_d‖x‖².
+//! 3. The computed norm Ŝᵢ, an f64 sum of K terms, is within γ_K Σ|τ̂| of their sum, so
+//!    |Ŝᵢ − ‖∇ℓᵢ‖²| ≤ γ_{2d+K+1}Mᵢ with Mᵢ = Σ_weights(Σₜ‖aₜᵢ‖‖gₜᵢ‖)² + Σ_rows‖xᵢ‖², since
+//!    Σₜ,ₛ‖aₜ‖‖aₛ‖‖gₜ‖‖gₛ‖ = (Σₜ‖aₜ‖‖gₜ‖)². Mᵢ does not shrink when the cross terms of a
+//!    weight used several times cancel, which is when Ŝᵢ is unreliable: in f32 without this
+//!    bound a weight used twice with g₂ ≈ −g₁ computes a squared norm of 0 for a true norm of
+//!    2C (the test `cancelling_weight_uses_are_clipped_to_c`).
+//! 4. M̂ᵢ, computed from the computed diagonals (each at most γ_d below its exact value) with
+//!    T + K + 5 more roundings, satisfies Mᵢ ≤ (1 + 2γₙ)M̂ᵢ.
+//! 5. With nu ≤ 2⁻²⁰ (checked), ‖∇ℓᵢ‖² ≤ Ŝᵢ + 2nu·M̂ᵢ, and the computed
+//!    **Uᵢ = Ŝᵢ + 4nu·M̂ᵢ ≥ ‖∇ℓᵢ‖²**: the second 2nu·M̂ᵢ ≥ u‖∇ℓᵢ‖² covers the two roundings
+//!    of Uᵢ (n ≥ 8 and ‖∇ℓᵢ‖² ≤ Mᵢ ≤ 2M̂ᵢ).
+//! 6. cᵢ = min(1, ↓((C ⊘ √Uᵢ) ⊗ (1 − 4u))): the computed quotient is at most
+//!    (C/√Uᵢ)(1 + u)/(1 − u), so after the product by 1 − 4u (and its rounding) it is below
+//!    C/√Uᵢ; ↓ rounds toward zero into the batch's dtype. If it is ≥ 1 then √Uᵢ ≤ C and
+//!    cᵢ = 1 needs no clipping. Either way **cᵢ‖∇ℓᵢ‖ ≤ cᵢ√Uᵢ ≤ C**. A quotient below 2⁻¹⁰²¹
+//!    gives cᵢ = 0 (the example is dropped), so every rounding above is relative; so does a
+//!    non-finite Uᵢ.
+//!
+//! **The cost.** f64 instead of f32 accumulation in B·(T(T+1) + #parameters) dot products per
+//! step (the matrix products, which dominate, are unchanged), and factors below C/‖∇ℓᵢ‖ by
+//! about 4nu·M̂ᵢ/Ŝᵢ relative (~1e-12 without cancellation) plus one rounding of the dtype.
 
 use std::collections::BTreeMap;
 
@@ -6,12 +46,12 @@ use candle_core::{DType, Device, Tensor};
 
 use crate::error::{Result, SgdError};
 use crate::gradients::Gradients;
-use crate::kernels::{add, float_dtype, row_dots, scale_rows};
+use crate::kernels::{add, float_dtype, scale_rows};
 
 mod norms;
 mod separate;
 
-use norms::{clip_factor_values, dims_nonempty, dims2, weight_sq_norms, weighted_row_sum};
+use norms::{SqNorms, clip_factor_values, dims_nonempty, dims2, weighted_row_sum};
 use separate::Separate;
 
 /// Per-example gradient information of one batch, kept as the activations and output
@@ -33,6 +73,9 @@ use separate::Separate;
 /// - a bias: ∇_b ℓᵢ = Σₜ gₜᵢ;
 /// - clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) and the clipped sum Σₜ (diag(c) Gₜ)ᵀ Aₜ, one matrix
 ///   product per use, as in the plain backward pass (Bu et al. 2023, "book-keeping").
+///
+/// The norms are accumulated in f64 with a bound on their rounding error, and each factor is
+/// rounded down, so that cᵢ‖∇ℓᵢ‖ ≤ C holds exactly (see the [module docs](self)).
 ///
 /// Losses must be written as a **sum** of per-example losses Σᵢ ℓᵢ (not a mean), and ℓᵢ must
 /// depend on example i only: no batch normalisation, no packing of several rows into one.
@@ -341,30 +384,46 @@ impl GhostBatch {
         Ok(self.rows)
     }
 
-    /// ‖∇ℓᵢ‖² over all recorded parameters, for each example: a (B,) tensor.
+    /// ‖∇ℓᵢ‖² over all recorded parameters, for each example: a (B,) tensor (accumulated in
+    /// f64, returned in the batch's dtype).
     ///
     /// These norms are private data: do not log or release them.
     ///
     /// # Errors
     /// [`SgdError::BatchSizeMismatch`] when contributions disagree on B; Candle errors.
     pub fn per_example_sq_norms(&self) -> Result<Tensor> {
-        let rows = self.shared_rows()?.unwrap_or(0);
+        let norms = self.sq_norms()?;
         let (dtype, device) = self.dtype_device();
-        let mut total = Tensor::zeros(rows, dtype, &device)?;
+        let values = norms.values().to_vec();
+        let len = values.len();
+        Ok(Tensor::from_vec(values, len, &device)?.to_dtype(dtype)?)
+    }
+
+    /// The squared norms of every example in f64 with their error bound, the shared examples
+    /// first, the separate ones after them.
+    fn sq_norms(&self) -> Result<SqNorms> {
+        let rows = self.shared_rows()?.unwrap_or(0);
+        let mut norms = SqNorms::new(rows);
         if rows > 0 {
             for contribution in self.params.values() {
-                let sq = match contribution {
-                    Contribution::Weight { uses, .. } => weight_sq_norms(uses)?,
-                    Contribution::Bias { grads } => row_dots(grads, grads)?,
-                    Contribution::Rows { rows, .. } => row_dots(rows, rows)?,
-                };
-                total = (total + sq)?;
+                match contribution {
+                    Contribution::Weight { uses, .. } => norms.add_weight(uses)?,
+                    Contribution::Bias { grads } => norms.add_rows(grads)?,
+                    Contribution::Rows { rows, .. } => norms.add_rows(rows)?,
+                }
             }
         }
-        match self.separate.sq_norms()? {
-            Some(sep) if sep.dims()[0] > 0 => Ok(Tensor::cat(&[&total, &sep], 0)?),
-            _ => Ok(total),
+        if let Some(separate) = self.separate.sq_norms()? {
+            norms.append(separate);
         }
+        Ok(norms)
+    }
+
+    /// The clip factors of `max_norm`, rounded down to the batch's dtype (as f64 values).
+    fn factor_values(&self, max_norm: f64) -> Result<Vec<f64>> {
+        let upper = self.sq_norms()?.upper_bounds()?;
+        let (dtype, _) = self.dtype_device();
+        Ok(clip_factor_values(&upper, max_norm, dtype))
     }
 
     /// ‖∇ℓᵢ‖ over all recorded parameters, for each example: a (B,) tensor. Private data.
@@ -376,7 +435,8 @@ impl GhostBatch {
     }
 
     /// Clips every per-example gradient to norm `max_norm` (flat clipping over all recorded
-    /// parameters: cᵢ = min(1, C/‖∇ℓᵢ‖)) and sums them.
+    /// parameters: cᵢ = min(1, C/‖∇ℓᵢ‖), with cᵢ‖∇ℓᵢ‖ ≤ C exactly: see the
+    /// [module docs](self)) and sums them.
     ///
     /// `max_norm` may be `f64::INFINITY` (no clipping; then the sums carry no sensitivity
     /// bound, which only an unaccounted, non-private run may use).
@@ -401,10 +461,9 @@ impl GhostBatch {
         let sums = if rows == 0 {
             self.zero_sums()?
         } else {
-            let norms = self.per_example_norms()?;
-            let (dtype, device) = (norms.dtype(), norms.device().clone());
-            let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-            let factors = clip_factor_values(&host, max_norm);
+            let (dtype, device) = self.dtype_device();
+            // Values of `dtype` already (rounded down): the conversion below is exact.
+            let factors = self.factor_values(max_norm)?;
             // Examples with a non-finite norm get factor 0; zero their inputs too, so that
             // 0 · NaN never reaches a sum.
             let keep = if factors.contains(&0.0) {
@@ -437,16 +496,17 @@ impl GhostBatch {
         })
     }
 
-    /// The clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) as a (B,) tensor. Private data.
+    /// The clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) that [`clip`](Self::clip) applies, as a (B,)
+    /// tensor of the batch's dtype: each rounded down so that cᵢ‖∇ℓᵢ‖ ≤ C exactly. Private
+    /// data.
     ///
     /// # Errors
     /// As [`GhostBatch::clip`].
     pub fn clip_factors(&self, max_norm: f64) -> Result<Tensor> {
-        let norms = self.per_example_norms()?;
-        let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-        let factors = clip_factor_values(&host, max_norm);
+        let factors = self.factor_values(max_norm)?;
+        let (dtype, device) = self.dtype_device();
         let len = factors.len();
-        Ok(Tensor::from_vec(factors, len, norms.device())?.to_dtype(norms.dtype())?)
+        Ok(Tensor::from_vec(factors, len, &device)?.to_dtype(dtype)?)
     }
 
     /// The plain, unclipped sum Σᵢ ∇ℓᵢ of every recorded parameter: the gradient of the

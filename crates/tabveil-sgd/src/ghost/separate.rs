@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use candle_core::{DType, Device, Tensor};
 
 use super::GhostBatch;
-use super::norms::dims_nonempty;
+use super::norms::{SqNorms, dims_nonempty};
 use crate::error::{Result, SgdError};
 use crate::gradients::Gradients;
-use crate::kernels::{add, column_sums, row_dots};
+use crate::kernels::{add, column_sums};
 
 /// The separate examples of a batch: per parameter, their per-example gradient rows.
 #[derive(Debug, Clone, Default)]
@@ -103,15 +103,12 @@ impl Separate {
         self.params.values().next().map(|(_, r)| r.device().clone())
     }
 
-    /// ‖∇ℓⱼ‖² of each separate example: a (k,) tensor, or None without any.
-    pub(super) fn sq_norms(&self) -> Result<Option<Tensor>> {
-        let mut total: Option<Tensor> = None;
+    /// ‖∇ℓⱼ‖² of each separate example, in f64 with its error bound (None without any).
+    pub(super) fn sq_norms(&self) -> Result<Option<SqNorms>> {
+        let mut total: Option<SqNorms> = None;
         for (_, rows) in self.params.values() {
-            let sq = row_dots(rows, rows)?;
-            total = Some(match total {
-                None => sq,
-                Some(t) => (t + sq)?,
-            });
+            let norms = total.get_or_insert_with(|| SqNorms::new(rows.dims()[0]));
+            norms.add_rows(rows)?;
         }
         Ok(total)
     }
