@@ -54,6 +54,9 @@ pub enum Error {
     /// An error of the accountant.
     #[error(transparent)]
     Accountant(#[from] tabveil_accountant::AccountantError),
+    /// An error of an audit.
+    #[error(transparent)]
+    Audit(#[from] tabveil_audit::AuditError),
 }
 
 /// The result type of the facade.

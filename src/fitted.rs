@@ -37,6 +37,7 @@ use std::path::Path;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{PrivacyLedger, epsilon_of};
+use tabveil_audit::AuditReport;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{
     Condition, DynSynthesizer, FitSummary, ModelError, ModelKind, SampleChunks, save_model_dir,
@@ -48,6 +49,9 @@ use crate::error::{Error, Result};
 
 /// The file the facade adds to a model directory.
 pub const FIT_RECORD_FILE: &str = "tabveil-fit.json";
+/// The file of an audit saved with a model (`tabveil audit … --save-into`): its report then
+/// shows the audit.
+pub const AUDIT_FILE: &str = "tabveil-audit.json";
 /// The first bytes of [`Fitted::to_bytes`].
 const MAGIC: &[u8; 12] = b"tabveil-fit\n";
 const RECORD_FORMAT: &str = "tabveil-fit";
@@ -61,6 +65,8 @@ pub struct Fitted {
     schema: Schema,
     summary: FitSummary,
     record: FitRecord,
+    /// An audit saved with the model (not part of [`Fitted::to_bytes`]).
+    audit: Option<AuditReport>,
 }
 
 /// What the facade keeps beside the model.
@@ -137,6 +143,7 @@ impl Fitted {
             schema,
             summary,
             record,
+            audit: None,
         })
     }
 
@@ -270,12 +277,30 @@ impl Fitted {
     pub fn report(&self) -> Result<PrivacyReport> {
         let empty = PrivacyLedger::new();
         let ledger = self.ledger().unwrap_or(&empty);
-        Ok(PrivacyReport::from_fit(
+        let report = PrivacyReport::from_fit(
             ledger,
             &self.training_config(),
             &self.schema,
             self.report_rows(),
-        )?)
+        )?;
+        Ok(match &self.audit {
+            Some(audit) => {
+                let combined = crate::auditing::combined_epsilon(self.ledger(), audit, self)?;
+                report.with_audit(audit.to_section(combined))?
+            }
+            None => report,
+        })
+    }
+
+    /// The audit attached to this model, if any.
+    pub fn audit(&self) -> Option<&AuditReport> {
+        self.audit.as_ref()
+    }
+
+    /// Attaches an audit: the privacy report then shows it, with the ε of this model and the
+    /// audit run together, and [`save`](Self::save) writes it ([`AUDIT_FILE`]).
+    pub fn attach_audit(&mut self, audit: AuditReport) {
+        self.audit = Some(audit);
     }
 
     /// The row count a report may show: the DP estimate N̂ (rounded, at least 1) in private
@@ -304,9 +329,16 @@ impl Fitted {
     pub fn save(&self, dir: &Path) -> Result<()> {
         check_fit_record(dir)?;
         let record = self.record_json()?;
-        save_model_dir(dir, &[FIT_RECORD_FILE], |staging| {
+        let audit = self.audit.as_ref().map(AuditReport::to_json).transpose()?;
+        // The fit record and an audit are tabveil's own files in a model folder (an old audit
+        // there is replaced with the rest of the old model).
+        save_model_dir(dir, &[FIT_RECORD_FILE, AUDIT_FILE], |staging| {
             self.model.save_into(staging)?;
-            staging.write(FIT_RECORD_FILE, record.as_bytes())
+            staging.write(FIT_RECORD_FILE, record.as_bytes())?;
+            if let Some(audit) = &audit {
+                staging.write(AUDIT_FILE, audit.as_bytes())?;
+            }
+            Ok(())
         })?;
         Ok(())
     }
@@ -328,7 +360,9 @@ impl Fitted {
         let model = tabveil_models::load_model(dir, device)?;
         let path = dir.join(FIT_RECORD_FILE);
         let text = read_record_file(&path)?;
-        Self::from_model(model, parse_record(&text)?)
+        let mut fitted = Self::from_model(model, parse_record(&text)?)?;
+        fitted.audit = crate::auditing::load_audit(dir)?;
+        Ok(fitted)
     }
 
     /// The fitted model as one byte blob: a short header, the fit record, then the models

@@ -56,7 +56,9 @@
 //!   calibration — usable alone), [`noise`] (privacy randomness), [`data`] (schema, tables,
 //!   CSV, the transformer and the private preprocessing), [`sgd`] (DP-SGD on Candle for your
 //!   own models), [`models`] (CTGAN, TVAE, the `Synthesizer` trait, progress), [`validate`] (the
-//!   plan checker), [`report`] (the privacy report), [`eval`] (quality, ML utility, leakage).
+//!   plan checker), [`report`] (the privacy report), [`eval`] (quality, ML utility, leakage),
+//!   [`audit`] (empirical lower bounds on ε: [`Synthesizer::audit_white_box`],
+//!   [`Synthesizer::audit_black_box`]).
 //!
 //! ## Privacy
 //! In private mode every statistic of the data the fitted model keeps is public (declared in
@@ -87,6 +89,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod auditing;
 pub mod builder;
 mod error;
 mod evaluation;
@@ -95,6 +98,7 @@ mod privacy;
 mod synthesizer;
 
 pub use tabveil_accountant as accountant;
+pub use tabveil_audit as audit;
 pub use tabveil_data as data;
 pub use tabveil_eval as eval;
 pub use tabveil_models as models;
@@ -106,9 +110,10 @@ pub use tabveil_validate as validate;
 /// Candle's device type (CPU, CUDA, Metal), to choose where a model trains and samples.
 pub use candle_core::Device;
 
+pub use auditing::save_audit_into;
 pub use error::{Error, Result};
 pub use evaluation::evaluation_summary;
-pub use fitted::{FIT_RECORD_FILE, Fitted};
+pub use fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
 pub use privacy::{Delta, Epsilon};
 pub use synthesizer::Synthesizer;
 

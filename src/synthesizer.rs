@@ -33,15 +33,15 @@ use tabveil_validate::{
 };
 
 use crate::error::{Error, Result};
-use crate::fitted::{FIT_RECORD_FILE, Fitted};
+use crate::fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
 
 /// A checked model configuration with its privacy choice: validates plans and fits tables
 /// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
     /// Checked settings (the builder ran `ModelSpec::check`).
-    settings: ModelSettings,
-    device: Device,
+    pub(crate) settings: ModelSettings,
+    pub(crate) device: Device,
 }
 
 impl Synthesizer {
@@ -85,7 +85,7 @@ impl Synthesizer {
     pub fn check_output(&self, schema: &Schema, dir: &Path) -> Result<()> {
         crate::fitted::check_fit_record(dir)?;
         let estimate = MemoryEstimate::new(&self.training_config(), schema, u64::MAX);
-        check_model_dir(dir, &[FIT_RECORD_FILE], estimate.saved_bytes)?;
+        check_model_dir(dir, &[FIT_RECORD_FILE, AUDIT_FILE], estimate.saved_bytes)?;
         Ok(())
     }
 
@@ -176,6 +176,35 @@ impl Synthesizer {
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
         let training = self.training_config();
+        let report = self.check_plan(table, schema)?;
+        let mut model = self.settings.spec().init(&self.device)?;
+        let summary = model.fit(table, schema, progress)?;
+        let warnings = match &summary.private {
+            // The findings above were computed from the true row count N (several quote it,
+            // or numbers calibrated on B/N, and whether a warning fires depends on N). They
+            // stay with the caller, who holds the data; the model keeps — and saves — the
+            // findings for the DP estimate N̂ instead: post-processing of a ledger release.
+            Some(private) => {
+                let estimated = private.estimated_rows.round().max(1.0) as u64;
+                validate_with(
+                    &training,
+                    schema,
+                    estimated,
+                    &ValidateOptions::without_ranges(),
+                )
+                .findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .collect()
+            }
+            None => report.findings,
+        };
+        Fitted::new(model, table.n_rows() as u64, warnings)
+    }
+
+    /// The validator's report for `table`, or [`Error::Rejected`] when it has errors.
+    pub(crate) fn check_plan(&self, table: &Table, schema: &Schema) -> Result<ValidationReport> {
+        let training = self.training_config();
         // With a released row estimate the plan is checked at that count, as the fit plans
         // with it. The ranges (workable batch sizes, epochs, ε) are only advice for a failed
         // plan; the findings and their fixes do not need them.
@@ -200,28 +229,6 @@ impl Synthesizer {
                     .collect(),
             });
         }
-        let mut model = self.settings.spec().init(&self.device)?;
-        let summary = model.fit(table, schema, progress)?;
-        let warnings = match &summary.private {
-            // The findings above were computed from the true row count N (several quote it,
-            // or numbers calibrated on B/N, and whether a warning fires depends on N). They
-            // stay with the caller, who holds the data; the model keeps — and saves — the
-            // findings for the DP estimate N̂ instead: post-processing of a ledger release.
-            Some(private) => {
-                let estimated = private.estimated_rows.round().max(1.0) as u64;
-                validate_with(
-                    &training,
-                    schema,
-                    estimated,
-                    &ValidateOptions::without_ranges(),
-                )
-                .findings
-                .into_iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .collect()
-            }
-            None => report.findings,
-        };
-        Fitted::new(model, table.n_rows() as u64, warnings)
+        Ok(report)
     }
 }

@@ -32,8 +32,8 @@ use tabveil_data::{
 };
 use tabveil_noise::PrivacyStream;
 use tabveil_sgd::{
-    Adam, ClippedGradients, DpOptimizer, DpSgdConfig, Gradients, ParamsAdam, PoissonSampler,
-    PrivacyBudget, StepOutcome,
+    Adam, ClippedGradients, DpOptimizer, DpSgdConfig, GhostBatch, Gradients, ParamsAdam,
+    PrivacyBudget, RowSampler, StepOutcome, WhiteBoxAudit,
 };
 
 use crate::error::{ModelError, Result};
@@ -246,10 +246,23 @@ fn plan_training(
 }
 
 /// The DP-SGD machinery of a private run once the model's networks exist: the Poisson sampler
-/// over the real rows, the optimizer whose budget guard holds the ledger (preprocessing
-/// releases first), and the epochs' clock.
+/// over the real rows, the clipping, the optimizer whose budget guard holds the ledger
+/// (preprocessing releases first), and the epochs' clock.
+///
+/// **The white-box audit seam** is here, once for every model: under an audit
+/// ([`DpSgdSetup::audit`]) the sampler also draws the audit's Dirac canaries (indices past the
+/// real rows, same rate q), [`clip`](Self::clip) adds the drawn ones to the batch as separate
+/// examples before clipping, their parameter joins the optimizer's, and the audit's observer
+/// sees every release. A model writes `sample_rows`, its per-example terms, `clip`, `step`
+/// either way; without an audit the run is exactly the unaudited one.
 pub(crate) struct DpSgd {
-    sampler: Option<PoissonSampler>,
+    sampler: RowSampler,
+    /// The canaries the last [`sample_rows`](Self::sample_rows) drew (positions among the
+    /// included ones; always empty without an audit), recorded by the next
+    /// [`clip`](Self::clip).
+    drawn_canaries: Vec<usize>,
+    /// The clipping norm C.
+    clipping_norm: f64,
     optimizer: DpOptimizer<Adam>,
     schedule: TrainingSchedule,
     /// Epochs of the configuration.
@@ -279,6 +292,9 @@ pub(crate) struct DpSgdSetup<'a> {
     pub(crate) parameters: Vec<(String, Var)>,
     /// The optimizer's settings.
     pub(crate) adam: ParamsAdam,
+    /// A white-box audit to run under (from [`FitInput`](crate::shell::FitInput); `None` for
+    /// a normal fit).
+    pub(crate) audit: Option<WhiteBoxAudit>,
 }
 
 impl DpSgd {
@@ -303,12 +319,16 @@ impl DpSgd {
             .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
         // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only
         // here, as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-        // (An empty table has nothing to sample: every batch is empty.)
+        // (An empty table has nothing to sample: every batch is empty.) A white-box audit's
+        // canaries are drawn by the same sampler, after the real rows.
         let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
-        let sampler = match table.n_rows() {
-            0 => None,
-            n => Some(PoissonSampler::new(n, q, sampler_rng)?),
+        let (canaries, observer) = match setup.audit {
+            Some(audit) => (Some(audit.canaries), Some(audit.observer)),
+            None => (None, None),
         };
+        let sampler = RowSampler::new(table.n_rows(), q, sampler_rng, canaries)?;
+        let mut parameters = setup.parameters;
+        parameters.extend(sampler.canary_parameter());
         let budget = PrivacyBudget::new(plan.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
         let mut sgd = DpSgdConfig::new(
             dp.clipping_norm,
@@ -320,9 +340,14 @@ impl DpSgd {
         if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
             sgd = sgd.with_dangerous_noise_seed(seed);
         }
-        let optimizer = DpOptimizer::<Adam>::new(sgd, setup.parameters, setup.adam, budget)?;
+        let mut optimizer = DpOptimizer::<Adam>::new(sgd, parameters, setup.adam, budget)?;
+        if let Some(observer) = observer {
+            optimizer.set_release_observer(observer);
+        }
         Ok(DpSgd {
             sampler,
+            drawn_canaries: Vec::new(),
+            clipping_norm: dp.clipping_norm,
             optimizer,
             schedule,
             epochs: setup.epochs,
@@ -345,15 +370,26 @@ impl DpSgd {
     }
 
     /// One Poisson batch of real rows: their indices, in increasing order (none for an empty
-    /// table).
+    /// table). The audit's canaries drawn with them wait for [`clip`](Self::clip).
     ///
     /// # Errors
     /// Errors of the privacy randomness.
     pub(crate) fn sample_rows(&mut self) -> Result<Vec<usize>> {
-        Ok(match self.sampler.as_mut() {
-            Some(s) => s.sample()?,
-            None => Vec::new(),
-        })
+        let (rows, canaries) = self.sampler.sample()?;
+        self.drawn_canaries = canaries;
+        Ok(rows)
+    }
+
+    /// The batch's per-example terms clipped to norm C (flat clipping over every parameter),
+    /// with the canaries of the last [`sample_rows`](Self::sample_rows) recorded first under
+    /// an audit.
+    ///
+    /// # Errors
+    /// Errors of the batch (e.g. a non-finite norm).
+    pub(crate) fn clip(&mut self, mut batch: GhostBatch) -> Result<ClippedGradients> {
+        let drawn = std::mem::take(&mut self.drawn_canaries);
+        self.sampler.record_canaries(&drawn, 1.0, &mut batch)?;
+        Ok(batch.clip(self.clipping_norm)?)
     }
 
     /// One private step: the budget guard first, then the noisy release of `clipped` (plus the

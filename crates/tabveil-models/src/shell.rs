@@ -12,8 +12,9 @@ use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{
     ConditionLayout, DataError, DataTransformer, DataTransformerConfig, Matrix, Schema, Table,
 };
+use tabveil_sgd::WhiteBoxAudit;
 
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ModelError, Result};
 use crate::persist::SavedModel;
 use crate::privacy::{DpConfig, Privacy};
 use crate::progress::{ColumnProgress, Progress};
@@ -73,6 +74,9 @@ pub(crate) struct FitInput<'a> {
     pub(crate) device: &'a Device,
     /// Where progress goes (it may cancel).
     pub(crate) progress: &'a mut dyn Progress,
+    /// A white-box audit to run the private fit under ([`Shell::fit_under_audit`]; never set
+    /// for a non-private fit). The DP-SGD set-up ([`DpSgd`](crate::dp_sgd::DpSgd)) takes it.
+    pub(crate) audit: Option<WhiteBoxAudit>,
 }
 
 impl<'a> FitInput<'a> {
@@ -236,6 +240,7 @@ impl<P: Parts> Shell<P> {
             schema,
             device: &self.device,
             progress,
+            audit: None,
         };
         let (fitted, summary) = match self.config.privacy() {
             Privacy::NonPrivate => P::fit_non_private(&self.config, input)?,
@@ -262,6 +267,41 @@ impl<P: Parts> Shell<P> {
         crate::dp_sgd::fault("load_back")?;
         let bytes = P::to_saved(&self.config, fitted, summary)?.to_bytes()?;
         P::from_saved(SavedModel::from_bytes(&bytes)?, &self.device).map(|_| ())
+    }
+
+    /// Fits privately under a white-box audit (see
+    /// [`Synthesizer::fit_under_audit`](crate::Synthesizer::fit_under_audit)), replacing any
+    /// previous fit.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`] for a non-private configuration; otherwise as the
+    /// private fit.
+    pub(crate) fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        let Privacy::Dp(dp) = self.config.privacy() else {
+            return Err(ConfigError::invalid(
+                "white-box audit",
+                "non-private",
+                "a private (DP-SGD) configuration",
+            )
+            .into());
+        };
+        let input = FitInput {
+            table,
+            schema,
+            device: &self.device,
+            progress,
+            audit: Some(audit),
+        };
+        let (fitted, summary) = P::fit_private(&self.config, dp, input)?;
+        self.fitted = Some(fitted);
+        self.summary = Some(summary.clone());
+        Ok(summary)
     }
 
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
@@ -416,6 +456,16 @@ macro_rules! synthesizer_shell {
                 progress: &mut dyn $crate::progress::Progress,
             ) -> $crate::error::Result<$crate::synthesizer::FitSummary> {
                 self.shell.fit(table, schema, progress)
+            }
+
+            fn fit_under_audit(
+                &mut self,
+                table: &::tabveil_data::Table,
+                schema: &::tabveil_data::Schema,
+                progress: &mut dyn $crate::progress::Progress,
+                audit: ::tabveil_sgd::WhiteBoxAudit,
+            ) -> $crate::error::Result<$crate::synthesizer::FitSummary> {
+                self.shell.fit_under_audit(table, schema, progress, audit)
             }
 
             fn sample(&self, n: usize, seed: u64) -> $crate::error::Result<::tabveil_data::Table> {

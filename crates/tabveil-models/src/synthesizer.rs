@@ -7,8 +7,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
+use tabveil_sgd::WhiteBoxAudit;
 
-use crate::error::Result;
+use crate::error::{ConfigError, Result};
 use crate::persist::StagingDir;
 use crate::progress::{Progress, StopReason};
 use crate::registry::{ModelKind, ModelSettings};
@@ -41,6 +42,33 @@ pub trait Synthesizer {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary>;
+
+    /// Fits the model privately under a white-box audit (`tabveil-audit`): the audit's Dirac
+    /// canaries are Poisson-sampled with the real rows of every DP-SGD step (indices past the
+    /// real rows), clipped with them and noised with them, and its observer sees every
+    /// release. The real rows' terms, the plan and the ledger are those of
+    /// [`fit`](Synthesizer::fit). The fitted model is an audit artefact: it was trained beside
+    /// the canaries.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) (as
+    /// [`ModelError::Config`](crate::ModelError::Config)) for a non-private configuration or a model that does not train
+    /// with DP-SGD (the default); otherwise as [`fit`](Synthesizer::fit).
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        let _ = (table, schema, progress, audit);
+        Err(ConfigError::invalid(
+            "white-box audit",
+            self.kind().as_str(),
+            "a model trained with DP-SGD",
+        )
+        .into())
+    }
 
     /// `n` synthetic rows, reproducible from `seed`.
     ///
@@ -164,6 +192,17 @@ pub trait DynSynthesizer: fmt::Debug + Send + Sync {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary>;
+    /// See [`Synthesizer::fit_under_audit`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::fit_under_audit`].
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary>;
     /// See [`Synthesizer::summary`].
     fn summary(&self) -> Option<&FitSummary>;
     /// See [`Synthesizer::sample`].
@@ -232,6 +271,15 @@ where
         progress: &mut dyn Progress,
     ) -> Result<FitSummary> {
         Synthesizer::fit(self, table, schema, progress)
+    }
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        Synthesizer::fit_under_audit(self, table, schema, progress, audit)
     }
     fn summary(&self) -> Option<&FitSummary> {
         Synthesizer::summary(self)

@@ -52,6 +52,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod audit;
 mod build;
 mod compare;
 mod error;
@@ -59,6 +60,7 @@ mod evaluation;
 mod render;
 mod types;
 
+pub use audit::AuditSection;
 pub use compare::{Comparison, ComparisonRow};
 pub use error::{ReportError, Result};
 pub use evaluation::EvaluationSummary;

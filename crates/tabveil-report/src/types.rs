@@ -5,6 +5,7 @@ use tabveil_accountant::{AccountantKind, BoundKind, NoiseRandomness, Stage};
 use tabveil_validate::PlanRanges;
 use tabveil_validate::context::Deployment;
 
+use crate::audit::AuditSection;
 use crate::evaluation::EvaluationSummary;
 
 /// The version of the report's JSON layout.
@@ -43,6 +44,9 @@ pub struct PrivacyReport {
     pub context: Option<Context>,
     /// Headline scores of an evaluation of the synthetic data, when one was run.
     pub evaluation: Option<EvaluationSummary>,
+    /// An empirical audit of the privacy (a lower bound on ε), when one was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditSection>,
     /// What other settings would cost or buy, computed with the accountant (private fits only).
     pub tuning: Option<Tuning>,
     /// What the guarantee can and cannot support in a legal assessment.

@@ -8,6 +8,7 @@
 use clap::Subcommand;
 
 pub(crate) mod accountant;
+pub(crate) mod audit;
 pub(crate) mod demo;
 pub(crate) mod evaluate;
 pub(crate) mod fit;
@@ -48,6 +49,9 @@ pub(crate) enum Command {
     /// Ledger chains exported by the service (`ledger verify FILE`).
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Measure the privacy a fit really gives: canaries, one fit, an empirical lower bound on
+    /// ε beside the accountant's upper bound.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs `command`; `quiet` is the global `--quiet`.
@@ -63,6 +67,7 @@ pub(crate) fn run(command: Command, quiet: bool) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(&args, quiet),
         Command::Serve(args) => serve::run(&args),
         Command::Ledger(c) => ledger::run(&c),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 

@@ -59,7 +59,12 @@ const STEP_LABEL: &str =
     "training: CTGAN discriminator step (clipped real-data term and gradient penalty)";
 
 /// Fits a differentially private CTGAN.
-pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+pub(crate) fn fit(
+    config: &ValidCtganConfig,
+    dp: &DpConfig,
+    mut input: FitInput<'_>,
+) -> Fit<Trained> {
+    let audit = input.audit.take();
     let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
@@ -104,6 +109,7 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
             label: STEP_LABEL,
             parameters: nets.discriminator.parameters(),
             adam: discriminator_params(config),
+            audit,
         },
     )?;
     let mut rngs = PublicRngs::new(config.seed);
@@ -122,7 +128,6 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
             for _ in 0..d_steps.min(planned - releases) {
                 let (outcome, fake) = discriminator_step(
                     config,
-                    dp,
                     &nets,
                     &mut run,
                     &data,
@@ -188,7 +193,6 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
 )]
 fn discriminator_step(
     config: &ValidCtganConfig,
-    dp: &DpConfig,
     nets: &Networks,
     run: &mut DpSgd,
     data: &[f32],
@@ -271,8 +275,7 @@ fn discriminator_step(
         let penalty = gradient_penalty(g, config.gradient_penalty)?;
         d.record_penalty_uses(&tape_h, &back_h, &penalty.grad, &mut private)?;
     }
-    let clipped = private.clip(dp.clipping_norm)?;
-    drop(private);
+    let clipped = run.clip(private)?;
     if pair_fakes {
         let outcome = run.step(&clipped, None)?;
         return Ok((outcome, None));

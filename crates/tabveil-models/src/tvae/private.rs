@@ -62,7 +62,12 @@ const STEP_LABEL: &str =
     "training: TVAE step (clipped per-example gradient of encoder, decoder and σ)";
 
 /// Fits a differentially private TVAE.
-pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+pub(crate) fn fit(
+    config: &ValidTvaeConfig,
+    dp: &DpConfig,
+    mut input: FitInput<'_>,
+) -> Fit<Trained> {
+    let audit = input.audit.take();
     let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other.
     let PrivatePreparation {
@@ -96,6 +101,7 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
             label: STEP_LABEL,
             parameters: nets.parameters(),
             adam: adam_params(config),
+            audit,
         },
     )?;
 
@@ -119,8 +125,7 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
                 nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
                     .0
             };
-            let clipped = record.clip(dp.clipping_norm)?;
-            drop(record);
+            let clipped = run.clip(record)?;
             // ---- the release (budget guard first), then post-processing ----
             if let StepOutcome::BudgetExhausted { .. } = run.step(&clipped, None)? {
                 stop = StopReason::BudgetExhausted;

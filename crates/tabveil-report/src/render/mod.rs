@@ -4,6 +4,7 @@
 //! (upper bounds) are rounded *up* to three significant digits, other quantities to three
 //! significant digits, δ in short scientific notation.
 
+mod audit;
 mod html;
 mod markdown;
 mod plots;
