@@ -26,10 +26,9 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpTraining, Privacy, TvaeConfig};
+use tabveil_models::{CtganConfig, DpConfig, ModelKind, ModelSettings, Privacy, TvaeConfig};
 
 use crate::error::Result;
-use crate::model::ModelConfig;
 use crate::privacy::{Delta, Epsilon};
 use crate::synthesizer::Synthesizer;
 
@@ -78,10 +77,12 @@ pub struct Private {
 #[derive(Debug, Clone, Copy)]
 pub struct NonPrivate(());
 
+/// The model chosen: a kind with its defaults (which depend on the privacy choice), or
+/// settings given in full.
 #[derive(Debug, Clone)]
 enum ModelChoice {
-    Ctgan(Option<CtganConfig>),
-    Tvae(Option<TvaeConfig>),
+    Defaults(ModelKind),
+    With(Box<ModelSettings>),
 }
 
 impl Synthesizer {
@@ -94,10 +95,26 @@ impl Synthesizer {
 }
 
 impl SynthesizerBuilder<WantsModel> {
+    /// Model `kind` with its defaults for the privacy choice that follows (the registered
+    /// kinds: [`ModelKind::all`]).
+    pub fn model(self, kind: ModelKind) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::Defaults(kind))
+    }
+
+    /// A model with these settings. The privacy step that follows replaces their privacy
+    /// choice (with the model's privacy-dependent defaults, see `ModelSpec::adopt_privacy`);
+    /// the builder's `epochs`, `batch_size` and `seed`, when set, replace theirs.
+    pub fn model_with(
+        self,
+        settings: impl Into<ModelSettings>,
+    ) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::With(Box::new(settings.into())))
+    }
+
     /// CTGAN with SDV's defaults (300 epochs of batches of 500, networks 256-256; pac 10
     /// without privacy, 1 with).
     pub fn ctgan(self) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Ctgan(None))
+        self.model(ModelKind::Ctgan)
     }
 
     /// CTGAN with these hyper-parameters. The privacy step that follows replaces the config's
@@ -105,20 +122,20 @@ impl SynthesizerBuilder<WantsModel> {
     /// value is kept and checked (private CTGAN needs pac = 1). The builder's `epochs`,
     /// `batch_size` and `seed`, when set, replace the config's.
     pub fn ctgan_with(self, config: CtganConfig) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Ctgan(Some(config)))
+        self.model_with(config)
     }
 
     /// TVAE with SDV's defaults (300 epochs of batches of 500, encoder and decoder 128-128,
     /// softmax decoding of categories).
     pub fn tvae(self) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Tvae(None))
+        self.model(ModelKind::Tvae)
     }
 
     /// TVAE with these hyper-parameters. The privacy step that follows replaces the config's
     /// `privacy`; the builder's `epochs`, `batch_size` and `seed`, when set, replace the
     /// config's.
     pub fn tvae_with(self, config: TvaeConfig) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Tvae(Some(config)))
+        self.model_with(config)
     }
 
     fn with_model(self, model: ModelChoice) -> SynthesizerBuilder<WantsPrivacy> {
@@ -188,52 +205,28 @@ impl<P> SynthesizerBuilder<Ready<P>> {
         self
     }
 
-    fn model_config(&self, privacy: Privacy) -> Result<ModelConfig> {
-        let private = privacy.is_private();
-        match &self.state.model {
-            ModelChoice::Ctgan(config) => {
-                let mut c = match config {
-                    Some(c) => {
-                        let mut c = c.clone();
-                        if private && c.pac == 10 {
-                            c.pac = 1;
-                        }
-                        c.privacy = privacy;
-                        c
-                    }
-                    None => CtganConfig::new(privacy),
-                };
-                if let Some(e) = self.state.epochs {
-                    c.epochs = e;
-                }
-                if let Some(b) = self.state.batch_size {
-                    c.batch_size = b;
-                }
-                if let Some(s) = self.state.seed {
-                    c.seed = s;
-                }
-                Ok(ModelConfig::Ctgan(c.check()?))
+    /// The checked settings of the model with `privacy` and the builder's overrides.
+    fn settings(&self, privacy: Privacy) -> Result<ModelSettings> {
+        let mut settings = match &self.state.model {
+            ModelChoice::Defaults(kind) => ModelSettings::defaults(*kind, privacy),
+            ModelChoice::With(settings) => {
+                let mut settings = (**settings).clone();
+                settings.spec_mut().adopt_privacy(privacy);
+                settings
             }
-            ModelChoice::Tvae(config) => {
-                let mut c = match config {
-                    Some(c) => TvaeConfig {
-                        privacy,
-                        ..c.clone()
-                    },
-                    None => TvaeConfig::new(privacy),
-                };
-                if let Some(e) = self.state.epochs {
-                    c.epochs = e;
-                }
-                if let Some(b) = self.state.batch_size {
-                    c.batch_size = b;
-                }
-                if let Some(s) = self.state.seed {
-                    c.seed = s;
-                }
-                Ok(ModelConfig::Tvae(c.check()?))
-            }
+        };
+        let spec = settings.spec_mut();
+        if let Some(e) = self.state.epochs {
+            spec.set_epochs(e)?;
         }
+        if let Some(b) = self.state.batch_size {
+            spec.set_batch_size(b)?;
+        }
+        if let Some(s) = self.state.seed {
+            spec.set_seed(s);
+        }
+        spec.check()?;
+        Ok(settings)
     }
 }
 
@@ -271,25 +264,26 @@ impl SynthesizerBuilder<Ready<Private>> {
     /// [`Synthesizer::validate`].
     ///
     /// # Errors
-    /// [`Error::Model`](crate::Error::Model) with `InvalidParameter` naming the first bad value
-    /// (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
+    /// [`Error::Config`](crate::Error::Config) with `InvalidParameter` naming the first bad
+    /// value (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
     pub fn build(self) -> Result<Synthesizer> {
         let p = &self.state.privacy;
-        let mut dp = DpTraining::new(p.epsilon.0, p.delta.0)?;
+        let mut dp = DpConfig::new(p.epsilon.0, p.delta.0);
         if let Some(c) = p.clipping_norm {
-            dp = dp.with_clipping_norm(c)?;
+            dp = dp.with_clipping_norm(c);
         }
         if let Some(s) = p.preprocessing_share {
-            dp = dp.with_preprocessing_share(s)?;
+            dp = dp.with_preprocessing_share(s);
         }
         if let Some(a) = &p.accountant {
-            dp = dp.with_accountant(a.clone())?;
+            dp = dp.with_accountant(a.clone());
         }
         if let Some(seed) = p.noise_seed {
             dp = dp.dangerous_noise_seed(seed);
         }
-        let config = self.model_config(Privacy::Dp(dp))?;
-        Ok(Synthesizer::from_parts(config, self.state.device))
+        dp.check()?;
+        let settings = self.settings(Privacy::Dp(dp))?;
+        Ok(Synthesizer::from_parts(settings, self.state.device))
     }
 }
 
@@ -298,9 +292,10 @@ impl SynthesizerBuilder<Ready<NonPrivate>> {
     /// [`build`](SynthesizerBuilder::<Ready<Private>>::build)).
     ///
     /// # Errors
-    /// [`Error::Model`](crate::Error::Model) with `InvalidParameter` naming the first bad value.
+    /// [`Error::Config`](crate::Error::Config) with `InvalidParameter` naming the first bad
+    /// value.
     pub fn build(self) -> Result<Synthesizer> {
-        let config = self.model_config(Privacy::NonPrivate)?;
-        Ok(Synthesizer::from_parts(config, self.state.device))
+        let settings = self.settings(Privacy::NonPrivate)?;
+        Ok(Synthesizer::from_parts(settings, self.state.device))
     }
 }

@@ -1,7 +1,7 @@
 //! CTGAN and DP-CTGAN epoch time on the shared benchmark table (10 000 rows × 15 columns,
 //! `data/bench_table.csv`), for the side-by-side with the Python anchors
-//! (`/work/shared/anchors/bench_ctgan.py`: SDV CTGAN 0.87 s/epoch, smartnoise DPCTGAN 5.5 s/epoch
-//! on this machine with 2 threads).
+//! (`$ANCHORS/bench_ctgan.py`, run by `scripts/bench/side_by_side.sh`: SDV CTGAN 0.87 s/epoch,
+//! smartnoise DPCTGAN 5.5 s/epoch on a 2-core machine with 2 threads).
 //!
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo bench -p tabveil-models --bench ctgan_epoch [-- EPOCHS]
@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use mimalloc::MiMalloc;
 use tabveil_data::{CsvOptions, infer_schema_path, read_csv_path};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, EpochReport, Privacy, Progress, Synthesizer};
+use tabveil_models::{Ctgan, CtganConfig, DpConfig, EpochReport, Privacy, Progress, Synthesizer};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("CTGAN (non-private, SDV defaults)", Privacy::NonPrivate),
         (
             "DP-CTGAN (ε = 3, δ = 1e-6, pac 1)",
-            Privacy::Dp(DpTraining::new(3.0, 1e-6)?),
+            Privacy::Dp(DpConfig::new(3.0, 1e-6)),
         ),
     ];
     for (name, privacy) in runs {

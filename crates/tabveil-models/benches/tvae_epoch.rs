@@ -1,7 +1,7 @@
 //! TVAE and DP-TVAE epoch time on the shared benchmark table (10 000 rows × 15 columns,
 //! `data/bench_table.csv`: 20 steps of 500 per epoch), for the side-by-side with the Python
-//! anchor (`/work/shared/anchors/bench_ctgan.py tvae`: SDV TVAE 0.13 s/epoch on this machine with
-//! 2 threads).
+//! anchor (`$ANCHORS/bench_ctgan.py tvae`, run by `scripts/bench/side_by_side.sh`: SDV TVAE
+//! 0.13 s/epoch on a 2-core machine with 2 threads).
 //!
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo bench -p tabveil-models --bench tvae_epoch [-- EPOCHS]
@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use mimalloc::MiMalloc;
 use tabveil_data::{CsvOptions, infer_schema_path, read_csv_path};
-use tabveil_models::{DpTraining, EpochReport, Privacy, Progress, Synthesizer, Tvae, TvaeConfig};
+use tabveil_models::{DpConfig, EpochReport, Privacy, Progress, Synthesizer, Tvae, TvaeConfig};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("TVAE (non-private, SDV defaults)", Privacy::NonPrivate),
         (
             "DP-TVAE (ε = 3, δ = 1e-6)",
-            Privacy::Dp(DpTraining::new(3.0, 1e-6)?),
+            Privacy::Dp(DpConfig::new(3.0, 1e-6)),
         ),
     ];
     for (name, privacy) in runs {

@@ -22,6 +22,12 @@ pub enum NoiseError {
         /// The rejected value.
         value: f64,
     },
+    /// The background thread drawing noise ahead failed (a bug or a resource limit).
+    #[error("the background noise thread failed: {what}")]
+    Worker {
+        /// What went wrong.
+        what: &'static str,
+    },
 }
 
 /// Result type of this crate.

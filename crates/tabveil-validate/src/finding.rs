@@ -187,6 +187,23 @@ impl Finding {
         }
     }
 
+    /// The validator's finding for a model's finding about its own settings. A code missing
+    /// from the catalogue (a bug of the model) becomes `E-PLAN-FAILED`, naming the code.
+    pub(crate) fn from_setting(f: tabveil_models::SettingFinding) -> Self {
+        match Code::from_code(f.code) {
+            Some(code) => Finding::new(code, f.field, f.reason, f.fix),
+            None => Finding::new(
+                Code::PlanFailed,
+                f.field,
+                format!(
+                    "{} (the model reported the unknown code {})",
+                    f.reason, f.code
+                ),
+                f.fix,
+            ),
+        }
+    }
+
     /// True when the finding blocks training.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error

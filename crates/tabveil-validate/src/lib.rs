@@ -90,9 +90,13 @@ mod plan;
 mod run;
 mod session;
 
+#[allow(
+    deprecated,
+    reason = "the renamed items stay reachable under their old names"
+)]
+pub use config::{CtganSettings, TvaeSettings};
 pub use config::{
-    CtganSettings, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpConfig, ModelSettings, Privacy,
-    TrainingConfig, TvaeSettings,
+    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpConfig, ModelSettings, Privacy, TrainingConfig,
 };
 pub use error::{Result, ValidateError};
 pub use finding::{Code, Finding, Severity};

@@ -48,7 +48,7 @@ pub(crate) fn run(args: &FitArgs) -> anyhow::Result<()> {
     for note in notes {
         terminal.warn(&note);
     }
-    let epochs = synth.training_config().epochs as usize;
+    let epochs = synth.training_config().epochs() as usize;
     let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
     let start = Instant::now();
     let fitted = synth.fit_with_progress(&table, &schema, &mut progress);
@@ -110,7 +110,7 @@ pub(crate) fn write_summary(
         "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
         config.model.name(),
         summary.epochs,
-        config.epochs,
+        config.epochs(),
         summary.steps
     )?;
     match (config.dp(), fitted.epsilon_spent()?) {

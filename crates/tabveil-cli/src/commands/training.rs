@@ -1,20 +1,21 @@
 //! The privacy and training flags shared by `fit` and `validate`: raw clap values
 //! ([`TrainingFlags`]) checked into a [`Synthesizer`] before any library call.
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use tabveil::accountant::AccountantSpec;
+use tabveil::models::ModelKind;
 use tabveil::{Delta, Epsilon, Synthesizer};
 
 use super::UsageError;
 
-/// The model to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ModelArg {
-    /// Conditional tabular GAN (SDV's CTGAN; DP-SGD on the discriminator in private mode).
-    Ctgan,
-    /// Tabular variational autoencoder (SDV's TVAE; DP-SGD on encoder and decoder in private
-    /// mode).
-    Tvae,
+/// The `--model` values: every registered model, by name, with its one-line description.
+fn model_parser() -> impl TypedValueParser<Value = ModelKind> {
+    let values: Vec<PossibleValue> = ModelKind::all()
+        .map(|k| PossibleValue::new(k.as_str()).help(k.description()))
+        .collect();
+    PossibleValuesParser::new(values)
+        .try_map(|name| ModelKind::from_name(&name).ok_or("not a registered model"))
 }
 
 /// The accountant that calibrates the noise and enforces the budget.
@@ -30,8 +31,8 @@ pub(crate) enum AccountantArg {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TrainingFlags {
     /// The model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Ctgan)]
-    pub(crate) model: ModelArg,
+    #[arg(long, value_parser = model_parser(), default_value = "ctgan")]
+    pub(crate) model: ModelKind,
     /// Privacy budget ε of the whole pipeline (with --delta).
     #[arg(long, value_name = "E", allow_negative_numbers = true)]
     pub(crate) epsilon: Option<f64>,
@@ -79,10 +80,7 @@ impl TrainingFlags {
         {
             return Err(UsageError::new("--batch-size", "must be at least 2").into());
         }
-        let builder = match self.model {
-            ModelArg::Ctgan => Synthesizer::builder().ctgan(),
-            ModelArg::Tvae => Synthesizer::builder().tvae(),
-        };
+        let builder = Synthesizer::builder().model(self.model);
         let synth = if self.no_privacy {
             let mut b = builder.non_private().seed(self.seed);
             if let Some(e) = self.epochs {

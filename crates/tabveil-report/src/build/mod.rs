@@ -46,12 +46,12 @@ impl PrivacyReport {
         let private_model = |epochs_completed| ModelSummary {
             name: None,
             model: config.model.name().to_owned(),
-            private: config.privacy.is_private(),
+            private: config.privacy().is_private(),
             n_rows,
             n_rows_estimated: rows.is_estimate(),
             columns: schema.n_columns(),
-            batch_size: config.batch_size,
-            epochs_planned: config.epochs,
+            batch_size: config.batch_size(),
+            epochs_planned: config.epochs(),
             epochs_completed,
         };
         let Some(dp) = config.dp() else {
@@ -109,10 +109,10 @@ impl PrivacyReport {
         // planned with (the true N treated as public, or a private estimate of it).
         let q = training
             .last()
-            .map_or(config.batch_size as f64 / n_rows as f64, |e| {
+            .map_or(config.batch_size() as f64 / n_rows as f64, |e| {
                 e.event().sample_rate()
             });
-        let schedule_rows = (config.batch_size as f64 / q).round();
+        let schedule_rows = (config.batch_size() as f64 / q).round();
         let epochs_completed = steps as f64 * q / releases_per_step;
         let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
         let row_count = match rows {

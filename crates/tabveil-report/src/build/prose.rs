@@ -6,9 +6,9 @@
 
 use tabveil_accountant::{AccountantKind, NoiseRandomness};
 use tabveil_data::{ColumnKind, Schema};
+use tabveil_validate::TrainingConfig;
 use tabveil_validate::context::{EpsilonTier, NIST_SP_800_226, reference_deployments};
 use tabveil_validate::format::{sci, sig, sig_up};
-use tabveil_validate::{ModelSettings, TrainingConfig};
 
 use crate::types::{Context, PublicAndPrivate, PublicColumn, RowCount, Safeguards};
 
@@ -41,7 +41,8 @@ pub(crate) fn public_and_private(
     schema: &Schema,
     rows: RowCount,
 ) -> PublicAndPrivate {
-    let private = config.privacy.is_private();
+    let private = config.privacy().is_private();
+    let text = config.model.spec().report_text();
     let columns = schema
         .columns()
         .iter()
@@ -99,12 +100,9 @@ pub(crate) fn public_and_private(
         format!(
             "The settings: {}, {} epochs, batch size {}{}.",
             config.model.name(),
-            config.epochs,
-            config.batch_size,
-            match &config.model {
-                ModelSettings::Ctgan(c) => format!(", pac {}, discriminator steps {}", c.pac, c.discriminator_steps),
-                ModelSettings::Tvae(_) => String::new(),
-            }
+            config.epochs(),
+            config.batch_size(),
+            text.settings
         ),
     ];
     if private {
@@ -114,13 +112,7 @@ pub(crate) fn public_and_private(
         vec![
             "Per categorical column: the counts of each category (and of missing values), each released once with Gaussian noise (L2 sensitivity 1); used for the condition vectors and for generation.".to_owned(),
             "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with Gaussian noise (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing).".to_owned(),
-            format!(
-                "The network weights of the {}: trained with DP-SGD on Poisson-sampled batches, with every real row's gradient clipped and Gaussian noise added to the sum.",
-                match &config.model {
-                    ModelSettings::Ctgan(_) => "generator and discriminator (the generator only ever sees the discriminator's noisy signal)",
-                    ModelSettings::Tvae(_) => "encoder and decoder",
-                }
-            ),
+            text.learned,
             "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
         ]
     } else {
@@ -141,19 +133,12 @@ pub(crate) fn safeguards(randomness: NoiseRandomness, config: &TrainingConfig) -
         NoiseRandomness::Secure => "Secure: every privacy-relevant random draw (Poisson sampling of rows, every Gaussian noise draw in preprocessing and training) came from a ChaCha20 CSPRNG seeded by the operating system, through a Gaussian sampler hardened against floating-point attacks (sum of four normals, after Opacus' secure mode). The user's seed controlled only the rest (initialisation, dropout, generation).".to_owned(),
         NoiseRandomness::Seeded => "SEEDED: the privacy randomness (row sampling and noise) was fixed by a user-supplied noise seed. The guarantee holds only as long as that seed stays secret: anyone who knows it can regenerate and subtract the noise. Use such a fit for tests and research only.".to_owned(),
     };
-    let clipping = match &config.model {
-        ModelSettings::Ctgan(_) => {
-            "Per-example clipping to the norm C covers every loss term that touches a real row: the discriminator's real-data term and its gradient penalty on interpolates between real and generated rows. Terms computed only from generated data are post-processing and are not clipped; the generator learns only through the noisy discriminator. pac = 1, so no input mixes two people."
-        }
-        ModelSettings::Tvae(_) => {
-            "Per-example clipping to the norm C covers the whole loss of each real row (reconstruction and KL terms, encoder and decoder)."
-        }
-    };
+    let clipping = config.model.spec().report_text().clipping;
     Safeguards {
         noise_randomness: randomness,
         randomness: randomness_text,
         sampling: "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size.".to_owned(),
-        clipping: clipping.to_owned(),
+        clipping,
         budget: "Every release was recorded on the privacy ledger before its result was used; a training step that would have pushed ε above the target was not taken. The ε above is recomputed from that ledger.".to_owned(),
     }
 }
