@@ -21,7 +21,9 @@
 //!     .collect();
 //! let table = Table::from_rows(&schema, &rows)?;
 //!
-//! // A tiny network so that the example runs in a blink; `.ctgan()` gives SDV's defaults.
+//! // A tiny network so that the example runs in a blink (`.ctgan()` gives SDV's defaults).
+//! // The builder decides privacy for the whole job: its `.private(…)` below replaces the
+//! // placeholder that a standalone model configuration needs.
 //! let small = CtganConfig::new(tabveil::models::Privacy::NonPrivate)
 //!     .with_dims(vec![32], vec![32])
 //!     .with_embedding_dim(16);
