@@ -3,7 +3,14 @@
 import pytest
 
 import tabveil
-from tabveil.errors import ConfigError, DataError, PlanRejected
+from tabveil.errors import (
+    ConfigError,
+    DataError,
+    FileError,
+    PlanRejected,
+    ReadError,
+    SchemaError,
+)
 
 from conftest import make_frame
 
@@ -73,3 +80,29 @@ def test_not_a_table():
 def test_not_fitted():
     with pytest.raises(ConfigError, match="not fitted"):
         tabveil.Synthesizer("ctgan", non_private=True).sample(3)
+
+
+def test_the_error_classes_follow_the_part_that_failed(schema, tmp_path):
+    # A bad schema is a SchemaError naming the column; bad data is a ReadError; both are
+    # DataErrors, so `except DataError` catches either.
+    with pytest.raises(SchemaError) as e:
+        tabveil.Schema({"name": "x", "columns": [{"name": "a", "kind": "nope"}]})
+    assert (e.value.kind, e.value.column) == ("UnknownKind", "a")
+    assert isinstance(e.value, DataError) and not isinstance(e.value, ReadError)
+
+    frame = make_frame(50)
+    frame.loc[17, "age"] = 150
+    with pytest.raises(ReadError) as e:
+        tabveil.read_table(frame, schema)
+    assert isinstance(e.value, DataError) and not isinstance(e.value, SchemaError)
+
+    with pytest.raises(FileError) as e:
+        tabveil.Synthesizer.load(tmp_path / "no-such-model")
+    assert isinstance(e.value, OSError)
+
+
+def test_an_unknown_model_names_the_registered_ones():
+    with pytest.raises(ConfigError) as e:
+        tabveil.Synthesizer("gan9000", non_private=True)
+    assert e.value.parameter == "model"
+    assert "ctgan" in str(e.value) and "tvae" in str(e.value)
