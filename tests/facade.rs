@@ -445,14 +445,14 @@ fn tvae_through_the_same_builder() {
 #[test]
 fn a_fit_with_a_row_estimate_records_the_ledger_planned_up_front() {
     let mechanisms = |l: &tabveil::accountant::PrivacyLedger| {
-        let mut m: Vec<(u64, u64, u64)> = l
+        let mut m: Vec<(u64, Option<u64>, u64)> = l
             .entries()
             .iter()
             .map(|e| {
                 let ev = e.event();
                 (
                     ev.sample_rate().to_bits(),
-                    ev.noise_multiplier().to_bits(),
+                    ev.noise_multiplier().map(f64::to_bits),
                     ev.steps(),
                 )
             })

@@ -57,7 +57,6 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> anyhow::Result<()> {
         .iter()
         .map(|c| parse_condition(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let format = TableFormat::from_path(&args.out);
     let fitted = input::model(&args.model)?;
     // Opened before any row is generated: an output that cannot be written fails at once.
     let mut out = atomic::create(&args.out)?;
