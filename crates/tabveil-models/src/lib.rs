@@ -7,6 +7,8 @@
 //! - [`Tvae`] ([`TvaeConfig`]): the tabular variational autoencoder, SDV's algorithm without
 //!   DP (categories drawn from the decoder's softmax by default, SDV's argmax with
 //!   [`TvaeSampling::Argmax`]), and DP-TVAE with [`Privacy::Dp`].
+//! - [`Marginal`] ([`MarginalConfig`]): a marginal-based select–measure–generate model (AIM's
+//!   rounds, Private-PGM estimation on a junction tree), the best choice for small tables.
 //! - [`Synthesizer`]: what every model does — `fit`, `sample`, `sample_conditional`
 //!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`.
 //! - [`Progress`]: per-step and per-epoch reports ([`StepReport`], [`EpochReport`], with ε spent
@@ -60,6 +62,7 @@
 
 pub mod ctgan;
 mod error;
+pub mod marginal;
 mod nn;
 mod persist;
 mod privacy;
@@ -71,6 +74,7 @@ pub mod tvae;
 
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ModelError, Result};
+pub use marginal::{Marginal, MarginalConfig, MarginalRound, ValidMarginalConfig};
 pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};
 pub use privacy::{DpTraining, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};

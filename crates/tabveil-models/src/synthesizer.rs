@@ -108,14 +108,17 @@ pub enum ModelKind {
     Ctgan,
     /// Tabular variational autoencoder (Xu et al. 2019).
     Tvae,
+    /// Marginal-based select–measure–generate model (AIM-style rounds, Private-PGM).
+    Marginal,
 }
 
 impl ModelKind {
-    /// `"ctgan"` or `"tvae"` (the name in saved files).
+    /// `"ctgan"`, `"tvae"` or `"marginal"` (the name in saved files).
     pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::Ctgan => "ctgan",
             ModelKind::Tvae => "tvae",
+            ModelKind::Marginal => "marginal",
         }
     }
 
@@ -124,6 +127,7 @@ impl ModelKind {
         match name {
             "ctgan" => Some(ModelKind::Ctgan),
             "tvae" => Some(ModelKind::Tvae),
+            "marginal" => Some(ModelKind::Marginal),
             _ => None,
         }
     }

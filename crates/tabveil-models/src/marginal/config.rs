@@ -1,0 +1,170 @@
+//! [`MarginalConfig`]: the settings of the marginal model, and [`ValidMarginalConfig`], the
+//! checked form a model is built from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ModelError, Result};
+use crate::privacy::Privacy;
+
+/// The marginal model's settings.
+///
+/// In private mode the model uses ε, δ, the accountant and the dangerous noise seed of
+/// [`DpTraining`](crate::DpTraining); its DP-SGD settings (clipping norm, preprocessing share,
+/// histogram bins) do not apply.
+///
+/// # Defaults
+/// - `target` `None` (the schema's `target`, if any, is used);
+/// - `rounds` `None`: AIM's 16 · (modelled columns), the number of rounds the initial noise is
+///   planned for (annealing usually ends the run sooner);
+/// - `one_way_share` 0.1: the share of ρ spent on the one-way histograms;
+/// - `selection_share` 0.1: the share of each round's ρ spent on selecting (AIM's);
+/// - `max_clique_cells` 10 000: workload marginals with more cells are left out (AIM's
+///   `max_cells`);
+/// - `max_model_cells` 2 000 000: the junction tree may hold at most this many cells (16 MB of
+///   `f64`; AIM's limit is 80 MB), reached gradually as the budget is spent (as AIM);
+/// - `target_triples` true: with a target, the workload also has every triple that contains it;
+/// - `target_weight` 2: the score weight of workload marginals that contain the target, relative
+///   to the others;
+/// - `resolution` `None`: fine cells of numeric columns chosen from the private row estimate and
+///   the noise (see the module docs of `marginal`);
+/// - `max_bins` 32: most model cells of a numeric column;
+/// - `iterations` 150 per round and `final_iterations` 1 000 (mirror descent steps);
+/// - `seed` 0 (sampling only: the privacy noise never comes from it).
+///
+/// `privacy` has no default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarginalConfig {
+    /// The column whose relationships matter most (a prediction target); `None`: the schema's.
+    pub target: Option<String>,
+    /// Rounds the initial noise is planned for; `None`: 16 per modelled column.
+    pub rounds: Option<usize>,
+    /// Share of ρ for the one-way histograms, in (0, 1).
+    pub one_way_share: f64,
+    /// Share of each round's ρ for the selection, in (0, 1).
+    pub selection_share: f64,
+    /// Largest workload marginal, in cells.
+    pub max_clique_cells: usize,
+    /// Largest junction tree, in cells.
+    pub max_model_cells: usize,
+    /// Whether the workload has the triples that contain the target.
+    pub target_triples: bool,
+    /// Score weight of workload marginals with the target (≥ 1).
+    pub target_weight: f64,
+    /// Interior bins of the fine histogram of numeric columns; `None`: automatic.
+    pub resolution: Option<usize>,
+    /// Most model cells of a numeric column.
+    pub max_bins: usize,
+    /// Mirror-descent steps after each round.
+    pub iterations: usize,
+    /// Mirror-descent steps of the final estimate.
+    pub final_iterations: usize,
+    /// Seed of sampling.
+    pub seed: u64,
+    /// Private or not.
+    pub privacy: Privacy,
+}
+
+impl MarginalConfig {
+    /// The defaults above with the given privacy.
+    pub fn new(privacy: Privacy) -> Self {
+        MarginalConfig {
+            target: None,
+            rounds: None,
+            one_way_share: 0.1,
+            selection_share: 0.1,
+            max_clique_cells: 10_000,
+            max_model_cells: 2_000_000,
+            target_triples: true,
+            target_weight: 2.0,
+            resolution: None,
+            max_bins: 32,
+            iterations: 150,
+            final_iterations: 1_000,
+            seed: 0,
+            privacy,
+        }
+    }
+
+    /// Sets the target column.
+    #[must_use]
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// Sets the sampling seed.
+    #[must_use]
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks every value once; a model is built only from the result.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidParameter`] naming the first bad value.
+    pub fn check(self) -> Result<ValidMarginalConfig> {
+        for (name, v) in [
+            ("one_way_share", self.one_way_share),
+            ("selection_share", self.selection_share),
+        ] {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(ModelError::invalid(name, v, "in (0, 1)"));
+            }
+        }
+        if !(self.target_weight.is_finite() && self.target_weight >= 1.0) {
+            return Err(ModelError::invalid(
+                "target_weight",
+                self.target_weight,
+                "finite and ≥ 1",
+            ));
+        }
+        for (name, v) in [
+            ("max_clique_cells", self.max_clique_cells),
+            ("max_model_cells", self.max_model_cells),
+            ("max_bins", self.max_bins),
+            ("final_iterations", self.final_iterations),
+        ] {
+            if v == 0 {
+                return Err(ModelError::invalid(name, 0, "≥ 1"));
+            }
+        }
+        if self.rounds == Some(0) {
+            return Err(ModelError::invalid("rounds", 0, "≥ 1"));
+        }
+        if self.resolution == Some(0) {
+            return Err(ModelError::invalid("resolution", 0, "≥ 1"));
+        }
+        if self.max_model_cells > u32::MAX as usize / 4 {
+            return Err(ModelError::invalid(
+                "max_model_cells",
+                self.max_model_cells,
+                "at most 2³⁰",
+            ));
+        }
+        if let Some(dp) = self.privacy.dp() {
+            dp.check()?;
+        }
+        Ok(ValidMarginalConfig(self))
+    }
+}
+
+/// A checked [`MarginalConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidMarginalConfig(MarginalConfig);
+
+impl ValidMarginalConfig {
+    /// The settings.
+    pub fn get(&self) -> &MarginalConfig {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ValidMarginalConfig {
+    type Target = MarginalConfig;
+
+    fn deref(&self) -> &MarginalConfig {
+        &self.0
+    }
+}
