@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release -p tabveil-models --example marginal_quality -- \
 //!     --data T.csv --schema S.json [--holdout H.csv] [--epsilon 3 | --no-privacy] \
-//!     [--delta 1e-6] [--seed 0] [--noise-seed K] [--set key=value ...]
+//!     [--delta 1e-6] [--seed 0] [--noise-seed K] [--set key=value ...] [--out SYN.csv]
 //! ```
 //! `--set` overrides a field of `MarginalConfig` (JSON value), e.g. `--set max_bins=16`.
 
@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
     let mut seed = 0u64;
     let mut noise_seed = None;
     let mut sets: Vec<(String, String)> = Vec::new();
+    let mut out = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
@@ -43,6 +44,7 @@ fn main() -> anyhow::Result<()> {
             "--delta" => delta = value()?.parse()?,
             "--seed" => seed = value()?.parse()?,
             "--noise-seed" => noise_seed = Some(value()?.parse()?),
+            "--out" => out = Some(PathBuf::from(value()?)),
             "--set" => {
                 let kv = value()?;
                 let (k, v) = kv
@@ -78,6 +80,9 @@ fn main() -> anyhow::Result<()> {
     let summary = model.fit(&table, &schema, &mut NoProgress)?;
     let fit_seconds = start.elapsed().as_secs_f64();
     let synthetic = model.sample(table.n_rows(), seed)?;
+    if let Some(out) = &out {
+        tabveil_data::write_csv_path(&synthetic, &schema, out)?;
+    }
     let quality = quality_report(&schema, &table, &synthetic)?;
     let ml = match &holdout {
         Some(h) => {
@@ -105,6 +110,12 @@ fn main() -> anyhow::Result<()> {
         "rounds": summary.epochs,
         "epsilon_spent": summary.private.as_ref().map(|p| p.epsilon_spent),
         "cliques": model.cliques(),
+        "pairs": quality
+            .column_pair_trends
+            .iter()
+            .filter(|p| p.meets_threshold)
+            .map(|p| format!("{}~{}={:.3}", p.column_1, p.column_2, p.score.unwrap_or(f64::NAN)))
+            .collect::<Vec<_>>(),
     });
     println!("{}", serde_json::to_string(&result)?);
     Ok(())

@@ -288,6 +288,113 @@ impl Grouping {
     }
 }
 
+/// The weights of a column's fine cells from its noisy histogram `y` (noise std `sigma` per
+/// cell; 0 without privacy) — post-processing:
+/// - categories: counts below `floor · σ` weigh 0, the others their noisy count;
+/// - numeric columns: the interval cells are smoothed with the kernel (1, 2, 3, 2, 1)/9, which
+///   divides the noise's standard deviation by about 2 (σ_s ≈ 0.48 σ). The *bulk* is the run
+///   from the first to the last cell whose smoothed count exceeds `edge · σ_s`, with `edge`
+///   chosen so that a column of empty cells passes it with probability ≈ 5 % (P(Z > edge) =
+///   0.05 / cells): a value decoded far outside the data's range — from a cell only noise
+///   filled — would distort every statistic computed from the synthetic column's range. In
+///   the bulk (widened by the kernel's reach, 2 cells) the weights are the smoothed counts less
+///   `floor · σ_s`. Beyond it, the raw counts of each side sum to an unbiased estimate M of
+///   its mass (std σ√cells); when M exceeds one standard deviation the side gets a geometric
+///   tail from the bulk's edge weight w, w·rᵏ with r = M / (w + M), so that the tail holds M —
+///   a sample's extremes come from such thin tails, and a hard edge would cut them off.
+///   Point cells (bounds, zero) weigh their count when it passes the `edge` test on σ.
+pub(crate) fn denoise(coding: &Coding, y: &[f64], sigma: f64, floor: f64) -> Vec<f64> {
+    let hard = |v: f64, s: f64| if v > 0.0 && v >= floor * s { v } else { 0.0 };
+    let FineCells::Numeric { grid } = &coding.cells else {
+        return y.iter().map(|&v| hard(v, sigma)).collect();
+    };
+    if sigma <= 0.0 {
+        return y.iter().map(|&v| v.max(0.0)).collect();
+    }
+    let base = grid.len();
+    let interval: Vec<usize> = (0..base).filter(|&f| !grid.is_point(f)).collect();
+    const KERNEL: [f64; 5] = [1.0, 2.0, 3.0, 2.0, 1.0];
+    let smoothed: Vec<f64> = (0..interval.len())
+        .map(|k| {
+            let (mut sum, mut weight) = (0.0, 0.0);
+            for (j, kw) in KERNEL.iter().enumerate() {
+                let i = k as isize + j as isize - 2;
+                if i >= 0 && (i as usize) < interval.len() {
+                    sum += kw * y[interval[i as usize]];
+                    weight += kw;
+                }
+            }
+            sum / weight
+        })
+        .collect();
+    let z = upper_normal_quantile(0.05 / base.max(1) as f64);
+    let sigma_s = sigma * (19.0f64).sqrt() / 9.0;
+    let mut w: Vec<f64> = y
+        .iter()
+        .map(|&v| if v > z * sigma { v } else { 0.0 })
+        .collect();
+    let first = smoothed.iter().position(|&v| v > z * sigma_s);
+    let last = smoothed.iter().rposition(|&v| v > z * sigma_s);
+    let (lo, hi) = match (first, last) {
+        (Some(a), Some(b)) => (a.saturating_sub(2), (b + 2).min(interval.len().saturating_sub(1))),
+        // No significant cell at all: nothing to trim by.
+        _ => (0, interval.len().saturating_sub(1)),
+    };
+    for (k, &f) in interval.iter().enumerate() {
+        w[f] = if (lo..=hi).contains(&k) {
+            (smoothed[k] - floor * sigma_s).max(0.0)
+        } else {
+            0.0
+        };
+    }
+    // Geometric tails beyond the bulk, each holding its side's estimated mass.
+    let tail = |w: &mut Vec<f64>, side: &[usize], edge: usize| {
+        let mass: f64 = side.iter().map(|&f| y[f]).sum();
+        let edge_weight = w[edge];
+        if side.is_empty() || edge_weight <= 0.0 || mass <= sigma * (side.len() as f64).sqrt() {
+            return;
+        }
+        let r = mass / (edge_weight + mass);
+        let mut v = edge_weight;
+        for &f in side {
+            v *= r;
+            w[f] = v;
+        }
+    };
+    if let (Some(_), Some(_)) = (first, last) {
+        let left: Vec<usize> = interval[..lo].iter().rev().copied().collect();
+        tail(&mut w, &left, interval[lo]);
+        let right: Vec<usize> = interval[hi + 1..].to_vec();
+        tail(&mut w, &right, interval[hi]);
+    }
+    w
+}
+
+/// z with P(Z > z) = p for a standard normal Z (p in (0, 0.5]; Acklam's rational
+/// approximation of the tail, relative error < 1.2e-9).
+pub(crate) fn upper_normal_quantile(p: f64) -> f64 {
+    let p = p.clamp(1e-300, 0.5);
+    let q = (-2.0 * p.ln()).sqrt();
+    let c = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    let d = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let num = ((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5];
+    let den = (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0;
+    // Acklam gives the lower-tail quantile x (negative) for p; the upper one is −x.
+    -(num / den)
+}
+
 /// Settings of [`group_cells`] (all public).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct GroupingRule {

@@ -25,7 +25,9 @@ use tabveil_data::{ColumnKind, DataError, Schema, Table};
 
 use super::budget::Budget;
 use super::config::ValidMarginalConfig;
-use super::discretise::{Coding, FineCells, Grid, Grouping, GroupingRule, group_cells};
+use super::discretise::{
+    Coding, FineCells, Grid, Grouping, GroupingRule, denoise, group_cells,
+};
 use super::estimation::{Estimator, Measurement};
 use super::factor::Clique;
 use super::junction_tree::tree_size;
@@ -40,6 +42,8 @@ use crate::progress::{EpochReport, Losses, Progress};
 const HALF_NORMAL_MEAN: f64 = 0.797_884_560_802_865_4;
 /// Fine resolution of a numeric column measured before any row estimate exists.
 const DEFAULT_RESOLUTION: usize = 32;
+/// Fine counts below this many noise standard deviations weigh 0 in decoding and grouping.
+const DENOISE_FLOOR: f64 = 1.0;
 /// Bounds of the automatic fine resolution.
 const RESOLUTION_RANGE: (usize, usize) = (16, 256);
 
@@ -275,10 +279,10 @@ fn run(
     let codings: Vec<Coding> = codings.into_iter().flatten().collect();
     let n_hat = pooled_total(&totals, sigma1).unwrap_or(1.0).max(1.0);
     // Model cells from the denoised fine histograms (post-processing).
-    let denoise_floor = sigma1;
-    let weights: Vec<Vec<f64>> = noisy
+    let weights: Vec<Vec<f64>> = codings
         .iter()
-        .map(|y| y.iter().map(|&v| if v >= denoise_floor { v } else { 0.0 }).collect())
+        .zip(&noisy)
+        .map(|(c, y)| denoise(c, y, sigma1, DENOISE_FLOOR))
         .collect();
     let groupings: Vec<Grouping> = codings
         .iter()

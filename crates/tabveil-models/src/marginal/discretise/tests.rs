@@ -114,3 +114,42 @@ fn numeric_cells_group_by_mass_with_kept_points() {
     let g = group_cells(&coding, &vec![0.0; coding.len()], &rule);
     assert!(g.groups >= 1 && g.group_of.len() == coding.len());
 }
+
+#[test]
+fn the_normal_quantile_is_accurate() {
+    for (p, z) in [(0.5, 0.0), (0.05, 1.644_853_626_951_472_2), (1e-6, 4.753_424_308_822_899)] {
+        assert!((upper_normal_quantile(p) - z).abs() < 1e-7, "{p}");
+    }
+}
+
+#[test]
+fn denoising_trims_noise_beyond_the_data() {
+    let coding = numeric(Grid::new(0.0, 100.0, false, 20), false);
+    // Data in cells 8..=12 (50 each), noise elsewhere, a noise spike of 2.5 σ in the tail,
+    // a low cell inside the bulk.
+    let mut y = vec![0.3; coding.len()];
+    for c in y.iter_mut().take(13).skip(8) {
+        *c = 50.0;
+    }
+    y[2] = 2.5;
+    y[10] = 0.5;
+    let w = denoise(&coding, &y, 1.0, 1.0);
+    // Far cells weigh nothing; the smoothing spreads the bulk two cells out and fills the
+    // low cell inside it.
+    assert!(w.iter().take(5).all(|&v| v == 0.0), "{w:?}");
+    assert!(w.iter().skip(17).all(|&v| v == 0.0), "{w:?}");
+    assert!(w[10] > 20.0 && w[6] > 0.0 && w[14] > 0.0, "{w:?}");
+    // Without noise, the counts are the weights.
+    let w = denoise(&coding, &y, 0.0, 1.0);
+    assert_eq!(w[2], 2.5);
+    // Categories: a hard floor.
+    let cat = Coding {
+        column: 0,
+        name: "c".into(),
+        cells: FineCells::Categories {
+            labels: vec!["a".into(), "b".into()],
+        },
+        nullable: false,
+    };
+    assert_eq!(denoise(&cat, &[5.0, 0.5], 1.0, 1.0), vec![5.0, 0.0]);
+}
