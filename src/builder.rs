@@ -26,7 +26,7 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpTraining, Privacy, TvaeConfig};
+use tabveil_models::{CtganConfig, DpTraining, MarginalConfig, ModelError, Privacy, TvaeConfig};
 
 use crate::error::Result;
 use crate::model::ModelConfig;
@@ -60,6 +60,7 @@ pub struct Ready<P> {
     epochs: Option<usize>,
     batch_size: Option<usize>,
     seed: Option<u64>,
+    target: Option<String>,
     device: Device,
 }
 
@@ -82,6 +83,7 @@ pub struct NonPrivate(());
 enum ModelChoice {
     Ctgan(Option<CtganConfig>),
     Tvae(Option<TvaeConfig>),
+    Marginal(Option<MarginalConfig>),
 }
 
 impl Synthesizer {
@@ -121,6 +123,21 @@ impl SynthesizerBuilder<WantsModel> {
         self.with_model(ModelChoice::Tvae(Some(config)))
     }
 
+    /// The marginal model (select–measure–generate: noisy marginals chosen adaptively, a
+    /// graphical model fitted to them) with its defaults — the best choice for small tables.
+    /// Epochs, batch size, clipping norm and preprocessing share do not apply to it (`build`
+    /// refuses them); [`target`](SynthesizerBuilder::target) names the column whose
+    /// relationships matter most.
+    pub fn marginal(self) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::Marginal(None))
+    }
+
+    /// The marginal model with these settings. The privacy step that follows replaces the
+    /// config's `privacy`; the builder's `seed` and `target`, when set, replace the config's.
+    pub fn marginal_with(self, config: MarginalConfig) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::Marginal(Some(config)))
+    }
+
     fn with_model(self, model: ModelChoice) -> SynthesizerBuilder<WantsPrivacy> {
         SynthesizerBuilder {
             state: WantsPrivacy { model },
@@ -156,6 +173,7 @@ impl SynthesizerBuilder<WantsPrivacy> {
                 epochs: None,
                 batch_size: None,
                 seed: None,
+                target: None,
                 device: Device::Cpu,
             },
         }
@@ -182,6 +200,14 @@ impl<P> SynthesizerBuilder<Ready<P>> {
         self
     }
 
+    /// The column whose relationships with the others matter most (a prediction target): the
+    /// marginal model weighs the marginals that contain it up (default: the schema's
+    /// `target`). Other models refuse it.
+    pub fn target(mut self, column: impl Into<String>) -> Self {
+        self.state.target = Some(column.into());
+        self
+    }
+
     /// The device to train and sample on (default: the CPU).
     pub fn device(mut self, device: Device) -> Self {
         self.state.device = device;
@@ -190,6 +216,12 @@ impl<P> SynthesizerBuilder<Ready<P>> {
 
     fn model_config(&self, privacy: Privacy) -> Result<ModelConfig> {
         let private = privacy.is_private();
+        if let (Some(t), false) = (
+            &self.state.target,
+            matches!(self.state.model, ModelChoice::Marginal(_)),
+        ) {
+            return Err(ModelError::invalid_setting("target", t, "the marginal model only").into());
+        }
         match &self.state.model {
             ModelChoice::Ctgan(config) => {
                 let mut c = match config {
@@ -233,6 +265,35 @@ impl<P> SynthesizerBuilder<Ready<P>> {
                 }
                 Ok(ModelConfig::Tvae(c.check()?))
             }
+            ModelChoice::Marginal(config) => {
+                for (name, set) in [
+                    ("epochs", self.state.epochs.map(|e| e.to_string())),
+                    ("batch_size", self.state.batch_size.map(|b| b.to_string())),
+                ] {
+                    if let Some(v) = set {
+                        return Err(ModelError::invalid_setting(
+                            name,
+                            v,
+                            "not set: the marginal model has no epochs or batches",
+                        )
+                        .into());
+                    }
+                }
+                let mut c = match config {
+                    Some(c) => MarginalConfig {
+                        privacy,
+                        ..c.clone()
+                    },
+                    None => MarginalConfig::new(privacy),
+                };
+                if let Some(s) = self.state.seed {
+                    c.seed = s;
+                }
+                if let Some(t) = &self.state.target {
+                    c.target = Some(t.clone());
+                }
+                Ok(ModelConfig::Marginal(c.check()?))
+            }
         }
     }
 }
@@ -275,6 +336,21 @@ impl SynthesizerBuilder<Ready<Private>> {
     /// (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
     pub fn build(self) -> Result<Synthesizer> {
         let p = &self.state.privacy;
+        if matches!(self.state.model, ModelChoice::Marginal(_)) {
+            for (name, set) in [
+                ("clipping_norm", p.clipping_norm),
+                ("preprocessing_share", p.preprocessing_share),
+            ] {
+                if let Some(v) = set {
+                    return Err(ModelError::invalid_setting(
+                        name,
+                        v,
+                        "not set: the marginal model clips no gradients and plans its own releases",
+                    )
+                    .into());
+                }
+            }
+        }
         let mut dp = DpTraining::new(p.epsilon.0, p.delta.0)?;
         if let Some(c) = p.clipping_norm {
             dp = dp.with_clipping_norm(c)?;

@@ -2,9 +2,10 @@
 //! ([`TrainingConfig`]): the one conversion, so that `validate`, `fit` and the report judge the
 //! same plan.
 
-use tabveil_models::{CtganConfig, Privacy as ModelPrivacy, TvaeConfig};
+use tabveil_models::{CtganConfig, MarginalConfig, Privacy as ModelPrivacy, TvaeConfig};
 use tabveil_validate::{
-    CtganSettings, DpConfig, ModelSettings, Privacy, TrainingConfig, TvaeSettings,
+    CtganSettings, DpConfig, MarginalSettings, ModelSettings, Privacy, TrainingConfig,
+    TvaeSettings,
 };
 
 /// The [`TrainingConfig`] of a CTGAN configuration.
@@ -35,6 +36,20 @@ pub(crate) fn tvae_training_config(c: &TvaeConfig) -> TrainingConfig {
         model: ModelSettings::Tvae(settings),
         epochs: c.epochs as u64,
         batch_size: c.batch_size as u64,
+        privacy: privacy(&c.privacy),
+    }
+}
+
+/// The [`TrainingConfig`] of a marginal-model configuration (no epochs or batches: they are
+/// recorded as 1 and the validator and the report do not use them for this model).
+pub(crate) fn marginal_training_config(c: &MarginalConfig) -> TrainingConfig {
+    TrainingConfig {
+        model: ModelSettings::Marginal(MarginalSettings {
+            target: c.target.clone(),
+            max_model_cells: c.max_model_cells as u64,
+        }),
+        epochs: 1,
+        batch_size: 1,
         privacy: privacy(&c.privacy),
     }
 }

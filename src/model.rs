@@ -7,12 +7,12 @@ use candle_core::Device;
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
 use tabveil_models::{
-    Condition, Ctgan, FitSummary, ModelKind, Progress, Synthesizer as _, Tvae, ValidCtganConfig,
-    ValidTvaeConfig, saved_model_kind,
+    Condition, Ctgan, FitSummary, Marginal, ModelKind, Progress, Synthesizer as _, Tvae,
+    ValidCtganConfig, ValidMarginalConfig, ValidTvaeConfig, saved_model_kind,
 };
 use tabveil_validate::TrainingConfig;
 
-use crate::config::{ctgan_training_config, tvae_training_config};
+use crate::config::{ctgan_training_config, marginal_training_config, tvae_training_config};
 use crate::error::Result;
 
 /// A checked model configuration.
@@ -20,6 +20,7 @@ use crate::error::Result;
 pub(crate) enum ModelConfig {
     Ctgan(ValidCtganConfig),
     Tvae(ValidTvaeConfig),
+    Marginal(ValidMarginalConfig),
 }
 
 impl ModelConfig {
@@ -27,6 +28,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Ctgan(_) => ModelKind::Ctgan,
             ModelConfig::Tvae(_) => ModelKind::Tvae,
+            ModelConfig::Marginal(_) => ModelKind::Marginal,
         }
     }
 
@@ -35,6 +37,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Ctgan(c) => ctgan_training_config(c),
             ModelConfig::Tvae(c) => tvae_training_config(c),
+            ModelConfig::Marginal(c) => marginal_training_config(c),
         }
     }
 
@@ -46,6 +49,8 @@ impl ModelConfig {
             ModelConfig::Tvae(c) => {
                 AnyModel::Tvae(Tvae::new(c.clone()).with_device(device.clone()))
             }
+            // CPU only: no tensors.
+            ModelConfig::Marginal(c) => AnyModel::Marginal(Marginal::new(c.clone())),
         }
     }
 }
@@ -55,6 +60,7 @@ impl ModelConfig {
 pub(crate) enum AnyModel {
     Ctgan(Ctgan),
     Tvae(Tvae),
+    Marginal(Marginal),
 }
 
 impl AnyModel {
@@ -62,6 +68,7 @@ impl AnyModel {
         match self {
             AnyModel::Ctgan(_) => ModelKind::Ctgan,
             AnyModel::Tvae(_) => ModelKind::Tvae,
+            AnyModel::Marginal(_) => ModelKind::Marginal,
         }
     }
 
@@ -69,6 +76,7 @@ impl AnyModel {
         match self {
             AnyModel::Ctgan(m) => ctgan_training_config(m.config()),
             AnyModel::Tvae(m) => tvae_training_config(m.config()),
+            AnyModel::Marginal(m) => marginal_training_config(m.config()),
         }
     }
 
@@ -81,6 +89,7 @@ impl AnyModel {
         Ok(match self {
             AnyModel::Ctgan(m) => m.fit(table, schema, progress)?,
             AnyModel::Tvae(m) => m.fit(table, schema, progress)?,
+            AnyModel::Marginal(m) => m.fit(table, schema, progress)?,
         })
     }
 
@@ -88,6 +97,7 @@ impl AnyModel {
         match self {
             AnyModel::Ctgan(m) => m.summary(),
             AnyModel::Tvae(m) => m.summary(),
+            AnyModel::Marginal(m) => m.summary(),
         }
     }
 
@@ -95,6 +105,7 @@ impl AnyModel {
         Ok(match self {
             AnyModel::Ctgan(m) => m.sample(n, seed)?,
             AnyModel::Tvae(m) => m.sample(n, seed)?,
+            AnyModel::Marginal(m) => m.sample(n, seed)?,
         })
     }
 
@@ -107,6 +118,7 @@ impl AnyModel {
         Ok(match self {
             AnyModel::Ctgan(m) => m.sample_conditional(n, conditions, seed)?,
             AnyModel::Tvae(m) => m.sample_conditional(n, conditions, seed)?,
+            AnyModel::Marginal(m) => m.sample_conditional(n, conditions, seed)?,
         })
     }
 
@@ -114,6 +126,7 @@ impl AnyModel {
         match self {
             AnyModel::Ctgan(m) => m.schema(),
             AnyModel::Tvae(m) => m.schema(),
+            AnyModel::Marginal(m) => m.schema(),
         }
     }
 
@@ -121,6 +134,7 @@ impl AnyModel {
         match self {
             AnyModel::Ctgan(m) => m.ledger(),
             AnyModel::Tvae(m) => m.ledger(),
+            AnyModel::Marginal(m) => m.ledger(),
         }
     }
 
@@ -128,6 +142,7 @@ impl AnyModel {
         match self {
             AnyModel::Ctgan(m) => m.save(dir)?,
             AnyModel::Tvae(m) => m.save(dir)?,
+            AnyModel::Marginal(m) => m.save(dir)?,
         }
         Ok(())
     }
@@ -136,6 +151,7 @@ impl AnyModel {
         Ok(match self {
             AnyModel::Ctgan(m) => m.to_bytes()?,
             AnyModel::Tvae(m) => m.to_bytes()?,
+            AnyModel::Marginal(m) => m.to_bytes()?,
         })
     }
 
@@ -147,6 +163,11 @@ impl AnyModel {
             Err(tabveil_models::ModelError::WrongModelKind { found, .. }) if found == "tvae" => {
                 Ok(AnyModel::Tvae(Tvae::load_on(dir, device)?))
             }
+            Err(tabveil_models::ModelError::WrongModelKind { found, .. })
+                if found == "marginal" =>
+            {
+                Ok(AnyModel::Marginal(Marginal::load(dir)?))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -156,6 +177,7 @@ impl AnyModel {
         match saved_model_kind(bytes)? {
             ModelKind::Ctgan => Ok(AnyModel::Ctgan(Ctgan::from_bytes_on(bytes, device)?)),
             ModelKind::Tvae => Ok(AnyModel::Tvae(Tvae::from_bytes_on(bytes, device)?)),
+            ModelKind::Marginal => Ok(AnyModel::Marginal(Marginal::from_bytes(bytes)?)),
         }
     }
 }

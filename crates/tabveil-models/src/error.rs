@@ -197,6 +197,16 @@ impl ModelError {
         }
     }
 
+    /// An [`InvalidParameter`](ModelError::InvalidParameter) error for a setting given to a
+    /// model that does not take it (for builders outside this crate).
+    pub fn invalid_setting(
+        parameter: &'static str,
+        value: impl ToString,
+        expected: &'static str,
+    ) -> Self {
+        Self::invalid(parameter, value, expected)
+    }
+
     pub(crate) fn invalid(
         parameter: &'static str,
         value: impl ToString,

@@ -102,7 +102,7 @@ impl TrainingConfig {
     pub fn private_releases_per_step(&self) -> u64 {
         match &self.model {
             ModelSettings::Ctgan(c) => c.discriminator_steps,
-            ModelSettings::Tvae(_) => 1,
+            ModelSettings::Tvae(_) | ModelSettings::Marginal(_) => 1,
         }
     }
 
@@ -136,14 +136,45 @@ pub enum ModelSettings {
     Ctgan(CtganSettings),
     /// Tabular variational autoencoder (Xu et al. 2019), as in SDV.
     Tvae(TvaeSettings),
+    /// The marginal-based select–measure–generate model (no DP-SGD: `epochs` and
+    /// `batch_size` do not apply to it).
+    Marginal(MarginalSettings),
 }
 
 impl ModelSettings {
-    /// `"CTGAN"` or `"TVAE"`.
+    /// `"CTGAN"`, `"TVAE"` or `"marginal"`.
     pub fn name(&self) -> &'static str {
         match self {
             ModelSettings::Ctgan(_) => "CTGAN",
             ModelSettings::Tvae(_) => "TVAE",
+            ModelSettings::Marginal(_) => "marginal",
+        }
+    }
+
+    /// True for a model trained with DP-SGD (epochs, batches, clipping): CTGAN and TVAE.
+    pub fn uses_dp_sgd(&self) -> bool {
+        !matches!(self, ModelSettings::Marginal(_))
+    }
+}
+
+/// The marginal model's settings that the validator and the report show.
+///
+/// # Defaults
+/// `target` none; `max_model_cells` 2 000 000 (the model's defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarginalSettings {
+    /// The column whose relationships the workload weighs up, if any.
+    pub target: Option<String>,
+    /// The largest junction tree the model may build, in cells.
+    pub max_model_cells: u64,
+}
+
+impl Default for MarginalSettings {
+    fn default() -> Self {
+        MarginalSettings {
+            target: None,
+            max_model_cells: 2_000_000,
         }
     }
 }

@@ -91,8 +91,8 @@ mod run;
 mod session;
 
 pub use config::{
-    CtganSettings, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpConfig, ModelSettings, Privacy,
-    TrainingConfig, TvaeSettings,
+    CtganSettings, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpConfig, MarginalSettings, ModelSettings,
+    Privacy, TrainingConfig, TvaeSettings,
 };
 pub use error::{Result, ValidateError};
 pub use finding::{Code, Finding, Severity};

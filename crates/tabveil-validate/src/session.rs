@@ -69,7 +69,9 @@ impl<'a> Session<'a> {
         };
         let mut failures = Vec::new();
         let planner = dp.and_then(|d| {
-            let usable = valid.delta
+            // The marginal model has no DP-SGD schedule to plan.
+            let usable = config.model.uses_dp_sgd()
+                && valid.delta
                 && valid.n_rows
                 && d.preprocessing_share > 0.0
                 && d.preprocessing_share < 1.0

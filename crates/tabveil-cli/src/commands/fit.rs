@@ -105,14 +105,24 @@ pub(crate) fn write_summary(
         StopReason::Cancelled => "cancelled",
         StopReason::BudgetExhausted => "stopped: the next step would have exceeded ε",
     };
-    writeln!(
-        out,
-        "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
-        config.model.name(),
-        summary.epochs,
-        config.epochs,
-        summary.steps
-    )?;
+    if config.model.uses_dp_sgd() {
+        writeln!(
+            out,
+            "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
+            config.model.name(),
+            summary.epochs,
+            config.epochs,
+            summary.steps
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} fitted in {seconds:.1} s: {} selection rounds, {} releases ({stop})",
+            config.model.name(),
+            summary.epochs,
+            summary.steps
+        )?;
+    }
     match (config.dp(), fitted.epsilon_spent()?) {
         (Some(dp), Some(spent)) => {
             writeln!(

@@ -15,6 +15,10 @@ pub(crate) enum ModelArg {
     /// Tabular variational autoencoder (SDV's TVAE; DP-SGD on encoder and decoder in private
     /// mode).
     Tvae,
+    /// Marginal-based model (noisy marginals chosen adaptively, a graphical model fitted to
+    /// them; AIM-style rounds, Private-PGM): the best choice for small tables. No epochs,
+    /// batches or clipping.
+    Marginal,
 }
 
 /// The accountant that calibrates the noise and enforces the budget.
@@ -61,6 +65,10 @@ pub(crate) struct TrainingFlags {
     /// The accountant [default: rdp].
     #[arg(long, value_enum)]
     pub(crate) accountant: Option<AccountantArg>,
+    /// The column whose relationships matter most, e.g. a prediction target (marginal model
+    /// only) [default: the schema's `target`].
+    #[arg(long, value_name = "COL")]
+    pub(crate) target: Option<String>,
 }
 
 impl TrainingFlags {
@@ -79,12 +87,33 @@ impl TrainingFlags {
         {
             return Err(UsageError::new("--batch-size", "must be at least 2").into());
         }
+        if self.model == ModelArg::Marginal {
+            for (flag, set) in [
+                ("--epochs", self.epochs.is_some()),
+                ("--batch-size", self.batch_size.is_some()),
+                ("--clipping-norm", self.clipping_norm.is_some()),
+            ] {
+                if set {
+                    return Err(UsageError::new(
+                        flag,
+                        "does not apply to --model marginal (it has no epochs, batches or gradients)",
+                    )
+                    .into());
+                }
+            }
+        } else if self.target.is_some() {
+            return Err(UsageError::new("--target", "applies to --model marginal only").into());
+        }
         let builder = match self.model {
             ModelArg::Ctgan => Synthesizer::builder().ctgan(),
             ModelArg::Tvae => Synthesizer::builder().tvae(),
+            ModelArg::Marginal => Synthesizer::builder().marginal(),
         };
         let synth = if self.no_privacy {
             let mut b = builder.non_private().seed(self.seed);
+            if let Some(t) = &self.target {
+                b = b.target(t.clone());
+            }
             if let Some(e) = self.epochs {
                 b = b.epochs(e);
             }
@@ -97,6 +126,9 @@ impl TrainingFlags {
             let mut b = builder
                 .private(Epsilon(epsilon), Delta(delta))
                 .seed(self.seed);
+            if let Some(t) = &self.target {
+                b = b.target(t.clone());
+            }
             if let Some(e) = self.epochs {
                 b = b.epochs(e);
             }

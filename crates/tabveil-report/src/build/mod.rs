@@ -116,6 +116,14 @@ impl PrivacyReport {
         let epochs_completed = steps as f64 * q / releases_per_step;
         let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
         let row_count = match rows {
+            _ if !config.model.uses_dp_sgd() => format!(
+                "the marginal model never uses the row count: it plans with N̂, {}, and this report shows {}",
+                "an estimate from the noisy histograms (post-processing)",
+                match rows {
+                    RowCount::PrivateEstimate(_) => "only N̂".to_owned(),
+                    RowCount::Exact(n) => format!("the true count, N = {n}, which is not protected"),
+                }
+            ),
             RowCount::PrivateEstimate(_) => format!(
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; this report shows only N̂"
             ),
@@ -126,7 +134,7 @@ impl PrivacyReport {
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; the true count, N = {n_rows}, is shown in this report and is not protected"
             ),
         };
-        let dp_sgd = training.last().map(|last| DpSgd {
+        let dp_sgd = training.last().filter(|_| config.model.uses_dp_sgd()).map(|last| DpSgd {
             sample_rate: last.event().sample_rate(),
             expected_batch: last.event().sample_rate() * schedule_rows,
             noise_multiplier: last.event().noise_multiplier(),
@@ -158,7 +166,12 @@ impl PrivacyReport {
                 ),
                 trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
                 row_count,
-                scope: "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned(),
+                scope: if config.model.uses_dp_sgd() {
+                    "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more."
+                } else {
+                    "End to end: every histogram and marginal the model was fitted to is a Gaussian mechanism, and every choice of a marginal an exponential mechanism, on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more."
+                }
+                .to_owned(),
             }),
             spending: Some(Spending {
                 mechanisms,
@@ -172,7 +185,12 @@ impl PrivacyReport {
             safeguards: Some(prose::safeguards(ledger.noise_randomness(), config)),
             context: Some(prose::context(epsilon)),
             evaluation: None,
-            tuning: Some(tuning::tuning(ledger, config, dp, schema, n_rows)?),
+            // The suggestions are about epochs and batches (DP-SGD).
+            tuning: if config.model.uses_dp_sgd() {
+                Some(tuning::tuning(ledger, config, dp, schema, n_rows)?)
+            } else {
+                None
+            },
             regulatory_notes: prose::regulatory_notes(true),
             generated_by: generated_by(),
         })

@@ -96,21 +96,37 @@ pub(crate) fn public_and_private(
             ),
             (RowCount::Exact(n), false) => format!("The number of rows, N = {n}."),
         },
-        format!(
-            "The settings: {}, {} epochs, batch size {}{}.",
-            config.model.name(),
-            config.epochs,
-            config.batch_size,
-            match &config.model {
-                ModelSettings::Ctgan(c) => format!(", pac {}, discriminator steps {}", c.pac, c.discriminator_steps),
-                ModelSettings::Tvae(_) => String::new(),
-            }
-        ),
+        match &config.model {
+            ModelSettings::Marginal(m) => format!(
+                "The settings: the marginal model{}, a junction tree of at most {} cells.",
+                m.target
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" with target `{t}`")),
+                m.max_model_cells
+            ),
+            _ => format!(
+                "The settings: {}, {} epochs, batch size {}{}.",
+                config.model.name(),
+                config.epochs,
+                config.batch_size,
+                match &config.model {
+                    ModelSettings::Ctgan(c) => format!(", pac {}, discriminator steps {}", c.pac, c.discriminator_steps),
+                    _ => String::new(),
+                }
+            ),
+        },
     ];
     if private {
         public_facts.push("The privacy parameters (ε, δ, clipping norm, accountant) and the noise multipliers derived from them.".to_owned());
     }
-    let learned_privately = if private {
+    let learned_privately = if private && !config.model.uses_dp_sgd() {
+        vec![
+            "Per column: a histogram of its cells (categories, or cells over the declared bounds, and missing values), released once with Gaussian noise (L2 sensitivity 1); the model's cells and the decoding of a cell to values are fitted on it (post-processing).".to_owned(),
+            "Marginals of a few columns at a time (pairs, and triples with the target), each chosen by an exponential mechanism among the workload's marginals and released with Gaussian noise (L2 sensitivity 1: one row is in one cell of a contingency table).".to_owned(),
+            "A graphical model fitted to those noisy marginals (post-processing); synthetic rows are sampled from it.".to_owned(),
+            "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
+        ]
+    } else if private {
         vec![
             "Per categorical column: the counts of each category (and of missing values), each released once with Gaussian noise (L2 sensitivity 1); used for the condition vectors and for generation.".to_owned(),
             "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with Gaussian noise (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing).".to_owned(),
@@ -118,7 +134,7 @@ pub(crate) fn public_and_private(
                 "The network weights of the {}: trained with DP-SGD on Poisson-sampled batches, with every real row's gradient clipped and Gaussian noise added to the sum.",
                 match &config.model {
                     ModelSettings::Ctgan(_) => "generator and discriminator (the generator only ever sees the discriminator's noisy signal)",
-                    ModelSettings::Tvae(_) => "encoder and decoder",
+                    _ => "encoder and decoder",
                 }
             ),
             "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
@@ -148,11 +164,19 @@ pub(crate) fn safeguards(randomness: NoiseRandomness, config: &TrainingConfig) -
         ModelSettings::Tvae(_) => {
             "Per-example clipping to the norm C covers the whole loss of each real row (reconstruction and KL terms, encoder and decoder)."
         }
+        ModelSettings::Marginal(_) => {
+            "No gradients, so no clipping: every release is a count vector (a histogram or a contingency table) in which one row changes one cell by 1, so its L2 sensitivity is exactly 1; selection scores change by at most their weight, which the exponential mechanism divides out."
+        }
+    };
+    let sampling = if config.model.uses_dp_sgd() {
+        "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size."
+    } else {
+        "No row sampling: every measurement counts the whole table (plain Gaussian mechanisms), and the row count itself is never used — the model is scaled to N̂, an estimate from the noisy histograms."
     };
     Safeguards {
         noise_randomness: randomness,
         randomness: randomness_text,
-        sampling: "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size.".to_owned(),
+        sampling: sampling.to_owned(),
         clipping: clipping.to_owned(),
         budget: "Every release was recorded on the privacy ledger before its result was used; a training step that would have pushed ε above the target was not taken. The ε above is recomputed from that ledger.".to_owned(),
     }

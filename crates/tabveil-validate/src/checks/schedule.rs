@@ -141,6 +141,8 @@ pub(crate) fn check(s: &mut Session<'_>, out: &mut Vec<Finding>) {
             ],
             "SDV's TVAE uses embedding_dim 128 and [128, 128] for both networks",
         ),
+        // No network: `validate` does not run the schedule checks for it.
+        ModelSettings::Marginal(_) => {}
     }
 
     memory(s, out);
