@@ -15,6 +15,7 @@
 #   EPSILONS which budgets                                      ("1 3 10")
 #   DELTA    δ of every run                                     (1e-6)
 #   SEED     seed of the non-private randomness                 (0)
+#   RERUN    set to redo runs whose synthetic table is already in OUT (default: score them again)
 #
 # Every synthetic table has as many rows as its training table and is scored by
 # `tabveil evaluate` against that training table (SDMetrics-compatible quality) and its
@@ -62,8 +63,8 @@ score() { # name synthesizer epsilon synthetic.csv timing-log
     python3 - "$json" "$name" "$syn" "$eps" "$(timing "$tlog")" "$(($(wc -l <"$tables/$name.csv") - 1))" >>"$results" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-q = r['quality']['scores']
-u = r.get('ml_utility') or {}
+q = r['quality']
+u = r.get('ml') or {}
 auc = lambda k: (u.get(k) or {}).get('roc_auc')
 f = lambda v: 'NA' if v is None else f'{v:.3f}'
 fit_s, rss = sys.argv[5].split('\t')
@@ -81,6 +82,10 @@ for name in $names; do
         for side in $sides; do
             syn="$out/${side}_${name}_e${eps}.csv"
             tlog="$out/${side}_${name}_e${eps}.time"
+            if [ -s "$syn" ] && [ -s "$tlog" ] && [ -z "${RERUN:-}" ]; then
+                score "$name" "$side" "$eps" "$syn" "$tlog" # kept from an earlier run (RERUN=1 redoes it)
+                continue
+            fi
             case $side in
             aim | mst)
                 /usr/bin/time -v -o "$tlog" "$python" "$anchors/marginal_anchors.py" "$side" \
