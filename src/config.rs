@@ -4,8 +4,7 @@
 
 use tabveil_models::{CtganConfig, MarginalConfig, Privacy as ModelPrivacy, TvaeConfig};
 use tabveil_validate::{
-    CtganSettings, DpConfig, MarginalSettings, ModelSettings, Privacy, TrainingConfig,
-    TvaeSettings,
+    CtganSettings, DpConfig, MarginalSettings, ModelSettings, Privacy, TrainingConfig, TvaeSettings,
 };
 
 /// The [`TrainingConfig`] of a CTGAN configuration.

@@ -18,9 +18,7 @@ use std::time::Instant;
 use tabveil_data::{CsvOptions, Schema, read_csv_path};
 use tabveil_eval::fidelity::quality_report;
 use tabveil_eval::{EvaluationConfig, evaluate};
-use tabveil_models::{
-    DpTraining, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer,
-};
+use tabveil_models::{DpTraining, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer};
 
 fn main() -> anyhow::Result<()> {
     let mut data = None;
@@ -34,7 +32,10 @@ fn main() -> anyhow::Result<()> {
     let mut out = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
-        let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))
+        };
         match a.as_str() {
             "--data" => data = Some(PathBuf::from(value()?)),
             "--schema" => schema = Some(PathBuf::from(value()?)),

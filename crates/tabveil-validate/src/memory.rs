@@ -134,10 +134,9 @@ impl MemoryEstimate {
             // Potentials, marginals and gradients (with their trial copies) and the beliefs
             // of the junction tree: about eight copies of the model's cells; one cell per row
             // and column for the encoded table.
-            ModelSettings::Marginal(m) => (
-                m.max_model_cells.saturating_mul(8),
-                widths.len() as u64,
-            ),
+            ModelSettings::Marginal(m) => {
+                (m.max_model_cells.saturating_mul(8), widths.len() as u64)
+            }
         };
         // A Poisson batch exceeds B + 4·√B with probability below 1e-4.
         let batch = if config.privacy.is_private() {

@@ -47,7 +47,12 @@ impl Budget {
     ///
     /// # Errors
     /// Accountant errors (an unreachable target).
-    pub(crate) fn new(epsilon: f64, delta: f64, spec: &AccountantSpec, seeded: bool) -> Result<Self> {
+    pub(crate) fn new(
+        epsilon: f64,
+        delta: f64,
+        spec: &AccountantSpec,
+        seeded: bool,
+    ) -> Result<Self> {
         let rho_total = total_rho(epsilon, delta, spec)?;
         let mut ledger = PrivacyLedger::new();
         if seeded {
@@ -131,7 +136,10 @@ impl Budget {
     /// # Errors
     /// Accountant errors.
     pub(crate) fn round_fits(&self, sigma: f64, epsilon: f64) -> Result<bool> {
-        let events = [PrivacyEvent::gaussian(sigma, 1)?, selection_event(epsilon)?.0];
+        let events = [
+            PrivacyEvent::gaussian(sigma, 1)?,
+            selection_event(epsilon)?.0,
+        ];
         for a in &self.accountants {
             let mut a = a.boxed_clone();
             for e in &events {

@@ -97,7 +97,11 @@ pub(crate) fn decode_table<R: Rng + ?Sized>(
                     .collect();
                 let column = Column::categorical_with_nulls(&coding.name, codes);
                 let declared = schema.columns()[coding.column].categories().is_some();
-                if declared { column } else { column.with_domain(labels.iter().cloned()) }
+                if declared {
+                    column
+                } else {
+                    column.with_domain(labels.iter().cloned())
+                }
             }
             FineCells::Numeric { grid } => {
                 let values = fine

@@ -298,10 +298,8 @@ impl Grouping {
 ///   0.05 / cells): a value decoded far outside the data's range — from a cell only noise
 ///   filled — would distort every statistic computed from the synthetic column's range. In
 ///   the bulk (widened by the kernel's reach, 2 cells) the weights are the smoothed counts less
-///   `floor · σ_s`. Beyond it, the raw counts of each side sum to an unbiased estimate M of
-///   its mass (std σ√cells); when M exceeds one standard deviation the side gets a geometric
-///   tail from the bulk's edge weight w, w·rᵏ with r = M / (w + M), so that the tail holds M —
-///   a sample's extremes come from such thin tails, and a hard edge would cut them off.
+///   `floor · σ_s`; beyond it, 0. (Geometric tails beyond the bulk, holding each side's
+///   estimated mass, scored no better on the benchmark tables and are not used.)
 ///   Point cells (bounds, zero) weigh their count when it passes the `edge` test on σ.
 pub(crate) fn denoise(coding: &Coding, y: &[f64], sigma: f64, floor: f64) -> Vec<f64> {
     let hard = |v: f64, s: f64| if v > 0.0 && v >= floor * s { v } else { 0.0 };
@@ -336,7 +334,10 @@ pub(crate) fn denoise(coding: &Coding, y: &[f64], sigma: f64, floor: f64) -> Vec
     let first = smoothed.iter().position(|&v| v > z * sigma_s);
     let last = smoothed.iter().rposition(|&v| v > z * sigma_s);
     let (lo, hi) = match (first, last) {
-        (Some(a), Some(b)) => (a.saturating_sub(2), (b + 2).min(interval.len().saturating_sub(1))),
+        (Some(a), Some(b)) => (
+            a.saturating_sub(2),
+            (b + 2).min(interval.len().saturating_sub(1)),
+        ),
         // No significant cell at all: nothing to trim by.
         _ => (0, interval.len().saturating_sub(1)),
     };
@@ -346,26 +347,6 @@ pub(crate) fn denoise(coding: &Coding, y: &[f64], sigma: f64, floor: f64) -> Vec
         } else {
             0.0
         };
-    }
-    // Geometric tails beyond the bulk, each holding its side's estimated mass.
-    let tail = |w: &mut Vec<f64>, side: &[usize], edge: usize| {
-        let mass: f64 = side.iter().map(|&f| y[f]).sum();
-        let edge_weight = w[edge];
-        if side.is_empty() || edge_weight <= 0.0 || mass <= sigma * (side.len() as f64).sqrt() {
-            return;
-        }
-        let r = mass / (edge_weight + mass);
-        let mut v = edge_weight;
-        for &f in side {
-            v *= r;
-            w[f] = v;
-        }
-    };
-    if let (Some(_), Some(_)) = (first, last) {
-        let left: Vec<usize> = interval[..lo].iter().rev().copied().collect();
-        tail(&mut w, &left, interval[lo]);
-        let right: Vec<usize> = interval[hi + 1..].to_vec();
-        tail(&mut w, &right, interval[hi]);
     }
     w
 }

@@ -128,7 +128,10 @@ impl Estimator {
         let lipschitz = curvature.iter().copied().fold(0.0, f64::max).max(1e-300);
         let total = Measurement::estimated_total(measurements);
         let zeros = theta.clone();
-        let proj = measurements.iter().map(|m| vec![0.0; m.values.len()]).collect();
+        let proj = measurements
+            .iter()
+            .map(|m| vec![0.0; m.values.len()])
+            .collect();
         Estimator {
             engine,
             total,

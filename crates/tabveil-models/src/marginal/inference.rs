@@ -9,8 +9,7 @@
 //! in [`projection_map`]s when the engine is built; a propagation allocates nothing.
 
 use super::factor::{
-    Clique, cells, gather_add, intersection, logsumexp, logsumexp_onto, projection_map,
-    scatter_add,
+    Clique, cells, gather_add, intersection, logsumexp, logsumexp_onto, projection_map, scatter_add,
 };
 use super::junction_tree::JunctionTree;
 
@@ -137,11 +136,7 @@ impl Engine {
             b.fill(0.0);
         }
         for (m, theta) in potentials.iter().enumerate() {
-            gather_add(
-                &mut self.beliefs[self.home[m]],
-                theta,
-                &self.home_maps[m],
-            );
+            gather_add(&mut self.beliefs[self.home[m]], theta, &self.home_maps[m]);
         }
         // Upward: children before parents (reverse pre-order).
         for e in (0..self.tree.edges.len()).rev() {

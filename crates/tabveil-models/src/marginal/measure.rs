@@ -200,7 +200,12 @@ impl<'t, 'n> Curator<'t, 'n> {
     ///
     /// # Errors
     /// Budget and randomness errors.
-    pub(crate) fn measure_fine(&mut self, attr: usize, sigma: f64, label: String) -> Result<Vec<f64>> {
+    pub(crate) fn measure_fine(
+        &mut self,
+        attr: usize,
+        sigma: f64,
+        label: String,
+    ) -> Result<Vec<f64>> {
         let mut counts = vec![0.0; self.sizes[attr]];
         for &c in &self.fine[attr] {
             counts[c as usize] += 1.0;
@@ -228,7 +233,12 @@ impl<'t, 'n> Curator<'t, 'n> {
     ///
     /// # Errors
     /// Budget and randomness errors.
-    pub(crate) fn measure(&mut self, clique: &Clique, sigma: f64, label: String) -> Result<Measurement> {
+    pub(crate) fn measure(
+        &mut self,
+        clique: &Clique,
+        sigma: f64,
+        label: String,
+    ) -> Result<Measurement> {
         let mut values = self.counts(clique);
         self.release(&mut values, sigma, label, Stage::Training)?;
         let std = if self.is_private() { sigma } else { 1.0 };
@@ -245,11 +255,19 @@ impl<'t, 'n> Curator<'t, 'n> {
     ///
     /// # Errors
     /// Budget and randomness errors; an empty candidate list.
-    pub(crate) fn select(&mut self, candidates: &[Candidate<'_>], epsilon: f64, label: String) -> Result<usize> {
+    pub(crate) fn select(
+        &mut self,
+        candidates: &[Candidate<'_>],
+        epsilon: f64,
+        label: String,
+    ) -> Result<usize> {
         if candidates.is_empty() {
             return Err(ModelError::Internal("a selection without candidates"));
         }
-        let max_weight = candidates.iter().map(|c| c.weight.abs()).fold(0.0, f64::max);
+        let max_weight = candidates
+            .iter()
+            .map(|c| c.weight.abs())
+            .fold(0.0, f64::max);
         let scale = if max_weight > 0.0 { max_weight } else { 1.0 };
         let scores: Vec<f64> = candidates
             .iter()
@@ -268,13 +286,21 @@ impl<'t, 'n> Curator<'t, 'n> {
             None => Ok(scores
                 .iter()
                 .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (i, &s)| if s > best.1 { (i, s) } else { best })
+                .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
+                    if s > best.1 { (i, s) } else { best }
+                })
                 .0),
         }
     }
 
     /// Records the release, then adds its noise (private mode); exact otherwise.
-    fn release(&mut self, values: &mut [f64], sigma: f64, label: String, stage: Stage) -> Result<()> {
+    fn release(
+        &mut self,
+        values: &mut [f64],
+        sigma: f64,
+        label: String,
+        stage: Stage,
+    ) -> Result<()> {
         if let Some(budget) = self.budget.as_mut() {
             budget.record_measurement(label, stage, sigma)?;
             self.noise.add_gaussian(values, sigma)?;

@@ -257,10 +257,13 @@ impl Fitted {
             (Some(v), FineCells::Numeric { grid }) => {
                 let x: f64 = v.trim().parse().map_err(|_| not_a_value())?;
                 let (lo, hi) = match (grid.range(0), grid.range(grid.len() - 1)) {
-                    (CellRange::Point(a) | CellRange::Interval(a, _), CellRange::Point(b)) => (a, b),
-                    (CellRange::Point(a) | CellRange::Interval(a, _), CellRange::Interval(_, b)) => {
+                    (CellRange::Point(a) | CellRange::Interval(a, _), CellRange::Point(b)) => {
                         (a, b)
                     }
+                    (
+                        CellRange::Point(a) | CellRange::Interval(a, _),
+                        CellRange::Interval(_, b),
+                    ) => (a, b),
                 };
                 let integer_ok = !grid.is_integer() || x.fract() == 0.0;
                 if !(x.is_finite() && lo <= x && x <= hi && integer_ok) {
@@ -308,11 +311,7 @@ impl Marginal {
             f.state
                 .cliques
                 .iter()
-                .map(|c| {
-                    c.iter()
-                        .map(|&a| f.state.codings[a].name.clone())
-                        .collect()
-                })
+                .map(|c| c.iter().map(|&a| f.state.codings[a].name.clone()).collect())
                 .collect()
         })
     }

@@ -21,11 +21,7 @@ impl Calibrated<'_> {
     /// The model's marginal on `attrs` (sorted), summing to the model's total.
     pub(crate) fn project(&self, attrs: &[usize]) -> Factor {
         let clique = |t: usize| {
-            Factor::from_values(
-                &self.tree.cliques[t],
-                self.sizes,
-                self.marginals[t].clone(),
-            )
+            Factor::from_values(&self.tree.cliques[t], self.sizes, self.marginals[t].clone())
         };
         if let Some(t) = self.tree.covering(attrs, self.sizes)
             && let Some(f) = clique(t)

@@ -39,7 +39,11 @@ pub(crate) fn forward_sample<R: Rng + ?Sized>(
             .copied()
             .filter(|a| tree.cliques[p].contains(a))
             .collect();
-        let new: Clique = clique.iter().copied().filter(|a| !sep.contains(a)).collect();
+        let new: Clique = clique
+            .iter()
+            .copied()
+            .filter(|a| !sep.contains(a))
+            .collect();
         if new.is_empty() {
             continue;
         }
@@ -135,7 +139,13 @@ pub(crate) fn exact_counts<R: Rng + ?Sized>(weights: &[f64], n: usize, rng: &mut
 }
 
 /// Writes joint cells of `attrs` (one per listed row) into the per-attribute cells.
-fn write_cells(attrs: &[usize], sizes: &[usize], joint: &[u32], rows: &[usize], out: &mut [Vec<u32>]) {
+fn write_cells(
+    attrs: &[usize],
+    sizes: &[usize],
+    joint: &[u32],
+    rows: &[usize],
+    out: &mut [Vec<u32>],
+) {
     for (&cell, &row) in joint.iter().zip(rows) {
         let mut rest = cell as usize;
         for &a in attrs.iter().rev() {

@@ -121,7 +121,9 @@ fn check_state(state: &ModelState, schema: &Schema) -> Result<()> {
             .columns()
             .get(c.column)
             .filter(|cs| cs.name() == c.name)
-            .ok_or_else(|| ModelError::corrupt(format!("column `{}` is not the schema's", c.name)))?;
+            .ok_or_else(|| {
+                ModelError::corrupt(format!("column `{}` is not the schema's", c.name))
+            })?;
         if c.nullable != column.is_nullable()
             || column.kind().is_discrete() != c.grid().is_none()
             || c.len() == 0

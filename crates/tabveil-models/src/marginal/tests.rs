@@ -6,7 +6,7 @@ use tabveil_accountant::{AccountantSpec, epsilon_of};
 use tabveil_data::{ColumnSchema, Value};
 
 use super::*;
-use crate::privacy::DpTraining;
+use crate::privacy::{DpTraining, Privacy};
 use crate::progress::{EpochReport, NoProgress};
 
 /// A small mixed table: age (integer), income (continuous, nullable, with a spike at 0),
@@ -41,14 +41,24 @@ fn table(n: usize, seed: u64) -> Table {
             } else if rng.random_bool(0.05) {
                 Value::Null
             } else {
-                Value::Number(if rich { 60_000.0 } else { 20_000.0 } + rng.random_range(0.0..5_000.0))
+                Value::Number(
+                    if rich { 60_000.0 } else { 20_000.0 } + rng.random_range(0.0..5_000.0),
+                )
             };
-            let y = if rich || rng.random_bool(0.02) { "1" } else { "0" };
+            let y = if rich || rng.random_bool(0.02) {
+                "1"
+            } else {
+                "0"
+            };
             vec![
                 Value::Number(age),
                 income,
                 Value::from(sex),
-                if rng.random_bool(0.1) { Value::Null } else { Value::from(job) },
+                if rng.random_bool(0.1) {
+                    Value::Null
+                } else {
+                    Value::from(job)
+                },
                 Value::Number(i as f64),
                 Value::from(y),
             ]
@@ -58,7 +68,9 @@ fn table(n: usize, seed: u64) -> Table {
 }
 
 fn private(eps: f64, noise_seed: u64) -> ValidMarginalConfig {
-    let dp = DpTraining::new(eps, 1e-6).unwrap().dangerous_noise_seed(noise_seed);
+    let dp = DpTraining::new(eps, 1e-6)
+        .unwrap()
+        .dangerous_noise_seed(noise_seed);
     MarginalConfig::new(Privacy::Dp(dp)).check().unwrap()
 }
 
@@ -72,11 +84,21 @@ fn a_private_fit_spends_at_most_the_target_and_its_ledger_replays() {
             .dangerous_noise_seed(1);
         let config = MarginalConfig::new(Privacy::Dp(dp)).check().unwrap();
         let mut model = Marginal::new(config);
-        let summary = model.fit(&table(1_000, 1), &schema(), &mut NoProgress).unwrap();
+        let summary = model
+            .fit(&table(1_000, 1), &schema(), &mut NoProgress)
+            .unwrap();
         let private = summary.private.unwrap();
-        assert!(private.epsilon_spent <= 2.0, "{spec:?}: {}", private.epsilon_spent);
+        assert!(
+            private.epsilon_spent <= 2.0,
+            "{spec:?}: {}",
+            private.epsilon_spent
+        );
         // AIM's plan ends at the target (the last round spends what is left).
-        assert!(private.epsilon_spent > 1.99, "{spec:?}: {}", private.epsilon_spent);
+        assert!(
+            private.epsilon_spent > 1.99,
+            "{spec:?}: {}",
+            private.epsilon_spent
+        );
         let ledger = model.ledger().unwrap();
         for replay in [AccountantSpec::rdp(), AccountantSpec::pld()] {
             let eps = epsilon_of(ledger, &replay, 1e-6).unwrap().epsilon;
@@ -88,8 +110,16 @@ fn a_private_fit_spends_at_most_the_target_and_its_ledger_replays() {
         // One one-way histogram per modelled column, then a selection and a measurement per
         // round.
         assert_eq!(private.releases as usize, 5 + 2 * summary.epochs);
-        assert!(ledger.entries().iter().any(|e| e.label().contains("selection")));
-        assert_eq!(ledger.noise_randomness(), tabveil_accountant::NoiseRandomness::Seeded);
+        assert!(
+            ledger
+                .entries()
+                .iter()
+                .any(|e| e.label().contains("selection"))
+        );
+        assert_eq!(
+            ledger.noise_randomness(),
+            tabveil_accountant::NoiseRandomness::Seeded
+        );
     }
 }
 
@@ -154,7 +184,10 @@ fn the_model_depends_on_the_data_only_through_its_releases() {
         .unwrap();
     assert!(recorder.releases.is_empty() && recorder.choices.is_empty());
     assert_eq!(first.to_bytes().unwrap(), second.to_bytes().unwrap());
-    assert_eq!(first.sample(300, 4).unwrap(), second.sample(300, 4).unwrap());
+    assert_eq!(
+        first.sample(300, 4).unwrap(),
+        second.sample(300, 4).unwrap()
+    );
 }
 
 #[test]
@@ -163,22 +196,35 @@ fn privacy_randomness_comes_from_the_noise_seed_only() {
     // seeds: different releases.
     let t = table(800, 3);
     let fit = |noise_seed: u64, seed: u64| {
-        let dp = DpTraining::new(1.0, 1e-6).unwrap().dangerous_noise_seed(noise_seed);
-        let config = MarginalConfig::new(Privacy::Dp(dp)).with_seed(seed).check().unwrap();
+        let dp = DpTraining::new(1.0, 1e-6)
+            .unwrap()
+            .dangerous_noise_seed(noise_seed);
+        let config = MarginalConfig::new(Privacy::Dp(dp))
+            .with_seed(seed)
+            .check()
+            .unwrap();
         let mut m = Marginal::new(config);
         m.fit(&t, &schema(), &mut NoProgress).unwrap();
         m
     };
     let (a, b, c) = (fit(1, 0), fit(1, 99), fit(2, 0));
     assert_eq!(a.ledger(), b.ledger());
-    assert_eq!(a.fitted.as_ref().unwrap().potentials, b.fitted.as_ref().unwrap().potentials);
-    assert_ne!(a.fitted.as_ref().unwrap().potentials, c.fitted.as_ref().unwrap().potentials);
+    assert_eq!(
+        a.fitted.as_ref().unwrap().potentials,
+        b.fitted.as_ref().unwrap().potentials
+    );
+    assert_ne!(
+        a.fitted.as_ref().unwrap().potentials,
+        c.fitted.as_ref().unwrap().potentials
+    );
 }
 
 #[test]
 fn samples_follow_the_schema_and_save_load_round_trips() {
     let mut model = Marginal::new(private(3.0, 5));
-    model.fit(&table(1_500, 5), &schema(), &mut NoProgress).unwrap();
+    model
+        .fit(&table(1_500, 5), &schema(), &mut NoProgress)
+        .unwrap();
     let s = model.sample(2_000, 1).unwrap();
     assert_eq!(s.n_rows(), 2_000);
     assert_eq!(s.n_columns(), 6);
@@ -188,7 +234,14 @@ fn samples_follow_the_schema_and_save_load_round_trips() {
         .filter(|&r| !income.is_null(r) && income.as_continuous().unwrap()[r] == 0.0)
         .count();
     assert!(zeros > 300, "{zeros}");
-    assert!(s.column("age").unwrap().as_continuous().unwrap().iter().all(|v| v.fract() == 0.0));
+    assert!(
+        s.column("age")
+            .unwrap()
+            .as_continuous()
+            .unwrap()
+            .iter()
+            .all(|v| v.fract() == 0.0)
+    );
     assert_eq!(s.column("sex").unwrap().null_count(), 0);
     // Save / load, bytes and directory.
     let again = Marginal::from_bytes(&model.to_bytes().unwrap()).unwrap();
@@ -196,7 +249,10 @@ fn samples_follow_the_schema_and_save_load_round_trips() {
     let dir = std::env::temp_dir().join(format!("tabveil-marginal-{}", std::process::id()));
     model.save(&dir).unwrap();
     let loaded = Marginal::load(&dir).unwrap();
-    assert_eq!(loaded.sample(500, 9).unwrap(), model.sample(500, 9).unwrap());
+    assert_eq!(
+        loaded.sample(500, 9).unwrap(),
+        model.sample(500, 9).unwrap()
+    );
     assert_eq!(loaded.ledger(), model.ledger());
     std::fs::remove_dir_all(&dir).unwrap();
     // A flipped byte is caught.
@@ -209,17 +265,37 @@ fn samples_follow_the_schema_and_save_load_round_trips() {
 #[test]
 fn conditional_sampling_is_exact() {
     let mut model = Marginal::new(private(5.0, 2));
-    model.fit(&table(2_000, 6), &schema(), &mut NoProgress).unwrap();
+    model
+        .fit(&table(2_000, 6), &schema(), &mut NoProgress)
+        .unwrap();
     let s = model
-        .sample_conditional(400, &[Condition::new("y", "1"), Condition::missing("job")], 3)
+        .sample_conditional(
+            400,
+            &[Condition::new("y", "1"), Condition::missing("job")],
+            3,
+        )
         .unwrap();
     assert_eq!(s.n_rows(), 400);
-    assert!(s.column("y").unwrap().as_categorical().unwrap().iter().all(|&v| v == 1));
+    assert!(
+        s.column("y")
+            .unwrap()
+            .as_categorical()
+            .unwrap()
+            .iter()
+            .all(|&v| v == 1)
+    );
     assert_eq!(s.column("job").unwrap().null_count(), 400);
     let s = model
         .sample_conditional(50, &[Condition::new("income", "1234.5")], 3)
         .unwrap();
-    assert!(s.column("income").unwrap().as_continuous().unwrap().iter().all(|&v| v == 1234.5));
+    assert!(
+        s.column("income")
+            .unwrap()
+            .as_continuous()
+            .unwrap()
+            .iter()
+            .all(|&v| v == 1234.5)
+    );
     // Errors are typed.
     for (c, what) in [
         (Condition::new("nope", "1"), "unknown"),
@@ -247,9 +323,13 @@ fn conditioning_matches_the_models_conditional_distribution() {
     // Non-private fit of a strong dependency: y = 1 mostly for job a and age > 50.
     let config = MarginalConfig::new(Privacy::NonPrivate).check().unwrap();
     let mut model = Marginal::new(config);
-    model.fit(&table(4_000, 8), &schema(), &mut NoProgress).unwrap();
+    model
+        .fit(&table(4_000, 8), &schema(), &mut NoProgress)
+        .unwrap();
     let all = model.sample(20_000, 1).unwrap();
-    let given = model.sample_conditional(5_000, &[Condition::new("y", "1")], 2).unwrap();
+    let given = model
+        .sample_conditional(5_000, &[Condition::new("y", "1")], 2)
+        .unwrap();
     let share_a = |t: &Table, filter: &dyn Fn(usize) -> bool| {
         let job = t.column("job").unwrap();
         let rows: Vec<usize> = (0..t.n_rows()).filter(|&r| filter(r)).collect();
@@ -264,7 +344,10 @@ fn conditioning_matches_the_models_conditional_distribution() {
     let by_conditioning = share_a(&given, &|_| true);
     assert!(by_conditioning > 0.5, "{by_conditioning}");
     // Same distribution (binomial standard errors ~0.01 each; 6 σ).
-    assert!((by_rejection - by_conditioning).abs() < 0.08, "{by_rejection} vs {by_conditioning}");
+    assert!(
+        (by_rejection - by_conditioning).abs() < 0.08,
+        "{by_rejection} vs {by_conditioning}"
+    );
 }
 
 #[test]
@@ -292,11 +375,7 @@ fn cancellation_returns_the_releases() {
 
 #[test]
 fn private_mode_needs_public_bounds_and_a_known_target() {
-    let schema = Schema::new(
-        "t",
-        vec![ColumnSchema::continuous("x", None, Some(1.0))],
-    )
-    .unwrap();
+    let schema = Schema::new("t", vec![ColumnSchema::continuous("x", None, Some(1.0))]).unwrap();
     let t = Table::from_rows(&schema, &[vec![Value::Number(0.5)]]).unwrap();
     let mut m = Marginal::new(private(1.0, 1));
     let e = m.fit(&t, &schema, &mut NoProgress).unwrap_err();
@@ -320,11 +399,15 @@ fn private_mode_needs_public_bounds_and_a_known_target() {
 fn non_private_fits_recover_a_dependency() {
     let config = MarginalConfig::new(Privacy::NonPrivate).check().unwrap();
     let mut model = Marginal::new(config);
-    let summary = model.fit(&table(3_000, 4), &schema(), &mut NoProgress).unwrap();
+    let summary = model
+        .fit(&table(3_000, 4), &schema(), &mut NoProgress)
+        .unwrap();
     assert!(summary.private.is_none() && model.ledger().is_none());
     let cliques = model.cliques().unwrap();
     assert!(
-        cliques.iter().any(|c| c.contains(&"y".to_owned()) && c.contains(&"job".to_owned())),
+        cliques
+            .iter()
+            .any(|c| c.contains(&"y".to_owned()) && c.contains(&"job".to_owned())),
         "{cliques:?}"
     );
 }

@@ -113,7 +113,12 @@ impl PrivacyReport {
                 e.event().sample_rate()
             });
         let schedule_rows = (config.batch_size as f64 / q).round();
-        let epochs_completed = steps as f64 * q / releases_per_step;
+        let epochs_completed = if config.model.uses_dp_sgd() {
+            steps as f64 * q / releases_per_step
+        } else {
+            // The marginal model: a selection and a measurement per round.
+            (steps / 2) as f64
+        };
         let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
         let row_count = match rows {
             _ if !config.model.uses_dp_sgd() => format!(
@@ -121,7 +126,8 @@ impl PrivacyReport {
                 "an estimate from the noisy histograms (post-processing)",
                 match rows {
                     RowCount::PrivateEstimate(_) => "only N̂".to_owned(),
-                    RowCount::Exact(n) => format!("the true count, N = {n}, which is not protected"),
+                    RowCount::Exact(n) =>
+                        format!("the true count, N = {n}, which is not protected"),
                 }
             ),
             RowCount::PrivateEstimate(_) => format!(
@@ -134,14 +140,17 @@ impl PrivacyReport {
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; the true count, N = {n_rows}, is shown in this report and is not protected"
             ),
         };
-        let dp_sgd = training.last().filter(|_| config.model.uses_dp_sgd()).map(|last| DpSgd {
-            sample_rate: last.event().sample_rate(),
-            expected_batch: last.event().sample_rate() * schedule_rows,
-            noise_multiplier: last.event().noise_multiplier(),
-            clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
-            steps,
-            epochs: epochs_completed,
-        });
+        let dp_sgd = training
+            .last()
+            .filter(|_| config.model.uses_dp_sgd())
+            .map(|last| DpSgd {
+                sample_rate: last.event().sample_rate(),
+                expected_batch: last.event().sample_rate() * schedule_rows,
+                noise_multiplier: last.event().noise_multiplier(),
+                clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
+                steps,
+                epochs: epochs_completed,
+            });
 
         Ok(PrivacyReport {
             schema_version: REPORT_SCHEMA_VERSION,

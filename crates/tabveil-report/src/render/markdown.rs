@@ -40,9 +40,24 @@ pub(super) fn render(r: &PrivacyReport) -> String {
         }
     }
     let md = &r.model;
+    // The marginal model has no batches or epochs: its "epochs" are selection rounds.
+    let schedule = if md.model == "marginal" {
+        md.epochs_completed
+            .map(|e| format!("{} selection rounds", num(e)))
+            .unwrap_or_else(|| "selection rounds".to_owned())
+    } else {
+        format!(
+            "batch {}, {} epochs planned{}",
+            md.batch_size,
+            md.epochs_planned,
+            md.epochs_completed
+                .map(|e| format!(", {} run", num(e)))
+                .unwrap_or_default()
+        )
+    };
     let _ = writeln!(
         m,
-        "Model: {}{} on {}{} rows × {} columns; batch {}, {} epochs planned{}.\n",
+        "Model: {}{} on {}{} rows × {} columns; {schedule}.\n",
         md.model,
         md.name
             .as_deref()
@@ -51,11 +66,6 @@ pub(super) fn render(r: &PrivacyReport) -> String {
         if md.n_rows_estimated { "≈" } else { "" },
         md.n_rows,
         md.columns,
-        md.batch_size,
-        md.epochs_planned,
-        md.epochs_completed
-            .map(|e| format!(", {} run", num(e)))
-            .unwrap_or_default()
     );
 
     if let Some(g) = &r.guarantee {

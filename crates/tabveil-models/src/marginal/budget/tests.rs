@@ -17,7 +17,10 @@ fn the_total_rho_is_the_largest_within_the_target() {
                 worst
             };
             assert!(eps_at(rho) <= eps, "{spec:?} ε = {eps}");
-            assert!(eps_at(rho * 1.001) > eps, "{spec:?} ε = {eps}: ρ not the largest");
+            assert!(
+                eps_at(rho * 1.001) > eps,
+                "{spec:?} ε = {eps}: ρ not the largest"
+            );
         }
     }
     // The zCDP closed form bounds the accountant's answer from below: the tight conversion
@@ -47,12 +50,16 @@ fn releases_are_guarded_and_the_last_round_ends_at_the_target() {
             b2.record_measurement(format!("m{i}"), Stage::Training, sigma)
                 .unwrap();
         }
-        assert!(b2.record_measurement("too much".into(), Stage::Training, huge).is_err());
+        assert!(
+            b2.record_measurement("too much".into(), Stage::Training, huge)
+                .is_err()
+        );
         assert_eq!(b2.entry_count(), entries);
         // The last round takes what is left, landing just under the target.
         let (s, e) = b.last_round(0.1).unwrap().unwrap();
         b.record_selection("last selection".into(), e).unwrap();
-        b.record_measurement("last".into(), Stage::Training, s).unwrap();
+        b.record_measurement("last".into(), Stage::Training, s)
+            .unwrap();
         let spent = b.epsilon_spent().unwrap();
         assert!(spent <= 1.0 && spent > 0.999, "{spec:?}: {spent}");
         // The ledger replays to the same ε in a fresh accountant.

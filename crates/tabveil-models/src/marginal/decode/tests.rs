@@ -62,7 +62,15 @@ fn every_fine_cell_decodes_inside_itself() {
         .iter()
         .map(|c| (0..n).map(|r| (r % c.len()) as u32).collect())
         .collect();
-    let table = decode_table(&schema, &codings, &decoders, &cells, &[None, None, None], &mut rng).unwrap();
+    let table = decode_table(
+        &schema,
+        &codings,
+        &decoders,
+        &cells,
+        &[None, None, None],
+        &mut rng,
+    )
+    .unwrap();
     assert_eq!(table.n_rows(), n);
     let age = table.column("age").unwrap().as_continuous().unwrap();
     let gain = table.column("gain").unwrap();
@@ -127,5 +135,12 @@ fn forced_numbers_are_exact() {
     let grid = codings[1].grid().unwrap();
     let forced = [None, Some(Forced::Number(grid.cell_of(123.5), 123.5)), None];
     let t = decode_table(&schema, &codings, &decoders, &cells, &forced, &mut rng).unwrap();
-    assert!(t.column("gain").unwrap().as_continuous().unwrap().iter().all(|&v| v == 123.5));
+    assert!(
+        t.column("gain")
+            .unwrap()
+            .as_continuous()
+            .unwrap()
+            .iter()
+            .all(|&v| v == 123.5)
+    );
 }

@@ -12,14 +12,28 @@ fn numeric(grid: Grid, nullable: bool) -> Coding {
 #[test]
 fn small_integer_ranges_get_one_cell_per_value() {
     let g = Grid::new(15.0, 90.0, true, 128);
-    assert_eq!(g, Grid::Integers { first: 15.0, count: 76 });
+    assert_eq!(
+        g,
+        Grid::Integers {
+            first: 15.0,
+            count: 76
+        }
+    );
     assert_eq!(g.cell_of(15.0), 0);
     assert_eq!(g.cell_of(90.0), 75);
     assert_eq!(g.range(3), CellRange::Point(18.0));
     assert!(g.is_integer() && g.is_valid());
     // Too wide for the resolution: bins with exact bounds.
     let g = Grid::new(0.0, 1_000.0, true, 16);
-    assert!(matches!(g, Grid::Bins { bins: 16, zero: false, integer: true, .. }));
+    assert!(matches!(
+        g,
+        Grid::Bins {
+            bins: 16,
+            zero: false,
+            integer: true,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -117,7 +131,11 @@ fn numeric_cells_group_by_mass_with_kept_points() {
 
 #[test]
 fn the_normal_quantile_is_accurate() {
-    for (p, z) in [(0.5, 0.0), (0.05, 1.644_853_626_951_472_2), (1e-6, 4.753_424_308_822_899)] {
+    for (p, z) in [
+        (0.5, 0.0),
+        (0.05, 1.644_853_626_951_472_2),
+        (1e-6, 4.753_424_308_822_899),
+    ] {
         assert!((upper_normal_quantile(p) - z).abs() < 1e-7, "{p}");
     }
 }

@@ -11,7 +11,11 @@ fn chain_measurements(rng: &mut ChaCha8Rng, n: f64) -> (Vec<usize>, Vec<Measurem
     let cliques: Vec<Clique> = vec![vec![0, 1], vec![1, 2], vec![2, 3]];
     let potentials: Vec<Vec<f64>> = cliques
         .iter()
-        .map(|c| (0..cells(c, &sizes)).map(|_| rng.random_range(-1.5..1.5)).collect())
+        .map(|c| {
+            (0..cells(c, &sizes))
+                .map(|_| rng.random_range(-1.5..1.5))
+                .collect()
+        })
         .collect();
     let joint = brute_force_joint(&sizes, &cliques, &potentials);
     let all: Clique = (0..sizes.len()).collect();
@@ -19,7 +23,12 @@ fn chain_measurements(rng: &mut ChaCha8Rng, n: f64) -> (Vec<usize>, Vec<Measurem
     let mut measurements: Vec<Measurement> = cliques
         .iter()
         .map(|c| {
-            let values: Vec<f64> = joint.sum_onto(c, &sizes).values.iter().map(|p| p * n).collect();
+            let values: Vec<f64> = joint
+                .sum_onto(c, &sizes)
+                .values
+                .iter()
+                .map(|p| p * n)
+                .collect();
             Measurement {
                 clique: c.clone(),
                 std: vec![1.0; values.len()],
@@ -28,7 +37,12 @@ fn chain_measurements(rng: &mut ChaCha8Rng, n: f64) -> (Vec<usize>, Vec<Measurem
         })
         .collect();
     for a in 0..sizes.len() {
-        let values: Vec<f64> = joint.sum_onto(&[a], &sizes).values.iter().map(|p| p * n).collect();
+        let values: Vec<f64> = joint
+            .sum_onto(&[a], &sizes)
+            .values
+            .iter()
+            .map(|p| p * n)
+            .collect();
         measurements.push(Measurement {
             clique: vec![a],
             std: vec![2.0; values.len()],

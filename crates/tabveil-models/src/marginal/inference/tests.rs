@@ -33,7 +33,11 @@ pub(crate) fn random_model(
 }
 
 /// The normalised joint distribution of a model, by enumeration.
-pub(crate) fn brute_force_joint(sizes: &[usize], cliques: &[Clique], potentials: &[Vec<f64>]) -> Vec<f64> {
+pub(crate) fn brute_force_joint(
+    sizes: &[usize],
+    cliques: &[Clique],
+    potentials: &[Vec<f64>],
+) -> Vec<f64> {
     let all: Clique = (0..sizes.len()).collect();
     let mut joint = Factor::filled(&all, sizes, 0.0);
     for (c, p) in cliques.iter().zip(potentials) {
@@ -53,7 +57,10 @@ fn propagation_gives_the_exact_marginals() {
         let all: Clique = (0..sizes.len()).collect();
         let joint = Factor::from_values(&all, &sizes, joint).unwrap();
         let mut engine = Engine::new(&sizes, &cliques);
-        let mut out: Vec<Vec<f64>> = cliques.iter().map(|c| vec![0.0; cells(c, &sizes)]).collect();
+        let mut out: Vec<Vec<f64>> = cliques
+            .iter()
+            .map(|c| vec![0.0; cells(c, &sizes)])
+            .collect();
         engine.marginals(&potentials, 7.0, &mut out);
         for (c, m) in cliques.iter().zip(&out) {
             let truth = joint.sum_onto(c, &sizes);

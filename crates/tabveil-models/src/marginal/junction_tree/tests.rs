@@ -62,7 +62,10 @@ fn random_clique_sets_give_valid_junction_trees() {
             assert!(placed[p] && !placed[c], "case {case}: not a pre-order");
             placed[c] = true;
         }
-        assert!(has_running_intersection(&tree, d), "case {case}: {cliques:?}");
+        assert!(
+            has_running_intersection(&tree, d),
+            "case {case}: {cliques:?}"
+        );
         // Maximal cliques only.
         for (i, a) in tree.cliques.iter().enumerate() {
             for (j, b) in tree.cliques.iter().enumerate() {

@@ -12,15 +12,28 @@ fn exact_counts_sum_to_n_and_stay_within_one() {
     for _ in 0..500 {
         let k = rng.random_range(1..20);
         let w: Vec<f64> = (0..k)
-            .map(|_| if rng.random_bool(0.2) { 0.0 } else { rng.random::<f64>() })
+            .map(|_| {
+                if rng.random_bool(0.2) {
+                    0.0
+                } else {
+                    rng.random::<f64>()
+                }
+            })
             .collect();
         let n = rng.random_range(0..300);
         let c = exact_counts(&w, n, &mut rng);
         assert_eq!(c.iter().sum::<usize>(), n);
         let s: f64 = w.iter().sum();
         for (ci, wi) in c.iter().zip(&w) {
-            let expected = if s > 0.0 { n as f64 * wi / s } else { n as f64 / k as f64 };
-            assert!((*ci as f64 - expected).abs() < 1.0 + 1e-9, "{ci} vs {expected}");
+            let expected = if s > 0.0 {
+                n as f64 * wi / s
+            } else {
+                n as f64 / k as f64
+            };
+            assert!(
+                (*ci as f64 - expected).abs() < 1.0 + 1e-9,
+                "{ci} vs {expected}"
+            );
             if s > 0.0 && *wi == 0.0 {
                 assert_eq!(*ci, 0);
             }
@@ -44,7 +57,11 @@ fn forward_samples_follow_the_model() {
     let cliques: Vec<Clique> = vec![vec![0, 1], vec![1, 2, 3], vec![3, 4], vec![0, 4]];
     let potentials: Vec<Vec<f64>> = cliques
         .iter()
-        .map(|c| (0..cells(c, &sizes)).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .map(|c| {
+            (0..cells(c, &sizes))
+                .map(|_| rng.random_range(-1.0..1.0))
+                .collect()
+        })
         .collect();
     let joint = brute_force_joint(&sizes, &cliques, &potentials);
     let all: Clique = (0..sizes.len()).collect();
