@@ -26,10 +26,11 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpTraining, MarginalConfig, ModelError, Privacy, TvaeConfig};
+use tabveil_models::{
+    CtganConfig, DpConfig, MarginalConfig, ModelKind, ModelSettings, Privacy, TvaeConfig,
+};
 
 use crate::error::Result;
-use crate::model::ModelConfig;
 use crate::privacy::{Delta, Epsilon};
 use crate::synthesizer::Synthesizer;
 
@@ -79,11 +80,12 @@ pub struct Private {
 #[derive(Debug, Clone, Copy)]
 pub struct NonPrivate(());
 
+/// The model chosen: a kind with its defaults (which depend on the privacy choice), or
+/// settings given in full.
 #[derive(Debug, Clone)]
 enum ModelChoice {
-    Ctgan(Option<CtganConfig>),
-    Tvae(Option<TvaeConfig>),
-    Marginal(Option<MarginalConfig>),
+    Defaults(ModelKind),
+    With(Box<ModelSettings>),
 }
 
 impl Synthesizer {
@@ -96,10 +98,26 @@ impl Synthesizer {
 }
 
 impl SynthesizerBuilder<WantsModel> {
+    /// Model `kind` with its defaults for the privacy choice that follows (the registered
+    /// kinds: [`ModelKind::all`]).
+    pub fn model(self, kind: ModelKind) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::Defaults(kind))
+    }
+
+    /// A model with these settings. The privacy step that follows replaces their privacy
+    /// choice (with the model's privacy-dependent defaults, see `ModelSpec::adopt_privacy`);
+    /// the builder's `epochs`, `batch_size` and `seed`, when set, replace theirs.
+    pub fn model_with(
+        self,
+        settings: impl Into<ModelSettings>,
+    ) -> SynthesizerBuilder<WantsPrivacy> {
+        self.with_model(ModelChoice::With(Box::new(settings.into())))
+    }
+
     /// CTGAN with SDV's defaults (300 epochs of batches of 500, networks 256-256; pac 10
     /// without privacy, 1 with).
     pub fn ctgan(self) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Ctgan(None))
+        self.model(ModelKind::Ctgan)
     }
 
     /// CTGAN with these hyper-parameters. The privacy step that follows replaces the config's
@@ -107,35 +125,34 @@ impl SynthesizerBuilder<WantsModel> {
     /// value is kept and checked (private CTGAN needs pac = 1). The builder's `epochs`,
     /// `batch_size` and `seed`, when set, replace the config's.
     pub fn ctgan_with(self, config: CtganConfig) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Ctgan(Some(config)))
+        self.model_with(config)
     }
 
     /// TVAE with SDV's defaults (300 epochs of batches of 500, encoder and decoder 128-128,
     /// softmax decoding of categories).
     pub fn tvae(self) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Tvae(None))
+        self.model(ModelKind::Tvae)
     }
 
     /// TVAE with these hyper-parameters. The privacy step that follows replaces the config's
     /// `privacy`; the builder's `epochs`, `batch_size` and `seed`, when set, replace the
     /// config's.
     pub fn tvae_with(self, config: TvaeConfig) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Tvae(Some(config)))
+        self.model_with(config)
     }
 
-    /// The marginal model (select–measure–generate: noisy marginals chosen adaptively, a
-    /// graphical model fitted to them) with its defaults — the best choice for small tables.
-    /// Epochs, batch size, clipping norm and preprocessing share do not apply to it (`build`
-    /// refuses them); [`target`](SynthesizerBuilder::target) names the column whose
-    /// relationships matter most.
+    /// The marginal model with its defaults (select–measure–generate: noisy marginals chosen
+    /// adaptively, a graphical model fitted to them). It has no epochs, batches or clipping:
+    /// `build` refuses them; [`target`](SynthesizerBuilder::target) names the column whose
+    /// relationships matter most (default: the schema's `target`).
     pub fn marginal(self) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Marginal(None))
+        self.model(ModelKind::Marginal)
     }
 
     /// The marginal model with these settings. The privacy step that follows replaces the
     /// config's `privacy`; the builder's `seed` and `target`, when set, replace the config's.
     pub fn marginal_with(self, config: MarginalConfig) -> SynthesizerBuilder<WantsPrivacy> {
-        self.with_model(ModelChoice::Marginal(Some(config)))
+        self.model_with(config)
     }
 
     fn with_model(self, model: ModelChoice) -> SynthesizerBuilder<WantsPrivacy> {
@@ -200,9 +217,9 @@ impl<P> SynthesizerBuilder<Ready<P>> {
         self
     }
 
-    /// The column whose relationships with the others matter most (a prediction target): the
-    /// marginal model weighs the marginals that contain it up (default: the schema's
-    /// `target`). Other models refuse it.
+    /// The column whose relationships with the others matter most (a prediction target), for
+    /// a model that weighs one (the marginal model; default: the schema's `target`). `build`
+    /// refuses it for a model that does not.
     pub fn target(mut self, column: impl Into<String>) -> Self {
         self.state.target = Some(column.into());
         self
@@ -214,87 +231,31 @@ impl<P> SynthesizerBuilder<Ready<P>> {
         self
     }
 
-    fn model_config(&self, privacy: Privacy) -> Result<ModelConfig> {
-        let private = privacy.is_private();
-        if let (Some(t), false) = (
-            &self.state.target,
-            matches!(self.state.model, ModelChoice::Marginal(_)),
-        ) {
-            return Err(ModelError::invalid_setting("target", t, "the marginal model only").into());
+    /// The checked settings of the model with `privacy` and the builder's overrides.
+    fn settings(&self, privacy: Privacy) -> Result<ModelSettings> {
+        let mut settings = match &self.state.model {
+            ModelChoice::Defaults(kind) => ModelSettings::defaults(*kind, privacy),
+            ModelChoice::With(settings) => {
+                let mut settings = (**settings).clone();
+                settings.spec_mut().adopt_privacy(privacy);
+                settings
+            }
+        };
+        let spec = settings.spec_mut();
+        if let Some(e) = self.state.epochs {
+            spec.set_epochs(e)?;
         }
-        match &self.state.model {
-            ModelChoice::Ctgan(config) => {
-                let mut c = match config {
-                    Some(c) => {
-                        let mut c = c.clone();
-                        if private && c.pac == 10 {
-                            c.pac = 1;
-                        }
-                        c.privacy = privacy;
-                        c
-                    }
-                    None => CtganConfig::new(privacy),
-                };
-                if let Some(e) = self.state.epochs {
-                    c.epochs = e;
-                }
-                if let Some(b) = self.state.batch_size {
-                    c.batch_size = b;
-                }
-                if let Some(s) = self.state.seed {
-                    c.seed = s;
-                }
-                Ok(ModelConfig::Ctgan(c.check()?))
-            }
-            ModelChoice::Tvae(config) => {
-                let mut c = match config {
-                    Some(c) => TvaeConfig {
-                        privacy,
-                        ..c.clone()
-                    },
-                    None => TvaeConfig::new(privacy),
-                };
-                if let Some(e) = self.state.epochs {
-                    c.epochs = e;
-                }
-                if let Some(b) = self.state.batch_size {
-                    c.batch_size = b;
-                }
-                if let Some(s) = self.state.seed {
-                    c.seed = s;
-                }
-                Ok(ModelConfig::Tvae(c.check()?))
-            }
-            ModelChoice::Marginal(config) => {
-                for (name, set) in [
-                    ("epochs", self.state.epochs.map(|e| e.to_string())),
-                    ("batch_size", self.state.batch_size.map(|b| b.to_string())),
-                ] {
-                    if let Some(v) = set {
-                        return Err(ModelError::invalid_setting(
-                            name,
-                            v,
-                            "not set: the marginal model has no epochs or batches",
-                        )
-                        .into());
-                    }
-                }
-                let mut c = match config {
-                    Some(c) => MarginalConfig {
-                        privacy,
-                        ..c.clone()
-                    },
-                    None => MarginalConfig::new(privacy),
-                };
-                if let Some(s) = self.state.seed {
-                    c.seed = s;
-                }
-                if let Some(t) = &self.state.target {
-                    c.target = Some(t.clone());
-                }
-                Ok(ModelConfig::Marginal(c.check()?))
-            }
+        if let Some(b) = self.state.batch_size {
+            spec.set_batch_size(b)?;
         }
+        if let Some(s) = self.state.seed {
+            spec.set_seed(s);
+        }
+        if let Some(t) = &self.state.target {
+            spec.set_target(t)?;
+        }
+        spec.check()?;
+        Ok(settings)
     }
 }
 
@@ -332,40 +293,26 @@ impl SynthesizerBuilder<Ready<Private>> {
     /// [`Synthesizer::validate`].
     ///
     /// # Errors
-    /// [`Error::Model`](crate::Error::Model) with `InvalidParameter` naming the first bad value
-    /// (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
+    /// [`Error::Config`](crate::Error::Config) with `InvalidParameter` naming the first bad
+    /// value (ε not finite and > 0, δ outside (0, 1), a zero batch size…).
     pub fn build(self) -> Result<Synthesizer> {
         let p = &self.state.privacy;
-        if matches!(self.state.model, ModelChoice::Marginal(_)) {
-            for (name, set) in [
-                ("clipping_norm", p.clipping_norm),
-                ("preprocessing_share", p.preprocessing_share),
-            ] {
-                if let Some(v) = set {
-                    return Err(ModelError::invalid_setting(
-                        name,
-                        v,
-                        "not set: the marginal model clips no gradients and plans its own releases",
-                    )
-                    .into());
-                }
-            }
-        }
-        let mut dp = DpTraining::new(p.epsilon.0, p.delta.0)?;
+        let mut dp = DpConfig::new(p.epsilon.0, p.delta.0);
         if let Some(c) = p.clipping_norm {
-            dp = dp.with_clipping_norm(c)?;
+            dp = dp.with_clipping_norm(c);
         }
         if let Some(s) = p.preprocessing_share {
-            dp = dp.with_preprocessing_share(s)?;
+            dp = dp.with_preprocessing_share(s);
         }
         if let Some(a) = &p.accountant {
-            dp = dp.with_accountant(a.clone())?;
+            dp = dp.with_accountant(a.clone());
         }
         if let Some(seed) = p.noise_seed {
             dp = dp.dangerous_noise_seed(seed);
         }
-        let config = self.model_config(Privacy::Dp(dp))?;
-        Ok(Synthesizer::from_parts(config, self.state.device))
+        dp.check()?;
+        let settings = self.settings(Privacy::Dp(dp))?;
+        Ok(Synthesizer::from_parts(settings, self.state.device))
     }
 }
 
@@ -374,9 +321,10 @@ impl SynthesizerBuilder<Ready<NonPrivate>> {
     /// [`build`](SynthesizerBuilder::<Ready<Private>>::build)).
     ///
     /// # Errors
-    /// [`Error::Model`](crate::Error::Model) with `InvalidParameter` naming the first bad value.
+    /// [`Error::Config`](crate::Error::Config) with `InvalidParameter` naming the first bad
+    /// value.
     pub fn build(self) -> Result<Synthesizer> {
-        let config = self.model_config(Privacy::NonPrivate)?;
-        Ok(Synthesizer::from_parts(config, self.state.device))
+        let settings = self.settings(Privacy::NonPrivate)?;
+        Ok(Synthesizer::from_parts(settings, self.state.device))
     }
 }

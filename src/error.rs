@@ -31,7 +31,11 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
-    /// An error of the models crate (configuration, fit, sampling, saved models).
+    /// A setting out of range (ε, δ, the clipping norm, a model's hyper-parameter…), found
+    /// when the synthesizer is built, before anything else.
+    #[error(transparent)]
+    Config(#[from] tabveil_models::ConfigError),
+    /// An error of the models crate (fit, sampling, saved models).
     #[error(transparent)]
     Model(#[from] tabveil_models::ModelError),
     /// An error of the data crate (schema, table, CSV).

@@ -38,12 +38,11 @@ use candle_core::Device;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{PrivacyLedger, epsilon_of};
 use tabveil_data::{Schema, Table};
-use tabveil_models::{Condition, FitSummary, ModelKind};
+use tabveil_models::{Condition, DynSynthesizer, FitSummary, ModelKind};
 use tabveil_report::{PrivacyReport, RowCount};
 use tabveil_validate::{Finding, TrainingConfig};
 
 use crate::error::{Error, Result};
-use crate::model::AnyModel;
 
 /// The file the facade adds to a model directory.
 pub const FIT_RECORD_FILE: &str = "tabveil-fit.json";
@@ -56,7 +55,7 @@ const RECORD_VERSION: u32 = 1;
 /// sample from several threads at once.
 #[derive(Debug, Clone)]
 pub struct Fitted {
-    model: AnyModel,
+    model: Box<dyn DynSynthesizer>,
     schema: Schema,
     summary: FitSummary,
     record: FitRecord,
@@ -80,8 +79,12 @@ struct FitRecord {
 }
 
 impl Fitted {
-    pub(crate) fn new(model: AnyModel, n_rows: u64, warnings: Vec<Finding>) -> Result<Self> {
-        let private = model.training_config().privacy.is_private();
+    pub(crate) fn new(
+        model: Box<dyn DynSynthesizer>,
+        n_rows: u64,
+        warnings: Vec<Finding>,
+    ) -> Result<Self> {
+        let private = model.settings().spec().privacy().is_private();
         let record = FitRecord {
             format: RECORD_FORMAT.to_owned(),
             version: RECORD_VERSION,
@@ -91,7 +94,7 @@ impl Fitted {
         Self::from_model(model, record)
     }
 
-    fn from_model(model: AnyModel, record: FitRecord) -> Result<Self> {
+    fn from_model(model: Box<dyn DynSynthesizer>, record: FitRecord) -> Result<Self> {
         let corrupt = |reason: &str| Error::CorruptFit {
             reason: reason.to_owned(),
         };
@@ -114,7 +117,7 @@ impl Fitted {
             .summary()
             .ok_or_else(|| corrupt("the model has no fit summary"))?
             .clone();
-        let private = model.training_config().privacy.is_private();
+        let private = model.settings().spec().privacy().is_private();
         match (private, record.non_private_rows) {
             (true, None) if summary.private.is_some() => {}
             (false, Some(n)) if n > 0 && summary.private.is_none() => {}
@@ -150,7 +153,7 @@ impl Fitted {
     /// # Errors
     /// Numerical failure ([`Error::Model`]).
     pub fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        self.model.sample(n, seed)
+        Ok(self.model.sample(n, seed)?)
     }
 
     /// `n` synthetic rows that all meet every condition (categorical or boolean columns).
@@ -165,7 +168,7 @@ impl Fitted {
         conditions: &[Condition],
         seed: u64,
     ) -> Result<Table> {
-        self.model.sample_conditional(n, conditions, seed)
+        Ok(self.model.sample_conditional(n, conditions, seed)?)
     }
 
     /// The schema the model was fitted on.
@@ -195,7 +198,7 @@ impl Fitted {
 
     /// The plan as the validator and the report see it.
     pub fn training_config(&self) -> TrainingConfig {
-        self.model.training_config()
+        TrainingConfig::from(self.model.settings())
     }
 
     /// ε spent at the fit's δ, recomputed from the ledger with the fit's accountant (`None`
@@ -266,7 +269,7 @@ impl Fitted {
     /// # Errors
     /// As [`load`](Self::load).
     pub fn load_on(dir: &Path, device: &Device) -> Result<Self> {
-        let model = AnyModel::load(dir, device)?;
+        let model = tabveil_models::load_model(dir, device)?;
         let path = dir.join(FIT_RECORD_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
         Self::from_model(model, parse_record(&text)?)
@@ -318,7 +321,7 @@ impl Fitted {
         let record =
             std::str::from_utf8(record).map_err(|_| corrupt("the fit record is not UTF-8"))?;
         let record = parse_record(record)?;
-        Self::from_model(AnyModel::from_bytes(model, device)?, record)
+        Self::from_model(tabveil_models::model_from_bytes(model, device)?, record)
     }
 
     fn record_json(&self) -> Result<String> {

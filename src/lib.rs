@@ -84,11 +84,9 @@
 #![forbid(unsafe_code)]
 
 pub mod builder;
-mod config;
 mod error;
 mod evaluation;
 mod fitted;
-mod model;
 mod privacy;
 mod synthesizer;
 

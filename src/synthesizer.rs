@@ -24,42 +24,42 @@
 
 use candle_core::Device;
 use tabveil_data::{Schema, Table};
-use tabveil_models::{ModelKind, NoProgress, Progress};
+use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress};
 use tabveil_validate::{
     Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
 use crate::error::{Error, Result};
 use crate::fitted::Fitted;
-use crate::model::ModelConfig;
 
 /// A checked model configuration with its privacy choice: validates plans and fits tables
 /// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
-    config: ModelConfig,
+    /// Checked settings (the builder ran `ModelSpec::check`).
+    settings: ModelSettings,
     device: Device,
 }
 
 impl Synthesizer {
-    pub(crate) fn from_parts(config: ModelConfig, device: Device) -> Self {
-        Synthesizer { config, device }
+    pub(crate) fn from_parts(settings: ModelSettings, device: Device) -> Self {
+        Synthesizer { settings, device }
     }
 
     /// The model's kind.
     pub fn kind(&self) -> ModelKind {
-        self.config.kind()
+        self.settings.kind()
     }
 
     /// True for a differentially private synthesizer.
     pub fn is_private(&self) -> bool {
-        self.training_config().privacy.is_private()
+        self.settings.spec().privacy().is_private()
     }
 
     /// The plan as the validator and the privacy report see it (the same value the
     /// `tabveil validate` command checks).
     pub fn training_config(&self) -> TrainingConfig {
-        self.config.training_config()
+        TrainingConfig::from(self.settings.clone())
     }
 
     /// Checks the plan against a table of `schema` with `n_rows` rows, without touching any
@@ -113,7 +113,7 @@ impl Synthesizer {
                 findings: report.findings,
             });
         }
-        let mut model = self.config.init(&self.device);
+        let mut model = self.settings.spec().init(&self.device)?;
         let summary = model.fit(table, schema, progress)?;
         let warnings = match &summary.private {
             // The findings above were computed from the true row count N (several quote it,

@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use tabveil::models::{ModelError, Privacy, StopReason};
+use tabveil::models::{ConfigError, ModelError, Privacy, StopReason};
 use tabveil::prelude::*;
 use tabveil::validate::Code;
 use tabveil::{Error, FIT_RECORD_FILE};
@@ -232,7 +232,7 @@ fn bad_settings_fail_at_build_with_the_parameter_named() {
     assert!(
         matches!(
             &err,
-            Error::Model(ModelError::InvalidParameter {
+            Error::Config(ConfigError::InvalidParameter {
                 parameter: "epsilon",
                 ..
             })
@@ -248,7 +248,7 @@ fn bad_settings_fail_at_build_with_the_parameter_named() {
     assert!(
         matches!(
             &err,
-            Error::Model(ModelError::InvalidParameter {
+            Error::Config(ConfigError::InvalidParameter {
                 parameter: "batch_size",
                 ..
             })
@@ -272,7 +272,7 @@ fn bad_settings_fail_at_build_with_the_parameter_named() {
     assert!(
         matches!(
             &err,
-            Error::Model(ModelError::InvalidParameter {
+            Error::Config(ConfigError::InvalidParameter {
                 parameter: "pac",
                 ..
             })

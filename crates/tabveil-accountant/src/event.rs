@@ -273,6 +273,23 @@ impl From<PrivacyEvent> for RawEvent {
     }
 }
 
+impl PrivacyEvent {
+    /// `count` runs of a Gaussian mechanism at noise multiplier `noise_multiplier` on a
+    /// Poisson sample of rate `sample_rate`: [`PrivacyEvent::gaussian`] when the rate is 1 (no
+    /// subsampling), [`PrivacyEvent::poisson_subsampled_gaussian`] otherwise. The one way a
+    /// `(rate, count)` segment of a plan becomes an event.
+    ///
+    /// # Errors
+    /// As the two constructors.
+    pub fn sampled_gaussian(sample_rate: f64, noise_multiplier: f64, count: u64) -> Result<Self> {
+        if sample_rate == 1.0 {
+            PrivacyEvent::gaussian(noise_multiplier, count)
+        } else {
+            PrivacyEvent::poisson_subsampled_gaussian(sample_rate, noise_multiplier, count)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

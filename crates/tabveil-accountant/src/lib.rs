@@ -65,13 +65,17 @@ mod spec;
 mod special;
 
 pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
-pub use calibrate::{Calibration, NoiseSchedule, calibrate_noise, epsilon_of, max_steps_within};
+pub use calibrate::{
+    Calibration, NoiseSchedule, calibrate_noise, epsilon_of, epsilon_or_infinite, max_steps_within,
+};
 pub use error::{AccountantError, Result};
 pub use event::{Neighbouring, PrivacyEvent};
 pub use gaussian::GaussianDp;
 pub use gdp::GdpAccountant;
 pub use ledger::{LEDGER_FORMAT_VERSION, LedgerEntry, NoiseRandomness, PrivacyLedger, Stage};
-pub use plan::{JointCalibration, TrainingSchedule, calibrate_jointly};
+pub use plan::{
+    JointCalibration, PreprocessingPlan, RunBudget, TrainingSchedule, calibrate_jointly,
+};
 pub use pld::{PldAccountant, PldConfig};
 pub use rdp::{
     MAX_RDP_ORDER, RdpAccountant, RdpConversion, RdpCurve, RdpOrders, RdpOrdersPreset,

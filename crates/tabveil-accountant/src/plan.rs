@@ -1,28 +1,41 @@
-//! Planning a private training run: the DP-SGD schedule and the joint calibration of the
-//! preprocessing and training noise.
+//! Planning a private run: the preprocessing releases' noise, the DP-SGD schedule and the
+//! training noise, calibrated together.
 //!
-//! The validator, the models and the facade all plan with these two functions, so the plan that
-//! `tabveil validate` prints is the plan that `fit` runs.
+//! This is the one place that decides the noise of a run. The validator prints the plan these
+//! functions compute for the table's row count; a fit calls the same functions — the
+//! preprocessing part first (it does not depend on the row count), then the training part with
+//! the differentially private row estimate N̂ the preprocessing released. So the plan that
+//! `tabveil validate` prints is the plan that `fit` runs, by construction.
 //!
 //! ```
-//! use tabveil_accountant::{AccountantSpec, TrainingSchedule, calibrate_jointly};
+//! use tabveil_accountant::{
+//!     AccountantSpec, LedgerEntry, PreprocessingPlan, PrivacyEvent, RunBudget, Stage,
+//!     TrainingSchedule,
+//! };
 //!
-//! // 26 049 rows, expected batch 500, 30 epochs; 15 preprocessing releases (one noisy
-//! // histogram per column) that get 10 % of ε = 3 at δ = 1e-6.
+//! // ε = 3 at δ = 1e-6, 10 % of it for the preprocessing releases (one noisy histogram for
+//! // each of 15 columns; their noise here is a placeholder: only mechanism and count count).
+//! let budget = RunBudget::new(3.0, 1e-6, 0.1, AccountantSpec::rdp());
+//! let planned: Vec<LedgerEntry> = (0..15)
+//!     .map(|i| LedgerEntry::new(format!("column {i}"), Stage::Preprocessing, PrivacyEvent::gaussian(1.0, 1)?))
+//!     .collect::<Result<_, _>>()?;
+//! let preprocessing = PreprocessingPlan::calibrate(&budget, &planned)?;
+//! assert_eq!(preprocessing.releases(), 15);
+//! assert!(preprocessing.epsilon() <= 0.3);
+//! // Then the training noise, for 26 049 rows, expected batch 500, 30 epochs.
 //! let schedule = TrainingSchedule::new(26_049, 500, 30)?;
-//! let preprocessing = vec![(1.0, 15)];
-//! let plan = calibrate_jointly(3.0, 1e-6, &preprocessing, 0.1, &schedule, &AccountantSpec::rdp())?;
+//! let plan = preprocessing.with_training(&budget, &schedule)?;
 //! assert!(plan.epsilon <= 3.0);
-//! assert!(plan.preprocessing_epsilon <= 0.3);
-//! assert!(plan.preprocessing_noise_multiplier.is_some());
+//! assert_eq!(plan.preprocessing_noise_multiplier, preprocessing.noise_multiplier());
 //! # Ok::<(), tabveil_accountant::AccountantError>(())
 //! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::{NoiseSchedule, calibrate_noise};
+use crate::calibrate::{Calibration, NoiseSchedule, calibrate_noise};
 use crate::error::{AccountantError, Result};
 use crate::event::{PrivacyEvent, check_sample_rate};
+use crate::ledger::LedgerEntry;
 use crate::spec::AccountantSpec;
 
 /// The schedule of a DP-SGD run on Poisson-sampled batches.
@@ -71,6 +84,28 @@ impl TrainingSchedule {
         };
         schedule.checked_steps()?;
         Ok(schedule)
+    }
+
+    /// The schedule of a trainer that makes `releases_per_step` private gradient releases per
+    /// optimiser step (CTGAN's discriminator steps, each on its own Poisson batch; 1 for TVAE):
+    /// `epochs × releases_per_step` expected passes, ⌈epochs·d·N/B⌉ subsampled-Gaussian steps.
+    ///
+    /// # Errors
+    /// As [`TrainingSchedule::new`]; [`AccountantError::CountOverflow`] when
+    /// `epochs × releases_per_step` does not fit in `u64`.
+    pub fn with_releases_per_step(
+        n_rows: u64,
+        batch_size: u64,
+        epochs: u64,
+        releases_per_step: u64,
+    ) -> Result<Self> {
+        let passes =
+            epochs
+                .checked_mul(releases_per_step)
+                .ok_or(AccountantError::CountOverflow {
+                    what: "epochs × discriminator steps",
+                })?;
+        TrainingSchedule::new(n_rows, batch_size, passes)
     }
 
     /// Rows in the table.
@@ -160,72 +195,203 @@ pub fn calibrate_jointly(
     training: &TrainingSchedule,
     spec: &AccountantSpec,
 ) -> Result<JointCalibration> {
-    let preprocessing: Vec<(f64, u64)> = preprocessing
-        .iter()
-        .copied()
-        .filter(|&(_, count)| count > 0)
-        .collect();
-    for &(q, _) in &preprocessing {
-        check_sample_rate(q)?;
-    }
-    let training_segment = vec![(training.sample_rate(), training.steps())];
-    if preprocessing.is_empty() {
-        let c = calibrate_noise(
-            target_epsilon,
-            delta,
-            &NoiseSchedule {
-                fixed: Vec::new(),
-                calibrated: training_segment,
-            },
-            spec,
-        )?;
-        return Ok(JointCalibration {
-            preprocessing_noise_multiplier: None,
-            preprocessing_epsilon: 0.0,
-            training_noise_multiplier: c.noise_multiplier,
-            epsilon: c.epsilon,
-        });
-    }
-    if !(preprocessing_share > 0.0 && preprocessing_share < 1.0) {
-        return Err(AccountantError::InvalidShare {
-            value: preprocessing_share,
-        });
-    }
-    let pre = calibrate_noise(
-        preprocessing_share * target_epsilon,
-        delta,
-        &NoiseSchedule {
-            fixed: Vec::new(),
-            calibrated: preprocessing.clone(),
-        },
-        spec,
-    )?;
-    let fixed = preprocessing
-        .iter()
-        .map(|&(q, count)| segment_event(q, pre.noise_multiplier, count))
-        .collect::<Result<Vec<_>>>()?;
-    let train = calibrate_noise(
-        target_epsilon,
-        delta,
-        &NoiseSchedule {
-            fixed,
-            calibrated: training_segment,
-        },
-        spec,
-    )?;
-    Ok(JointCalibration {
-        preprocessing_noise_multiplier: Some(pre.noise_multiplier),
-        preprocessing_epsilon: pre.epsilon,
-        training_noise_multiplier: train.noise_multiplier,
-        epsilon: train.epsilon,
-    })
+    let budget = RunBudget::new(target_epsilon, delta, preprocessing_share, spec.clone());
+    PreprocessingPlan::from_segments(&budget, preprocessing)?.with_training(&budget, training)
 }
 
-fn segment_event(q: f64, sigma: f64, count: u64) -> Result<PrivacyEvent> {
-    if q >= 1.0 {
-        PrivacyEvent::gaussian(sigma, count)
-    } else {
-        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, count)
+/// What a private run may spend and how it is accounted: the target (ε, δ), the share of ε the
+/// preprocessing releases alone may spend, and the accountant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunBudget {
+    /// Target ε of the whole run.
+    pub epsilon: f64,
+    /// δ of the guarantee.
+    pub delta: f64,
+    /// Share of ε the preprocessing alone may spend, in (0, 1).
+    pub preprocessing_share: f64,
+    /// The accountant that calibrates the noise (RDP or PLD).
+    pub accountant: AccountantSpec,
+}
+
+impl RunBudget {
+    /// A budget of `epsilon` at `delta`, `preprocessing_share` of it for the preprocessing.
+    pub fn new(
+        epsilon: f64,
+        delta: f64,
+        preprocessing_share: f64,
+        accountant: AccountantSpec,
+    ) -> Self {
+        RunBudget {
+            epsilon,
+            delta,
+            preprocessing_share,
+            accountant,
+        }
+    }
+
+    /// The same budget with target `epsilon`.
+    #[must_use]
+    pub fn with_epsilon(&self, epsilon: f64) -> Self {
+        RunBudget {
+            epsilon,
+            ..self.clone()
+        }
+    }
+}
+
+/// The preprocessing releases of a run and the one noise multiplier σ_pre they share: the
+/// first half of a run's plan, which does not depend on the row count.
+///
+/// σ_pre is the smallest (to 1e-6 relative, on the safe side) for which the preprocessing
+/// *alone* spends at most `preprocessing_share · ε` ([`calibrate_noise`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreprocessingPlan {
+    /// `(sample rate, count)` segments, in the order of first appearance, zero counts dropped.
+    segments: Vec<(f64, u64)>,
+    /// σ_pre and the ε the preprocessing alone spends; `None` without releases.
+    calibration: Option<Calibration>,
+}
+
+impl PreprocessingPlan {
+    /// The plan of the releases `planned` (the entries the preprocessing will record; their
+    /// noise is ignored, only their mechanisms and counts matter), calibrated for `budget`.
+    ///
+    /// # Errors
+    /// As [`PreprocessingPlan::from_segments`].
+    pub fn calibrate(budget: &RunBudget, planned: &[LedgerEntry]) -> Result<Self> {
+        Self::from_segments(budget, &Self::segments_of(planned))
+    }
+
+    /// `planned` as `(sample rate, count)` segments: entries of the same sample rate (to the
+    /// bit) add their counts, in the order of their first appearance.
+    pub fn segments_of(planned: &[LedgerEntry]) -> Vec<(f64, u64)> {
+        let mut segments: Vec<(f64, u64)> = Vec::new();
+        for entry in planned {
+            let q = entry.event().sample_rate();
+            let count = entry.event().steps();
+            match segments
+                .iter_mut()
+                .find(|(r, _)| r.to_bits() == q.to_bits())
+            {
+                Some((_, c)) => *c = c.saturating_add(count),
+                None => segments.push((q, count)),
+            }
+        }
+        segments
+    }
+
+    /// The plan of `segments` (`(sample rate, count)`, sharing σ_pre; rate 1 is a plain
+    /// Gaussian mechanism), calibrated for `budget`.
+    ///
+    /// # Errors
+    /// [`AccountantError::InvalidSampleRate`] for a bad rate; when there are releases,
+    /// [`AccountantError::InvalidShare`] unless the share is in (0, 1), and everything
+    /// [`calibrate_noise`] returns (invalid ε or δ, GDP spec, unreachable target).
+    pub fn from_segments(budget: &RunBudget, segments: &[(f64, u64)]) -> Result<Self> {
+        let segments: Vec<(f64, u64)> = segments
+            .iter()
+            .copied()
+            .filter(|&(_, count)| count > 0)
+            .collect();
+        for &(q, _) in &segments {
+            check_sample_rate(q)?;
+        }
+        if segments.is_empty() {
+            return Ok(PreprocessingPlan {
+                segments,
+                calibration: None,
+            });
+        }
+        let share = budget.preprocessing_share;
+        if !(share > 0.0 && share < 1.0) {
+            return Err(AccountantError::InvalidShare { value: share });
+        }
+        let calibration = calibrate_noise(
+            share * budget.epsilon,
+            budget.delta,
+            &NoiseSchedule {
+                fixed: Vec::new(),
+                calibrated: segments.clone(),
+            },
+            &budget.accountant,
+        )?;
+        Ok(PreprocessingPlan {
+            segments,
+            calibration: Some(calibration),
+        })
+    }
+
+    /// The segments.
+    pub fn segments(&self) -> &[(f64, u64)] {
+        &self.segments
+    }
+
+    /// Number of releases (the sum of the counts).
+    pub fn releases(&self) -> u64 {
+        self.segments.iter().map(|&(_, c)| c).sum()
+    }
+
+    /// σ_pre (`None` without releases).
+    pub fn noise_multiplier(&self) -> Option<f64> {
+        self.calibration.map(|c| c.noise_multiplier)
+    }
+
+    /// ε the preprocessing alone spends at the budget's δ (0 without releases).
+    pub fn epsilon(&self) -> f64 {
+        self.calibration.map_or(0.0, |c| c.epsilon)
+    }
+
+    /// The releases as events at σ_pre (none without releases).
+    ///
+    /// # Errors
+    /// Event construction errors (none for a calibrated plan).
+    pub fn events(&self) -> Result<Vec<PrivacyEvent>> {
+        match self.noise_multiplier() {
+            Some(sigma) => self.events_at(sigma),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The releases as events at noise multiplier `sigma`.
+    ///
+    /// # Errors
+    /// [`AccountantError::InvalidNoiseMultiplier`] unless `sigma` is finite and > 0.
+    pub fn events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
+        self.segments
+            .iter()
+            .map(|&(q, count)| PrivacyEvent::sampled_gaussian(q, sigma, count))
+            .collect()
+    }
+
+    /// The second half of the plan: σ_train for `training`, calibrated with these releases
+    /// composed first so that the whole run spends at most the budget's ε.
+    ///
+    /// **Guarantee.** The returned plan's ε, evaluated by the budget's accountant (an upper
+    /// bound for add/remove-one), is ≤ the target; see [`calibrate_noise`].
+    ///
+    /// # Errors
+    /// Everything [`calibrate_noise`] returns (invalid ε or δ, GDP spec, unreachable target).
+    pub fn with_training(
+        &self,
+        budget: &RunBudget,
+        training: &TrainingSchedule,
+    ) -> Result<JointCalibration> {
+        let training_segment = vec![(training.sample_rate(), training.steps())];
+        let train = calibrate_noise(
+            budget.epsilon,
+            budget.delta,
+            &NoiseSchedule {
+                fixed: self.events()?,
+                calibrated: training_segment,
+            },
+            &budget.accountant,
+        )?;
+        Ok(JointCalibration {
+            preprocessing_noise_multiplier: self.noise_multiplier(),
+            preprocessing_epsilon: self.epsilon(),
+            training_noise_multiplier: train.noise_multiplier,
+            epsilon: train.epsilon,
+        })
     }
 }
 

@@ -9,8 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 
-/// The file a tabveil model directory always holds.
-const MODEL_MANIFEST: &str = "model.json";
+use tabveil::models::MODEL_MANIFEST_FILE as MODEL_MANIFEST;
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

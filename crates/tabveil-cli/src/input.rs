@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::anyhow;
 use tabveil::data::{CsvNote, CsvOptions, DataError, Schema, Table, read_csv_path};
+use tabveil::data::{ReadError, SchemaError};
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
 
@@ -48,7 +49,7 @@ pub(crate) fn model(dir: &Path) -> anyhow::Result<Fitted> {
 pub(crate) fn schema_error(path: &Path, e: &DataError) -> String {
     let p = path.display();
     match e {
-        DataError::InvalidSchemaJson { message, line, col } => format!(
+        DataError::Schema(SchemaError::InvalidSchemaJson { message, line, col }) => format!(
             "{p}:{line}:{col}: the schema is not valid JSON: {message}; to fix: correct the JSON at that position"
         ),
         DataError::Io { message, .. } => {
@@ -74,10 +75,10 @@ pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
             format!("{p}:{digits}: {tail}")
         }
         None => match e {
-            DataError::Csv {
+            DataError::Read(ReadError::Csv {
                 line: Some(line),
                 message,
-            } => format!("{p}:{line}: malformed CSV: {message}"),
+            }) => format!("{p}:{line}: malformed CSV: {message}"),
             DataError::Io { message, .. } => format!("{p}: cannot read the file: {message}"),
             _ => format!("{p}: {what}"),
         },
@@ -88,31 +89,36 @@ pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
 fn data_fix(e: &DataError) -> &'static str {
     match e {
         DataError::Io { .. } => "check the path",
-        DataError::EmptyInput => "the file needs a header line naming the columns",
-        DataError::DuplicateHeader { .. } => "give every column a distinct name in the header",
-        DataError::MissingColumns { .. } | DataError::UnexpectedColumns { .. } => {
+        DataError::Read(ReadError::EmptyInput) => "the file needs a header line naming the columns",
+        DataError::Read(ReadError::DuplicateHeader { .. }) => {
+            "give every column a distinct name in the header"
+        }
+        DataError::Read(ReadError::MissingColumns { .. })
+        | DataError::Read(ReadError::UnexpectedColumns { .. }) => {
             "make the CSV header match the schema's column names"
         }
-        DataError::RaggedRow { .. } => {
+        DataError::Read(ReadError::RaggedRow { .. }) => {
             "every line needs as many fields as the header (quote fields that contain the delimiter)"
         }
-        DataError::InvalidUtf8 { .. } => "save the file as UTF-8",
-        DataError::InvalidNumber { .. }
-        | DataError::NonFiniteNumber { .. }
-        | DataError::NotAnInteger { .. }
-        | DataError::InvalidDatetime { .. } => {
+        DataError::Read(ReadError::InvalidUtf8 { .. }) => "save the file as UTF-8",
+        DataError::Read(ReadError::InvalidNumber { .. })
+        | DataError::Read(ReadError::NonFiniteNumber { .. })
+        | DataError::Read(ReadError::NotAnInteger { .. })
+        | DataError::Read(ReadError::InvalidDatetime { .. }) => {
             "correct the value, or leave it empty (or pass --null TOKEN) in a nullable column"
         }
-        DataError::OutOfBounds { .. } => {
+        DataError::Read(ReadError::OutOfBounds { .. }) => {
             "correct the value or widen the column's bounds in the schema (bounds must be public knowledge, not read from the data)"
         }
-        DataError::NullInNonNullable { .. } => {
+        DataError::Read(ReadError::NullInNonNullable { .. }) => {
             "fill the value, or declare the column \"nullable\": true in the schema"
         }
-        DataError::UnknownCategory { .. } => {
+        DataError::Read(ReadError::UnknownCategory { .. }) => {
             "add the missing categories to the schema's list, or correct the data"
         }
-        DataError::CategoryIsNullToken { .. } => "choose a --null token that is not a category",
+        DataError::Read(ReadError::CategoryIsNullToken { .. }) => {
+            "choose a --null token that is not a category"
+        }
         _ => "correct the file or the schema",
     }
 }

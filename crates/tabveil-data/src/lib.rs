@@ -36,7 +36,7 @@
 #![forbid(unsafe_code)]
 
 mod condition;
-mod csv;
+mod csv_io;
 mod datetime;
 mod error;
 mod mixture;
@@ -44,24 +44,27 @@ mod private;
 mod progress;
 mod schema;
 mod table;
+mod text;
 mod transformer;
 
-pub use crate::csv::{
+pub use crate::csv_io::{
     CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
     infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
 };
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
 };
-pub use error::{DataError, Position, Result};
+pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
-    COUNT_SENSITIVITY, CellRule, HistogramCells, NoisyCells, NoisyColumn, PrivateConfig,
-    PrivateStatistics, fit_private, fit_private_with_progress, planned_preprocessing,
+    COUNT_SENSITIVITY, CellRule, DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW, HistogramCells,
+    NoisyCells, NoisyColumn, PrivateConfig, PrivateStatistics, fit_private,
+    fit_private_with_progress, planned_preprocessing,
 };
 pub use progress::{FitProgress, NoProgress};
 pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
 pub use table::{Column, ColumnData, Table, Value};
+pub use text::escape_html;
 pub use transformer::{
     DataTransformer, DataTransformerConfig, Matrix, OutputLayout, SoftmaxRole, Span, SpanKind,
 };

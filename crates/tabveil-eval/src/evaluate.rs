@@ -5,9 +5,9 @@ use tabveil_data::{Schema, Table};
 use crate::config::EvaluationConfig;
 use crate::error::{EvalError, Result};
 use crate::fidelity::quality;
-use crate::frame::{ColumnKind, Layout};
+use crate::frame::{Layout, SdType};
 use crate::input::inputs;
-use crate::privacy::{LeakageSettings, leakage};
+use crate::leakage::{LeakageSettings, leakage};
 use crate::report::{EvaluationReport, ReportMeta, association_matrices, column_details};
 use crate::utility::{MlSettings, ml_utility};
 
@@ -64,7 +64,7 @@ pub fn evaluate(
                     role: "sensitive",
                     column: name.to_owned(),
                 })?;
-            if layout.columns[j].kind == ColumnKind::Id {
+            if layout.columns[j].kind == SdType::Id {
                 return Err(EvalError::UnsupportedColumnKind {
                     role: "sensitive",
                     column: name.to_owned(),

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EvalError, Result, TableRole};
 
-/// The kind of a column, as SDMetrics' metadata calls it (`sdtype`).
+/// The kind of a column as the metrics see it: SDMetrics' `sdtype` (the schema's kind is
+/// `tabveil_data::ColumnKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ColumnKind {
+pub enum SdType {
     /// Numbers (SDMetrics `numerical`).
     Continuous,
     /// Instants, stored as seconds since the epoch (SDMetrics `datetime`).
@@ -25,7 +26,7 @@ pub enum ColumnKind {
     Id,
 }
 
-impl ColumnKind {
+impl SdType {
     /// Whether the metrics treat the column as continuous (KS, Pearson, binning).
     pub fn is_continuous(self) -> bool {
         matches!(self, Self::Continuous | Self::Datetime)
@@ -52,7 +53,7 @@ impl ColumnKind {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ColumnSpec {
     pub name: String,
-    pub kind: ColumnKind,
+    pub kind: SdType,
     /// Labels of the categories (categorical, boolean); empty otherwise.
     pub categories: Vec<String>,
 }
@@ -204,7 +205,7 @@ fn check_kind(spec: &ColumnSpec, role: TableRole, values: &Values) -> Result<()>
                 false
             }
         }
-        Values::Ignored(_) => spec.kind == ColumnKind::Id,
+        Values::Ignored(_) => spec.kind == SdType::Id,
     };
     if ok {
         Ok(())

@@ -8,7 +8,7 @@
 use tabveil_data::{ColumnData, ColumnKind as DataKind, Schema, Table};
 
 use crate::error::{EvalError, Result, TableRole};
-use crate::frame::{ColumnKind, ColumnSpec, Frame, Layout, Values};
+use crate::frame::{ColumnSpec, Frame, Layout, SdType, Values};
 
 /// The layout and the frames of one evaluation.
 #[derive(Debug, Clone)]
@@ -96,11 +96,11 @@ fn layout(schema: &Schema, tables: &[(TableRole, &Table)]) -> Layout {
         .iter()
         .map(|declared| {
             let kind = match declared.kind() {
-                DataKind::Continuous { .. } => ColumnKind::Continuous,
-                DataKind::Datetime { .. } => ColumnKind::Datetime,
-                DataKind::Categorical { .. } => ColumnKind::Categorical,
-                DataKind::Boolean { .. } => ColumnKind::Boolean,
-                _ => ColumnKind::Id,
+                DataKind::Continuous { .. } => SdType::Continuous,
+                DataKind::Datetime { .. } => SdType::Datetime,
+                DataKind::Categorical { .. } => SdType::Categorical,
+                DataKind::Boolean { .. } => SdType::Boolean,
+                _ => SdType::Id,
             };
             let mut categories = if kind.is_discrete() {
                 declared.categories().unwrap_or_default()

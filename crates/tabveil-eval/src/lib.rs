@@ -8,7 +8,7 @@
 //!   reproduced to floating-point rounding, plus KS, chi-square and Wasserstein-1 per column;
 //! - **ML utility** ([`utility`]): train-synthetic-test-real next to train-real-test-real
 //!   (accuracy, F1 of the positive class, ROC AUC) with a gradient-boosting classifier;
-//! - **privacy leakage** ([`privacy`]): distance to closest record (training vs holdout),
+//! - **leakage** ([`leakage`]): distance to closest record (training vs holdout),
 //!   membership inference and attribute inference, each with its baseline and a one-line reading;
 //! - **report** ([`EvaluationReport`]): serde JSON, a text summary and a self-contained HTML page
 //!   with plots (per-column distributions, correlation heatmaps, DCR histograms).
@@ -52,12 +52,22 @@ mod evaluate;
 pub mod fidelity;
 mod frame;
 mod input;
-pub mod privacy;
+pub mod leakage;
+
+/// The former name of [`leakage`].
+#[deprecated(note = "renamed to tabveil_eval::leakage (\"privacy\" means the DP settings)")]
+pub mod privacy {
+    pub use crate::leakage::*;
+}
 mod report;
 pub mod utility;
 
 pub use config::EvaluationConfig;
 pub use error::{EvalError, Result, TableRole};
 pub use evaluate::evaluate;
-pub use frame::ColumnKind;
+pub use frame::SdType;
+
+/// The former name of [`SdType`].
+#[deprecated(note = "renamed to SdType (ColumnKind is the schema's, tabveil_data::ColumnKind)")]
+pub type ColumnKind = SdType;
 pub use report::{AssociationMatrices, ColumnDetail, Distribution, EvaluationReport, ReportMeta};

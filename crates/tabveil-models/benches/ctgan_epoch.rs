@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use mimalloc::MiMalloc;
 use tabveil_data::{CsvOptions, infer_schema_path, read_csv_path};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, EpochReport, Privacy, Progress, Synthesizer};
+use tabveil_models::{Ctgan, CtganConfig, DpConfig, EpochReport, Privacy, Progress, Synthesizer};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("CTGAN (non-private, SDV defaults)", Privacy::NonPrivate),
         (
             "DP-CTGAN (ε = 3, δ = 1e-6, pac 1)",
-            Privacy::Dp(DpTraining::new(3.0, 1e-6)?),
+            Privacy::Dp(DpConfig::new(3.0, 1e-6)),
         ),
     ];
     for (name, privacy) in runs {

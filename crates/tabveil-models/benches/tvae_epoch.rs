@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use mimalloc::MiMalloc;
 use tabveil_data::{CsvOptions, infer_schema_path, read_csv_path};
-use tabveil_models::{DpTraining, EpochReport, Privacy, Progress, Synthesizer, Tvae, TvaeConfig};
+use tabveil_models::{DpConfig, EpochReport, Privacy, Progress, Synthesizer, Tvae, TvaeConfig};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("TVAE (non-private, SDV defaults)", Privacy::NonPrivate),
         (
             "DP-TVAE (ε = 3, δ = 1e-6)",
-            Privacy::Dp(DpTraining::new(3.0, 1e-6)?),
+            Privacy::Dp(DpConfig::new(3.0, 1e-6)),
         ),
     ];
     for (name, privacy) in runs {

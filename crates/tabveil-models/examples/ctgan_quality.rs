@@ -23,7 +23,7 @@ use mimalloc::MiMalloc;
 use tabveil_data::{CsvOptions, Schema, read_csv_path, write_csv_path};
 use tabveil_eval::fidelity::quality_report;
 use tabveil_eval::{EvaluationConfig, evaluate};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, EpochReport, Privacy, Progress, Synthesizer};
+use tabveil_models::{Ctgan, CtganConfig, DpConfig, EpochReport, Privacy, Progress, Synthesizer};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -108,7 +108,7 @@ fn main() -> anyhow::Result<()> {
     let (train, _) = read_csv_path(args.data.join("train.csv"), &schema, &CsvOptions::default())?;
     let privacy = match args.epsilon {
         Some(eps) => {
-            let mut dp = DpTraining::new(eps, args.delta)?;
+            let mut dp = DpConfig::new(eps, args.delta);
             if let Some(s) = args.noise_seed {
                 dp = dp.dangerous_noise_seed(s);
             }

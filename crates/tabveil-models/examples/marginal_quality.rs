@@ -18,7 +18,7 @@ use std::time::Instant;
 use tabveil_data::{CsvOptions, Schema, read_csv_path};
 use tabveil_eval::fidelity::quality_report;
 use tabveil_eval::{EvaluationConfig, evaluate};
-use tabveil_models::{DpTraining, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer};
+use tabveil_models::{DpConfig, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer};
 
 fn main() -> anyhow::Result<()> {
     let mut data = None;
@@ -62,7 +62,7 @@ fn main() -> anyhow::Result<()> {
     let (table, _) = read_csv_path(&data, &schema, &options)?;
     let privacy = match epsilon {
         Some(e) => {
-            let mut dp = DpTraining::new(e, delta)?;
+            let mut dp = DpConfig::new(e, delta);
             if let Some(k) = noise_seed {
                 dp = dp.dangerous_noise_seed(k);
             }

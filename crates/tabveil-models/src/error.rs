@@ -1,17 +1,17 @@
-//! The one error type of the models crate.
+//! The errors of the models crate: [`ConfigError`] for settings out of range (what every
+//! `check` returns, before any model exists), and [`ModelError`] for everything a model does
+//! (fitting, sampling, saving, loading), which wraps the first with `#[from]`.
 
 use tabveil_accountant::{AccountantError, PrivacyLedger};
 use tabveil_data::DataError;
 use tabveil_noise::NoiseError;
 use tabveil_sgd::SgdError;
 
-/// Everything that can go wrong while configuring, fitting, sampling, saving or loading a model.
-///
-/// Not `Clone`/`PartialEq`: it wraps Candle's and the SGD crate's errors, which are neither.
+/// A setting out of range, found by a configuration's `check` before any model is built or any
+/// data is touched.
 #[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum ModelError {
-    // ----- configuration --------------------------------------------------------------------
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
     /// A configuration value is out of range.
     #[error("invalid parameter `{parameter}` = {value}: expected {expected}")]
     InvalidParameter {
@@ -22,6 +22,38 @@ pub enum ModelError {
         /// What would have been accepted.
         expected: &'static str,
     },
+    /// A setting of the transformer is out of range.
+    #[error(transparent)]
+    Transformer(#[from] DataError),
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(
+        parameter: &'static str,
+        value: impl ToString,
+        expected: &'static str,
+    ) -> Self {
+        ConfigError::InvalidParameter {
+            parameter,
+            value: value.to_string(),
+            expected,
+        }
+    }
+}
+
+/// The result of a configuration's check.
+pub type ConfigResult<T> = std::result::Result<T, ConfigError>;
+
+/// Everything that can go wrong while fitting, sampling, saving or loading a model.
+///
+/// Not `Clone`/`PartialEq`: it wraps Candle's and the SGD crate's errors, which are neither.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    // ----- configuration --------------------------------------------------------------------
+    /// A setting is out of range.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 
     // ----- fitting --------------------------------------------------------------------------
     /// The table has no rows.
@@ -194,28 +226,6 @@ impl ModelError {
                 error: Box::new(error),
                 spent: Box::new(ledger),
             }
-        }
-    }
-
-    /// An [`InvalidParameter`](ModelError::InvalidParameter) error for a setting given to a
-    /// model that does not take it (for builders outside this crate).
-    pub fn invalid_setting(
-        parameter: &'static str,
-        value: impl ToString,
-        expected: &'static str,
-    ) -> Self {
-        Self::invalid(parameter, value, expected)
-    }
-
-    pub(crate) fn invalid(
-        parameter: &'static str,
-        value: impl ToString,
-        expected: &'static str,
-    ) -> Self {
-        ModelError::InvalidParameter {
-            parameter,
-            value: value.to_string(),
-            expected,
         }
     }
 

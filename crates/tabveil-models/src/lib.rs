@@ -8,17 +8,17 @@
 //!   DP (categories drawn from the decoder's softmax by default, SDV's argmax with
 //!   [`TvaeSampling::Argmax`]), and DP-TVAE with [`Privacy::Dp`].
 //! - [`Marginal`] ([`MarginalConfig`]): a marginal-based select–measure–generate model (AIM's
-//!   rounds, Private-PGM estimation on a junction tree), the best choice for small tables.
+//!   rounds, Private-PGM estimation on a junction tree), for small and medium tables.
 //! - [`Synthesizer`]: what every model does — `fit`, `sample`, `sample_conditional`
 //!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`.
 //! - [`Progress`]: per-step and per-epoch reports ([`StepReport`], [`EpochReport`], with ε spent
 //!   in private mode), and cancellation.
-//! - [`DpTraining`]: the private settings (ε and δ without defaults, clipping norm,
+//! - [`DpConfig`]: the private settings (ε and δ without defaults, clipping norm,
 //!   preprocessing share, accountant, the dangerous noise seed).
 //!
 //! ```
 //! use tabveil_data::{ColumnSchema, Schema, Table, Value};
-//! use tabveil_models::{Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, Synthesizer};
+//! use tabveil_models::{Ctgan, CtganConfig, DpConfig, NoProgress, Privacy, Synthesizer};
 //!
 //! let schema = Schema::new("t", vec![
 //!     ColumnSchema::continuous("x", Some(0.0), Some(10.0)),
@@ -30,7 +30,7 @@
 //! let table = Table::from_rows(&schema, &rows)?;
 //!
 //! // A private fit: the whole pipeline spends at most ε = 3 at δ = 1e-6.
-//! let privacy = Privacy::Dp(DpTraining::new(3.0, 1e-6)?);
+//! let privacy = Privacy::Dp(DpConfig::new(3.0, 1e-6));
 //! let config = CtganConfig::new(privacy)
 //!     .with_epochs(1)
 //!     .with_batch_size(50)
@@ -60,23 +60,34 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod check;
 pub mod ctgan;
+mod dp_sgd;
 mod error;
 pub mod marginal;
 mod nn;
 mod persist;
 mod privacy;
-mod private_fit;
 pub mod progress;
+mod registry;
+mod sampling;
 mod seeds;
+mod shell;
+mod spec;
 mod synthesizer;
 pub mod tvae;
 
+pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
-pub use error::{ModelError, Result};
+pub use error::{ConfigError, ConfigResult, ModelError, Result};
 pub use marginal::{Marginal, MarginalConfig, MarginalRound, ValidMarginalConfig};
-pub use persist::{MODEL_FORMAT_VERSION, saved_model_kind};
-pub use privacy::{DpTraining, Privacy};
+pub use persist::{MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, saved_model_kind};
+pub use privacy::{DpConfig, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
-pub use synthesizer::{Condition, FitSummary, ModelKind, PrivateRun, Synthesizer};
+pub use registry::{ModelKind, ModelSettings, load_model, model_from_bytes};
+pub use spec::{
+    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelSpec, NetworkSize,
+    ReportText, SettingFinding,
+};
+pub use synthesizer::{Condition, DynSynthesizer, FitSummary, PrivateRun, Synthesizer};
 pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

@@ -1,30 +1,33 @@
-//! [`Privacy`]: whether a model trains with differential privacy, and [`DpTraining`], the
-//! settings of a private run (shared by every model of this crate).
+//! [`Privacy`]: whether a run is differentially private, and [`DpConfig`], the settings of a
+//! private run — the one definition every model, the validator and the privacy report use.
 //!
 //! ```
-//! use tabveil_models::{DpTraining, Privacy};
+//! use tabveil_models::{DpConfig, Privacy};
 //!
 //! // ε and δ are constructor arguments: there is no default privacy budget.
-//! let dp = DpTraining::new(3.0, 1e-6)?.with_clipping_norm(1.0)?;
+//! let dp = DpConfig::new(3.0, 1e-6).with_clipping_norm(1.0);
+//! dp.check()?;
 //! let privacy = Privacy::Dp(dp);
 //! assert!(privacy.is_private());
 //! # Ok::<(), tabveil_models::ModelError>(())
 //! ```
 
 use serde::{Deserialize, Serialize};
-use tabveil_accountant::{AccountantKind, AccountantSpec};
+use tabveil_accountant::{AccountantKind, AccountantSpec, RunBudget};
+use tabveil_data::{DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW};
+use tabveil_noise::NoiseSource;
 
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ConfigResult};
 
-/// Private (DP-SGD with private preprocessing, accounted end to end) or not.
+/// Private (private preprocessing and a private model stage, accounted end to end) or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Privacy {
     /// No differential privacy: the model runs as SDV's and **no privacy guarantee holds** for
     /// it or its samples.
     NonPrivate,
-    /// Differentially private training; see [`DpTraining`].
-    Dp(DpTraining),
+    /// Differentially private; see [`DpConfig`].
+    Dp(DpConfig),
 }
 
 impl Privacy {
@@ -34,7 +37,7 @@ impl Privacy {
     }
 
     /// The private settings, if any.
-    pub fn dp(&self) -> Option<&DpTraining> {
+    pub fn dp(&self) -> Option<&DpConfig> {
         match self {
             Privacy::Dp(dp) => Some(dp),
             Privacy::NonPrivate => None,
@@ -42,153 +45,117 @@ impl Privacy {
     }
 }
 
-/// The settings of a differentially private fit.
+/// The settings of a differentially private run.
 ///
 /// The whole pipeline — the preprocessing releases (noisy counts and histograms) and every
-/// DP-SGD step — spends at most (ε, δ) under add/remove-one-row neighbouring. The noise of both
-/// stages is calibrated jointly at fit time
-/// ([`calibrate_jointly`](tabveil_accountant::calibrate_jointly)).
+/// release of the model's own stage (for CTGAN and TVAE, every DP-SGD step) — spends at most
+/// (ε, δ) under add/remove-one-row neighbouring. The noise of both stages is planned together
+/// ([`PreprocessingPlan`](tabveil_accountant::PreprocessingPlan)).
+///
+/// Nothing is checked on construction: [`DpConfig::check`] (which every model's `check` runs)
+/// stops at the first bad value, and the validator reports every problem at once.
 ///
 /// # Defaults
-/// - `clipping_norm` C = 1 (per-example L2 clipping of the discriminator's real-data gradient);
+/// - `clipping_norm` C = 1 (per-example L2 clipping of DP-SGD);
 /// - `preprocessing_share` 0.1 (the preprocessing alone may spend 10 % of ε);
 /// - `accountant`: RDP with the default orders ([`AccountantSpec::rdp`]);
-/// - `histogram_bins` 128 and `zero_below` 2 (the private preprocessing, see
-///   `tabveil_data::PrivateConfig`);
-/// - privacy randomness from the operating system (no noise seed).
+/// - `histogram_bins` [`DEFAULT_HISTOGRAM_BINS`] and `zero_below` [`DEFAULT_ZERO_BELOW`] (the
+///   private preprocessing, see `tabveil_data::PrivateConfig`);
+/// - privacy randomness from the operating system (`noise_seeded` false, no noise seed).
 ///
 /// ε and δ have no default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DpTraining {
-    epsilon: f64,
-    delta: f64,
-    clipping_norm: f64,
-    preprocessing_share: f64,
-    accountant: AccountantSpec,
-    histogram_bins: usize,
-    zero_below: f64,
-    /// Whether the privacy randomness was fixed by a noise seed. The seed itself is never
-    /// serialised (anyone who knew it could remove the noise).
-    noise_seeded: bool,
+pub struct DpConfig {
+    /// Target ε: the whole pipeline (preprocessing and the model's stage) spends at most this.
+    pub epsilon: f64,
+    /// δ of the (ε, δ) guarantee.
+    pub delta: f64,
+    /// Per-example L2 clipping norm C of the gradients (DP-SGD models).
+    #[serde(default = "default_clipping_norm")]
+    pub clipping_norm: f64,
+    /// Share of ε that the preprocessing releases alone may spend, in (0, 1).
+    #[serde(default = "default_preprocessing_share")]
+    pub preprocessing_share: f64,
+    /// The accountant that plans the noise and enforces the budget (RDP or PLD).
+    #[serde(default = "AccountantSpec::rdp")]
+    pub accountant: AccountantSpec,
+    /// Interior histogram bins of continuous columns in the private preprocessing.
+    #[serde(default = "default_histogram_bins")]
+    pub histogram_bins: usize,
+    /// Noisy histogram counts below `zero_below` noise standard deviations are set to 0.
+    #[serde(default = "default_zero_below")]
+    pub zero_below: f64,
+    /// Whether the privacy randomness is fixed by a noise seed (tests and research only: the
+    /// guarantee then rests on the seed staying secret). The seed itself is never serialised
+    /// (anyone who knew it could remove the noise).
+    #[serde(default)]
+    pub noise_seeded: bool,
     #[serde(skip)]
     noise_seed: Option<u64>,
 }
 
-impl DpTraining {
+impl DpConfig {
     /// A private run spending at most `epsilon` at `delta`, with the defaults above.
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] unless ε is finite and > 0 and δ ∈ (0, 1).
-    pub fn new(epsilon: f64, delta: f64) -> Result<Self> {
-        let dp = DpTraining {
+    pub fn new(epsilon: f64, delta: f64) -> Self {
+        DpConfig {
             epsilon,
             delta,
-            clipping_norm: 1.0,
-            preprocessing_share: 0.1,
+            clipping_norm: default_clipping_norm(),
+            preprocessing_share: default_preprocessing_share(),
             accountant: AccountantSpec::rdp(),
-            histogram_bins: 128,
-            zero_below: 2.0,
+            histogram_bins: default_histogram_bins(),
+            zero_below: default_zero_below(),
             noise_seeded: false,
             noise_seed: None,
-        };
-        dp.check()?;
-        Ok(dp)
+        }
     }
 
     /// Sets the per-example clipping norm C.
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] unless finite and > 0.
-    pub fn with_clipping_norm(mut self, clipping_norm: f64) -> Result<Self> {
+    #[must_use]
+    pub fn with_clipping_norm(mut self, clipping_norm: f64) -> Self {
         self.clipping_norm = clipping_norm;
-        self.check()?;
-        Ok(self)
+        self
     }
 
     /// Sets the share of ε the preprocessing releases alone may spend.
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] unless in (0, 1).
-    pub fn with_preprocessing_share(mut self, share: f64) -> Result<Self> {
+    #[must_use]
+    pub fn with_preprocessing_share(mut self, share: f64) -> Self {
         self.preprocessing_share = share;
-        self.check()?;
-        Ok(self)
+        self
     }
 
-    /// Sets the accountant (RDP or PLD; the Gaussian-DP approximation is refused).
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] for a GDP spec (not an upper bound).
-    pub fn with_accountant(mut self, accountant: AccountantSpec) -> Result<Self> {
+    /// Sets the accountant (RDP or PLD; the Gaussian-DP approximation is refused by
+    /// [`DpConfig::check`]).
+    #[must_use]
+    pub fn with_accountant(mut self, accountant: AccountantSpec) -> Self {
         self.accountant = accountant;
-        self.check()?;
-        Ok(self)
+        self
     }
 
     /// Sets the number of interior histogram bins of continuous columns.
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] for 0.
-    pub fn with_histogram_bins(mut self, bins: usize) -> Result<Self> {
+    #[must_use]
+    pub fn with_histogram_bins(mut self, bins: usize) -> Self {
         self.histogram_bins = bins;
-        self.check()?;
-        Ok(self)
+        self
     }
 
     /// Histogram counts below `zero_below` noise standard deviations are set to 0.
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] unless finite and ≥ 0.
-    pub fn with_zero_below(mut self, zero_below: f64) -> Result<Self> {
+    #[must_use]
+    pub fn with_zero_below(mut self, zero_below: f64) -> Self {
         self.zero_below = zero_below;
-        self.check()?;
-        Ok(self)
+        self
     }
 
     /// **Dangerous.** Fixes all privacy randomness (Poisson sampling of rows, every Gaussian
     /// noise draw) with `noise_seed`, for tests and research. Anyone who knows the seed can
     /// remove the noise; the ledger is marked as seeded and the report says that the guarantee
     /// rests on the seed staying secret. The seed is never saved with a model.
+    #[must_use]
     pub fn dangerous_noise_seed(mut self, noise_seed: u64) -> Self {
         self.noise_seed = Some(noise_seed);
         self.noise_seeded = true;
         self
-    }
-
-    /// Target ε.
-    pub fn epsilon(&self) -> f64 {
-        self.epsilon
-    }
-
-    /// δ of the guarantee.
-    pub fn delta(&self) -> f64 {
-        self.delta
-    }
-
-    /// Per-example clipping norm C.
-    pub fn clipping_norm(&self) -> f64 {
-        self.clipping_norm
-    }
-
-    /// Share of ε the preprocessing alone may spend.
-    pub fn preprocessing_share(&self) -> f64 {
-        self.preprocessing_share
-    }
-
-    /// The accountant.
-    pub fn accountant(&self) -> &AccountantSpec {
-        &self.accountant
-    }
-
-    /// Interior histogram bins of continuous columns.
-    pub fn histogram_bins(&self) -> usize {
-        self.histogram_bins
-    }
-
-    /// The zeroing threshold of noisy histogram counts, in noise standard deviations.
-    pub fn zero_below(&self) -> f64 {
-        self.zero_below
     }
 
     /// True when a noise seed fixed (or, for a loaded configuration, fixed) the privacy
@@ -202,47 +169,69 @@ impl DpTraining {
         self.noise_seed
     }
 
+    /// The budget the run's noise is planned for (ε, δ, the preprocessing share, the
+    /// accountant).
+    pub fn run_budget(&self) -> RunBudget {
+        RunBudget::new(
+            self.epsilon,
+            self.delta,
+            self.preprocessing_share,
+            self.accountant.clone(),
+        )
+    }
+
+    /// Where the run's privacy randomness comes from: the operating system, or the dangerous
+    /// noise seed set in this process.
+    pub(crate) fn noise_source(&self) -> NoiseSource {
+        match self.noise_seed() {
+            Some(seed) => NoiseSource::dangerous_seeded(seed),
+            None => NoiseSource::secure(),
+        }
+    }
+
     /// Checks every value.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value.
-    pub fn check(&self) -> Result<()> {
+    /// [`ConfigError::InvalidParameter`] naming the first bad value: ε finite and > 0,
+    /// δ ∈ (0, 1), C finite and > 0, the share in (0, 1), an upper-bound accountant (RDP or
+    /// PLD), at least one histogram bin, `zero_below` finite and ≥ 0.
+    pub fn check(&self) -> ConfigResult<()> {
         if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "epsilon",
                 self.epsilon,
                 "finite and > 0",
             ));
         }
         if !(self.delta > 0.0 && self.delta < 1.0) {
-            return Err(ModelError::invalid("delta", self.delta, "in (0, 1)"));
+            return Err(ConfigError::invalid("delta", self.delta, "in (0, 1)"));
         }
         if !(self.clipping_norm.is_finite() && self.clipping_norm > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "clipping_norm",
                 self.clipping_norm,
                 "finite and > 0",
             ));
         }
         if !(self.preprocessing_share > 0.0 && self.preprocessing_share < 1.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "preprocessing_share",
                 self.preprocessing_share,
                 "in (0, 1)",
             ));
         }
         if self.accountant.kind == AccountantKind::Gdp {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "accountant",
                 "gdp",
                 "an upper-bound accountant (rdp or pld)",
             ));
         }
         if self.histogram_bins == 0 {
-            return Err(ModelError::invalid("histogram_bins", 0, "at least 1"));
+            return Err(ConfigError::invalid("histogram_bins", 0, "at least 1"));
         }
         if !(self.zero_below.is_finite() && self.zero_below >= 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "zero_below",
                 self.zero_below,
                 "finite and ≥ 0",
@@ -252,19 +241,33 @@ impl DpTraining {
     }
 }
 
+fn default_clipping_norm() -> f64 {
+    1.0
+}
+
+fn default_preprocessing_share() -> f64 {
+    0.1
+}
+
+fn default_histogram_bins() -> usize {
+    DEFAULT_HISTOGRAM_BINS
+}
+
+fn default_zero_below() -> f64 {
+    DEFAULT_ZERO_BELOW
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_noise_seed_is_never_serialised() {
-        let dp = DpTraining::new(1.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(123_456_789);
+        let dp = DpConfig::new(1.0, 1e-6).dangerous_noise_seed(123_456_789);
         let json = serde_json::to_string(&dp).unwrap();
         assert!(!json.contains("123456789"), "{json}");
         assert!(json.contains("\"noise_seeded\":true"));
-        let back: DpTraining = serde_json::from_str(&json).unwrap();
+        let back: DpConfig = serde_json::from_str(&json).unwrap();
         assert!(back.is_noise_seeded());
         assert_eq!(back.noise_seed(), None);
     }
@@ -277,20 +280,28 @@ mod tests {
             (1.0, 0.0, "delta"),
             (1.0, 1.0, "delta"),
         ] {
-            match DpTraining::new(eps, delta) {
-                Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+            match DpConfig::new(eps, delta).check() {
+                Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
                 other => panic!("{other:?}"),
             }
         }
-        let dp = DpTraining::new(1.0, 1e-6).unwrap();
-        assert!(dp.clone().with_clipping_norm(0.0).is_err());
-        assert!(dp.clone().with_preprocessing_share(1.0).is_err());
+        let dp = DpConfig::new(1.0, 1e-6);
+        assert!(dp.clone().with_clipping_norm(0.0).check().is_err());
+        assert!(dp.clone().with_preprocessing_share(1.0).check().is_err());
         assert!(
             dp.clone()
                 .with_accountant(AccountantSpec::new(AccountantKind::Gdp))
+                .check()
                 .is_err()
         );
-        assert!(dp.clone().with_histogram_bins(0).is_err());
-        assert!(dp.with_zero_below(-1.0).is_err());
+        assert!(dp.clone().with_histogram_bins(0).check().is_err());
+        assert!(dp.with_zero_below(-1.0).check().is_err());
+    }
+
+    /// The validator's JSON of a private run (which omits the defaults) still reads.
+    #[test]
+    fn defaults_fill_omitted_fields() {
+        let back: DpConfig = serde_json::from_str(r#"{"epsilon":3.0,"delta":1e-6}"#).unwrap();
+        assert_eq!(back, DpConfig::new(3.0, 1e-6));
     }
 }

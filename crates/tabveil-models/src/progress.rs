@@ -110,9 +110,76 @@ pub trait Progress {
     }
 }
 
-/// Ignores progress and never cancels.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
+/// Reports step `step` of epoch `epoch` with its `losses`: `Some(Cancelled)` when the
+/// callback stops the fit.
+pub(crate) fn report_step(
+    progress: &mut dyn Progress,
+    epoch: usize,
+    step: u64,
+    losses: Losses,
+) -> Option<StopReason> {
+    let report = StepReport {
+        epoch,
+        step,
+        losses,
+    };
+    (progress.step(&report) == ControlFlow::Break(())).then_some(StopReason::Cancelled)
+}
+
+/// Reports that epoch `epoch` of `epochs` of a non-private fit ended after `steps` steps, with
+/// the epoch's mean `losses`: when the callback stops the fit, why it ended (`Completed` after
+/// the last epoch, `Cancelled` before it).
+pub(crate) fn report_epoch(
+    progress: &mut dyn Progress,
+    epoch: usize,
+    epochs: usize,
+    steps: u64,
+    losses: Losses,
+) -> Option<StopReason> {
+    let report = EpochReport {
+        epoch,
+        epochs,
+        steps,
+        losses,
+        epsilon_spent: None,
+    };
+    (progress.epoch(&report) == ControlFlow::Break(())).then_some(if epoch == epochs {
+        StopReason::Completed
+    } else {
+        StopReason::Cancelled
+    })
+}
+
+/// Sums of the losses reported by the steps of an epoch, for its means.
+#[derive(Debug, Default)]
+pub(crate) struct LossMeans {
+    sums: Losses,
+    count: f64,
+}
+
+impl LossMeans {
+    /// Adds one step's losses.
+    pub(crate) fn add(&mut self, losses: &Losses) {
+        for (name, v) in losses.iter() {
+            self.sums.set(name, self.sums.get(name).unwrap_or(0.0) + v);
+        }
+        self.count += 1.0;
+    }
+
+    /// The mean of each loss over the steps added since the last call, and a fresh start.
+    pub(crate) fn take(&mut self) -> Losses {
+        let mut means = Losses::new();
+        for (name, v) in self.sums.iter() {
+            means.set(name, v / f64::max(self.count, 1.0));
+        }
+        *self = LossMeans::default();
+        means
+    }
+}
+
+/// Ignores progress and never cancels: the data crate's [`NoProgress`], which reports to both
+/// progress traits.
+pub use tabveil_data::NoProgress;
 
 impl Progress for NoProgress {}
 

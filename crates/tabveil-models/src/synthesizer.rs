@@ -1,6 +1,7 @@
 //! [`Synthesizer`]: what every model of this crate does — fit, sample, sample under conditions,
 //! save and load — and the values it takes and returns.
 
+use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use tabveil_data::{Schema, Table};
 
 use crate::error::Result;
 use crate::progress::{Progress, StopReason};
+use crate::registry::{ModelKind, ModelSettings};
 
 /// A synthetic-data model.
 ///
@@ -61,6 +63,13 @@ pub trait Synthesizer {
     /// The schema the model was fitted on (`None` before a fit).
     fn schema(&self) -> Option<&Schema>;
 
+    /// What the last fit did (also available after loading a saved model; `None` before a
+    /// fit).
+    fn summary(&self) -> Option<&FitSummary>;
+
+    /// The model's settings.
+    fn settings(&self) -> ModelSettings;
+
     /// The privacy ledger of the fit: every release, preprocessing and training, in order.
     /// `None` for a non-private model (nothing was accounted) or before a fit.
     fn ledger(&self) -> Option<&PrivacyLedger>;
@@ -100,36 +109,101 @@ pub trait Synthesizer {
         Self: Sized;
 }
 
-/// The kinds of model this crate provides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelKind {
-    /// Conditional tabular GAN (Xu et al. 2019).
-    Ctgan,
-    /// Tabular variational autoencoder (Xu et al. 2019).
-    Tvae,
-    /// Marginal-based select–measure–generate model (AIM-style rounds, Private-PGM).
-    Marginal,
+/// The object-safe part of [`Synthesizer`] (everything but the loaders, which return `Self`),
+/// for holding a model of any kind: what the registry's loaders and
+/// [`ModelSpec::init`](crate::ModelSpec::init) return. Every [`Synthesizer`] is one.
+pub trait DynSynthesizer: fmt::Debug + Send + Sync {
+    /// See [`Synthesizer::kind`].
+    fn kind(&self) -> ModelKind;
+    /// See [`Synthesizer::settings`].
+    fn settings(&self) -> ModelSettings;
+    /// See [`Synthesizer::fit`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::fit`].
+    fn fit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary>;
+    /// See [`Synthesizer::summary`].
+    fn summary(&self) -> Option<&FitSummary>;
+    /// See [`Synthesizer::sample`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample`].
+    fn sample(&self, n: usize, seed: u64) -> Result<Table>;
+    /// See [`Synthesizer::sample_conditional`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_conditional`].
+    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table>;
+    /// See [`Synthesizer::schema`].
+    fn schema(&self) -> Option<&Schema>;
+    /// See [`Synthesizer::ledger`].
+    fn ledger(&self) -> Option<&PrivacyLedger>;
+    /// See [`Synthesizer::save`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::save`].
+    fn save(&self, dir: &Path) -> Result<()>;
+    /// See [`Synthesizer::to_bytes`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::to_bytes`].
+    fn to_bytes(&self) -> Result<Vec<u8>>;
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn DynSynthesizer>;
 }
 
-impl ModelKind {
-    /// `"ctgan"`, `"tvae"` or `"marginal"` (the name in saved files).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelKind::Ctgan => "ctgan",
-            ModelKind::Tvae => "tvae",
-            ModelKind::Marginal => "marginal",
-        }
+impl<T> DynSynthesizer for T
+where
+    T: Synthesizer + Clone + fmt::Debug + Send + Sync + 'static,
+{
+    fn kind(&self) -> ModelKind {
+        Synthesizer::kind(self)
     }
+    fn settings(&self) -> ModelSettings {
+        Synthesizer::settings(self)
+    }
+    fn fit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary> {
+        Synthesizer::fit(self, table, schema, progress)
+    }
+    fn summary(&self) -> Option<&FitSummary> {
+        Synthesizer::summary(self)
+    }
+    fn sample(&self, n: usize, seed: u64) -> Result<Table> {
+        Synthesizer::sample(self, n, seed)
+    }
+    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {
+        Synthesizer::sample_conditional(self, n, conditions, seed)
+    }
+    fn schema(&self) -> Option<&Schema> {
+        Synthesizer::schema(self)
+    }
+    fn ledger(&self) -> Option<&PrivacyLedger> {
+        Synthesizer::ledger(self)
+    }
+    fn save(&self, dir: &Path) -> Result<()> {
+        Synthesizer::save(self, dir)
+    }
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        Synthesizer::to_bytes(self)
+    }
+    fn clone_box(&self) -> Box<dyn DynSynthesizer> {
+        Box::new(self.clone())
+    }
+}
 
-    /// The kind named `name` in a saved file.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "ctgan" => Some(ModelKind::Ctgan),
-            "tvae" => Some(ModelKind::Tvae),
-            "marginal" => Some(ModelKind::Marginal),
-            _ => None,
-        }
+impl Clone for Box<dyn DynSynthesizer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
     }
 }
 
@@ -172,6 +246,18 @@ pub struct FitSummary {
     pub steps: u64,
     /// The private plan, in private mode.
     pub private: Option<PrivateRun>,
+}
+
+impl FitSummary {
+    /// The summary of a non-private fit.
+    pub(crate) fn non_private(stop: StopReason, epochs: usize, steps: u64) -> Self {
+        FitSummary {
+            stop,
+            epochs,
+            steps,
+            private: None,
+        }
+    }
 }
 
 /// The plan and outcome of a private fit. Everything here is public: parameters, or

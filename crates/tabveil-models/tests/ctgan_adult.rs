@@ -20,14 +20,12 @@
 mod adult;
 
 use adult::{adult, assert_marginals, assert_stops_within_each_budget, quality};
-use tabveil_models::{Ctgan, CtganConfig, DpTraining, NoProgress, Privacy, Synthesizer};
+use tabveil_models::{Ctgan, CtganConfig, DpConfig, NoProgress, Privacy, Synthesizer};
 
 /// The demo's private configuration: SDV's networks and batch, 30 epochs.
 fn dp_config(epsilon: f64, noise_seed: u64) -> CtganConfig {
     CtganConfig::new(Privacy::Dp(
-        DpTraining::new(epsilon, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(noise_seed),
+        DpConfig::new(epsilon, 1e-6).dangerous_noise_seed(noise_seed),
     ))
     .with_epochs(30)
 }

@@ -21,10 +21,10 @@
 mod adult;
 
 use adult::{adult, assert_marginals, assert_stops_within_each_budget, quality};
-use tabveil_models::{DpTraining, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer};
+use tabveil_models::{DpConfig, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer};
 
 fn private(epsilon: f64) -> Marginal {
-    let dp = DpTraining::new(epsilon, 1e-6).unwrap();
+    let dp = DpConfig::new(epsilon, 1e-6);
     Marginal::new(MarginalConfig::new(Privacy::Dp(dp)).check().unwrap())
 }
 

@@ -7,7 +7,7 @@
 use tabveil_accountant::{Accountant, RdpAccountant};
 use tabveil_data::{ColumnSchema, Schema, Table, Value};
 use tabveil_models::{
-    Condition, Ctgan, CtganConfig, DpTraining, ModelError, ModelKind, NoProgress, Privacy,
+    Condition, Ctgan, CtganConfig, DpConfig, ModelError, ModelKind, NoProgress, Privacy,
     StopReason, Synthesizer, Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig, saved_model_kind,
 };
 
@@ -68,11 +68,7 @@ fn config(privacy: Privacy) -> ValidTvaeConfig {
 }
 
 fn dp(noise_seed: u64) -> Privacy {
-    Privacy::Dp(
-        DpTraining::new(2.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(noise_seed),
-    )
+    Privacy::Dp(DpConfig::new(2.0, 1e-6).dangerous_noise_seed(noise_seed))
 }
 
 fn fitted(privacy: Privacy) -> Tvae {
@@ -263,11 +259,7 @@ fn a_saved_model_holds_no_rows_and_no_noise_seed() {
     let seed = 987_654_321_123u64;
     for privacy in [
         Privacy::NonPrivate,
-        Privacy::Dp(
-            DpTraining::new(3.0, 1e-6)
-                .unwrap()
-                .dangerous_noise_seed(seed),
-        ),
+        Privacy::Dp(DpConfig::new(3.0, 1e-6).dangerous_noise_seed(seed)),
     ] {
         let mut m = Tvae::new(config(privacy));
         m.fit(&table, &schema, &mut NoProgress).unwrap();

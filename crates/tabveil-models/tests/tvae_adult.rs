@@ -28,9 +28,7 @@ use std::collections::HashMap;
 
 use adult::{adult, assert_marginals, assert_stops_within_each_budget, quality, root};
 use tabveil_data::Table;
-use tabveil_models::{
-    DpTraining, NoProgress, Privacy, Synthesizer, Tvae, TvaeConfig, TvaeSampling,
-};
+use tabveil_models::{DpConfig, NoProgress, Privacy, Synthesizer, Tvae, TvaeConfig, TvaeSampling};
 
 /// The columns whose top-category share is reported (adult's high-entropy ones and the two
 /// dominated by one value).
@@ -60,9 +58,7 @@ fn top_share(table: &Table, name: &str) -> f64 {
 /// pays for every step; see the crate notes for the measurements behind the choice).
 fn dp_config(epsilon: f64, noise_seed: u64) -> TvaeConfig {
     TvaeConfig::new(Privacy::Dp(
-        DpTraining::new(epsilon, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(noise_seed),
+        DpConfig::new(epsilon, 1e-6).dangerous_noise_seed(noise_seed),
     ))
     .with_epochs(30)
 }

@@ -6,6 +6,14 @@
 //! noise is unpredictable; [`PrivacyRng::dangerous_seeded`] fixes it for tests and research, and
 //! says so in its name. Candle's device RNG is never used for privacy randomness.
 //!
+//! - [`PrivacyRng`]: the generator and its samplers (hardened Gaussian, Bernoulli, Poisson
+//!   subsets, [`PrivacyRng::choose_log_weighted`] for exponential mechanisms) and
+//!   [`PrivacyRng::secret_chacha`], the key derivation for secret per-example randomness.
+//! - [`NoiseSource`] and [`PrivacyStream`]: one generator per part of a private run, OS-seeded
+//!   or derived from a dangerous noise seed.
+//! - [`GaussianBlocks`]: blocks of Gaussian noise drawn ahead on a background thread (the
+//!   noise of DP-SGD steps).
+//!
 //! ```
 //! use tabveil_noise::PrivacyRng;
 //!
@@ -20,9 +28,14 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod choice;
 mod error;
 mod gaussian;
+mod prefetch;
 mod rng;
+mod streams;
 
 pub use error::{NoiseError, Result};
+pub use prefetch::{GaussianBlock, GaussianBlocks};
 pub use rng::PrivacyRng;
+pub use streams::{NoiseSource, PrivacyStream, derive_seed};

@@ -196,7 +196,7 @@ fn json_layout_and_round_trip() {
 #[test]
 fn pld_reports_are_upper_bounds_too() {
     let mut config = private_config(false);
-    if let Privacy::Dp(d) = &mut config.privacy {
+    if let Privacy::Dp(d) = config.privacy_mut() {
         d.accountant = AccountantSpec::pld();
     }
     let ledger = ledger_of(&config, 1.0, false);

@@ -1,9 +1,7 @@
 //! [`GaussianNoise`]: the Gaussian mechanism of a DP-SGD step.
 
-use std::sync::{Mutex, mpsc};
-
 use candle_core::DType;
-use tabveil_noise::PrivacyRng;
+use tabveil_noise::{GaussianBlocks, PrivacyRng};
 
 use crate::error::{Result, SgdError};
 use crate::ghost::ClippedGradients;
@@ -41,112 +39,12 @@ use crate::kernels::{add_host_then_scale, scale as scale_tensor};
 pub struct GaussianNoise {
     noise_multiplier: f64,
     max_grad_norm: f64,
-    /// `None` while a prefetch job owns the generator.
-    rng: Option<PrivacyRng>,
-    /// The background thread that draws noise ahead (started on first use).
-    worker: Option<Worker>,
-    /// True while the worker holds the generator.
-    pending: bool,
+    /// The noise, in blocks drawn ahead on a background thread (`tabveil-noise`).
+    blocks: GaussianBlocks,
     /// Generators handed out by [`GaussianNoise::fork_rng`] are forked from this one, so that
     /// they do not depend on when noise was drawn.
     fork_source: PrivacyRng,
-    prefetch: bool,
     seeded: bool,
-}
-
-/// A long-lived thread that draws noise on request (one thread for the whole run, rather
-/// than one per step: cheaper, and kinder to per-thread allocators).
-#[derive(Debug)]
-struct Worker {
-    jobs: Option<mpsc::Sender<Job>>,
-    /// In a mutex only so that the mechanism stays `Sync` (access is through `&mut`).
-    done: Mutex<mpsc::Receiver<Prefetched>>,
-    handle: Option<std::thread::JoinHandle<()>>,
-}
-
-/// A request to the worker: draw `n32` f32 and `n64` f64 values with standard deviation
-/// `std` from `rng`, and send them back with the generator.
-#[derive(Debug)]
-struct Job {
-    rng: PrivacyRng,
-    std: f64,
-    n32: usize,
-    n64: usize,
-}
-
-impl Worker {
-    fn start() -> Result<Worker> {
-        let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (done_tx, done) = mpsc::channel::<Prefetched>();
-        let handle = std::thread::Builder::new()
-            .name("tabveil-noise".to_owned())
-            .spawn(move || {
-                while let Ok(mut job) = job_rx.recv() {
-                    // One thread: the point is to use a core the step leaves idle, not to
-                    // compete with the step's own threads.
-                    job.rng.set_max_threads(1);
-                    let draws = Draws::draw(&mut job.rng, job.std, job.n32, job.n64);
-                    if done_tx
-                        .send(Prefetched {
-                            rng: job.rng,
-                            draws,
-                        })
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            })
-            .map_err(|_| SgdError::Internal("could not start the noise thread"))?;
-        Ok(Worker {
-            jobs: Some(jobs),
-            done: Mutex::new(done),
-            handle: Some(handle),
-        })
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        // Closing the job channel ends the thread; join it rather than leave it detached (a
-        // result still in flight is discarded unused).
-        self.jobs.take();
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
-    }
-}
-
-/// Noise drawn ahead of time by a background job, with the generator it advanced.
-#[derive(Debug)]
-struct Prefetched {
-    rng: PrivacyRng,
-    draws: Result<Draws>,
-}
-
-/// The noise of one step: f32 and f64 draws, in parameter-name order.
-#[derive(Debug, Default)]
-struct Draws {
-    std: f64,
-    f32s: Vec<f32>,
-    f64s: Vec<f64>,
-}
-
-impl Draws {
-    fn fits(&self, std: f64, n32: usize, n64: usize) -> bool {
-        self.std.to_bits() == std.to_bits() && self.f32s.len() == n32 && self.f64s.len() == n64
-    }
-
-    fn draw(rng: &mut PrivacyRng, std: f64, n32: usize, n64: usize) -> Result<Draws> {
-        let mut draws = Draws {
-            std,
-            f32s: vec![0.0; n32],
-            f64s: vec![0.0; n64],
-        };
-        rng.fill_gaussian_f32(std, &mut draws.f32s)?;
-        rng.fill_gaussian_f64(std, &mut draws.f64s)?;
-        Ok(draws)
-    }
 }
 
 impl GaussianNoise {
@@ -188,11 +86,8 @@ impl GaussianNoise {
         Ok(GaussianNoise {
             noise_multiplier,
             max_grad_norm,
-            rng: Some(rng),
-            worker: None,
-            pending: false,
+            blocks: GaussianBlocks::new(rng),
             fork_source,
-            prefetch: true,
             seeded,
         })
     }
@@ -204,35 +99,7 @@ impl GaussianNoise {
     /// run) the values are the same with and without prefetching; when the set changes between
     /// calls they differ, but each setting stays deterministic for a seeded generator.
     pub fn set_prefetch(&mut self, prefetch: bool) {
-        self.prefetch = prefetch;
-    }
-
-    /// Waits for a background job and takes the generator back, with its draws.
-    fn settle(&mut self) -> Result<Option<Draws>> {
-        if !self.pending {
-            return Ok(None);
-        }
-        let worker = self
-            .worker
-            .as_mut()
-            .ok_or(SgdError::Internal("pending noise without a worker"))?;
-        let done = worker
-            .done
-            .get_mut()
-            .map_err(|_| SgdError::LockPoisoned {
-                what: "noise results",
-            })?
-            .recv()
-            .map_err(|_| SgdError::Internal("the noise thread stopped"))?;
-        self.pending = false;
-        self.rng = Some(done.rng);
-        Ok(Some(done.draws?))
-    }
-
-    fn rng_mut(&mut self) -> Result<&mut PrivacyRng> {
-        self.rng
-            .as_mut()
-            .ok_or(SgdError::Internal("privacy generator missing"))
+        self.blocks.set_prefetch(prefetch);
     }
 
     /// σ.
@@ -306,28 +173,7 @@ impl GaussianNoise {
         if std == 0.0 {
             (n32, n64) = (0, 0);
         }
-        let draws = match self.settle()? {
-            Some(d) if d.fits(std, n32, n64) => d,
-            // Noise drawn for another shape is discarded unused.
-            _ => Draws::draw(self.rng_mut()?, std, n32, n64)?,
-        };
-        if self.prefetch && std > 0.0 {
-            if self.worker.is_none() {
-                self.worker = Some(Worker::start()?);
-            }
-            let rng = self
-                .rng
-                .take()
-                .ok_or(SgdError::Internal("privacy generator missing"))?;
-            let jobs = self
-                .worker
-                .as_ref()
-                .and_then(|w| w.jobs.as_ref())
-                .ok_or(SgdError::Internal("noise worker without a job channel"))?;
-            jobs.send(Job { rng, std, n32, n64 })
-                .map_err(|_| SgdError::Internal("the noise thread stopped"))?;
-            self.pending = true;
-        }
+        let draws = self.blocks.draw(std, n32, n64)?;
         let (noise32, noise64) = (draws.f32s, draws.f64s);
         let (mut at32, mut at64) = (0usize, 0usize);
         let mut out = Gradients::new();

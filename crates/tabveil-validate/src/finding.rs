@@ -110,6 +110,8 @@ codes! {
     DiscriminatorStepsZero = "E-DISCRIMINATOR-STEPS-ZERO", Error, "discriminator_steps is 0";
     /// A layer width or embedding size is 0, or there are no layers where one is needed.
     NetworkShape = "E-NETWORK-SHAPE", Error, "a layer width or the embedding size is 0";
+    /// A setting of the model out of range, found by the model's own check.
+    ModelSetting = "E-MODEL-SETTING", Error, "a setting of the model is out of range";
     /// Private CTGAN with pac ≠ 1.
     DpPac = "E-DP-PAC", Error, "private CTGAN needs pac = 1 (a pack mixes several people)";
     /// A continuous or datetime column without declared bounds, in private mode.
@@ -184,6 +186,23 @@ impl Finding {
             field: field.into(),
             reason: reason.into(),
             fix: fix.into(),
+        }
+    }
+
+    /// The validator's finding for a model's finding about its own settings. A code missing
+    /// from the catalogue (a bug of the model) becomes `E-PLAN-FAILED`, naming the code.
+    pub(crate) fn from_setting(f: tabveil_models::SettingFinding) -> Self {
+        match Code::from_code(f.code) {
+            Some(code) => Finding::new(code, f.field, f.reason, f.fix),
+            None => Finding::new(
+                Code::PlanFailed,
+                f.field,
+                format!(
+                    "{} (the model reported the unknown code {})",
+                    f.reason, f.code
+                ),
+                f.fix,
+            ),
         }
     }
 

@@ -23,7 +23,9 @@
 use serde::{Deserialize, Serialize};
 use tabveil_data::{BgmConfig, ColumnKind, Schema};
 
-use crate::config::{ModelSettings, TrainingConfig};
+use tabveil_models::{DataWidths, NetworkSize};
+
+use crate::config::TrainingConfig;
 
 /// Bytes per parameter: f32 weight, f32 gradient and Adam's two f32 moments.
 const BYTES_PER_PARAMETER: u64 = 16;
@@ -36,7 +38,7 @@ pub struct MemoryEstimate {
     /// Width of the transformed training matrix (one-hot columns and mode indicators; an
     /// upper bound: every continuous column counted with the most modes it may keep).
     pub data_width: u64,
-    /// Width of CTGAN's condition vector (0 for TVAE).
+    /// Width of a condition vector: the one-hot widths of the discrete columns.
     pub condition_width: u64,
     /// Trainable parameters of all networks.
     pub parameters: u64,
@@ -55,7 +57,7 @@ pub struct MemoryEstimate {
 impl MemoryEstimate {
     /// The estimate for `config` on a table of `schema` with `n_rows` rows.
     pub fn new(config: &TrainingConfig, schema: &Schema, n_rows: u64) -> Self {
-        Self::with_batch(config, schema, n_rows, config.batch_size)
+        Self::with_batch(config, schema, n_rows, config.batch_size())
     }
 
     /// The estimate with the batch size replaced by `batch_size` (activations grow linearly
@@ -90,56 +92,15 @@ impl MemoryEstimate {
             }
         }
         let data_width: u64 = widths.iter().map(|(_, w)| w).sum();
-        let (parameters, floats_per_row) = match &config.model {
-            ModelSettings::Ctgan(c) => {
-                let g = generator(
-                    c.embedding_dim.saturating_add(condition_width),
-                    &c.generator_dims,
-                    data_width,
-                );
-                let d = mlp(
-                    data_width
-                        .saturating_add(condition_width)
-                        .saturating_mul(c.pac.max(1)),
-                    &c.discriminator_dims,
-                    1,
-                );
-                // Generator: forward activations and their gradients (×2). Discriminator: real,
-                // fake and gradient-penalty passes, each with activations and gradients, plus the
-                // per-example book-keeping (×6), all per packed row.
-                (
-                    g.parameters.saturating_add(d.parameters),
-                    g.activations
-                        .saturating_mul(2)
-                        .saturating_add(d.activations.saturating_mul(6) / c.pac.max(1)),
-                )
-            }
-            ModelSettings::Tvae(t) => {
-                let enc = mlp(
-                    data_width,
-                    &t.compress_dims,
-                    t.embedding_dim.saturating_mul(2),
-                );
-                let dec = mlp(t.embedding_dim, &t.decompress_dims, data_width);
-                // Encoder and decoder activations and gradients, plus book-keeping (×4).
-                (
-                    enc.parameters
-                        .saturating_add(dec.parameters)
-                        .saturating_add(data_width),
-                    enc.activations
-                        .saturating_add(dec.activations)
-                        .saturating_mul(4),
-                )
-            }
-            // Potentials, marginals and gradients (with their trial copies) and the beliefs
-            // of the junction tree: about eight copies of the model's cells; one cell per row
-            // and column for the encoded table.
-            ModelSettings::Marginal(m) => {
-                (m.max_model_cells.saturating_mul(8), widths.len() as u64)
-            }
-        };
+        let NetworkSize {
+            parameters,
+            floats_per_row,
+        } = config.model.spec().network_size(DataWidths {
+            data: data_width,
+            conditions: condition_width,
+        });
         // A Poisson batch exceeds B + 4·√B with probability below 1e-4.
-        let batch = if config.privacy.is_private() {
+        let batch = if config.privacy().is_private() {
             batch_size.saturating_add(4 * (batch_size as f64).sqrt().ceil() as u64)
         } else {
             batch_size
@@ -189,46 +150,5 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{:.0} MiB", (b / (KIB * KIB)).ceil())
     } else {
         format!("{:.1} GiB", b / (KIB * KIB * KIB))
-    }
-}
-
-struct Net {
-    parameters: u64,
-    /// Sum of the widths of every layer's input and output (floats per row).
-    activations: u64,
-}
-
-/// A plain MLP `input → hidden… → output`.
-fn mlp(input: u64, hidden: &[u64], output: u64) -> Net {
-    let mut parameters = 0_u64;
-    let mut activations = input;
-    let mut width = input;
-    for &h in hidden.iter().chain(std::iter::once(&output)) {
-        parameters = parameters.saturating_add(width.saturating_mul(h).saturating_add(h));
-        activations = activations.saturating_add(h);
-        width = h;
-    }
-    Net {
-        parameters,
-        activations,
-    }
-}
-
-/// CTGAN's generator: residual blocks (Linear + BatchNorm, output concatenated to the input).
-fn generator(input: u64, hidden: &[u64], output: u64) -> Net {
-    let mut parameters = 0_u64;
-    let mut activations = input;
-    let mut width = input;
-    for &h in hidden {
-        parameters =
-            parameters.saturating_add(width.saturating_mul(h).saturating_add(h.saturating_mul(3)));
-        activations = activations.saturating_add(h.saturating_mul(2).saturating_add(width));
-        width = width.saturating_add(h);
-    }
-    parameters = parameters.saturating_add(width.saturating_mul(output).saturating_add(output));
-    activations = activations.saturating_add(output);
-    Net {
-        parameters,
-        activations,
     }
 }

@@ -82,17 +82,6 @@ pub fn validate_with(
 ) -> ValidationReport {
     let mut session = Session::new(config, schema, n_rows, options);
     let mut findings: Vec<Finding> = Vec::new();
-    if !config.model.uses_dp_sgd() {
-        // The marginal model has no DP-SGD schedule: the privacy parameters and the schema
-        // are checked; its plan (ρ, noise per release) is made by the model at fit time.
-        checks::privacy::check(&mut session, &mut findings);
-        checks::schema::check(&session, &mut findings);
-        findings.sort_by_key(|f| f.severity);
-        return ValidationReport {
-            findings,
-            plan: None,
-        };
-    }
     checks::privacy::check(&mut session, &mut findings);
     checks::schedule::check(&mut session, &mut findings);
     checks::schema::check(&session, &mut findings);

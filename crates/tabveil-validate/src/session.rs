@@ -1,7 +1,7 @@
 //! One validation run: which inputs are valid, the planner, and the accountant answers the
 //! checks and the plan share (each computed at most once).
 
-use tabveil_accountant::{AccountantError, BoundKind, JointCalibration, LedgerEntry};
+use tabveil_accountant::{AccountantError, BoundKind, JointCalibration, LedgerEntry, RunBudget};
 use tabveil_data::{ColumnKind, ColumnSchema, PrivateConfig, Schema, planned_preprocessing};
 
 use crate::config::{DpConfig, TrainingConfig};
@@ -63,15 +63,13 @@ impl<'a> Session<'a> {
             epsilon: dp.is_some_and(|d| d.epsilon.is_finite() && d.epsilon > 0.0),
             delta: dp.is_some_and(|d| d.delta > 0.0 && d.delta < 1.0),
             n_rows: n_rows >= 1,
-            epochs: config.epochs >= 1,
-            batch: config.batch_size >= 1 && config.batch_size <= n_rows,
+            epochs: config.epochs() >= 1,
+            batch: config.batch_size() >= 1 && config.batch_size() <= n_rows,
             schedule: config.private_schedule(n_rows).is_ok(),
         };
         let mut failures = Vec::new();
         let planner = dp.and_then(|d| {
-            // The marginal model has no DP-SGD schedule to plan.
-            let usable = config.model.uses_dp_sgd()
-                && valid.delta
+            let usable = valid.delta
                 && valid.n_rows
                 && d.preprocessing_share > 0.0
                 && d.preprocessing_share < 1.0
@@ -82,9 +80,12 @@ impl<'a> Session<'a> {
             }
             match planned_releases(schema) {
                 Ok(planned) => Some(Planner::new(
-                    d.accountant.clone(),
-                    d.delta,
-                    d.preprocessing_share,
+                    RunBudget::new(
+                        d.epsilon,
+                        d.delta,
+                        d.preprocessing_share,
+                        d.accountant.clone(),
+                    ),
                     n_rows,
                     config.private_releases_per_step(),
                     &planned,
@@ -124,7 +125,7 @@ impl<'a> Session<'a> {
         let v = self.valid;
         let joint = match (&self.planner, self.dp()) {
             (Some(p), Some(d)) if v.epsilon && v.epochs && v.batch && v.schedule => {
-                match p.joint(d.epsilon, self.config.batch_size, self.config.epochs) {
+                match p.joint(d.epsilon, self.config.batch_size(), self.config.epochs()) {
                     Ok(j) => Joint::Calibrated(j),
                     Err(ValidateError::Accountant(AccountantError::UnreachableTarget {
                         floor,
@@ -151,7 +152,7 @@ impl<'a> Session<'a> {
         let v = self.valid;
         let r = match (&self.planner, self.dp()) {
             (Some(p), Some(d)) if v.epsilon && v.batch => {
-                p.max_epochs(d.epsilon, self.config.batch_size)
+                p.max_epochs(d.epsilon, self.config.batch_size())
             }
             _ => Ok(None),
         };
@@ -168,7 +169,7 @@ impl<'a> Session<'a> {
         let v = self.valid;
         let r = match (&self.planner, self.dp()) {
             (Some(p), Some(d)) if v.epsilon && v.epochs && v.schedule => {
-                p.max_batch(d.epsilon, self.config.epochs)
+                p.max_batch(d.epsilon, self.config.epochs())
             }
             _ => Ok(None),
         };
@@ -185,7 +186,7 @@ impl<'a> Session<'a> {
         let v = self.valid;
         let r = match &self.planner {
             Some(p) if v.epochs && v.batch && v.schedule => {
-                p.min_epsilon(self.config.batch_size, self.config.epochs)
+                p.min_epsilon(self.config.batch_size(), self.config.epochs())
             }
             _ => Ok(None),
         };
@@ -234,8 +235,14 @@ impl<'a> Session<'a> {
         if !(v.epsilon && v.epochs && v.batch && v.schedule) {
             return None;
         }
-        let p = Planner { delta, ..p.clone() };
-        let r = p.joint(d.epsilon, self.config.batch_size, self.config.epochs);
+        let p = Planner {
+            budget: RunBudget {
+                delta,
+                ..p.budget.clone()
+            },
+            ..p.clone()
+        };
+        let r = p.joint(d.epsilon, self.config.batch_size(), self.config.epochs());
         self.keep(r.map(|j| j.training_noise_multiplier))
     }
 
@@ -246,7 +253,7 @@ impl<'a> Session<'a> {
         if !(v.epochs && v.batch && v.schedule) {
             return None;
         }
-        let r = p.joint(epsilon, self.config.batch_size, self.config.epochs);
+        let r = p.joint(epsilon, self.config.batch_size(), self.config.epochs());
         match r {
             Ok(j) => Some(j.training_noise_multiplier),
             Err(ValidateError::Accountant(AccountantError::UnreachableTarget { .. })) => None,
@@ -267,14 +274,17 @@ impl<'a> Session<'a> {
         let defaults = DpConfig::new(epsilon, delta);
         let planned = planned_releases(self.schema).ok()?;
         let p = Planner::new(
-            defaults.accountant,
-            delta,
-            defaults.preprocessing_share,
+            RunBudget::new(
+                epsilon,
+                delta,
+                defaults.preprocessing_share,
+                defaults.accountant,
+            ),
             self.n_rows,
             self.config.private_releases_per_step(),
             &planned,
         );
-        p.joint(epsilon, self.config.batch_size, self.config.epochs)
+        p.joint(epsilon, self.config.batch_size(), self.config.epochs())
             .ok()
             .map(|j| j.training_noise_multiplier)
     }

@@ -12,9 +12,10 @@
 
 use tabveil_accountant::{AccountantSpec, TrainingSchedule, calibrate_jointly};
 use tabveil_data::{ColumnSchema, Schema};
+use tabveil_models::CtganConfig;
 use tabveil_validate::{
-    Code, CtganSettings, DpConfig, Finding, ModelSettings, Privacy, Severity, TrainingConfig,
-    ValidateOptions, ValidationReport, validate_with,
+    Code, DpConfig, Finding, ModelSettings, Privacy, Severity, TrainingConfig, ValidateOptions,
+    ValidationReport, validate_with,
 };
 
 fn schema() -> Schema {
@@ -189,15 +190,15 @@ fn schedule_errors() {
 #[test]
 fn model_shape_errors() {
     let s = schema();
-    let private = |m: CtganSettings| {
+    let private = |m: CtganConfig| {
         TrainingConfig::new(
             ModelSettings::Ctgan(m),
             Privacy::Dp(DpConfig::new(3.0, 1e-7)),
         )
     };
-    let r = run(&private(CtganSettings::sdv()), &s, 10_000);
+    let r = run(&private(CtganConfig::new(Privacy::NonPrivate)), &s, 10_000);
     assert!(codes(&r).contains(&Code::DpPac), "{r}");
-    let mut m = CtganSettings::sdv();
+    let mut m = CtganConfig::new(Privacy::NonPrivate);
     m.pac = 0;
     m.discriminator_steps = 0;
     m.generator_dims = vec![256, 0];
@@ -281,7 +282,7 @@ fn too_much_noise_is_refused_with_fixes_that_work() {
         &f.fix[f.fix.find("raise ε to at least").unwrap() + "raise ε to at least".len()..];
     let eps: f64 = eps_text.trim().trim_end_matches('.').parse().unwrap();
     let mut raised = config.clone();
-    raised.privacy = Privacy::Dp(DpConfig::new(eps, 1e-6));
+    raised.set_privacy(Privacy::Dp(DpConfig::new(eps, 1e-6)));
     assert!(ok(&raised), "ε = {eps}");
 }
 
@@ -309,7 +310,7 @@ fn ranges_hold_at_their_ends() {
     assert!(!run(&config.clone().with_epochs(e.max), &s, n).has_errors());
     assert!(!run(&config.clone().with_batch_size(b.max), &s, n).has_errors());
     let mut at_min = config.clone();
-    at_min.privacy = Privacy::Dp(DpConfig::new(eps.min, 1e-6));
+    at_min.set_privacy(Privacy::Dp(DpConfig::new(eps.min, 1e-6)));
     assert!(!run(&at_min, &s, n).has_errors());
 }
 

@@ -148,7 +148,7 @@ pub(crate) async fn create(
             model,
             state: JobState::Queued,
             epoch: 0,
-            epochs: synth.training_config().epochs as usize,
+            epochs: synth.training_config().epochs() as usize,
             steps: 0,
             epsilon_spent: None,
             target_epsilon,

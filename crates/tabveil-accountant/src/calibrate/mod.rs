@@ -26,10 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::accountant::{Accountant, AccountantKind, PrivacyGuarantee};
 use crate::error::{AccountantError, Result};
 use crate::event::{PrivacyEvent, check_delta, check_noise_multiplier, check_sample_rate};
-use crate::gdp::GdpAccountant;
 use crate::ledger::PrivacyLedger;
-use crate::pld::PldAccountant;
-use crate::rdp::RdpAccountant;
 use crate::root::{Bracket, brent};
 use crate::spec::AccountantSpec;
 
@@ -117,7 +114,7 @@ pub fn calibrate_noise(
     let excess = |sigma: f64| -> Result<f64> {
         let mut acc = base.boxed_clone();
         for &(q, steps) in &schedule.calibrated {
-            acc.compose(&segment_event(q, sigma, steps)?)?;
+            acc.compose(&PrivacyEvent::sampled_gaussian(q, sigma, steps)?)?;
         }
         Ok(epsilon_or_infinite(acc.as_ref(), delta)? - target_epsilon)
     };
@@ -223,17 +220,26 @@ pub fn max_steps_within(
     check_delta(delta)?;
     check_sample_rate(sample_rate)?;
     check_noise_multiplier(noise_multiplier)?;
-    let mut base = Built::new(spec);
+    let mut base = spec.build();
     for event in fixed {
-        base.as_dyn_mut().compose(event)?;
+        base.compose(event)?;
     }
-    if epsilon_or_infinite(base.as_dyn(), delta)? > target_epsilon {
+    if epsilon_or_infinite(base.as_ref(), delta)? > target_epsilon {
         return Ok(0);
     }
-    base.warm(sample_rate, noise_multiplier)?;
+    // Per-step quantities of the mechanism, computed once and shared by every clone below.
+    base.prepare(&PrivacyEvent::sampled_gaussian(
+        sample_rate,
+        noise_multiplier,
+        1,
+    )?)?;
     let fits = |steps: u64| -> Result<bool> {
-        let mut acc = base.as_dyn().boxed_clone();
-        acc.compose(&segment_event(sample_rate, noise_multiplier, steps)?)?;
+        let mut acc = base.boxed_clone();
+        acc.compose(&PrivacyEvent::sampled_gaussian(
+            sample_rate,
+            noise_multiplier,
+            steps,
+        )?)?;
         Ok(epsilon_or_infinite(acc.as_ref(), delta)? <= target_epsilon)
     };
     if !fits(1)? {
@@ -300,65 +306,21 @@ fn check_target(target_epsilon: f64) -> Result<()> {
     }
 }
 
-fn segment_event(q: f64, sigma: f64, steps: u64) -> Result<PrivacyEvent> {
-    if q == 1.0 {
-        PrivacyEvent::gaussian(sigma, steps)
-    } else {
-        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, steps)
-    }
-}
-
-/// ε, with "no finite ε" and "too large to account for" as +∞.
-fn epsilon_or_infinite(accountant: &dyn Accountant, delta: f64) -> Result<f64> {
+/// ε at `delta` of what `accountant` has composed, with "no finite ε"
+/// ([`AccountantError::EpsilonUnbounded`]) and "too large to account for"
+/// ([`AccountantError::PldGridTooLarge`]) read as +∞.
+///
+/// For searches that only ever ask "does this fit within a target?": reading those two
+/// failures as +∞ answers "no", the safe side. Other errors are returned.
+///
+/// # Errors
+/// Every error of [`Accountant::epsilon`] except the two above.
+pub fn epsilon_or_infinite(accountant: &dyn Accountant, delta: f64) -> Result<f64> {
     match accountant.epsilon(delta) {
         Ok(eps) => Ok(eps),
         Err(AccountantError::EpsilonUnbounded { .. } | AccountantError::PldGridTooLarge { .. }) => {
             Ok(f64::INFINITY)
         }
         Err(e) => Err(e),
-    }
-}
-
-/// A concrete accountant, so that per-mechanism caches can be warmed before cloning.
-#[derive(Debug)]
-enum Built {
-    Rdp(RdpAccountant),
-    Pld(PldAccountant),
-    Gdp(GdpAccountant),
-}
-
-impl Built {
-    fn new(spec: &AccountantSpec) -> Self {
-        match spec.kind {
-            AccountantKind::Rdp => Built::Rdp(RdpAccountant::new(spec.rdp_orders.clone())),
-            AccountantKind::Pld => Built::Pld(PldAccountant::new(spec.pld_config)),
-            AccountantKind::Gdp => Built::Gdp(GdpAccountant::new()),
-        }
-    }
-
-    fn as_dyn(&self) -> &dyn Accountant {
-        match self {
-            Built::Rdp(a) => a,
-            Built::Pld(a) => a,
-            Built::Gdp(a) => a,
-        }
-    }
-
-    fn as_dyn_mut(&mut self) -> &mut dyn Accountant {
-        match self {
-            Built::Rdp(a) => a,
-            Built::Pld(a) => a,
-            Built::Gdp(a) => a,
-        }
-    }
-
-    /// Computes and caches the per-step quantities of the mechanism `(q, σ)`.
-    fn warm(&mut self, q: f64, sigma: f64) -> Result<()> {
-        let event = segment_event(q, sigma, 1)?;
-        match self {
-            Built::Rdp(a) => a.per_step_rdp(&event).map(|_| ()),
-            Built::Pld(a) => a.warm(&event),
-            Built::Gdp(_) => Ok(()),
-        }
     }
 }

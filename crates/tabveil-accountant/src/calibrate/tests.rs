@@ -17,8 +17,10 @@ fn calibrated_sigma_meets_the_target_from_the_safe_side() {
         assert!(c.epsilon <= target, "{c:?}");
         // A slightly smaller σ overshoots: the result is tight.
         let mut acc = spec.build();
-        acc.compose(&segment_event(q, c.noise_multiplier * (1.0 - 1e-5), steps).unwrap())
-            .unwrap();
+        acc.compose(
+            &PrivacyEvent::sampled_gaussian(q, c.noise_multiplier * (1.0 - 1e-5), steps).unwrap(),
+        )
+        .unwrap();
         assert!(acc.epsilon(1e-5).unwrap() > target);
     }
 }
@@ -98,7 +100,7 @@ fn max_steps_is_the_exact_boundary() {
         let eps = |steps: u64| {
             let mut acc = spec.build();
             acc.compose(&fixed[0]).unwrap();
-            acc.compose(&segment_event(0.02, 1.0, steps).unwrap())
+            acc.compose(&PrivacyEvent::sampled_gaussian(0.02, 1.0, steps).unwrap())
                 .unwrap();
             acc.epsilon(1e-5).unwrap()
         };

@@ -255,4 +255,10 @@ impl Accountant for PldAccountant {
     fn boxed_clone(&self) -> Box<dyn Accountant> {
         Box::new(self.clone())
     }
+
+    /// Discretises and caches the single-step distributions of `event`'s mechanism, so that
+    /// copies made afterwards share them.
+    fn prepare(&mut self, event: &PrivacyEvent) -> Result<()> {
+        self.warm(event)
+    }
 }

@@ -262,10 +262,15 @@ impl TryFrom<&EpsilonArgs> for EpsilonPlan {
                 .noise_multiplier
                 .ok_or_else(|| missing("--noise-multiplier"))?;
             let steps = args.steps.ok_or_else(|| missing("--steps"))?;
-            events.push(event(q, sigma, steps).map_err(|e| flag_of(e, None))?);
+            events.push(
+                PrivacyEvent::sampled_gaussian(q, sigma, steps).map_err(|e| flag_of(e, None))?,
+            );
         } else {
             for (i, s) in args.segment.iter().enumerate() {
-                events.push(event(s.q, s.sigma, s.steps).map_err(|e| flag_of(e, Some(i)))?);
+                events.push(
+                    PrivacyEvent::sampled_gaussian(s.q, s.sigma, s.steps)
+                        .map_err(|e| flag_of(e, Some(i)))?,
+                );
             }
         }
         let delta = check_delta(args.delta)?;
@@ -336,7 +341,8 @@ fn sigma(args: &SigmaArgs) -> anyhow::Result<()> {
     };
     let delta = check_delta(args.delta)?;
     // Validate q and T through the event constructor (σ = 1 is a placeholder).
-    event(args.sample_rate, 1.0, args.steps).map_err(|e| flag_of(e, None))?;
+    PrivacyEvent::sampled_gaussian(args.sample_rate, 1.0, args.steps)
+        .map_err(|e| flag_of(e, None))?;
     let kind = match args.accountant {
         BoundingMethod::Rdp => AccountantKind::Rdp,
         BoundingMethod::Pld => AccountantKind::Pld,
@@ -410,7 +416,8 @@ struct SigmaReport {
 
 fn rdp(args: &RdpArgs) -> anyhow::Result<()> {
     // Validate everything before computing anything.
-    event(args.sample_rate, args.noise_multiplier, 1).map_err(|e| flag_of(e, None))?;
+    PrivacyEvent::sampled_gaussian(args.sample_rate, args.noise_multiplier, 1)
+        .map_err(|e| flag_of(e, None))?;
     RdpOrders::custom(args.orders.clone()).map_err(|e| UsageError::new("--orders", e))?;
     let mut values = Vec::with_capacity(args.orders.len());
     for &order in &args.orders {
@@ -463,15 +470,6 @@ fn compose_all(acc: &mut RdpAccountant, events: &[PrivacyEvent]) -> anyhow::Resu
         acc.compose(e).context("composing the history")?;
     }
     Ok(())
-}
-
-/// q = 1 is the plain Gaussian mechanism.
-fn event(q: f64, sigma: f64, steps: u64) -> Result<PrivacyEvent, AccountantError> {
-    if q == 1.0 {
-        PrivacyEvent::gaussian(sigma, steps)
-    } else {
-        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, steps)
-    }
 }
 
 /// The flag an event error belongs to (`--segment` for the `index`-th segment).

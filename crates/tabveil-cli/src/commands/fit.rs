@@ -48,7 +48,7 @@ pub(crate) fn run(args: &FitArgs) -> anyhow::Result<()> {
     for note in notes {
         terminal.warn(&note);
     }
-    let epochs = synth.training_config().epochs as usize;
+    let epochs = synth.training_config().epochs() as usize;
     let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
     let start = Instant::now();
     let fitted = synth.fit_with_progress(&table, &schema, &mut progress);
@@ -105,19 +105,20 @@ pub(crate) fn write_summary(
         StopReason::Cancelled => "cancelled",
         StopReason::BudgetExhausted => "stopped: the next step would have exceeded ε",
     };
-    if config.model.uses_dp_sgd() {
+    if config.model.spec().schedule().is_some() {
         writeln!(
             out,
             "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
             config.model.name(),
             summary.epochs,
-            config.epochs,
+            config.epochs(),
             summary.steps
         )?;
     } else {
+        // A model without a DP-SGD schedule counts its own rounds and releases.
         writeln!(
             out,
-            "{} fitted in {seconds:.1} s: {} selection rounds, {} releases ({stop})",
+            "{} fitted in {seconds:.1} s: {} rounds, {} releases ({stop})",
             config.model.name(),
             summary.epochs,
             summary.steps

@@ -1,24 +1,21 @@
 //! The privacy and training flags shared by `fit` and `validate`: raw clap values
 //! ([`TrainingFlags`]) checked into a [`Synthesizer`] before any library call.
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use tabveil::accountant::AccountantSpec;
+use tabveil::models::ModelKind;
 use tabveil::{Delta, Epsilon, Synthesizer};
 
 use super::UsageError;
 
-/// The model to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ModelArg {
-    /// Conditional tabular GAN (SDV's CTGAN; DP-SGD on the discriminator in private mode).
-    Ctgan,
-    /// Tabular variational autoencoder (SDV's TVAE; DP-SGD on encoder and decoder in private
-    /// mode).
-    Tvae,
-    /// Marginal-based model (noisy marginals chosen adaptively, a graphical model fitted to
-    /// them; AIM-style rounds, Private-PGM): the best choice for small tables. No epochs,
-    /// batches or clipping.
-    Marginal,
+/// The `--model` values: every registered model, by name, with its one-line description.
+fn model_parser() -> impl TypedValueParser<Value = ModelKind> {
+    let values: Vec<PossibleValue> = ModelKind::all()
+        .map(|k| PossibleValue::new(k.as_str()).help(k.description()))
+        .collect();
+    PossibleValuesParser::new(values)
+        .try_map(|name| ModelKind::from_name(&name).ok_or("not a registered model"))
 }
 
 /// The accountant that calibrates the noise and enforces the budget.
@@ -34,8 +31,8 @@ pub(crate) enum AccountantArg {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TrainingFlags {
     /// The model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Ctgan)]
-    pub(crate) model: ModelArg,
+    #[arg(long, value_parser = model_parser(), default_value = "ctgan")]
+    pub(crate) model: ModelKind,
     /// Privacy budget ε of the whole pipeline (with --delta).
     #[arg(long, value_name = "E", allow_negative_numbers = true)]
     pub(crate) epsilon: Option<f64>,
@@ -65,8 +62,8 @@ pub(crate) struct TrainingFlags {
     /// The accountant [default: rdp].
     #[arg(long, value_enum)]
     pub(crate) accountant: Option<AccountantArg>,
-    /// The column whose relationships matter most, e.g. a prediction target (marginal model
-    /// only) [default: the schema's `target`].
+    /// The column whose relationships matter most, e.g. a prediction target, for a model that
+    /// weighs one (marginal) [default: the schema's `target`].
     #[arg(long, value_name = "COL")]
     pub(crate) target: Option<String>,
 }
@@ -87,28 +84,7 @@ impl TrainingFlags {
         {
             return Err(UsageError::new("--batch-size", "must be at least 2").into());
         }
-        if self.model == ModelArg::Marginal {
-            for (flag, set) in [
-                ("--epochs", self.epochs.is_some()),
-                ("--batch-size", self.batch_size.is_some()),
-                ("--clipping-norm", self.clipping_norm.is_some()),
-            ] {
-                if set {
-                    return Err(UsageError::new(
-                        flag,
-                        "does not apply to --model marginal (it has no epochs, batches or gradients)",
-                    )
-                    .into());
-                }
-            }
-        } else if self.target.is_some() {
-            return Err(UsageError::new("--target", "applies to --model marginal only").into());
-        }
-        let builder = match self.model {
-            ModelArg::Ctgan => Synthesizer::builder().ctgan(),
-            ModelArg::Tvae => Synthesizer::builder().tvae(),
-            ModelArg::Marginal => Synthesizer::builder().marginal(),
-        };
+        let builder = Synthesizer::builder().model(self.model);
         let synth = if self.no_privacy {
             let mut b = builder.non_private().seed(self.seed);
             if let Some(t) = &self.target {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
+use crate::error::{SchemaError, TransformError};
 use crate::schema::ColumnKind;
 use crate::transformer::{DataTransformer, Matrix, SoftmaxRole, SpanKind};
 
@@ -102,39 +103,39 @@ impl ConditionLayout {
     /// Position (in [`ConditionLayout::columns`]) of the discrete column `name`.
     ///
     /// # Errors
-    /// [`DataError::NotConditionable`] for a column that exists but is not discrete;
-    /// [`DataError::UnknownColumn`] otherwise.
+    /// [`crate::TransformError::NotConditionable`] for a column that exists but is not discrete;
+    /// [`crate::SchemaError::UnknownColumn`] otherwise.
     pub fn position(&self, name: &str) -> Result<usize> {
         if let Some(i) = self.columns.iter().position(|c| c.name == name) {
             return Ok(i);
         }
         if self.others.iter().any(|o| o == name) {
-            return Err(DataError::NotConditionable {
+            return Err(DataError::Transform(TransformError::NotConditionable {
                 column: name.to_owned(),
-            });
+            }));
         }
-        Err(DataError::UnknownColumn {
+        Err(DataError::Schema(SchemaError::UnknownColumn {
             column: name.to_owned(),
-        })
+        }))
     }
 
     /// The slot of `column = value` in the condition vector (`None` = the null slot).
     ///
     /// # Errors
-    /// [`DataError::UnknownColumn`], [`DataError::NotConditionable`],
-    /// [`DataError::NotACategory`] (also for `None` on a column that is not nullable).
+    /// [`crate::SchemaError::UnknownColumn`], [`crate::TransformError::NotConditionable`],
+    /// [`crate::TransformError::NotACategory`] (also for `None` on a column that is not nullable).
     pub fn slot(&self, column: &str, value: Option<&str>) -> Result<usize> {
         let c = &self.columns[self.position(column)?];
         let index = match value {
             Some(v) => c.categories.iter().position(|x| x == v),
             None => c.nullable.then_some(c.categories.len()),
         };
-        index
-            .map(|i| c.offset + i)
-            .ok_or_else(|| DataError::NotACategory {
+        index.map(|i| c.offset + i).ok_or_else(|| {
+            DataError::Transform(TransformError::NotACategory {
                 column: column.to_owned(),
                 value: value.unwrap_or("<missing>").to_owned(),
             })
+        })
     }
 
     /// `n` identical condition vectors for `column = value`.

@@ -4,7 +4,7 @@
 use rand::Rng;
 
 use super::layout::ConditionLayout;
-use crate::error::{DataError, Result};
+use crate::error::{DataError, Result, TransformError};
 use crate::private::PrivateStatistics;
 use crate::table::{ColumnData, Table};
 use crate::transformer::Matrix;
@@ -37,24 +37,24 @@ impl GenerationSampler {
     /// null slot last when nullable); each is normalised (all zero → uniform).
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] for a wrong number or length of vectors, or negative or
+    /// [`crate::TransformError::InvalidParameter`] for a wrong number or length of vectors, or negative or
     /// non-finite values.
     pub fn from_frequencies(layout: ConditionLayout, frequencies: Vec<Vec<f64>>) -> Result<Self> {
         if frequencies.len() != layout.columns().len() {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "frequencies",
                 value: frequencies.len().to_string(),
                 expected: "one vector per discrete column",
-            });
+            }));
         }
         let mut cumulative = Vec::with_capacity(frequencies.len());
         for (f, c) in frequencies.iter().zip(layout.columns()) {
             if f.len() != c.width() || f.iter().any(|v| !v.is_finite() || *v < 0.0) {
-                return Err(DataError::InvalidParameter {
+                return Err(DataError::Transform(TransformError::InvalidParameter {
                     parameter: "frequencies",
                     value: format!("{} values for column {}", f.len(), c.name),
                     expected: "one finite value ≥ 0 per slot of the column",
-                });
+                }));
             }
             cumulative.push(cumulative_of(f));
         }
@@ -64,7 +64,7 @@ impl GenerationSampler {
     /// True frequencies of `table` (**not private**: for non-private models).
     ///
     /// # Errors
-    /// [`DataError::SchemaMismatch`] when the table lacks a column of the layout.
+    /// [`crate::TransformError::SchemaMismatch`] when the table lacks a column of the layout.
     pub fn from_table(layout: ConditionLayout, table: &Table) -> Result<Self> {
         let freqs = exact_counts(&layout, table)?;
         Self::from_frequencies(layout, freqs)
@@ -74,7 +74,7 @@ impl GenerationSampler {
     /// (post-processing: free).
     ///
     /// # Errors
-    /// [`DataError::SchemaMismatch`] when a column of the layout has no statistics.
+    /// [`crate::TransformError::SchemaMismatch`] when a column of the layout has no statistics.
     pub fn from_private(layout: ConditionLayout, stats: &PrivateStatistics) -> Result<Self> {
         let freqs = layout
             .columns()
@@ -83,8 +83,10 @@ impl GenerationSampler {
                 stats
                     .column(&c.name)
                     .map(crate::private::NoisyColumn::frequencies)
-                    .ok_or_else(|| DataError::SchemaMismatch {
-                        reason: format!("no private statistics for column `{}`", c.name),
+                    .ok_or_else(|| {
+                        DataError::Transform(TransformError::SchemaMismatch {
+                            reason: format!("no private statistics for column `{}`", c.name),
+                        })
                     })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -136,11 +138,11 @@ impl TrainingSampler {
     /// Indexes `table` (the table the model trains on).
     ///
     /// # Errors
-    /// [`DataError::SchemaMismatch`] when the table lacks a column of the layout;
-    /// [`DataError::NoRows`] for an empty table.
+    /// [`crate::TransformError::SchemaMismatch`] when the table lacks a column of the layout;
+    /// [`crate::TransformError::NoRows`] for an empty table.
     pub fn new(layout: ConditionLayout, table: &Table) -> Result<Self> {
         if table.n_rows() == 0 {
-            return Err(DataError::NoRows);
+            return Err(DataError::Transform(TransformError::NoRows));
         }
         let mut rows = Vec::with_capacity(layout.columns().len());
         let mut cumulative = Vec::with_capacity(layout.columns().len());
@@ -265,16 +267,16 @@ fn discrete_codes<'t>(
     table: &'t Table,
     name: &str,
 ) -> Result<(&'t [u32], &'t crate::table::Column)> {
-    let col = table
-        .column(name)
-        .ok_or_else(|| DataError::SchemaMismatch {
+    let col = table.column(name).ok_or_else(|| {
+        DataError::Transform(TransformError::SchemaMismatch {
             reason: format!("the table has no column `{name}`"),
-        })?;
+        })
+    })?;
     match col.data() {
         ColumnData::Categorical(codes) => Ok((codes, col)),
-        _ => Err(DataError::SchemaMismatch {
+        _ => Err(DataError::Transform(TransformError::SchemaMismatch {
             reason: format!("column `{name}` is not categorical"),
-        }),
+        })),
     }
 }
 

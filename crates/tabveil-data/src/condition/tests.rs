@@ -5,6 +5,7 @@ use tabveil_noise::PrivacyRng;
 
 use super::*;
 use crate::error::DataError;
+use crate::error::{SchemaError, TransformError};
 use crate::private::{PrivateConfig, fit_private};
 use crate::schema::{ColumnSchema, Schema};
 use crate::table::{Table, Value};
@@ -61,27 +62,29 @@ fn every_column_has_its_own_offset() {
     assert_eq!(m.row(2), &[0.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
     assert_eq!(
         l.slot("x", Some("1")),
-        Err(DataError::NotConditionable { column: "x".into() })
+        Err(DataError::Transform(TransformError::NotConditionable {
+            column: "x".into()
+        }))
     );
     assert_eq!(
         l.slot("nope", Some("1")),
-        Err(DataError::UnknownColumn {
+        Err(DataError::Schema(SchemaError::UnknownColumn {
             column: "nope".into()
-        })
+        }))
     );
     assert_eq!(
         l.slot("seg", Some("C")),
-        Err(DataError::NotACategory {
+        Err(DataError::Transform(TransformError::NotACategory {
             column: "seg".into(),
             value: "C".into()
-        })
+        }))
     );
     assert_eq!(
         l.slot("seg", None),
-        Err(DataError::NotACategory {
+        Err(DataError::Transform(TransformError::NotACategory {
             column: "seg".into(),
             value: "<missing>".into()
-        })
+        }))
     );
     // The condition slots line up with the one-hot spans of the transformed data.
     let t = table(100);
@@ -171,6 +174,8 @@ fn generation_from_private_statistics() {
     assert!((f[1] - 0.1).abs() < 0.01, "{f:?}");
     assert!(matches!(
         GenerationSampler::from_frequencies(sampler.layout().clone(), vec![vec![1.0]]),
-        Err(DataError::InvalidParameter { .. })
+        Err(DataError::Transform(
+            TransformError::InvalidParameter { .. }
+        ))
     ));
 }

@@ -39,6 +39,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
+use crate::error::TransformError;
 use crate::error::{DataError, Result};
 
 pub use points::WeightedPoints;
@@ -85,14 +86,14 @@ impl BgmConfig {
     /// Checks every parameter.
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] naming the first bad parameter.
+    /// [`crate::TransformError::InvalidParameter`] naming the first bad parameter.
     pub fn check(&self) -> Result<()> {
         let bad = |parameter, value: String, expected| {
-            Err(DataError::InvalidParameter {
+            Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter,
                 value,
                 expected,
-            })
+            }))
         };
         if self.n_components == 0 {
             return bad("n_components", "0".into(), "at least 1");
@@ -168,11 +169,11 @@ impl BayesianMixture {
     /// `seed`.
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] for a bad config, [`DataError::NoRows`] for no points.
+    /// [`crate::TransformError::InvalidParameter`] for a bad config, [`crate::TransformError::NoRows`] for no points.
     pub fn fit(points: &WeightedPoints, config: &BgmConfig, seed: u64) -> Result<Self> {
         config.check()?;
         if points.is_empty() || points.total_weight() <= 0.0 {
-            return Err(DataError::NoRows);
+            return Err(DataError::Transform(TransformError::NoRows));
         }
         let k = effective_components(points, config);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -191,7 +192,7 @@ impl BayesianMixture {
     /// Used to check the EM against scikit-learn from the same initialisation.
     ///
     /// # Errors
-    /// As [`BayesianMixture::fit`]; [`DataError::InvalidParameter`] for no or non-finite
+    /// As [`BayesianMixture::fit`]; [`crate::TransformError::InvalidParameter`] for no or non-finite
     /// centres.
     pub fn fit_from_centres(
         points: &WeightedPoints,
@@ -200,14 +201,14 @@ impl BayesianMixture {
     ) -> Result<Self> {
         config.check()?;
         if points.is_empty() || points.total_weight() <= 0.0 {
-            return Err(DataError::NoRows);
+            return Err(DataError::Transform(TransformError::NoRows));
         }
         if centres.is_empty() || centres.iter().any(|c| !c.is_finite()) {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "centres",
                 value: format!("{centres:?}"),
                 expected: "at least one finite centre",
-            });
+            }));
         }
         let k = centres.len();
         let m = points.len();

@@ -1,5 +1,6 @@
 //! [`WeightedPoints`]: the 1-D data a mixture is fitted on.
 
+use crate::error::TransformError;
 use crate::error::{DataError, Result};
 
 /// Weighted 1-D points, sorted by value, each with an *intrinsic variance*: 0 for an observed
@@ -17,10 +18,13 @@ impl WeightedPoints {
     /// The distinct values of `values` with their multiplicities.
     ///
     /// # Errors
-    /// [`DataError::NonFiniteMatrix`] if a value is NaN or infinite (index in `col`).
+    /// [`crate::TransformError::NonFiniteMatrix`] if a value is NaN or infinite (index in `col`).
     pub fn from_values(values: &[f64]) -> Result<Self> {
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(DataError::NonFiniteMatrix { row: i, col: 0 });
+            return Err(DataError::Transform(TransformError::NonFiniteMatrix {
+                row: i,
+                col: 0,
+            }));
         }
         let mut sorted = values.to_vec();
         sorted.sort_unstable_by(f64::total_cmp);
@@ -47,24 +51,24 @@ impl WeightedPoints {
     /// are dropped.
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] for lengths that differ or values that are negative or
+    /// [`crate::TransformError::InvalidParameter`] for lengths that differ or values that are negative or
     /// not finite.
     pub fn weighted(x: Vec<f64>, w: Vec<f64>, v: Vec<f64>) -> Result<Self> {
         if x.len() != w.len() || x.len() != v.len() {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "weighted points",
                 value: format!("{} / {} / {}", x.len(), w.len(), v.len()),
                 expected: "as many weights and variances as points",
-            });
+            }));
         }
         let bad =
             |s: &[f64], nonneg: bool| s.iter().any(|a| !a.is_finite() || (nonneg && *a < 0.0));
         if bad(&x, false) || bad(&w, true) || bad(&v, true) {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "weighted points",
                 value: "non-finite or negative".to_owned(),
                 expected: "finite points, weights ≥ 0 and variances ≥ 0",
-            });
+            }));
         }
         let mut idx: Vec<usize> = (0..x.len()).filter(|&i| w[i] > 0.0).collect();
         idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));

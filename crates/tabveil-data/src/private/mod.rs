@@ -55,6 +55,7 @@ use serde::{Deserialize, Serialize};
 use tabveil_accountant::{LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
 use tabveil_noise::PrivacyRng;
 
+use crate::error::TransformError;
 use crate::error::{DataError, Result};
 use crate::mixture::WeightedPoints;
 use crate::progress::{FitProgress, NoProgress};
@@ -70,6 +71,14 @@ pub use statistics::{NoisyCells, NoisyColumn, PrivateStatistics};
 
 /// The L2 sensitivity of every per-column count vector (see the module documentation).
 pub const COUNT_SENSITIVITY: f64 = 1.0;
+
+/// The default number of interior histogram bins of a continuous column
+/// ([`PrivateConfig::with_histogram_bins`]).
+pub const DEFAULT_HISTOGRAM_BINS: usize = 128;
+
+/// The default zeroing threshold of noisy histogram counts, in noise standard deviations
+/// ([`PrivateConfig::with_zero_below`]).
+pub const DEFAULT_ZERO_BELOW: f64 = 2.0;
 
 /// Settings of the private preprocessing.
 ///
@@ -91,19 +100,19 @@ impl PrivateConfig {
     /// release.
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] unless σ is finite and > 0.
+    /// [`crate::TransformError::InvalidParameter`] unless σ is finite and > 0.
     pub fn new(noise_multiplier: f64) -> Result<Self> {
         if !(noise_multiplier.is_finite() && noise_multiplier > 0.0) {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "noise_multiplier",
                 value: noise_multiplier.to_string(),
                 expected: "finite and > 0",
-            });
+            }));
         }
         Ok(PrivateConfig {
             noise_multiplier,
-            histogram_bins: 128,
-            zero_below: 2.0,
+            histogram_bins: DEFAULT_HISTOGRAM_BINS,
+            zero_below: DEFAULT_ZERO_BELOW,
             transformer: DataTransformerConfig::default(),
         })
     }
@@ -111,14 +120,14 @@ impl PrivateConfig {
     /// Number of interior histogram bins of continuous columns (≥ 1).
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] for 0.
+    /// [`crate::TransformError::InvalidParameter`] for 0.
     pub fn with_histogram_bins(mut self, bins: usize) -> Result<Self> {
         if bins == 0 {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "histogram_bins",
                 value: "0".into(),
                 expected: "at least 1",
-            });
+            }));
         }
         self.histogram_bins = bins;
         Ok(self)
@@ -127,14 +136,14 @@ impl PrivateConfig {
     /// Histogram counts below `zero_below` noise standard deviations are set to 0.
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] unless finite and ≥ 0.
+    /// [`crate::TransformError::InvalidParameter`] unless finite and ≥ 0.
     pub fn with_zero_below(mut self, zero_below: f64) -> Result<Self> {
         if !(zero_below.is_finite() && zero_below >= 0.0) {
-            return Err(DataError::InvalidParameter {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter: "zero_below",
                 value: zero_below.to_string(),
                 expected: "finite and ≥ 0",
-            });
+            }));
         }
         self.zero_below = zero_below;
         Ok(self)
@@ -176,7 +185,7 @@ impl PrivateConfig {
 /// training.
 ///
 /// # Errors
-/// [`DataError::MissingBounds`] / [`DataError::MissingCategories`] for a column whose public
+/// [`crate::TransformError::MissingBounds`] / [`crate::TransformError::MissingCategories`] for a column whose public
 /// bounds or categories are not declared (private mode needs them).
 pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<Vec<LedgerEntry>> {
     schema
@@ -198,8 +207,8 @@ pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<
 /// `ledger`; the noise comes from `rng` (if it is seeded, the ledger is marked so).
 ///
 /// # Errors
-/// [`DataError::MissingBounds`] / [`DataError::MissingCategories`] before anything is released;
-/// [`DataError::SchemaMismatch`] when the table is not of `schema`; accountant and noise errors.
+/// [`crate::TransformError::MissingBounds`] / [`crate::TransformError::MissingCategories`] before anything is released;
+/// [`crate::TransformError::SchemaMismatch`] when the table is not of `schema`; accountant and noise errors.
 pub fn fit_private(
     table: &Table,
     schema: &Schema,
@@ -229,12 +238,12 @@ pub fn fit_private_with_progress(
     let plan = planned_preprocessing(schema, config)?;
     for (col, cs) in table.columns().iter().zip(schema.columns()) {
         if cs.kind().is_discrete() && col.domain().map(<[String]>::to_vec) != cs.categories() {
-            return Err(DataError::SchemaMismatch {
+            return Err(DataError::Transform(TransformError::SchemaMismatch {
                 reason: format!(
                     "column `{}` does not use the declared categories",
                     cs.name()
                 ),
-            });
+            }));
         }
     }
     if rng.is_seeded() {
@@ -271,9 +280,9 @@ pub fn fit_private_with_progress(
             }
             (ColumnData::Continuous(values), _) => {
                 let (Some(min), Some(max)) = cs.bounds() else {
-                    return Err(DataError::MissingBounds {
+                    return Err(DataError::Transform(TransformError::MissingBounds {
                         column: cs.name().to_owned(),
-                    });
+                    }));
                 };
                 let cells = HistogramCells::new(min, max, cs.is_integer(), config.histogram_bins);
                 let k = cells.len();
@@ -399,14 +408,14 @@ fn check_public(c: &ColumnSchema) -> Result<()> {
         ColumnKind::Continuous { min, max, .. } | ColumnKind::Datetime { min, max, .. }
             if min.is_none() || max.is_none() =>
         {
-            return Err(DataError::MissingBounds {
+            return Err(DataError::Transform(TransformError::MissingBounds {
                 column: c.name().to_owned(),
-            });
+            }));
         }
         ColumnKind::Categorical { categories: None } => {
-            return Err(DataError::MissingCategories {
+            return Err(DataError::Transform(TransformError::MissingCategories {
                 column: c.name().to_owned(),
-            });
+            }));
         }
         _ => {}
     }

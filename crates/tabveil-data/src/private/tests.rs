@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::TransformError;
 use crate::table::Value;
 use tabveil_accountant::NoiseRandomness;
 
@@ -103,14 +104,18 @@ fn missing_public_domain_is_an_error_before_any_release() {
     let config = PrivateConfig::new(1.0).unwrap();
     assert_eq!(
         planned_preprocessing(&s, &config),
-        Err(DataError::MissingBounds { column: "x".into() })
+        Err(DataError::Transform(TransformError::MissingBounds {
+            column: "x".into()
+        }))
     );
     let t = Table::from_rows(&s, [vec![Value::from("x"), Value::Number(1.0)]]).unwrap();
     let mut ledger = PrivacyLedger::new();
     let mut rng = PrivacyRng::dangerous_seeded(1);
     assert_eq!(
         fit_private(&t, &s, &config, &mut ledger, &mut rng).map(|_| ()),
-        Err(DataError::MissingBounds { column: "x".into() })
+        Err(DataError::Transform(TransformError::MissingBounds {
+            column: "x".into()
+        }))
     );
     assert!(ledger.is_empty(), "nothing spent");
     assert_eq!(ledger.noise_randomness(), NoiseRandomness::Secure);
@@ -118,15 +123,21 @@ fn missing_public_domain_is_an_error_before_any_release() {
     let s = Schema::new("t", vec![ColumnSchema::categorical_undeclared("c")]).unwrap();
     assert_eq!(
         planned_preprocessing(&s, &config),
-        Err(DataError::MissingCategories { column: "c".into() })
+        Err(DataError::Transform(TransformError::MissingCategories {
+            column: "c".into()
+        }))
     );
     assert!(matches!(
         PrivateConfig::new(0.0),
-        Err(DataError::InvalidParameter { .. })
+        Err(DataError::Transform(
+            TransformError::InvalidParameter { .. }
+        ))
     ));
     assert!(matches!(
         PrivateConfig::new(1.0).unwrap().with_histogram_bins(0),
-        Err(DataError::InvalidParameter { .. })
+        Err(DataError::Transform(
+            TransformError::InvalidParameter { .. }
+        ))
     ));
 }
 
@@ -201,7 +212,7 @@ fn domain_from_data_is_refused() {
     let config = PrivateConfig::new(1.0).unwrap();
     assert!(matches!(
         fit_private(&t, &other, &config, &mut ledger, &mut rng),
-        Err(DataError::SchemaMismatch { .. })
+        Err(DataError::Transform(TransformError::SchemaMismatch { .. }))
     ));
     assert!(ledger.is_empty());
 }
@@ -225,7 +236,9 @@ fn nulls_in_a_column_the_schema_forbids_are_an_error_before_any_release() {
     let mut rng = PrivacyRng::dangerous_seeded(1);
     let result = fit_private(&table(200), &strict, &config, &mut ledger, &mut rng);
     match result {
-        Err(DataError::SchemaMismatch { reason }) => assert!(reason.contains("income"), "{reason}"),
+        Err(DataError::Transform(TransformError::SchemaMismatch { reason })) => {
+            assert!(reason.contains("income"), "{reason}")
+        }
         other => panic!("expected a schema mismatch, got {:?}", other.map(|_| ())),
     }
     assert!(ledger.is_empty(), "nothing spent");

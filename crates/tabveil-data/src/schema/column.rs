@@ -1,5 +1,6 @@
 //! One column of a schema: its name, kind and nullability.
 
+use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
 /// The labels of a boolean column that declares none: `false` (index 0) and `true` (index 1).
@@ -249,35 +250,35 @@ impl ColumnSchema {
     /// Checks the column on its own; `index` is its position, for the empty-name error.
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
         if self.name.trim().is_empty() {
-            return Err(DataError::EmptyColumnName { index });
+            return Err(DataError::Schema(SchemaError::EmptyColumnName { index }));
         }
         let column = || self.name.clone();
         match &self.kind {
             ColumnKind::Continuous { min, max, .. } | ColumnKind::Datetime { min, max, .. } => {
                 for v in [min, max].into_iter().flatten() {
                     if !v.is_finite() {
-                        return Err(DataError::NonFiniteBound {
+                        return Err(DataError::Schema(SchemaError::NonFiniteBound {
                             column: column(),
                             value: *v,
-                        });
+                        }));
                     }
                 }
                 if let (Some(lo), Some(hi)) = (min, max)
                     && lo >= hi
                 {
-                    return Err(DataError::InvalidBounds {
+                    return Err(DataError::Schema(SchemaError::InvalidBounds {
                         column: column(),
                         min: *lo,
                         max: *hi,
-                    });
+                    }));
                 }
                 if let ColumnKind::Datetime { format, .. } = &self.kind
                     && !crate::datetime::is_valid_format(format)
                 {
-                    return Err(DataError::InvalidDatetimeFormat {
+                    return Err(DataError::Schema(SchemaError::InvalidDatetimeFormat {
                         column: column(),
                         format: format.clone(),
-                    });
+                    }));
                 }
             }
             ColumnKind::Categorical { categories } => {
@@ -288,10 +289,10 @@ impl ColumnSchema {
             ColumnKind::Boolean { categories } => {
                 if let Some(cats) = categories {
                     if cats.len() != 2 {
-                        return Err(DataError::BooleanCategoryCount {
+                        return Err(DataError::Schema(SchemaError::BooleanCategoryCount {
                             column: column(),
                             found: cats.len(),
-                        });
+                        }));
                     }
                     validate_categories(&self.name, cats)?;
                 }
@@ -304,23 +305,23 @@ impl ColumnSchema {
 
 fn validate_categories(column: &str, cats: &[String]) -> Result<()> {
     if cats.is_empty() {
-        return Err(DataError::EmptyCategories {
+        return Err(DataError::Schema(SchemaError::EmptyCategories {
             column: column.to_owned(),
-        });
+        }));
     }
     let mut seen = std::collections::HashSet::with_capacity(cats.len());
     for c in cats {
         if c.is_empty() || c.trim() != c {
-            return Err(DataError::InvalidCategoryLabel {
+            return Err(DataError::Schema(SchemaError::InvalidCategoryLabel {
                 column: column.to_owned(),
                 category: c.clone(),
-            });
+            }));
         }
         if !seen.insert(c.as_str()) {
-            return Err(DataError::DuplicateCategory {
+            return Err(DataError::Schema(SchemaError::DuplicateCategory {
                 column: column.to_owned(),
                 category: c.clone(),
-            });
+            }));
         }
     }
     Ok(())

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::{ColumnKind, ColumnSchema, Schema};
 use crate::datetime;
+use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
 /// Every field a column may have, whatever its kind.
@@ -50,10 +51,10 @@ pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     if let Some(target) = target {
         schema = schema.with_target(target, positive_class)?;
     } else if let Some(class) = positive_class {
-        return Err(DataError::InvalidPositiveClass {
+        return Err(DataError::Schema(SchemaError::InvalidPositiveClass {
             target: String::new(),
             class,
-        });
+        }));
     }
     Ok(schema)
 }
@@ -131,45 +132,45 @@ fn column_to_value(c: &ColumnSchema) -> Value {
 
 fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
     let Value::Object(mut m) = value else {
-        return Err(DataError::InvalidFieldType {
+        return Err(DataError::Schema(SchemaError::InvalidFieldType {
             column: format!("#{index}"),
             field: String::new(),
             expected: "a JSON object",
-        });
+        }));
     };
     let name = match m.remove("name") {
         Some(Value::String(s)) => s,
         Some(_) => {
-            return Err(DataError::InvalidFieldType {
+            return Err(DataError::Schema(SchemaError::InvalidFieldType {
                 column: format!("#{index}"),
                 field: "name".into(),
                 expected: "a string",
-            });
+            }));
         }
         None => {
-            return Err(DataError::MissingField {
+            return Err(DataError::Schema(SchemaError::MissingField {
                 column: format!("#{index}"),
                 field: "name",
-            });
+            }));
         }
     };
     if name.trim().is_empty() {
-        return Err(DataError::EmptyColumnName { index });
+        return Err(DataError::Schema(SchemaError::EmptyColumnName { index }));
     }
     if let Some(key) = m.keys().find(|k| !COLUMN_FIELDS.contains(&k.as_str())) {
-        return Err(DataError::UnknownField {
+        return Err(DataError::Schema(SchemaError::UnknownField {
             column: name,
             field: key.clone(),
-        });
+        }));
     }
     let kind_name = match m.remove("kind") {
         Some(Value::String(s)) => s,
         Some(_) => return Err(field_type(&name, "kind", "a string")),
         None => {
-            return Err(DataError::MissingField {
+            return Err(DataError::Schema(SchemaError::MissingField {
                 column: name,
                 field: "kind",
-            });
+            }));
         }
     };
     let nullable = match m.remove("nullable") {
@@ -212,17 +213,17 @@ fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
                 Some(Value::String(s)) => s.clone(),
                 Some(_) => return Err(field_type(&name, "format", "a string")),
                 None => {
-                    return Err(DataError::MissingField {
+                    return Err(DataError::Schema(SchemaError::MissingField {
                         column: name,
                         field: "format",
-                    });
+                    }));
                 }
             };
             if !datetime::is_valid_format(&format) {
-                return Err(DataError::InvalidDatetimeFormat {
+                return Err(DataError::Schema(SchemaError::InvalidDatetimeFormat {
                     column: name,
                     format,
-                });
+                }));
             }
             let min = datetime_field(&name, &m, "min", &format)?;
             let max = datetime_field(&name, &m, "max", &format)?;
@@ -233,10 +234,10 @@ fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
         }
         "id" => (ColumnKind::Id, &[]),
         _ => {
-            return Err(DataError::UnknownKind {
+            return Err(DataError::Schema(SchemaError::UnknownKind {
                 column: name,
                 kind: kind_name,
-            });
+            }));
         }
     };
     if let Some(key) = m
@@ -244,11 +245,11 @@ fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
         .find(|(k, v)| !allowed.contains(&k.as_str()) && !v.is_null())
         .map(|(k, _)| k)
     {
-        return Err(DataError::FieldNotAllowed {
+        return Err(DataError::Schema(SchemaError::FieldNotAllowed {
             column: name,
             field: key.clone(),
             kind: kind.as_str(),
-        });
+        }));
     }
     let mut column = ColumnSchema::new(name, kind).with_nullable(nullable);
     if let Some(d) = description {
@@ -303,11 +304,11 @@ fn datetime_field(
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => datetime::parse_seconds(s, format).map(Some).ok_or_else(|| {
-            DataError::InvalidDatetimeBound {
+            DataError::Schema(SchemaError::InvalidDatetimeBound {
                 column: column.to_owned(),
                 value: s.clone(),
                 format: format.to_owned(),
-            }
+            })
         }),
         Some(_) => Err(field_type(
             column,
@@ -330,17 +331,17 @@ fn optional_top_string(top: &mut Map<String, Value>, key: &str) -> Result<Option
 }
 
 fn field_type(column: &str, field: &str, expected: &'static str) -> DataError {
-    DataError::InvalidFieldType {
+    DataError::Schema(SchemaError::InvalidFieldType {
         column: column.to_owned(),
         field: field.to_owned(),
         expected,
-    }
+    })
 }
 
 fn shape_error(message: &str) -> DataError {
-    DataError::InvalidSchemaJson {
+    DataError::Schema(SchemaError::InvalidSchemaJson {
         message: message.to_owned(),
         line: 0,
         col: 0,
-    }
+    })
 }

@@ -36,6 +36,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
 pub use column::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS};
@@ -60,12 +61,12 @@ impl Schema {
     /// A validated schema.
     ///
     /// # Errors
-    /// [`DataError::EmptySchema`], [`DataError::NoModelledColumns`], and per column:
-    /// [`DataError::EmptyColumnName`], [`DataError::DuplicateColumnName`],
-    /// [`DataError::InvalidBounds`], [`DataError::NonFiniteBound`],
-    /// [`DataError::EmptyCategories`], [`DataError::DuplicateCategory`],
-    /// [`DataError::InvalidCategoryLabel`], [`DataError::BooleanCategoryCount`],
-    /// [`DataError::InvalidDatetimeFormat`].
+    /// [`crate::SchemaError::EmptySchema`], [`crate::SchemaError::NoModelledColumns`], and per column:
+    /// [`crate::SchemaError::EmptyColumnName`], [`crate::SchemaError::DuplicateColumnName`],
+    /// [`crate::SchemaError::InvalidBounds`], [`crate::SchemaError::NonFiniteBound`],
+    /// [`crate::SchemaError::EmptyCategories`], [`crate::SchemaError::DuplicateCategory`],
+    /// [`crate::SchemaError::InvalidCategoryLabel`], [`crate::SchemaError::BooleanCategoryCount`],
+    /// [`crate::SchemaError::InvalidDatetimeFormat`].
     pub fn new(name: impl Into<String>, columns: Vec<ColumnSchema>) -> Result<Self> {
         let schema = Schema {
             name: name.into(),
@@ -90,7 +91,7 @@ impl Schema {
     /// positive class.
     ///
     /// # Errors
-    /// [`DataError::UnknownTarget`], [`DataError::InvalidPositiveClass`].
+    /// [`crate::SchemaError::UnknownTarget`], [`crate::SchemaError::InvalidPositiveClass`].
     pub fn with_target(
         mut self,
         target: impl Into<String>,
@@ -105,17 +106,18 @@ impl Schema {
     /// Parses and validates a schema from JSON text.
     ///
     /// # Errors
-    /// [`DataError::InvalidSchemaJson`] for malformed JSON; the column errors of
-    /// [`Schema::new`] plus [`DataError::MissingField`], [`DataError::UnknownKind`],
-    /// [`DataError::UnknownField`], [`DataError::FieldNotAllowed`],
-    /// [`DataError::InvalidFieldType`] and [`DataError::InvalidDatetimeBound`].
+    /// [`crate::SchemaError::InvalidSchemaJson`] for malformed JSON; the column errors of
+    /// [`Schema::new`] plus [`crate::SchemaError::MissingField`], [`crate::SchemaError::UnknownKind`],
+    /// [`crate::SchemaError::UnknownField`], [`crate::SchemaError::FieldNotAllowed`],
+    /// [`crate::SchemaError::InvalidFieldType`] and [`crate::SchemaError::InvalidDatetimeBound`].
     pub fn from_json(json: &str) -> Result<Self> {
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| DataError::InvalidSchemaJson {
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            DataError::Schema(SchemaError::InvalidSchemaJson {
                 message: e.to_string(),
                 line: e.line(),
                 col: e.column(),
-            })?;
+            })
+        })?;
         json::schema_from_value(value)
     }
 
@@ -189,15 +191,15 @@ impl Schema {
 
     fn validate(&self) -> Result<()> {
         if self.columns.is_empty() {
-            return Err(DataError::EmptySchema);
+            return Err(DataError::Schema(SchemaError::EmptySchema));
         }
         let mut names = HashSet::with_capacity(self.columns.len());
         for (i, c) in self.columns.iter().enumerate() {
             c.validate(i)?;
             if !names.insert(c.name()) {
-                return Err(DataError::DuplicateColumnName {
+                return Err(DataError::Schema(SchemaError::DuplicateColumnName {
                     column: c.name().to_owned(),
-                });
+                }));
             }
         }
         if self
@@ -205,7 +207,7 @@ impl Schema {
             .iter()
             .all(|c| matches!(c.kind(), ColumnKind::Id))
         {
-            return Err(DataError::NoModelledColumns);
+            return Err(DataError::Schema(SchemaError::NoModelledColumns));
         }
         if let Some(class) = &self.positive_class {
             let target = self.target.clone().unwrap_or_default();
@@ -214,24 +216,24 @@ impl Schema {
                 .and_then(ColumnSchema::categories)
                 .is_some_and(|cats| cats.iter().any(|c| c == class));
             if !ok && self.column(&target).is_some() {
-                return Err(DataError::InvalidPositiveClass {
+                return Err(DataError::Schema(SchemaError::InvalidPositiveClass {
                     target,
                     class: class.clone(),
-                });
+                }));
             }
         }
         if let Some(target) = &self.target
             && self.column(target).is_none()
         {
-            return Err(DataError::UnknownTarget {
+            return Err(DataError::Schema(SchemaError::UnknownTarget {
                 target: target.clone(),
-            });
+            }));
         }
         if self.positive_class.is_some() && self.target.is_none() {
-            return Err(DataError::InvalidPositiveClass {
+            return Err(DataError::Schema(SchemaError::InvalidPositiveClass {
                 target: String::new(),
                 class: self.positive_class.clone().unwrap_or_default(),
-            });
+            }));
         }
         Ok(())
     }

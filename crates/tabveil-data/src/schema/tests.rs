@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::SchemaError;
 
 fn col(json: &str) -> Result<Schema> {
     Schema::from_json(&format!(r#"{{"name": "t", "columns": [{json}]}}"#))
@@ -65,126 +66,133 @@ fn every_kind_parses() {
 fn schema_errors_name_the_column() {
     assert_eq!(
         Schema::from_json(r#"{"name": "t", "columns": []}"#),
-        Err(DataError::EmptySchema)
+        Err(DataError::Schema(SchemaError::EmptySchema))
     );
     assert_eq!(
         col(r#"{"name": "i", "kind": "id"}"#),
-        Err(DataError::NoModelledColumns)
+        Err(DataError::Schema(SchemaError::NoModelledColumns))
     );
     assert_eq!(
         col(r#"{"name": " ", "kind": "id"}"#),
-        Err(DataError::EmptyColumnName { index: 0 })
+        Err(DataError::Schema(SchemaError::EmptyColumnName { index: 0 }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "continuous"}, {"name": "a", "kind": "continuous"}"#),
-        Err(DataError::DuplicateColumnName { column: "a".into() })
+        Err(DataError::Schema(SchemaError::DuplicateColumnName {
+            column: "a".into()
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "continuous", "min": 3, "max": 3}"#),
-        Err(DataError::InvalidBounds {
+        Err(DataError::Schema(SchemaError::InvalidBounds {
             column: "a".into(),
             min: 3.0,
             max: 3.0
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "categorical", "categories": []}"#),
-        Err(DataError::EmptyCategories { column: "a".into() })
+        Err(DataError::Schema(SchemaError::EmptyCategories {
+            column: "a".into()
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "categorical", "categories": ["x", "y", "x"]}"#),
-        Err(DataError::DuplicateCategory {
+        Err(DataError::Schema(SchemaError::DuplicateCategory {
             column: "a".into(),
             category: "x".into()
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "categorical", "categories": [" x"]}"#),
-        Err(DataError::InvalidCategoryLabel {
+        Err(DataError::Schema(SchemaError::InvalidCategoryLabel {
             column: "a".into(),
             category: " x".into()
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "ordinal"}"#),
-        Err(DataError::UnknownKind {
+        Err(DataError::Schema(SchemaError::UnknownKind {
             column: "a".into(),
             kind: "ordinal".into()
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a"}"#),
-        Err(DataError::MissingField {
+        Err(DataError::Schema(SchemaError::MissingField {
             column: "a".into(),
             field: "kind"
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"kind": "continuous"}"#),
-        Err(DataError::MissingField {
+        Err(DataError::Schema(SchemaError::MissingField {
             column: "#0".into(),
             field: "name"
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "continuous", "nulable": true}"#),
-        Err(DataError::UnknownField {
+        Err(DataError::Schema(SchemaError::UnknownField {
             column: "a".into(),
             field: "nulable".into()
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "continuous", "categories": ["x"]}"#),
-        Err(DataError::FieldNotAllowed {
+        Err(DataError::Schema(SchemaError::FieldNotAllowed {
             column: "a".into(),
             field: "categories".into(),
             kind: "continuous"
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "continuous", "min": "low"}"#),
-        Err(DataError::InvalidFieldType {
+        Err(DataError::Schema(SchemaError::InvalidFieldType {
             column: "a".into(),
             field: "min".into(),
             expected: "a number"
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "boolean", "categories": ["x"]}"#),
-        Err(DataError::BooleanCategoryCount {
+        Err(DataError::Schema(SchemaError::BooleanCategoryCount {
             column: "a".into(),
             found: 1
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "datetime"}"#),
-        Err(DataError::MissingField {
+        Err(DataError::Schema(SchemaError::MissingField {
             column: "a".into(),
             field: "format"
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "datetime", "format": "%Q"}"#),
-        Err(DataError::InvalidDatetimeFormat {
+        Err(DataError::Schema(SchemaError::InvalidDatetimeFormat {
             column: "a".into(),
             format: "%Q".into()
-        })
+        }))
     );
     assert_eq!(
         col(r#"{"name": "a", "kind": "datetime", "format": "%Y-%m-%d", "min": "yesterday"}"#),
-        Err(DataError::InvalidDatetimeBound {
+        Err(DataError::Schema(SchemaError::InvalidDatetimeBound {
             column: "a".into(),
             value: "yesterday".into(),
             format: "%Y-%m-%d".into()
-        })
+        }))
     );
     assert!(matches!(
         Schema::from_json("{\"name\": \"t\",\n \"columns\": [}"),
-        Err(DataError::InvalidSchemaJson { line: 2, .. })
+        Err(DataError::Schema(SchemaError::InvalidSchemaJson {
+            line: 2,
+            ..
+        }))
     ));
     assert!(matches!(
         Schema::from_json(r#"{"columns": []}"#),
-        Err(DataError::InvalidSchemaJson { .. })
+        Err(DataError::Schema(SchemaError::InvalidSchemaJson { .. }))
     ));
 }
 
@@ -193,12 +201,12 @@ fn non_finite_bounds_are_rejected_from_rust() {
     let c = ColumnSchema::continuous("x", Some(f64::NEG_INFINITY), None);
     assert!(matches!(
         Schema::new("t", vec![c]),
-        Err(DataError::NonFiniteBound { column, .. }) if column == "x"
+        Err(DataError::Schema(SchemaError::NonFiniteBound { column, .. })) if column == "x"
     ));
     let c = ColumnSchema::continuous("x", Some(0.0), Some(f64::NAN));
     assert!(matches!(
         Schema::new("t", vec![c]),
-        Err(DataError::NonFiniteBound { .. })
+        Err(DataError::Schema(SchemaError::NonFiniteBound { .. }))
     ));
 }
 
@@ -207,21 +215,23 @@ fn target_and_positive_class_are_checked() {
     let base = || Schema::new("t", vec![ColumnSchema::categorical("y", ["a", "b"])]).unwrap();
     assert_eq!(
         base().with_target("z", None),
-        Err(DataError::UnknownTarget { target: "z".into() })
+        Err(DataError::Schema(SchemaError::UnknownTarget {
+            target: "z".into()
+        }))
     );
     assert_eq!(
         base().with_target("y", Some("c".into())),
-        Err(DataError::InvalidPositiveClass {
+        Err(DataError::Schema(SchemaError::InvalidPositiveClass {
             target: "y".into(),
             class: "c".into()
-        })
+        }))
     );
     assert!(base().with_target("y", Some("b".into())).is_ok());
     assert!(matches!(
         Schema::from_json(
             r#"{"name": "t", "positive_class": "a", "columns": [{"name": "y", "kind": "categorical"}]}"#
         ),
-        Err(DataError::InvalidPositiveClass { .. })
+        Err(DataError::Schema(SchemaError::InvalidPositiveClass { .. }))
     ));
 }
 

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::csv::OutOfBounds;
+use crate::csv_io::OutOfBounds;
 use crate::datetime;
+use crate::error::ReadError;
 use crate::error::{DataError, Position, Result};
 use crate::schema::{ColumnKind, ColumnSchema};
 use crate::table::{Column, ColumnData, Value};
@@ -111,12 +112,12 @@ impl<'s> ColumnBuilder<'s> {
         self.unknown.as_ref().map(|u| {
             (
                 u.first,
-                DataError::UnknownCategory {
+                DataError::Read(ReadError::UnknownCategory {
                     at: u.first,
                     column: self.schema.name().to_owned(),
                     values: u.values.clone(),
                     count: u.count,
-                },
+                }),
             )
         })
     }
@@ -133,26 +134,26 @@ impl<'s> ColumnBuilder<'s> {
                 let value = match format {
                     None => parse_number(text).map_err(|non_finite| {
                         if non_finite {
-                            DataError::NonFiniteNumber {
+                            DataError::Read(ReadError::NonFiniteNumber {
                                 at,
                                 column: self.schema.name().to_owned(),
                                 value: clip_text(text),
-                            }
+                            })
                         } else {
-                            DataError::InvalidNumber {
+                            DataError::Read(ReadError::InvalidNumber {
                                 at,
                                 column: self.schema.name().to_owned(),
                                 value: clip_text(text),
-                            }
+                            })
                         }
                     })?,
                     Some(f) => datetime::parse_seconds(text, f).ok_or_else(|| {
-                        DataError::InvalidDatetime {
+                        DataError::Read(ReadError::InvalidDatetime {
                             at,
                             column: self.schema.name().to_owned(),
                             value: clip_text(text),
                             format: f.clone(),
-                        }
+                        })
                     })?,
                 };
                 self.push_number_checked(value, at)
@@ -173,11 +174,11 @@ impl<'s> ColumnBuilder<'s> {
                 Kind::Id => Ok(()),
                 Kind::Numeric { .. } => {
                     if !x.is_finite() {
-                        return Err(DataError::NonFiniteNumber {
+                        return Err(DataError::Read(ReadError::NonFiniteNumber {
                             at,
                             column: self.schema.name().to_owned(),
                             value: x.to_string(),
-                        });
+                        }));
                     }
                     self.push_number_checked(*x, at)
                 }
@@ -193,11 +194,11 @@ impl<'s> ColumnBuilder<'s> {
                     self.push_mask(false);
                     Ok(())
                 }
-                _ => Err(DataError::WrongValueType {
+                _ => Err(DataError::Read(ReadError::WrongValueType {
                     at,
                     column: self.schema.name().to_owned(),
                     expected: expected_for(self.schema.kind()),
-                }),
+                })),
             },
         }
     }
@@ -208,10 +209,10 @@ impl<'s> ColumnBuilder<'s> {
             return Ok(());
         }
         if !self.schema.is_nullable() {
-            return Err(DataError::NullInNonNullable {
+            return Err(DataError::Read(ReadError::NullInNonNullable {
                 at,
                 column: self.schema.name().to_owned(),
-            });
+            }));
         }
         match &mut self.kind {
             Kind::Numeric { values, .. } => values.push(0.0),
@@ -315,24 +316,24 @@ impl<'s> ColumnBuilder<'s> {
             return Err(DataError::Internal("push_number on a non-numeric column"));
         };
         if *integer && value.fract() != 0.0 {
-            return Err(DataError::NotAnInteger {
+            return Err(DataError::Read(ReadError::NotAnInteger {
                 at,
                 column: self.schema.name().to_owned(),
                 value,
-            });
+            }));
         }
         let below = min.is_some_and(|m| value < m);
         let above = max.is_some_and(|m| value > m);
         if below || above {
             match self.out_of_bounds {
                 OutOfBounds::Error => {
-                    return Err(DataError::OutOfBounds {
+                    return Err(DataError::Read(ReadError::OutOfBounds {
                         at,
                         column: self.schema.name().to_owned(),
                         value,
                         min: *min,
                         max: *max,
-                    });
+                    }));
                 }
                 // Clipping is silent on purpose: no count or location of clipped values is
                 // kept, because in private mode it would be an unaccounted release.
@@ -352,7 +353,7 @@ impl<'s> ColumnBuilder<'s> {
     }
 }
 
-/// What an in-memory value of this kind must be, for [`DataError::WrongValueType`].
+/// What an in-memory value of this kind must be, for [`crate::ReadError::WrongValueType`].
 pub(crate) fn expected_for(kind: &ColumnKind) -> &'static str {
     match kind {
         ColumnKind::Continuous { .. } => "a number",

@@ -32,7 +32,8 @@ mod value;
 
 use std::sync::Arc;
 
-use crate::csv::OutOfBounds;
+use crate::csv_io::OutOfBounds;
+use crate::error::ReadError;
 use crate::error::{DataError, Position, Result};
 use crate::schema::{ColumnKind, Schema};
 
@@ -59,33 +60,35 @@ impl Table {
     /// mask on a nullable column means "no nulls".
     ///
     /// # Errors
-    /// [`DataError::ColumnCount`], [`DataError::ColumnName`], [`DataError::ColumnKind`],
-    /// [`DataError::ColumnLength`], [`DataError::NullInNonNullable`],
-    /// [`DataError::NonFiniteNumber`], [`DataError::NotAnInteger`],
-    /// [`DataError::OutOfBounds`], [`DataError::CategoryIndex`], [`DataError::MissingDomain`],
-    /// [`DataError::DomainMismatch`] (positions are [`Position::Row`]).
+    /// [`crate::ReadError::ColumnCount`], [`crate::ReadError::ColumnName`], [`crate::ReadError::ColumnKind`],
+    /// [`crate::ReadError::ColumnLength`], [`crate::ReadError::NullInNonNullable`],
+    /// [`crate::ReadError::NonFiniteNumber`], [`crate::ReadError::NotAnInteger`],
+    /// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::CategoryIndex`], [`crate::ReadError::MissingDomain`],
+    /// [`crate::ReadError::DomainMismatch`] (positions are [`Position::Row`]).
     pub fn new(schema: &Schema, columns: Vec<Column>) -> Result<Self> {
         if columns.len() != schema.n_columns() {
-            return Err(DataError::ColumnCount {
+            return Err(DataError::Read(ReadError::ColumnCount {
                 expected: schema.n_columns(),
                 found: columns.len(),
-            });
+            }));
         }
         let mut n_rows: Option<usize> = None;
         let mut out = Vec::with_capacity(columns.len());
         for (index, (col, cs)) in columns.into_iter().zip(schema.columns()).enumerate() {
             if col.name() != cs.name() {
-                return Err(DataError::ColumnName {
+                return Err(DataError::Read(ReadError::ColumnName {
                     index,
                     expected: cs.name().to_owned(),
                     found: col.name().to_owned(),
-                });
+                }));
             }
             let name = cs.name().to_owned();
             let (_, data, nulls, domain) = col.into_parts();
-            let kind_error = || DataError::ColumnKind {
-                column: name.clone(),
-                expected: builder::expected_for(cs.kind()),
+            let kind_error = || {
+                DataError::Read(ReadError::ColumnKind {
+                    column: name.clone(),
+                    expected: builder::expected_for(cs.kind()),
+                })
             };
             let len = match (&data, cs.kind()) {
                 (ColumnData::Id, ColumnKind::Id) => None,
@@ -100,30 +103,30 @@ impl Table {
             match n_rows {
                 None => n_rows = Some(len),
                 Some(n) if n != len => {
-                    return Err(DataError::ColumnLength {
+                    return Err(DataError::Read(ReadError::ColumnLength {
                         column: name,
                         expected: n,
                         found: len,
-                    });
+                    }));
                 }
                 Some(_) => {}
             }
             if let Some(m) = &nulls
                 && m.len() != len
             {
-                return Err(DataError::ColumnLength {
+                return Err(DataError::Read(ReadError::ColumnLength {
                     column: name,
                     expected: len,
                     found: m.len(),
-                });
+                }));
             }
             let mut nulls = nulls;
             if !cs.is_nullable() {
                 if let Some(row) = nulls.as_ref().and_then(|m| m.iter().position(|b| *b)) {
-                    return Err(DataError::NullInNonNullable {
+                    return Err(DataError::Read(ReadError::NullInNonNullable {
                         at: Position::Row(row),
                         column: name,
-                    });
+                    }));
                 }
                 nulls = None;
             } else if nulls.is_none() {
@@ -147,23 +150,27 @@ impl Table {
                         (Some(declared), None) => declared.into(),
                         (Some(declared), Some(given)) => {
                             if *given != *declared {
-                                return Err(DataError::DomainMismatch { column: name });
+                                return Err(DataError::Read(ReadError::DomainMismatch {
+                                    column: name,
+                                }));
                             }
                             given
                         }
                         (None, Some(given)) => given,
-                        (None, None) => return Err(DataError::MissingDomain { column: name }),
+                        (None, None) => {
+                            return Err(DataError::Read(ReadError::MissingDomain { column: name }));
+                        }
                     };
                     for (i, c) in codes.iter_mut().enumerate() {
                         if is_null(i) {
                             *c = 0;
                         } else if *c as usize >= domain.len() {
-                            return Err(DataError::CategoryIndex {
+                            return Err(DataError::Read(ReadError::CategoryIndex {
                                 at: Position::Row(i),
                                 column: name,
                                 index: *c,
                                 domain_size: domain.len(),
-                            });
+                            }));
                         }
                     }
                     (ColumnData::Categorical(codes), Some(domain))
@@ -183,7 +190,7 @@ impl Table {
     /// (sorted).
     ///
     /// # Errors
-    /// [`DataError::RowLength`], [`DataError::WrongValueType`] and the value errors of
+    /// [`crate::ReadError::RowLength`], [`crate::ReadError::WrongValueType`] and the value errors of
     /// [`read_csv`](crate::read_csv), with [`Position::Row`] positions.
     pub fn from_rows<R: AsRef<[Value]>>(
         schema: &Schema,
@@ -198,11 +205,11 @@ impl Table {
         for (i, row) in rows.into_iter().enumerate() {
             let row = row.as_ref();
             if row.len() != builders.len() {
-                return Err(DataError::RowLength {
+                return Err(DataError::Read(ReadError::RowLength {
                     row: i,
                     expected: builders.len(),
                     found: row.len(),
-                });
+                }));
             }
             for (b, v) in builders.iter_mut().zip(row) {
                 if let Err(e) = b.push_value(v, Position::Row(i)) {
@@ -248,13 +255,13 @@ impl Table {
     /// number for id columns.
     ///
     /// # Errors
-    /// [`DataError::RowOutOfRange`].
+    /// [`crate::ReadError::RowOutOfRange`].
     pub fn row(&self, row: usize) -> Result<Vec<Value>> {
         if row >= self.n_rows {
-            return Err(DataError::RowOutOfRange {
+            return Err(DataError::Read(ReadError::RowOutOfRange {
                 row,
                 n_rows: self.n_rows,
-            });
+            }));
         }
         Ok(self
             .columns
@@ -278,13 +285,13 @@ impl Table {
     /// A new table with the given rows, in the given order (rows may repeat).
     ///
     /// # Errors
-    /// [`DataError::RowOutOfRange`].
+    /// [`crate::ReadError::RowOutOfRange`].
     pub fn select_rows(&self, rows: &[usize]) -> Result<Table> {
         if let Some(&row) = rows.iter().find(|&&r| r >= self.n_rows) {
-            return Err(DataError::RowOutOfRange {
+            return Err(DataError::Read(ReadError::RowOutOfRange {
                 row,
                 n_rows: self.n_rows,
-            });
+            }));
         }
         let columns = self
             .columns
@@ -326,27 +333,27 @@ fn check_number(
 ) -> Result<()> {
     let at = Position::Row(i);
     if !x.is_finite() {
-        return Err(DataError::NonFiniteNumber {
+        return Err(DataError::Read(ReadError::NonFiniteNumber {
             at,
             column: name.to_owned(),
             value: x.to_string(),
-        });
+        }));
     }
     if integer && x.fract() != 0.0 {
-        return Err(DataError::NotAnInteger {
+        return Err(DataError::Read(ReadError::NotAnInteger {
             at,
             column: name.to_owned(),
             value: x,
-        });
+        }));
     }
     if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
-        return Err(DataError::OutOfBounds {
+        return Err(DataError::Read(ReadError::OutOfBounds {
             at,
             column: name.to_owned(),
             value: x,
             min,
             max,
-        });
+        }));
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::ReadError;
 use crate::schema::ColumnSchema;
 
 fn schema() -> Schema {
@@ -70,7 +71,10 @@ fn new_and_from_rows_agree() {
     );
     assert_eq!(
         a.row(2),
-        Err(DataError::RowOutOfRange { row: 2, n_rows: 2 })
+        Err(DataError::Read(ReadError::RowOutOfRange {
+            row: 2,
+            n_rows: 2
+        }))
     );
     let sub = a.select_rows(&[1, 1, 0]).unwrap();
     assert_eq!(sub.n_rows(), 3);
@@ -90,85 +94,85 @@ fn new_rejects_inconsistent_columns() {
     };
     assert_eq!(
         Table::new(&s, good_columns()[..2].to_vec()),
-        Err(DataError::ColumnCount {
+        Err(DataError::Read(ReadError::ColumnCount {
             expected: 6,
             found: 2
-        })
+        }))
     );
     assert_eq!(
         with(0, Column::continuous("AGE", vec![1.0, 2.0])),
-        Err(DataError::ColumnName {
+        Err(DataError::Read(ReadError::ColumnName {
             index: 0,
             expected: "age".into(),
             found: "AGE".into()
-        })
+        }))
     );
     assert_eq!(
         with(0, Column::categorical("age", vec![1, 2])),
-        Err(DataError::ColumnKind {
+        Err(DataError::Read(ReadError::ColumnKind {
             column: "age".into(),
             expected: "a number"
-        })
+        }))
     );
     assert_eq!(
         with(
             0,
             Column::continuous_with_nulls("age", vec![Some(1.0), None])
         ),
-        Err(DataError::NullInNonNullable {
+        Err(DataError::Read(ReadError::NullInNonNullable {
             at: Position::Row(1),
             column: "age".into()
-        })
+        }))
     );
     assert_eq!(
         with(0, Column::continuous("age", vec![1.0, f64::NAN])),
-        Err(DataError::NonFiniteNumber {
+        Err(DataError::Read(ReadError::NonFiniteNumber {
             at: Position::Row(1),
             column: "age".into(),
             value: "NaN".into()
-        })
+        }))
     );
     assert_eq!(
         with(0, Column::continuous("age", vec![1.5, 2.0])),
-        Err(DataError::NotAnInteger {
+        Err(DataError::Read(ReadError::NotAnInteger {
             at: Position::Row(0),
             column: "age".into(),
             value: 1.5
-        })
+        }))
     );
     assert_eq!(
         with(0, Column::continuous("age", vec![1.0, 200.0])),
-        Err(DataError::OutOfBounds {
+        Err(DataError::Read(ReadError::OutOfBounds {
             at: Position::Row(1),
             column: "age".into(),
             value: 200.0,
             min: Some(0.0),
             max: Some(120.0)
-        })
+        }))
     );
     assert_eq!(
         with(1, Column::categorical("sex", vec![0, 2])),
-        Err(DataError::CategoryIndex {
+        Err(DataError::Read(ReadError::CategoryIndex {
             at: Position::Row(1),
             column: "sex".into(),
             index: 2,
             domain_size: 2
-        })
+        }))
     );
     assert_eq!(
         with(3, Column::categorical("city", vec![0, 0])),
-        Err(DataError::MissingDomain {
+        Err(DataError::Read(ReadError::MissingDomain {
             column: "city".into()
-        })
+        }))
     );
     assert_eq!(
         with(
             1,
             Column::categorical("sex", vec![0, 0]).with_domain(["M", "F"])
         ),
-        Err(DataError::DomainMismatch {
+        Err(DataError::Read(ReadError::DomainMismatch {
             column: "sex".into()
-        })
+        }))
     );
 }
 
@@ -179,11 +183,11 @@ fn ragged_length_is_reported_against_the_first_column() {
     cols[5] = Column::continuous("x", vec![1.0, 2.0, 3.0]);
     assert_eq!(
         Table::new(&s, cols),
-        Err(DataError::ColumnLength {
+        Err(DataError::Read(ReadError::ColumnLength {
             column: "x".into(),
             expected: 2,
             found: 3
-        })
+        }))
     );
 }
 
@@ -195,11 +199,11 @@ fn from_rows_errors_carry_the_row() {
     };
     assert_eq!(
         Table::from_rows(&s, [vec![Value::Null]]),
-        Err(DataError::RowLength {
+        Err(DataError::Read(ReadError::RowLength {
             row: 0,
             expected: 6,
             found: 1
-        })
+        }))
     );
     assert_eq!(
         Table::from_rows(
@@ -211,52 +215,52 @@ fn from_rows_errors_carry_the_row() {
                 row(1.0.into(), "X".into(), true.into()),
             ]
         ),
-        Err(DataError::UnknownCategory {
+        Err(DataError::Read(ReadError::UnknownCategory {
             at: Position::Row(1),
             column: "sex".into(),
             values: vec!["X".into(), "Y".into()],
             count: 3
-        })
+        }))
     );
     assert_eq!(
         Table::from_rows(&s, [row(1.0.into(), "F".into(), "maybe".into())]),
-        Err(DataError::UnknownCategory {
+        Err(DataError::Read(ReadError::UnknownCategory {
             at: Position::Row(0),
             column: "ok".into(),
             values: vec!["maybe".into()],
             count: 1
-        })
+        }))
     );
     assert_eq!(
         Table::from_rows(&s, [row(true.into(), "F".into(), true.into())]),
-        Err(DataError::WrongValueType {
+        Err(DataError::Read(ReadError::WrongValueType {
             at: Position::Row(0),
             column: "age".into(),
             expected: "a number"
-        })
+        }))
     );
     assert_eq!(
         Table::from_rows(&s, [row("ten".into(), "F".into(), true.into())]),
-        Err(DataError::InvalidNumber {
+        Err(DataError::Read(ReadError::InvalidNumber {
             at: Position::Row(0),
             column: "age".into(),
             value: "ten".into()
-        })
+        }))
     );
     assert_eq!(
         Table::from_rows(&s, [row(Value::Null, "F".into(), true.into())]),
-        Err(DataError::NullInNonNullable {
+        Err(DataError::Read(ReadError::NullInNonNullable {
             at: Position::Row(0),
             column: "age".into()
-        })
+        }))
     );
     assert_eq!(
         Table::from_rows(&s, [row(f64::INFINITY.into(), "F".into(), true.into())]),
-        Err(DataError::NonFiniteNumber {
+        Err(DataError::Read(ReadError::NonFiniteNumber {
             at: Position::Row(0),
             column: "age".into(),
             value: "inf".into()
-        })
+        }))
     );
 }
 

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::TransformError;
 use crate::error::{DataError, Result};
 
 /// A dense row-major matrix of `f32`.
@@ -16,7 +17,7 @@ impl Matrix {
     /// A matrix of `n_cols` columns holding `data` row after row.
     ///
     /// # Errors
-    /// [`DataError::MatrixShape`] when `data.len()` is not a multiple of `n_cols` (or
+    /// [`crate::TransformError::MatrixShape`] when `data.len()` is not a multiple of `n_cols` (or
     /// `n_cols` is 0 with data).
     pub fn new(data: Vec<f32>, n_cols: usize) -> Result<Self> {
         if n_cols == 0 {
@@ -27,16 +28,16 @@ impl Matrix {
                     n_cols,
                 });
             }
-            return Err(DataError::MatrixShape {
+            return Err(DataError::Transform(TransformError::MatrixShape {
                 len: data.len(),
                 width: 0,
-            });
+            }));
         }
         if !data.len().is_multiple_of(n_cols) {
-            return Err(DataError::MatrixShape {
+            return Err(DataError::Transform(TransformError::MatrixShape {
                 len: data.len(),
                 width: n_cols,
-            });
+            }));
         }
         Ok(Matrix {
             n_rows: data.len() / n_cols,

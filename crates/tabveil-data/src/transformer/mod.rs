@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use fit_jobs::{ContinuousJob, fit_continuous_jobs};
 
+use crate::error::TransformError;
 use crate::error::{DataError, Result};
 use crate::mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 use crate::progress::{FitProgress, NoProgress};
@@ -101,15 +102,15 @@ impl DataTransformerConfig {
     /// Checks every parameter.
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] naming the first bad one.
+    /// [`crate::TransformError::InvalidParameter`] naming the first bad one.
     pub fn check(&self) -> Result<()> {
         self.bgm.check()?;
         let bad = |parameter, value: f64, expected| {
-            Err(DataError::InvalidParameter {
+            Err(DataError::Transform(TransformError::InvalidParameter {
                 parameter,
                 value: value.to_string(),
                 expected,
-            })
+            }))
         };
         if !(self.weight_threshold.is_finite() && (0.0..1.0).contains(&self.weight_threshold)) {
             return bad("weight_threshold", self.weight_threshold, "in [0, 1)");
@@ -150,7 +151,7 @@ impl DataTransformer {
     /// Fits the transformer on `table` (non-private: see the type's documentation).
     ///
     /// # Errors
-    /// [`DataError::InvalidParameter`] for a bad config; [`DataError::SchemaMismatch`] when the
+    /// [`crate::TransformError::InvalidParameter`] for a bad config; [`crate::TransformError::SchemaMismatch`] when the
     /// table does not belong to `schema`.
     pub fn fit(table: &Table, schema: &Schema, config: &DataTransformerConfig) -> Result<Self> {
         Self::fit_with_progress(table, schema, config, &mut NoProgress)
@@ -329,7 +330,7 @@ impl DataTransformer {
     /// number of threads).
     ///
     /// # Errors
-    /// [`DataError::SchemaMismatch`] when the table is not of the transformer's schema (or a
+    /// [`crate::TransformError::SchemaMismatch`] when the table is not of the transformer's schema (or a
     /// categorical domain differs).
     pub fn transform(&self, table: &Table, seed: u64) -> Result<Matrix> {
         check_table(table, &self.schema)?;
@@ -337,9 +338,9 @@ impl DataTransformer {
             if let ColumnTransform::Discrete(d) = t
                 && col.domain() != Some(d.domain.as_slice())
             {
-                return Err(DataError::SchemaMismatch {
+                return Err(DataError::Transform(TransformError::SchemaMismatch {
                     reason: format!("column `{}` has another domain", col.name()),
-                });
+                }));
             }
         }
         let width = self.layout.width();
@@ -429,21 +430,21 @@ impl DataTransformer {
     /// the chosen mode, values clamped to the bounds, integer columns rounded.
     ///
     /// # Errors
-    /// [`DataError::MatrixWidth`] for the wrong width; [`DataError::NonFiniteMatrix`] for NaN
+    /// [`crate::TransformError::MatrixWidth`] for the wrong width; [`crate::TransformError::NonFiniteMatrix`] for NaN
     /// or infinite entries.
     pub fn inverse_transform(&self, matrix: &Matrix) -> Result<Table> {
         let width = self.layout.width();
         if matrix.n_cols() != width {
-            return Err(DataError::MatrixWidth {
+            return Err(DataError::Transform(TransformError::MatrixWidth {
                 expected: width,
                 found: matrix.n_cols(),
-            });
+            }));
         }
         if let Some(i) = matrix.as_slice().iter().position(|v| !v.is_finite()) {
-            return Err(DataError::NonFiniteMatrix {
+            return Err(DataError::Transform(TransformError::NonFiniteMatrix {
                 row: i / width,
                 col: i % width,
-            });
+            }));
         }
         let n = matrix.n_rows();
         let mut columns = Vec::with_capacity(self.columns.len());
@@ -510,13 +511,13 @@ impl DataTransformer {
 /// The table must have the schema's columns, in order, with matching kinds.
 pub(crate) fn check_table(table: &Table, schema: &Schema) -> Result<()> {
     if table.n_columns() != schema.n_columns() {
-        return Err(DataError::SchemaMismatch {
+        return Err(DataError::Transform(TransformError::SchemaMismatch {
             reason: format!(
                 "the table has {} columns, the schema {}",
                 table.n_columns(),
                 schema.n_columns()
             ),
-        });
+        }));
     }
     for (col, cs) in table.columns().iter().zip(schema.columns()) {
         let ok = col.name() == cs.name()
@@ -526,19 +527,19 @@ pub(crate) fn check_table(table: &Table, schema: &Schema) -> Result<()> {
                 ColumnData::Id => matches!(cs.kind(), ColumnKind::Id),
             };
         if !ok {
-            return Err(DataError::SchemaMismatch {
+            return Err(DataError::Transform(TransformError::SchemaMismatch {
                 reason: format!("column `{}` does not match the schema", col.name()),
-            });
+            }));
         }
         // A table built in memory can carry nulls the schema does not allow; the encoders
         // (and the private counts) have no cell for them.
         if !cs.is_nullable() && col.null_count() > 0 {
-            return Err(DataError::SchemaMismatch {
+            return Err(DataError::Transform(TransformError::SchemaMismatch {
                 reason: format!(
                     "column `{}` has missing values but the schema declares it non-nullable",
                     col.name()
                 ),
-            });
+            }));
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 use std::ops::ControlFlow;
 
 use super::*;
+use crate::error::TransformError;
 use crate::schema::ColumnSchema;
 use crate::table::Value;
 
@@ -189,20 +190,26 @@ fn errors_are_typed() {
     let w = t.layout().width();
     assert_eq!(
         t.inverse_transform(&Matrix::new(vec![0.0; w + 1], w + 1).unwrap()),
-        Err(DataError::MatrixWidth {
+        Err(DataError::Transform(TransformError::MatrixWidth {
             expected: w,
             found: w + 1
-        })
+        }))
     );
     let mut bad = vec![0.0; 2 * w];
     bad[w + 1] = f32::NAN;
     assert_eq!(
         t.inverse_transform(&Matrix::new(bad, w).unwrap()),
-        Err(DataError::NonFiniteMatrix { row: 1, col: 1 })
+        Err(DataError::Transform(TransformError::NonFiniteMatrix {
+            row: 1,
+            col: 1
+        }))
     );
     assert_eq!(
         Matrix::new(vec![0.0; 5], 2),
-        Err(DataError::MatrixShape { len: 5, width: 2 })
+        Err(DataError::Transform(TransformError::MatrixShape {
+            len: 5,
+            width: 2
+        }))
     );
     let other = Schema::new("o", vec![ColumnSchema::continuous("x", None, None)]).unwrap();
     assert!(matches!(
@@ -210,7 +217,7 @@ fn errors_are_typed() {
             &Table::from_rows(&other, [vec![Value::Number(1.0)]]).unwrap(),
             0
         ),
-        Err(DataError::SchemaMismatch { .. })
+        Err(DataError::Transform(TransformError::SchemaMismatch { .. }))
     ));
     let cfg = DataTransformerConfig {
         clip: 1.5,
@@ -218,10 +225,10 @@ fn errors_are_typed() {
     };
     assert!(matches!(
         DataTransformer::fit(&data, &schema(), &cfg),
-        Err(DataError::InvalidParameter {
+        Err(DataError::Transform(TransformError::InvalidParameter {
             parameter: "clip",
             ..
-        })
+        }))
     ));
     let cfg = DataTransformerConfig {
         bgm: BgmConfig {
@@ -232,10 +239,10 @@ fn errors_are_typed() {
     };
     assert!(matches!(
         DataTransformer::fit(&data, &schema(), &cfg),
-        Err(DataError::InvalidParameter {
+        Err(DataError::Transform(TransformError::InvalidParameter {
             parameter: "n_components",
             ..
-        })
+        }))
     ));
 }
 

@@ -24,7 +24,7 @@ use super::contingency::{contingency_similarity, discretize};
 use super::correlation::correlation_similarity;
 use super::ks::ks_complement;
 use super::tv::tv_complement;
-use crate::frame::{ColumnKind, Frame, Layout};
+use crate::frame::{Frame, Layout, SdType};
 
 /// The three headline numbers of SDMetrics' QualityReport, each in [0, 1] (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -231,12 +231,12 @@ fn column_pair_trends(
     let n = layout.columns.len();
     for a in 0..n {
         let kind_a = layout.columns[a].kind;
-        if kind_a == ColumnKind::Id {
+        if kind_a == SdType::Id {
             continue;
         }
         for b in a + 1..n {
             let kind_b = layout.columns[b].kind;
-            if kind_b == ColumnKind::Id {
+            if kind_b == SdType::Id {
                 continue;
             }
             let mut trend = PairTrend {

@@ -220,20 +220,7 @@ max-width:1320px;color:#1b1b1b;padding:0 16px}h1{margin-bottom:4px}h2{margin-top
 italic;color:#333}.row{display:flex;gap:24px;flex-wrap:wrap}.grid{display:flex;flex-wrap:wrap;gap:8px}\
 .plot svg{display:block}";
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use tabveil_data::escape_html as esc;
 
 fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_owned(), |v| format!("{:.1} %", 100.0 * v))

@@ -14,8 +14,8 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 use crate::fidelity::{ChiSquareTest, PairTrend, QualityScores, ShapeMetric};
-use crate::frame::ColumnKind;
-use crate::privacy::PrivacyLeakage;
+use crate::frame::SdType;
+use crate::leakage::Leakage;
 use crate::utility::MlUtility;
 
 pub(crate) use details::{association_matrices, column_details};
@@ -28,7 +28,7 @@ pub struct EvaluationReport {
     /// TSTR next to TRTR (`None` without a holdout or a binary target; see `meta.notes`).
     pub ml: Option<MlUtility>,
     /// Leakage measures.
-    pub privacy: PrivacyLeakage,
+    pub privacy: Leakage,
     /// Per-column details, in schema order (identifiers left out).
     pub columns: Vec<ColumnDetail>,
     /// Per-pair trend scores (the Column Pair Trends details).
@@ -45,7 +45,7 @@ pub struct ColumnDetail {
     /// Column name.
     pub column: String,
     /// Column kind.
-    pub kind: ColumnKind,
+    pub kind: SdType,
     /// The SDMetrics shape metric used.
     pub shape_metric: ShapeMetric,
     /// Its score (`None` when incomputable).

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{AssociationMatrices, ColumnDetail, Distribution};
 use crate::error::{EvalError, Result};
-use crate::privacy::DcrSummary;
+use crate::leakage::DcrSummary;
 
 /// Colour of the real data.
 pub(super) const REAL: RGBColor = RGBColor(0x1f, 0x4e, 0x9c);

@@ -4,8 +4,12 @@
 use serde::{Deserialize, Serialize};
 use tabveil_data::DataTransformerConfig;
 
-use crate::error::{ModelError, Result};
+use crate::check::{Valid, at_least_one, betas, finite_non_negative, widths};
+use crate::error::{ConfigError, ConfigResult};
 use crate::privacy::Privacy;
+use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpSgdSchedule, dp_sgd_setters};
+
+dp_sgd_setters!(CtganConfig);
 
 /// CTGAN's settings.
 ///
@@ -80,8 +84,8 @@ impl CtganConfig {
             discriminator_dims: vec![256, 256],
             pac: if privacy.is_private() { 1 } else { 10 },
             discriminator_steps: 1,
-            epochs: 300,
-            batch_size: 500,
+            epochs: DEFAULT_EPOCHS,
+            batch_size: DEFAULT_BATCH_SIZE,
             generator_lr: 2e-4,
             generator_decay: 1e-6,
             discriminator_lr: 2e-4,
@@ -98,27 +102,6 @@ impl CtganConfig {
             transformer: DataTransformerConfig::default(),
             privacy,
         }
-    }
-
-    /// Sets the number of epochs.
-    #[must_use]
-    pub fn with_epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-
-    /// Sets the (expected) batch size.
-    #[must_use]
-    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Sets the seed of the non-privacy randomness.
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
     }
 
     /// Sets the pac size.
@@ -143,81 +126,65 @@ impl CtganConfig {
         self
     }
 
+    /// The DP-SGD schedule of these settings (CTGAN: one private release per discriminator
+    /// step; TVAE: one per step).
+    pub(crate) fn dp_sgd_schedule(&self) -> DpSgdSchedule {
+        DpSgdSchedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            releases_per_step: self.discriminator_steps,
+        }
+    }
+
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value (including pac ≠ 1 in
+    /// [`ConfigError::InvalidParameter`] naming the first bad value (including pac ≠ 1 in
     /// private mode and a batch size that pac does not divide).
-    pub fn check(self) -> Result<ValidCtganConfig> {
-        let positive = [
+    pub fn check(self) -> ConfigResult<ValidCtganConfig> {
+        at_least_one(&[
             ("embedding_dim", self.embedding_dim),
             ("pac", self.pac),
             ("discriminator_steps", self.discriminator_steps),
             ("epochs", self.epochs),
-        ];
-        for (name, v) in positive {
-            if v == 0 {
-                return Err(ModelError::invalid(name, 0, "≥ 1"));
-            }
-        }
-        if self.generator_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "generator_dims",
-                format!("{:?}", self.generator_dims),
-                "widths ≥ 1",
-            ));
-        }
-        if self.discriminator_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "discriminator_dims",
-                format!("{:?}", self.discriminator_dims),
-                "widths ≥ 1",
-            ));
-        }
+        ])?;
+        widths("generator_dims", &self.generator_dims)?;
+        widths("discriminator_dims", &self.discriminator_dims)?;
         if self.batch_size < 2 {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "batch_size",
                 self.batch_size,
                 "≥ 2 (the generator's BatchNorm needs two rows)",
             ));
         }
         if !self.batch_size.is_multiple_of(self.pac) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "batch_size",
                 self.batch_size,
                 "a multiple of pac",
             ));
         }
-        let rates = [
+        finite_non_negative(&[
             ("generator_lr", self.generator_lr),
             ("generator_decay", self.generator_decay),
             ("discriminator_lr", self.discriminator_lr),
             ("discriminator_decay", self.discriminator_decay),
             ("gradient_penalty", self.gradient_penalty),
             ("marginal_loss", self.marginal_loss),
-        ];
-        for (name, v) in rates {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(ModelError::invalid(name, v, "finite and ≥ 0"));
-            }
-        }
-        for (name, v) in [("betas.0", self.betas.0), ("betas.1", self.betas.1)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(ModelError::invalid(name, v, "in [0, 1)"));
-            }
-        }
+        ])?;
+        betas(self.betas)?;
         if !(self.gumbel_tau.is_finite() && self.gumbel_tau > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "gumbel_tau",
                 self.gumbel_tau,
                 "finite and > 0",
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(ModelError::invalid("dropout", self.dropout, "in [0, 1)"));
+            return Err(ConfigError::invalid("dropout", self.dropout, "in [0, 1)"));
         }
         if !self.leaky_slope.is_finite() {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "leaky_slope",
                 self.leaky_slope,
                 "finite",
@@ -227,14 +194,14 @@ impl CtganConfig {
         if let Privacy::Dp(dp) = &self.privacy {
             dp.check()?;
             if self.pac != 1 {
-                return Err(ModelError::invalid(
+                return Err(ConfigError::invalid(
                     "pac",
                     self.pac,
                     "1 in private mode (a pack would mix several people in one example)",
                 ));
             }
         }
-        Ok(ValidCtganConfig(self))
+        Ok(Valid::checked(self))
     }
 }
 
@@ -256,33 +223,12 @@ pub enum DpFakeTerm {
 }
 
 /// A [`CtganConfig`] that passed [`CtganConfig::check`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValidCtganConfig(CtganConfig);
-
-impl ValidCtganConfig {
-    /// The checked settings.
-    pub fn get(&self) -> &CtganConfig {
-        &self.0
-    }
-
-    /// Back to an editable configuration.
-    pub fn into_inner(self) -> CtganConfig {
-        self.0
-    }
-}
-
-impl std::ops::Deref for ValidCtganConfig {
-    type Target = CtganConfig;
-
-    fn deref(&self) -> &CtganConfig {
-        &self.0
-    }
-}
+pub type ValidCtganConfig = Valid<CtganConfig>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privacy::DpTraining;
+    use crate::privacy::DpConfig;
 
     #[test]
     fn defaults_are_sdvs() {
@@ -295,15 +241,15 @@ mod tests {
         assert_eq!(c.betas, (0.5, 0.9));
         assert_eq!((c.generator_lr, c.generator_decay), (2e-4, 1e-6));
         assert!(c.check().is_ok());
-        let dp = CtganConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6).unwrap()));
+        let dp = CtganConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6)));
         assert_eq!(dp.pac, 1);
     }
 
     #[test]
     fn private_mode_refuses_packing() {
-        let c = CtganConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6).unwrap())).with_pac(10);
+        let c = CtganConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6))).with_pac(10);
         match c.check() {
-            Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, "pac"),
+            Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, "pac"),
             other => panic!("{other:?}"),
         }
     }
@@ -340,7 +286,7 @@ mod tests {
         ];
         for (c, name) in cases {
             match c.check() {
-                Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+                Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
                 other => panic!("{name}: {other:?}"),
             }
         }

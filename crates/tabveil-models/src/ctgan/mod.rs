@@ -1,7 +1,7 @@
 //! [`Ctgan`]: the conditional tabular GAN of Xu et al. (2019) as SDV's CTGAN 0.12 implements
 //! it, and its differentially private variant.
 //!
-//! - **Non-private** ([`Privacy::NonPrivate`]): SDV's algorithm —
+//! - **Non-private** ([`Privacy::NonPrivate`](crate::Privacy::NonPrivate)): SDV's algorithm —
 //!   mode-specific normalisation, training-by-sampling with log-frequency conditions, a
 //!   residual generator with BatchNorm and a soft gumbel-softmax (τ = 0.2), a pac-10
 //!   discriminator with LeakyReLU 0.2 and dropout 0.5, WGAN-GP (λ = 10), the conditional
@@ -9,7 +9,7 @@
 //!   generation draws conditions from the true frequencies (SDV uses the log-frequency table),
 //!   conditional sampling works for every categorical column (SDV's offsets are all zero), and
 //!   BatchNorm runs in evaluation mode when sampling.
-//! - **Private** ([`Privacy::Dp`]): the private preprocessing, DP-SGD on
+//! - **Private** ([`Privacy::Dp`](crate::Privacy::Dp)): the private preprocessing, DP-SGD on
 //!   the discriminator with Poisson batches and per-example clipping of the real-data term
 //!   together with its gradient penalty, pac = 1, conditions from DP-noisy frequencies, joint
 //!   calibration of the whole pipeline to (ε, δ). The privacy argument is written beside the
@@ -52,186 +52,104 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod batch_norm;
 mod config;
+mod generator;
 mod marginals;
 mod networks;
+mod output;
 mod private;
 mod sample;
 mod saved;
+mod spec;
 mod train;
 
-use std::path::Path;
-
 use candle_core::Device;
-use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{ConditionLayout, DataTransformer, GenerationSampler, Schema, Table};
+use tabveil_data::{DataTransformer, GenerationSampler, Schema};
 
 pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
+pub(crate) use spec::REGISTRATION;
 
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::persist::SavedModel;
-use crate::privacy::Privacy;
-use crate::progress::Progress;
-use crate::synthesizer::{Condition, FitSummary, ModelKind, Synthesizer};
+use crate::privacy::DpConfig;
+use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
+use crate::synthesizer::FitSummary;
 use networks::Networks;
 
 /// A CTGAN model: built from a checked configuration, then fitted or loaded (see the
 /// [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct Ctgan {
-    config: ValidCtganConfig,
-    device: Device,
-    fitted: Option<Fitted>,
-    summary: Option<FitSummary>,
+    shell: Shell<CtganParts>,
 }
+
+synthesizer_shell!(Ctgan, ValidCtganConfig, CtganParts);
 
 /// The state of a fitted model: everything sampling needs, nothing else.
 #[derive(Debug, Clone)]
-pub(crate) struct Fitted {
-    schema: Schema,
-    transformer: DataTransformer,
-    conditions: ConditionLayout,
+pub(crate) struct Trained {
+    basis: Basis,
     generation: GenerationSampler,
     nets: Networks,
-    ledger: Option<PrivacyLedger>,
 }
 
-impl Fitted {
+impl Trained {
     pub(crate) fn new(
         schema: Schema,
         transformer: DataTransformer,
         generation: GenerationSampler,
         nets: Networks,
-        ledger: Option<PrivacyLedger>,
+        ledger: Option<tabveil_accountant::PrivacyLedger>,
     ) -> Result<Self> {
-        Ok(Fitted {
-            schema,
-            transformer,
-            conditions: generation.layout().clone(),
+        Ok(Trained {
+            basis: Basis::new(schema, transformer, ledger),
             generation,
             nets,
-            ledger,
         })
     }
 }
 
-impl Ctgan {
-    /// An unfitted model on the CPU.
-    pub fn new(config: ValidCtganConfig) -> Self {
-        Ctgan {
-            config,
-            device: Device::Cpu,
-            fitted: None,
-            summary: None,
-        }
+/// CTGAN's own parts of the shell.
+#[derive(Debug, Clone)]
+pub(crate) struct CtganParts;
+
+impl Parts for CtganParts {
+    type Settings = CtganConfig;
+    type Config = ValidCtganConfig;
+    type State = Trained;
+
+    fn basis(state: &Trained) -> &Basis {
+        &state.basis
     }
 
-    /// The same model on `device` (set it before fitting; a fitted model keeps its device).
-    #[must_use]
-    pub fn with_device(mut self, device: Device) -> Self {
-        self.device = device;
-        self
+    fn fit_non_private(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained> {
+        train::fit(config, input)
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &ValidCtganConfig {
-        &self.config
+    fn fit_private(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+        private::fit(config, dp, input)
     }
 
-    /// What the last fit did (also available after loading a saved model).
-    pub fn summary(&self) -> Option<&FitSummary> {
-        self.summary.as_ref()
+    type Generator<'a> = &'a Trained;
+
+    fn generator<'a>(_: &'a ValidCtganConfig, state: &'a Trained) -> &'a Trained {
+        state
     }
 
-    /// True once fitted or loaded.
-    pub fn is_fitted(&self) -> bool {
-        self.fitted.is_some()
+    fn to_saved(
+        config: &ValidCtganConfig,
+        state: &Trained,
+        summary: &FitSummary,
+    ) -> Result<SavedModel> {
+        saved::to_saved(config, state, summary)
     }
 
-    /// The fitted transformer (public or DP in private mode).
-    pub fn transformer(&self) -> Option<&DataTransformer> {
-        self.fitted.as_ref().map(|f| &f.transformer)
-    }
-
-    /// Loads a model saved with [`Synthesizer::save`] onto `device`.
-    ///
-    /// # Errors
-    /// As [`Synthesizer::load`].
-    pub fn load_on(dir: &Path, device: &Device) -> Result<Self> {
-        saved::from_saved(SavedModel::load_dir(dir)?, device)
-    }
-
-    /// Loads a model from the bytes of [`Synthesizer::to_bytes`] onto `device`.
-    ///
-    /// # Errors
-    /// As [`Synthesizer::load`].
-    pub fn from_bytes_on(bytes: &[u8], device: &Device) -> Result<Self> {
-        saved::from_saved(SavedModel::from_bytes(bytes)?, device)
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(ModelError::NotFitted)
-    }
-
-    fn saved(&self) -> Result<SavedModel> {
-        let fitted = self.fitted()?;
-        let summary = self.summary.as_ref().ok_or(ModelError::NotFitted)?;
-        saved::to_saved(&self.config, fitted, summary)
-    }
-}
-
-impl Synthesizer for Ctgan {
-    fn kind(&self) -> ModelKind {
-        ModelKind::Ctgan
-    }
-
-    fn fit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-    ) -> Result<FitSummary> {
-        let (fitted, summary) = match &self.config.privacy {
-            Privacy::NonPrivate => train::fit(&self.config, table, schema, &self.device, progress)?,
-            Privacy::Dp(dp) => {
-                private::fit(&self.config, dp, table, schema, &self.device, progress)?
-            }
-        };
-        self.fitted = Some(fitted);
-        self.summary = Some(summary.clone());
-        Ok(summary)
-    }
-
-    fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        self.fitted()?.sample(n, seed)
-    }
-
-    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {
-        self.fitted()?.sample_conditional(n, conditions, seed)
-    }
-
-    fn schema(&self) -> Option<&Schema> {
-        self.fitted.as_ref().map(|f| &f.schema)
-    }
-
-    fn ledger(&self) -> Option<&PrivacyLedger> {
-        self.fitted.as_ref().and_then(|f| f.ledger.as_ref())
-    }
-
-    fn save(&self, dir: &Path) -> Result<()> {
-        self.saved()?.save_dir(dir)
-    }
-
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.saved()?.to_bytes()
-    }
-
-    fn load(dir: &Path) -> Result<Self> {
-        Self::load_on(dir, &Device::Cpu)
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes_on(bytes, &Device::Cpu)
+    fn from_saved(
+        saved: SavedModel,
+        device: &Device,
+    ) -> Result<(ValidCtganConfig, Trained, FitSummary)> {
+        saved::from_saved(saved, device)
     }
 }
 

@@ -10,14 +10,14 @@ use rand_distr::StandardNormal;
 use tabveil_data::{ConditionBatch, ConditionLayout, OutputLayout};
 use tabveil_sgd::{Activation, Adam, Mlp, MlpConfig, ParamsAdam};
 
+use super::batch_norm::{columns, from_host, hcat, with_host};
 use super::config::CtganConfig;
+use super::generator::{Generator, GeneratorTape};
 use super::marginals::MarginalTargets;
+use super::output::{activate, activate_backward, conditional_cross_entropy};
 use crate::error::{ModelError, Result};
-use crate::nn::activation::{
-    SpanAct, activate, activate_backward, conditional_cross_entropy, span_acts,
-};
-use crate::nn::generator::{Generator, GeneratorTape};
-use crate::nn::kernels::{columns, from_host, hcat, with_host};
+use crate::nn::activation::{SpanAct, span_acts};
+use crate::progress::Losses;
 use crate::seeds::{Stream, stream};
 
 /// The generator, the discriminator and the shapes around them.
@@ -70,6 +70,17 @@ pub(crate) struct GeneratorLosses {
     pub(crate) cross_entropy: f64,
     /// The marginal-matching term (0 when off).
     pub(crate) marginal: f64,
+}
+
+impl GeneratorLosses {
+    /// Adds them to a step's `losses` (the marginal term only when it is on).
+    pub(crate) fn record(&self, losses: &mut Losses, marginal_on: bool) {
+        losses.set("generator", self.total);
+        losses.set("cross_entropy", self.cross_entropy);
+        if marginal_on {
+            losses.set("marginal", self.marginal);
+        }
+    }
 }
 
 impl Networks {

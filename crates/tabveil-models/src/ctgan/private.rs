@@ -2,7 +2,7 @@
 //!
 //! **The privacy argument**, step by step (add/remove-one-row neighbouring):
 //!
-//! 1. *Preprocessing* ([`crate::private_fit`]): every statistic the model keeps — the
+//! 1. *Preprocessing* ([`crate::dp_sgd`]): every statistic the model keeps — the
 //!    transformer's modes, the condition frequencies, the row estimate N̂ — is post-processing
 //!    of Gaussian releases recorded on the ledger; bounds and categories come from the public
 //!    schema.
@@ -16,7 +16,7 @@
 //!    cᵢ the row's own category in a uniformly drawn discrete column, and the penalty point
 //!    x̂ᵢ = αᵢ[xᵢ, cᵢ] + (1 − αᵢ)F_{uᵢ}.
 //!    The column choice, uᵢ, αᵢ and the dropout masks are drawn per example from secret
-//!    randomness (see [`crate::seeds::secret_chacha`]). So, given the public fakes, ℓᵢ depends
+//!    randomness (see [`PrivacyRng::secret_chacha`](tabveil_noise::PrivacyRng::secret_chacha)). So, given the public fakes, ℓᵢ depends
 //!    on row i alone and on i.i.d. secret draws, and the clipped sum of ∇ℓᵢ (flat clipping at C over all the discriminator's
 //!    parameters, the real term *and* its penalty together; book-keeping handles the weights
 //!    used several times) has L2 sensitivity C.
@@ -35,63 +35,48 @@
 //! rounding of a matrix product may depend on the batch size; the guarantee is stated for exact
 //! arithmetic.
 
-use std::ops::ControlFlow;
-
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Tensor};
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha20Rng;
-use tabveil_data::{ConditionLayout, GenerationSampler, Schema, Table};
-use tabveil_sgd::{
-    Adam, DpOptimizer, DpSgdConfig, GhostBatch, PoissonSampler, PrivacyBudget, StepOutcome,
-    gradient_penalty,
-};
+use tabveil_data::{ConditionLayout, GenerationSampler};
+use tabveil_sgd::{GhostBatch, StepOutcome, gradient_penalty};
 
-use super::Fitted;
+use super::Trained;
 use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
+use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
-use crate::nn::kernels::first_max;
-use crate::privacy::DpTraining;
-use crate::private_fit::{RunPlan, finish_run, prepare};
-use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{PrivacyStream, privacy_rng, privacy_seed, secret_chacha};
-use crate::synthesizer::FitSummary;
+use crate::nn::{first_max, gather_rows};
+use crate::privacy::DpConfig;
+use crate::progress::{LossMeans, Losses, StopReason, report_step};
+use crate::shell::{Fit, FitInput};
 
 /// The ledger label of each discriminator step.
 const STEP_LABEL: &str =
     "training: CTGAN discriminator step (clipped real-data term and gradient penalty)";
 
 /// Fits a differentially private CTGAN.
-pub(crate) fn fit(
-    config: &ValidCtganConfig,
-    dp: &DpTraining,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
-    let prep = prepare(
+    let PrivatePreparation {
+        transformer,
+        statistics,
+        mut secret,
+        data,
+        plan,
+    } = prepare(
         table,
         schema,
         dp,
         &config.transformer,
-        config.epochs,
-        config.batch_size,
-        config.discriminator_steps,
+        config.dp_sgd_schedule(),
         progress,
     )?;
-    let transformer = prep.transformer;
-    // Secret per-example randomness and the secret seed of the per-row mode draws (privacy
-    // randomness: fixed by the noise seed only).
-    let mut key_rng = privacy_rng(dp.noise_seed(), PrivacyStream::PerExample)?;
-    let mut secret = secret_chacha(&mut key_rng)?;
-    // The encoded real rows: used only inside the per-example terms below.
-    let data = transformer.transform(table, secret.next_u64())?.into_vec();
     let conditions = ConditionLayout::new(&transformer);
-    let generation = GenerationSampler::from_private(conditions.clone(), &prep.statistics)?;
+    let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
     let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
     // Targets from DP releases only: post-processing.
     let targets = (config.marginal_loss > 0.0).then(|| {
@@ -99,59 +84,32 @@ pub(crate) fn fit(
             &transformer,
             &conditions,
             &generation,
-            &NullRates::Private(&prep.statistics),
+            &NullRates::Private(&statistics),
         )
     });
     let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
     let mut g_opt = generator_optimizer(config, &nets)?;
-
-    let schedule = prep.schedule;
-    let q = schedule.sample_rate();
-    let rows_hat = usize::try_from(schedule.n_rows())
-        .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
-    // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
-    // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-    // (An empty table has nothing to sample: every batch is empty.)
-    let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
-    let mut sampler = match table.n_rows() {
-        0 => None,
-        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
-    };
-    let budget = PrivacyBudget::new(
-        prep.ledger,
-        dp.epsilon(),
-        dp.delta(),
-        dp.accountant().clone(),
-    )?;
-    let mut sgd = DpSgdConfig::new(
-        dp.clipping_norm(),
-        prep.calibration.training_noise_multiplier,
-        q,
-        rows_hat,
-    )
-    .with_label(STEP_LABEL);
-    if let Some(seed) = dp.noise_seed() {
-        sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
-    }
-    let mut d_opt = DpOptimizer::<Adam>::new(
-        sgd,
-        nets.discriminator.parameters(),
-        discriminator_params(config),
-        budget,
+    let mut run = DpSgd::new(
+        plan,
+        table,
+        DpSgdSetup {
+            dp,
+            epochs: config.epochs,
+            releases_per_step: config.discriminator_steps,
+            label: STEP_LABEL,
+            parameters: nets.discriminator.parameters(),
+            adam: discriminator_params(config),
+        },
     )?;
     let mut rngs = PublicRngs::new(config.seed);
 
-    let planned = schedule.steps();
+    let planned = run.planned();
     let batch = config.batch_size;
     let d_steps = config.discriminator_steps as u64;
-    let epoch_end = |e: usize| schedule.steps_after_epoch(e as u64 * d_steps);
     let mut releases = 0u64;
     let mut steps = 0u64;
-    let mut epoch = 1usize;
-    let mut epochs_done = 0usize;
     let mut stop = StopReason::Completed;
-    let mut sums = Losses::new();
-    let mut count = 0.0;
+    let mut means = LossMeans::default();
     // The loop runs in a closure so that an error in it hands back the releases made so far.
     let trained = (|| -> Result<()> {
         'training: while releases < planned {
@@ -161,8 +119,7 @@ pub(crate) fn fit(
                     config,
                     dp,
                     &nets,
-                    &mut d_opt,
-                    sampler.as_mut(),
+                    &mut run,
                     &data,
                     &conditions,
                     &generation,
@@ -190,67 +147,30 @@ pub(crate) fn fit(
             if let Some(v) = d_fake {
                 losses.set("discriminator_fake", v);
             }
-            losses.set("generator", g.total);
-            losses.set("cross_entropy", g.cross_entropy);
-            if marginals.is_some() {
-                losses.set("marginal", g.marginal);
-            }
-            for (name, v) in losses.iter() {
-                sums.set(name, sums.get(name).unwrap_or(0.0) + v);
-            }
-            count += 1.0;
-            if progress.step(&StepReport {
-                epoch,
-                step: steps,
-                losses,
-            }) == ControlFlow::Break(())
-            {
-                stop = StopReason::Cancelled;
+            g.record(&mut losses, marginals.is_some());
+            means.add(&losses);
+            if let Some(reason) = report_step(progress, run.epoch(), steps, losses) {
+                stop = reason;
                 break;
             }
-            while epoch <= config.epochs && releases >= epoch_end(epoch) {
-                epochs_done = epoch;
-                let mut means = Losses::new();
-                for (name, v) in sums.iter() {
-                    means.set(name, v / f64::max(count, 1.0));
+            let ended = run.end_epochs(releases, steps, dp.delta, progress, || Ok(means.take()))?;
+            if ended.is_break() {
+                if releases < planned {
+                    stop = StopReason::Cancelled;
                 }
-                sums = Losses::new();
-                count = 0.0;
-                let report = EpochReport {
-                    epoch,
-                    epochs: config.epochs,
-                    steps,
-                    losses: means,
-                    epsilon_spent: Some(d_opt.budget().epsilon_spent(dp.delta())?),
-                };
-                epoch += 1;
-                if progress.epoch(&report) == ControlFlow::Break(()) {
-                    if releases < planned {
-                        stop = StopReason::Cancelled;
-                    }
-                    break 'training;
-                }
+                break 'training;
             }
         }
         Ok(())
     })();
-    let plan = RunPlan {
-        estimated_rows: prep.estimated_rows,
-        calibration: &prep.calibration,
-        sample_rate: q,
-        planned_releases: planned,
+    let end = RunEnd {
+        stop,
+        releases,
+        steps,
     };
-    let (ledger, private) = finish_run(trained, d_opt, dp, plan, releases)?;
-    let fitted = Fitted::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps,
-            private: Some(private),
-        },
-    ))
+    let (ledger, summary) = run.finish(trained, dp, end)?;
+    let fitted = Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
+    Ok((fitted, summary))
 }
 
 /// One private discriminator step (see the [module docs](self) for the argument). Returns the
@@ -261,10 +181,9 @@ pub(crate) fn fit(
 )]
 fn discriminator_step(
     config: &ValidCtganConfig,
-    dp: &DpTraining,
+    dp: &DpConfig,
     nets: &Networks,
-    optimizer: &mut DpOptimizer<Adam>,
-    sampler: Option<&mut PoissonSampler>,
+    run: &mut DpSgd,
     data: &[f32],
     conditions: &ConditionLayout,
     generation: &GenerationSampler,
@@ -284,19 +203,14 @@ fn discriminator_step(
     let fake_cat = nets.with_cond(&act, cond_values, m);
 
     // ---- private: the Poisson batch and its per-example terms ----
-    let rows = match sampler {
-        Some(s) => s.sample()?,
-        None => Vec::new(),
-    };
+    let rows = run.sample_rows()?;
     let b = rows.len();
     let mut private = GhostBatch::new();
     if b == 0 {
         record_empty(nets, &mut private)?;
     } else {
         let mut real = Vec::with_capacity(b * dim);
-        for &r in &rows {
-            real.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-        }
+        gather_rows(data, dim, &rows, &mut real);
         let cond = own_conditions(&real, dim, conditions, secret);
         let real_cat = nets.with_cond(&real, cond.as_deref(), b);
         let real_t = Tensor::from_vec(real_cat.clone(), (b, width), &nets.device)?;
@@ -350,10 +264,10 @@ fn discriminator_step(
         let penalty = gradient_penalty(g, config.gradient_penalty)?;
         d.record_penalty_uses(&tape_h, &back_h, &penalty.grad, &mut private)?;
     }
-    let clipped = private.clip(dp.clipping_norm())?;
+    let clipped = private.clip(dp.clipping_norm)?;
     drop(private);
     if pair_fakes {
-        let outcome = optimizer.step(&clipped, None)?;
+        let outcome = run.step(&clipped, None)?;
         return Ok((outcome, None));
     }
 
@@ -373,7 +287,7 @@ fn discriminator_step(
         });
     }
 
-    let outcome = optimizer.step(&clipped, Some(&public))?;
+    let outcome = run.step(&clipped, Some(&public))?;
     Ok((outcome, Some(fake_mean)))
 }
 

@@ -11,121 +11,43 @@
 //! categories.
 
 use rand_chacha::ChaCha8Rng;
-use tabveil_data::{Matrix, Table};
 
-use super::Fitted;
-use crate::error::{ModelError, Result};
-use crate::nn::kernels::first_max;
+use super::Trained;
+use crate::error::Result;
+use crate::sampling::Generate;
 use crate::seeds::{Stream, stream};
-use crate::synthesizer::Condition;
-
-/// Rows generated per generator pass.
-const CHUNK: usize = 500;
-/// Conditional sampling gives up after generating this many rows per requested row...
-const REJECTION_FACTOR: usize = 200;
-/// ...but always tries at least this many rows.
-const REJECTION_MINIMUM: usize = 20_000;
+use crate::shell::Basis;
 
 /// The generators of one sampling call.
-struct SampleRngs {
+pub(crate) struct SampleRngs {
     latent: ChaCha8Rng,
     conditions: ChaCha8Rng,
     gumbel: ChaCha8Rng,
 }
 
-impl SampleRngs {
-    fn new(seed: u64) -> Self {
+impl Generate for Trained {
+    type Rngs = SampleRngs;
+
+    fn rngs(seed: u64) -> SampleRngs {
         SampleRngs {
             latent: stream(seed, Stream::Latent),
             conditions: stream(seed, Stream::Conditions),
             gumbel: stream(seed, Stream::Gumbel),
         }
     }
-}
 
-/// One resolved condition: the column's block in a generated row and the wanted slot.
-#[derive(Debug, Clone, Copy)]
-struct Wanted {
-    span_start: usize,
-    width: usize,
-    index: usize,
-}
-
-impl Fitted {
-    /// `n` synthetic rows.
-    pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        let mut rngs = SampleRngs::new(seed);
-        let mut out = Vec::with_capacity(n * self.nets.data_dim);
-        let mut done = 0;
-        while done < n {
-            let rows = CHUNK.min(n - done);
-            out.extend(self.chunk(rows, None, &mut rngs)?);
-            done += rows;
-        }
-        self.decode(out)
+    fn basis(&self) -> &Basis {
+        &self.basis
     }
 
-    /// `n` synthetic rows meeting every condition (see `Synthesizer::sample_conditional`).
-    pub(crate) fn sample_conditional(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-    ) -> Result<Table> {
-        let first = conditions.first().ok_or(ModelError::NoConditions)?;
-        let mut wanted = Vec::with_capacity(conditions.len());
-        for (i, c) in conditions.iter().enumerate() {
-            if conditions[..i].iter().any(|o| o.column == c.column) {
-                return Err(ModelError::DuplicateCondition {
-                    column: c.column.clone(),
-                });
-            }
-            let layout = &self.conditions;
-            let column = &layout.columns()[layout.position(&c.column)?];
-            let slot = layout.slot(&c.column, c.value.as_deref())?;
-            wanted.push(Wanted {
-                span_start: column.span_start,
-                width: column.width(),
-                index: slot - column.offset,
-            });
-        }
-        let first_slot = self
-            .conditions
-            .slot(&first.column, first.value.as_deref())?;
-        let dim = self.nets.data_dim;
-        let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
-        let mut rngs = SampleRngs::new(seed);
-        let mut accepted = Vec::with_capacity(n * dim);
-        let mut found = 0;
-        let mut generated = 0;
-        while found < n {
-            if generated >= limit {
-                return Err(ModelError::ConditionTooRare {
-                    requested: n,
-                    accepted: found,
-                    generated,
-                });
-            }
-            let rows = CHUNK.min(limit - generated);
-            let chunk = self.chunk(rows, Some(first_slot), &mut rngs)?;
-            generated += rows;
-            for row in chunk.chunks_exact(dim) {
-                let ok = wanted
-                    .iter()
-                    .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index);
-                if ok && found < n {
-                    accepted.extend_from_slice(row);
-                    found += 1;
-                }
-            }
-        }
-        self.decode(accepted)
+    fn width(&self) -> usize {
+        self.nets.data_dim
     }
 
     /// `rows` activated generator outputs, with conditions drawn from the frequencies or fixed
-    /// at `slot`.
+    /// at `slot` (the first condition of a conditional call).
     fn chunk(&self, rows: usize, slot: Option<usize>, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
-        let width = self.conditions.width();
+        let width = self.basis.conditions.width();
         let cond: Option<Vec<f32>> = match slot {
             Some(s) if width > 0 => {
                 let mut c = vec![0.0f32; rows * width];
@@ -141,15 +63,5 @@ impl Fitted {
         };
         self.nets
             .fakes_eval(rows, cond.as_deref(), &mut rngs.latent, &mut rngs.gumbel)
-    }
-
-    fn decode(&self, values: Vec<f32>) -> Result<Table> {
-        let matrix = Matrix::new(values, self.nets.data_dim)?;
-        if matrix.as_slice().iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite {
-                what: "a generated value",
-            });
-        }
-        Ok(self.transformer.inverse_transform(&matrix)?)
     }
 }

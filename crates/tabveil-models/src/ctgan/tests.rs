@@ -1,8 +1,11 @@
 use tabveil_data::{ColumnSchema, Schema, Table, Value};
 
 use super::*;
-use crate::privacy::DpTraining;
+use crate::error::ModelError;
+use crate::privacy::DpConfig;
+use crate::privacy::Privacy;
 use crate::progress::NoProgress;
+use crate::synthesizer::{Condition, Synthesizer};
 
 /// 300 rows: a bimodal continuous column tied to a categorical one, a nullable categorical and
 /// a nullable continuous column.
@@ -117,36 +120,32 @@ fn conditional_sampling_errors_are_typed() {
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::new("x", "1")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::NotConditionable { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::NotConditionable { .. }
+        )))
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::new("nope", "1")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::UnknownColumn { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Schema(
+            tabveil_data::SchemaError::UnknownColumn { .. }
+        )))
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::new("c", "zzz")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::NotACategory { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::NotACategory { .. }
+        )))
     ));
     assert!(matches!(
         m.sample_conditional(3, &[Condition::missing("c")], 0),
-        Err(ModelError::Data(
-            tabveil_data::DataError::NotACategory { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::NotACategory { .. }
+        )))
     ));
 }
 
 fn dp(seed: u64) -> Privacy {
-    Privacy::Dp(
-        DpTraining::new(3.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(seed),
-    )
+    Privacy::Dp(DpConfig::new(3.0, 1e-6).dangerous_noise_seed(seed))
 }
 
 #[test]
@@ -213,9 +212,9 @@ fn private_mode_needs_public_bounds() {
     let mut m = Ctgan::new(small(dp(1)));
     assert!(matches!(
         m.fit(&table, &schema, &mut NoProgress),
-        Err(ModelError::Data(
-            tabveil_data::DataError::MissingBounds { .. }
-        ))
+        Err(ModelError::Data(tabveil_data::DataError::Transform(
+            tabveil_data::TransformError::MissingBounds { .. }
+        )))
     ));
 }
 

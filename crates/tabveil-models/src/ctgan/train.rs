@@ -6,53 +6,28 @@
 //! **No privacy guarantee**: the transformer, the samplers and the networks all see the raw
 //! data.
 
-use std::ops::ControlFlow;
-
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 use candle_nn::Optimizer;
 use rand::seq::SliceRandom;
 use rand::{Rng, RngCore};
-use tabveil_data::{
-    ConditionBatch, ConditionLayout, DataTransformer, GenerationSampler, Schema, Table,
-    TrainingSampler,
-};
+use tabveil_data::{ConditionBatch, ConditionLayout, GenerationSampler, TrainingSampler};
 use tabveil_sgd::{Adam, GhostBatch, gradient_penalty};
 
-use super::Fitted;
+use super::Trained;
 use super::config::ValidCtganConfig;
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
 use crate::error::{ModelError, Result};
-use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{Stream, derived_seed};
+use crate::nn::gather_rows;
+use crate::progress::{LossMeans, Losses, StopReason, report_epoch, report_step};
+use crate::shell::{Encoded, Fit, FitInput, encode_exactly};
 use crate::synthesizer::FitSummary;
 
 /// Fits a non-private CTGAN.
-pub(crate) fn fit(
-    config: &ValidCtganConfig,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
-    if table.n_rows() == 0 {
-        return Err(ModelError::EmptyTable);
-    }
-    let transformer = match DataTransformer::fit_with_progress(
-        table,
-        schema,
-        &config.transformer,
-        &mut ColumnProgress(progress),
-    ) {
-        Ok(t) => t,
-        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
-        Err(e) => return Err(e.into()),
-    };
-    if transformer.layout().width() == 0 {
-        return Err(ModelError::NoModelledColumns);
-    }
-    let matrix = transformer.transform(table, derived_seed(config.seed, Stream::Transform))?;
-    let data = matrix.into_vec();
+pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let (table, schema, device, progress) = input.parts();
+    let Encoded { transformer, data } =
+        encode_exactly(table, schema, &config.transformer, config.seed, progress)?;
     let conditions = ConditionLayout::new(&transformer);
     let training = TrainingSampler::new(conditions.clone(), table)?;
     let generation = GenerationSampler::from_table(conditions.clone(), table)?;
@@ -82,8 +57,7 @@ pub(crate) fn fit(
     let mut epochs_done = 0;
     let mut stop = StopReason::Completed;
     'epochs: for epoch in 1..=config.epochs {
-        let mut sums = Losses::new();
-        let mut count = 0.0;
+        let mut means = LossMeans::default();
         for _ in 0..steps_per_epoch {
             let mut d_losses = (0.0, 0.0);
             for _ in 0..config.discriminator_steps {
@@ -111,56 +85,21 @@ pub(crate) fn fit(
             let mut losses = Losses::new();
             losses.set("discriminator", d_losses.0);
             losses.set("gradient_penalty", d_losses.1);
-            losses.set("generator", g.total);
-            losses.set("cross_entropy", g.cross_entropy);
-            if marginals.is_some() {
-                losses.set("marginal", g.marginal);
-            }
-            for (name, v) in losses.iter() {
-                sums.set(name, sums.get(name).unwrap_or(0.0) + v);
-            }
-            count += 1.0;
-            let report = StepReport {
-                epoch,
-                step: steps,
-                losses,
-            };
-            if progress.step(&report) == ControlFlow::Break(()) {
-                stop = StopReason::Cancelled;
+            g.record(&mut losses, marginals.is_some());
+            means.add(&losses);
+            if let Some(reason) = report_step(progress, epoch, steps, losses) {
+                stop = reason;
                 break 'epochs;
             }
         }
         epochs_done = epoch;
-        let mut means = Losses::new();
-        for (name, v) in sums.iter() {
-            means.set(name, v / count);
-        }
-        let report = EpochReport {
-            epoch,
-            epochs: config.epochs,
-            steps,
-            losses: means,
-            epsilon_spent: None,
-        };
-        if progress.epoch(&report) == ControlFlow::Break(()) {
-            stop = if epoch == config.epochs {
-                StopReason::Completed
-            } else {
-                StopReason::Cancelled
-            };
+        if let Some(reason) = report_epoch(progress, epoch, config.epochs, steps, means.take()) {
+            stop = reason;
             break;
         }
     }
-    let fitted = Fitted::new(schema.clone(), transformer, generation, nets, None)?;
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps,
-            private: None,
-        },
-    ))
+    let fitted = Trained::new(schema.clone(), transformer, generation, nets, None)?;
+    Ok((fitted, FitSummary::non_private(stop, epochs_done, steps)))
 }
 
 /// Conditions for one batch: ∝ log(1 + count) with `log_frequency` (SDV), else ∝ count.
@@ -216,9 +155,7 @@ fn discriminator_step(
         None => (training.sample_rows_uniform(n, &mut rngs.rows), None),
     };
     let mut real = Vec::with_capacity(n * dim);
-    for &r in &rows {
-        real.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-    }
+    gather_rows(data, dim, &rows, &mut real);
     let fake_cat = nets.with_cond(&act, c1, n);
     let real_cat = nets.with_cond(&real, c2.as_deref(), n);
     let packs = n / nets.pac;

@@ -22,7 +22,7 @@ use tabveil_accountant::{
     Accountant, AccountantKind, AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage,
 };
 
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ModelError, Result};
 
 /// Relative slack kept below the target by the plan, so rounding in the accountant never
 /// makes the last release overshoot.
@@ -240,11 +240,12 @@ pub(crate) fn total_rho(epsilon: f64, delta: f64, spec: &AccountantSpec) -> Resu
     };
     let mut lo = 1e-12;
     if eps_of(lo)? > epsilon {
-        return Err(ModelError::invalid(
+        return Err(ConfigError::invalid(
             "epsilon",
             epsilon,
             "a budget large enough for at least one release",
-        ));
+        )
+        .into());
     }
     let mut hi = 1e-3;
     while eps_of(hi)? <= epsilon {

@@ -3,14 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ModelError, Result};
-use crate::privacy::Privacy;
+use crate::check::{Valid, at_least_one};
+use crate::error::{ConfigError, ConfigResult};
+use crate::privacy::{DpConfig, Privacy};
 
 /// The marginal model's settings.
 ///
 /// In private mode the model uses ε, δ, the accountant and the dangerous noise seed of
-/// [`DpTraining`](crate::DpTraining); its DP-SGD settings (clipping norm, preprocessing share,
-/// histogram bins) do not apply.
+/// [`DpConfig`]; its DP-SGD settings (clipping norm, preprocessing share, histogram bins,
+/// `zero_below`) do not apply, and `check` refuses them when changed from their defaults.
 ///
 /// # Defaults
 /// - `target` `None` (the schema's `target`, if any, is used);
@@ -103,41 +104,33 @@ impl MarginalConfig {
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value.
-    pub fn check(self) -> Result<ValidMarginalConfig> {
+    /// [`ConfigError::InvalidParameter`] naming the first bad value.
+    pub fn check(self) -> ConfigResult<ValidMarginalConfig> {
         for (name, v) in [
             ("one_way_share", self.one_way_share),
             ("selection_share", self.selection_share),
         ] {
             if !(v > 0.0 && v < 1.0) {
-                return Err(ModelError::invalid(name, v, "in (0, 1)"));
+                return Err(ConfigError::invalid(name, v, "in (0, 1)"));
             }
         }
         if !(self.target_weight.is_finite() && self.target_weight >= 1.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "target_weight",
                 self.target_weight,
                 "finite and ≥ 1",
             ));
         }
-        for (name, v) in [
+        at_least_one(&[
             ("max_clique_cells", self.max_clique_cells),
             ("max_model_cells", self.max_model_cells),
             ("max_bins", self.max_bins),
             ("final_iterations", self.final_iterations),
-        ] {
-            if v == 0 {
-                return Err(ModelError::invalid(name, 0, "≥ 1"));
-            }
-        }
-        if self.rounds == Some(0) {
-            return Err(ModelError::invalid("rounds", 0, "≥ 1"));
-        }
-        if self.resolution == Some(0) {
-            return Err(ModelError::invalid("resolution", 0, "≥ 1"));
-        }
+            ("rounds", self.rounds.unwrap_or(1)),
+            ("resolution", self.resolution.unwrap_or(1)),
+        ])?;
         if self.max_model_cells > u32::MAX as usize / 4 {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "max_model_cells",
                 self.max_model_cells,
                 "at most 2³⁰",
@@ -145,26 +138,34 @@ impl MarginalConfig {
         }
         if let Some(dp) = self.privacy.dp() {
             dp.check()?;
+            // The DP-SGD settings do not apply: a changed one would be silently ignored.
+            let defaults = DpConfig::new(dp.epsilon, dp.delta);
+            for (name, value, default) in [
+                ("clipping_norm", dp.clipping_norm, defaults.clipping_norm),
+                (
+                    "preprocessing_share",
+                    dp.preprocessing_share,
+                    defaults.preprocessing_share,
+                ),
+                ("zero_below", dp.zero_below, defaults.zero_below),
+                (
+                    "histogram_bins",
+                    dp.histogram_bins as f64,
+                    defaults.histogram_bins as f64,
+                ),
+            ] {
+                if value != default {
+                    return Err(ConfigError::invalid(
+                        name,
+                        value,
+                        "its default: the marginal model clips no gradients and plans its own releases (see `one_way_share`, `resolution`)",
+                    ));
+                }
+            }
         }
-        Ok(ValidMarginalConfig(self))
+        Ok(Valid::checked(self))
     }
 }
 
 /// A checked [`MarginalConfig`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValidMarginalConfig(MarginalConfig);
-
-impl ValidMarginalConfig {
-    /// The settings.
-    pub fn get(&self) -> &MarginalConfig {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for ValidMarginalConfig {
-    type Target = MarginalConfig;
-
-    fn deref(&self) -> &MarginalConfig {
-        &self.0
-    }
-}
+pub type ValidMarginalConfig = Valid<MarginalConfig>;

@@ -355,6 +355,30 @@ pub(crate) fn denoise(coding: &Coding, y: &[f64], sigma: f64, floor: f64) -> Vec
 /// approximation of the tail, relative error < 1.2e-9).
 pub(crate) fn upper_normal_quantile(p: f64) -> f64 {
     let p = p.clamp(1e-300, 0.5);
+    // Acklam's lower-tail quantile x(p) (relative error below 1.2e-9); the upper one is −x.
+    const P_LOW: f64 = 0.024_25;
+    if p >= P_LOW {
+        let a = [
+            -3.969_683_028_665_376e1,
+            2.209_460_984_245_205e2,
+            -2.759_285_104_469_687e2,
+            1.383_577_518_672_69e2,
+            -3.066_479_806_614_716e1,
+            2.506_628_277_459_239,
+        ];
+        let b = [
+            -5.447_609_879_822_406e1,
+            1.615_858_368_580_409e2,
+            -1.556_989_798_598_866e2,
+            6.680_131_188_771_972e1,
+            -1.328_068_155_288_572e1,
+        ];
+        let q = p - 0.5;
+        let r = q * q;
+        let num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q;
+        let den = ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0;
+        return -(num / den);
+    }
     let q = (-2.0 * p.ln()).sqrt();
     let c = [
         -7.784_894_002_430_293e-3,
@@ -372,7 +396,6 @@ pub(crate) fn upper_normal_quantile(p: f64) -> f64 {
     ];
     let num = ((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5];
     let den = (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0;
-    // Acklam gives the lower-tail quantile x (negative) for p; the upper one is −x.
     -(num / den)
 }
 

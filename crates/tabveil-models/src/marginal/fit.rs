@@ -21,7 +21,7 @@
 
 use std::ops::ControlFlow;
 
-use tabveil_data::{ColumnKind, DataError, Schema, Table};
+use tabveil_data::{ColumnKind, DataError, Schema, Table, TransformError};
 
 use super::budget::Budget;
 use super::config::ValidMarginalConfig;
@@ -29,11 +29,11 @@ use super::discretise::{Coding, FineCells, Grid, Grouping, GroupingRule, denoise
 use super::estimation::{Estimator, Measurement};
 use super::factor::Clique;
 use super::junction_tree::tree_size;
-use super::measure::{Candidate, Curator, NoiseSource};
+use super::measure::{Candidate, Curator, MechanismNoise};
 use super::query::Calibrated;
 use super::workload::{WorkloadRule, candidates, is_free, workload};
 use super::{MarginalRound, ModelState};
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ModelError, Result};
 use crate::progress::{EpochReport, Losses, Progress};
 
 /// √(2/π): the expected |N(0, 1)|.
@@ -73,15 +73,15 @@ pub(crate) fn fit(
     config: &ValidMarginalConfig,
     table: &Table,
     schema: &Schema,
-    noise: &mut dyn NoiseSource,
+    noise: &mut dyn MechanismNoise,
     progress: &mut dyn Progress,
 ) -> Result<FitOutput> {
     let plan = Plan::new(config, table, schema)?;
     let budget = match config.privacy.dp() {
         Some(dp) => Some(Budget::new(
-            dp.epsilon(),
-            dp.delta(),
-            dp.accountant(),
+            dp.epsilon,
+            dp.delta,
+            &dp.accountant,
             dp.is_noise_seeded(),
         )?),
         None => None,
@@ -123,9 +123,9 @@ impl Plan {
                 .zip(schema.columns())
                 .any(|(c, s)| c.name() != s.name())
         {
-            return Err(DataError::SchemaMismatch {
+            return Err(DataError::from(TransformError::SchemaMismatch {
                 reason: "the table's columns are not the schema's".into(),
-            }
+            })
             .into());
         }
         if !private && table.n_rows() == 0 {
@@ -152,9 +152,9 @@ impl Plan {
                     match (min, max) {
                         (Some(lo), Some(hi)) => (Some((*lo, *hi)), None),
                         _ if private => {
-                            return Err(DataError::MissingBounds {
+                            return Err(DataError::from(TransformError::MissingBounds {
                                 column: cs.name().to_owned(),
-                            }
+                            })
                             .into());
                         }
                         // Non-private: the data's own range (no privacy claim is made).
@@ -164,9 +164,9 @@ impl Plan {
                 _ => match cs.categories() {
                     Some(labels) => (None, Some(labels)),
                     None if private => {
-                        return Err(DataError::MissingCategories {
+                        return Err(DataError::from(TransformError::MissingCategories {
                             column: cs.name().to_owned(),
-                        }
+                        })
                         .into());
                     }
                     None => (
@@ -185,7 +185,7 @@ impl Plan {
                 columns
                     .iter()
                     .position(|&i| schema.columns()[i].name() == name)
-                    .ok_or(ModelError::invalid(
+                    .ok_or(ConfigError::invalid(
                         "target",
                         name,
                         "a modelled column of the schema",
@@ -401,6 +401,11 @@ fn run(
         let mut allowed: Vec<usize> = Vec::new();
         let mut estimates: Vec<Vec<f64>> = Vec::new();
         for (i, c) in cand.cliques.iter().enumerate() {
+            // Without noise a measured marginal is fitted exactly: measuring it again adds
+            // nothing.
+            if !private && measured.contains(c) {
+                continue;
+            }
             let ok = is_free(c, &model_cliques) || {
                 let mut with: Vec<Clique> = model_cliques.clone();
                 with.push(c.clone());
@@ -435,9 +440,6 @@ fn run(
         let chosen = allowed[pick];
         let clique = cand.cliques[chosen].clone();
         let before = estimates[pick].clone();
-        if !private && measured.contains(&clique) {
-            break;
-        }
         let names: Vec<String> = clique.iter().map(|&a| codings[a].name.clone()).collect();
         let m = curator.measure(
             &clique,

@@ -2,7 +2,8 @@
 //! from them leaves through one of its two mechanisms — a Gaussian measurement of a marginal,
 //! or an exponential-mechanism selection among candidate marginals — each recorded on the
 //! ledger (private mode) before its randomness is drawn. The randomness itself comes from a
-//! [`NoiseSource`]: in a fit, always [`PrivacyNoise`] over a [`PrivacyRng`]; tests substitute
+//! [`MechanismNoise`]: in a fit, always [`PrivacyNoise`] over a [`PrivacyRng`] of the run's
+//! `tabveil_noise::NoiseSource`; tests substitute
 //! a source that forces the released values, to check that nothing else of the data reaches
 //! the model.
 //!
@@ -13,7 +14,7 @@
 
 use tabveil_accountant::Stage;
 use tabveil_data::{ColumnData, Table};
-use tabveil_noise::PrivacyRng;
+use tabveil_noise::{PrivacyRng, PrivacyStream};
 
 use super::budget::Budget;
 use super::discretise::{Coding, FineCells, Grouping};
@@ -21,8 +22,11 @@ use super::estimation::Measurement;
 use super::factor::{Clique, cells};
 use crate::error::{ModelError, Result};
 
+/// The privacy stream of a marginal fit's releases (its measurements and selections).
+pub(crate) const RELEASES: PrivacyStream = PrivacyStream::new(201);
+
 /// Where the randomness of the two mechanisms comes from.
-pub(crate) trait NoiseSource {
+pub(crate) trait MechanismNoise {
     /// Adds independent N(0, `std`²) noise to every value (`std` = 0: no noise).
     ///
     /// # Errors
@@ -36,12 +40,13 @@ pub(crate) trait NoiseSource {
     fn choose(&mut self, log_weights: &[f64]) -> Result<usize>;
 }
 
-/// The privacy randomness of a fit: every draw from a [`PrivacyRng`] (OS-seeded unless the
-/// dangerous noise seed is set).
+/// The privacy randomness of a fit: every draw from a [`PrivacyRng`] of the run's
+/// [`NoiseSource`](tabveil_noise::NoiseSource) (OS-seeded unless the dangerous noise seed is
+/// set).
 #[derive(Debug)]
 pub(crate) struct PrivacyNoise(pub(crate) PrivacyRng);
 
-impl NoiseSource for PrivacyNoise {
+impl MechanismNoise for PrivacyNoise {
     fn add_gaussian(&mut self, values: &mut [f64], std: f64) -> Result<()> {
         if std == 0.0 {
             return Ok(());
@@ -55,31 +60,7 @@ impl NoiseSource for PrivacyNoise {
     }
 
     fn choose(&mut self, log_weights: &[f64]) -> Result<usize> {
-        // Inverse CDF of the normalised weights at a uniform u = k / 2⁵³ built from 53 fair
-        // coins of the privacy RNG (each exactly ½).
-        let max = log_weights
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
-        if !max.is_finite() {
-            return Err(ModelError::Internal("selection scores are not finite"));
-        }
-        let weights: Vec<f64> = log_weights.iter().map(|w| (w - max).exp()).collect();
-        let sum: f64 = weights.iter().sum();
-        let mut bits = 0u64;
-        for _ in 0..53 {
-            bits = (bits << 1) | u64::from(self.0.bernoulli(0.5)?);
-        }
-        let u = bits as f64 / (1u64 << 53) as f64 * sum;
-        let mut acc = 0.0;
-        for (i, w) in weights.iter().enumerate() {
-            acc += w;
-            if u < acc {
-                return Ok(i);
-            }
-        }
-        // Rounding left u at the very top: the last candidate with positive weight.
-        Ok(weights.iter().rposition(|&w| w > 0.0).unwrap_or(0))
+        Ok(self.0.choose_log_weighted(log_weights)?)
     }
 }
 
@@ -103,7 +84,7 @@ pub(crate) struct Curator<'t, 'n> {
     model: Vec<Vec<u32>>,
     sizes: Vec<usize>,
     answers: Vec<Vec<f64>>,
-    noise: &'n mut dyn NoiseSource,
+    noise: &'n mut dyn MechanismNoise,
     budget: Option<Budget>,
 }
 
@@ -122,7 +103,7 @@ impl<'t, 'n> Curator<'t, 'n> {
     pub(crate) fn new(
         table: &'t Table,
         attributes: usize,
-        noise: &'n mut dyn NoiseSource,
+        noise: &'n mut dyn MechanismNoise,
         budget: Option<Budget>,
     ) -> Self {
         Curator {

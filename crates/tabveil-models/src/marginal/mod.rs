@@ -29,7 +29,7 @@
 //! ```
 //! use tabveil_data::{ColumnSchema, Schema, Table, Value};
 //! use tabveil_models::{
-//!     Condition, DpTraining, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer,
+//!     Condition, DpConfig, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer,
 //! };
 //!
 //! let schema = Schema::new("t", vec![
@@ -43,7 +43,7 @@
 //!     })
 //!     .collect();
 //! let table = Table::from_rows(&schema, &rows)?;
-//! let config = MarginalConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6)?)).check()?;
+//! let config = MarginalConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6))).check()?;
 //! let mut model = Marginal::new(config);
 //! let summary = model.fit(&table, &schema, &mut NoProgress)?;
 //! assert!(summary.private.unwrap().epsilon_spent <= 3.0);
@@ -71,6 +71,7 @@ mod measure;
 mod query;
 mod sample;
 mod saved;
+mod spec;
 mod workload;
 
 use std::path::Path;
@@ -79,20 +80,22 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{DataError, Schema, Table};
+use tabveil_data::{DataError, Schema, SchemaError, Table, TransformError};
 
 pub use config::{MarginalConfig, ValidMarginalConfig};
+pub(crate) use spec::REGISTRATION;
 
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::progress::{Progress, StopReason};
-use crate::seeds::{PrivacyStream, Stream, derived_seed, privacy_rng};
-use crate::synthesizer::{Condition, FitSummary, ModelKind, PrivateRun, Synthesizer};
+use crate::registry::{ModelKind, ModelSettings};
+use crate::seeds::{Stream, derived_seed};
+use crate::synthesizer::{Condition, FitSummary, PrivateRun, Synthesizer};
 use decode::{AttributeDecoder, Forced, decode_table};
 use discretise::{CellRange, Coding, FineCells, Grouping};
 use factor::{Clique, Factor};
 use inference::Engine;
-use measure::{NoiseSource, PrivacyNoise};
+use measure::{MechanismNoise, PrivacyNoise, RELEASES};
 use sample::forward_sample;
 
 /// The marginal model: built from a checked configuration, then fitted or loaded (see the
@@ -227,26 +230,23 @@ impl Fitted {
             .iter()
             .position(|c| c.name == condition.column)
         else {
-            return Err(if self.schema.column(&condition.column).is_some() {
-                DataError::NotConditionable {
-                    column: condition.column.clone(),
-                }
+            let column = condition.column.clone();
+            let error: DataError = if self.schema.column(&condition.column).is_some() {
+                TransformError::NotConditionable { column }.into()
             } else {
-                DataError::UnknownColumn {
-                    column: condition.column.clone(),
-                }
-            }
-            .into());
+                SchemaError::UnknownColumn { column }.into()
+            };
+            return Err(error.into());
         };
         let coding = &self.state.codings[attr];
         let not_a_value = || -> ModelError {
-            DataError::NotACategory {
+            DataError::from(TransformError::NotACategory {
                 column: condition.column.clone(),
                 value: condition
                     .value
                     .clone()
                     .unwrap_or_else(|| "<missing>".to_owned()),
-            }
+            })
             .into()
         };
         let forced = match (&condition.value, &coding.cells) {
@@ -295,11 +295,6 @@ impl Marginal {
         &self.config
     }
 
-    /// What the last fit did (also available after loading a saved model).
-    pub fn summary(&self) -> Option<&FitSummary> {
-        self.summary.as_ref()
-    }
-
     /// The selection rounds of the fit (the report's ε-per-round plot reads these).
     pub fn rounds(&self) -> Option<&[MarginalRound]> {
         self.fitted.as_ref().map(|f| f.rounds.as_slice())
@@ -331,7 +326,7 @@ impl Marginal {
         &mut self,
         table: &Table,
         schema: &Schema,
-        noise: &mut dyn NoiseSource,
+        noise: &mut dyn MechanismNoise,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary> {
         let out = fit::fit(&self.config, table, schema, noise, progress)?;
@@ -347,7 +342,7 @@ impl Marginal {
                     planned_releases: out.releases,
                     releases: out.releases,
                     epsilon_spent,
-                    delta: dp.delta(),
+                    delta: dp.delta,
                 };
                 (Some(ledger), Some(private))
             }
@@ -382,13 +377,25 @@ impl Synthesizer for Marginal {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary> {
-        let noise_seed = self.config.privacy.dp().and_then(|dp| dp.noise_seed());
-        let mut noise = PrivacyNoise(privacy_rng(noise_seed, PrivacyStream::Preprocessing)?);
+        // Non-private fits draw nothing from it (no noise, selections by the largest score).
+        let source = match self.config.privacy.dp() {
+            Some(dp) => dp.noise_source(),
+            None => tabveil_noise::NoiseSource::secure(),
+        };
+        let mut noise = PrivacyNoise(source.rng(RELEASES)?);
         self.fit_with(table, schema, &mut noise, progress)
     }
 
     fn sample(&self, n: usize, seed: u64) -> Result<Table> {
         self.fitted()?.sample(n, seed, &[])
+    }
+
+    fn summary(&self) -> Option<&FitSummary> {
+        self.summary.as_ref()
+    }
+
+    fn settings(&self) -> ModelSettings {
+        self.config.get().clone().into()
     }
 
     fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {

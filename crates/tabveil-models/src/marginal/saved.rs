@@ -5,7 +5,6 @@
 //! `training` (the [`FitSummary`]) and, in private mode, `ledger`. Tensors: one log-potential
 //! per clique, `potential.<k>`, shaped by the clique's model cells. No row is saved.
 
-use tabveil_accountant::PrivacyLedger;
 use tabveil_data::Schema;
 
 use super::config::{MarginalConfig, ValidMarginalConfig};
@@ -13,7 +12,8 @@ use super::factor::cells;
 use super::{Fitted, Marginal, MarginalRound, ModelState};
 use crate::error::{ModelError, Result};
 use crate::persist::{HostTensor, SavedModel};
-use crate::synthesizer::{FitSummary, ModelKind};
+use crate::registry::ModelKind;
+use crate::synthesizer::FitSummary;
 
 const PARTS: [&str; 6] = ["config", "schema", "state", "rounds", "training", "ledger"];
 
@@ -68,21 +68,7 @@ pub(super) fn from_saved(mut saved: SavedModel) -> Result<Marginal> {
     let state: ModelState = saved.json("state")?;
     check_state(&state, &schema)?;
     let rounds: Vec<MarginalRound> = saved.json("rounds")?;
-    let summary: FitSummary = saved.json("training")?;
-    let ledger = match (config.privacy.is_private(), saved.parts.get("ledger")) {
-        (true, Some(text)) => Some(
-            PrivacyLedger::from_json(text)
-                .map_err(|e| ModelError::corrupt(format!("part `ledger` is invalid: {e}")))?,
-        ),
-        (true, None) => return Err(ModelError::corrupt("a private model without a ledger")),
-        (false, Some(_)) => return Err(ModelError::corrupt("a non-private model with a ledger")),
-        (false, None) => None,
-    };
-    if summary.private.is_some() != config.privacy.is_private() {
-        return Err(ModelError::corrupt(
-            "the training record does not match the privacy setting",
-        ));
-    }
+    let (summary, ledger) = saved.read_record(config.privacy.is_private())?;
     let sizes = state.sizes();
     let mut potentials = Vec::with_capacity(state.cliques.len());
     for (k, clique) in state.cliques.iter().enumerate() {

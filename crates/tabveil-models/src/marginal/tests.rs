@@ -6,7 +6,7 @@ use tabveil_accountant::{AccountantSpec, epsilon_of};
 use tabveil_data::{ColumnSchema, Value};
 
 use super::*;
-use crate::privacy::{DpTraining, Privacy};
+use crate::privacy::{DpConfig, Privacy};
 use crate::progress::{EpochReport, NoProgress};
 
 /// A small mixed table: age (integer), income (continuous, nullable, with a spike at 0),
@@ -68,19 +68,15 @@ fn table(n: usize, seed: u64) -> Table {
 }
 
 fn private(eps: f64, noise_seed: u64) -> ValidMarginalConfig {
-    let dp = DpTraining::new(eps, 1e-6)
-        .unwrap()
-        .dangerous_noise_seed(noise_seed);
+    let dp = DpConfig::new(eps, 1e-6).dangerous_noise_seed(noise_seed);
     MarginalConfig::new(Privacy::Dp(dp)).check().unwrap()
 }
 
 #[test]
 fn a_private_fit_spends_at_most_the_target_and_its_ledger_replays() {
     for spec in [AccountantSpec::rdp(), AccountantSpec::pld()] {
-        let dp = DpTraining::new(2.0, 1e-6)
-            .unwrap()
+        let dp = DpConfig::new(2.0, 1e-6)
             .with_accountant(spec.clone())
-            .unwrap()
             .dangerous_noise_seed(1);
         let config = MarginalConfig::new(Privacy::Dp(dp)).check().unwrap();
         let mut model = Marginal::new(config);
@@ -93,13 +89,15 @@ fn a_private_fit_spends_at_most_the_target_and_its_ledger_replays() {
             "{spec:?}: {}",
             private.epsilon_spent
         );
-        // AIM's plan ends at the target (the last round spends what is left).
-        assert!(
-            private.epsilon_spent > 1.99,
-            "{spec:?}: {}",
-            private.epsilon_spent
-        );
         let ledger = model.ledger().unwrap();
+        // AIM's plan ends at the target (the last round spends what is left) under the
+        // accountant that binds: the run's, or the RDP guard of a PLD run while the selection
+        // is recorded as a stand-in (see `budget::selection_event`).
+        let rdp = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6)
+            .unwrap()
+            .epsilon;
+        let binding = private.epsilon_spent.max(rdp);
+        assert!(binding > 1.99, "{spec:?}: {binding}");
         for replay in [AccountantSpec::rdp(), AccountantSpec::pld()] {
             let eps = epsilon_of(ledger, &replay, 1e-6).unwrap().epsilon;
             assert!(eps <= 2.0 + 1e-9, "{spec:?} replayed by {replay:?}: {eps}");
@@ -133,7 +131,7 @@ struct Recorder {
     replay: bool,
 }
 
-impl NoiseSource for Recorder {
+impl MechanismNoise for Recorder {
     fn add_gaussian(&mut self, values: &mut [f64], std: f64) -> Result<()> {
         if self.replay {
             let forced = self.releases.remove(0);
@@ -196,9 +194,7 @@ fn privacy_randomness_comes_from_the_noise_seed_only() {
     // seeds: different releases.
     let t = table(800, 3);
     let fit = |noise_seed: u64, seed: u64| {
-        let dp = DpTraining::new(1.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(noise_seed);
+        let dp = DpConfig::new(1.0, 1e-6).dangerous_noise_seed(noise_seed);
         let config = MarginalConfig::new(Privacy::Dp(dp))
             .with_seed(seed)
             .check()
@@ -298,7 +294,7 @@ fn conditional_sampling_is_exact() {
     );
     // Errors are typed.
     for (c, what) in [
-        (Condition::new("nope", "1"), "unknown"),
+        (Condition::new("nope", "1"), "no column"),
         (Condition::new("id", "1"), "cannot be conditioned"),
         (Condition::new("y", "2"), "not a category"),
         (Condition::missing("sex"), "not a category"),

@@ -20,6 +20,7 @@
 //! (statistics of the data: no privacy claim). It never holds real rows.
 
 mod checksum;
+mod parts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -28,14 +29,16 @@ use safetensors::tensor::Dtype;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
-use crate::synthesizer::ModelKind;
+use crate::registry::ModelKind;
 
 /// The format name written in every saved model.
 pub(crate) const FORMAT: &str = "tabveil-model";
 /// The format version this build writes and reads.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
-const MANIFEST_FILE: &str = "model.json";
+/// The file every saved model directory holds: its manifest (format, version, kind,
+/// checksum, part names).
+pub const MODEL_MANIFEST_FILE: &str = "model.json";
 const PARAMETERS_FILE: &str = "parameters.safetensors";
 
 /// The content of a saved model (see the [module docs](self)).
@@ -178,13 +181,12 @@ impl SavedModel {
                 return Err(ModelError::corrupt(format!("unknown metadata `{key}`")));
             }
         }
-        let model = SavedModel {
+        SavedModel {
             kind,
             parts,
             tensors,
-        };
-        model.verify(expected)?;
-        Ok(model)
+        }
+        .verified(expected)
     }
 
     /// Writes the directory form into `dir`.
@@ -203,12 +205,12 @@ impl SavedModel {
         };
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|_| ModelError::Internal("the manifest does not serialise"))?;
-        write_file(&dir.join(MANIFEST_FILE), json.as_bytes())
+        write_file(&dir.join(MODEL_MANIFEST_FILE), json.as_bytes())
     }
 
     /// Reads the directory form.
     pub(crate) fn load_dir(dir: &Path) -> Result<Self> {
-        let manifest_text = read_file(&dir.join(MANIFEST_FILE))?;
+        let manifest_text = read_file(&dir.join(MODEL_MANIFEST_FILE))?;
         let manifest_text = String::from_utf8(manifest_text)
             .map_err(|_| ModelError::corrupt("model.json is not UTF-8"))?;
         #[derive(Deserialize)]
@@ -244,13 +246,12 @@ impl SavedModel {
             parts.insert(name.clone(), text);
         }
         let (tensors, _) = read_safetensors(&read_file(&dir.join(PARAMETERS_FILE))?)?;
-        let model = SavedModel {
+        SavedModel {
             kind,
             parts,
             tensors,
-        };
-        model.verify(expected)?;
-        Ok(model)
+        }
+        .verified(expected)
     }
 
     /// Errors unless the model is of `kind`.
@@ -265,10 +266,11 @@ impl SavedModel {
         }
     }
 
-    fn verify(&self, expected: u64) -> Result<()> {
+    /// The model, if its content matches the checksum `expected`.
+    fn verified(self, expected: u64) -> Result<Self> {
         let found = self.checksum();
         if found == expected {
-            Ok(())
+            Ok(self)
         } else {
             Err(ModelError::ChecksumMismatch { expected, found })
         }

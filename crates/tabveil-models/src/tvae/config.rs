@@ -4,8 +4,10 @@
 use serde::{Deserialize, Serialize};
 use tabveil_data::DataTransformerConfig;
 
-use crate::error::{ModelError, Result};
+use crate::check::{Valid, at_least_one, betas, finite_non_negative, widths};
+use crate::error::{ConfigError, ConfigResult};
 use crate::privacy::Privacy;
+use crate::spec::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DpSgdSchedule, dp_sgd_setters};
 
 /// How sampling turns the decoder's logits of a softmax block (a categorical column, the mode
 /// of a continuous column, a null indicator) into one category.
@@ -20,6 +22,8 @@ pub enum TvaeSampling {
     /// collapses high-entropy columns towards their most likely values.
     Argmax,
 }
+
+dp_sgd_setters!(TvaeConfig);
 
 /// TVAE's settings.
 ///
@@ -82,34 +86,13 @@ impl TvaeConfig {
             learning_rate: 1e-3,
             betas: (0.9, 0.999),
             l2scale: 1e-5,
-            batch_size: 500,
-            epochs: 300,
+            batch_size: DEFAULT_BATCH_SIZE,
+            epochs: DEFAULT_EPOCHS,
             sampling: TvaeSampling::Softmax,
             seed: 0,
             transformer: DataTransformerConfig::default(),
             privacy,
         }
-    }
-
-    /// Sets the number of epochs.
-    #[must_use]
-    pub fn with_epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-
-    /// Sets the (expected) batch size.
-    #[must_use]
-    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Sets the seed of the non-privacy randomness.
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
     }
 
     /// Sets the widths of the encoder's and the decoder's hidden layers.
@@ -141,58 +124,44 @@ impl TvaeConfig {
         self
     }
 
+    /// The DP-SGD schedule of these settings (CTGAN: one private release per discriminator
+    /// step; TVAE: one per step).
+    pub(crate) fn dp_sgd_schedule(&self) -> DpSgdSchedule {
+        DpSgdSchedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            releases_per_step: 1,
+        }
+    }
+
     /// Checks every value once; a model is built only from the result.
     ///
     /// # Errors
-    /// [`ModelError::InvalidParameter`] naming the first bad value.
-    pub fn check(self) -> Result<ValidTvaeConfig> {
-        for (name, v) in [
+    /// [`ConfigError::InvalidParameter`] naming the first bad value.
+    pub fn check(self) -> ConfigResult<ValidTvaeConfig> {
+        at_least_one(&[
             ("embedding_dim", self.embedding_dim),
             ("epochs", self.epochs),
             ("batch_size", self.batch_size),
-        ] {
-            if v == 0 {
-                return Err(ModelError::invalid(name, 0, "≥ 1"));
-            }
-        }
-        if self.compress_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "compress_dims",
-                format!("{:?}", self.compress_dims),
-                "widths ≥ 1",
-            ));
-        }
-        if self.decompress_dims.contains(&0) {
-            return Err(ModelError::invalid(
-                "decompress_dims",
-                format!("{:?}", self.decompress_dims),
-                "widths ≥ 1",
-            ));
-        }
-        for (name, v) in [
+        ])?;
+        widths("compress_dims", &self.compress_dims)?;
+        widths("decompress_dims", &self.decompress_dims)?;
+        finite_non_negative(&[
             ("loss_factor", self.loss_factor),
             ("learning_rate", self.learning_rate),
             ("l2scale", self.l2scale),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(ModelError::invalid(name, v, "finite and ≥ 0"));
-            }
-        }
-        for (name, v) in [("betas.0", self.betas.0), ("betas.1", self.betas.1)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(ModelError::invalid(name, v, "in [0, 1)"));
-            }
-        }
+        ])?;
+        betas(self.betas)?;
         let (lo, hi) = self.sigma_bounds;
         if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "sigma_bounds",
                 format!("({lo}, {hi})"),
                 "finite with 0 < lo ≤ hi",
             ));
         }
         if !(self.sigma_init.is_finite() && self.sigma_init > 0.0) {
-            return Err(ModelError::invalid(
+            return Err(ConfigError::invalid(
                 "sigma_init",
                 self.sigma_init,
                 "finite and > 0",
@@ -202,43 +171,24 @@ impl TvaeConfig {
         if let Privacy::Dp(dp) = &self.privacy {
             dp.check()?;
         }
-        Ok(ValidTvaeConfig(self))
+        Ok(Valid::checked(self))
     }
 }
 
 /// A [`TvaeConfig`] that passed [`TvaeConfig::check`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValidTvaeConfig(TvaeConfig);
+pub type ValidTvaeConfig = Valid<TvaeConfig>;
 
-impl ValidTvaeConfig {
-    /// The checked settings.
-    pub fn get(&self) -> &TvaeConfig {
-        &self.0
-    }
-
-    /// Back to an editable configuration.
-    pub fn into_inner(self) -> TvaeConfig {
-        self.0
-    }
-
+impl Valid<TvaeConfig> {
     /// Changes the sampling mode (every mode is valid; it does not affect training).
     pub(crate) fn set_sampling(&mut self, sampling: TvaeSampling) {
-        self.0.sampling = sampling;
-    }
-}
-
-impl std::ops::Deref for ValidTvaeConfig {
-    type Target = TvaeConfig;
-
-    fn deref(&self) -> &TvaeConfig {
-        &self.0
+        self.get_mut_unchecked().sampling = sampling;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privacy::DpTraining;
+    use crate::privacy::DpConfig;
 
     #[test]
     fn defaults_are_sdvs() {
@@ -253,7 +203,7 @@ mod tests {
         assert_eq!((c.batch_size, c.epochs), (500, 300));
         assert_eq!(c.sampling, TvaeSampling::Softmax);
         assert!(c.check().is_ok());
-        let dp = TvaeConfig::new(Privacy::Dp(DpTraining::new(3.0, 1e-6).unwrap()));
+        let dp = TvaeConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6)));
         assert!(dp.check().is_ok());
     }
 
@@ -308,7 +258,7 @@ mod tests {
         ];
         for (c, name) in cases {
             match c.check() {
-                Err(ModelError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+                Err(ConfigError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
                 other => panic!("{name}: {other:?}"),
             }
         }

@@ -15,6 +15,7 @@
 use candle_core::WithDType;
 
 use crate::nn::activation::SpanAct;
+use crate::nn::first_max;
 
 /// The element types of the networks, with the transcendental functions the loss needs.
 pub(crate) trait Real: WithDType + std::ops::MulAssign {
@@ -170,20 +171,6 @@ pub(crate) fn latent_backward<T: Real>(
         }
     }
     out
-}
-
-/// Index of the first maximum (0 for an empty slice), as `torch.argmax`.
-pub(crate) fn first_max<T: WithDType>(v: &[T]) -> usize {
-    let mut best = 0;
-    let mut best_v = f64::NEG_INFINITY;
-    for (i, x) in v.iter().enumerate() {
-        let x = x.to_f64();
-        if x > best_v {
-            best = i;
-            best_v = x;
-        }
-    }
-    best
 }
 
 #[cfg(test)]

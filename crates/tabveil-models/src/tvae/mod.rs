@@ -1,7 +1,7 @@
 //! [`Tvae`]: the tabular variational autoencoder of Xu et al. (2019) as SDV's TVAE 0.12
 //! implements it, and its differentially private variant.
 //!
-//! - **Non-private** ([`Privacy::NonPrivate`]): SDV's algorithm —
+//! - **Non-private** ([`Privacy::NonPrivate`](crate::Privacy::NonPrivate)): SDV's algorithm —
 //!   mode-specific normalisation; an encoder (ReLU layers, then μ and log σ² heads) and a
 //!   decoder (ReLU layers) with a learned per-column scale σ clamped to [0.01, 1] after every
 //!   step; the loss f·(Gaussian log-likelihood of each continuous scalar under tanh(x̂) with
@@ -16,9 +16,9 @@
 //! - **Conditional sampling**: TVAE has no condition vector, so every condition is enforced by
 //!   rejection: rows are generated in chunks and those meeting all conditions kept, up to a cap
 //!   (200 rows generated per row asked, at least 20 000), after which the call fails with
-//!   [`ModelError::ConditionTooRare`]. The rows kept are
+//!   [`ModelError::ConditionTooRare`](crate::ModelError::ConditionTooRare). The rows kept are
 //!   exact draws from the model's distribution given the conditions.
-//! - **Private** ([`Privacy::Dp`]): the private preprocessing, then DP-SGD
+//! - **Private** ([`Privacy::Dp`](crate::Privacy::Dp)): the private preprocessing, then DP-SGD
 //!   on Poisson batches with every parameter — encoder, decoder and σ — clipped per example
 //!   (flat clipping), joint calibration of the whole pipeline to (ε, δ). The privacy argument
 //!   is written beside the private training loop.
@@ -70,201 +70,120 @@ mod networks;
 mod private;
 mod sample;
 mod saved;
+mod spec;
 mod train;
 
-use std::path::Path;
-
 use candle_core::Device;
-use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{ConditionLayout, DataTransformer, Schema, Table};
+use tabveil_data::{DataTransformer, Schema};
 
 pub use config::{TvaeConfig, TvaeSampling, ValidTvaeConfig};
+pub(crate) use spec::REGISTRATION;
 
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::persist::SavedModel;
-use crate::privacy::Privacy;
-use crate::progress::Progress;
-use crate::synthesizer::{Condition, FitSummary, ModelKind, Synthesizer};
+use crate::privacy::DpConfig;
+use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
+use crate::synthesizer::FitSummary;
 use networks::VaeNets;
 
 /// A TVAE model: built from a checked configuration, then fitted or loaded (see the
 /// [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct Tvae {
-    config: ValidTvaeConfig,
-    device: Device,
-    fitted: Option<Fitted>,
-    summary: Option<FitSummary>,
+    shell: Shell<TvaeParts>,
 }
 
-/// The state of a fitted model: everything sampling needs (the decoder and σ are what is
-/// saved; the encoder is kept in memory only).
-#[derive(Debug, Clone)]
-pub(crate) struct Fitted {
-    schema: Schema,
-    transformer: DataTransformer,
-    conditions: ConditionLayout,
-    nets: VaeNets,
-    ledger: Option<PrivacyLedger>,
-}
-
-impl Fitted {
-    pub(crate) fn new(
-        schema: Schema,
-        transformer: DataTransformer,
-        nets: VaeNets,
-        ledger: Option<PrivacyLedger>,
-    ) -> Self {
-        Fitted {
-            schema,
-            conditions: ConditionLayout::new(&transformer),
-            transformer,
-            nets,
-            ledger,
-        }
-    }
-}
+synthesizer_shell!(Tvae, ValidTvaeConfig, TvaeParts);
 
 impl Tvae {
-    /// An unfitted model on the CPU.
-    pub fn new(config: ValidTvaeConfig) -> Self {
-        Tvae {
-            config,
-            device: Device::Cpu,
-            fitted: None,
-            summary: None,
-        }
-    }
-
-    /// The same model on `device` (set it before fitting; a fitted model keeps its device).
-    #[must_use]
-    pub fn with_device(mut self, device: Device) -> Self {
-        self.device = device;
-        self
-    }
-
     /// The same model decoding softmax blocks with `sampling` from now on (fitted or not:
     /// sampling is post-processing and does not change training).
     #[must_use]
     pub fn with_sampling(mut self, sampling: TvaeSampling) -> Self {
-        self.config.set_sampling(sampling);
+        self.set_sampling(sampling);
         self
     }
 
     /// Decodes softmax blocks with `sampling` from now on (see [`Tvae::with_sampling`]).
     pub fn set_sampling(&mut self, sampling: TvaeSampling) {
-        self.config.set_sampling(sampling);
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ValidTvaeConfig {
-        &self.config
-    }
-
-    /// What the last fit did (also available after loading a saved model).
-    pub fn summary(&self) -> Option<&FitSummary> {
-        self.summary.as_ref()
-    }
-
-    /// True once fitted or loaded.
-    pub fn is_fitted(&self) -> bool {
-        self.fitted.is_some()
-    }
-
-    /// The fitted transformer (public or DP in private mode).
-    pub fn transformer(&self) -> Option<&DataTransformer> {
-        self.fitted.as_ref().map(|f| &f.transformer)
+        self.shell.config.set_sampling(sampling);
     }
 
     /// The decoder's learned per-column scale σ (one entry per column of the transformed
     /// matrix; only the continuous scalars use theirs).
     ///
     /// # Errors
-    /// [`ModelError::NotFitted`]; Candle errors.
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted); Candle errors.
     pub fn sigma(&self) -> Result<Vec<f64>> {
-        self.fitted()?.nets.sigma_host()
-    }
-
-    /// Loads a model saved with [`Synthesizer::save`] onto `device`.
-    ///
-    /// # Errors
-    /// As [`Synthesizer::load`].
-    pub fn load_on(dir: &Path, device: &Device) -> Result<Self> {
-        saved::from_saved(SavedModel::load_dir(dir)?, device)
-    }
-
-    /// Loads a model from the bytes of [`Synthesizer::to_bytes`] onto `device`.
-    ///
-    /// # Errors
-    /// As [`Synthesizer::load`].
-    pub fn from_bytes_on(bytes: &[u8], device: &Device) -> Result<Self> {
-        saved::from_saved(SavedModel::from_bytes(bytes)?, device)
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(ModelError::NotFitted)
-    }
-
-    fn saved(&self) -> Result<SavedModel> {
-        let fitted = self.fitted()?;
-        let summary = self.summary.as_ref().ok_or(ModelError::NotFitted)?;
-        saved::to_saved(&self.config, fitted, summary)
+        self.shell.fitted()?.nets.sigma_host()
     }
 }
 
-impl Synthesizer for Tvae {
-    fn kind(&self) -> ModelKind {
-        ModelKind::Tvae
+/// The state of a fitted model: everything sampling needs (the decoder and σ are what is
+/// saved; the encoder is kept in memory only).
+#[derive(Debug, Clone)]
+pub(crate) struct Trained {
+    basis: Basis,
+    nets: VaeNets,
+}
+
+impl Trained {
+    pub(crate) fn new(
+        schema: Schema,
+        transformer: DataTransformer,
+        nets: VaeNets,
+        ledger: Option<tabveil_accountant::PrivacyLedger>,
+    ) -> Self {
+        Trained {
+            basis: Basis::new(schema, transformer, ledger),
+            nets,
+        }
+    }
+}
+
+/// TVAE's own parts of the shell.
+#[derive(Debug, Clone)]
+pub(crate) struct TvaeParts;
+
+impl Parts for TvaeParts {
+    type Settings = TvaeConfig;
+    type Config = ValidTvaeConfig;
+    type State = Trained;
+
+    fn basis(state: &Trained) -> &Basis {
+        &state.basis
     }
 
-    fn fit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-    ) -> Result<FitSummary> {
-        let (fitted, summary) = match &self.config.privacy {
-            Privacy::NonPrivate => train::fit(&self.config, table, schema, &self.device, progress)?,
-            Privacy::Dp(dp) => {
-                private::fit(&self.config, dp, table, schema, &self.device, progress)?
-            }
-        };
-        self.fitted = Some(fitted);
-        self.summary = Some(summary.clone());
-        Ok(summary)
+    fn fit_non_private(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained> {
+        train::fit(config, input)
     }
 
-    fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        self.fitted()?.sample(n, seed, self.config.sampling)
+    fn fit_private(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+        private::fit(config, dp, input)
     }
 
-    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {
-        self.fitted()?
-            .sample_conditional(n, conditions, seed, self.config.sampling)
+    type Generator<'a> = sample::Decoding<'a>;
+
+    fn generator<'a>(config: &'a ValidTvaeConfig, state: &'a Trained) -> sample::Decoding<'a> {
+        sample::Decoding {
+            trained: state,
+            mode: config.sampling,
+        }
     }
 
-    fn schema(&self) -> Option<&Schema> {
-        self.fitted.as_ref().map(|f| &f.schema)
+    fn to_saved(
+        config: &ValidTvaeConfig,
+        state: &Trained,
+        summary: &FitSummary,
+    ) -> Result<SavedModel> {
+        saved::to_saved(config, state, summary)
     }
 
-    fn ledger(&self) -> Option<&PrivacyLedger> {
-        self.fitted.as_ref().and_then(|f| f.ledger.as_ref())
-    }
-
-    fn save(&self, dir: &Path) -> Result<()> {
-        self.saved()?.save_dir(dir)
-    }
-
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.saved()?.to_bytes()
-    }
-
-    fn load(dir: &Path) -> Result<Self> {
-        Self::load_on(dir, &Device::Cpu)
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes_on(bytes, &Device::Cpu)
+    fn from_saved(
+        saved: SavedModel,
+        device: &Device,
+    ) -> Result<(ValidTvaeConfig, Trained, FitSummary)> {
+        saved::from_saved(saved, device)
     }
 }
 

@@ -19,6 +19,7 @@ use super::config::TvaeConfig;
 use super::loss::{Real, latent_backward, reconstruction, reparameterise};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::{SpanAct, span_acts};
+use crate::seeds::{Stream, stream};
 
 /// The identity, written as a LeakyReLU of slope 1 (x·1 = x exactly): `tabveil-sgd` 0.1 adds
 /// the bias of an [`Activation::Identity`] layer with Candle's `broadcast_add`, which on ≥ 64 k
@@ -57,6 +58,25 @@ pub(crate) struct BatchLoss {
 }
 
 impl VaeNets {
+    /// The networks of `config` for a transformer's `layout`, in f32 on `device`, initialised
+    /// from the config's seed.
+    ///
+    /// # Errors
+    /// Candle errors.
+    pub(crate) fn for_config(
+        config: &TvaeConfig,
+        layout: &OutputLayout,
+        device: &Device,
+    ) -> Result<Self> {
+        Self::new(
+            config,
+            layout,
+            DType::F32,
+            device,
+            &mut stream(config.seed, Stream::Init),
+        )
+    }
+
     /// Builds the networks for a transformer `layout`, initialised from `rng` (as
     /// `torch.nn.Linear`: uniform in ±1/√fan_in), σ filled with `sigma_init`.
     pub(crate) fn new<R: Rng + ?Sized>(

@@ -2,7 +2,7 @@
 //!
 //! **The privacy argument**, step by step (add/remove-one-row neighbouring):
 //!
-//! 1. *Preprocessing* ([`crate::private_fit`], shared with CTGAN): every statistic the model
+//! 1. *Preprocessing* ([`crate::dp_sgd`], shared with CTGAN): every statistic the model
 //!    keeps — the transformer's modes, the row estimate N̂ — is post-processing of Gaussian
 //!    releases recorded on the ledger; bounds and categories come from the public schema. The
 //!    schedule (q = B / round(N̂), the number of steps) and σ_train are calibrated jointly with
@@ -24,7 +24,7 @@
 //!    `seed`: εs are assigned to rows by their position in the batch, which shifts when a row is
 //!    added or removed, so εs known to an adversary would let a neighbour change *other* rows'
 //!    terms. Drawn i.i.d. from a generator keyed by privacy randomness
-//!    ([`secret_chacha`]), they are unknown and exchangeable, so assigning them by position is
+//!    ([`PrivacyRng::secret_chacha`](tabveil_noise::PrivacyRng::secret_chacha)), they are unknown and exchangeable, so assigning them by position is
 //!    the same in distribution as attaching one to each row, and the sensitivity argument
 //!    holds. The same secret generator seeds the transformer's per-row mode draws (as CTGAN).
 //! 5. *The release*: (Σᵢ clip(∇ℓᵢ) + N(0, σ²C²)) / (q·round(N̂)), with q·round(N̂) = B public;
@@ -41,181 +41,115 @@
 //! rounding of a matrix product may depend on the batch size; the guarantee is stated for exact
 //! arithmetic.
 
-use std::ops::ControlFlow;
+use tabveil_sgd::StepOutcome;
 
-use candle_core::{DType, Device};
-use rand::RngCore;
-use tabveil_data::{Schema, Table};
-use tabveil_sgd::PrivacyBudget;
-use tabveil_sgd::{Adam, DpOptimizer, DpSgdConfig, PoissonSampler, StepOutcome};
-
-use super::Fitted;
+use super::Trained;
 use super::config::ValidTvaeConfig;
 use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
+use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
-use crate::privacy::DpTraining;
-use crate::private_fit::{RunPlan, finish_run, prepare};
-use crate::progress::{EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{PrivacyStream, Stream, privacy_rng, privacy_seed, secret_chacha, stream};
-use crate::synthesizer::FitSummary;
+use crate::nn::gather_rows;
+use crate::privacy::DpConfig;
+use crate::progress::{Losses, StopReason, report_step};
+use crate::shell::{Fit, FitInput};
 
 /// The ledger label of each step.
 const STEP_LABEL: &str =
     "training: TVAE step (clipped per-example gradient of encoder, decoder and σ)";
 
 /// Fits a differentially private TVAE.
-pub(crate) fn fit(
-    config: &ValidTvaeConfig,
-    dp: &DpTraining,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other.
-    let prep = prepare(
+    let PrivatePreparation {
+        transformer,
+        mut secret,
+        data,
+        plan,
+        ..
+    } = prepare(
         table,
         schema,
         dp,
         &config.transformer,
-        config.epochs,
-        config.batch_size,
-        1,
+        config.dp_sgd_schedule(),
         progress,
     )?;
-    let transformer = prep.transformer;
     let dim = transformer.layout().width();
     if dim == 0 {
         return Err(ModelError::NoModelledColumns);
     }
-    // Secret per-example randomness (privacy randomness: fixed by the noise seed only).
-    let mut key_rng = privacy_rng(dp.noise_seed(), PrivacyStream::PerExample)?;
-    let mut secret = secret_chacha(&mut key_rng)?;
-    // The encoded real rows: used only inside the per-example terms below.
-    let data = transformer.transform(table, secret.next_u64())?.into_vec();
-    let nets = VaeNets::new(
-        config,
-        transformer.layout(),
-        DType::F32,
-        device,
-        &mut stream(config.seed, Stream::Init),
+    let nets = VaeNets::for_config(config, transformer.layout(), device)?;
+    let mut run = DpSgd::new(
+        plan,
+        table,
+        DpSgdSetup {
+            dp,
+            epochs: config.epochs,
+            releases_per_step: 1,
+            label: STEP_LABEL,
+            parameters: nets.parameters(),
+            adam: adam_params(config),
+        },
     )?;
 
-    let schedule = prep.schedule;
-    let q = schedule.sample_rate();
-    let rows_hat = usize::try_from(schedule.n_rows())
-        .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
-    // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only here,
-    // as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-    let sampler_rng = privacy_rng(dp.noise_seed(), PrivacyStream::Sampling)?;
-    let mut sampler = match table.n_rows() {
-        0 => None,
-        n => Some(PoissonSampler::new(n, q, sampler_rng)?),
-    };
-    let budget = PrivacyBudget::new(
-        prep.ledger,
-        dp.epsilon(),
-        dp.delta(),
-        dp.accountant().clone(),
-    )?;
-    let mut sgd = DpSgdConfig::new(
-        dp.clipping_norm(),
-        prep.calibration.training_noise_multiplier,
-        q,
-        rows_hat,
-    )
-    .with_label(STEP_LABEL);
-    if let Some(seed) = dp.noise_seed() {
-        sgd = sgd.with_dangerous_noise_seed(privacy_seed(seed, PrivacyStream::TrainingNoise));
-    }
-    let mut opt = DpOptimizer::<Adam>::new(sgd, nets.parameters(), adam_params(config), budget)?;
-
-    let planned = schedule.steps();
+    let planned = run.planned();
     let e = config.embedding_dim;
     let mut x = Vec::new();
     let mut releases = 0u64;
-    let mut epoch = 1usize;
-    let mut epochs_done = 0usize;
     let mut stop = StopReason::Completed;
     // The loop runs in a closure so that an error in it hands back the releases made so far.
     let trained = (|| -> Result<()> {
-        'training: while releases < planned {
+        while releases < planned {
             // ---- private: the Poisson batch and its per-example terms ----
-            let rows = match sampler.as_mut() {
-                Some(s) => s.sample()?,
-                None => Vec::new(),
-            };
+            let rows = run.sample_rows()?;
             let b = rows.len();
             let record = if b == 0 {
                 nets.empty_batch()?
             } else {
                 x.clear();
-                for &r in &rows {
-                    x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-                }
+                gather_rows(&data, dim, &rows, &mut x);
                 let eps = standard_normal::<f32, _>(b * e, &mut secret);
                 nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
                     .0
             };
-            let clipped = record.clip(dp.clipping_norm())?;
+            let clipped = record.clip(dp.clipping_norm)?;
             drop(record);
             // ---- the release (budget guard first), then post-processing ----
-            if let StepOutcome::BudgetExhausted { .. } = opt.step(&clipped, None)? {
+            if let StepOutcome::BudgetExhausted { .. } = run.step(&clipped, None)? {
                 stop = StopReason::BudgetExhausted;
                 break;
             }
             nets.clamp_sigma(config.sigma_bounds)?;
             releases += 1;
-            if progress.step(&StepReport {
-                epoch,
-                step: releases,
-                losses: Losses::new(),
-            }) == ControlFlow::Break(())
-            {
-                stop = StopReason::Cancelled;
+            if let Some(reason) = report_step(progress, run.epoch(), releases, Losses::new()) {
+                stop = reason;
                 break;
             }
-            while epoch <= config.epochs && releases >= schedule.steps_after_epoch(epoch as u64) {
-                epochs_done = epoch;
+            let ended = run.end_epochs(releases, releases, dp.delta, progress, || {
                 let mut losses = Losses::new();
                 losses.set("sigma_mean", scalar_sigma_mean(&nets)?);
-                let report = EpochReport {
-                    epoch,
-                    epochs: config.epochs,
-                    steps: releases,
-                    losses,
-                    epsilon_spent: Some(opt.budget().epsilon_spent(dp.delta())?),
-                };
-                epoch += 1;
-                if progress.epoch(&report) == ControlFlow::Break(()) {
-                    if releases < planned {
-                        stop = StopReason::Cancelled;
-                    }
-                    break 'training;
+                Ok(losses)
+            })?;
+            if ended.is_break() {
+                if releases < planned {
+                    stop = StopReason::Cancelled;
                 }
+                break;
             }
         }
         Ok(())
     })();
-    let plan = RunPlan {
-        estimated_rows: prep.estimated_rows,
-        calibration: &prep.calibration,
-        sample_rate: q,
-        planned_releases: planned,
+    let end = RunEnd {
+        stop,
+        releases,
+        steps: releases,
     };
-    let (ledger, private) = finish_run(trained, opt, dp, plan, releases)?;
-    let fitted = Fitted::new(schema.clone(), transformer, nets, Some(ledger));
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps: releases,
-            private: Some(private),
-        },
-    ))
+    let (ledger, summary) = run.finish(trained, dp, end)?;
+    let fitted = Trained::new(schema.clone(), transformer, nets, Some(ledger));
+    Ok((fitted, summary))
 }
 
 /// The mean of σ over the continuous scalars (a parameter: public). 0 without any.

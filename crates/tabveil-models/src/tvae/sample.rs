@@ -5,129 +5,56 @@
 //! from two streams in row order), so `sample(n)` is a prefix of `sample(n + k)` for the same
 //! seed, whatever the chunking.
 
+use super::Trained;
+use super::config::TvaeSampling;
+use super::networks::standard_normal;
+use crate::error::{ModelError, Result};
+use crate::nn::activation::SpanAct;
+use crate::nn::first_max;
+use crate::sampling::Generate;
+use crate::seeds::{Stream, derived_seed};
+use crate::shell::Basis;
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use tabveil_data::{Matrix, Table};
-
-use super::Fitted;
-use super::config::TvaeSampling;
-use super::loss::first_max;
-use super::networks::standard_normal;
-use crate::error::{ModelError, Result};
-use crate::nn::activation::SpanAct;
-use crate::seeds::{Stream, derived_seed};
-use crate::synthesizer::Condition;
-
-/// Rows decoded per decoder pass.
-const CHUNK: usize = 500;
-/// Conditional sampling gives up after generating this many rows per requested row...
-const REJECTION_FACTOR: usize = 200;
-/// ...but always tries at least this many rows.
-const REJECTION_MINIMUM: usize = 20_000;
 
 /// The generators of one sampling call: latent codes, and the decoding draws (scalar noise and
 /// category draws).
-struct SampleRngs {
+pub(crate) struct SampleRngs {
     latent: ChaCha8Rng,
     decode: ChaCha8Rng,
 }
 
-impl SampleRngs {
-    fn new(seed: u64) -> Self {
+/// A fitted TVAE decoding softmax blocks with `mode`.
+pub(crate) struct Decoding<'a> {
+    pub(crate) trained: &'a Trained,
+    pub(crate) mode: TvaeSampling,
+}
+
+impl Generate for Decoding<'_> {
+    type Rngs = SampleRngs;
+
+    fn rngs(seed: u64) -> SampleRngs {
         // Streams of their own, derived from the sampling seed (distinct from training's).
         SampleRngs {
             latent: ChaCha8Rng::seed_from_u64(derived_seed(seed, Stream::Latent)),
             decode: ChaCha8Rng::seed_from_u64(derived_seed(seed, Stream::Gumbel)),
         }
     }
-}
 
-/// One resolved condition: the column's block in a decoded row and the wanted slot.
-#[derive(Debug, Clone, Copy)]
-struct Wanted {
-    span_start: usize,
-    width: usize,
-    index: usize,
-}
-
-impl Fitted {
-    /// `n` synthetic rows.
-    pub(crate) fn sample(&self, n: usize, seed: u64, mode: TvaeSampling) -> Result<Table> {
-        let mut rngs = SampleRngs::new(seed);
-        let mut out = Vec::with_capacity(n.saturating_mul(self.nets.data_dim));
-        let mut done = 0;
-        while done < n {
-            let rows = CHUNK.min(n - done);
-            out.extend(self.chunk(rows, mode, &mut rngs)?);
-            done += rows;
-        }
-        self.decode(out)
+    fn basis(&self) -> &Basis {
+        &self.trained.basis
     }
 
-    /// `n` synthetic rows meeting every condition, by rejection (see the module docs of
-    /// [`crate::tvae`]).
-    pub(crate) fn sample_conditional(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        mode: TvaeSampling,
-    ) -> Result<Table> {
-        if conditions.is_empty() {
-            return Err(ModelError::NoConditions);
-        }
-        let mut wanted = Vec::with_capacity(conditions.len());
-        for (i, c) in conditions.iter().enumerate() {
-            if conditions[..i].iter().any(|o| o.column == c.column) {
-                return Err(ModelError::DuplicateCondition {
-                    column: c.column.clone(),
-                });
-            }
-            let layout = &self.conditions;
-            let column = &layout.columns()[layout.position(&c.column)?];
-            let slot = layout.slot(&c.column, c.value.as_deref())?;
-            wanted.push(Wanted {
-                span_start: column.span_start,
-                width: column.width(),
-                index: slot - column.offset,
-            });
-        }
-        let dim = self.nets.data_dim;
-        let limit = n.saturating_mul(REJECTION_FACTOR).max(REJECTION_MINIMUM);
-        let mut rngs = SampleRngs::new(seed);
-        let mut accepted = Vec::with_capacity(n.saturating_mul(dim));
-        let mut found = 0;
-        let mut generated = 0;
-        while found < n {
-            if generated >= limit {
-                return Err(ModelError::ConditionTooRare {
-                    requested: n,
-                    accepted: found,
-                    generated,
-                });
-            }
-            let rows = CHUNK.min(limit - generated);
-            let chunk = self.chunk(rows, mode, &mut rngs)?;
-            generated += rows;
-            for row in chunk.chunks_exact(dim) {
-                let ok = wanted
-                    .iter()
-                    .all(|w| first_max(&row[w.span_start..w.span_start + w.width]) == w.index);
-                if ok && found < n {
-                    accepted.extend_from_slice(row);
-                    found += 1;
-                }
-            }
-        }
-        self.decode(accepted)
+    fn width(&self) -> usize {
+        self.trained.nets.data_dim
     }
 
     /// `rows` decoded rows in the transformer's matrix form: continuous scalars tanh(x̂) plus
     /// N(0, σⱼ²) noise (as SDV; the transformer clips them to [−1, 1]), softmax blocks one-hot.
-    fn chunk(&self, rows: usize, mode: TvaeSampling, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
-        let nets = &self.nets;
+    fn chunk(&self, rows: usize, _: Option<usize>, rngs: &mut SampleRngs) -> Result<Vec<f32>> {
+        let (nets, mode) = (&self.trained.nets, self.mode);
         let z = standard_normal::<f32, _>(rows * nets.embedding_dim, &mut rngs.latent);
         let mut raw = nets.decode(z, rows)?;
         if raw.iter().any(|v| !v.is_finite()) {
@@ -167,16 +94,6 @@ impl Fitted {
             }
         }
         Ok(raw)
-    }
-
-    fn decode(&self, values: Vec<f32>) -> Result<Table> {
-        let matrix = Matrix::new(values, self.nets.data_dim)?;
-        if matrix.as_slice().iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite {
-                what: "a generated value",
-            });
-        }
-        Ok(self.transformer.inverse_transform(&matrix)?)
     }
 }
 

@@ -7,9 +7,12 @@ use tabveil_data::{ColumnSchema, DataTransformer, DataTransformerConfig, Schema,
 
 use super::networks::{SIGMA, VaeNets, standard_normal};
 use super::*;
+use crate::error::ModelError;
 use crate::nn::activation::SpanAct;
-use crate::privacy::DpTraining;
-use crate::progress::{EpochReport, NoProgress, StepReport, StopReason};
+use crate::privacy::DpConfig;
+use crate::privacy::Privacy;
+use crate::progress::{EpochReport, NoProgress, Progress, StepReport, StopReason};
+use crate::synthesizer::{Condition, Synthesizer};
 
 /// 240 rows: a bimodal continuous column tied to a categorical one, a nullable categorical, a
 /// nullable continuous column (nulls in a continuous column) and a nullable categorical that
@@ -72,11 +75,7 @@ fn trained_config() -> ValidTvaeConfig {
 }
 
 fn dp(noise_seed: u64) -> Privacy {
-    Privacy::Dp(
-        DpTraining::new(3.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(noise_seed),
-    )
+    Privacy::Dp(DpConfig::new(3.0, 1e-6).dangerous_noise_seed(noise_seed))
 }
 
 /// Records epoch reports.

@@ -5,58 +5,28 @@
 //!
 //! **No privacy guarantee**: the transformer and the networks see the raw data.
 
-use std::ops::ControlFlow;
-
-use candle_core::{DType, Device};
 use candle_nn::Optimizer;
 use rand::seq::SliceRandom;
-use tabveil_data::{DataTransformer, Schema, Table};
 use tabveil_sgd::{Adam, ParamsAdam};
 
-use super::Fitted;
+use super::Trained;
 use super::config::{TvaeConfig, ValidTvaeConfig};
 use super::networks::{BatchLoss, VaeNets, standard_normal};
 use crate::error::{ModelError, Result};
-use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StepReport, StopReason};
-use crate::seeds::{Stream, derived_seed, stream};
+use crate::nn::gather_rows;
+use crate::progress::{Losses, StopReason, report_epoch, report_step};
+use crate::seeds::{Stream, stream};
+use crate::shell::{Encoded, Fit, FitInput, encode_exactly};
 use crate::synthesizer::FitSummary;
 
 /// Fits a non-private TVAE.
-pub(crate) fn fit(
-    config: &ValidTvaeConfig,
-    table: &Table,
-    schema: &Schema,
-    device: &Device,
-    progress: &mut dyn Progress,
-) -> Result<(Fitted, FitSummary)> {
+pub(crate) fn fit(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained> {
+    let (table, schema, device, progress) = input.parts();
+    let Encoded { transformer, data } =
+        encode_exactly(table, schema, &config.transformer, config.seed, progress)?;
     let n = table.n_rows();
-    if n == 0 {
-        return Err(ModelError::EmptyTable);
-    }
-    let transformer = match DataTransformer::fit_with_progress(
-        table,
-        schema,
-        &config.transformer,
-        &mut ColumnProgress(progress),
-    ) {
-        Ok(t) => t,
-        Err(tabveil_data::DataError::Cancelled) => return Err(ModelError::Cancelled),
-        Err(e) => return Err(e.into()),
-    };
     let dim = transformer.layout().width();
-    if dim == 0 {
-        return Err(ModelError::NoModelledColumns);
-    }
-    let data = transformer
-        .transform(table, derived_seed(config.seed, Stream::Transform))?
-        .into_vec();
-    let nets = VaeNets::new(
-        config,
-        transformer.layout(),
-        DType::F32,
-        device,
-        &mut stream(config.seed, Stream::Init),
-    )?;
+    let nets = VaeNets::for_config(config, transformer.layout(), device)?;
     let params = nets.parameters();
     let mut adam = Adam::new(
         params.iter().map(|(_, v)| v.clone()).collect(),
@@ -78,9 +48,7 @@ pub(crate) fn fit(
         for batch in order.chunks(config.batch_size) {
             let b = batch.len();
             x.clear();
-            for &r in batch {
-                x.extend_from_slice(&data[r * dim..(r + 1) * dim]);
-            }
+            gather_rows(&data, dim, batch, &mut x);
             let eps = standard_normal::<f32, _>(b * e, &mut latent_rng);
             let scale = 1.0 / b as f64;
             let (record, loss) = nets.batch_gradients(&x, &eps, b, config.loss_factor, scale)?;
@@ -91,42 +59,21 @@ pub(crate) fn fit(
             let losses = batch_losses(&loss, b as f64)?;
             sums.reconstruction += loss.reconstruction;
             sums.kld += loss.kld;
-            let report = StepReport {
-                epoch,
-                step: steps,
-                losses,
-            };
-            if progress.step(&report) == ControlFlow::Break(()) {
-                stop = StopReason::Cancelled;
+            if let Some(reason) = report_step(progress, epoch, steps, losses) {
+                stop = reason;
                 break 'epochs;
             }
         }
         epochs_done = epoch;
-        let report = EpochReport {
-            epoch,
-            epochs: config.epochs,
-            steps,
-            // Means per row over the epoch.
-            losses: batch_losses(&sums, n as f64)?,
-            epsilon_spent: None,
-        };
-        if progress.epoch(&report) == ControlFlow::Break(()) {
-            if epoch < config.epochs {
-                stop = StopReason::Cancelled;
-            }
+        // Means per row over the epoch.
+        let means = batch_losses(&sums, n as f64)?;
+        if let Some(reason) = report_epoch(progress, epoch, config.epochs, steps, means) {
+            stop = reason;
             break;
         }
     }
-    let fitted = Fitted::new(schema.clone(), transformer, nets, None);
-    Ok((
-        fitted,
-        FitSummary {
-            stop,
-            epochs: epochs_done,
-            steps,
-            private: None,
-        },
-    ))
+    let fitted = Trained::new(schema.clone(), transformer, nets, None);
+    Ok((fitted, FitSummary::non_private(stop, epochs_done, steps)))
 }
 
 /// TVAE's Adam settings.

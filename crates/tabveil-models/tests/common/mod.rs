@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
 use tabveil_data::{ColumnSchema, Schema, Table, Value};
-use tabveil_models::{CtganConfig, DpTraining, Privacy, ValidCtganConfig};
+use tabveil_models::{CtganConfig, DpConfig, Privacy, ValidCtganConfig};
 
 /// 300 rows: a bimodal continuous column tied to a categorical one, a nullable categorical and a
 /// nullable continuous column.
@@ -54,9 +54,5 @@ pub fn small(privacy: Privacy) -> ValidCtganConfig {
 
 /// Private mode at ε = 3, δ = 1e-6 with a fixed noise seed.
 pub fn dp(noise_seed: u64) -> Privacy {
-    Privacy::Dp(
-        DpTraining::new(3.0, 1e-6)
-            .unwrap()
-            .dangerous_noise_seed(noise_seed),
-    )
+    Privacy::Dp(DpConfig::new(3.0, 1e-6).dangerous_noise_seed(noise_seed))
 }

@@ -46,12 +46,12 @@ impl PrivacyReport {
         let private_model = |epochs_completed| ModelSummary {
             name: None,
             model: config.model.name().to_owned(),
-            private: config.privacy.is_private(),
+            private: config.privacy().is_private(),
             n_rows,
             n_rows_estimated: rows.is_estimate(),
             columns: schema.n_columns(),
-            batch_size: config.batch_size,
-            epochs_planned: config.epochs,
+            batch_size: config.batch_size(),
+            epochs_planned: config.epochs(),
             epochs_completed,
         };
         let Some(dp) = config.dp() else {
@@ -104,30 +104,28 @@ impl PrivacyReport {
             .filter(|e| e.stage() == Stage::Training)
             .collect();
         let steps: u64 = training.iter().map(|e| e.event().steps()).sum();
+        // Epochs, batches, Poisson sampling and tuning are about DP-SGD models.
+        let dp_sgd_model = config.model.spec().schedule().is_some();
         let releases_per_step = config.private_releases_per_step().max(1) as f64;
         // The schedule's q is the ledger's: B/N_s, where N_s is the row count the trainer
         // planned with (the true N treated as public, or a private estimate of it).
         let q = training
             .last()
-            .map_or(config.batch_size as f64 / n_rows as f64, |e| {
+            .map_or(config.batch_size() as f64 / n_rows as f64, |e| {
                 e.event().sample_rate()
             });
-        let schedule_rows = (config.batch_size as f64 / q).round();
-        let epochs_completed = if config.model.uses_dp_sgd() {
-            steps as f64 * q / releases_per_step
-        } else {
-            // The marginal model: a selection and a measurement per round.
-            (steps / 2) as f64
-        };
+        let schedule_rows = (config.batch_size() as f64 / q).round();
+        let epochs_completed = steps as f64 * q / releases_per_step;
         let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
         let row_count = match rows {
-            _ if !config.model.uses_dp_sgd() => format!(
-                "the marginal model never uses the row count: it plans with N̂, {}, and this report shows {}",
-                "an estimate from the noisy histograms (post-processing)",
+            // A model without a DP-SGD schedule plans with N̂ from its own releases.
+            _ if !dp_sgd_model => format!(
+                "the model planned with N̂, a differentially private estimate of the row count (post-processing of its noisy releases); {}",
                 match rows {
-                    RowCount::PrivateEstimate(_) => "only N̂".to_owned(),
-                    RowCount::Exact(n) =>
-                        format!("the true count, N = {n}, which is not protected"),
+                    RowCount::PrivateEstimate(_) => "this report shows only N̂".to_owned(),
+                    RowCount::Exact(n) => format!(
+                        "the true count, N = {n}, is shown in this report and is not protected"
+                    ),
                 }
             ),
             RowCount::PrivateEstimate(_) => format!(
@@ -140,17 +138,14 @@ impl PrivacyReport {
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; the true count, N = {n_rows}, is shown in this report and is not protected"
             ),
         };
-        let dp_sgd = training
-            .last()
-            .filter(|_| config.model.uses_dp_sgd())
-            .map(|last| DpSgd {
-                sample_rate: last.event().sample_rate(),
-                expected_batch: last.event().sample_rate() * schedule_rows,
-                noise_multiplier: last.event().noise_multiplier(),
-                clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
-                steps,
-                epochs: epochs_completed,
-            });
+        let dp_sgd = training.last().filter(|_| dp_sgd_model).map(|last| DpSgd {
+            sample_rate: last.event().sample_rate(),
+            expected_batch: last.event().sample_rate() * schedule_rows,
+            noise_multiplier: last.event().noise_multiplier(),
+            clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
+            steps,
+            epochs: epochs_completed,
+        });
 
         Ok(PrivacyReport {
             schema_version: REPORT_SCHEMA_VERSION,
@@ -163,7 +158,7 @@ impl PrivacyReport {
                 description: prose::accountant_description(spec.kind),
             }),
             headline: prose::headline(Some(epsilon), Some(delta), Some(dp.epsilon)),
-            model: private_model(Some(epochs_completed)),
+            model: private_model(dp_sgd_model.then_some(epochs_completed)),
             guarantee: Some(Guarantee {
                 budget_used: if dp.epsilon > 0.0 { epsilon / dp.epsilon } else { f64::NAN },
                 epsilon_at_deltas: table,
@@ -175,10 +170,10 @@ impl PrivacyReport {
                 ),
                 trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
                 row_count,
-                scope: if config.model.uses_dp_sgd() {
+                scope: if dp_sgd_model {
                     "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more."
                 } else {
-                    "End to end: every histogram and marginal the model was fitted to is a Gaussian mechanism, and every choice of a marginal an exponential mechanism, on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more."
+                    "End to end: every statistic of the data the model was fitted to, and every data-dependent choice it made, is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more."
                 }
                 .to_owned(),
             }),
@@ -194,8 +189,7 @@ impl PrivacyReport {
             safeguards: Some(prose::safeguards(ledger.noise_randomness(), config)),
             context: Some(prose::context(epsilon)),
             evaluation: None,
-            // The suggestions are about epochs and batches (DP-SGD).
-            tuning: if config.model.uses_dp_sgd() {
+            tuning: if dp_sgd_model {
                 Some(tuning::tuning(ledger, config, dp, schema, n_rows)?)
             } else {
                 None

@@ -6,9 +6,9 @@
 
 use tabveil_accountant::{AccountantKind, NoiseRandomness};
 use tabveil_data::{ColumnKind, Schema};
+use tabveil_validate::TrainingConfig;
 use tabveil_validate::context::{EpsilonTier, NIST_SP_800_226, reference_deployments};
 use tabveil_validate::format::{sci, sig, sig_up};
-use tabveil_validate::{ModelSettings, TrainingConfig};
 
 use crate::types::{Context, PublicAndPrivate, PublicColumn, RowCount, Safeguards};
 
@@ -41,7 +41,9 @@ pub(crate) fn public_and_private(
     schema: &Schema,
     rows: RowCount,
 ) -> PublicAndPrivate {
-    let private = config.privacy.is_private();
+    let private = config.privacy().is_private();
+    let text = config.model.spec().report_text();
+    let dp_sgd_model = config.model.spec().schedule().is_some();
     let columns = schema
         .columns()
         .iter()
@@ -96,48 +98,34 @@ pub(crate) fn public_and_private(
             ),
             (RowCount::Exact(n), false) => format!("The number of rows, N = {n}."),
         },
-        match &config.model {
-            ModelSettings::Marginal(m) => format!(
-                "The settings: the marginal model{}, a junction tree of at most {} cells.",
-                m.target
-                    .as_deref()
-                    .map_or(String::new(), |t| format!(" with target `{t}`")),
-                m.max_model_cells
-            ),
-            _ => format!(
+        if dp_sgd_model {
+            format!(
                 "The settings: {}, {} epochs, batch size {}{}.",
                 config.model.name(),
-                config.epochs,
-                config.batch_size,
-                match &config.model {
-                    ModelSettings::Ctgan(c) => format!(", pac {}, discriminator steps {}", c.pac, c.discriminator_steps),
-                    _ => String::new(),
-                }
-            ),
+                config.epochs(),
+                config.batch_size(),
+                text.settings
+            )
+        } else {
+            format!("The settings: {}, {}.", config.model.name(), text.settings)
         },
     ];
-    if private {
+    if private && !dp_sgd_model {
+        public_facts.push(
+            "The privacy parameters (ε, δ, accountant) and the noise and selection parameters derived from them.".to_owned(),
+        );
+    } else if private {
         public_facts.push("The privacy parameters (ε, δ, clipping norm, accountant) and the noise multipliers derived from them.".to_owned());
     }
-    let learned_privately = if private && !config.model.uses_dp_sgd() {
-        vec![
-            "Per column: a histogram of its cells (categories, or cells over the declared bounds, and missing values), released once with Gaussian noise (L2 sensitivity 1); the model's cells and the decoding of a cell to values are fitted on it (post-processing).".to_owned(),
-            "Marginals of a few columns at a time (pairs, and triples with the target), each chosen by an exponential mechanism among the workload's marginals and released with Gaussian noise (L2 sensitivity 1: one row is in one cell of a contingency table).".to_owned(),
-            "A graphical model fitted to those noisy marginals (post-processing); synthetic rows are sampled from it.".to_owned(),
-            "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
-        ]
+    let nothing_else = "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.";
+    let learned_privately = if private && !dp_sgd_model {
+        vec![text.learned, nothing_else.to_owned()]
     } else if private {
         vec![
             "Per categorical column: the counts of each category (and of missing values), each released once with Gaussian noise (L2 sensitivity 1); used for the condition vectors and for generation.".to_owned(),
             "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with Gaussian noise (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing).".to_owned(),
-            format!(
-                "The network weights of the {}: trained with DP-SGD on Poisson-sampled batches, with every real row's gradient clipped and Gaussian noise added to the sum.",
-                match &config.model {
-                    ModelSettings::Ctgan(_) => "generator and discriminator (the generator only ever sees the discriminator's noisy signal)",
-                    _ => "encoder and decoder",
-                }
-            ),
-            "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
+            text.learned,
+            nothing_else.to_owned(),
         ]
     } else {
         vec![
@@ -157,27 +145,17 @@ pub(crate) fn safeguards(randomness: NoiseRandomness, config: &TrainingConfig) -
         NoiseRandomness::Secure => "Secure: every privacy-relevant random draw (Poisson sampling of rows, every Gaussian noise draw in preprocessing and training) came from a ChaCha20 CSPRNG seeded by the operating system, through a Gaussian sampler hardened against floating-point attacks (sum of four normals, after Opacus' secure mode). The user's seed controlled only the rest (initialisation, dropout, generation).".to_owned(),
         NoiseRandomness::Seeded => "SEEDED: the privacy randomness (row sampling and noise) was fixed by a user-supplied noise seed. The guarantee holds only as long as that seed stays secret: anyone who knows it can regenerate and subtract the noise. Use such a fit for tests and research only.".to_owned(),
     };
-    let clipping = match &config.model {
-        ModelSettings::Ctgan(_) => {
-            "Per-example clipping to the norm C covers every loss term that touches a real row: the discriminator's real-data term and its gradient penalty on interpolates between real and generated rows. Terms computed only from generated data are post-processing and are not clipped; the generator learns only through the noisy discriminator. pac = 1, so no input mixes two people."
-        }
-        ModelSettings::Tvae(_) => {
-            "Per-example clipping to the norm C covers the whole loss of each real row (reconstruction and KL terms, encoder and decoder)."
-        }
-        ModelSettings::Marginal(_) => {
-            "No gradients, so no clipping: every release is a count vector (a histogram or a contingency table) in which one row changes one cell by 1, so its L2 sensitivity is exactly 1; selection scores change by at most their weight, which the exponential mechanism divides out."
-        }
-    };
-    let sampling = if config.model.uses_dp_sgd() {
-        "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size."
-    } else {
-        "No row sampling: every measurement counts the whole table (plain Gaussian mechanisms), and the row count itself is never used — the model is scaled to N̂, an estimate from the noisy histograms."
-    };
+    let clipping = config.model.spec().report_text().clipping;
     Safeguards {
         noise_randomness: randomness,
         randomness: randomness_text,
-        sampling: sampling.to_owned(),
-        clipping: clipping.to_owned(),
+        sampling: if config.model.spec().schedule().is_some() {
+            "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size."
+        } else {
+            "No subsampling: every release was computed on the whole table, as the accountant assumes."
+        }
+        .to_owned(),
+        clipping,
         budget: "Every release was recorded on the privacy ledger before its result was used; a training step that would have pushed ε above the target was not taken. The ε above is recomputed from that ledger.".to_owned(),
     }
 }

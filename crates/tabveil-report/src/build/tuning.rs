@@ -18,27 +18,23 @@ pub(crate) fn tuning(
     // The what-ifs need dozens of calibrations; with the PLD accountant (seconds each) they are
     // computed with RDP instead, an upper bound on PLD's values, and the note says so.
     let pld = dp.accountant.kind == AccountantKind::Pld;
-    let dp = &DpConfig {
-        accountant: if pld {
-            AccountantSpec::rdp()
-        } else {
-            dp.accountant.clone()
-        },
-        ..dp.clone()
-    };
+    let mut planning = dp.clone();
+    if pld {
+        planning.accountant = AccountantSpec::rdp();
+    }
+    let dp = &planning;
     let no_ranges = ValidateOptions {
         ranges: false,
         memory_limit_bytes: None,
     };
     let with_dp = |epsilon: f64, epochs: u64, batch: u64| -> TrainingConfig {
         let mut c = config.clone().with_epochs(epochs).with_batch_size(batch);
-        c.privacy = Privacy::Dp(DpConfig {
-            epsilon,
-            ..dp.clone()
-        });
+        let mut at = dp.clone();
+        at.epsilon = epsilon;
+        c.set_privacy(Privacy::Dp(at));
         c
     };
-    let (e, b, eps) = (config.epochs, config.batch_size, dp.epsilon);
+    let (e, b, eps) = (config.epochs(), config.batch_size(), dp.epsilon);
     let mut scenarios = vec![scenario(
         "as fitted (target)",
         &with_dp(eps, e, b),
@@ -123,10 +119,10 @@ fn scenario(
     Scenario {
         change: change.to_owned(),
         epsilon: config.dp().map_or(f64::NAN, |d| d.epsilon),
-        epochs: config.epochs,
-        batch_size: config.batch_size,
+        epochs: config.epochs(),
+        batch_size: config.batch_size(),
         noise_multiplier: sigma,
-        mean_gradient_noise_std: sigma.map(|s| s * clipping_norm / config.batch_size as f64),
+        mean_gradient_noise_std: sigma.map(|s| s * clipping_norm / config.batch_size() as f64),
         blocked_by,
         epsilon_at_same_noise: None,
     }

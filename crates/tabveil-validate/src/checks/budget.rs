@@ -18,8 +18,8 @@ pub(crate) fn check(s: &mut Session<'_>, out: &mut Vec<Finding>) {
                     "meeting ε = {} with {} rows, batch {} and {} epochs ({} private steps) needs a training noise multiplier σ = {}, above the bound of {}: the noise would drown the gradients (the table is too small for this plan).",
                     sig(dp.epsilon, 3),
                     s.n_rows,
-                    s.config.batch_size,
-                    s.config.epochs,
+                    s.config.batch_size(),
+                    s.config.epochs(),
                     s.config.private_schedule(s.n_rows).map(|t| t.steps()).unwrap_or(0),
                     sig(j.training_noise_multiplier, 3),
                     MAX_TRAINING_NOISE_MULTIPLIER
@@ -52,7 +52,7 @@ fn fixes(s: &mut Session<'_>) -> String {
         options.push(format!("reduce epochs to at most {e}"));
     }
     if let Some(b) = s.max_batch()
-        && b < s.config.batch_size
+        && b < s.config.batch_size()
     {
         options.push(format!("reduce the batch size to at most {b}"));
     }

@@ -10,7 +10,7 @@ use crate::finding::{Code, Finding};
 use crate::session::Session;
 
 pub(crate) fn check(s: &Session<'_>, out: &mut Vec<Finding>) {
-    let private = s.config.privacy.is_private();
+    let private = s.config.privacy().is_private();
     for c in s.schema.columns() {
         let field = format!("schema.columns.{}", c.name());
         match c.kind() {

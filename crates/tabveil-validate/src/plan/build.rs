@@ -21,12 +21,12 @@ pub(crate) fn build(s: &mut Session<'_>) -> Option<TrainingPlan> {
     let (steps, private, ranges) = match s.dp() {
         None => {
             // SDV: max(⌊N/B⌋, 1) steps per epoch.
-            let per_epoch = (n / config.batch_size).max(1);
-            (config.epochs.saturating_mul(per_epoch), None, None)
+            let per_epoch = (n / config.batch_size()).max(1);
+            (config.epochs().saturating_mul(per_epoch), None, None)
         }
         Some(_) => {
             let steps =
-                tabveil_accountant::TrainingSchedule::new(n, config.batch_size, config.epochs)
+                tabveil_accountant::TrainingSchedule::new(n, config.batch_size(), config.epochs())
                     .ok()?
                     .steps();
             let private = private_plan(s);
@@ -41,8 +41,8 @@ pub(crate) fn build(s: &mut Session<'_>) -> Option<TrainingPlan> {
     Some(TrainingPlan {
         model: config.model.name().to_owned(),
         n_rows: n,
-        batch_size: config.batch_size,
-        epochs: config.epochs,
+        batch_size: config.batch_size(),
+        epochs: config.epochs(),
         steps,
         private,
         ranges,
@@ -58,14 +58,14 @@ fn private_plan(s: &mut Session<'_>) -> Option<PrivatePlan> {
     let planner = s.planner.clone()?;
     let config = s.config;
     let schedule = config.private_schedule(s.n_rows).ok()?;
-    let epochs = config.epochs;
+    let epochs = config.epochs();
     let limit = if dp.accountant.kind == AccountantKind::Pld {
         MAX_PLD_EPOCH_POINTS
     } else {
         MAX_EPOCH_POINTS
     };
     let at = epoch_points(epochs, limit);
-    let by_epoch = match planner.epsilon_after_epochs(&joint, config.batch_size, epochs, &at) {
+    let by_epoch = match planner.epsilon_after_epochs(&joint, config.batch_size(), epochs, &at) {
         Ok(points) => points
             .into_iter()
             .map(|(epoch, steps, epsilon)| EpochEpsilon {
@@ -88,7 +88,7 @@ fn private_plan(s: &mut Session<'_>) -> Option<PrivatePlan> {
         training_noise_multiplier: joint.training_noise_multiplier,
         clipping_norm: dp.clipping_norm,
         mean_gradient_noise_std: joint.training_noise_multiplier * dp.clipping_norm
-            / config.batch_size as f64,
+            / config.batch_size() as f64,
         preprocessing_releases: planner.preprocessing_releases(),
         preprocessing_noise_multiplier: joint.preprocessing_noise_multiplier,
         preprocessing_share: dp.preprocessing_share,
@@ -138,7 +138,7 @@ fn ranges(s: &mut Session<'_>) -> PlanRanges {
             (Some(a), Some(b)) => {
                 let max = a.min(b);
                 let recommended = rdp
-                    .recommended_batch(dp.epsilon, config.epochs, max)
+                    .recommended_batch(dp.epsilon, config.epochs(), max)
                     .map_err(|e| s.failures.push(e.to_string()))
                     .unwrap_or(max)
                     .clamp(1, max);
@@ -156,7 +156,7 @@ fn ranges(s: &mut Session<'_>) -> PlanRanges {
     let epochs = if v.epsilon && v.batch {
         s.max_epochs().map(|max| {
             let recommended = rdp
-                .recommended_epochs(dp.epsilon, config.batch_size, max)
+                .recommended_epochs(dp.epsilon, config.batch_size(), max)
                 .map_err(|e| s.failures.push(e.to_string()))
                 .unwrap_or(max)
                 .clamp(1, max);

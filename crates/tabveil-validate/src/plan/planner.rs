@@ -1,17 +1,18 @@
 //! [`Planner`]: the accountant questions behind a plan, its ranges and the suggested fixes.
 //!
-//! Every noise multiplier comes from `tabveil_accountant::calibrate_jointly` (or from
-//! `calibrate_noise` with the exact arguments `calibrate_jointly` uses), so the plan printed by
-//! the validator is the plan a trainer runs. The searches over epochs, batch sizes and ε do not
-//! calibrate from scratch at every probe: they ask "does the plan fit with the training noise
-//! at its bound?" — one accountant evaluation, with the per-step RDP of the mechanism cached.
+//! Every noise multiplier comes from the accountant's run plan
+//! ([`PreprocessingPlan`] and [`PreprocessingPlan::with_training`]), the functions a fit
+//! calls too, so the plan printed by the validator is the plan a trainer runs. The searches
+//! over epochs, batch sizes and ε do not calibrate from scratch at every probe: they ask "does
+//! the plan fit with the training noise at its bound?" — one accountant evaluation, with the
+//! per-step RDP of the mechanism cached.
 
 use tabveil_accountant::{
-    Accountant, AccountantError, AccountantSpec, JointCalibration, LedgerEntry, NoiseSchedule,
-    PrivacyEvent, TrainingSchedule, calibrate_jointly, calibrate_noise, max_steps_within,
+    AccountantSpec, JointCalibration, LedgerEntry, PreprocessingPlan, PrivacyEvent, RunBudget,
+    TrainingSchedule, epsilon_or_infinite, max_steps_within,
 };
 
-use crate::error::{Result, ValidateError};
+use crate::error::Result;
 
 /// The largest training noise multiplier the validator accepts. Beyond it the noise on the
 /// averaged gradient is so large relative to the clipped signal that DP-SGD learns little; the
@@ -30,9 +31,8 @@ const KNEE: f64 = 0.95;
 /// The fixed facts of one planning problem.
 #[derive(Debug, Clone)]
 pub(crate) struct Planner {
-    pub spec: AccountantSpec,
-    pub delta: f64,
-    pub share: f64,
+    /// The run's budget (its ε is the configured target; searches vary it).
+    pub budget: RunBudget,
     pub n_rows: u64,
     /// Private gradient releases per optimiser step (CTGAN's discriminator steps).
     pub releases_per_step: u64,
@@ -45,32 +45,16 @@ impl Planner {
     /// entries of `tabveil_data::planned_preprocessing`, whose noise is ignored here: only their
     /// mechanism and count matter).
     pub fn new(
-        spec: AccountantSpec,
-        delta: f64,
-        share: f64,
+        budget: RunBudget,
         n_rows: u64,
         releases_per_step: u64,
         planned: &[LedgerEntry],
     ) -> Self {
-        let mut preprocessing: Vec<(f64, u64)> = Vec::new();
-        for entry in planned {
-            let q = entry.event().sample_rate();
-            let count = entry.event().steps();
-            match preprocessing
-                .iter_mut()
-                .find(|(r, _)| r.to_bits() == q.to_bits())
-            {
-                Some((_, c)) => *c = c.saturating_add(count),
-                None => preprocessing.push((q, count)),
-            }
-        }
         Planner {
-            spec,
-            delta,
-            share,
+            budget,
             n_rows,
             releases_per_step: releases_per_step.max(1),
-            preprocessing,
+            preprocessing: PreprocessingPlan::segments_of(planned),
         }
     }
 
@@ -78,7 +62,10 @@ impl Planner {
     /// many evaluations (RDP bounds PLD from above, so an RDP-feasible value is PLD-feasible).
     pub fn with_rdp(&self) -> Self {
         Planner {
-            spec: AccountantSpec::rdp(),
+            budget: RunBudget {
+                accountant: AccountantSpec::rdp(),
+                ..self.budget.clone()
+            },
             ..self.clone()
         }
     }
@@ -90,75 +77,52 @@ impl Planner {
 
     /// The schedule of the private gradient releases for `batch` and `epochs`.
     pub fn schedule(&self, batch: u64, epochs: u64) -> Result<TrainingSchedule> {
-        let passes =
-            epochs
-                .checked_mul(self.releases_per_step)
-                .ok_or(AccountantError::CountOverflow {
-                    what: "epochs × discriminator steps",
-                })?;
-        Ok(TrainingSchedule::new(self.n_rows, batch, passes)?)
-    }
-
-    /// The joint calibration of the preprocessing and training noise: exactly
-    /// `calibrate_jointly`.
-    pub fn joint(&self, target: f64, batch: u64, epochs: u64) -> Result<JointCalibration> {
-        let schedule = self.schedule(batch, epochs)?;
-        Ok(calibrate_jointly(
-            target,
-            self.delta,
-            &self.preprocessing,
-            self.share,
-            &schedule,
-            &self.spec,
+        Ok(TrainingSchedule::with_releases_per_step(
+            self.n_rows,
+            batch,
+            epochs,
+            self.releases_per_step,
         )?)
     }
 
-    /// The preprocessing events at the noise `calibrate_jointly` picks for `target`: the same
-    /// `calibrate_noise` call with the same arguments, so the same σ to the bit.
+    /// The preprocessing plan at `target`: the run plan's first half.
+    fn preprocessing_at(&self, target: f64) -> Result<PreprocessingPlan> {
+        Ok(PreprocessingPlan::from_segments(
+            &self.budget.with_epsilon(target),
+            &self.preprocessing,
+        )?)
+    }
+
+    /// The joint calibration of the preprocessing and training noise at `target`: the run
+    /// plan a fit computes.
+    pub fn joint(&self, target: f64, batch: u64, epochs: u64) -> Result<JointCalibration> {
+        let schedule = self.schedule(batch, epochs)?;
+        Ok(self
+            .preprocessing_at(target)?
+            .with_training(&self.budget.with_epsilon(target), &schedule)?)
+    }
+
+    /// The preprocessing events at the noise the run plan picks for `target`.
     pub fn preprocessing_events(&self, target: f64) -> Result<Vec<PrivacyEvent>> {
-        let segments: Vec<(f64, u64)> = self
-            .preprocessing
-            .iter()
-            .copied()
-            .filter(|&(_, c)| c > 0)
-            .collect();
-        if segments.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sigma = calibrate_noise(
-            self.share * target,
-            self.delta,
-            &NoiseSchedule {
-                fixed: Vec::new(),
-                calibrated: segments.clone(),
-            },
-            &self.spec,
-        )?
-        .noise_multiplier;
-        self.events_at(&segments, sigma)
+        Ok(self.preprocessing_at(target)?.events()?)
     }
 
     /// The preprocessing events at noise multiplier `sigma`.
     pub fn preprocessing_events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
-        self.events_at(&self.preprocessing, sigma)
-    }
-
-    fn events_at(&self, segments: &[(f64, u64)], sigma: f64) -> Result<Vec<PrivacyEvent>> {
-        segments
+        self.preprocessing
             .iter()
-            .filter(|&&(_, c)| c > 0)
-            .map(|&(q, c)| Ok(segment_event(q, sigma, c)?))
+            .filter(|&&(_, count)| count > 0)
+            .map(|&(q, count)| Ok(PrivacyEvent::sampled_gaussian(q, sigma, count)?))
             .collect()
     }
 
     /// Whether `target` is reachable for `batch` and `epochs` with the training noise at most
     /// the bound.
     #[cfg(test)]
-    #[cfg(test)]
     pub fn feasible(&self, target: f64, batch: u64, epochs: u64) -> Result<bool> {
         let pre = self.preprocessing_events(target)?;
         let schedule = self.schedule(batch, epochs)?;
-        let mut acc = self.spec.build();
+        let mut acc = self.budget.accountant.build();
         for e in &pre {
             acc.compose(e)?;
         }
@@ -167,7 +131,7 @@ impl Planner {
             SEARCH_NOISE_BOUND,
             schedule.steps(),
         )?)?;
-        Ok(epsilon_or_infinite(acc.as_ref(), self.delta)? <= target)
+        Ok(epsilon_or_infinite(acc.as_ref(), self.budget.delta)? <= target)
     }
 
     /// The most epochs at `target` and `batch` with the training noise within the bound
@@ -189,7 +153,14 @@ impl Planner {
         pre: &[PrivacyEvent],
     ) -> Result<Option<u64>> {
         let q = self.schedule(batch, 1)?.sample_rate();
-        let steps = max_steps_within(target, self.delta, pre, q, sigma, &self.spec)?;
+        let steps = max_steps_within(
+            target,
+            self.budget.delta,
+            pre,
+            q,
+            sigma,
+            &self.budget.accountant,
+        )?;
         // Steps of E epochs: ⌈E·d·N/B⌉ ≤ T  ⟺  E·d·N ≤ T·B.
         let per_epoch = u128::from(self.n_rows) * u128::from(self.releases_per_step);
         let mut epochs =
@@ -211,7 +182,7 @@ impl Planner {
         let pre = self.preprocessing_events(target)?;
         let fits = |batch: u64| -> Result<bool> {
             let schedule = self.schedule(batch, epochs)?;
-            let mut acc = self.spec.build();
+            let mut acc = self.budget.accountant.build();
             for e in &pre {
                 acc.compose(e)?;
             }
@@ -220,7 +191,7 @@ impl Planner {
                 SEARCH_NOISE_BOUND,
                 schedule.steps(),
             )?)?;
-            Ok(epsilon_or_infinite(acc.as_ref(), self.delta)? <= target)
+            Ok(epsilon_or_infinite(acc.as_ref(), self.budget.delta)? <= target)
         };
         if fits(self.n_rows)? {
             return Ok(Some(self.n_rows));
@@ -245,7 +216,7 @@ impl Planner {
     /// too). `None` when even ε = 10⁴ is not.
     pub fn min_epsilon(&self, batch: u64, epochs: u64) -> Result<Option<f64>> {
         let schedule = self.schedule(batch, epochs)?;
-        let mut base = self.spec.build();
+        let mut base = self.budget.accountant.build();
         base.compose(&PrivacyEvent::poisson_subsampled_gaussian(
             schedule.sample_rate(),
             SEARCH_NOISE_BOUND,
@@ -256,7 +227,7 @@ impl Planner {
             for e in self.preprocessing_events(target)? {
                 acc.compose(&e)?;
             }
-            Ok(epsilon_or_infinite(acc.as_ref(), self.delta)? <= target)
+            Ok(epsilon_or_infinite(acc.as_ref(), self.budget.delta)? <= target)
         };
         // Bracket [lo (does not fit), hi (fits)] by doubling or halving from 1.
         let (mut lo, mut hi);
@@ -329,7 +300,8 @@ impl Planner {
     /// with the epochs fixed grows like √B/σ(B) and levels off), evaluated on batch sizes
     /// `max_batch / 2^k`, each calibrated with the preprocessing of `target`.
     pub fn recommended_batch(&self, target: f64, epochs: u64, max_batch: u64) -> Result<u64> {
-        let pre = self.preprocessing_events(target)?;
+        let budget = self.budget.with_epsilon(target);
+        let pre = self.preprocessing_at(target)?;
         let mut points: Vec<(u64, f64)> = Vec::new();
         // The largest batch, then the powers of two below it (at most ten of them).
         let mut grid = vec![max_batch];
@@ -343,17 +315,8 @@ impl Planner {
         }
         for batch in grid {
             let schedule = self.schedule(batch, epochs)?;
-            let sigma = calibrate_noise(
-                target,
-                self.delta,
-                &NoiseSchedule {
-                    fixed: pre.clone(),
-                    calibrated: vec![(schedule.sample_rate(), schedule.steps())],
-                },
-                &self.spec,
-            );
-            if let Ok(c) = sigma {
-                points.push((batch, (batch as f64).sqrt() / c.noise_multiplier));
+            if let Ok(c) = pre.with_training(&budget, &schedule) {
+                points.push((batch, (batch as f64).sqrt() / c.training_noise_multiplier));
             }
         }
         points.sort_by_key(|&(b, _)| b);
@@ -370,7 +333,7 @@ impl Planner {
         at: &[u64],
     ) -> Result<Vec<(u64, u64, f64)>> {
         let schedule = self.schedule(batch, epochs)?;
-        let mut base = self.spec.build();
+        let mut base = self.budget.accountant.build();
         if let Some(sigma) = joint.preprocessing_noise_multiplier {
             for e in self.preprocessing_events_at(sigma)? {
                 base.compose(&e)?;
@@ -389,7 +352,7 @@ impl Planner {
             if steps > 0 {
                 acc.compose(&step.with_steps(steps)?)?;
             }
-            out.push((epoch, steps, acc.epsilon(self.delta)?));
+            out.push((epoch, steps, acc.epsilon(self.budget.delta)?));
         }
         Ok(out)
     }
@@ -425,28 +388,4 @@ pub(crate) fn round_up_3(x: f64) -> f64 {
     let text = format!("{r:.digits$}");
     text.parse::<f64>()
         .map_or(r, |v| if v >= x { v } else { r })
-}
-
-fn segment_event(
-    q: f64,
-    sigma: f64,
-    count: u64,
-) -> std::result::Result<PrivacyEvent, AccountantError> {
-    if q >= 1.0 {
-        PrivacyEvent::gaussian(sigma, count)
-    } else {
-        PrivacyEvent::poisson_subsampled_gaussian(q, sigma, count)
-    }
-}
-
-/// ε, with "no finite ε" and "too large to account for" read as +∞ (the searches only ever
-/// treat such a probe as not fitting, the safe side).
-pub(crate) fn epsilon_or_infinite(acc: &dyn Accountant, delta: f64) -> Result<f64> {
-    match acc.epsilon(delta) {
-        Ok(e) => Ok(e),
-        Err(AccountantError::EpsilonUnbounded { .. } | AccountantError::PldGridTooLarge { .. }) => {
-            Ok(f64::INFINITY)
-        }
-        Err(e) => Err(ValidateError::Accountant(e)),
-    }
 }

@@ -1,6 +1,6 @@
 //! Unit tests of the planner: its shortcuts agree with full calibrations.
 
-use tabveil_accountant::{AccountantSpec, LedgerEntry, PrivacyEvent, Stage};
+use tabveil_accountant::{AccountantSpec, LedgerEntry, PrivacyEvent, RunBudget, Stage};
 
 use super::MAX_TRAINING_NOISE_MULTIPLIER;
 use super::planner::{Planner, round_up_3};
@@ -16,7 +16,12 @@ fn planner(n: u64) -> Planner {
             .unwrap()
         })
         .collect();
-    Planner::new(AccountantSpec::rdp(), 1e-6, 0.1, n, 1, &entries)
+    Planner::new(
+        RunBudget::new(3.0, 1e-6, 0.1, AccountantSpec::rdp()),
+        n,
+        1,
+        &entries,
+    )
 }
 
 #[test]

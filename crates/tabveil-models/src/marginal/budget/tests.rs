@@ -61,11 +61,18 @@ fn releases_are_guarded_and_the_last_round_ends_at_the_target() {
         b.record_measurement("last".into(), Stage::Training, s)
             .unwrap();
         let spent = b.epsilon_spent().unwrap();
-        assert!(spent <= 1.0 && spent > 0.999, "{spec:?}: {spent}");
+        assert!(spent <= 1.0, "{spec:?}: {spent}");
         // The ledger replays to the same ε in a fresh accountant.
         let ledger = b.into_ledger();
         let replayed = epsilon_of(&ledger, &spec, 1e-6).unwrap().epsilon;
         assert!((replayed - spent).abs() < 1e-9, "{replayed} vs {spent}");
+        // The accountant that binds (the run's, or the RDP guard of a PLD run while the
+        // selection is a stand-in, see `selection_event`) ends just under the target.
+        let rdp = epsilon_of(&ledger, &AccountantSpec::rdp(), 1e-6)
+            .unwrap()
+            .epsilon;
+        let binding = spent.max(rdp);
+        assert!(binding <= 1.0 && binding > 0.999, "{spec:?}: {binding}");
     }
 }
 

@@ -75,9 +75,9 @@ fn every_fine_cell_decodes_inside_itself() {
     let age = table.column("age").unwrap().as_continuous().unwrap();
     let gain = table.column("gain").unwrap();
     let c = table.column("c").unwrap();
-    for r in 0..n {
+    for (r, &a) in age.iter().enumerate() {
         // Integers decode to themselves.
-        assert_eq!(age[r], 18.0 + (r % 73) as f64);
+        assert_eq!(a, 18.0 + (r % 73) as f64);
         let f = r % codings[1].len();
         if Some(f) == codings[1].null_cell() {
             assert!(gain.is_null(r));

@@ -1,0 +1,276 @@
+//! [`infer_schema`]: a schema read from the data itself, with a loud warning that it is not
+//! private.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use csv::{ByteRecord, ReaderBuilder, Trim};
+
+use super::CsvOptions;
+use crate::datetime;
+use crate::error::ReadError;
+use crate::error::{DataError, Result};
+use crate::schema::{ColumnKind, ColumnSchema, Schema};
+
+/// Datetime formats tried by [`infer_schema`], in order.
+const DATETIME_FORMATS: [&str; 4] = [
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
+];
+
+/// A schema inferred from data, and the warning that must go with it.
+#[must_use = "an inferred schema is not private: show the warning to the user"]
+#[derive(Debug, Clone, PartialEq)]
+pub struct InferredSchema {
+    /// The inferred schema.
+    pub schema: Schema,
+    /// Why the schema must be reviewed before any private use.
+    pub warning: NotPrivateWarning,
+}
+
+/// The warning that goes with every inferred schema: its bounds and categories were read from
+/// the data, so they reveal individual rows (the exact minimum and maximum, every category
+/// present, even one held by a single person). Using them in private mode voids the guarantee
+/// unless the user replaces them with public values (a codebook, known ranges).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotPrivateWarning {
+    /// The columns whose bounds or categories came from the data.
+    pub columns: Vec<String>,
+}
+
+impl fmt::Display for NotPrivateWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "WARNING: THIS SCHEMA WAS READ FROM THE DATA AND IS NOT PRIVATE. The bounds and \
+             categories of {} column(s) ({}) are exact values of the data and can reveal \
+             individual rows. Review the schema and replace them with public knowledge \
+             before any differentially private use.",
+            self.columns.len(),
+            self.columns.join(", ")
+        )
+    }
+}
+
+/// Infers a schema from a CSV file with a header line: continuous (integer when every value
+/// is whole) when every value is a number, boolean for the usual true/false spellings,
+/// datetime for ISO dates, id for a column named `id` or `*_id` whose values are all distinct,
+/// and categorical otherwise; nullable when a value is missing. Bounds are the observed minimum
+/// and maximum, categories the observed values (sorted).
+///
+/// # Errors
+/// The reader errors of [`read_csv`](super::read_csv) ([`crate::ReadError::EmptyInput`],
+/// [`crate::ReadError::RaggedRow`], [`crate::ReadError::InvalidUtf8`], [`crate::ReadError::DuplicateHeader`]), and
+/// the schema errors if the result is not a valid schema (e.g. no columns).
+pub fn infer_schema<R: Read>(
+    reader: R,
+    name: &str,
+    options: &CsvOptions,
+) -> Result<InferredSchema> {
+    let mut rdr = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(options.delimiter())
+        .trim(if options.trim() {
+            Trim::All
+        } else {
+            Trim::None
+        })
+        .from_reader(reader);
+    let mut record = ByteRecord::new();
+    let read = |rdr: &mut csv::Reader<R>, record: &mut ByteRecord| {
+        rdr.read_byte_record(record).map_err(|e| {
+            DataError::Read(ReadError::Csv {
+                line: e.position().map(csv::Position::line),
+                message: e.to_string(),
+            })
+        })
+    };
+    if !read(&mut rdr, &mut record)? {
+        return Err(DataError::Read(ReadError::EmptyInput));
+    }
+    let mut header = Vec::with_capacity(record.len());
+    for (i, bytes) in record.iter().enumerate() {
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            DataError::Read(ReadError::InvalidUtf8 {
+                line: 1,
+                field: i + 1,
+                column: None,
+            })
+        })?;
+        let text = if i == 0 {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
+        let text = text.trim().to_owned();
+        if header.contains(&text) {
+            return Err(DataError::Read(ReadError::DuplicateHeader { column: text }));
+        }
+        header.push(text);
+    }
+    let mut stats: Vec<ColumnStats> = header.iter().map(|_| ColumnStats::default()).collect();
+    while read(&mut rdr, &mut record)? {
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() != header.len() {
+            return Err(DataError::Read(ReadError::RaggedRow {
+                line,
+                expected: header.len(),
+                found: record.len(),
+            }));
+        }
+        for (i, (bytes, st)) in record.iter().zip(&mut stats).enumerate() {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                DataError::Read(ReadError::InvalidUtf8 {
+                    line,
+                    field: i + 1,
+                    column: Some(header[i].clone()),
+                })
+            })?;
+            if options.is_null(text) {
+                st.nulls += 1;
+            } else {
+                st.add(text);
+            }
+        }
+    }
+    let mut columns = Vec::with_capacity(header.len());
+    let mut from_data = Vec::new();
+    for (name, st) in header.iter().zip(stats) {
+        let column = st.into_column(name);
+        if !matches!(column.kind(), ColumnKind::Id | ColumnKind::Boolean { .. }) {
+            from_data.push(name.clone());
+        }
+        columns.push(column);
+    }
+    let schema = Schema::new(name, columns)?;
+    Ok(InferredSchema {
+        schema,
+        warning: NotPrivateWarning { columns: from_data },
+    })
+}
+
+/// Infers a schema from the CSV file at `path`, named after the file's stem; see
+/// [`infer_schema`].
+///
+/// # Errors
+/// [`DataError::Io`] if the file cannot be opened; otherwise as [`infer_schema`].
+pub fn infer_schema_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result<InferredSchema> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|e| DataError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let name = path
+        .file_stem()
+        .map_or_else(|| "table".to_owned(), |s| s.to_string_lossy().into_owned());
+    infer_schema(std::io::BufReader::new(file), &name, options)
+}
+
+#[derive(Default)]
+struct ColumnStats {
+    nulls: usize,
+    values: usize,
+    numeric: bool,
+    all_integer: bool,
+    min: f64,
+    max: f64,
+    /// Distinct values (capped: a column with more distinct values than rows is an id
+    /// candidate anyway, and we only need the set for categoricals).
+    distinct: BTreeSet<String>,
+    /// Per candidate datetime format, whether every value so far parsed, and the bounds.
+    dates: Vec<(bool, f64, f64)>,
+    booleans: bool,
+}
+
+impl ColumnStats {
+    fn add(&mut self, text: &str) {
+        if self.values == 0 {
+            self.numeric = true;
+            self.all_integer = true;
+            self.booleans = true;
+            self.min = f64::INFINITY;
+            self.max = f64::NEG_INFINITY;
+            self.dates = vec![(true, f64::INFINITY, f64::NEG_INFINITY); DATETIME_FORMATS.len()];
+        }
+        self.values += 1;
+        if self.numeric {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => {
+                    self.all_integer &= v.fract() == 0.0;
+                    self.min = self.min.min(v);
+                    self.max = self.max.max(v);
+                }
+                _ => self.numeric = false,
+            }
+        }
+        if !self.numeric {
+            for (fmt, d) in DATETIME_FORMATS.iter().zip(&mut self.dates) {
+                if d.0 {
+                    match datetime::parse_seconds(text, fmt) {
+                        Some(s) => {
+                            d.1 = d.1.min(s);
+                            d.2 = d.2.max(s);
+                        }
+                        None => d.0 = false,
+                    }
+                }
+            }
+        }
+        self.booleans &= ["true", "false", "yes", "no", "t", "f", "y", "n"]
+            .iter()
+            .any(|b| text.eq_ignore_ascii_case(b));
+        if !self.distinct.contains(text) {
+            self.distinct.insert(text.to_owned());
+        }
+    }
+
+    fn into_column(self, name: &str) -> ColumnSchema {
+        let nullable = self.nulls > 0;
+        let lower = name.to_ascii_lowercase();
+        let id_like = lower == "id" || lower.ends_with("_id");
+        let column = if self.values == 0 {
+            ColumnSchema::categorical_undeclared(name)
+        } else if id_like && self.distinct.len() == self.values {
+            ColumnSchema::id(name)
+        } else if self.numeric {
+            let (min, max) = widen(self.min, self.max);
+            ColumnSchema::new(
+                name,
+                ColumnKind::Continuous {
+                    min: Some(min),
+                    max: Some(max),
+                    integer: self.all_integer,
+                },
+            )
+        } else if self.booleans && self.distinct.len() <= 2 {
+            ColumnSchema::boolean(name)
+        } else if let Some((fmt, d)) = DATETIME_FORMATS.iter().zip(&self.dates).find(|(_, d)| d.0) {
+            let (min, max) = widen(d.1, d.2);
+            ColumnSchema::new(
+                name,
+                ColumnKind::Datetime {
+                    format: (*fmt).to_owned(),
+                    min: Some(min),
+                    max: Some(max),
+                },
+            )
+        } else {
+            ColumnSchema::categorical(name, self.distinct)
+        };
+        column.with_nullable(nullable)
+    }
+}
+
+/// A constant column gets bounds [v, v + 1] so that min < max holds.
+fn widen(min: f64, max: f64) -> (f64, f64) {
+    if min < max {
+        (min, max)
+    } else {
+        (min, min + 1.0)
+    }
+}

@@ -1,0 +1,172 @@
+//! [`SchemaError`]: what can be wrong with a schema.
+
+/// A schema is invalid (the error names the column at fault).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SchemaError {
+    /// The schema is not valid JSON or does not have the schema's shape.
+    #[error("schema JSON is malformed at line {line}, column {col}: {message}")]
+    InvalidSchemaJson {
+        /// The parser's message.
+        message: String,
+        /// 1-based line in the JSON text (0 when unknown).
+        line: usize,
+        /// 1-based column in the JSON text (0 when unknown).
+        col: usize,
+    },
+    /// The schema declares no columns.
+    #[error("the schema declares no columns")]
+    EmptySchema,
+    /// Every column of the schema is an `id` column, so there is nothing to model.
+    #[error("the schema has no column to model (only `id` columns)")]
+    NoModelledColumns,
+    /// A column has an empty (or blank) name.
+    #[error("column #{index} (0-based) has an empty name")]
+    EmptyColumnName {
+        /// 0-based position of the column in the schema.
+        index: usize,
+    },
+    /// Two columns share a name.
+    #[error("column name `{column}` is declared twice")]
+    DuplicateColumnName {
+        /// The repeated name.
+        column: String,
+    },
+    /// A required field of a column is missing (e.g. `kind`, or `format` for a datetime).
+    #[error("column `{column}` is missing the field `{field}`")]
+    MissingField {
+        /// The column.
+        column: String,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// The column's `kind` is not one of `continuous`, `categorical`, `boolean`, `datetime`,
+    /// `id`.
+    #[error(
+        "column `{column}` has unknown kind `{kind}` (expected continuous, categorical, boolean, datetime or id)"
+    )]
+    UnknownKind {
+        /// The column.
+        column: String,
+        /// The kind found.
+        kind: String,
+    },
+    /// A column has a field this schema format does not know (often a typo).
+    #[error("column `{column}` has an unknown field `{field}`")]
+    UnknownField {
+        /// The column.
+        column: String,
+        /// The unknown field.
+        field: String,
+    },
+    /// A column has a field that does not apply to its kind (e.g. `categories` on a continuous
+    /// column).
+    #[error("column `{column}` of kind {kind} cannot have the field `{field}`")]
+    FieldNotAllowed {
+        /// The column.
+        column: String,
+        /// The field.
+        field: String,
+        /// The column's kind.
+        kind: &'static str,
+    },
+    /// A column field has the wrong JSON type.
+    #[error("field `{field}` of column `{column}` must be {expected}")]
+    InvalidFieldType {
+        /// The column.
+        column: String,
+        /// The field.
+        field: String,
+        /// What was expected, in words.
+        expected: &'static str,
+    },
+    /// `min >= max`.
+    #[error("column `{column}` has min {min} ≥ max {max}")]
+    InvalidBounds {
+        /// The column.
+        column: String,
+        /// Declared minimum.
+        min: f64,
+        /// Declared maximum.
+        max: f64,
+    },
+    /// A declared bound is NaN or infinite.
+    #[error("column `{column}` has a non-finite bound {value}")]
+    NonFiniteBound {
+        /// The column.
+        column: String,
+        /// The bound.
+        value: f64,
+    },
+    /// A categorical column declares an empty list of categories.
+    #[error("column `{column}` declares an empty list of categories")]
+    EmptyCategories {
+        /// The column.
+        column: String,
+    },
+    /// A category is declared twice.
+    #[error("column `{column}` declares the category `{category}` twice")]
+    DuplicateCategory {
+        /// The column.
+        column: String,
+        /// The repeated category.
+        category: String,
+    },
+    /// A category label is empty or has leading/trailing whitespace (it could never be read
+    /// back from a CSV file, where fields are trimmed and an empty field is a null).
+    #[error(
+        "column `{column}` declares the category `{category}`, which is empty or has surrounding whitespace"
+    )]
+    InvalidCategoryLabel {
+        /// The column.
+        column: String,
+        /// The label.
+        category: String,
+    },
+    /// A boolean column must declare exactly two categories (false first, then true).
+    #[error("boolean column `{column}` declares {found} categories; it needs exactly 2")]
+    BooleanCategoryCount {
+        /// The column.
+        column: String,
+        /// How many were declared.
+        found: usize,
+    },
+    /// A datetime format string is not a valid strftime format.
+    #[error("column `{column}` has an invalid datetime format `{format}`")]
+    InvalidDatetimeFormat {
+        /// The column.
+        column: String,
+        /// The format.
+        format: String,
+    },
+    /// A declared datetime bound does not parse with the column's format.
+    #[error("column `{column}`: the bound `{value}` does not match the format `{format}`")]
+    InvalidDatetimeBound {
+        /// The column.
+        column: String,
+        /// The bound as written.
+        value: String,
+        /// The column's format.
+        format: String,
+    },
+    /// The schema's `target` is not one of its columns.
+    #[error("the target `{target}` is not a column of the schema")]
+    UnknownTarget {
+        /// The declared target.
+        target: String,
+    },
+    /// The schema's `positive_class` is not a category of the target (or there is no target).
+    #[error("positive class `{class}` is not a category of the target `{target}`")]
+    InvalidPositiveClass {
+        /// The target column (empty when no target is declared).
+        target: String,
+        /// The declared positive class.
+        class: String,
+    },
+    /// A column name looked up in a schema or table does not exist.
+    #[error("there is no column `{column}`")]
+    UnknownColumn {
+        /// The name looked up.
+        column: String,
+    },
+}

@@ -1,0 +1,310 @@
+//! [`ModelSpec`]: what the rest of the workspace needs to know about a model's settings — the
+//! builder, the validator, the privacy report and the registry ask every model the same
+//! questions, and each model answers them in its own folder.
+//!
+//! ```
+//! use tabveil_models::{ModelSettings, ModelSpec, Privacy, TvaeConfig};
+//!
+//! let settings = ModelSettings::from(TvaeConfig::new(Privacy::NonPrivate).with_epochs(10));
+//! let spec: &dyn ModelSpec = settings.spec();
+//! assert_eq!(spec.schedule().unwrap().epochs, 10);
+//! assert!(spec.check().is_ok());
+//! ```
+
+use std::fmt;
+
+use candle_core::Device;
+
+use crate::error::{ConfigResult, Result};
+use crate::privacy::Privacy;
+use crate::registry::ModelKind;
+use crate::synthesizer::DynSynthesizer;
+
+/// The settings of one model, as everything outside the model sees them. Implemented by each
+/// model's configuration type, in the model's folder; a model joins the workspace by
+/// implementing it and being listed in the registry ([`ModelSettings`](crate::ModelSettings)).
+pub trait ModelSpec: fmt::Debug + Send + Sync {
+    /// The model's kind.
+    fn kind(&self) -> ModelKind;
+
+    /// The privacy choice.
+    fn privacy(&self) -> &Privacy;
+
+    /// The privacy choice, to replace it as it is (no other setting changes).
+    fn privacy_mut(&mut self) -> &mut Privacy;
+
+    /// The builder's privacy step: sets `privacy` and the settings whose default depends on
+    /// the privacy mode while they still hold the other mode's default. By default only the
+    /// privacy changes; a model documents what else it adapts.
+    fn adopt_privacy(&mut self, privacy: Privacy) {
+        *self.privacy_mut() = privacy;
+    }
+
+    /// Sets the seed of the ordinary (non-privacy) randomness.
+    fn set_seed(&mut self, seed: u64);
+
+    /// The DP-SGD schedule, or `None` for a model that does not train by DP-SGD (the validator
+    /// then skips the schedule's checks and the DP-SGD plan).
+    fn schedule(&self) -> Option<DpSgdSchedule>;
+
+    /// Sets the number of epochs.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
+    /// without epochs.
+    fn set_epochs(&mut self, epochs: usize) -> ConfigResult<()>;
+
+    /// Sets the (expected) batch size.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
+    /// without batches.
+    fn set_batch_size(&mut self, batch_size: usize) -> ConfigResult<()>;
+
+    /// Names the column whose relationships with the others matter most (a prediction
+    /// target), for a model that weighs them.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
+    /// that takes no target (the default).
+    fn set_target(&mut self, column: &str) -> ConfigResult<()> {
+        Err(crate::error::ConfigError::invalid(
+            "target",
+            column,
+            "no target: only a model that weighs a target column takes one",
+        ))
+    }
+
+    /// Checks every value; a model is built only from settings that pass.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) naming the first
+    /// bad value.
+    fn check(&self) -> ConfigResult<()>;
+
+    /// The validator's findings about the model's own settings (the shape of its networks,
+    /// packing…), every one at once. The privacy settings, the schema and the schedule are
+    /// checked by the validator itself.
+    fn setting_findings(&self, out: &mut Vec<SettingFinding>);
+
+    /// The size of the model's networks for a transformed table of the given widths (the
+    /// validator's memory estimate).
+    fn network_size(&self, widths: DataWidths) -> NetworkSize;
+
+    /// The sentences of the privacy report that depend on the model.
+    fn report_text(&self) -> ReportText;
+
+    /// A new, unfitted model with these settings on `device`.
+    ///
+    /// # Errors
+    /// As [`ModelSpec::check`].
+    fn init(&self, device: &Device) -> Result<Box<dyn DynSynthesizer>>;
+}
+
+/// SDV's default number of epochs, for CTGAN and TVAE.
+pub const DEFAULT_EPOCHS: usize = 300;
+/// SDV's default batch size for CTGAN and TVAE (the *expected* Poisson batch in private mode).
+pub const DEFAULT_BATCH_SIZE: usize = 500;
+
+/// The schedule of a model trained by DP-SGD: what the validator plans and the report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DpSgdSchedule {
+    /// Passes over the data (in private mode, expected passes of Poisson batches).
+    pub epochs: usize,
+    /// Rows per batch (in private mode the expected size B of a Poisson batch).
+    pub batch_size: usize,
+    /// Private gradient releases per optimiser step (CTGAN's discriminator steps, each on its
+    /// own Poisson batch; 1 for TVAE).
+    pub releases_per_step: usize,
+}
+
+/// One finding of a model about its own settings, for the validator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingFinding {
+    /// The stable code, as listed in `tabveil-validate`'s catalogue (e.g. `"E-PAC-RANGE"`);
+    /// its severity comes with the code.
+    pub code: &'static str,
+    /// The setting, e.g. `model.pac`.
+    pub field: String,
+    /// One sentence saying what is wrong.
+    pub reason: String,
+    /// A concrete fix.
+    pub fix: String,
+}
+
+impl SettingFinding {
+    /// A finding of `code` about `field`.
+    pub fn new(
+        code: &'static str,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        SettingFinding {
+            code,
+            field: field.into(),
+            reason: reason.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// The widths of a transformed table, as the memory estimate counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataWidths {
+    /// Width of the transformed training matrix.
+    pub data: u64,
+    /// Width of the condition vector (the one-hot widths of the discrete columns).
+    pub conditions: u64,
+}
+
+/// The size of a model's networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkSize {
+    /// Trainable parameters of all networks.
+    pub parameters: u64,
+    /// Floats kept per (packed) row of a batch: activations, their gradients and the
+    /// per-example book-keeping.
+    pub floats_per_row: u64,
+}
+
+/// The sentences of the privacy report that depend on the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportText {
+    /// The model's settings beyond its name, epochs and batch size (e.g. `", pac 1,
+    /// discriminator steps 1"`; may be empty).
+    pub settings: String,
+    /// What the model's private stage learned, for the list of private releases.
+    pub learned: String,
+    /// What per-example clipping covers.
+    pub clipping: String,
+}
+
+/// Parameters and activation widths of a plain MLP `input → hidden… → output`.
+pub(crate) fn mlp_size(input: u64, hidden: &[usize], output: u64) -> (u64, u64) {
+    let mut parameters = 0_u64;
+    let mut activations = input;
+    let mut width = input;
+    for h in hidden
+        .iter()
+        .map(|&h| h as u64)
+        .chain(std::iter::once(output))
+    {
+        parameters = parameters.saturating_add(width.saturating_mul(h).saturating_add(h));
+        activations = activations.saturating_add(h);
+        width = h;
+    }
+    (parameters, activations)
+}
+
+/// The sentence of the report on what a DP-SGD model's `networks` learned.
+pub(crate) fn dp_sgd_learned(networks: &str) -> String {
+    format!(
+        "The network weights of the {networks}: trained with DP-SGD on Poisson-sampled batches, with every real row's gradient clipped and Gaussian noise added to the sum."
+    )
+}
+
+/// The findings about a network's shape: an embedding or a layer of width 0.
+pub(crate) fn network_shape_findings(
+    out: &mut Vec<SettingFinding>,
+    embedding: usize,
+    layers: &[(&str, &Vec<usize>)],
+    default: &str,
+) {
+    if embedding == 0 {
+        out.push(SettingFinding::new(
+            "E-NETWORK-SHAPE",
+            "model.embedding_dim",
+            "embedding_dim = 0: the network would have no input noise or latent space.",
+            format!("use a positive size; {default}"),
+        ));
+    }
+    for (name, dims) in layers {
+        if dims.contains(&0) {
+            out.push(SettingFinding::new(
+                "E-NETWORK-SHAPE",
+                format!("model.{name}"),
+                format!("{name} = {dims:?} has a layer of width 0."),
+                format!("use positive widths; {default}"),
+            ));
+        }
+    }
+}
+
+/// The setters of the run settings every DP-SGD model's configuration `$config` has (fields
+/// `epochs`, `batch_size` and `seed`).
+macro_rules! dp_sgd_setters {
+    ($config:ident) => {
+        impl $config {
+            /// Sets the number of epochs.
+            #[must_use]
+            pub fn with_epochs(mut self, epochs: usize) -> Self {
+                self.epochs = epochs;
+                self
+            }
+
+            /// Sets the (expected) batch size.
+            #[must_use]
+            pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+                self.batch_size = batch_size;
+                self
+            }
+
+            /// Sets the seed of the non-privacy randomness.
+            #[must_use]
+            pub fn with_seed(mut self, seed: u64) -> Self {
+                self.seed = seed;
+                self
+            }
+        }
+    };
+}
+
+/// The answers to [`ModelSpec`] that the configuration of every DP-SGD model (`$model`, built
+/// from a checked configuration with `$model::new`) gives alike: its fields `privacy`, `seed`,
+/// `epochs` and `batch_size`, its inherent `dp_sgd_schedule` and `check`, and building the
+/// model.
+macro_rules! dp_sgd_spec_answers {
+    ($model:ident) => {
+        fn privacy(&self) -> &$crate::privacy::Privacy {
+            &self.privacy
+        }
+
+        fn schedule(&self) -> Option<$crate::spec::DpSgdSchedule> {
+            Some(self.dp_sgd_schedule())
+        }
+
+        fn privacy_mut(&mut self) -> &mut $crate::privacy::Privacy {
+            &mut self.privacy
+        }
+
+        fn set_seed(&mut self, seed: u64) {
+            self.seed = seed;
+        }
+
+        fn set_epochs(&mut self, epochs: usize) -> $crate::error::ConfigResult<()> {
+            self.epochs = epochs;
+            Ok(())
+        }
+
+        fn set_batch_size(&mut self, batch_size: usize) -> $crate::error::ConfigResult<()> {
+            self.batch_size = batch_size;
+            Ok(())
+        }
+
+        fn check(&self) -> $crate::error::ConfigResult<()> {
+            self.clone().check().map(|_| ())
+        }
+
+        fn init(
+            &self,
+            device: &::candle_core::Device,
+        ) -> $crate::error::Result<Box<dyn $crate::synthesizer::DynSynthesizer>> {
+            Ok(Box::new(
+                $model::new(self.clone().check()?).with_device(device.clone()),
+            ))
+        }
+    };
+}
+
+pub(crate) use {dp_sgd_setters, dp_sgd_spec_answers};
