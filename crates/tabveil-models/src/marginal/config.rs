@@ -17,7 +17,10 @@ use crate::privacy::{DpConfig, Privacy};
 /// - `target` `None` (the schema's `target`, if any, is used);
 /// - `rounds` `None`: AIM's 16 · (modelled columns), the number of rounds the initial noise is
 ///   planned for (annealing usually ends the run sooner);
-/// - `one_way_share` 0.1: the share of ρ spent on the one-way histograms;
+/// - `one_way_share` 0.3: the share of ρ spent on the one-way histograms (they set the model's
+///   cells and the decoding within them; measured over 4 small tables at ε = 1, 3, 10 with
+///   three noise seeds each, 0.3 scored 0.903 mean quality against 0.876 for 0.1 and 0.887 for
+///   0.2, and no worse than 0.1 in any of the 12 cells);
 /// - `selection_share` 0.1: the share of each round's ρ spent on selecting (AIM's);
 /// - `max_clique_cells` 10 000: workload marginals with more cells are left out (AIM's
 ///   `max_cells`);
@@ -72,7 +75,7 @@ impl MarginalConfig {
         MarginalConfig {
             target: None,
             rounds: None,
-            one_way_share: 0.1,
+            one_way_share: 0.3,
             selection_share: 0.1,
             max_clique_cells: 10_000,
             max_model_cells: 2_000_000,
