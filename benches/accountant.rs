@@ -2,8 +2,9 @@
 //! 10⁵ steps, δ = 1e-5 (ε queries), and noise calibration for ε = 3.
 //!
 //! Run with `cargo bench --bench accountant`. The same-machine Python anchors (Opacus RDP,
-//! Opacus PRV, dp_accounting PLD) come from `shared/anchors/bench_accountants.py`; run both
-//! in one session and compare ratios — the machine is shared and noisy.
+//! Opacus PRV, dp_accounting PLD) come from `$ANCHORS/bench_accountants.py` (default
+//! `../shared/anchors`, see CONTRIBUTING.md); run both in one session and compare ratios — the
+//! machine is shared and noisy.
 
 #![allow(clippy::expect_used, reason = "a benchmark aborts on a broken setup")]
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Extra ground truth for the RDP of the Poisson-subsampled Gaussian, by direct quadrature.
 
-Needs: mpmath (tested with mpmath 1.3.0 in /opt/venvs/acc: `/opt/venvs/acc/bin/python`).
+Needs: a Python with mpmath (tested with mpmath 1.3.0; `$ACC_PYTHON` of CONTRIBUTING.md or any
+python3 with mpmath): `"$ACC_PYTHON" scripts/accountant/rdp_ground_truth.py`.
 Writes crates/tabveil-accountant/tests/data/rdp_quadrature.json.
 
 A_alpha = E_{z ~ N(0, s^2)} [(1 - q + q r(z))^alpha],  r(z) = exp((2z - 1) / (2 s^2)),

@@ -4,8 +4,10 @@
 #
 #   bash scripts/bench/side_by_side.sh [OUT_DIR]     (default: target/side_by_side)
 #
-# Needs the anchors' virtual environments (see /work/shared/anchors/bench_ctgan.py):
-#   /opt/venvs/sdv (ctgan 0.12.1, torch CPU) and /opt/venvs/sn (smartnoise-synth 1.0.8).
+# Environment (defaults relative to the repository root; see CONTRIBUTING.md):
+#   ANCHORS     the anchors' folder with bench_ctgan.py                (../shared/anchors)
+#   SDV_PYTHON  a Python with ctgan 0.12.1 (torch CPU) installed       (python3)
+#   SN_PYTHON   a Python with smartnoise-synth 1.0.8 installed         (python3)
 # Python per-epoch cost = slope between a 5-epoch and a 20-epoch fit (start-up excluded);
 # tabveil's = median time between epoch reports (start-up excluded too).
 set -euo pipefail
@@ -13,7 +15,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
 out=${1:-$root/target/side_by_side}
 mkdir -p "$out"
-anchors=${ANCHORS:-/work/shared/anchors}
+anchors=${ANCHORS:-$root/../shared/anchors}
+sdv_python=${SDV_PYTHON:-python3}
+sn_python=${SN_PYTHON:-python3}
 export RAYON_NUM_THREADS=2
 export TABLE="$root/data/bench_table.csv"
 
@@ -28,12 +32,12 @@ cd "$out"
 for which in ctgan tvae; do
     for epochs in 5 20; do
         log "SDV $which, $epochs epochs"
-        /opt/venvs/sdv/bin/python "$anchors/bench_ctgan.py" "$which" --epochs "$epochs" --threads 2
+        "$sdv_python" "$anchors/bench_ctgan.py" "$which" --epochs "$epochs" --threads 2
     done
 done
 for epochs in 5 20; do
     log "smartnoise DPCTGAN, $epochs epochs"
-    /opt/venvs/sn/bin/python "$anchors/bench_ctgan.py" dpctgan --epochs "$epochs" --threads 2 \
+    "$sn_python" "$anchors/bench_ctgan.py" dpctgan --epochs "$epochs" --threads 2 \
         --epsilon 3 --preprocessor-eps 0.5
 done
 log "per-epoch slopes (s/epoch) from results/*.json"

@@ -15,9 +15,10 @@ Besides the fitted parameters it stores the k-means centres sklearn used to init
 labels are the nearest centre), so the Rust EM can be started from the very same
 responsibilities and compared tightly, and predict_proba at a few probe values.
 
-Needs: /opt/venvs/sdv (scikit-learn 1.9.1, numpy, pandas; installed with ctgan 0.12.1).
+Needs: a Python with scikit-learn 1.9.1, numpy, pandas; installed with ctgan 0.12.1
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 Run from the repository root:
-  /opt/venvs/sdv/bin/python scripts/data/bgm_reference.py
+  "$SDV_PYTHON" scripts/data/bgm_reference.py
 """
 import json
 import os

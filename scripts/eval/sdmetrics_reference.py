@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Reference numbers for tabveil-eval's SDMetrics parity test.
 
-Needs: /opt/venvs/sdv (sdmetrics 0.32.0, pandas 2.3, numpy, scipy 1.17).
+Needs: a Python with sdmetrics 0.32.0, pandas 2.3, numpy, scipy 1.17
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 
-    /opt/venvs/sdv/bin/python scripts/eval/sdmetrics_reference.py
+    "$SDV_PYTHON" scripts/eval/sdmetrics_reference.py
 
 Writes, under crates/tabveil-eval/tests/data/parity/:
   - the synthetic tables (gzipped CSV, deterministic: numpy default_rng with fixed seeds), and a

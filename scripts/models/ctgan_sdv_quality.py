@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """SDV CTGAN's SDMetrics quality on the adult demo data, for the side-by-side with tabveil.
 
-Needs: /opt/venvs/sdv (ctgan 0.12.1, torch 2.15 CPU, sdmetrics 0.32.0, pandas, numpy).
+Needs: a Python with ctgan 0.12.1, torch 2.15 CPU, sdmetrics 0.32.0, pandas, numpy
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 
-    /opt/venvs/sdv/bin/python scripts/models/ctgan_sdv_quality.py --epochs 300 --seed 0 \
+    "$SDV_PYTHON" scripts/models/ctgan_sdv_quality.py --epochs 300 --seed 0 \
         [--threads 2] [--out results.json]
 
 Fits `ctgan.CTGAN(epochs=E)` (SDV's CTGAN, default hyper-parameters) on data/adult/train.csv

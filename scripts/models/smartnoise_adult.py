@@ -2,14 +2,15 @@
 """smartnoise-synth anchors (MST, DPCTGAN) on the adult demo data, for the side-by-side with
 tabveil's DP-CTGAN.
 
-Needs: /opt/venvs/sn (smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy).
+Needs: a Python with smartnoise-synth 1.0.8, opacus 0.14, torch, pandas, numpy
+(`$SN_PYTHON`, default python3; see CONTRIBUTING.md).
 
-    /opt/venvs/sn/bin/python scripts/models/smartnoise_adult.py --synth mst --epsilon 3 \
-        --seed 0 --out /tmp/mst_e3.csv
+    "$SN_PYTHON" scripts/models/smartnoise_adult.py --synth mst --epsilon 3 \
+        --seed 0 --out target/mst_e3.csv
 
 Fits the synthesizer on data/adult/train.csv at (ε, δ = 1e-6) and writes a synthetic table of
 the training split's size as CSV in the schema's format, to be scored by
-`cargo run --release -p tabveil-models --example score_synthetic -- /tmp/mst_e3.csv` (the same
+`cargo run --release -p tabveil-models --example score_synthetic -- target/mst_e3.csv` (the same
 SDMetrics-0.32 quality and train-synthetic-test-real classifier as tabveil's own runs).
 
 Both get the schema's public bounds (no privacy spent on bounds): MST bins each continuous

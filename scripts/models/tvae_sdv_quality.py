@@ -2,10 +2,11 @@
 """SDV TVAE on the adult demo data: SDMetrics quality and category collapse, for the
 side-by-side with tabveil's `Tvae`.
 
-Needs: /opt/venvs/sdv (ctgan 0.12.1 with its TVAE, torch 2.15 CPU, sdmetrics 0.32.0, pandas,
-numpy).
+Needs: a Python with ctgan 0.12.1 with its TVAE, torch 2.15 CPU, sdmetrics 0.32.0, pandas,
+numpy
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
 
-    /opt/venvs/sdv/bin/python scripts/models/tvae_sdv_quality.py --epochs 300 --seed 0 \
+    "$SDV_PYTHON" scripts/models/tvae_sdv_quality.py --epochs 300 --seed 0 \
         [--threads 2] [--out scripts/models/tvae_sdv_quality.json]
 
 What it does:

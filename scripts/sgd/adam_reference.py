@@ -4,8 +4,9 @@ Runs torch.optim.Adam (single-tensor implementation, CPU) for a few steps on fix
 parameters and gradients, in float32 and float64, and writes the parameters after every step
 to crates/tabveil-sgd/tests/data/adam_reference.json.
 
-Needs: /opt/venvs/sdv (torch 2.15.0, CPU).
-Run:   /opt/venvs/sdv/bin/python scripts/sgd/adam_reference.py
+Needs: a Python with torch 2.15.0, CPU
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
+Run:   "$SDV_PYTHON" scripts/sgd/adam_reference.py
 """
 
 import json

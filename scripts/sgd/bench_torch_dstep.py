@@ -10,8 +10,9 @@ LeakyReLU 0.2, dropout 0.5, f32, Adam(2e-4, (0.5, 0.9), wd 1e-6)).
 - materialised_no_penalty: the same without the penalty term (per-example loss -D(real_i)),
   which is what Opacus' hooks can handle; for comparison with published Opacus timings.
 
-Needs: /opt/venvs/sdv (torch 2.15.0, CPU).
-Run:   /opt/venvs/sdv/bin/python scripts/sgd/bench_torch_dstep.py [--threads 2] [--reps 40]
+Needs: a Python with torch 2.15.0, CPU
+(`$SDV_PYTHON`, default python3; see CONTRIBUTING.md).
+Run:   "$SDV_PYTHON" scripts/sgd/bench_torch_dstep.py [--threads 2] [--reps 40]
 Prints the median and quartiles of each step in ms, as JSON.
 """
 

@@ -2,7 +2,7 @@
 //! properties within 0.005; we hold every column and pair score to 1e-9 as well).
 //!
 //! Reference numbers: `tests/data/parity/sdmetrics_reference.json`, made by
-//! `scripts/eval/sdmetrics_reference.py` (venv /opt/venvs/sdv: sdmetrics 0.32.0) from the very
+//! `scripts/eval/sdmetrics_reference.py` (sdmetrics 0.32.0) from the very
 //! CSV files this test reads.
 
 #![allow(

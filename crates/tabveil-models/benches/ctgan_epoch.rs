@@ -1,7 +1,7 @@
 //! CTGAN and DP-CTGAN epoch time on the shared benchmark table (10 000 rows × 15 columns,
 //! `data/bench_table.csv`), for the side-by-side with the Python anchors
-//! (`/work/shared/anchors/bench_ctgan.py`: SDV CTGAN 0.87 s/epoch, smartnoise DPCTGAN 5.5 s/epoch
-//! on this machine with 2 threads).
+//! (`$ANCHORS/bench_ctgan.py`, run by `scripts/bench/side_by_side.sh`: SDV CTGAN 0.87 s/epoch,
+//! smartnoise DPCTGAN 5.5 s/epoch on a 2-core machine with 2 threads).
 //!
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo bench -p tabveil-models --bench ctgan_epoch [-- EPOCHS]

@@ -1,7 +1,7 @@
 //! TVAE and DP-TVAE epoch time on the shared benchmark table (10 000 rows × 15 columns,
 //! `data/bench_table.csv`: 20 steps of 500 per epoch), for the side-by-side with the Python
-//! anchor (`/work/shared/anchors/bench_ctgan.py tvae`: SDV TVAE 0.13 s/epoch on this machine with
-//! 2 threads).
+//! anchor (`$ANCHORS/bench_ctgan.py tvae`, run by `scripts/bench/side_by_side.sh`: SDV TVAE
+//! 0.13 s/epoch on a 2-core machine with 2 threads).
 //!
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo bench -p tabveil-models --bench tvae_epoch [-- EPOCHS]
