@@ -7,6 +7,8 @@
 //! - [`Tvae`] ([`TvaeConfig`]): the tabular variational autoencoder, SDV's algorithm without
 //!   DP (categories drawn from the decoder's softmax by default, SDV's argmax with
 //!   [`TvaeSampling::Argmax`]), and DP-TVAE with [`Privacy::Dp`].
+//! - [`Marginal`] ([`MarginalConfig`]): a marginal-based select–measure–generate model (AIM's
+//!   rounds, Private-PGM estimation on a junction tree), for small and medium tables.
 //! - [`Synthesizer`]: what every model does — `fit`, `sample`, `sample_conditional`
 //!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`. A save
 //!   replaces only an empty folder or a complete tabveil model ([`save_model_dir`]); rows of
@@ -64,6 +66,7 @@ mod check;
 pub mod ctgan;
 mod dp_sgd;
 mod error;
+pub mod marginal;
 mod nn;
 mod persist;
 mod privacy;
@@ -79,6 +82,7 @@ pub mod tvae;
 pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ConfigError, ConfigResult, ModelError, Result};
+pub use marginal::{Marginal, MarginalConfig, MarginalRound, ValidMarginalConfig};
 pub use persist::{
     MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, STAGING_MARKER, StagingDir, check_model_dir,
     save_model_dir, saved_model_kind,

@@ -107,6 +107,20 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
     /// an unreachable target (calibration errors); a batch larger than the planned rows.
     fn planned_ledger(&self, schema: &Schema, rows: f64) -> Result<Option<PrivacyLedger>>;
 
+    /// Names the column whose relationships with the others matter most (a prediction
+    /// target), for a model that weighs them.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
+    /// that takes no target (the default).
+    fn set_target(&mut self, column: &str) -> ConfigResult<()> {
+        Err(crate::error::ConfigError::invalid(
+            "target",
+            column,
+            "no target: only a model that weighs a target column takes one",
+        ))
+    }
+
     /// Checks every value; a model is built only from settings that pass.
     ///
     /// # Errors

@@ -28,6 +28,12 @@ pub enum NoiseError {
         /// The rejected value.
         value: f64,
     },
+    /// The log-weights of an exponential-mechanism draw are unusable.
+    #[error("invalid selection weights: {reason}")]
+    InvalidWeights {
+        /// What is wrong with them.
+        reason: &'static str,
+    },
     /// The background thread drawing noise ahead failed (a bug or a resource limit).
     #[error("the background noise thread failed: {what}")]
     Worker {

@@ -12,7 +12,8 @@
 //! of four draws, as Opacus' secure mode), not removed.
 //!
 //! - [`PrivacyRng`]: the generator and its samplers (continuous Gaussian with the
-//!   floating-point attacks mitigated, exact discrete Gaussian, Bernoulli, Poisson subsets) and
+//!   floating-point attacks mitigated, exact discrete Gaussian, Bernoulli, Poisson subsets,
+//!   [`PrivacyRng::choose_log_weighted`] for exponential mechanisms) and
 //!   [`PrivacyRng::secret_chacha`], the key derivation for secret per-example randomness.
 //! - [`NoiseSource`] and [`PrivacyStream`]: one generator per part of a private run, OS-seeded
 //!   or derived from a dangerous noise seed.
@@ -35,6 +36,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod choice;
 mod discrete_gaussian;
 mod error;
 mod gaussian;

@@ -111,6 +111,8 @@ codes! {
     DiscriminatorStepsZero = "E-DISCRIMINATOR-STEPS-ZERO", Error, "discriminator_steps is 0";
     /// A layer width or embedding size is 0, or there are no layers where one is needed.
     NetworkShape = "E-NETWORK-SHAPE", Error, "a layer width or the embedding size is 0";
+    /// A setting of the model out of range, found by the model's own check.
+    ModelSetting = "E-MODEL-SETTING", Error, "a setting of the model is out of range";
     /// Private CTGAN with pac ≠ 1.
     DpPac = "E-DP-PAC", Error, "private CTGAN needs pac = 1 (a pack mixes several people)";
     /// A continuous or datetime column without declared bounds, in private mode.

@@ -51,6 +51,7 @@
 //! | `E-BATCH-PAC` | error | non-private CTGAN: the batch size is not a multiple of pac |
 //! | `E-DISCRIMINATOR-STEPS-ZERO` | error | `discriminator_steps` is 0 |
 //! | `E-NETWORK-SHAPE` | error | a layer width or the embedding size is 0 |
+//! | `E-MODEL-SETTING` | error | a setting of the model is out of range (the model's own check) |
 //! | `E-DP-PAC` | error | private CTGAN needs pac = 1 (a pack mixes several people) |
 //! | `E-DP-BOUNDS-MISSING` | error | private mode needs public bounds for every continuous and datetime column |
 //! | `E-DP-CATEGORIES-MISSING` | error | private mode needs the public category list of every categorical column |

@@ -187,14 +187,25 @@ pub(crate) fn write_summary(
         StopReason::Cancelled => "cancelled",
         StopReason::BudgetExhausted => "stopped: the next step would have exceeded ε",
     };
-    writeln!(
-        out,
-        "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
-        config.model.name(),
-        summary.epochs,
-        config.epochs(),
-        summary.steps
-    )?;
+    if config.model.spec().schedule().is_some() {
+        writeln!(
+            out,
+            "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
+            config.model.name(),
+            summary.epochs,
+            config.epochs(),
+            summary.steps
+        )?;
+    } else {
+        // A model without a DP-SGD schedule counts its own rounds and releases.
+        writeln!(
+            out,
+            "{} fitted in {seconds:.1} s: {} rounds, {} releases ({stop})",
+            config.model.name(),
+            summary.epochs,
+            summary.steps
+        )?;
+    }
     match (config.dp(), fitted.epsilon_spent()?) {
         (Some(dp), Some(spent)) => {
             writeln!(

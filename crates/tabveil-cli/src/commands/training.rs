@@ -91,6 +91,10 @@ pub(crate) struct TrainingFlags {
     /// The accountant [default: rdp].
     #[arg(long, value_enum)]
     pub(crate) accountant: Option<AccountantArg>,
+    /// The column whose relationships matter most, e.g. a prediction target, for a model that
+    /// weighs one (marginal) [default: the schema's `target`].
+    #[arg(long, value_name = "COL")]
+    pub(crate) target: Option<String>,
 }
 
 impl TrainingFlags {
@@ -108,6 +112,9 @@ impl TrainingFlags {
         let builder = Synthesizer::builder().model(self.model);
         let synth = if self.no_privacy {
             let mut b = builder.non_private().seed(self.seed);
+            if let Some(t) = &self.target {
+                b = b.target(t.clone());
+            }
             if let Some(e) = self.epochs {
                 b = b.epochs(e);
             }
@@ -120,6 +127,9 @@ impl TrainingFlags {
             let mut b = builder
                 .private(Epsilon(epsilon), Delta(delta))
                 .seed(self.seed);
+            if let Some(t) = &self.target {
+                b = b.target(t.clone());
+            }
             if let Some(e) = self.epochs {
                 b = b.epochs(e);
             }

@@ -105,6 +105,8 @@ impl PrivacyReport {
             .filter(|e| e.stage() == Stage::Training)
             .collect();
         let steps: u64 = training.iter().map(|e| e.event().steps()).sum();
+        // Epochs, batches, Poisson sampling and tuning are about DP-SGD models.
+        let dp_sgd_model = config.model.spec().schedule().is_some();
         let releases_per_step = config.private_releases_per_step().max(1) as f64;
         // The schedule's q is the ledger's: B/N_s, where N_s is the row count the trainer
         // planned with (the true N treated as public, or a private estimate of it).
@@ -117,6 +119,16 @@ impl PrivacyReport {
         let epochs_completed = steps as f64 * q / releases_per_step;
         let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
         let row_count = match rows {
+            // A model without a DP-SGD schedule plans with N̂ from its own releases.
+            _ if !dp_sgd_model => format!(
+                "the model planned with N̂, a differentially private estimate of the row count (post-processing of its noisy releases); {}",
+                match rows {
+                    RowCount::PrivateEstimate(_) => "this report shows only N̂".to_owned(),
+                    RowCount::Exact(n) => format!(
+                        "the true count, N = {n}, is shown in this report and is not protected"
+                    ),
+                }
+            ),
             RowCount::PrivateEstimate(_) => format!(
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; this report shows only N̂"
             ),
@@ -140,6 +152,7 @@ impl PrivacyReport {
                 } => Some((e, sample_rate, noise_multiplier)),
                 _ => None,
             })
+            .filter(|_| dp_sgd_model)
             .map(|(last, sample_rate, noise_multiplier)| DpSgd {
                 sample_rate,
                 expected_batch: sample_rate * schedule_rows,
@@ -160,7 +173,7 @@ impl PrivacyReport {
                 description: prose::accountant_description(spec.kind),
             }),
             headline: prose::headline(Some(epsilon), Some(delta), Some(dp.epsilon)),
-            model: private_model(Some(epochs_completed)),
+            model: private_model(dp_sgd_model.then_some(epochs_completed)),
             guarantee: Some(Guarantee {
                 budget_used: if dp.epsilon > 0.0 { epsilon / dp.epsilon } else { f64::NAN },
                 epsilon_at_deltas: table,
@@ -172,10 +185,14 @@ impl PrivacyReport {
                 ),
                 trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
                 row_count,
-                scope: format!(
-                    "End to end: every statistic of the data kept by the model (preprocessing: {}) and every gradient step (training: the Gaussian mechanism) is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.",
-                    prose::preprocessing_noise(ledger)
-                ),
+                scope: if dp_sgd_model {
+                    format!(
+                        "End to end: every statistic of the data kept by the model (preprocessing: {}) and every gradient step (training: the Gaussian mechanism) is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.",
+                        prose::preprocessing_noise(ledger)
+                    )
+                } else {
+                    "End to end: every statistic of the data the model was fitted to, and every data-dependent choice it made, is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned()
+                },
             }),
             spending: Some(Spending {
                 mechanisms,
@@ -195,7 +212,11 @@ impl PrivacyReport {
             context: Some(prose::context(epsilon)),
             evaluation: None,
             audit: None,
-            tuning: Some(tuning::tuning(ledger, config, dp, schema, n_rows)?),
+            tuning: if dp_sgd_model {
+                Some(tuning::tuning(ledger, config, dp, schema, n_rows)?)
+            } else {
+                None
+            },
             regulatory_notes: prose::regulatory_notes(true),
             generated_by: generated_by(),
         })

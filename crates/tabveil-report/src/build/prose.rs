@@ -69,6 +69,7 @@ pub(crate) fn public_and_private(
 ) -> PublicAndPrivate {
     let private = config.privacy().is_private();
     let text = config.model.spec().report_text();
+    let dp_sgd_model = config.model.spec().schedule().is_some();
     let columns = schema
         .columns()
         .iter()
@@ -123,23 +124,34 @@ pub(crate) fn public_and_private(
             ),
             (RowCount::Exact(n), false) => format!("The number of rows, N = {n}."),
         },
-        format!(
-            "The settings: {}, {} epochs, batch size {}{}.",
-            config.model.name(),
-            config.epochs(),
-            config.batch_size(),
-            text.settings
-        ),
+        if dp_sgd_model {
+            format!(
+                "The settings: {}, {} epochs, batch size {}{}.",
+                config.model.name(),
+                config.epochs(),
+                config.batch_size(),
+                text.settings
+            )
+        } else {
+            format!("The settings: {}, {}.", config.model.name(), text.settings)
+        },
     ];
-    if private {
+    if private && !dp_sgd_model {
+        public_facts.push(
+            "The privacy parameters (ε, δ, accountant) and the noise and selection parameters derived from them.".to_owned(),
+        );
+    } else if private {
         public_facts.push("The privacy parameters (ε, δ, clipping norm, accountant) and the noise multipliers derived from them.".to_owned());
     }
-    let learned_privately = if private {
+    let nothing_else = "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.";
+    let learned_privately = if private && !dp_sgd_model {
+        vec![text.learned, nothing_else.to_owned()]
+    } else if private {
         vec![
             format!("Per categorical column: the counts of each category (and of missing values), each released once with {preprocessing_noise} (L2 sensitivity 1); used for the condition vectors and for generation."),
             format!("Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with {preprocessing_noise} (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing)."),
             text.learned,
-            "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
+            nothing_else.to_owned(),
         ]
     } else {
         vec![
@@ -172,7 +184,12 @@ pub(crate) fn safeguards(ledger: &PrivacyLedger, config: &TrainingConfig) -> Saf
     Safeguards {
         noise_randomness: ledger.noise_randomness(),
         randomness: randomness_text,
-        sampling: "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size.".to_owned(),
+        sampling: if config.model.spec().schedule().is_some() {
+            "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size."
+        } else {
+            "No subsampling: every release was computed on the whole table, as the accountant assumes."
+        }
+        .to_owned(),
         clipping,
         budget: "Every release was recorded on the privacy ledger before its result was used; a training step that would have pushed ε above the target was not taken. The ε above is recomputed from that ledger.".to_owned(),
     }

@@ -85,9 +85,22 @@ fn summary(m: &mut String, r: &PrivacyReport) {
         }
     }
     let md = &r.model;
+    // A model without a DP-SGD schedule has neither batches nor epochs.
+    let schedule = if md.batch_size == 0 && md.epochs_planned == 0 {
+        String::new()
+    } else {
+        format!(
+            "; batch {}, {} epochs planned{}",
+            md.batch_size,
+            md.epochs_planned,
+            md.epochs_completed
+                .map(|e| format!(", {} run", num(e)))
+                .unwrap_or_default()
+        )
+    };
     let _ = writeln!(
         m,
-        "Model: {}{} on {}{} rows × {} columns; batch {}, {} epochs planned{}.\n",
+        "Model: {}{} on {}{} rows × {} columns{schedule}.\n",
         md.model,
         md.name
             .as_deref()
@@ -96,11 +109,6 @@ fn summary(m: &mut String, r: &PrivacyReport) {
         if md.n_rows_estimated { "≈" } else { "" },
         md.n_rows,
         md.columns,
-        md.batch_size,
-        md.epochs_planned,
-        md.epochs_completed
-            .map(|e| format!(", {} run", num(e)))
-            .unwrap_or_default()
     );
 }
 
