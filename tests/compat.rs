@@ -43,8 +43,16 @@ fn load_both(name: &str) -> Fitted {
     let bytes = std::fs::read(fixture(&format!("{name}/model.bin"))).unwrap();
     let from_bytes = Fitted::from_bytes(&bytes).unwrap();
     let expected = read(&format!("{name}/samples.csv"));
-    assert_eq!(samples(&from_dir), expected, "{name}: rows of the loaded model");
-    assert_eq!(samples(&from_bytes), expected, "{name}: rows of the loaded blob");
+    assert_eq!(
+        samples(&from_dir),
+        expected,
+        "{name}: rows of the loaded model"
+    );
+    assert_eq!(
+        samples(&from_bytes),
+        expected,
+        "{name}: rows of the loaded blob"
+    );
     from_dir
 }
 
