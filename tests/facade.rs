@@ -196,23 +196,22 @@ fn the_same_seeds_give_the_same_model() {
 
 #[test]
 fn validation_errors_block_the_fit_before_any_data_is_used() {
-    // δ = 0.05 ≥ 1/n = 0.02 for 50 rows: publishing one row outright would meet the guarantee.
+    // Without privacy n is no secret: a batch of 100 for 50 rows is refused before any data
+    // is used.
     let synth = Synthesizer::builder()
         .ctgan_with(small())
-        .private(Epsilon(3.0), Delta(0.05))
+        .non_private()
         .epochs(1)
-        .batch_size(10)
+        .batch_size(100)
         .build()
         .unwrap();
     let err = synth.fit(&table(50), &schema()).unwrap_err();
     let findings = err.findings().expect("a rejection");
     assert!(
-        findings
-            .iter()
-            .any(|f| f.code == Code::DeltaAtLeastOneOverN),
+        findings.iter().any(|f| f.code == Code::BatchRange),
         "{findings:?}"
     );
-    assert!(err.to_string().contains("E-DELTA-GE-1-OVER-N"), "{err}");
+    assert!(err.to_string().contains("E-BATCH-RANGE"), "{err}");
     // The same plan, checked without fitting, gives the same findings.
     let report = synth.validate(&schema(), 50);
     assert!(report.has_errors());
@@ -220,6 +219,27 @@ fn validation_errors_block_the_fit_before_any_data_is_used() {
         report.errors().count(),
         findings.iter().filter(|f| f.is_error()).count()
     );
+    // In private mode n is private (issue 12, item 7): δ = 0.05 ≥ 1/n for 50 rows does not
+    // refuse on n; the fit checks δ against its estimate N̂ after the preprocessing and returns
+    // the releases with the error.
+    let synth = Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(0.05))
+        .epochs(1)
+        .batch_size(10)
+        .dangerous_noise_seed(2)
+        .build()
+        .unwrap();
+    let err = synth.fit(&table(50), &schema()).unwrap_err();
+    assert!(err.findings().is_none(), "{err}");
+    let Error::Model(ModelError::SpentThenFailed { error, spent }) = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        matches!(**error, ModelError::DeltaAtLeastOneOverRows { .. }),
+        "{error}"
+    );
+    assert!(!spent.entries().is_empty());
 }
 
 #[test]

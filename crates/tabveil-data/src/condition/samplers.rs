@@ -250,9 +250,14 @@ fn sample_batch<R: Rng + ?Sized>(
 }
 
 /// `weights` divided by their total (uniform when the total is 0): finite values ≥ 0 for
-/// finite weights ≥ 0.
+/// finite weights ≥ 0. Weights already normalised (their sum within 1e-12 of 1, as the
+/// frequencies a saved model gives back) are kept as they are, so that loading and saving a
+/// model again gives the same bytes.
 fn normalised_of(weights: &[f64]) -> Vec<f64> {
     let total: f64 = weights.iter().sum();
+    if (total - 1.0).abs() <= 1e-12 {
+        return weights.to_vec();
+    }
     let n = weights.len().max(1) as f64;
     weights
         .iter()
