@@ -83,14 +83,7 @@ pub(crate) fn host(t: &Tensor) -> Option<Host<'_>> {
 
 /// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors: a (B,) tensor.
 pub(crate) fn row_dots(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let (rows, cols) = a.dims2()?;
-    if b.dims() != a.dims() {
-        return Err(SgdError::ShapeMismatch {
-            what: "row dot operand".to_owned(),
-            expected: a.dims().to_vec(),
-            actual: b.dims().to_vec(),
-        });
-    }
+    let (rows, cols) = row_dot_dims(a, b)?;
     match float_dtype(a, "row dot operand")? {
         DType::F32 => row_dots_typed::<f32>(a, b, rows, cols),
         _ => row_dots_typed::<f64>(a, b, rows, cols),
@@ -114,10 +107,9 @@ fn row_dots_typed<T: Real>(a: &Tensor, b: &Tensor, rows: usize, cols: usize) -> 
     Ok(Tensor::from_vec(out, rows, a.device())?)
 }
 
-/// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors, accumulated in f64 whatever their dtype
-/// (a product of two f32 values is exact in f64): the per-example norms of clipping.
-pub(crate) fn row_dots_f64(a: &Tensor, b: &Tensor) -> Result<Vec<f64>> {
-    let (rows, cols) = a.dims2()?;
+/// (B, d) of two row-dot operands of one shape.
+fn row_dot_dims(a: &Tensor, b: &Tensor) -> Result<(usize, usize)> {
+    let dims = a.dims2()?;
     if b.dims() != a.dims() {
         return Err(SgdError::ShapeMismatch {
             what: "row dot operand".to_owned(),
@@ -125,6 +117,13 @@ pub(crate) fn row_dots_f64(a: &Tensor, b: &Tensor) -> Result<Vec<f64>> {
             actual: b.dims().to_vec(),
         });
     }
+    Ok(dims)
+}
+
+/// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors, accumulated in f64 whatever their dtype
+/// (a product of two f32 values is exact in f64): the per-example norms of clipping.
+pub(crate) fn row_dots_f64(a: &Tensor, b: &Tensor) -> Result<Vec<f64>> {
+    let (rows, cols) = row_dot_dims(a, b)?;
     match float_dtype(a, "row dot operand")? {
         DType::F32 => row_dots_f64_typed::<f32>(a, b, rows, cols),
         _ => row_dots_f64_typed::<f64>(a, b, rows, cols),
