@@ -160,10 +160,12 @@ impl Synthesizer {
     /// the model returned is usable, its ledger holding exactly the releases made
     /// ([`FitSummary::stop`](tabveil_models::FitSummary::stop) says why it stopped).
     ///
-    /// The table's size is the only thing the validation reads from the data (the row count
-    /// is treated as public by the validator, as in every DP-SGD implementation; the private
-    /// fit itself plans with a differentially private estimate of it). The validator's
-    /// warnings are kept on the result ([`Fitted::warnings`]).
+    /// The table's row count N is the only thing the validation reads from the data: the plan
+    /// it checks is computed at the true N, so a finding that depends on N (δ ≥ 1/N, a batch
+    /// larger than N, a target unreachable at N) can refuse the fit before anything is released
+    /// — a refusal that depends on N and is not covered by ε. The private fit itself plans with
+    /// N̂, a differentially private estimate of N, so its plan can differ from the one
+    /// validated; the warnings kept on the result ([`Fitted::warnings`]) are recomputed at N̂.
     ///
     /// # Errors
     /// [`Error::Rejected`] with the validator's findings before anything is computed from the

@@ -1,11 +1,14 @@
 //! Planning a private run: the preprocessing releases' noise, the DP-SGD schedule and the
 //! training noise, calibrated together.
 //!
-//! This is the one place that decides the noise of a run. The validator prints the plan these
-//! functions compute for the table's row count; a fit calls the same functions — the
-//! preprocessing part first (it does not depend on the row count), then the training part with
-//! the differentially private row estimate N̂ the preprocessing released. So the plan that
-//! `tabveil validate` prints is the plan that `fit` runs, by construction.
+//! This is the one place that decides the noise of a run: the validator and a fit call the same
+//! functions, but not with the same row count. The validator plans with the row count it is
+//! given (the table's true N, or a count the user supplies). A fit calls the preprocessing part
+//! first (it does not depend on the row count), then the training part with round(N̂), N̂ being
+//! the differentially private row estimate the preprocessing released; the true N, which is
+//! private, never enters a fit's plan. So σ_pre is the same in both; q, the number of steps and
+//! σ_train of the fit equal those `tabveil validate` printed only when round(N̂) equals the count
+//! the validator was given, and otherwise differ as N̂ differs from it.
 //!
 //! ```
 //! use tabveil_accountant::{
@@ -43,8 +46,11 @@ use crate::spec::AccountantSpec;
 ///
 /// Each step includes every row independently with probability q = B/N, where B is the
 /// *expected* batch size; one epoch is 1/q steps on average, so `epochs` epochs are
-/// ⌈epochs·N/B⌉ steps. The row count N is treated as public, as in every DP-SGD implementation
-/// that normalises by the expected batch size q·N.
+/// ⌈epochs·N/B⌉ steps. N is the row count the run is planned with; q, the step count and the
+/// normaliser q·N of the gradients are computed from it, so for a private fit it must not be
+/// the true row count (which is private): tabveil's fits pass round(N̂), a differentially
+/// private estimate (post-processing of the preprocessing releases). The validator passes the
+/// count it is given, to preview a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainingSchedule {
     n_rows: u64,

@@ -5,12 +5,14 @@
 //! per-example randomness, the Poisson sampler, the budget-guarded optimizer, the epoch
 //! reports and the end of the run. A model writes only its own steps.
 //!
-//! The plan is the accountant's run plan, the one the validator prints: the preprocessing
-//! releases of `tabveil_data::planned_preprocessing` calibrated by
+//! The plan is the accountant's run plan, computed by the same functions the validator calls:
+//! the preprocessing releases of `tabveil_data::planned_preprocessing` calibrated by
 //! [`PreprocessingPlan::calibrate`] (which does not depend on N), then
 //! [`PreprocessingPlan::with_training`] for
-//! `TrainingSchedule::with_releases_per_step(round(N̂), B, epochs, d)`. So the plan
-//! `tabveil validate` prints is the plan `fit` runs, with N̂ in place of N.
+//! `TrainingSchedule::with_releases_per_step(round(N̂), B, epochs, d)`. The validator plans
+//! with the row count it is given (the true N or the user's figure), a fit with round(N̂): σ_pre
+//! is the same, but q, the steps and σ_train match what `tabveil validate` printed only when
+//! round(N̂) equals that count.
 //!
 //! **The row count is private.** Nothing here reads `table.n_rows()` except the Poisson
 //! sampler: the schedule, q and the normaliser of the gradients come from N̂ (post-processing

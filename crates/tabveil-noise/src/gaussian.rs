@@ -17,9 +17,9 @@
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 
-/// One N(0, 1) draw, with the floating-point attack mitigated as described in the module
-/// documentation (the name predates the wording: it is a mitigation).
-pub(crate) fn hardened_standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+/// One N(0, 1) draw, with the floating-point attack mitigated (not removed) as described in
+/// the module documentation.
+pub(crate) fn mitigated_standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let a: f64 = rng.sample(StandardNormal);
     let b: f64 = rng.sample(StandardNormal);
     let c: f64 = rng.sample(StandardNormal);

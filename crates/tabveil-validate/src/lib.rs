@@ -69,10 +69,14 @@
 //! The private schedule is Poisson sampling with q = B/N for ⌈epochs·d·N/B⌉ steps
 //! ([`TrainingConfig::private_schedule`]; d is CTGAN's `discriminator_steps`, 1 for TVAE). The
 //! preprocessing releases are those `tabveil_data::planned_preprocessing` lists (one discrete
-//! Gaussian release per modelled column), planned as those very events. The noise of both comes from
-//! `tabveil_accountant::calibrate_jointly` with the config's accountant — the function a
-//! trainer calls too, so the printed plan is the plan that runs. N is treated as public, as in
-//! every DP-SGD implementation that normalises by the expected batch q·N.
+//! Gaussian release per modelled column), planned as those very events. The noise of both comes
+//! from the accountant's run plan (`tabveil_accountant::PreprocessingPlan` then `with_training`,
+//! i.e. `calibrate_jointly`) with the config's accountant — the functions a private fit calls
+//! too, but with a different row count: the validator plans with the N it is given (the table's
+//! true count, or the user's figure), a fit with round(N̂), a differentially private estimate of
+//! N (the true count is private and never enters a fit's plan). The preprocessing noise σ_pre is
+//! the same in both; q, the steps and the training noise agree with the printed plan only when
+//! round(N̂) equals that N. The plan printed here is for the data holder, not for release.
 //!
 //! ## Features
 //! None.

@@ -109,7 +109,8 @@ impl PrivacyReport {
         let dp_sgd_model = config.model.spec().schedule().is_some();
         let releases_per_step = config.private_releases_per_step().max(1) as f64;
         // The schedule's q is the ledger's: B/N_s, where N_s is the row count the trainer
-        // planned with (the true N treated as public, or a private estimate of it).
+        // planned with: N̂ for tabveil's private fits; a ledger planned with the true N (by
+        // another trainer) exposes N, and the report says so.
         let q = training
             .last()
             .map_or(config.batch_size() as f64 / n_rows as f64, |e| {

@@ -2,7 +2,9 @@
 //!
 //! Every noise multiplier comes from the accountant's run plan
 //! ([`PreprocessingPlan`] and [`PreprocessingPlan::with_training`]), the functions a fit
-//! calls too, so the plan printed by the validator is the plan a trainer runs. The searches
+//! calls too — with the row count the validator is given, where a fit uses round(N̂), a
+//! differentially private estimate: the printed plan is the fit's plan exactly only when the
+//! two counts agree (σ_pre always is the same). The searches
 //! over epochs, batch sizes and ε do not calibrate from scratch at every probe: they ask "does
 //! the plan fit with the training noise at its bound?" — one accountant evaluation, with the
 //! per-step RDP of the mechanism cached.
