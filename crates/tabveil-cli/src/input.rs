@@ -125,13 +125,12 @@ pub(crate) fn table(
     schema: &Schema,
     options: &CsvOptions,
 ) -> anyhow::Result<(Table, Vec<String>)> {
-    let (table, report) =
-        if is_stdin(path) || TableFormat::from_path(path) == TableFormat::Csv {
-            read_csv(open(path)?, schema, options)
-        } else {
-            read_table_path(path, schema, options)
-        }
-        .map_err(|e| anyhow!(data_error(path, &e)))?;
+    let (table, report) = if is_stdin(path) || TableFormat::from_path(path) == TableFormat::Csv {
+        read_csv(open(path)?, schema, options)
+    } else {
+        read_table_path(path, schema, options)
+    }
+    .map_err(|e| anyhow!(data_error(path, &e)))?;
     let notes = report
         .notes()
         .iter()

@@ -199,6 +199,30 @@ pub struct SampleChunks<'a> {
     /// The most rows that may be generated.
     limit: usize,
     done: bool,
+    /// For a model that generates all its rows at once ([`SampleChunks::from_table`]): those
+    /// rows and the next row to emit.
+    whole: Option<(Table, usize)>,
+}
+
+/// The [`Rows`] of a [`SampleChunks`] made from a whole table, which never generates.
+struct NoRows;
+
+impl Rows for NoRows {
+    fn width(&self) -> usize {
+        1
+    }
+
+    fn generate(&mut self, _rows: usize) -> Result<Vec<f32>> {
+        Err(ModelError::Internal(
+            "a whole-table SampleChunks generated rows",
+        ))
+    }
+
+    fn decode(&self, _values: Vec<f32>, _width: usize) -> Result<Table> {
+        Err(ModelError::Internal(
+            "a whole-table SampleChunks decoded rows",
+        ))
+    }
 }
 
 impl std::fmt::Debug for SampleChunks<'_> {
@@ -239,7 +263,18 @@ impl<'a> SampleChunks<'a> {
             generated: 0,
             limit,
             done: requested == 0,
+            whole: None,
         }
+    }
+
+    /// The rows of `table`, already generated, in chunks of at most `chunk_rows` (for a model
+    /// whose sampler draws all rows together, such as the marginal model's exact counts:
+    /// memory then holds every row).
+    pub(crate) fn from_table(table: Table, chunk_rows: usize) -> SampleChunks<'static> {
+        let requested = table.n_rows();
+        let mut chunks = SampleChunks::new(requested, chunk_rows, Box::new(NoRows), None);
+        chunks.whole = Some((table, 0));
+        chunks
     }
 
     /// The number of rows still to come.
@@ -253,6 +288,12 @@ impl<'a> SampleChunks<'a> {
 
     fn next_chunk(&mut self) -> Result<Table> {
         let want = self.chunk_rows.min(self.requested - self.emitted);
+        if let Some((table, next)) = &mut self.whole {
+            let rows: Vec<usize> = (*next..*next + want).collect();
+            *next += want;
+            self.emitted += want;
+            return Ok(table.select_rows(&rows)?);
+        }
         while self.pending_rows() < want {
             if self.generated >= self.limit {
                 return Err(ModelError::ConditionTooRare {

@@ -114,7 +114,7 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
     /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
     /// that takes no target (the default).
     fn set_target(&mut self, column: &str) -> ConfigResult<()> {
-        Err(crate::error::ConfigError::invalid(
+        Err(ConfigError::invalid(
             "target",
             column,
             "no target: only a model that weighs a target column takes one",

@@ -14,9 +14,9 @@
 //! above it whatever the plan said. The last round spends what is left, found by bisection
 //! with the accountant on the actual ledger.
 //!
-//! **Until the accountant has an exponential-mechanism event** (see [`selection_event`]) a
-//! PLD run is also guarded by an RDP accountant, for which the stand-in event is a proven
-//! bound: the guarantee of such a run rests on the RDP bound, which is ≤ the target.
+//! Selections are recorded as exponential-mechanism events (see [`selection_event`]). A PLD run
+//! is also guarded by an RDP accountant: the plan charges each release its zCDP ρ, a bound the
+//! RDP accountant confirms, so a PLD run ends at or a little below the target.
 
 use tabveil_accountant::{
     Accountant, AccountantKind, AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage,
@@ -206,21 +206,14 @@ impl Budget {
     }
 }
 
-/// The ledger event of an exponential-mechanism selection with parameter `epsilon`, and a
-/// note for its label.
-///
-/// **Temporary, an honest over-estimate.** The accountant has no exponential-mechanism event
-/// yet; until it does, the selection is recorded as a Gaussian mechanism with the same zCDP
-/// ρ = ε²/8, i.e. noise multiplier 2/ε. That is a valid upper bound for the RDP accountant (the
-/// bounded-range EM is ε²/8-zCDP: its Rényi divergence at every order α is at most α·ε²/8,
-/// the Gaussian's curve). For the PLD accountant it is *not* a proven bound — the Gaussian's
-/// privacy curve need not dominate the EM's — so PLD runs inherit the RDP argument only
-/// through the zCDP plan: a PLD run is therefore also guarded by RDP (see the module docs).
-/// Switch to `PrivacyEvent::exponential_mechanism` when it lands.
+/// The ledger event of an exponential-mechanism selection with parameter `epsilon` (an index
+/// drawn with probability ∝ exp(ε·score/2) for scores of sensitivity 1: ε-bounded-range, hence
+/// ε-DP and ε²/8-zCDP), and a note for its label. The accountants account it exactly (PLD) or
+/// by its Rényi curve min(α·ε²/8, ε) (RDP), never above the ρ = ε²/8 the plan charges.
 fn selection_event(epsilon: f64) -> Result<(PrivacyEvent, &'static str)> {
     Ok((
-        PrivacyEvent::gaussian(2.0 / epsilon, 1)?,
-        " (recorded as a Gaussian of equal zCDP ρ = ε²/8)",
+        PrivacyEvent::exponential_mechanism(epsilon, 1)?,
+        " (exponential mechanism)",
     ))
 }
 

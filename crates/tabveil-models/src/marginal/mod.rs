@@ -89,6 +89,7 @@ use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::progress::{Progress, StopReason};
 use crate::registry::{ModelKind, ModelSettings};
+use crate::sampling::SampleChunks;
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::{Condition, FitSummary, PrivateRun, Synthesizer};
 use decode::{AttributeDecoder, Forced, decode_table};
@@ -424,7 +425,30 @@ impl Synthesizer for Marginal {
     }
 
     fn save(&self, dir: &Path) -> Result<()> {
-        self.saved()?.save_dir(dir)
+        crate::persist::save_model_dir(dir, &[], |staging| self.save_into(staging))
+    }
+
+    fn save_into(&self, staging: &crate::persist::StagingDir) -> Result<()> {
+        self.saved()?.write_into(staging)
+    }
+
+    // The sampler draws all rows together (exact counts from the model's distribution), so
+    // the chunks are cut from one table: memory holds every row.
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
+        Ok(SampleChunks::from_table(self.sample(n, seed)?, chunk_rows))
+    }
+
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        Ok(SampleChunks::from_table(
+            self.sample_conditional(n, conditions, seed)?,
+            chunk_rows,
+        ))
     }
 
     fn to_bytes(&self) -> Result<Vec<u8>> {

@@ -1,6 +1,8 @@
 //! The marginal model's answers to [`ModelSpec`] and its entry in the registry.
 
 use candle_core::Device;
+use tabveil_accountant::{LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
+use tabveil_data::Schema;
 
 use super::Marginal;
 use super::config::MarginalConfig;
@@ -108,7 +110,33 @@ impl ModelSpec for MarginalConfig {
         NetworkSize {
             parameters: bytes.div_ceil(BYTES_PER_PARAMETER),
             floats_per_row: 0,
+            // The saved model keeps its potentials (at most `max_model_cells` `f64`s, two
+            // `f32`s each) besides small per-column tables.
+            saved_floats: (self.max_model_cells as u64).saturating_mul(2),
         }
+    }
+
+    /// The run is adaptive (how many rounds, and which marginals, depend on noisy answers),
+    /// so its ledger cannot be known before it runs. The plan is an upper bound instead: one
+    /// Gaussian mechanism of the run's whole zCDP budget ρ (the largest ρ whose Gaussian the
+    /// run's accountant gives at most the target ε; every release is charged its ρ and the
+    /// run never exceeds the total, and an RDP guard checks each release). Under RDP this
+    /// Gaussian's curve α·ρ bounds the run's; the run's own ledger replaces it when it ends.
+    fn planned_ledger(&self, _schema: &Schema, _rows: f64) -> Result<Option<PrivacyLedger>> {
+        let Some(dp) = self.privacy.dp() else {
+            return Ok(None);
+        };
+        let rho = super::budget::total_rho(dp.epsilon, dp.delta, &dp.accountant)?;
+        let mut ledger = PrivacyLedger::new();
+        if dp.is_noise_seeded() {
+            ledger.mark_noise_seeded();
+        }
+        ledger.record(LedgerEntry::new(
+            "planned: the whole marginal run, bounded by one Gaussian of its total zCDP ρ",
+            Stage::Training,
+            PrivacyEvent::gaussian((0.5 / rho).sqrt(), 1)?,
+        )?)?;
+        Ok(Some(ledger))
     }
 
     fn report_text(&self) -> ReportText {

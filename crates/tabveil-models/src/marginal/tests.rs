@@ -91,8 +91,7 @@ fn a_private_fit_spends_at_most_the_target_and_its_ledger_replays() {
         );
         let ledger = model.ledger().unwrap();
         // AIM's plan ends at the target (the last round spends what is left) under the
-        // accountant that binds: the run's, or the RDP guard of a PLD run while the selection
-        // is recorded as a stand-in (see `budget::selection_event`).
+        // accountant that binds: the run's, or the RDP guard of a PLD run (see `budget`).
         let rdp = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6)
             .unwrap()
             .epsilon;

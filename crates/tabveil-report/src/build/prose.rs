@@ -148,8 +148,12 @@ pub(crate) fn public_and_private(
         vec![text.learned, nothing_else.to_owned()]
     } else if private {
         vec![
-            format!("Per categorical column: the counts of each category (and of missing values), each released once with {preprocessing_noise} (L2 sensitivity 1); used for the condition vectors and for generation."),
-            format!("Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with {preprocessing_noise} (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing)."),
+            format!(
+                "Per categorical column: the counts of each category (and of missing values), each released once with {preprocessing_noise} (L2 sensitivity 1); used for the condition vectors and for generation."
+            ),
+            format!(
+                "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with {preprocessing_noise} (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing)."
+            ),
             text.learned,
             nothing_else.to_owned(),
         ]
