@@ -38,7 +38,13 @@ fn tmp(name: &str) -> PathBuf {
 fn table_strategy() -> impl Strategy<Value = Table> {
     let row = (
         prop::option::of(-1000i64..=1000),
-        prop::option::of(prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO),
+        // Every finite value a table may hold: |x| ≤ MAX_ABS_VALUE (1e100).
+        prop::option::of(
+            (prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO)
+                .prop_filter("|x| ≤ MAX_ABS_VALUE", |x| {
+                    x.abs() <= tabveil_data::MAX_ABS_VALUE
+                }),
+        ),
         prop::option::of(0u32..4),
         0u32..3,
         (prop::option::of(0u32..2), 0u32..2),
