@@ -64,7 +64,7 @@ pub fn read_parquet<R: ChunkReader + 'static>(
 /// Reads the Parquet file at `path`; see [`read_parquet`].
 ///
 /// # Errors
-/// [`DataError::Io`] if the file cannot be opened; otherwise as [`read_parquet`].
+/// [`crate::DataError::Io`] if the file cannot be opened; otherwise as [`read_parquet`].
 pub fn read_parquet_path(
     path: impl AsRef<Path>,
     schema: &Schema,
@@ -81,7 +81,7 @@ pub fn read_parquet_path(
 /// knows). Reading it back gives the same table.
 ///
 /// # Errors
-/// As [`Table::to_arrow`]; [`crate::ReadError::Arrow`] / [`DataError::Io`] when writing fails.
+/// As [`Table::to_arrow`]; [`crate::ReadError::Arrow`] / [`crate::DataError::Io`] when writing fails.
 pub fn write_parquet<W: Write + Send>(table: &Table, schema: &Schema, writer: W) -> Result<()> {
     let batch = parquet_compatible(table.to_arrow(schema)?)?;
     let props = WriterProperties::builder()
@@ -119,7 +119,7 @@ fn parquet_compatible(batch: RecordBatch) -> Result<RecordBatch> {
 /// Writes `table` to the Parquet file at `path` (created or truncated); see [`write_parquet`].
 ///
 /// # Errors
-/// [`DataError::Io`] if the file cannot be created; otherwise as [`write_parquet`].
+/// [`crate::DataError::Io`] if the file cannot be created; otherwise as [`write_parquet`].
 pub fn write_parquet_path(table: &Table, schema: &Schema, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let file = File::create(path).map_err(|e| io_error(path, &e))?;
@@ -158,7 +158,7 @@ pub fn read_ipc<R: Read + Seek>(
 /// Reads the Arrow IPC file at `path`; see [`read_ipc`].
 ///
 /// # Errors
-/// [`DataError::Io`] if the file cannot be opened; otherwise as [`read_ipc`].
+/// [`crate::DataError::Io`] if the file cannot be opened; otherwise as [`read_ipc`].
 pub fn read_ipc_path(
     path: impl AsRef<Path>,
     schema: &Schema,
@@ -185,7 +185,7 @@ pub fn write_ipc<W: Write>(table: &Table, schema: &Schema, writer: W) -> Result<
 /// Writes `table` to the Arrow IPC file at `path` (created or truncated); see [`write_ipc`].
 ///
 /// # Errors
-/// [`DataError::Io`] if the file cannot be created; otherwise as [`write_ipc`].
+/// [`crate::DataError::Io`] if the file cannot be created; otherwise as [`write_ipc`].
 pub fn write_ipc_path(table: &Table, schema: &Schema, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let file = File::create(path).map_err(|e| io_error(path, &e))?;

@@ -59,7 +59,7 @@ fn has_default_labels(c: &ColumnSchema) -> bool {
 }
 
 impl Table {
-    /// The table as one Arrow record batch of [`arrow_schema`]`(schema)`.
+    /// The table as one Arrow record batch of [`arrow_schema()`]`(schema)`.
     ///
     /// Every value is written as [`write_csv`](crate::write_csv) would write it, so that
     /// reading the batch back ([`ArrowTableBuilder`](crate::ArrowTableBuilder)) gives the

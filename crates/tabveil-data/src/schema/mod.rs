@@ -105,7 +105,7 @@ impl Schema {
 
     /// True when the schema was read from the data and not yet reviewed: its bounds and
     /// categories may be exact values of the rows (one person's category, the extreme values),
-    /// so private preprocessing refuses it ([`DataError::SchemaNotReviewed`]). A user who has
+    /// so private preprocessing refuses it ([`crate::SchemaError::SchemaNotReviewed`]). A user who has
     /// replaced them with public knowledge removes the mark.
     pub fn is_inferred_from_data(&self) -> bool {
         self.inferred_from_data

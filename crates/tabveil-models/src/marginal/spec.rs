@@ -102,7 +102,7 @@ impl ModelSpec for MarginalConfig {
     }
 
     /// The model's size does not depend on the transformed widths: it is bounded by
-    /// `max_model_cells`, held in [`CELL_COPIES`] `f64` copies while fitting; no batch.
+    /// `max_model_cells`, held in eight `f64` copies while fitting; no batch.
     fn network_size(&self, _widths: DataWidths) -> NetworkSize {
         let bytes = (self.max_model_cells as u64)
             .saturating_mul(CELL_COPIES)

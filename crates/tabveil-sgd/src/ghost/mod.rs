@@ -75,7 +75,7 @@ use separate::Separate;
 ///   product per use, as in the plain backward pass (Bu et al. 2023, "book-keeping").
 ///
 /// The norms are accumulated in f64 with a bound on their rounding error, and each factor is
-/// rounded down, so that cᵢ‖∇ℓᵢ‖ ≤ C holds exactly (see the [module docs](self)).
+/// rounded down, so that cᵢ‖∇ℓᵢ‖ ≤ C holds exactly (see the `ghost` module docs).
 ///
 /// Losses must be written as a **sum** of per-example losses Σᵢ ℓᵢ (not a mean), and ℓᵢ must
 /// depend on example i only: no batch normalisation, no packing of several rows into one.
@@ -436,7 +436,7 @@ impl GhostBatch {
 
     /// Clips every per-example gradient to norm `max_norm` (flat clipping over all recorded
     /// parameters: cᵢ = min(1, C/‖∇ℓᵢ‖), with cᵢ‖∇ℓᵢ‖ ≤ C exactly: see the
-    /// [module docs](self)) and sums them.
+    /// module docs of `ghost`) and sums them.
     ///
     /// `max_norm` may be `f64::INFINITY` (no clipping; then the sums carry no sensitivity
     /// bound, which only an unaccounted, non-private run may use).
