@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{
     CsvOptions, DataTransformer, DataTransformerConfig, PrivateConfig, Schema, Table, fit_private,
-    infer_schema_path, read_csv_path,
+    read_csv_path,
 };
 use tabveil_noise::PrivacyRng;
 
@@ -22,10 +22,8 @@ fn data_dir() -> String {
 
 fn bench_table() -> (Table, Schema) {
     let path = format!("{}/bench_table.csv", data_dir());
-    // The bench table has no schema file: infer one (not private, fine for timing).
-    let schema = infer_schema_path(&path, &CsvOptions::default())
-        .unwrap()
-        .schema;
+    // The public schema of the generated table (bounds from the generator, not the rows).
+    let schema = Schema::from_path(format!("{}/bench_schema.json", data_dir())).unwrap();
     let (table, _) = read_csv_path(&path, &schema, &CsvOptions::default()).unwrap();
     (table, schema)
 }
