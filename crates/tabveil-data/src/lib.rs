@@ -11,6 +11,10 @@
 //! - [`fit_private`]: the same transformer fitted from Gaussian-noised counts and histograms,
 //!   every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
 //!   without touching data.
+//! - [`discover_schema`]: a schema released from the data by differentially private
+//!   mechanisms (Gaussian thresholding for categories, a noisy-histogram quantile for bounds,
+//!   noisy counts for nullability and formats), planned within an (ε, δ) by
+//!   [`plan_discovery`] and recorded on the ledger.
 //! - [`ConditionLayout`], [`GenerationSampler`] and (non-private) [`TrainingSampler`]: the
 //!   condition vectors of conditional generators.
 //!
@@ -38,6 +42,7 @@
 mod condition;
 mod csv_io;
 mod datetime;
+mod discover;
 mod error;
 mod mixture;
 mod private;
@@ -54,6 +59,10 @@ pub use crate::csv_io::{
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
 };
+pub use discover::{
+    DEFAULT_OTHER_LABEL, DISCOVERY_LABEL, DiscoveryBudget, DiscoveryConfig, DiscoveryPlan,
+    RawTable, ValueGrid, discover_schema, plan_discovery,
+};
 pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
@@ -62,7 +71,9 @@ pub use private::{
     fit_private_with_progress, planned_preprocessing,
 };
 pub use progress::{FitProgress, NoProgress};
-pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, Schema};
+pub use schema::{
+    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, PrivateOrigin, Schema,
+};
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;
 pub use transformer::{

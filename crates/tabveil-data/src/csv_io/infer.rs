@@ -12,7 +12,7 @@ use super::CsvOptions;
 use crate::datetime;
 use crate::error::ReadError;
 use crate::error::{DataError, Result};
-use crate::schema::{ColumnKind, ColumnSchema, Schema};
+use crate::schema::{ColumnKind, ColumnOrigin, ColumnSchema, Schema};
 
 /// Datetime formats tried by [`infer_schema`], in order.
 const DATETIME_FORMATS: [&str; 4] = [
@@ -141,9 +141,11 @@ pub fn infer_schema<R: Read>(
     let mut columns = Vec::with_capacity(header.len());
     let mut from_data = Vec::new();
     for (name, st) in header.iter().zip(stats) {
-        let column = st.into_column(name);
+        let mut column = st.into_column(name);
         if !matches!(column.kind(), ColumnKind::Id | ColumnKind::Boolean { .. }) {
             from_data.push(name.clone());
+            // The mark travels with the schema: `"origin": "inferred"` in its JSON.
+            column = column.with_origin(ColumnOrigin::Inferred);
         }
         columns.push(column);
     }

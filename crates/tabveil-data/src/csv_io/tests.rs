@@ -336,6 +336,16 @@ fn infer_schema_reads_kinds_and_warns() {
         vec!["age", "score", "city", "day"]
     );
     assert!(inferred.warning.to_string().contains("NOT PRIVATE"));
+    // The columns read from the data carry the mark, in the JSON too.
+    assert_eq!(
+        s.column("age").unwrap().origin(),
+        &crate::ColumnOrigin::Inferred
+    );
+    assert_eq!(
+        s.column("flag").unwrap().origin(),
+        &crate::ColumnOrigin::Declared
+    );
+    assert!(s.to_json().unwrap().contains(r#""origin": "inferred""#));
     // The inferred schema reads its own data.
     assert!(read_csv(csv.as_bytes(), s, &CsvOptions::default()).is_ok());
 }

@@ -163,6 +163,24 @@ pub enum SchemaError {
         /// The declared positive class.
         class: String,
     },
+    /// A categorical column's `other` category is not one of its categories.
+    #[error(
+        "column `{column}` names `{other}` as its `other` category, but it is not one of its categories"
+    )]
+    InvalidOther {
+        /// The column.
+        column: String,
+        /// The declared `other` category.
+        other: String,
+    },
+    /// A column's `origin` is not `"declared"`, `"inferred"` or `{"private": {...}}`.
+    #[error("column `{column}` has an invalid `origin`: {message}")]
+    InvalidOrigin {
+        /// The column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A column name looked up in a schema or table does not exist.
     #[error("there is no column `{column}`")]
     UnknownColumn {
