@@ -18,8 +18,11 @@ pub const DEFAULT_OTHER_LABEL: &str = "(other)";
 /// - `bins_per_decade` 8, `min_exp` −3, `max_exp` 9: the public log-spaced grid of numeric
 ///   histograms covers ±10⁹ with a centre cell (−10⁻³, 10⁻³); datetimes use quarter-year
 ///   cells from 1900 to 2100.
-/// - `spurious_cells` 0.01: the noise floor of a histogram is set so that the expected number
-///   of empty cells whose noise passes it is 0.01.
+/// - `spurious_cells` 0.001: the noise floor of a histogram is set so that the expected
+///   number of empty cells whose noise passes it is 0.001.
+/// - `closed`: none. A closed categorical column gets no `other` category: the user declares
+///   (publicly) that its values are the released ones, e.g. a binary target; reading a value
+///   that was not released is then an error.
 /// - `threshold_delta_share` 0.5: the share of δ that the Gaussian thresholds' additive δ may
 ///   use (split evenly over the threshold releases); the rest goes to the Gaussian part.
 /// - `nullable_above` 0: a column is nullable when its noisy null count exceeds this many
@@ -42,6 +45,7 @@ pub struct DiscoveryConfig {
     pub(crate) nullable_above: f64,
     pub(crate) integer_below: f64,
     pub(crate) majority: f64,
+    pub(crate) closed: Vec<String>,
 }
 
 impl Default for DiscoveryConfig {
@@ -52,11 +56,12 @@ impl Default for DiscoveryConfig {
             bins_per_decade: 8,
             min_exp: -3,
             max_exp: 9,
-            spurious_cells: 0.01,
+            spurious_cells: 0.001,
             threshold_delta_share: 0.5,
             nullable_above: 0.0,
             integer_below: 2.0,
             majority: 0.95,
+            closed: Vec::new(),
         }
     }
 }
@@ -134,6 +139,13 @@ impl DiscoveryConfig {
         }
         self.nullable_above = sigmas;
         Ok(self)
+    }
+
+    /// Declares categorical columns as closed (no `other` category; see the defaults).
+    #[must_use]
+    pub fn with_closed<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.closed = columns.into_iter().map(Into::into).collect();
+        self
     }
 
     /// The label of the catch-all category.

@@ -544,17 +544,20 @@ pub fn discover_schema(
                 used.push(entry);
                 released.push("categories");
                 // ---- post-processing: the released values, plus the catch-all ----
-                let other = unique_label(&config.other_label, &s.values);
                 let fallback = s.values.is_empty();
+                let closed = config.closed.iter().any(|c| *c == cp.name) && !fallback;
                 let mut cats = s.values;
-                cats.push(other.clone());
-                let col = ColumnSchema::new(
+                let other = (!closed).then(|| unique_label(&config.other_label, &cats));
+                cats.extend(other.clone());
+                let mut col = ColumnSchema::new(
                     cp.name.clone(),
                     ColumnKind::Categorical {
                         categories: Some(cats),
                     },
-                )
-                .with_other(other);
+                );
+                if let Some(o) = other {
+                    col = col.with_other(o);
+                }
                 (col, s.noisy_nulls, fallback)
             }
         };
@@ -630,9 +633,9 @@ fn noise_floor(grid: &ValueGrid, sigma: f64, config: &DiscoveryConfig) -> Result
     Ok(sigma * upper_quantile(p)?)
 }
 
-/// The column's bounds: declared ones kept, released ones from the histogram (rounded
-/// outwards to multiples of `unit`: 1 for integers, a day for datetimes), the grid's public
-/// range when nothing was released.
+/// The column's bounds: declared ones kept, released ones from the histogram (`unit` 1: the
+/// integers inside the cells; another unit, e.g. a day for datetimes: multiples of it,
+/// outwards), the grid's public range when nothing was released.
 fn bounds_from(
     released: Option<(f64, f64)>,
     grid: &ValueGrid,
@@ -642,10 +645,16 @@ fn bounds_from(
 ) -> (f64, f64, bool) {
     let fallback = released.is_none();
     let (lo, hi) = released.unwrap_or_else(|| grid.range());
+    // Integers: [ceil(lo), floor(hi)] holds every integer the cells [lo, hi) can hold (so the
+    // centre cell (−10⁻³, 10⁻³) of an integer column is 0). Days: outwards.
     let (mut lo, mut hi) = match unit {
+        Some(u) if u == 1.0 && !fallback => (lo.ceil() + 0.0, hi.floor() + 0.0),
         Some(u) => ((lo / u).floor() * u, (hi / u).ceil() * u),
         None => (lo, hi),
     };
+    if unit.is_some() && lo >= hi {
+        hi = lo + unit.unwrap_or(1.0);
+    }
     if let Some(m) = min {
         lo = m;
     }

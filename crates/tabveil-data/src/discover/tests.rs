@@ -316,3 +316,18 @@ fn the_threshold_meets_its_delta() {
         assert!(tail <= d && tail > 0.99 * d, "σ {sigma}: {tail} vs {d}");
     }
 }
+
+#[test]
+fn a_closed_column_has_no_other_category() {
+    let raw = table_with_outliers();
+    let budget = DiscoveryBudget::new(1.0, 1e-6, AccountantSpec::rdp()).unwrap();
+    let config = DiscoveryConfig::default().with_closed(["city"]);
+    let plan = plan_discovery(raw.names(), Some(&kinds()), &budget, &config).unwrap();
+    let mut ledger = PrivacyLedger::new();
+    let mut rng = PrivacyRng::dangerous_seeded(4);
+    let schema =
+        discover_schema(&raw, Some(&kinds()), &plan, &config, &mut ledger, &mut rng).unwrap();
+    let city = schema.column("city").unwrap();
+    assert_eq!(city.categories().unwrap(), ["Oslo", "Rome"]);
+    assert_eq!(city.other(), None);
+}
