@@ -7,7 +7,7 @@
 #   TABVEIL   the binary            [target/release/tabveil]
 #   OUT       working directory     [target/discovery/NAME]
 #   MODEL     --model               [tvae]
-#   EPOCHS    --epochs              [10]
+#   EPOCHS    --epochs              [30]
 #   EPSILON   total ε               [3]   split DISCOVERY_EPS (discovery) + rest (fit)
 #   DISCOVERY_EPS                   [0.3]
 #   DELTA     total δ               [1e-6] split DISCOVERY_DELTA + rest
@@ -20,7 +20,7 @@ NAME=$1; TRAIN=$2; PUBLIC=$3; HOLDOUT=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TABVEIL=${TABVEIL:-target/release/tabveil}
 OUT=${OUT:-target/discovery/$NAME}
-MODEL=${MODEL:-tvae}; EPOCHS=${EPOCHS:-10}
+MODEL=${MODEL:-tvae}; EPOCHS=${EPOCHS:-30}
 EPSILON=${EPSILON:-3}; DISCOVERY_EPS=${DISCOVERY_EPS:-0.3}
 DELTA=${DELTA:-1e-6}; DISCOVERY_DELTA=${DISCOVERY_DELTA:-1e-7}
 FIT_EPS=$(python3 -c "print($EPSILON - $DISCOVERY_EPS)")
@@ -28,7 +28,10 @@ FIT_DELTA=$(python3 -c "print($DELTA - $DISCOVERY_DELTA)")
 NULLS=${NULLS:+--null $NULLS}
 mkdir -p "$OUT"
 python3 "$HERE/schema_tools.py" strip "$PUBLIC" "$OUT/partial.json"
-"$TABVEIL" schema infer --private --data "$TRAIN" --schema "$OUT/partial.json" $NULLS \
+# The declared binary target is closed (no `other` category): a public declaration.
+TARGET=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('target') or '')" "$PUBLIC")
+CLOSED=${TARGET:+--closed $TARGET}
+"$TABVEIL" schema infer --private --data "$TRAIN" --schema "$OUT/partial.json" $NULLS $CLOSED \
   --epsilon "$DISCOVERY_EPS" --delta "$DISCOVERY_DELTA" \
   --out "$OUT/discovered.json" --ledger "$OUT/discovery_ledger.json"
 python3 "$HERE/schema_tools.py" union "$PUBLIC" "$OUT/discovered.json" "$OUT/union.json"

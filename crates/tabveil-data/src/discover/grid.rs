@@ -66,9 +66,9 @@ impl ValueGrid {
         above.saturating_sub(1).min(self.len() - 1)
     }
 
-    /// The tail bounds read from released (noisy) cell counts: the left edge of the first
-    /// cell where the cumulative count exceeds `tail` of the total, and the right edge of the
-    /// last cell where the count from the right exceeds it. `None` when no count is positive.
+    /// The tail bounds read from released (noisy) cell counts: the left edge of the cell
+    /// before the first one where the cumulative count exceeds `tail` of the total, and the
+    /// right edge of the cell after the last one where the count from the right exceeds it. `None` when no count is positive.
     /// Post-processing of the counts only.
     pub fn tail_bounds(&self, counts: &[f64], tail: f64) -> Option<(f64, f64)> {
         let total: f64 = counts.iter().filter(|c| **c > 0.0).sum();
@@ -96,6 +96,11 @@ impl ValueGrid {
         }
         let (lo, hi) = (lo?, hi?);
         let (lo, hi) = (lo.min(hi), lo.max(hi));
+        // One more cell on each side: the noise floor zeroes the thin cells of the tails, so
+        // the quantile cell is often one cell inside the true tail (a public rule: the bounds
+        // stay cell edges).
+        let lo = lo.saturating_sub(1);
+        let hi = (hi + 1).min(self.len() - 1);
         Some((self.edges[lo], self.edges[hi + 1]))
     }
 }

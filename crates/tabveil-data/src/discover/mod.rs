@@ -581,13 +581,12 @@ pub fn discover_schema(
         }
         columns.push(column);
     }
-    build_schema(raw, declared, columns, plan, ledger)
+    build_schema(declared, columns, plan, ledger)
 }
 
 /// The schema around the discovered columns: the declared schema's name, description, target
 /// and extra keys (public), and the `discovery` record.
 fn build_schema(
-    _raw: &RawTable,
     declared: Option<&Schema>,
     columns: Vec<ColumnSchema>,
     plan: &DiscoveryPlan,
