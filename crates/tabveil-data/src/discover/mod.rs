@@ -545,7 +545,7 @@ pub fn discover_schema(
                 released.push("categories");
                 // ---- post-processing: the released values, plus the catch-all ----
                 let fallback = s.values.is_empty();
-                let closed = config.closed.iter().any(|c| *c == cp.name) && !fallback;
+                let closed = config.closed.contains(&cp.name) && !fallback;
                 let mut cats = s.values;
                 let other = (!closed).then(|| unique_label(&config.other_label, &cats));
                 cats.extend(other.clone());
