@@ -4,9 +4,9 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-use csv::{ByteRecord, ReaderBuilder, Trim};
+use csv::ByteRecord;
 
-use crate::csv_io::CsvOptions;
+use crate::csv_io::{self, CsvOptions};
 use crate::error::ReadError;
 use crate::error::{DataError, Result};
 
@@ -68,25 +68,9 @@ impl RawTable {
     /// [`crate::ReadError::InvalidUtf8`], [`crate::ReadError::DuplicateHeader`],
     /// [`crate::ReadError::RaggedRow`].
     pub fn read_csv<R: Read>(reader: R, options: &CsvOptions) -> Result<Self> {
-        let mut rdr = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(options.delimiter())
-            .trim(if options.trim() {
-                Trim::All
-            } else {
-                Trim::None
-            })
-            .from_reader(reader);
+        let mut rdr = csv_io::csv_reader(reader, options);
         let mut record = ByteRecord::new();
-        let mut read = |record: &mut ByteRecord| {
-            rdr.read_byte_record(record).map_err(|e| {
-                DataError::Read(ReadError::Csv {
-                    line: e.position().map(csv::Position::line),
-                    message: e.to_string(),
-                })
-            })
-        };
+        let mut read = |record: &mut ByteRecord| csv_io::read_record(&mut rdr, record);
         if !read(&mut record)? {
             return Err(DataError::Read(ReadError::EmptyInput));
         }
