@@ -13,6 +13,7 @@
 #   DELTA     total δ               [1e-6] split DISCOVERY_DELTA + rest
 #   DISCOVERY_DELTA                 [1e-7]
 #   NULLS     extra --null token    [none]
+#   WEIGHTS   --noise-weights F,B,C [none: 1,1,1]
 # The two budgets compose sequentially: (ε₁ + ε₂, δ₁ + δ₂) bounds the whole pipeline; each
 # part's ε is computed by the accountant from its own ledger.
 set -eu
@@ -31,7 +32,8 @@ python3 "$HERE/schema_tools.py" strip "$PUBLIC" "$OUT/partial.json"
 # The declared binary target is closed (no `other` category): a public declaration.
 TARGET=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('target') or '')" "$PUBLIC")
 CLOSED=${TARGET:+--closed $TARGET}
-"$TABVEIL" schema infer --private --data "$TRAIN" --schema "$OUT/partial.json" $NULLS $CLOSED \
+WEIGHTS=${WEIGHTS:+--noise-weights $WEIGHTS}
+"$TABVEIL" schema infer --private --data "$TRAIN" --schema "$OUT/partial.json" $NULLS $CLOSED $WEIGHTS \
   --epsilon "$DISCOVERY_EPS" --delta "$DISCOVERY_DELTA" \
   --out "$OUT/discovered.json" --ledger "$OUT/discovery_ledger.json"
 python3 "$HERE/schema_tools.py" union "$PUBLIC" "$OUT/discovered.json" "$OUT/union.json"

@@ -61,7 +61,7 @@ pub use condition::{
 };
 pub use discover::{
     DEFAULT_OTHER_LABEL, DISCOVERY_LABEL, DiscoveryBudget, DiscoveryConfig, DiscoveryPlan,
-    RawTable, ValueGrid, discover_schema, plan_discovery,
+    NoiseWeights, RawTable, ValueGrid, discover_schema, plan_discovery,
 };
 pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};

@@ -12,8 +12,8 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use tabveil::accountant::{AccountantSpec, PrivacyLedger, epsilon_of};
 use tabveil::data::{
-    CsvOptions, DiscoveryBudget, DiscoveryConfig, RawTable, discover_schema, infer_schema_path,
-    plan_discovery,
+    CsvOptions, DiscoveryBudget, DiscoveryConfig, NoiseWeights, RawTable, discover_schema,
+    infer_schema_path, plan_discovery,
 };
 use tabveil::noise::PrivacyRng;
 
@@ -74,6 +74,16 @@ pub(crate) struct InferArgs {
     /// then fails the read (with --private).
     #[arg(long, value_name = "COL", requires = "private")]
     closed: Vec<String>,
+    /// Relative noise of the format, bounds and category releases, e.g. `1,2,0.6` to spend
+    /// more of the budget on categories (a lower threshold) [default: 1,1,1] (with --private).
+    #[arg(
+        long,
+        value_name = "F,B,C",
+        value_delimiter = ',',
+        num_args = 1,
+        requires = "private"
+    )]
+    noise_weights: Option<Vec<f64>>,
     /// DANGEROUS: fix the privacy randomness with this seed (the guarantee then rests on the
     /// seed staying secret; the ledger says so). Never saved.
     #[arg(long, value_name = "K", requires = "private")]
@@ -136,6 +146,18 @@ fn infer_private(args: &InferArgs) -> anyhow::Result<()> {
         config = config
             .with_tail(t)
             .map_err(|e| UsageError::new("--tail", e))?;
+    }
+    if let Some(w) = &args.noise_weights {
+        let [format, bounds, categories] = w[..] else {
+            return Err(UsageError::new("--noise-weights", "give three numbers: F,B,C").into());
+        };
+        config = config
+            .with_noise_weights(NoiseWeights {
+                format,
+                bounds,
+                categories,
+            })
+            .map_err(|e| UsageError::new("--noise-weights", e))?;
     }
     let declared = args.schema.as_deref().map(input::schema).transpose()?;
     let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());

@@ -31,6 +31,7 @@ pub const DEFAULT_OTHER_LABEL: &str = "(other)";
 /// - `integer_below` 2: without a declared kind, a numeric column is integer when its noisy
 ///   count of fractional values is below this many noise standard deviations (the reader then
 ///   rounds the few fractional values it may meet).
+/// - `weights`: 1, 1, 1 ([`NoiseWeights`]): one σ for every release.
 /// - `majority` 0.95: without a declared kind, a column is numeric, boolean or datetime when
 ///   that format holds this share of its noisy non-null count; categorical otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +47,31 @@ pub struct DiscoveryConfig {
     pub(crate) integer_below: f64,
     pub(crate) majority: f64,
     pub(crate) closed: Vec<String>,
+    pub(crate) weights: NoiseWeights,
+}
+
+/// Relative noise multipliers of the three kinds of release: each release's σ is a common
+/// scale (calibrated by the accountant) times its weight. A smaller weight spends more of the
+/// budget on that kind: e.g. categories at 0.7 and bounds at 1.4 lower the threshold τ (fewer
+/// values go to `other`) at the price of coarser bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NoiseWeights {
+    /// The format release (kinds).
+    pub format: f64,
+    /// The histogram release (bounds).
+    pub bounds: f64,
+    /// The thresholding release (categories).
+    pub categories: f64,
+}
+
+impl Default for NoiseWeights {
+    fn default() -> Self {
+        NoiseWeights {
+            format: 1.0,
+            bounds: 1.0,
+            categories: 1.0,
+        }
+    }
 }
 
 impl Default for DiscoveryConfig {
@@ -62,6 +88,7 @@ impl Default for DiscoveryConfig {
             integer_below: 2.0,
             majority: 0.95,
             closed: Vec::new(),
+            weights: NoiseWeights::default(),
         }
     }
 }
@@ -146,6 +173,20 @@ impl DiscoveryConfig {
     pub fn with_closed<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
         self.closed = columns.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// The relative noise multipliers of the format, bounds and category releases.
+    ///
+    /// # Errors
+    /// [`crate::TransformError::InvalidParameter`] unless every weight is finite and > 0.
+    pub fn with_noise_weights(mut self, weights: NoiseWeights) -> Result<Self> {
+        for w in [weights.format, weights.bounds, weights.categories] {
+            if !(w.is_finite() && w > 0.0) {
+                return Err(invalid("noise_weights", w, "finite and > 0"));
+            }
+        }
+        self.weights = weights;
+        Ok(self)
     }
 
     /// The label of the catch-all category.

@@ -67,8 +67,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{
-    AccountantSpec, LedgerEntry, NoiseSchedule, PrivacyEvent, PrivacyLedger, Stage,
-    calibrate_noise, epsilon_of,
+    AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage, epsilon_of,
 };
 use tabveil_noise::PrivacyRng;
 
@@ -78,7 +77,7 @@ use crate::error::TransformError;
 use crate::error::{DataError, Result};
 use crate::schema::{ColumnKind, ColumnOrigin, ColumnSchema, PrivateOrigin, Schema};
 
-pub use config::{DEFAULT_OTHER_LABEL, DiscoveryConfig};
+pub use config::{DEFAULT_OTHER_LABEL, DiscoveryConfig, NoiseWeights};
 pub use grid::ValueGrid;
 pub use raw::RawTable;
 
@@ -170,6 +169,8 @@ struct ColumnPlan {
 pub struct DiscoveryPlan {
     columns: Vec<ColumnPlan>,
     entries: Vec<LedgerEntry>,
+    /// Per entry: its noise multiplier σ and its threshold τ (∞ for a Gaussian release).
+    noise: Vec<(f64, f64)>,
     noise_multiplier: f64,
     threshold: f64,
     threshold_delta: f64,
@@ -183,12 +184,14 @@ impl DiscoveryPlan {
         &self.entries
     }
 
-    /// The noise multiplier σ of every release (counts have L2 sensitivity 1).
+    /// The common noise scale: each release's σ is this times its weight
+    /// ([`NoiseWeights`]; all 1 by default, so this is every release's σ). Counts have L2
+    /// sensitivity 1.
     pub fn noise_multiplier(&self) -> f64 {
         self.noise_multiplier
     }
 
-    /// The threshold τ of the category releases, in rows.
+    /// The threshold τ of the releases of declared categorical columns, in rows.
     pub fn threshold(&self) -> f64 {
         self.threshold
     }
@@ -243,8 +246,9 @@ pub fn plan_discovery(
     let thresholds = count(Task::Categories) + count(Task::Values);
     let releases: u64 = columns.iter().map(|c| c.tasks.len() as u64).sum();
     let delta = budget.delta;
-    let (sigma, threshold, threshold_delta) = if releases == 0 {
-        (f64::INFINITY, f64::INFINITY, 0.0)
+    let weights = config.weights;
+    let (scale, threshold_delta) = if releases == 0 {
+        (f64::INFINITY, 0.0)
     } else {
         // δ = δ_Gaussian + additive δ of the thresholds (the accountant subtracts
         // 1 − Π(1 − δ_τ) ≤ Σ δ_τ = share·δ before computing the Gaussian part's ε).
@@ -253,35 +257,42 @@ pub fn plan_discovery(
         } else {
             0.0
         };
-        let gaussian_delta = delta * (1.0 - share);
         let threshold_delta = if thresholds > 0 {
             delta * share / thresholds as f64
         } else {
             0.0
         };
-        let schedule = NoiseSchedule {
-            fixed: vec![],
-            calibrated: vec![(1.0, releases)],
-        };
-        let c = calibrate_noise(
+        // The Gaussian parts of the releases, σ = scale · weight, within ε at δ·(1 − share).
+        let scale = calibrate_scale(
+            &columns,
+            weights,
             budget.epsilon,
-            gaussian_delta,
-            &schedule,
+            delta * (1.0 - share),
             &budget.accountant,
         )?;
-        let tau = if thresholds > 0 {
-            threshold_for(c.noise_multiplier, threshold_delta)?
-        } else {
-            f64::INFINITY
-        };
-        (c.noise_multiplier, tau, threshold_delta)
+        (scale, threshold_delta)
     };
     let mut entries = Vec::new();
+    let mut noise = Vec::new();
     for c in &columns {
         for t in &c.tasks {
-            entries.push(entry_for(&c.name, *t, sigma, threshold)?);
+            let sigma = scale * task_weight(*t, weights);
+            let tau = if matches!(t, Task::Categories | Task::Values) {
+                threshold_for(sigma, threshold_delta)?
+            } else {
+                f64::INFINITY
+            };
+            entries.push(entry_for(&c.name, *t, sigma, tau)?);
+            noise.push((sigma, tau));
         }
     }
+    let threshold = scale * weights.categories;
+    let threshold = if thresholds > 0 {
+        threshold_for(threshold, threshold_delta)?
+    } else {
+        f64::INFINITY
+    };
+    let sigma = scale;
     let epsilon = if entries.is_empty() {
         0.0
     } else {
@@ -297,12 +308,73 @@ pub fn plan_discovery(
     Ok(DiscoveryPlan {
         columns,
         entries,
+        noise,
         noise_multiplier: sigma,
         threshold,
         threshold_delta,
         epsilon,
         budget: budget.clone(),
     })
+}
+
+/// The weight of a task's σ; an undeclared column's value release uses the smaller of the
+/// bounds and categories weights (it may turn out to be either).
+fn task_weight(task: Task, w: NoiseWeights) -> f64 {
+    match task {
+        Task::Format => w.format,
+        Task::Bounds => w.bounds,
+        Task::Categories => w.categories,
+        Task::Values => w.bounds.min(w.categories),
+    }
+}
+
+/// The smallest common scale s (to 1e-6 relative, on the safe side) such that the Gaussian
+/// releases of `columns`, σ = s·weight, spend at most `epsilon` at `delta` by `spec`: ε(s) is
+/// evaluated by the accountant (non-increasing in s) and bisected in log space.
+fn calibrate_scale(
+    columns: &[ColumnPlan],
+    weights: NoiseWeights,
+    epsilon: f64,
+    delta: f64,
+    spec: &AccountantSpec,
+) -> Result<f64> {
+    let tasks: Vec<Task> = columns.iter().flat_map(|c| c.tasks.clone()).collect();
+    let epsilon_at = |s: f64| -> Result<f64> {
+        let mut ledger = PrivacyLedger::new();
+        for t in &tasks {
+            let event = PrivacyEvent::gaussian(s * task_weight(*t, weights), 1)?;
+            ledger.record(LedgerEntry::new(
+                "calibration",
+                Stage::Preprocessing,
+                event,
+            )?)?;
+        }
+        Ok(epsilon_of(&ledger, spec, delta)?.epsilon)
+    };
+    let (mut lo, mut hi) = (1e-3_f64, 1e-3_f64);
+    while epsilon_at(hi)? > epsilon {
+        lo = hi;
+        hi *= 4.0;
+        if hi > 1e9 {
+            return Err(DataError::Transform(TransformError::InvalidParameter {
+                parameter: "epsilon",
+                value: epsilon.to_string(),
+                expected: "a budget that noise below 1e9 can meet",
+            }));
+        }
+    }
+    if hi == lo {
+        return Ok(hi);
+    }
+    while hi / lo > 1.0 + 1e-6 {
+        let mid = (lo * hi).sqrt();
+        if epsilon_at(mid)? > epsilon {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(hi)
 }
 
 /// ε of `entries` at `delta` under `spec`.
@@ -424,8 +496,7 @@ pub fn discover_schema(
     if rng.is_seeded() {
         ledger.mark_noise_seeded();
     }
-    let sigma = plan.noise_multiplier;
-    let mut entries = plan.entries.iter();
+    let mut entries = plan.entries.iter().zip(&plan.noise);
     let mut columns = Vec::with_capacity(plan.columns.len());
     for cp in &plan.columns {
         let fields = raw
@@ -434,10 +505,10 @@ pub fn discover_schema(
         let declared_col = declared.and_then(|s| s.column(&cp.name));
         let mut released: Vec<&'static str> = Vec::new();
         let mut used: Vec<LedgerEntry> = Vec::new();
-        let mut next_entry = || -> Result<LedgerEntry> {
+        let mut next_entry = || -> Result<(LedgerEntry, f64, f64)> {
             entries
                 .next()
-                .cloned()
+                .map(|(e, (s, t))| (e.clone(), *s, *t))
                 .ok_or(DataError::Internal("plan shorter than its tasks"))
         };
         // The kind: declared, by name (id), or from the format release.
@@ -446,7 +517,7 @@ pub fn discover_schema(
             (Some(c), _) => c.kind().clone(),
             (None, None) => ColumnKind::Id,
             (None, Some(_)) => {
-                let entry = next_entry()?;
+                let (entry, sigma, _) = next_entry()?;
                 let noisy = release_formats(fields, sigma, rng)?;
                 ledger.record(entry.clone())?;
                 used.push(entry);
@@ -472,7 +543,7 @@ pub fn discover_schema(
             );
             continue;
         };
-        let entry = next_entry()?;
+        let (entry, sigma, tau) = next_entry()?;
         let declared_nullable = declared_col.is_some_and(ColumnSchema::is_nullable);
         let (column, noisy_nulls, fallback) = match kind {
             ColumnKind::Continuous { min, max, integer } => {
@@ -532,14 +603,14 @@ pub fn discover_schema(
             ColumnKind::Boolean { categories } => {
                 // Only reached without a declared kind: a boolean needs no category release,
                 // but the planned (thresholding) release still gives the null count.
-                let s = select_values(fields, sigma, plan.threshold, rng)?;
+                let s = select_values(fields, sigma, tau, rng)?;
                 ledger.record(entry.clone())?;
                 used.push(entry);
                 let col = ColumnSchema::new(cp.name.clone(), ColumnKind::Boolean { categories });
                 (col, s.noisy_nulls, false)
             }
             ColumnKind::Categorical { .. } | ColumnKind::Id => {
-                let s = select_values(fields, sigma, plan.threshold, rng)?;
+                let s = select_values(fields, sigma, tau, rng)?;
                 ledger.record(entry.clone())?;
                 used.push(entry);
                 released.push("categories");

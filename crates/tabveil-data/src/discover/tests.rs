@@ -334,3 +334,55 @@ fn a_closed_column_has_no_other_category() {
     assert_eq!(city.categories().unwrap(), ["Oslo", "Rome"]);
     assert_eq!(city.other(), None);
 }
+
+#[test]
+fn noise_weights_shift_the_budget_and_keep_the_total() {
+    let raw = table_with_outliers();
+    let budget = DiscoveryBudget::new(0.5, 1e-6, AccountantSpec::rdp()).unwrap();
+    let even = plan_discovery(
+        raw.names(),
+        Some(&kinds()),
+        &budget,
+        &DiscoveryConfig::default(),
+    )
+    .unwrap();
+    let weights = NoiseWeights {
+        format: 1.0,
+        bounds: 2.0,
+        categories: 0.6,
+    };
+    let config = DiscoveryConfig::default()
+        .with_noise_weights(weights)
+        .unwrap();
+    let shifted = plan_discovery(raw.names(), Some(&kinds()), &budget, &config).unwrap();
+    // More of the budget on the categories: a lower threshold.
+    assert!(shifted.threshold() < even.threshold());
+    // Read through the serialised event: the same for every Gaussian-noise event kind.
+    let sigma = |p: &DiscoveryPlan, i: usize| {
+        let v = serde_json::to_value(p.entries()[i].event()).unwrap();
+        v["noise_multiplier"].as_f64().unwrap()
+    };
+    assert!((sigma(&shifted, 0) / sigma(&shifted, 1) - 2.0 / 0.6).abs() < 1e-9);
+    for plan in [&even, &shifted] {
+        let mut ledger = PrivacyLedger::new();
+        let mut rng = PrivacyRng::dangerous_seeded(8);
+        let cfg = if std::ptr::eq(plan, &shifted) {
+            &config
+        } else {
+            &DiscoveryConfig::default()
+        };
+        discover_schema(&raw, Some(&kinds()), plan, cfg, &mut ledger, &mut rng).unwrap();
+        let spent = epsilon_of(&ledger, &AccountantSpec::rdp(), 1e-6)
+            .unwrap()
+            .epsilon;
+        assert!(spent <= 0.5 && spent > 0.45, "{spent}");
+    }
+    assert!(
+        DiscoveryConfig::default()
+            .with_noise_weights(NoiseWeights {
+                format: 0.0,
+                ..weights
+            })
+            .is_err()
+    );
+}
