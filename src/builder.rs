@@ -26,7 +26,9 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
-use tabveil_models::{CtganConfig, DpConfig, ModelKind, ModelSettings, Privacy, TvaeConfig};
+use tabveil_models::{
+    CtganConfig, DpConfig, MarginalConfig, ModelKind, ModelSettings, Privacy, TvaeConfig,
+};
 
 use crate::error::Result;
 use crate::privacy::{Delta, Epsilon};
@@ -59,6 +61,7 @@ pub struct Ready<P> {
     epochs: Option<usize>,
     batch_size: Option<usize>,
     seed: Option<u64>,
+    target: Option<String>,
     device: Device,
 }
 
@@ -71,6 +74,7 @@ pub struct Private {
     preprocessing_share: Option<f64>,
     accountant: Option<AccountantSpec>,
     noise_seed: Option<u64>,
+    row_estimate: Option<f64>,
 }
 
 /// Privacy state of a build that opted out of differential privacy.
@@ -138,6 +142,20 @@ impl SynthesizerBuilder<WantsModel> {
         self.model_with(config)
     }
 
+    /// The marginal model with its defaults (select–measure–generate: noisy marginals chosen
+    /// adaptively, a graphical model fitted to them). It has no epochs, batches or clipping:
+    /// `build` refuses them; [`target`](SynthesizerBuilder::target) names the column whose
+    /// relationships matter most (default: the schema's `target`).
+    pub fn marginal(self) -> SynthesizerBuilder<WantsPrivacy> {
+        self.model(ModelKind::Marginal)
+    }
+
+    /// The marginal model with these settings. The privacy step that follows replaces the
+    /// config's `privacy`; the builder's `seed` and `target`, when set, replace the config's.
+    pub fn marginal_with(self, config: MarginalConfig) -> SynthesizerBuilder<WantsPrivacy> {
+        self.model_with(config)
+    }
+
     fn with_model(self, model: ModelChoice) -> SynthesizerBuilder<WantsPrivacy> {
         SynthesizerBuilder {
             state: WantsPrivacy { model },
@@ -156,6 +174,7 @@ impl SynthesizerBuilder<WantsPrivacy> {
             preprocessing_share: None,
             accountant: None,
             noise_seed: None,
+            row_estimate: None,
         })
     }
 
@@ -173,6 +192,7 @@ impl SynthesizerBuilder<WantsPrivacy> {
                 epochs: None,
                 batch_size: None,
                 seed: None,
+                target: None,
                 device: Device::Cpu,
             },
         }
@@ -196,6 +216,14 @@ impl<P> SynthesizerBuilder<Ready<P>> {
     /// gumbel noise, condition draws, the transformer's mode sampling.
     pub fn seed(mut self, seed: u64) -> Self {
         self.state.seed = Some(seed);
+        self
+    }
+
+    /// The column whose relationships with the others matter most (a prediction target), for
+    /// a model that weighs one (the marginal model; default: the schema's `target`). `build`
+    /// refuses it for a model that does not.
+    pub fn target(mut self, column: impl Into<String>) -> Self {
+        self.state.target = Some(column.into());
         self
     }
 
@@ -225,6 +253,9 @@ impl<P> SynthesizerBuilder<Ready<P>> {
         if let Some(s) = self.state.seed {
             spec.set_seed(s);
         }
+        if let Some(t) = &self.state.target {
+            spec.set_target(t)?;
+        }
         spec.check()?;
         Ok(settings)
     }
@@ -247,6 +278,17 @@ impl SynthesizerBuilder<Ready<Private>> {
     /// tighter and slower; the Gaussian-DP approximation is refused).
     pub fn accountant(mut self, accountant: AccountantSpec) -> Self {
         self.state.privacy.accountant = Some(accountant);
+        self
+    }
+
+    /// Plans the DP-SGD schedule with `rows` — a row count that is public or was released by
+    /// a differentially private mechanism accounted elsewhere — instead of the fit's own
+    /// private estimate, so the fit's whole ledger is known before its first release
+    /// ([`Synthesizer::planned_ledger`]). The validation at fit time uses it too. Never pass
+    /// the true row count of a private table: the schedule, the model and the report reveal
+    /// it.
+    pub fn row_estimate(mut self, rows: f64) -> Self {
+        self.state.privacy.row_estimate = Some(rows);
         self
     }
 
@@ -280,6 +322,9 @@ impl SynthesizerBuilder<Ready<Private>> {
         }
         if let Some(seed) = p.noise_seed {
             dp = dp.dangerous_noise_seed(seed);
+        }
+        if let Some(rows) = p.row_estimate {
+            dp = dp.with_row_estimate(rows);
         }
         dp.check()?;
         let settings = self.settings(Privacy::Dp(dp))?;

@@ -14,7 +14,8 @@ pub enum Error {
     /// finding has a stable code, the offending field, the reason and a concrete fix.
     #[error("{}", rejected(.findings))]
     Rejected {
-        /// Every finding, errors first (warnings included).
+        /// Every finding, errors first (warnings included); in private mode only those that
+        /// do not depend on the number of rows (see `ValidationReport::blocking`).
         findings: Vec<Finding>,
     },
     /// A fitted-model file or blob written by this facade is malformed.
@@ -53,6 +54,9 @@ pub enum Error {
     /// An error of the accountant.
     #[error(transparent)]
     Accountant(#[from] tabveil_accountant::AccountantError),
+    /// An error of an audit.
+    #[error(transparent)]
+    Audit(#[from] tabveil_audit::AuditError),
 }
 
 /// The result type of the facade.

@@ -37,8 +37,11 @@ use std::path::Path;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{PrivacyLedger, epsilon_of};
+use tabveil_audit::AuditReport;
 use tabveil_data::{Schema, Table};
-use tabveil_models::{Condition, DynSynthesizer, FitSummary, ModelKind};
+use tabveil_models::{
+    Condition, DynSynthesizer, FitSummary, ModelError, ModelKind, SampleChunks, save_model_dir,
+};
 use tabveil_report::{PrivacyReport, RowCount};
 use tabveil_validate::{Finding, TrainingConfig};
 
@@ -46,6 +49,9 @@ use crate::error::{Error, Result};
 
 /// The file the facade adds to a model directory.
 pub const FIT_RECORD_FILE: &str = "tabveil-fit.json";
+/// The file of an audit saved with a model (`tabveil audit … --save-into`): its report then
+/// shows the audit.
+pub const AUDIT_FILE: &str = "tabveil-audit.json";
 /// The first bytes of [`Fitted::to_bytes`].
 const MAGIC: &[u8; 12] = b"tabveil-fit\n";
 const RECORD_FORMAT: &str = "tabveil-fit";
@@ -59,6 +65,8 @@ pub struct Fitted {
     schema: Schema,
     summary: FitSummary,
     record: FitRecord,
+    /// An audit saved with the model (not part of [`Fitted::to_bytes`]).
+    audit: Option<AuditReport>,
 }
 
 /// What the facade keeps beside the model.
@@ -135,6 +143,7 @@ impl Fitted {
             schema,
             summary,
             record,
+            audit: None,
         })
     }
 
@@ -169,6 +178,49 @@ impl Fitted {
         seed: u64,
     ) -> Result<Table> {
         Ok(self.model.sample_conditional(n, conditions, seed)?)
+    }
+
+    /// `n` synthetic rows in chunks of at most `chunk_rows` rows, so that memory does not grow
+    /// with `n` (write each chunk out, e.g. with `tabveil::data::CsvWriter`). Together the
+    /// chunks are exactly [`sample`](Self::sample)`(n, seed)`, whatever the chunk size.
+    /// Post-processing: costs no privacy.
+    ///
+    /// ```
+    /// # use tabveil::prelude::*;
+    /// # let schema = Schema::new("t", vec![ColumnSchema::continuous("x", Some(0.0), Some(9.0)), ColumnSchema::categorical("c", ["a", "b"])])?;
+    /// # let rows: Vec<Vec<Value>> = (0..100).map(|i| vec![Value::Number((i % 10) as f64), Value::from(if i % 3 == 0 { "a" } else { "b" })]).collect();
+    /// # let table = Table::from_rows(&schema, &rows)?;
+    /// # let small = CtganConfig::new(tabveil::models::Privacy::NonPrivate).with_dims(vec![8], vec![8]).with_embedding_dim(4);
+    /// # let fitted = Synthesizer::builder().ctgan_with(small).non_private().epochs(1).batch_size(50).build()?.fit(&table, &schema)?;
+    /// let mut rows = 0;
+    /// for chunk in fitted.sample_chunks(2_500, 7, 1_000) {
+    ///     rows += chunk?.n_rows(); // 1000, 1000, 500
+    /// }
+    /// assert_eq!(rows, 2_500);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sample_chunks(
+        &self,
+        n: usize,
+        seed: u64,
+        chunk_rows: usize,
+    ) -> impl Iterator<Item = Result<Table>> + '_ {
+        Chunks::new(self.model.sample_chunks(n, seed, chunk_rows))
+    }
+
+    /// [`sample_conditional`](Self::sample_conditional) in chunks of at most `chunk_rows`
+    /// rows (see [`sample_chunks`](Self::sample_chunks)). A bad condition is the first item.
+    pub fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> impl Iterator<Item = Result<Table>> + '_ {
+        Chunks::new(
+            self.model
+                .sample_conditional_chunks(n, conditions, seed, chunk_rows),
+        )
     }
 
     /// The schema the model was fitted on.
@@ -225,12 +277,30 @@ impl Fitted {
     pub fn report(&self) -> Result<PrivacyReport> {
         let empty = PrivacyLedger::new();
         let ledger = self.ledger().unwrap_or(&empty);
-        Ok(PrivacyReport::from_fit(
+        let report = PrivacyReport::from_fit(
             ledger,
             &self.training_config(),
             &self.schema,
             self.report_rows(),
-        )?)
+        )?;
+        Ok(match &self.audit {
+            Some(audit) => {
+                let combined = crate::auditing::combined_epsilon(self.ledger(), audit, self)?;
+                report.with_audit(audit.to_section(combined))?
+            }
+            None => report,
+        })
+    }
+
+    /// The audit attached to this model, if any.
+    pub fn audit(&self) -> Option<&AuditReport> {
+        self.audit.as_ref()
+    }
+
+    /// Attaches an audit: the privacy report then shows it, with the ε of this model and the
+    /// audit run together, and [`save`](Self::save) writes it ([`AUDIT_FILE`]).
+    pub fn attach_audit(&mut self, audit: AuditReport) {
+        self.audit = Some(audit);
     }
 
     /// The row count a report may show: the DP estimate N̂ (rounded, at least 1) in private
@@ -243,16 +313,34 @@ impl Fitted {
         }
     }
 
-    /// Saves the model into directory `dir` (created if needed): the models crate's files and
-    /// [`FIT_RECORD_FILE`]. Not atomic: the `tabveil` command writes into a temporary
-    /// directory and renames it.
+    /// Saves the model into the folder `dir`: the models crate's files and
+    /// [`FIT_RECORD_FILE`], written beside `dir` and renamed into place, so `dir` holds the
+    /// old model or the new one, never half of one. An existing `dir` is replaced only if it
+    /// is an empty folder or a complete tabveil model (checked by its manifest and checksum)
+    /// holding nothing but a model's files; anything else is refused and left untouched (see
+    /// `tabveil_models::save_model_dir`). [`Synthesizer::check_output`] makes the same checks
+    /// before a fit.
     ///
     /// # Errors
-    /// [`Error::Model`] or [`Error::Io`] when writing fails.
+    /// [`Error::Model`] with `ModelError::OutputRefused` for a `dir` that must not be
+    /// replaced; `ModelError::Io` when writing fails.
+    ///
+    /// [`Synthesizer::check_output`]: crate::Synthesizer::check_output
     pub fn save(&self, dir: &Path) -> Result<()> {
-        self.model.save(dir)?;
-        let path = dir.join(FIT_RECORD_FILE);
-        std::fs::write(&path, self.record_json()?).map_err(|e| io_error(&path, &e))
+        check_fit_record(dir)?;
+        let record = self.record_json()?;
+        let audit = self.audit.as_ref().map(AuditReport::to_json).transpose()?;
+        // The fit record and an audit are tabveil's own files in a model folder (an old audit
+        // there is replaced with the rest of the old model).
+        save_model_dir(dir, &[FIT_RECORD_FILE, AUDIT_FILE], |staging| {
+            self.model.save_into(staging)?;
+            staging.write(FIT_RECORD_FILE, record.as_bytes())?;
+            if let Some(audit) = &audit {
+                staging.write(AUDIT_FILE, audit.as_bytes())?;
+            }
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// Loads a model saved with [`save`](Self::save) onto the CPU.
@@ -271,8 +359,10 @@ impl Fitted {
     pub fn load_on(dir: &Path, device: &Device) -> Result<Self> {
         let model = tabveil_models::load_model(dir, device)?;
         let path = dir.join(FIT_RECORD_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-        Self::from_model(model, parse_record(&text)?)
+        let text = read_record_file(&path)?;
+        let mut fitted = Self::from_model(model, parse_record(&text)?)?;
+        fitted.audit = crate::auditing::load_audit(dir)?;
+        Ok(fitted)
     }
 
     /// The fitted model as one byte blob: a short header, the fit record, then the models
@@ -329,6 +419,64 @@ impl Fitted {
             reason: format!("the fit record does not serialise: {e}"),
         })
     }
+}
+
+/// A fit record already in `dir` must be one this facade wrote, or `dir` is not replaced.
+pub(crate) fn check_fit_record(dir: &Path) -> Result<()> {
+    let path = dir.join(FIT_RECORD_FILE);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => {
+            let text = read_record_file(&path)?;
+            parse_record(&text).map(|_| ()).map_err(|_| {
+                ModelError::OutputRefused {
+                    path: dir.display().to_string(),
+                    reason: format!("its {FIT_RECORD_FILE} was not written by tabveil"),
+                }
+                .into()
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The models crate's chunks with the facade's error type.
+struct Chunks<'a> {
+    inner: Option<std::result::Result<SampleChunks<'a>, Error>>,
+}
+
+impl<'a> Chunks<'a> {
+    fn new(inner: tabveil_models::Result<SampleChunks<'a>>) -> Self {
+        Chunks {
+            inner: Some(inner.map_err(Error::from)),
+        }
+    }
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Result<Table>;
+
+    fn next(&mut self) -> Option<Result<Table>> {
+        match self.inner.take()? {
+            Err(e) => Some(Err(e)),
+            Ok(mut chunks) => {
+                let next = chunks.next().map(|r| r.map_err(Error::from));
+                self.inner = Some(Ok(chunks));
+                next
+            }
+        }
+    }
+}
+
+/// The fit record's text: a regular file only.
+fn read_record_file(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if !meta.is_file() {
+        return Err(Error::Io {
+            path: path.display().to_string(),
+            message: "not a regular file".to_owned(),
+        });
+    }
+    std::fs::read_to_string(path).map_err(|e| io_error(path, &e))
 }
 
 fn parse_record(text: &str) -> Result<FitRecord> {

@@ -21,7 +21,9 @@
 //!     .collect();
 //! let table = Table::from_rows(&schema, &rows)?;
 //!
-//! // A tiny network so that the example runs in a blink; `.ctgan()` gives SDV's defaults.
+//! // A tiny network so that the example runs in a blink (`.ctgan()` gives SDV's defaults).
+//! // The builder decides privacy for the whole job: its `.private(…)` below replaces the
+//! // placeholder that a standalone model configuration needs.
 //! let small = CtganConfig::new(tabveil::models::Privacy::NonPrivate)
 //!     .with_dims(vec![32], vec![32])
 //!     .with_embedding_dim(16);
@@ -56,12 +58,15 @@
 //!   calibration — usable alone), [`noise`] (privacy randomness), [`data`] (schema, tables,
 //!   CSV, the transformer and the private preprocessing), [`sgd`] (DP-SGD on Candle for your
 //!   own models), [`models`] (CTGAN, TVAE, the `Synthesizer` trait, progress), [`validate`] (the
-//!   plan checker), [`report`] (the privacy report), [`eval`] (quality, ML utility, leakage).
+//!   plan checker), [`report`] (the privacy report), [`eval`] (quality, ML utility, leakage),
+//!   [`audit`] (empirical lower bounds on ε: [`Synthesizer::audit_white_box`],
+//!   [`Synthesizer::audit_black_box`]).
 //!
 //! ## Privacy
 //! In private mode every statistic of the data the fitted model keeps is public (declared in
-//! the schema) or released by a Gaussian mechanism recorded on the model's
-//! [ledger](Fitted::ledger), and the whole pipeline spends at most (ε, δ) under
+//! the schema) or released by a mechanism recorded on the model's [ledger](Fitted::ledger)
+//! (exact discrete Gaussian noise on the preprocessing counts, Gaussian noise on the training
+//! gradients), and the whole pipeline spends at most (ε, δ) under
 //! add/remove-one-row neighbouring. Sampling is post-processing. Without privacy
 //! ([`non_private`](builder::SynthesizerBuilder::non_private)) the models run as SDV's and no
 //! guarantee holds.
@@ -77,12 +82,16 @@
 //!   `tabveil-sgd`. Building needs the CUDA toolkit (`nvcc`). Select the device with
 //!   [`device`](builder::SynthesizerBuilder::device) (`Device::new_cuda(0)?`).
 //! - `metal`: Candle's Metal back-end (macOS only).
+//! - `arrow`: Parquet and Arrow IPC files and Arrow record batches in and out of
+//!   [`data::Table`] (`data::read_parquet_path`, `data::Table::to_arrow`, …), and
+//!   [`data::read_table_path`] choosing the format by file extension.
 //!
 //! GPU features are never required; CI builds and tests the CPU build.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod auditing;
 pub mod builder;
 mod error;
 mod evaluation;
@@ -91,6 +100,7 @@ mod privacy;
 mod synthesizer;
 
 pub use tabveil_accountant as accountant;
+pub use tabveil_audit as audit;
 pub use tabveil_data as data;
 pub use tabveil_eval as eval;
 pub use tabveil_models as models;
@@ -102,9 +112,10 @@ pub use tabveil_validate as validate;
 /// Candle's device type (CPU, CUDA, Metal), to choose where a model trains and samples.
 pub use candle_core::Device;
 
+pub use auditing::save_audit_into;
 pub use error::{Error, Result};
 pub use evaluation::evaluation_summary;
-pub use fitted::{FIT_RECORD_FILE, Fitted};
+pub use fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
 pub use privacy::{Delta, Epsilon};
 pub use synthesizer::Synthesizer;
 

@@ -22,23 +22,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::path::Path;
+
 use candle_core::Device;
+use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
-use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress};
+use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress, check_model_dir};
 use tabveil_validate::{
-    Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
+    MemoryEstimate, Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
 use crate::error::{Error, Result};
-use crate::fitted::Fitted;
+use crate::fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
 
 /// A checked model configuration with its privacy choice: validates plans and fits tables
 /// (see [`Synthesizer::builder`]). Cheap to clone; fitting does not change it.
 #[derive(Debug, Clone)]
 pub struct Synthesizer {
     /// Checked settings (the builder ran `ModelSpec::check`).
-    settings: ModelSettings,
-    device: Device,
+    pub(crate) settings: ModelSettings,
+    pub(crate) device: Device,
 }
 
 impl Synthesizer {
@@ -69,6 +72,79 @@ impl Synthesizer {
         tabveil_validate::validate(&self.training_config(), schema, n_rows)
     }
 
+    /// Checks, before a fit, that a model of this synthesizer for `schema` can be saved to the
+    /// folder `dir` as [`Fitted::save`] will: `dir` is absent, an empty folder or a complete
+    /// tabveil model; a folder can be created where it goes; and that file system takes the
+    /// model's estimated size (a probe file is written and removed). Nothing else is created or
+    /// changed. Call it before [`fit`](Self::fit) when the model is to be saved, so that a
+    /// private fit does not spend its budget on a model that cannot be kept.
+    ///
+    /// # Errors
+    /// [`Error::Model`] with `ModelError::OutputRefused` or `ModelError::Io` naming the
+    /// problem.
+    pub fn check_output(&self, schema: &Schema, dir: &Path) -> Result<()> {
+        crate::fitted::check_fit_record(dir)?;
+        let estimate = MemoryEstimate::new(&self.training_config(), schema, u64::MAX);
+        check_model_dir(dir, &[FIT_RECORD_FILE, AUDIT_FILE], estimate.saved_bytes)?;
+        Ok(())
+    }
+
+    /// The released row estimate the private schedule is planned with
+    /// ([`row_estimate`](crate::builder::SynthesizerBuilder::row_estimate)), if one was given.
+    pub fn row_estimate(&self) -> Option<f64> {
+        self.settings
+            .spec()
+            .privacy()
+            .dp()
+            .and_then(|dp| dp.row_estimate)
+    }
+
+    /// The row count the validator checks a fit of a table of `n_rows` rows at: the released
+    /// [`row_estimate`](Self::row_estimate) (rounded) when one was given — the fit plans with
+    /// it, so the true count then decides nothing about whether a model is produced — else
+    /// `n_rows`.
+    fn checked_rows(&self, n_rows: u64) -> u64 {
+        match self.row_estimate() {
+            Some(rows) => rows.round().max(1.0) as u64,
+            None => n_rows,
+        }
+    }
+
+    /// The privacy ledger a private fit of a table of `schema` records if it runs to the end,
+    /// planned for `rows` rows before anything touches the data: the preprocessing releases
+    /// and the model's own releases (for DP-SGD: q, σ, count), computed by the functions the
+    /// fit calls (each model answers through its `ModelSpec::planned_ledger`). `None` for a
+    /// non-private synthesizer.
+    ///
+    /// When the synthesizer was built with a [`row_estimate`](Self::row_estimate), the plan
+    /// (and the validation) use it instead of `rows`, as the fit does: the fit's ledger is then
+    /// this one or a prefix of it (a fit that stops early, fails or is cancelled releases
+    /// less). Without a row estimate the fit plans with its own private estimate N̂, and the
+    /// ledger it records differs from any plan made beforehand; `rows` must then be public or
+    /// released. Entry labels say "planned"; accountants only read the mechanisms.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when the validator refuses the plan; [`Error::Model`] when the plan
+    /// cannot be made (an unreachable target, a schema without modelled columns…).
+    pub fn planned_ledger(&self, schema: &Schema, rows: u64) -> Result<Option<PrivacyLedger>> {
+        if !self.is_private() {
+            return Ok(None);
+        }
+        let rows = self.checked_rows(rows);
+        let report = validate_with(
+            &self.training_config(),
+            schema,
+            rows,
+            &ValidateOptions::without_ranges(),
+        );
+        if report.has_errors() {
+            return Err(Error::Rejected {
+                findings: report.findings,
+            });
+        }
+        Ok(self.settings.spec().planned_ledger(schema, rows as f64)?)
+    }
+
     /// Validates the plan for `table`, then fits. See [`fit_with_progress`](Self::fit_with_progress).
     ///
     /// # Errors
@@ -84,10 +160,12 @@ impl Synthesizer {
     /// the model returned is usable, its ledger holding exactly the releases made
     /// ([`FitSummary::stop`](tabveil_models::FitSummary::stop) says why it stopped).
     ///
-    /// The table's size is the only thing the validation reads from the data (the row count
-    /// is treated as public by the validator, as in every DP-SGD implementation; the private
-    /// fit itself plans with a differentially private estimate of it). The validator's
-    /// warnings are kept on the result ([`Fitted::warnings`]).
+    /// The table's row count N is the only thing the validation reads from the data: the plan
+    /// it checks is computed at the true N, so a finding that depends on N (δ ≥ 1/N, a batch
+    /// larger than N, a target unreachable at N) can refuse the fit before anything is released
+    /// — a refusal that depends on N and is not covered by ε. The private fit itself plans with
+    /// N̂, a differentially private estimate of N, so its plan can differ from the one
+    /// validated; the warnings kept on the result ([`Fitted::warnings`]) are recomputed at N̂.
     ///
     /// # Errors
     /// [`Error::Rejected`] with the validator's findings before anything is computed from the
@@ -100,19 +178,7 @@ impl Synthesizer {
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
         let training = self.training_config();
-        // The ranges (workable batch sizes, epochs, ε) are only advice for a failed plan; the
-        // findings and their fixes do not need them.
-        let report = validate_with(
-            &training,
-            schema,
-            table.n_rows() as u64,
-            &ValidateOptions::without_ranges(),
-        );
-        if report.has_errors() {
-            return Err(Error::Rejected {
-                findings: report.findings,
-            });
-        }
+        let report = self.check_plan(table, schema)?;
         let mut model = self.settings.spec().init(&self.device)?;
         let summary = model.fit(table, schema, progress)?;
         let warnings = match &summary.private {
@@ -136,5 +202,35 @@ impl Synthesizer {
             None => report.findings,
         };
         Fitted::new(model, table.n_rows() as u64, warnings)
+    }
+
+    /// The validator's report for `table`, or [`Error::Rejected`] when it has errors.
+    pub(crate) fn check_plan(&self, table: &Table, schema: &Schema) -> Result<ValidationReport> {
+        let training = self.training_config();
+        // With a released row estimate the plan is checked at that count, as the fit plans
+        // with it. The ranges (workable batch sizes, epochs, ε) are only advice for a failed
+        // plan; the findings and their fixes do not need them.
+        let report = validate_with(
+            &training,
+            schema,
+            self.checked_rows(table.n_rows() as u64),
+            &ValidateOptions::without_ranges(),
+        );
+        // In private mode only the errors that do not depend on the true row count N refuse
+        // the fit: N is private, and a refusal that depends on it (δ ≥ 1/N, batch > N, a
+        // target unreachable at N) would release one bit about N that no ε covers. The model
+        // re-checks what it needs on its DP estimate N̂ after the preprocessing, and then
+        // returns the releases with its error.
+        let private = training.privacy().is_private();
+        if report.blocking(private).next().is_some() {
+            return Err(Error::Rejected {
+                findings: report
+                    .findings
+                    .into_iter()
+                    .filter(|f| !(private && f.code.depends_on_rows()))
+                    .collect(),
+            });
+        }
+        Ok(report)
     }
 }

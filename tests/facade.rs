@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use tabveil::models::{ConfigError, ModelError, Privacy, StopReason};
+use tabveil::models::{ConfigError, ModelError, ModelKind, ModelSettings, Privacy, StopReason};
 use tabveil::prelude::*;
 use tabveil::validate::Code;
 use tabveil::{Error, FIT_RECORD_FILE};
@@ -196,23 +196,22 @@ fn the_same_seeds_give_the_same_model() {
 
 #[test]
 fn validation_errors_block_the_fit_before_any_data_is_used() {
-    // δ = 0.05 ≥ 1/n = 0.02 for 50 rows: publishing one row outright would meet the guarantee.
+    // Without privacy n is no secret: a batch of 100 for 50 rows is refused before any data
+    // is used.
     let synth = Synthesizer::builder()
         .ctgan_with(small())
-        .private(Epsilon(3.0), Delta(0.05))
+        .non_private()
         .epochs(1)
-        .batch_size(10)
+        .batch_size(100)
         .build()
         .unwrap();
     let err = synth.fit(&table(50), &schema()).unwrap_err();
     let findings = err.findings().expect("a rejection");
     assert!(
-        findings
-            .iter()
-            .any(|f| f.code == Code::DeltaAtLeastOneOverN),
+        findings.iter().any(|f| f.code == Code::BatchRange),
         "{findings:?}"
     );
-    assert!(err.to_string().contains("E-DELTA-GE-1-OVER-N"), "{err}");
+    assert!(err.to_string().contains("E-BATCH-RANGE"), "{err}");
     // The same plan, checked without fitting, gives the same findings.
     let report = synth.validate(&schema(), 50);
     assert!(report.has_errors());
@@ -220,6 +219,27 @@ fn validation_errors_block_the_fit_before_any_data_is_used() {
         report.errors().count(),
         findings.iter().filter(|f| f.is_error()).count()
     );
+    // In private mode n is private (issue 12, item 7): δ = 0.05 ≥ 1/n for 50 rows does not
+    // refuse on n; the fit checks δ against its estimate N̂ after the preprocessing and returns
+    // the releases with the error.
+    let synth = Synthesizer::builder()
+        .ctgan_with(small())
+        .private(Epsilon(3.0), Delta(0.05))
+        .epochs(1)
+        .batch_size(10)
+        .dangerous_noise_seed(2)
+        .build()
+        .unwrap();
+    let err = synth.fit(&table(50), &schema()).unwrap_err();
+    assert!(err.findings().is_none(), "{err}");
+    let Error::Model(ModelError::SpentThenFailed { error, spent }) = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        matches!(**error, ModelError::DeltaAtLeastOneOverRows { .. }),
+        "{error}"
+    );
+    assert!(!spent.entries().is_empty());
 }
 
 #[test]
@@ -261,9 +281,7 @@ fn bad_settings_fail_at_build_with_the_parameter_named() {
         .private(Epsilon(1.0), Delta(1e-6))
         .build()
         .unwrap();
-    assert!(
-        matches!(synth.training_config().model, tabveil::validate::ModelSettings::Ctgan(ref c) if c.pac == 1)
-    );
+    assert!(matches!(synth.training_config().model, ModelSettings::Ctgan(ref c) if c.pac == 1));
     let err = Synthesizer::builder()
         .ctgan_with(small().with_pac(5))
         .private(Epsilon(1.0), Delta(1e-6))
@@ -427,16 +445,126 @@ fn tvae_through_the_same_builder() {
                 .build()
                 .unwrap()
         };
-        assert_eq!(synth.kind(), tabveil::models::ModelKind::Tvae);
+        assert_eq!(synth.kind(), ModelKind::Tvae);
         let fitted = synth.fit(&table(800), &schema()).unwrap();
         assert_eq!(fitted.is_private(), private);
         if private {
             assert!(fitted.epsilon_spent().unwrap().unwrap() <= 2.0);
         }
         let again = Fitted::from_bytes(&fitted.to_bytes().unwrap()).unwrap();
-        assert_eq!(again.kind(), tabveil::models::ModelKind::Tvae);
+        assert_eq!(again.kind(), ModelKind::Tvae);
         assert_eq!(again.sample(30, 4).unwrap(), fitted.sample(30, 4).unwrap());
         let report = again.report().unwrap();
         assert_eq!(report.model.model, "TVAE");
     }
+}
+
+/// A fit given a released row estimate records exactly the ledger planned before it started
+/// (the mechanisms: q, σ and counts), for every registered model (each answers through its
+/// `ModelSpec`), and its validation uses the estimate, not the true count.
+#[test]
+fn a_fit_with_a_row_estimate_records_the_ledger_planned_up_front() {
+    let mechanisms = |l: &tabveil::accountant::PrivacyLedger| {
+        let mut m: Vec<(u64, Option<u64>, u64)> = l
+            .entries()
+            .iter()
+            .map(|e| {
+                let ev = e.event();
+                (
+                    ev.sample_rate().to_bits(),
+                    ev.noise_multiplier().map(f64::to_bits),
+                    ev.steps(),
+                )
+            })
+            .collect();
+        m.sort_unstable();
+        m
+    };
+    // The DP-SGD models: their schedule is fixed up front. (The marginal model's run is
+    // adaptive; its plan is an upper bound, checked in `the_marginal_plan_bounds_its_run`.)
+    for kind in ModelKind::all() {
+        // Small networks, set through the model's own answers.
+        let mut settings = ModelSettings::defaults(kind, Privacy::NonPrivate);
+        if settings.spec().schedule().is_none() {
+            continue;
+        }
+        settings.spec_mut().set_hidden_dims(vec![32]).unwrap();
+        settings.spec_mut().set_embedding_dim(16).unwrap();
+        let planned_for = |rows: f64| {
+            Synthesizer::builder()
+                .model_with(settings.clone())
+                .private(Epsilon(2.0), Delta(1e-6))
+                .row_estimate(rows)
+                .epochs(2)
+                .batch_size(50)
+                .seed(3)
+                .dangerous_noise_seed(5)
+                .build()
+                .unwrap()
+        };
+        let synth = planned_for(480.0);
+        assert_eq!(synth.row_estimate(), Some(480.0));
+        // The estimate, not the count passed, is what the plan uses (as the fit does).
+        let planned = synth.planned_ledger(&schema(), 480).unwrap().unwrap();
+        assert_eq!(
+            synth.planned_ledger(&schema(), 7).unwrap().unwrap(),
+            planned
+        );
+        let fitted = synth.fit(&table(400), &schema()).unwrap();
+        let actual = fitted.ledger().unwrap();
+        assert_eq!(mechanisms(&planned), mechanisms(actual), "{kind}");
+        assert_eq!(planned.noise_randomness(), actual.noise_randomness());
+        let private = fitted.summary().private.as_ref().unwrap();
+        assert_eq!(private.estimated_rows, 480.0);
+        assert!((private.sample_rate - 50.0 / 480.0).abs() < 1e-15);
+        // The plan is checked at the estimate: 30 rows against an estimate of 480 still fit
+        // (the true count decides nothing), and a batch above the estimate is refused before
+        // any data.
+        assert!(planned_for(480.0).fit(&table(30), &schema()).is_ok());
+        let err = planned_for(40.0).fit(&table(400), &schema()).unwrap_err();
+        assert!(err.findings().is_some(), "{err}");
+        let err = planned_for(40.0)
+            .planned_ledger(&schema(), 400)
+            .unwrap_err();
+        assert!(err.findings().is_some(), "{err}");
+    }
+    // A non-private synthesizer plans no ledger; a bad estimate is named at build.
+    let plain = Synthesizer::builder()
+        .ctgan_with(small())
+        .non_private()
+        .build()
+        .unwrap();
+    assert_eq!(plain.planned_ledger(&schema(), 400).unwrap(), None);
+    let bad = Synthesizer::builder()
+        .ctgan()
+        .private(Epsilon(1.0), Delta(1e-6))
+        .row_estimate(0.0)
+        .build();
+    assert!(bad.unwrap_err().to_string().contains("row_estimate"));
+}
+
+/// The marginal model's plan (its run is adaptive) is one Gaussian of its whole zCDP budget:
+/// at least what the run then records, under RDP, and within the target.
+#[test]
+fn the_marginal_plan_bounds_its_run() {
+    use tabveil::accountant::{AccountantSpec, epsilon_of};
+    let synth = Synthesizer::builder()
+        .marginal()
+        .private(Epsilon(2.0), Delta(1e-6))
+        .seed(3)
+        .dangerous_noise_seed(5)
+        .build()
+        .unwrap();
+    let planned = synth.planned_ledger(&schema(), 400).unwrap().unwrap();
+    let fitted = synth.fit(&table(400), &schema()).unwrap();
+    let rdp = AccountantSpec::rdp();
+    let planned_eps = epsilon_of(&planned, &rdp, 1e-6).unwrap().epsilon;
+    let actual_eps = epsilon_of(fitted.ledger().unwrap(), &rdp, 1e-6)
+        .unwrap()
+        .epsilon;
+    assert!(
+        actual_eps <= planned_eps + 1e-9,
+        "{actual_eps} > {planned_eps}"
+    );
+    assert!(planned_eps <= 2.0 + 1e-9, "{planned_eps}");
 }

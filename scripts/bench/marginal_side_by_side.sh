@@ -16,6 +16,7 @@
 #   DELTA    δ of every run                                     (1e-6)
 #   SEED     seed of the non-private randomness                 (0)
 #   RERUN    set to redo runs whose synthetic table is already in OUT (default: score them again)
+#   CARGO_TARGET_DIR  cargo's target folder, where the release CLI is built   (target)
 #
 # Every synthetic table has as many rows as its training table and is scored by
 # `tabveil evaluate` against that training table (SDMetrics-compatible quality) and its
@@ -36,7 +37,7 @@ seed=${SEED:-0}
 mkdir -p "$out"
 [ -d "$tables" ] || python3 scripts/bench/make_tables.py --out "$tables"
 cargo build --release --locked -p tabveil-cli --quiet
-tabveil="$root/target/release/tabveil"
+tabveil="${CARGO_TARGET_DIR:-$root/target}/release/tabveil"
 export RAYON_NUM_THREADS=2
 
 results="$out/results.tsv"

@@ -10,28 +10,58 @@ use crate::accountant::AccountantKind;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AccountantError {
     /// The sampling rate must lie in (0, 1].
-    #[error("sample rate q = {value} is outside (0, 1]")]
+    #[error("sample rate q = {} is outside (0, 1]", num(.value))]
     InvalidSampleRate {
         /// The rejected value.
         value: f64,
     },
     /// The noise multiplier (noise standard deviation / L2 sensitivity) must be finite and > 0.
-    #[error("noise multiplier σ = {value} must be finite and > 0")]
+    #[error("noise multiplier σ = {} must be finite and > 0", num(.value))]
     InvalidNoiseMultiplier {
         /// The rejected value.
         value: f64,
     },
     /// δ must lie in the open interval (0, 1).
-    #[error("δ = {value} is outside (0, 1)")]
+    #[error("δ = {} is outside (0, 1)", num(.value))]
     InvalidDelta {
         /// The rejected value.
         value: f64,
     },
     /// ε must be finite and ≥ 0.
-    #[error("ε = {value} must be finite and ≥ 0")]
+    #[error("ε = {} must be finite and ≥ 0", num(.value))]
     InvalidEpsilon {
         /// The rejected value.
         value: f64,
+    },
+    /// A threshold (of Gaussian thresholding) must be finite.
+    #[error("threshold τ = {} must be finite", num(.value))]
+    InvalidThreshold {
+        /// The rejected value.
+        value: f64,
+    },
+    /// An accountant cannot account for this kind of mechanism; it refuses rather than skip it.
+    #[error("the {accountant} accountant cannot account for the {mechanism}: {reason}")]
+    UnsupportedEvent {
+        /// The accountant.
+        accountant: AccountantKind,
+        /// The mechanism's name.
+        mechanism: &'static str,
+        /// Why, and what to use instead.
+        reason: &'static str,
+    },
+    /// The additive δ of the history (Gaussian thresholding) already reaches the δ asked for:
+    /// no ε can be certified there.
+    #[error(
+        "the history's additive δ = {} (partition selection thresholds) is not below the δ = {} \
+         asked for",
+        num(.additive),
+        num(.delta)
+    )]
+    AdditiveDeltaTooLarge {
+        /// The δ asked for.
+        delta: f64,
+        /// The additive δ of the history (an upper bound).
+        additive: f64,
     },
     /// A count of steps or compositions was zero where at least one is needed.
     #[error("{what} must be at least 1")]
@@ -123,7 +153,7 @@ pub enum AccountantError {
     },
     /// No finite ε certifies this δ (e.g. δ below the mass the PLD puts at infinite loss, or
     /// every RDP order is infinite).
-    #[error("no finite ε holds at δ = {delta} with the {accountant} accountant")]
+    #[error("no finite ε holds at δ = {} with the {accountant} accountant", num(.delta))]
     EpsilonUnbounded {
         /// The δ asked for.
         delta: f64,
@@ -185,7 +215,11 @@ pub enum AccountantError {
         value: f64,
     },
     /// The target ε cannot be reached by any noise multiplier.
-    #[error("target ε = {target_epsilon} cannot be reached: {reason} (ε is at least {floor})")]
+    #[error(
+        "target ε = {} cannot be reached: {reason} (ε is at least {})",
+        num(.target_epsilon),
+        num(.floor)
+    )]
     UnreachableTarget {
         /// The target asked for.
         target_epsilon: f64,
@@ -195,12 +229,74 @@ pub enum AccountantError {
         /// Why.
         reason: &'static str,
     },
+    /// The target ε is so large that even the smallest noise multiplier the calibration tries
+    /// meets it: the target bounds nothing and no σ is returned.
+    #[error(
+        "target ε = {} bounds nothing: even a noise multiplier of {} meets it (ε = {}); \
+         choose a target that protects the rows",
+        num(.target_epsilon),
+        num(.noise_multiplier),
+        num(.epsilon)
+    )]
+    TargetMeetsNoNoise {
+        /// The target asked for.
+        target_epsilon: f64,
+        /// The smallest noise multiplier tried.
+        noise_multiplier: f64,
+        /// What it spends (finite, and ≤ the target).
+        epsilon: f64,
+    },
+    /// The noise multiplier that meets the target is too small for the accountant to evaluate
+    /// (a PLD grid beyond its limit), so no σ close to the smallest one can be certified.
+    #[error(
+        "target ε = {} needs a noise multiplier below {}, where the {accountant} accountant \
+         cannot evaluate ε (grid too large); σ = {} spends ε = {}. Use the rdp accountant or a \
+         coarser grid",
+        num(.target_epsilon),
+        num(.noise_multiplier),
+        num(.noise_multiplier),
+        num(.epsilon)
+    )]
+    CalibrationOutOfRange {
+        /// The target asked for.
+        target_epsilon: f64,
+        /// The smallest noise multiplier the accountant could evaluate within the target.
+        noise_multiplier: f64,
+        /// What that noise multiplier spends.
+        epsilon: f64,
+        /// The accountant.
+        accountant: AccountantKind,
+    },
     /// A numerical search or computation failed where it should not; the message says which.
     #[error("numerical failure: {what}")]
     Numerical {
         /// What failed.
         what: &'static str,
     },
+}
+
+/// A number for a message: plain between 1e-4 and 1e6, in scientific notation outside (no
+/// 300-digit numbers), `∞` for infinity.
+#[derive(Debug, Clone, Copy)]
+pub struct CompactNumber(pub f64);
+
+impl std::fmt::Display for CompactNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x == f64::INFINITY {
+            f.write_str("∞")
+        } else if x == f64::NEG_INFINITY {
+            f.write_str("-∞")
+        } else if x == 0.0 || x.is_nan() || (1e-4..1e6).contains(&x.abs()) {
+            write!(f, "{x}")
+        } else {
+            write!(f, "{x:e}")
+        }
+    }
+}
+
+fn num(x: &f64) -> CompactNumber {
+    CompactNumber(*x)
 }
 
 /// Result type of this crate.

@@ -17,6 +17,7 @@ use crate::error::{AccountantError, Result};
 use crate::event::{check_delta, check_epsilon, check_noise_multiplier};
 use crate::rdp::round_up_ulps;
 use crate::root::{Bracket, brent};
+use crate::rounding::{add_up, div_up};
 use crate::special::{log_norm_cdf, norm_cdf};
 
 /// A μ-GDP guarantee (Dong, Roth & Su 2022, "Gaussian differential privacy"): distinguishing
@@ -33,33 +34,34 @@ pub struct GaussianDp {
 }
 
 impl GaussianDp {
-    /// A μ-GDP guarantee.
+    /// A μ-GDP guarantee. μ = +∞ is allowed and means no privacy at all (δ(ε) = 1 for every
+    /// ε, so [`GaussianDp::epsilon`] reports that no finite ε holds): it is what composing a
+    /// noise multiplier too small for `f64` (1/σ² overflows) gives.
     ///
     /// # Errors
-    /// [`AccountantError::Numerical`] unless μ is finite and ≥ 0.
+    /// [`AccountantError::Numerical`] unless μ ≥ 0 (NaN included).
     pub fn new(mu: f64) -> Result<Self> {
-        if mu.is_finite() && mu >= 0.0 {
+        if mu >= 0.0 {
             Ok(GaussianDp { mu })
         } else {
             Err(AccountantError::Numerical {
-                what: "μ of a Gaussian-DP guarantee must be finite and ≥ 0",
+                what: "μ of a Gaussian-DP guarantee must be ≥ 0",
             })
         }
     }
 
     /// The composition of Gaussian mechanisms given as `(noise multiplier, count)` pairs:
-    /// `μ = √(Σ count / σ²)`.
+    /// `μ = √(Σ count / σ²)`, rounded up (+∞ when it overflows: no privacy).
     ///
     /// # Errors
-    /// [`AccountantError::InvalidNoiseMultiplier`] for an invalid σ;
-    /// [`AccountantError::Numerical`] if μ overflows.
+    /// [`AccountantError::InvalidNoiseMultiplier`] for an invalid σ.
     pub fn from_noise_multipliers(mechanisms: &[(f64, u64)]) -> Result<Self> {
         let mut mu_squared = 0.0;
         for &(sigma, count) in mechanisms {
             check_noise_multiplier(sigma)?;
-            mu_squared += crate::rdp::steps_rounded_up(count) / (sigma * sigma);
+            mu_squared = add_up(mu_squared, mu_squared_of(sigma, count));
         }
-        GaussianDp::new(round_up_ulps(mu_squared.sqrt(), 2))
+        GaussianDp::new(mu_from_squared(mu_squared))
     }
 
     /// μ.
@@ -69,7 +71,9 @@ impl GaussianDp {
 
     /// The exact δ(ε) of a μ-GDP mechanism: `Φ(−ε/μ + μ/2) − e^ε Φ(−ε/μ − μ/2)` (Balle & Wang
     /// 2018, "Improving the Gaussian mechanism", Theorem 8; Dong et al. 2022, Corollary 2.13),
-    /// computed with the second term in log space so it never overflows, and rounded up.
+    /// computed with the second term in log space so it never overflows, plus a bound on its
+    /// floating-point error: never below the exact value (the two terms can cancel to nothing
+    /// in `f64`, e.g. for tiny μ, and then the bound is what remains). 1 for μ = +∞.
     ///
     /// # Errors
     /// [`AccountantError::InvalidEpsilon`] unless ε is finite and ≥ 0.
@@ -79,47 +83,98 @@ impl GaussianDp {
     }
 
     /// The smallest ε with `δ(ε) ≤ delta`: exact up to the root finder's 1e-14 relative
-    /// tolerance, and always on the safe side (`delta(ε) ≤ delta`). 0 when `δ(0) ≤ delta`.
+    /// tolerance and the error bound of [`GaussianDp::delta`], and always on the safe side
+    /// (`delta(ε) ≤ delta`). 0 when `δ(0) ≤ delta`.
     ///
     /// # Errors
-    /// [`AccountantError::InvalidDelta`] unless δ ∈ (0, 1).
+    /// [`AccountantError::InvalidDelta`] unless δ ∈ (0, 1);
+    /// [`AccountantError::EpsilonUnbounded`] for μ = +∞.
     pub fn epsilon(&self, delta: f64) -> Result<f64> {
         check_delta(delta)?;
         epsilon_unchecked(self.mu, delta, AccountantKind::Pld)
     }
 }
 
-/// δ(ε) of μ-GDP, rounded up; 0 for μ = 0.
+/// `count/σ²` rounded up (+∞ when it overflows).
+pub(crate) fn mu_squared_of(sigma: f64, count: u64) -> f64 {
+    div_up(div_up(crate::rdp::steps_rounded_up(count), sigma), sigma)
+}
+
+/// `√(μ²)` rounded up.
+pub(crate) fn mu_from_squared(mu_squared: f64) -> f64 {
+    round_up_ulps(mu_squared.sqrt(), 1)
+}
+
+/// δ(ε) of μ-GDP, never below the exact value; 0 for μ = 0, 1 for μ = +∞.
+///
+/// Error model: `erfc`, `exp`, `ln` within 2 ulps, each arithmetic operation within half an
+/// ulp. With `a = −ε/μ + μ/2` and `b = a − μ` computed to `|Δa|, |Δb| ≤ 2u(|ε/μ| + |a|)` (u
+/// the unit roundoff), `Φ(a)` is within `3u + (|a| + 1)|Δa|` relative (φ(x)/Φ(x) ≤ |x| + 1)
+/// and `e^ε Φ(b) = exp(ε + ln Φ(b))` within `3u + 4u(|ε| + |ln Φ(b)|) + (|b| + 1)|Δb|`.
+/// Twice the sum of both absolute errors is added to the difference.
 pub(crate) fn delta_unchecked(mu: f64, epsilon: f64) -> f64 {
     if mu == 0.0 {
         return 0.0;
     }
-    let a = -epsilon / mu + mu / 2.0;
-    let b = -epsilon / mu - mu / 2.0;
+    if mu == f64::INFINITY {
+        return 1.0;
+    }
+    let u = f64::EPSILON;
+    let ratio = epsilon / mu;
+    let a = -ratio + mu / 2.0;
+    let b = -ratio - mu / 2.0;
     let first = norm_cdf(a);
-    let second = (epsilon + log_norm_cdf(b)).exp();
-    let delta = first - second;
-    if delta <= 0.0 {
-        0.0
+    let log_phi_b = log_norm_cdf(b);
+    let second = (epsilon + log_phi_b).exp();
+    let da = 2.0 * u * (ratio + a.abs());
+    let db = 2.0 * u * (ratio + b.abs());
+    let rel_first = 3.0 * u + (a.abs() + 1.0) * da;
+    let rel_second = 3.0 * u + 4.0 * u * (epsilon + log_phi_b.abs()) + (b.abs() + 1.0) * db;
+    // (An underflowed term contributes no error; guard 0 · ∞.)
+    let error = 2.0
+        * ((if first > 0.0 { first * rel_first } else { 0.0 })
+            + (if second > 0.0 {
+                second * rel_second
+            } else {
+                0.0
+            }));
+    let delta = (first - second).max(0.0) + error;
+    if delta > 0.0 {
+        delta.next_up().min(1.0)
     } else {
-        // Both terms carry a relative error of a few ulps; the difference is ≥ first·μ/(z+μ),
-        // so a margin of 16 ulps of `first` covers it.
-        (delta + 16.0 * f64::EPSILON * first).min(1.0)
+        // Both terms underflowed: δ is below the smallest double.
+        f64::from_bits(1)
     }
 }
 
 /// The smallest ε with δ(ε) ≤ `delta` for μ-GDP (safe side of the root).
 pub(crate) fn epsilon_unchecked(mu: f64, delta: f64, accountant: AccountantKind) -> Result<f64> {
+    if mu.is_nan() || mu == f64::INFINITY {
+        return Err(AccountantError::EpsilonUnbounded { delta, accountant });
+    }
     if mu == 0.0 || delta_unchecked(mu, 0.0) <= delta {
         return Ok(0.0);
     }
     let log_target = delta.ln();
     // g(ε) = ln δ(ε) − ln δ_target is decreasing; bracket the root from above.
+    // The sign of g is that of δ(ε) − δ_target exactly (ln may round two close values equal).
     let g = |eps: f64| -> Result<f64> {
         let d = delta_unchecked(mu, eps);
-        Ok(if d > 0.0 { d.ln() - log_target } else { -1e300 })
+        let g = d.ln() - log_target;
+        Ok(if d > delta {
+            g.max(f64::MIN_POSITIVE)
+        } else {
+            g.min(0.0)
+        })
     };
-    let mut hi = (0.5 * mu * mu + 10.0 * mu).max(1.0);
+    // ε(δ) ≤ μ²/2 + μ·Φ⁻¹(1 − δ) and Φ⁻¹(1 − δ) < 39 for every δ ≥ 5e-324: an upper end
+    // from which doubling is rarely needed, and which scales with μ (a fixed end at 1 leaves
+    // Brent hundreds of bisections for μ ≈ 1e-150).
+    let mut hi = 0.5 * mu * mu + 40.0 * mu;
+    if !hi.is_finite() {
+        // ε ≈ μ²/2 exceeds the largest double.
+        return Err(AccountantError::EpsilonUnbounded { delta, accountant });
+    }
     let mut g_hi = g(hi)?;
     while g_hi > 0.0 {
         hi *= 2.0;
@@ -140,8 +195,9 @@ pub(crate) fn epsilon_unchecked(mu: f64, delta: f64, accountant: AccountantKind)
         1e-14,
         1e-300,
     )?;
+    // δ(ε) ≤ δ_target was evaluated (with its error bound) at this end: no rounding needed.
     let (eps, _) = bracket.non_positive_end();
-    Ok(round_up_ulps(eps, 2))
+    Ok(eps)
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ use crate::error::{AccountantError, Result};
 use crate::event::{PrivacyEvent, check_delta, check_epsilon};
 use crate::gaussian;
 use crate::rdp::steps_rounded_up;
+use crate::rounding::div_up;
+use crate::special::log_expm1;
 
 /// **Approximation, not a bound.** The central-limit-theorem Gaussian-DP accountant of Bu,
 /// Dong, Long & Su (2020), "Deep learning with Gaussian differential privacy", as implemented
@@ -54,10 +56,35 @@ impl Accountant for GdpAccountant {
         AccountantKind::Gdp
     }
 
+    /// Adds `q² T (e^{1/σ²} − 1)` to μ², in log space so that no intermediate underflows or
+    /// overflows into a NaN (a σ so small that 1/σ² overflows gives μ = +∞, and then no finite
+    /// ε; a σ so large that the term underflows adds 0).
+    ///
+    /// A discrete Gaussian release counts as a Gaussian one (its privacy is essentially the
+    /// same: Canonne, Kamath & Steinke 2020). The exponential mechanism and Gaussian
+    /// thresholding have no CLT form here: refused with
+    /// [`AccountantError::UnsupportedEvent`], never skipped.
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
-        let (q, sigma) = (event.sample_rate(), event.noise_multiplier());
-        self.mu_squared +=
-            q * q * steps_rounded_up(event.steps()) * (1.0 / (sigma * sigma)).exp_m1();
+        let sigma = match (event, event.noise_multiplier()) {
+            (
+                PrivacyEvent::ExponentialMechanism { .. } | PrivacyEvent::GaussianThreshold { .. },
+                _,
+            )
+            | (_, None) => {
+                return Err(AccountantError::UnsupportedEvent {
+                    accountant: AccountantKind::Gdp,
+                    mechanism: event.mechanism_name(),
+                    reason: "the central-limit approximation covers Gaussian noise only; use \
+                             rdp or pld",
+                });
+            }
+            (_, Some(sigma)) => sigma,
+        };
+        let q = event.sample_rate();
+        let inverse_variance = div_up(div_up(1.0, sigma), sigma);
+        let log_term =
+            2.0 * q.ln() + steps_rounded_up(event.steps()).ln() + log_expm1(inverse_variance);
+        self.mu_squared += log_term.exp();
         Ok(())
     }
 

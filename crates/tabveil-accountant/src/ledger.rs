@@ -27,8 +27,13 @@ use crate::accountant::Accountant;
 use crate::error::{AccountantError, Result};
 use crate::event::{Neighbouring, PrivacyEvent};
 
-/// The ledger format version this build reads and writes.
-pub const LEDGER_FORMAT_VERSION: u32 = 1;
+/// The ledger format version this build writes. Version 2 added the discrete Gaussian, the
+/// exponential mechanism and Gaussian thresholding; version 1 ledgers (Gaussian and
+/// Poisson-subsampled Gaussian events only) still load, and are written back as version 2.
+pub const LEDGER_FORMAT_VERSION: u32 = 2;
+
+/// The oldest ledger format version this build reads.
+const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// Which part of the pipeline released the values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -217,11 +222,11 @@ impl PrivacyLedger {
         })
     }
 
-    /// Reads a ledger written by [`PrivacyLedger::to_json`], checking its format version and
-    /// every event.
+    /// Reads a ledger written by [`PrivacyLedger::to_json`] (this version or an older one),
+    /// checking its format version and every event.
     ///
     /// # Errors
-    /// [`AccountantError::UnsupportedLedgerVersion`] for another format version,
+    /// [`AccountantError::UnsupportedLedgerVersion`] for a newer (or unknown) format version,
     /// [`AccountantError::MalformedLedger`] for anything else that is wrong.
     pub fn from_json(json: &str) -> Result<Self> {
         // Read the version first, so a future format gets the precise error.
@@ -234,7 +239,7 @@ impl PrivacyLedger {
                 message: e.to_string(),
             })?;
         match version.format_version {
-            Some(LEDGER_FORMAT_VERSION) => {}
+            Some(OLDEST_READABLE_VERSION..=LEDGER_FORMAT_VERSION) => {}
             Some(found) => {
                 return Err(AccountantError::UnsupportedLedgerVersion {
                     found,
@@ -290,16 +295,17 @@ impl TryFrom<RawLedger> for PrivacyLedger {
     type Error = AccountantError;
 
     fn try_from(raw: RawLedger) -> Result<Self> {
-        if raw.format_version != LEDGER_FORMAT_VERSION {
+        if !(OLDEST_READABLE_VERSION..=LEDGER_FORMAT_VERSION).contains(&raw.format_version) {
             return Err(AccountantError::UnsupportedLedgerVersion {
                 found: raw.format_version,
                 supported: LEDGER_FORMAT_VERSION,
             });
         }
         // Entries are stored as recorded; re-recording keeps the run-length invariant even for
-        // hand-edited files.
+        // hand-edited files. An older format is read into the current one (every version-1
+        // event is a version-2 event with the same fields).
         let mut ledger = PrivacyLedger {
-            format_version: raw.format_version,
+            format_version: LEDGER_FORMAT_VERSION,
             neighbouring: raw.neighbouring,
             noise_randomness: raw.noise_randomness,
             entries: Vec::with_capacity(raw.entries.len()),
@@ -350,6 +356,36 @@ mod tests {
         assert_eq!(back.noise_randomness(), NoiseRandomness::Seeded);
     }
 
+    /// A version-1 ledger, as written by tabveil before the new events, still loads and
+    /// replays to the same ε; it is written back as the current version.
+    #[test]
+    fn version_1_ledgers_still_load() {
+        let v1 = r#"{
+  "format_version": 1,
+  "neighbouring": "add_remove_one",
+  "noise_randomness": "secure",
+  "entries": [
+    {
+      "label": "preprocessing: counts of column sex",
+      "stage": "preprocessing",
+      "event": { "type": "gaussian", "noise_multiplier": 25.0, "count": 1 },
+      "l2_sensitivity": 1.0
+    },
+    {
+      "label": "training: discriminator",
+      "stage": "training",
+      "event": { "type": "poisson_subsampled_gaussian", "sample_rate": 0.01, "noise_multiplier": 1.2, "steps": 100 }
+    }
+  ]
+}"#;
+        let ledger = PrivacyLedger::from_json(v1).unwrap();
+        assert_eq!(ledger.entries().len(), 2);
+        assert_eq!(ledger.entries()[1].event().steps(), 100);
+        let json = ledger.to_json().unwrap();
+        assert!(json.contains(&format!("\"format_version\": {LEDGER_FORMAT_VERSION}")));
+        assert_eq!(PrivacyLedger::from_json(&json).unwrap(), ledger);
+    }
+
     #[test]
     fn other_versions_and_garbage_are_typed_errors() {
         let json = PrivacyLedger::new().to_json().unwrap().replace(
@@ -360,7 +396,7 @@ mod tests {
             PrivacyLedger::from_json(&json),
             Err(AccountantError::UnsupportedLedgerVersion {
                 found: 99,
-                supported: 1
+                supported: LEDGER_FORMAT_VERSION
             })
         );
         assert!(matches!(

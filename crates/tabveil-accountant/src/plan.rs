@@ -1,11 +1,14 @@
 //! Planning a private run: the preprocessing releases' noise, the DP-SGD schedule and the
 //! training noise, calibrated together.
 //!
-//! This is the one place that decides the noise of a run. The validator prints the plan these
-//! functions compute for the table's row count; a fit calls the same functions — the
-//! preprocessing part first (it does not depend on the row count), then the training part with
-//! the differentially private row estimate N̂ the preprocessing released. So the plan that
-//! `tabveil validate` prints is the plan that `fit` runs, by construction.
+//! This is the one place that decides the noise of a run: the validator and a fit call the same
+//! functions, but not with the same row count. The validator plans with the row count it is
+//! given (the table's true N, or a count the user supplies). A fit calls the preprocessing part
+//! first (it does not depend on the row count), then the training part with round(N̂), N̂ being
+//! the differentially private row estimate the preprocessing released; the true N, which is
+//! private, never enters a fit's plan. So σ_pre is the same in both; q, the number of steps and
+//! σ_train of the fit equal those `tabveil validate` printed only when round(N̂) equals the count
+//! the validator was given, and otherwise differ as N̂ differs from it.
 //!
 //! ```
 //! use tabveil_accountant::{
@@ -13,11 +16,12 @@
 //!     TrainingSchedule,
 //! };
 //!
-//! // ε = 3 at δ = 1e-6, 10 % of it for the preprocessing releases (one noisy histogram for
-//! // each of 15 columns; their noise here is a placeholder: only mechanism and count count).
+//! // ε = 3 at δ = 1e-6, 10 % of it for the preprocessing releases (one discrete Gaussian
+//! // histogram for each of 15 columns; their noise here is a placeholder: only mechanism and
+//! // count count).
 //! let budget = RunBudget::new(3.0, 1e-6, 0.1, AccountantSpec::rdp());
 //! let planned: Vec<LedgerEntry> = (0..15)
-//!     .map(|i| LedgerEntry::new(format!("column {i}"), Stage::Preprocessing, PrivacyEvent::gaussian(1.0, 1)?))
+//!     .map(|i| LedgerEntry::new(format!("column {i}"), Stage::Preprocessing, PrivacyEvent::discrete_gaussian(1.0, 1)?))
 //!     .collect::<Result<_, _>>()?;
 //! let preprocessing = PreprocessingPlan::calibrate(&budget, &planned)?;
 //! assert_eq!(preprocessing.releases(), 15);
@@ -32,9 +36,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::{Calibration, NoiseSchedule, calibrate_noise};
+use crate::calibrate::{Calibration, NoiseSchedule, calibrate_events, calibrate_noise};
 use crate::error::{AccountantError, Result};
-use crate::event::{PrivacyEvent, check_sample_rate};
+use crate::event::PrivacyEvent;
 use crate::ledger::LedgerEntry;
 use crate::spec::AccountantSpec;
 
@@ -42,8 +46,11 @@ use crate::spec::AccountantSpec;
 ///
 /// Each step includes every row independently with probability q = B/N, where B is the
 /// *expected* batch size; one epoch is 1/q steps on average, so `epochs` epochs are
-/// ⌈epochs·N/B⌉ steps. The row count N is treated as public, as in every DP-SGD implementation
-/// that normalises by the expected batch size q·N.
+/// ⌈epochs·N/B⌉ steps. N is the row count the run is planned with; q, the step count and the
+/// normaliser q·N of the gradients are computed from it, so for a private fit it must not be
+/// the true row count (which is private): tabveil's fits pass round(N̂), a differentially
+/// private estimate (post-processing of the preprocessing releases). The validator passes the
+/// count it is given, to preview a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainingSchedule {
     n_rows: u64,
@@ -172,31 +179,35 @@ pub struct JointCalibration {
 /// Calibrates the preprocessing and training noise of a run so that the composition of both
 /// spends at most `target_epsilon` at `delta`.
 ///
-/// `preprocessing` lists the preprocessing releases as `(sample rate, count)` segments that
-/// share one noise multiplier (a plain Gaussian release has sample rate 1). Its noise
-/// multiplier σ_pre is the smallest (to 1e-6 relative, on the safe side) for which the
-/// preprocessing *alone* spends at most `preprocessing_share · target_epsilon`; then the
-/// training noise multiplier is calibrated with the preprocessing composed first, so the total
-/// is at most the target. Under RDP or PLD composition the preprocessing then costs less of the
-/// total than its share suggests; the report shows the real split.
+/// `preprocessing` lists the preprocessing releases as the events the ledger will record, with
+/// their kind and count (e.g. one discrete Gaussian histogram per column); their noise
+/// multipliers are placeholders, replaced by one shared σ_pre
+/// ([`PrivacyEvent::with_noise_multiplier`]). σ_pre is the smallest (to 1e-6 relative, on the
+/// safe side) for which the preprocessing *alone* spends at most
+/// `preprocessing_share · target_epsilon` ([`calibrate_events`]); then the training noise
+/// multiplier is calibrated with the preprocessing composed first, so the total is at most the
+/// target. Under RDP or PLD composition the preprocessing then costs less of the total than its
+/// share suggests; the report shows the real split. This is [`PreprocessingPlan::from_templates`]
+/// followed by [`PreprocessingPlan::with_training`].
 ///
 /// **Guarantee.** The returned plan's ε, evaluated by `spec`'s accountant (an upper bound for
 /// add/remove-one), is ≤ `target_epsilon`; see [`calibrate_noise`].
 ///
 /// # Errors
 /// [`AccountantError::InvalidShare`] unless the share is in (0, 1) when there is
-/// preprocessing; everything [`calibrate_noise`] returns (invalid ε or δ, GDP spec,
-/// unreachable target).
+/// preprocessing; [`AccountantError::InvalidNoiseMultiplier`] for a preprocessing event
+/// without a noise multiplier; everything [`calibrate_noise`] returns (invalid ε or δ, GDP
+/// spec, unreachable target).
 pub fn calibrate_jointly(
     target_epsilon: f64,
     delta: f64,
-    preprocessing: &[(f64, u64)],
+    preprocessing: &[PrivacyEvent],
     preprocessing_share: f64,
     training: &TrainingSchedule,
     spec: &AccountantSpec,
 ) -> Result<JointCalibration> {
     let budget = RunBudget::new(target_epsilon, delta, preprocessing_share, spec.clone());
-    PreprocessingPlan::from_segments(&budget, preprocessing)?.with_training(&budget, training)
+    PreprocessingPlan::from_templates(&budget, preprocessing)?.with_training(&budget, training)
 }
 
 /// What a private run may spend and how it is accounted: the target (ε, δ), the share of ε the
@@ -242,12 +253,15 @@ impl RunBudget {
 /// The preprocessing releases of a run and the one noise multiplier σ_pre they share: the
 /// first half of a run's plan, which does not depend on the row count.
 ///
-/// σ_pre is the smallest (to 1e-6 relative, on the safe side) for which the preprocessing
-/// *alone* spends at most `preprocessing_share · ε` ([`calibrate_noise`]).
+/// The releases are kept as event templates: the mechanism and count of each kind of release
+/// (discrete Gaussian counts, say), with a placeholder noise multiplier that σ_pre replaces
+/// ([`PrivacyEvent::with_noise_multiplier`]). σ_pre is the smallest (to 1e-6 relative, on the
+/// safe side) for which the preprocessing *alone* spends at most `preprocessing_share · ε`
+/// ([`calibrate_events`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreprocessingPlan {
-    /// `(sample rate, count)` segments, in the order of first appearance, zero counts dropped.
-    segments: Vec<(f64, u64)>,
+    /// One event per mechanism, in the order of first appearance, noise multiplier 1.
+    templates: Vec<PrivacyEvent>,
     /// σ_pre and the ε the preprocessing alone spends; `None` without releases.
     calibration: Option<Calibration>,
 }
@@ -257,48 +271,48 @@ impl PreprocessingPlan {
     /// noise is ignored, only their mechanisms and counts matter), calibrated for `budget`.
     ///
     /// # Errors
-    /// As [`PreprocessingPlan::from_segments`].
+    /// As [`PreprocessingPlan::from_templates`].
     pub fn calibrate(budget: &RunBudget, planned: &[LedgerEntry]) -> Result<Self> {
-        Self::from_segments(budget, &Self::segments_of(planned))
+        Self::from_templates(budget, &Self::templates_of(planned))
     }
 
-    /// `planned` as `(sample rate, count)` segments: entries of the same sample rate (to the
-    /// bit) add their counts, in the order of their first appearance.
-    pub fn segments_of(planned: &[LedgerEntry]) -> Vec<(f64, u64)> {
-        let mut segments: Vec<(f64, u64)> = Vec::new();
+    /// `planned` as event templates: each entry's event with noise multiplier 1 (a placeholder
+    /// for σ_pre; an event without one, the exponential mechanism, is kept as it is), entries
+    /// of the same mechanism merged by adding their counts, in the order of first appearance.
+    pub fn templates_of(planned: &[LedgerEntry]) -> Vec<PrivacyEvent> {
+        let mut templates: Vec<PrivacyEvent> = Vec::new();
         for entry in planned {
-            let q = entry.event().sample_rate();
-            let count = entry.event().steps();
-            match segments
+            let event = entry.event();
+            let event = event.with_noise_multiplier(1.0).unwrap_or(*event);
+            // Merging cannot fail (the sum of two counts ≥ 1 is ≥ 1); were it to, the event is
+            // kept as a template of its own rather than dropped.
+            let merged = templates
                 .iter_mut()
-                .find(|(r, _)| r.to_bits() == q.to_bits())
-            {
-                Some((_, c)) => *c = c.saturating_add(count),
-                None => segments.push((q, count)),
+                .find(|t| t.same_mechanism(&event))
+                .and_then(|t| {
+                    *t = t.with_steps(t.steps().saturating_add(event.steps())).ok()?;
+                    Some(())
+                });
+            if merged.is_none() {
+                templates.push(event);
             }
         }
-        segments
+        templates
     }
 
-    /// The plan of `segments` (`(sample rate, count)`, sharing σ_pre; rate 1 is a plain
-    /// Gaussian mechanism), calibrated for `budget`.
+    /// The plan of the releases `templates` (events whose kind and count are those of the
+    /// releases; their noise multipliers are replaced by the one σ_pre they share), calibrated
+    /// for `budget`.
     ///
     /// # Errors
-    /// [`AccountantError::InvalidSampleRate`] for a bad rate; when there are releases,
-    /// [`AccountantError::InvalidShare`] unless the share is in (0, 1), and everything
-    /// [`calibrate_noise`] returns (invalid ε or δ, GDP spec, unreachable target).
-    pub fn from_segments(budget: &RunBudget, segments: &[(f64, u64)]) -> Result<Self> {
-        let segments: Vec<(f64, u64)> = segments
-            .iter()
-            .copied()
-            .filter(|&(_, count)| count > 0)
-            .collect();
-        for &(q, _) in &segments {
-            check_sample_rate(q)?;
-        }
-        if segments.is_empty() {
+    /// When there are releases: [`AccountantError::InvalidShare`] unless the share is in
+    /// (0, 1), [`AccountantError::InvalidNoiseMultiplier`] for a template without a noise
+    /// multiplier, and everything [`calibrate_events`] returns (invalid ε or δ, GDP spec,
+    /// unreachable target).
+    pub fn from_templates(budget: &RunBudget, templates: &[PrivacyEvent]) -> Result<Self> {
+        if templates.is_empty() {
             return Ok(PreprocessingPlan {
-                segments,
+                templates: Vec::new(),
                 calibration: None,
             });
         }
@@ -306,29 +320,27 @@ impl PreprocessingPlan {
         if !(share > 0.0 && share < 1.0) {
             return Err(AccountantError::InvalidShare { value: share });
         }
-        let calibration = calibrate_noise(
+        let calibration = calibrate_events(
             share * budget.epsilon,
             budget.delta,
-            &NoiseSchedule {
-                fixed: Vec::new(),
-                calibrated: segments.clone(),
-            },
+            &[],
+            templates,
             &budget.accountant,
         )?;
         Ok(PreprocessingPlan {
-            segments,
+            templates: templates.to_vec(),
             calibration: Some(calibration),
         })
     }
 
-    /// The segments.
-    pub fn segments(&self) -> &[(f64, u64)] {
-        &self.segments
+    /// The templates (one event per mechanism; their noise multiplier is a placeholder).
+    pub fn templates(&self) -> &[PrivacyEvent] {
+        &self.templates
     }
 
     /// Number of releases (the sum of the counts).
     pub fn releases(&self) -> u64 {
-        self.segments.iter().map(|&(_, c)| c).sum()
+        self.templates.iter().map(PrivacyEvent::steps).sum()
     }
 
     /// σ_pre (`None` without releases).
@@ -357,9 +369,9 @@ impl PreprocessingPlan {
     /// # Errors
     /// [`AccountantError::InvalidNoiseMultiplier`] unless `sigma` is finite and > 0.
     pub fn events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
-        self.segments
+        self.templates
             .iter()
-            .map(|&(q, count)| PrivacyEvent::sampled_gaussian(q, sigma, count))
+            .map(|t| t.with_noise_multiplier(sigma))
             .collect()
     }
 
@@ -429,12 +441,15 @@ mod tests {
     fn joint_plan_meets_the_target_when_replayed() {
         let spec = AccountantSpec::rdp();
         let schedule = TrainingSchedule::new(10_000, 250, 20).unwrap();
-        let pre = [(1.0, 9), (1.0, 6)];
+        let pre = [
+            PrivacyEvent::discrete_gaussian(1.0, 9).unwrap(),
+            PrivacyEvent::discrete_gaussian(1.0, 6).unwrap(),
+        ];
         let plan = calibrate_jointly(2.0, 1e-6, &pre, 0.2, &schedule, &spec).unwrap();
         let sigma_pre = plan.preprocessing_noise_multiplier.unwrap();
 
         let mut acc = spec.build();
-        acc.compose(&PrivacyEvent::gaussian(sigma_pre, 15).unwrap())
+        acc.compose(&PrivacyEvent::discrete_gaussian(sigma_pre, 15).unwrap())
             .unwrap();
         assert!(acc.epsilon(1e-6).unwrap() <= 0.4);
         acc.compose(
@@ -467,9 +482,48 @@ mod tests {
         let schedule = TrainingSchedule::new(1_000, 100, 5).unwrap();
         for share in [0.0, 1.0, -0.1, f64::NAN] {
             assert!(matches!(
-                calibrate_jointly(1.0, 1e-5, &[(1.0, 3)], share, &schedule, &spec),
+                calibrate_jointly(
+                    1.0,
+                    1e-5,
+                    &[PrivacyEvent::gaussian(1.0, 3).unwrap()],
+                    share,
+                    &schedule,
+                    &spec
+                ),
                 Err(AccountantError::InvalidShare { .. })
             ));
         }
+    }
+
+    /// Planned entries of one mechanism merge whatever their placeholder noise; different
+    /// mechanisms stay apart, in the order of first appearance.
+    #[test]
+    fn templates_merge_releases_of_one_mechanism() {
+        let entry = |event: PrivacyEvent| {
+            LedgerEntry::new("release", crate::Stage::Preprocessing, event).unwrap()
+        };
+        let planned = [
+            entry(PrivacyEvent::discrete_gaussian(1.0, 2).unwrap()),
+            entry(PrivacyEvent::gaussian(3.0, 1).unwrap()),
+            entry(PrivacyEvent::discrete_gaussian(7.0, 3).unwrap()),
+        ];
+        assert_eq!(
+            PreprocessingPlan::templates_of(&planned),
+            vec![
+                PrivacyEvent::discrete_gaussian(1.0, 5).unwrap(),
+                PrivacyEvent::gaussian(1.0, 1).unwrap(),
+            ]
+        );
+        let budget = RunBudget::new(1.0, 1e-6, 0.2, AccountantSpec::rdp());
+        let plan = PreprocessingPlan::calibrate(&budget, &planned).unwrap();
+        assert_eq!(plan.releases(), 6);
+        let sigma = plan.noise_multiplier().unwrap();
+        assert_eq!(
+            plan.events().unwrap(),
+            vec![
+                PrivacyEvent::discrete_gaussian(sigma, 5).unwrap(),
+                PrivacyEvent::gaussian(sigma, 1).unwrap(),
+            ]
+        );
     }
 }

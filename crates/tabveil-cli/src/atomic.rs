@@ -1,115 +1,229 @@
-//! Atomic writes: a file or a model directory appears whole under its final name, or not at
-//! all. Everything is first written under a hidden temporary name in the same directory (same
-//! file system), flushed, then renamed.
+//! Where output files go, decided in this one place.
+//!
+//! - `-` is stdout.
+//! - A regular file (or a path that does not exist yet) is written atomically: into a hidden
+//!   temporary file in the same folder, flushed, then renamed over the final name, so the file
+//!   appears whole or not at all. An existing file keeps its permissions.
+//! - A FIFO, a character or block device or a socket (`/dev/null`, `/dev/stdout`, a named pipe)
+//!   is written through, never renamed over.
+//! - A symbolic link is followed: the file it points to is written by the rules above, and the
+//!   link stays.
+//!
+//! Model folders are written by the library (`Fitted::save`), which has the same guarantees.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 
-use tabveil::models::MODEL_MANIFEST_FILE as MODEL_MANIFEST;
+/// How many symbolic links are followed before giving up (as the kernel's `ELOOP`).
+const MAX_LINKS: usize = 40;
 
-/// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
+/// An output being written; [`Output::commit`] makes it appear.
+pub(crate) struct Output {
+    writer: BufWriter<Box<dyn Write>>,
+    target: Target,
+}
+
+enum Target {
+    Stdout,
+    /// Written in place (special files).
+    Direct(PathBuf),
+    /// A temporary file renamed to `path` on commit.
+    Atomic {
+        tmp: PathBuf,
+        path: PathBuf,
+        /// The temporary file again, to sync it before the rename.
+        file: File,
+        permissions: Option<fs::Permissions>,
+        committed: bool,
+    },
+}
+
+/// True when `path` means stdout (`-`).
+pub(crate) fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Opens the output `path` (see the [module docs](self)). Nothing at `path` changes before
+/// [`Output::commit`]; special files and stdout are written as bytes come.
+///
+/// # Errors
+/// A folder in the way, a missing or unwritable folder, too many symbolic links.
+pub(crate) fn create(path: &Path) -> anyhow::Result<Output> {
+    if is_stdout(path) {
+        return Ok(Output {
+            writer: BufWriter::new(Box::new(std::io::stdout())),
+            target: Target::Stdout,
+        });
+    }
+    let path = follow_links(path)?;
+    let meta = match fs::metadata(&path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
+    };
+    if let Some(m) = &meta {
+        let t = m.file_type();
+        if t.is_dir() {
+            bail!("cannot write {}: it is a folder", path.display());
+        }
+        if t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(Output {
+                writer: BufWriter::new(Box::new(file)),
+                target: Target::Direct(path),
+            });
+        }
+    }
+    let (parent, name) = parent_and_name(&path)?;
+    let tmp = parent.join(format!(
+        ".{name}.tmp-tabveil-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    ));
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let sync = file
+        .try_clone()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Output {
+        writer: BufWriter::new(Box::new(file)),
+        target: Target::Atomic {
+            tmp,
+            path,
+            file: sync,
+            permissions: meta.map(|m| m.permissions()),
+            committed: false,
+        },
+    })
+}
+
+/// Writes `bytes` to `path` (see [`create`]).
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let (parent, tmp) = temporary_sibling(path)?;
-    fs::create_dir_all(&parent)
-        .with_context(|| format!("creating the directory {}", parent.display()))?;
-    let result = (|| -> std::io::Result<()> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
-    }
-    Ok(())
+    let mut out = create(path)?;
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
+    out.commit()
 }
 
-/// Fills a fresh temporary directory beside `path` with `fill`, then puts it in place of
-/// `path`. An existing `path` is replaced only if it is empty or a tabveil model directory;
-/// anything else is refused, so that `--out` never deletes a user's directory.
-pub(crate) fn write_dir(
-    path: &Path,
-    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    check_replaceable(path)?;
-    let (parent, tmp) = temporary_sibling(path)?;
-    fs::create_dir_all(&parent)
-        .with_context(|| format!("creating the directory {}", parent.display()))?;
-    fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    if let Err(e) = fill(&tmp) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
+impl Output {
+    /// True when the output is stdout.
+    pub(crate) fn is_stdout(&self) -> bool {
+        matches!(self.target, Target::Stdout)
     }
-    let result = replace_dir(&tmp, path);
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    result
-}
 
-fn replace_dir(tmp: &Path, path: &Path) -> anyhow::Result<()> {
-    if !path.exists() {
-        return fs::rename(tmp, path)
-            .with_context(|| format!("moving the model to {}", path.display()));
+    /// Flushes and puts the output in place.
+    ///
+    /// # Errors
+    /// Writing, flushing or renaming failed; the final file is then unchanged.
+    pub(crate) fn commit(mut self) -> anyhow::Result<()> {
+        self.writer.flush()?;
+        match &mut self.target {
+            Target::Stdout | Target::Direct(_) => Ok(()),
+            Target::Atomic {
+                tmp,
+                path,
+                file,
+                permissions,
+                committed,
+            } => {
+                file.sync_all()
+                    .with_context(|| format!("writing {}", path.display()))?;
+                if let Some(p) = permissions.take() {
+                    fs::set_permissions(&*tmp, p)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                }
+                fs::rename(&*tmp, &*path).with_context(|| format!("writing {}", path.display()))?;
+                *committed = true;
+                Ok(())
+            }
+        }
     }
-    // rename(2) cannot replace a non-empty directory: move the old one aside first. Between
-    // the two renames `path` is briefly absent, never half-written.
-    let (_, old) = temporary_sibling(path)?;
-    fs::rename(path, &old).with_context(|| format!("moving the old {} aside", path.display()))?;
-    if let Err(e) = fs::rename(tmp, path) {
-        let _ = fs::rename(&old, path);
-        return Err(e).with_context(|| format!("moving the model to {}", path.display()));
-    }
-    fs::remove_dir_all(&old).with_context(|| format!("removing the old model {}", old.display()))
-}
 
-/// Errors unless `path` is absent, an empty directory or a tabveil model directory (checked
-/// before a long fit, so that a bad `--out` fails at once).
-pub(crate) fn check_replaceable(path: &Path) -> anyhow::Result<()> {
-    if !path.exists() {
-        return Ok(());
-    }
-    if !path.is_dir() {
-        bail!(
-            "{} exists and is not a directory; choose another --out",
-            path.display()
-        );
-    }
-    let empty = fs::read_dir(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .next()
-        .is_none();
-    if empty || path.join(MODEL_MANIFEST).is_file() {
-        Ok(())
-    } else {
-        bail!(
-            "{} exists and is not a tabveil model directory; choose another --out or remove it",
-            path.display()
-        )
+    fn display(&self) -> String {
+        match &self.target {
+            Target::Stdout => "<stdout>".to_owned(),
+            Target::Direct(p) | Target::Atomic { path: p, .. } => p.display().to_string(),
+        }
     }
 }
 
-/// The parent directory of `path` and a hidden, unique temporary name in it.
-fn temporary_sibling(path: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Target::Atomic {
+            tmp,
+            committed: false,
+            ..
+        } = &self.target
+        {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+/// `path` with every symbolic link at its end followed (a link to a file that does not exist
+/// yet resolves to that file's path).
+fn follow_links(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&path)
+                    .with_context(|| format!("cannot follow the link {}", path.display()))?;
+                path = match path.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    bail!(
+        "cannot write {}: too many levels of symbolic links",
+        path.display()
+    )
+}
+
+fn parent_and_name(path: &Path) -> anyhow::Result<(PathBuf, String)> {
     let name = path
         .file_name()
-        .with_context(|| format!("{} has no file name", path.display()))?
+        .with_context(|| format!("cannot write {}: it names no file", path.display()))?
         .to_string_lossy()
         .into_owned();
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = parent.join(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
-    Ok((parent, tmp))
+    Ok((parent, name))
 }
 
 #[cfg(test)]
@@ -136,36 +250,55 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_fill_leaves_nothing_and_keeps_the_old_model() {
-        let dir = scratch("dir");
-        let model = dir.join("model");
-        write_dir(&model, |d| Ok(fs::write(d.join(MODEL_MANIFEST), "1")?)).unwrap();
-        let err = write_dir(&model, |d| {
-            fs::write(d.join(MODEL_MANIFEST), "half")?;
-            bail!("interrupted")
-        });
-        assert!(err.is_err());
-        assert_eq!(fs::read_to_string(model.join(MODEL_MANIFEST)).unwrap(), "1");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "no temporary left");
-        write_dir(&model, |d| Ok(fs::write(d.join(MODEL_MANIFEST), "2")?)).unwrap();
-        assert_eq!(fs::read_to_string(model.join(MODEL_MANIFEST)).unwrap(), "2");
+    fn an_output_dropped_before_commit_leaves_the_old_file() {
+        let dir = scratch("drop");
+        let path = dir.join("out.csv");
+        write_file(&path, b"old").unwrap();
+        let mut out = create(&path).unwrap();
+        out.write_all(b"half").unwrap();
+        drop(out);
+        assert_eq!(fs::read(&path).unwrap(), b"old");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
         fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn a_user_directory_is_never_replaced() {
-        let dir = scratch("user");
-        fs::write(dir.join("thesis.tex"), "precious").unwrap();
-        let err = write_dir(&dir, |_| Ok(())).unwrap_err();
+    fn links_are_followed_and_permissions_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("link");
+        let target = dir.join("target.csv");
+        fs::write(&target, "old").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink("target.csv", dir.join("a")).unwrap();
+        std::os::unix::fs::symlink("a", dir.join("b")).unwrap();
+        write_file(&dir.join("b"), b"new").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
         assert!(
-            err.to_string().contains("not a tabveil model directory"),
-            "{err}"
+            fs::symlink_metadata(dir.join("b"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
         );
         assert_eq!(
-            fs::read_to_string(dir.join("thesis.tex")).unwrap(),
-            "precious"
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o600
         );
+        // A link to a file that does not exist yet creates that file.
+        std::os::unix::fs::symlink("later.csv", dir.join("c")).unwrap();
+        write_file(&dir.join("c"), b"x").unwrap();
+        assert_eq!(fs::read(dir.join("later.csv")).unwrap(), b"x");
+        // A loop is an error, not a hang.
+        std::os::unix::fs::symlink("loop2", dir.join("loop1")).unwrap();
+        std::os::unix::fs::symlink("loop1", dir.join("loop2")).unwrap();
+        assert!(write_file(&dir.join("loop1"), b"x").is_err());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_is_refused() {
+        let dir = scratch("folder");
+        assert!(write_file(&dir, b"x").is_err());
+        assert!(dir.is_dir());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

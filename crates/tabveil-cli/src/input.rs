@@ -1,28 +1,136 @@
 //! Reading the user's files — schema, CSV, model directory — with errors as one line that says
-//! what is wrong, where (`file:line` or `file:line:column`), and how to fix it.
+//! what is wrong, where (`file:line` or `file:line:column`), and how to fix it. `-` as a data
+//! file is stdin; where data comes from is decided here ([`open`]), in one place.
 
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use anyhow::anyhow;
-use tabveil::data::{CsvNote, CsvOptions, DataError, Schema, Table, read_csv_path};
-use tabveil::data::{ReadError, SchemaError};
+use tabveil::data::{
+    CsvNote, CsvOptions, DataError, InferredSchema, ReadError, Schema, SchemaError, Table,
+    TableFormat, infer_schema, read_csv, read_table_path,
+};
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
 
-/// Reads the schema at `path`.
-pub(crate) fn schema(path: &Path) -> anyhow::Result<Schema> {
-    Schema::from_path(path).map_err(|e| anyhow!(schema_error(path, &e)))
+/// The longest line read from a data file: a guard against `/dev/zero` and files without line
+/// breaks, which would otherwise be buffered whole.
+const MAX_LINE_BYTES: usize = 64 << 20;
+/// The largest schema file read.
+const MAX_SCHEMA_BYTES: u64 = 64 << 20;
+
+/// True when `path` means stdin (`-`).
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
-/// Reads the CSV file at `path` against `schema`; returns the table and the reader's notes as
-/// lines for stderr.
+/// The data file at `path`, or stdin for `-`.
+///
+/// # Errors
+/// One line naming the file when it cannot be opened.
+pub(crate) fn open(path: &Path) -> anyhow::Result<Box<dyn Read>> {
+    if is_stdin(path) {
+        return Ok(Box::new(LineLimit::new(BufReader::new(std::io::stdin()))));
+    }
+    match std::fs::File::open(path) {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(anyhow!(
+            "{}: is a folder, not a CSV file; to fix: check the path",
+            path.display()
+        )),
+        Ok(file) => Ok(Box::new(LineLimit::new(BufReader::new(file)))),
+        Err(e) => Err(anyhow!(data_error(
+            path,
+            &DataError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }
+        ))),
+    }
+}
+
+/// A schema inferred from the CSV file at `path` (or stdin), named after the file.
+pub(crate) fn infer(path: &Path, options: &CsvOptions) -> anyhow::Result<InferredSchema> {
+    let name = if is_stdin(path) {
+        "table".to_owned()
+    } else {
+        path.file_stem()
+            .map_or_else(|| "table".to_owned(), |s| s.to_string_lossy().into_owned())
+    };
+    infer_schema(open(path)?, &name, options).map_err(|e| anyhow!(data_error(path, &e)))
+}
+
+/// Reads the schema at `path` (at most 64 MiB).
+pub(crate) fn schema(path: &Path) -> anyhow::Result<Schema> {
+    let io = |message: String| {
+        anyhow!(schema_error(
+            path,
+            &DataError::Io {
+                path: path.display().to_string(),
+                message,
+            }
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(io("is a folder".to_owned()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCHEMA_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SCHEMA_BYTES {
+        return Err(io("larger than 64 MiB, which no schema is".to_owned()));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| io("not UTF-8 text".to_owned()))?;
+    Schema::from_json(&text).map_err(|e| anyhow!(schema_error(path, &e)))
+}
+
+/// A reader that fails on a line longer than [`MAX_LINE_BYTES`].
+struct LineLimit<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            since_newline: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        self.since_newline = match read.iter().rposition(|&b| b == b'\n') {
+            Some(i) => n - i - 1,
+            None => self.since_newline + n,
+        };
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a line longer than 64 MiB: this is not a CSV file of rows",
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Reads the table file at `path` (CSV, Parquet or Arrow IPC, by extension) against `schema`;
+/// returns the table and the reader's notes as lines for stderr.
 pub(crate) fn table(
     path: &Path,
     schema: &Schema,
     options: &CsvOptions,
 ) -> anyhow::Result<(Table, Vec<String>)> {
-    let (table, report) =
-        read_csv_path(path, schema, options).map_err(|e| anyhow!(data_error(path, &e)))?;
+    let (table, report) = if is_stdin(path) || TableFormat::from_path(path) == TableFormat::Csv {
+        read_csv(open(path)?, schema, options)
+    } else {
+        read_table_path(path, schema, options)
+    }
+    .map_err(|e| anyhow!(data_error(path, &e)))?;
     let notes = report
         .notes()
         .iter()
@@ -34,7 +142,11 @@ pub(crate) fn table(
                 "warning: {}: the categories of column `{column}` were read from the data (not private: private mode refuses it); declare them in the schema",
                 path.display()
             ),
-            other => format!("note: {}: {other:?}", path.display()),
+            other => format!(
+                "note: {}: {}",
+                path.display(),
+                serde_json::to_string(other).unwrap_or_default()
+            ),
         })
         .collect();
     Ok((table, notes))
@@ -49,8 +161,13 @@ pub(crate) fn model(dir: &Path) -> anyhow::Result<Fitted> {
 pub(crate) fn schema_error(path: &Path, e: &DataError) -> String {
     let p = path.display();
     match e {
-        DataError::Schema(SchemaError::InvalidSchemaJson { message, line, col }) => format!(
-            "{p}:{line}:{col}: the schema is not valid JSON: {message}; to fix: correct the JSON at that position"
+        DataError::Schema(SchemaError::InvalidSchemaJson { message, line, col }) if *line > 0 => {
+            format!(
+                "{p}:{line}:{col}: the schema is not valid JSON: {message}; to fix: correct the JSON at that position"
+            )
+        }
+        DataError::Schema(SchemaError::InvalidSchemaJson { message, .. }) => format!(
+            "{p}: the JSON is not a tabveil schema: {message}; to fix: see `tabveil schema infer` for the format"
         ),
         DataError::Io { message, .. } => {
             format!("{p}: cannot read the schema: {message}; to fix: check the --schema path")
@@ -63,8 +180,24 @@ pub(crate) fn schema_error(path: &Path, e: &DataError) -> String {
 
 /// One line for an error reading a CSV file: `file:line: column `c`: what; to fix: how`.
 pub(crate) fn data_error(path: &Path, e: &DataError) -> String {
-    let p = path.display();
-    let what = e.to_string();
+    let p = if is_stdin(path) {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let what = match e {
+        // The library's message names a library setting the command cannot set.
+        DataError::Read(ReadError::UnexpectedColumns { columns }) => format!(
+            "the CSV file has column(s) {} that the schema does not declare",
+            columns
+                .iter()
+                .take(10)
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    };
     // The data crate writes positions as "line N, …" or "line N: …"; make them `file:N: …`.
     let located = match what.strip_prefix("line ") {
         Some(rest) => {
@@ -93,9 +226,18 @@ fn data_fix(e: &DataError) -> &'static str {
         DataError::Read(ReadError::DuplicateHeader { .. }) => {
             "give every column a distinct name in the header"
         }
-        DataError::Read(ReadError::MissingColumns { .. })
-        | DataError::Read(ReadError::UnexpectedColumns { .. }) => {
+        DataError::Read(ReadError::MissingColumns { .. }) => {
             "make the CSV header match the schema's column names"
+        }
+        DataError::Read(ReadError::UnexpectedColumns { .. }) => {
+            "remove the extra column(s) from the file, or declare them in the schema"
+        }
+        DataError::Read(ReadError::BeyondModelRange { .. })
+        | DataError::Schema(SchemaError::BoundBeyondModelRange { .. }) => {
+            "rescale the column (e.g. to thousands or millions) so that its values and bounds stay within ±1e100"
+        }
+        DataError::Schema(SchemaError::SchemaNotReviewed) => {
+            "review the schema, then delete its line \"inferred_from_data\": true"
         }
         DataError::Read(ReadError::RaggedRow { .. }) => {
             "every line needs as many fields as the header (quote fields that contain the delimiter)"
@@ -138,6 +280,7 @@ pub(crate) fn model_error(dir: &Path, e: &Error) -> String {
         | Error::CorruptFit { .. } => format!(
             "the model {d} is damaged: {e}; to fix: fit it again with `tabveil fit` (models are never repaired)"
         ),
+        Error::Model(ModelError::OutputRefused { .. }) => format!("{e}"),
         Error::Model(ModelError::UnsupportedFormat { .. }) => format!(
             "the model {d} was written by another version of tabveil: {e}; to fix: fit it again with this version"
         ),

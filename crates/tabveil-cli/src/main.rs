@@ -1,8 +1,12 @@
 //! The `tabveil` command.
 //!
 //! `main` parses the command line, runs the subcommand and turns errors into exit codes:
-//! 0 on success, 2 for bad arguments (a one-line message naming the flag, never a panic),
-//! 1 for everything else. Subcommands live in [`commands`], one file each.
+//! 0 on success (a reader that goes away, as `| head` does, included), 2 for bad arguments —
+//! a flag missing, malformed or out of range, found before anything is read or computed (one
+//! line naming the flag) —, 1 for everything else: a file that cannot be read or written, data
+//! or a schema that does not fit, a plan the validator refuses, a model that cannot be saved.
+//! Never a panic. Every message goes through [`sanitize`], so no line carries a 300-digit
+//! number or a megabyte name. Subcommands live in [`commands`], one file each.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,6 +18,7 @@ mod atomic;
 mod commands;
 mod input;
 mod progress;
+mod sanitize;
 
 /// mimalloc: Candle allocates a fresh buffer for every operation, and glibc's malloc serves the
 /// large ones with mmap and page faults, which makes training 2–3× slower.
@@ -28,6 +33,10 @@ use commands::{Command, UsageError};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress, notes or confirmations (warnings and errors are still printed, and so are
+    /// the results a command exists to print).
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -35,7 +44,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
     };
-    match commands::run(cli.command) {
+    match commands::run(cli.command, cli.quiet) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // `tabveil report … | head`: the reader went away; that is not our failure.
@@ -101,5 +110,5 @@ fn one_line(message: &str) -> String {
 }
 
 fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", sanitize::text(line));
 }

@@ -35,13 +35,13 @@ impl Terminal {
     /// Writes a line on stderr unless quiet.
     pub(crate) fn note(&self, line: &str) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", crate::sanitize::text(line));
         }
     }
 
     /// Writes a line on stderr even when quiet (warnings that must be seen).
     pub(crate) fn warn(&self, line: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let _ = writeln!(std::io::stderr().lock(), "{}", crate::sanitize::text(line));
     }
 }
 

@@ -628,3 +628,116 @@ fn unrepresentable_requests_fail_cleanly() {
         assert!(matches!(out.status.code(), Some(0..=2)), "{all:?}: {err}");
     }
 }
+
+/// An independent lower bound on the true ε of T steps of the Poisson-subsampled Gaussian with
+/// a tiny σ: the event "some step's output exceeds ½" has probability ≥ 1 − (1 − q)^T (Φ(½/σ)
+/// rounds to 1 here) with the row and ≤ T e^{−1/(8σ²)} without it, so (ε, δ)-DP needs
+/// ε ≥ 1/(8σ²) − ln T + ln(1 − (1 − q)^T − δ).
+fn tiny_noise_lower_bound(q: f64, sigma: f64, steps: i32, delta: f64) -> f64 {
+    1.0 / (8.0 * sigma * sigma) - f64::from(steps).ln() + (1.0 - (1.0 - q).powi(steps) - delta).ln()
+}
+
+/// Issue 12: `accountant epsilon --sample-rate 0.01 --noise-multiplier 2e-6 --steps 1000
+/// --delta 1e-5` printed ε = 0.000536 (the per-step RDP underflowed to ~1e-308).
+#[test]
+fn issue_12_tiny_noise_prints_a_true_epsilon() {
+    for sigma in ["2e-6", "5e-6"] {
+        let args = [
+            "accountant",
+            "epsilon",
+            "--sample-rate",
+            "0.01",
+            "--noise-multiplier",
+            sigma,
+            "--steps",
+            "1000",
+            "--delta",
+            "1e-5",
+        ];
+        let out = json(&args);
+        let eps = num(&out["epsilon"]);
+        let lower = tiny_noise_lower_bound(0.01, sigma.parse().unwrap(), 1000, 1e-5);
+        assert!(eps >= lower, "σ = {sigma}: ε = {eps:e} < {lower:e}");
+        assert_eq!(out["unbounded"], false);
+        // In text: a short number and a plain statement that this protects nobody.
+        let text = tabveil(&args);
+        assert!(text.status.success());
+        let text = String::from_utf8(text.stdout).unwrap();
+        let first = text.lines().next().unwrap();
+        assert!(first.starts_with("ε = ") && first.contains('e'), "{first}");
+        assert!(first.len() < 60, "{first}");
+        assert!(text.contains("no meaningful protection"), "{text}");
+    }
+    // Noise below what f64 can account for: ε = ∞, said plainly, and null in JSON.
+    let args = [
+        "accountant",
+        "epsilon",
+        "--sample-rate",
+        "0.01",
+        "--noise-multiplier",
+        "1e-160",
+        "--steps",
+        "1000",
+        "--delta",
+        "1e-5",
+    ];
+    let out = json(&args);
+    assert!(out["epsilon"].is_null(), "{out}");
+    assert_eq!(out["unbounded"], true);
+    let text = tabveil(&args);
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.starts_with("ε = ∞"), "{text}");
+}
+
+/// Issue 12: `accountant sigma --epsilon 1e50 …` printed "σ = 6.1e-5 spends ε = 0".
+#[test]
+fn issue_12_absurd_targets_answer_truthfully_or_refuse() {
+    let base = [
+        "accountant",
+        "sigma",
+        "--delta",
+        "1e-5",
+        "--sample-rate",
+        "0.01",
+        "--steps",
+        "1000",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--epsilon", "1e50"]);
+    let out = json(&args);
+    let sigma = num(&out["noise_multiplier"]);
+    let eps = num(&out["epsilon"]);
+    assert!(eps <= 1e50 && eps > 0.99e50, "{out}");
+    // The ε printed is what `accountant epsilon` says at that σ, and the truth is below it.
+    let spent = |s: f64| {
+        num(&json(&[
+            "accountant",
+            "epsilon",
+            "--sample-rate",
+            "0.01",
+            "--noise-multiplier",
+            &s.to_string(),
+            "--steps",
+            "1000",
+            "--delta",
+            "1e-5",
+        ])["epsilon"])
+    };
+    assert_eq!(spent(sigma).to_bits(), eps.to_bits());
+    assert!(tiny_noise_lower_bound(0.01, sigma, 1000, 1e-5) <= eps);
+    // And it is the smallest such σ: a little less noise spends more than the target.
+    assert!(spent(sigma * (1.0 - 1e-5)) > 1e50);
+    let text = tabveil(&args[..args.len()]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(!text.contains("ε = 0 "), "{text}");
+    assert!(text.contains("no meaningful protection"), "{text}");
+
+    // A target that every σ down to 1e-150 meets bounds nothing: a usage error naming the flag.
+    let mut args = base.to_vec();
+    args.extend(["--epsilon", "1e305"]);
+    let err = usage_error(&args);
+    assert!(err.contains("--epsilon"), "{err}");
+    assert!(err.contains("bounds nothing"), "{err}");
+    assert!(err.len() < 300, "{err}");
+}

@@ -8,13 +8,16 @@
 //! - [`DataTransformer`]: SDV CTGAN's mode-specific normalisation (a [`BayesianMixture`] per
 //!   continuous column, ported from scikit-learn) and one-hot encoding, with the
 //!   [`OutputLayout`] the models use; [`DataTransformer::inverse_transform`] decodes back.
-//! - [`fit_private`]: the same transformer fitted from Gaussian-noised counts and histograms,
-//!   every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
+//! - [`fit_private`]: the same transformer fitted from counts and histograms released with
+//!   exact discrete Gaussian noise, every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
 //!   without touching data.
 //! - [`discover_schema`]: a schema released from the data by differentially private
 //!   mechanisms (Gaussian thresholding for categories, a noisy-histogram quantile for bounds,
 //!   noisy counts for nullability and formats), planned within an (ε, δ) by
 //!   [`plan_discovery`] and recorded on the ledger.
+//! - [`read_table_path`] / [`write_table_path`]: CSV, Parquet or Arrow IPC by file extension
+//!   ([`TableFormat`]); with the `arrow` feature, `Table::to_arrow`, `ArrowTableBuilder` and
+//!   the Parquet and Arrow IPC readers and writers.
 //! - [`ConditionLayout`], [`GenerationSampler`] and (non-private) [`TrainingSampler`]: the
 //!   condition vectors of conditional generators.
 //!
@@ -31,19 +34,26 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 //!
+//! ## Features
+//! - `arrow` (off by default): Arrow record batches, Parquet and Arrow IPC files, on
+//!   arrow-rs and parquet.
+//!
 //! ## Privacy
 //! Reading and writing data releases nothing. Every statistic of the data that a fitted model
-//! keeps is either public (declared in the schema) or released through a Gaussian mechanism
-//! recorded on a `tabveil_accountant::PrivacyLedger`.
+//! keeps is either public (declared in the schema) or released through a (discrete) Gaussian
+//! mechanism recorded on a `tabveil_accountant::PrivacyLedger`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "arrow")]
+mod columnar;
 mod condition;
 mod csv_io;
 mod datetime;
 mod discover;
 mod error;
+mod format;
 mod mixture;
 mod private;
 mod progress;
@@ -53,8 +63,15 @@ mod text;
 mod transformer;
 
 pub use crate::csv_io::{
-    CsvNote, CsvOptions, CsvReport, ExtraColumns, InferredSchema, NotPrivateWarning, OutOfBounds,
-    infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv, write_csv_path,
+    CsvNote, CsvOptions, CsvReport, CsvWriter, ExtraColumns, InferredSchema, NotPrivateWarning,
+    OutOfBounds, infer_schema, infer_schema_path, read_csv, read_csv_path, write_csv,
+    write_csv_path,
+};
+#[cfg(feature = "arrow")]
+pub use columnar::{
+    ArrowTableBuilder, arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc,
+    read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path, write_parquet,
+    write_parquet_path,
 };
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
@@ -64,6 +81,7 @@ pub use discover::{
     NoiseWeights, RawTable, ValueGrid, discover_schema, plan_discovery,
 };
 pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
+pub use format::{TableFormat, read_table_path, write_table, write_table_path};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
 pub use private::{
     COUNT_SENSITIVITY, CellRule, DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW, HistogramCells,
@@ -72,7 +90,8 @@ pub use private::{
 };
 pub use progress::{FitProgress, NoProgress};
 pub use schema::{
-    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, PrivateOrigin, Schema,
+    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
+    Schema,
 };
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;

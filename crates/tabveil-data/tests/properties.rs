@@ -1,12 +1,17 @@
 //! Property tests (proptest, bounded case counts): the CSV reader never panics on any bytes,
 //! CSV write → read is the identity, and transform → inverse transform reproduces the data.
+//!
+//! Every block runs from a fixed seed (`RngSeed::Fixed`), so a run passes or fails the same way
+//! each time; `PROPTEST_RNG_SEED=…` explores other seeds on purpose, and failures found that way
+//! are kept in `properties.proptest-regressions` (committed).
 
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use tabveil_data::{
-    Column, ColumnSchema, CsvOptions, DataTransformer, DataTransformerConfig, ExtraColumns, Schema,
-    SpanKind, Table, infer_schema, read_csv, write_csv,
+    Column, ColumnSchema, CsvOptions, DataTransformer, DataTransformerConfig, ExtraColumns,
+    MAX_ABS_VALUE, Schema, SpanKind, Table, infer_schema, read_csv, write_csv,
 };
 
 fn schema() -> Schema {
@@ -59,7 +64,7 @@ fn csv_like() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: RngSeed::Fixed(1201), ..ProptestConfig::default() })]
 
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
@@ -76,8 +81,14 @@ proptest! {
         let _ = read_csv(text.as_bytes(), &s, &CsvOptions::default());
         let _ = read_csv(text.as_bytes(), &s, &CsvOptions::default().with_trim(false));
         if let Ok(inferred) = infer_schema(text.as_bytes(), "x", &CsvOptions::default()) {
-            // An inferred schema reads the text it was inferred from.
-            prop_assert!(read_csv(text.as_bytes(), &inferred.schema, &CsvOptions::default()).is_ok());
+            // An inferred schema reads the text it was inferred from, also through the JSON
+            // that `tabveil schema infer` prints (issue 12).
+            let read = read_csv(text.as_bytes(), &inferred.schema, &CsvOptions::default());
+            prop_assert!(read.is_ok(), "{:?}", read.err());
+            let json = inferred.schema.to_json().unwrap();
+            let again = Schema::from_json(&json).unwrap();
+            let read = read_csv(text.as_bytes(), &again, &CsvOptions::default());
+            prop_assert!(read.is_ok(), "{:?}\n{}", read.err(), json);
         }
     }
 
@@ -95,7 +106,11 @@ proptest! {
 fn table_strategy() -> impl Strategy<Value = Table> {
     let row = (
         -1000i64..=1000,
-        prop::option::of(prop::num::f64::NORMAL | prop::num::f64::ZERO),
+        // Any normal value a table holds (|x| ≤ MAX_ABS_VALUE), and zero.
+        prop::option::of(
+            (prop::num::f64::NORMAL | prop::num::f64::ZERO)
+                .prop_filter("a table holds |x| ≤ 1e100", |x| x.abs() <= MAX_ABS_VALUE),
+        ),
         prop::option::of(0u32..4),
         0u32..2,
         -2_208_988_800i64..4_102_444_800,
@@ -115,7 +130,7 @@ fn table_strategy() -> impl Strategy<Value = Table> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, rng_seed: RngSeed::Fixed(1202), ..ProptestConfig::default() })]
 
     #[test]
     fn csv_write_then_read_is_the_identity(table in table_strategy()) {
@@ -159,7 +174,7 @@ fn mixed_table() -> impl Strategy<Value = Table> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, rng_seed: RngSeed::Fixed(1203), ..ProptestConfig::default() })]
 
     /// Categorical columns and nulls come back exactly. A continuous value comes back within
     /// its mode's resolution: the f32 scalar s ∈ [−0.99, 0.99] carries an absolute error

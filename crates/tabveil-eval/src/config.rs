@@ -8,8 +8,8 @@ use crate::fidelity::QualityThresholds;
 /// Settings of [`evaluate`](crate::evaluate).
 ///
 /// # Defaults
-/// - `seed`: 0 (every random choice — the training subset of the leakage measures, the
-///   classifier — derives from it, so a report is reproducible);
+/// - `seed`: 0 (every random choice — the training subset of the leakage measures — derives
+///   from it, so a report is reproducible; the ML-utility classifier makes no random choice);
 /// - `threads`: 2;
 /// - `target`, `positive_class`: the schema's `target` / `positive_class` when it declares them;
 ///   without a declared positive class, the second category (`true` for booleans);

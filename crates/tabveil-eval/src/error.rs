@@ -146,12 +146,6 @@ pub enum EvalError {
         /// What is allowed.
         reason: &'static str,
     },
-    /// The gradient-boosting classifier failed.
-    #[error("the classifier failed: {message}")]
-    Classifier {
-        /// The classifier's error, as text.
-        message: String,
-    },
     /// Drawing a plot failed.
     #[error("drawing the {plot} plot failed: {message}")]
     Plot {

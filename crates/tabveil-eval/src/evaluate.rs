@@ -43,8 +43,7 @@ use crate::utility::{MlSettings, ml_utility};
 /// [`EvalError::KindMismatch`] when a table does not fit the schema;
 /// [`EvalError::UnknownColumn`], [`EvalError::UnsupportedColumnKind`],
 /// [`EvalError::NotBinaryTarget`], [`EvalError::UnknownPositiveClass`],
-/// [`EvalError::InvalidConfig`] for a bad configuration; [`EvalError::Classifier`] if the
-/// classifier fails.
+/// [`EvalError::InvalidConfig`] for a bad configuration.
 pub fn evaluate(
     schema: &Schema,
     real: &Table,
@@ -95,7 +94,6 @@ pub fn evaluate(
             MlSettings {
                 target: t,
                 positive,
-                seed: config.seed(),
                 threads: config.threads(),
             },
         )?,

@@ -5,12 +5,14 @@
 //! per-example randomness, the Poisson sampler, the budget-guarded optimizer, the epoch
 //! reports and the end of the run. A model writes only its own steps.
 //!
-//! The plan is the accountant's run plan, the one the validator prints: the preprocessing
-//! releases of `tabveil_data::planned_preprocessing` calibrated by
+//! The plan is the accountant's run plan, computed by the same functions the validator calls:
+//! the preprocessing releases of `tabveil_data::planned_preprocessing` calibrated by
 //! [`PreprocessingPlan::calibrate`] (which does not depend on N), then
 //! [`PreprocessingPlan::with_training`] for
-//! `TrainingSchedule::with_releases_per_step(round(N̂), B, epochs, d)`. So the plan
-//! `tabveil validate` prints is the plan `fit` runs, with N̂ in place of N.
+//! `TrainingSchedule::with_releases_per_step(round(N̂), B, epochs, d)`. The validator plans
+//! with the row count it is given (the true N or the user's figure), a fit with round(N̂): σ_pre
+//! is the same, but q, the steps and σ_train match what `tabveil validate` printed only when
+//! round(N̂) equals that count.
 //!
 //! **The row count is private.** Nothing here reads `table.n_rows()` except the Poisson
 //! sampler: the schedule, q and the normaliser of the gradients come from N̂ (post-processing
@@ -22,15 +24,18 @@ use std::ops::ControlFlow;
 use candle_core::Var;
 use rand::RngCore;
 use rand_chacha::ChaCha20Rng;
-use tabveil_accountant::{JointCalibration, PreprocessingPlan, PrivacyLedger, TrainingSchedule};
+use tabveil_accountant::{
+    JointCalibration, LedgerEntry, PreprocessingPlan, PrivacyEvent, PrivacyLedger, Stage,
+    TrainingSchedule,
+};
 use tabveil_data::{
     DataTransformer, DataTransformerConfig, PrivateConfig, PrivateStatistics, Schema, Table,
     fit_private_with_progress, planned_preprocessing,
 };
 use tabveil_noise::PrivacyStream;
 use tabveil_sgd::{
-    Adam, ClippedGradients, DpOptimizer, DpSgdConfig, Gradients, ParamsAdam, PoissonSampler,
-    PrivacyBudget, StepOutcome,
+    Adam, ClippedGradients, DpOptimizer, DpSgdConfig, GhostBatch, Gradients, ParamsAdam,
+    PrivacyBudget, RowSampler, StepOutcome, WhiteBoxAudit,
 };
 
 use crate::error::{ModelError, Result};
@@ -87,23 +92,10 @@ pub(crate) fn prepare(
     schedule: DpSgdSchedule,
     progress: &mut dyn Progress,
 ) -> Result<PrivatePreparation> {
-    // 1. The releases the preprocessing will make (no data touched; errors spend nothing).
-    let probe = PrivateConfig::new(1.0)?;
-    let planned = planned_preprocessing(schema, &probe)?;
-    if planned.is_empty() {
-        return Err(ModelError::NoModelledColumns);
-    }
-    // 2. σ_pre from the preprocessing share alone (independent of N).
-    let budget = dp.run_budget();
-    let preprocessing = PreprocessingPlan::calibrate(&budget, &planned)?;
-    let sigma_pre = preprocessing
-        .noise_multiplier()
-        .ok_or(ModelError::Internal("planned releases without a noise"))?;
+    // 1–2. The releases the preprocessing will make and σ_pre (no data touched).
+    let (preprocessing, config) = plan_preprocessing(dp, schema)?;
     // 3. The private preprocessing: every release recorded on the ledger.
-    let config = PrivateConfig::new(sigma_pre)?
-        .with_histogram_bins(dp.histogram_bins)?
-        .with_zero_below(dp.zero_below)?
-        .with_transformer(transformer.clone())?;
+    let config = config.with_transformer(transformer.clone())?;
     let mut ledger = PrivacyLedger::new();
     let mut rng = dp.noise_source().rng(PrivacyStream::PREPROCESSING)?;
     let (transformer, statistics) = match fit_private_with_progress(
@@ -122,16 +114,27 @@ pub(crate) fn prepare(
     };
     // From here on the releases are made: a failure hands them back with the error, so that
     // a retry on the same data can be accounted for.
-    let plan = plan_training(dp, &preprocessing, statistics.estimated_rows(), schedule);
+    // A row count released before the run (`DpConfig::with_row_estimate`) replaces this run's
+    // own N̂, so that the schedule was known before the first release.
+    let planning_rows = dp.planning_rows(statistics.estimated_rows());
+    let plan = plan_training(dp, &preprocessing, planning_rows, schedule);
     let (estimated_rows, schedule, calibration) = match plan {
         Ok(plan) => plan,
         Err(e) => return Err(ModelError::after_releases(e, ledger)),
     };
-    let mut secret = dp
-        .noise_source()
-        .rng(PrivacyStream::PER_EXAMPLE)?
-        .secret_chacha()?;
-    let data = transformer.transform(table, secret.next_u64())?.into_vec();
+    let encoded = (|| -> Result<_> {
+        fault("prepare")?;
+        let mut secret = dp
+            .noise_source()
+            .rng(PrivacyStream::PER_EXAMPLE)?
+            .secret_chacha()?;
+        let data = transformer.transform(table, secret.next_u64())?.into_vec();
+        Ok((secret, data))
+    })();
+    let (secret, data) = match encoded {
+        Ok(v) => v,
+        Err(e) => return Err(ModelError::after_releases(e, ledger)),
+    };
     Ok(PrivatePreparation {
         transformer,
         statistics,
@@ -144,6 +147,65 @@ pub(crate) fn prepare(
             calibration,
         },
     })
+}
+
+/// Steps 1 and 2: the releases the preprocessing will make (no data touched; errors spend
+/// nothing), then σ_pre from the preprocessing share alone (independent of N), with the
+/// private preprocessing's settings at that noise.
+fn plan_preprocessing(
+    dp: &DpConfig,
+    schema: &Schema,
+) -> Result<(PreprocessingPlan, PrivateConfig)> {
+    let probe = PrivateConfig::new(1.0)?;
+    let planned = planned_preprocessing(schema, &probe)?;
+    if planned.is_empty() {
+        return Err(ModelError::NoModelledColumns);
+    }
+    let preprocessing = PreprocessingPlan::calibrate(&dp.run_budget(), &planned)?;
+    let sigma_pre = preprocessing
+        .noise_multiplier()
+        .ok_or(ModelError::Internal("planned releases without a noise"))?;
+    let config = PrivateConfig::new(sigma_pre)?
+        .with_histogram_bins(dp.histogram_bins)?
+        .with_zero_below(dp.zero_below)?;
+    Ok((preprocessing, config))
+}
+
+/// The ledger a private DP-SGD run on a table of `schema` records if it runs to the end
+/// ([`ModelSpec::planned_ledger`](crate::ModelSpec::planned_ledger)): the preparation's plan
+/// (the same [`plan_preprocessing`] and [`plan_training`] as [`prepare`]) with `rows` — or the
+/// released row estimate of `dp`, as the fit uses it — in place of the run's own N̂. Nothing
+/// here reads data: the schema and the settings are public, `rows` is public or released.
+pub(crate) fn planned_ledger(
+    dp: &DpConfig,
+    schedule: DpSgdSchedule,
+    schema: &Schema,
+    rows: f64,
+) -> Result<PrivacyLedger> {
+    let (preprocessing, config) = plan_preprocessing(dp, schema)?;
+    let mut ledger = PrivacyLedger::new();
+    if dp.is_noise_seeded() {
+        ledger.mark_noise_seeded();
+    }
+    for entry in planned_preprocessing(schema, &config)? {
+        ledger.record(entry)?;
+    }
+    let (_, schedule, calibration) =
+        plan_training(dp, &preprocessing, dp.planning_rows(rows), schedule)?;
+    let steps = PrivacyEvent::sampled_gaussian(
+        schedule.sample_rate(),
+        calibration.training_noise_multiplier,
+        schedule.steps(),
+    )?;
+    ledger.record(
+        LedgerEntry::new(
+            format!("planned training: {} DP-SGD releases", schedule.steps()),
+            Stage::Training,
+            steps,
+        )?
+        .with_l2_sensitivity(dp.clipping_norm)?,
+    )?;
+    Ok(ledger)
 }
 
 /// Steps 4 and 5: the schedule from the private estimate N̂ (post-processing of the noisy
@@ -160,6 +222,14 @@ fn plan_training(
         releases_per_step,
     } = planned;
     let rows = estimated_rows.round().max(1.0) as u64;
+    // The checks the validator makes on n are made here on N̂ (the facade refuses only on
+    // checks that do not depend on the data).
+    if dp.delta >= 1.0 / rows as f64 {
+        return Err(ModelError::DeltaAtLeastOneOverRows {
+            delta: dp.delta,
+            rows,
+        });
+    }
     if batch_size as u64 > rows {
         return Err(ModelError::BatchLargerThanTable {
             batch_size,
@@ -178,10 +248,23 @@ fn plan_training(
 }
 
 /// The DP-SGD machinery of a private run once the model's networks exist: the Poisson sampler
-/// over the real rows, the optimizer whose budget guard holds the ledger (preprocessing
-/// releases first), and the epochs' clock.
+/// over the real rows, the clipping, the optimizer whose budget guard holds the ledger
+/// (preprocessing releases first), and the epochs' clock.
+///
+/// **The white-box audit seam** is here, once for every model: under an audit
+/// ([`DpSgdSetup::audit`]) the sampler also draws the audit's Dirac canaries (indices past the
+/// real rows, same rate q), [`clip`](Self::clip) adds the drawn ones to the batch as separate
+/// examples before clipping, their parameter joins the optimizer's, and the audit's observer
+/// sees every release. A model writes `sample_rows`, its per-example terms, `clip`, `step`
+/// either way; without an audit the run is exactly the unaudited one.
 pub(crate) struct DpSgd {
-    sampler: Option<PoissonSampler>,
+    sampler: RowSampler,
+    /// The canaries the last [`sample_rows`](Self::sample_rows) drew (positions among the
+    /// included ones; always empty without an audit), recorded by the next
+    /// [`clip`](Self::clip).
+    drawn_canaries: Vec<usize>,
+    /// The clipping norm C.
+    clipping_norm: f64,
     optimizer: DpOptimizer<Adam>,
     schedule: TrainingSchedule,
     /// Epochs of the configuration.
@@ -211,6 +294,9 @@ pub(crate) struct DpSgdSetup<'a> {
     pub(crate) parameters: Vec<(String, Var)>,
     /// The optimizer's settings.
     pub(crate) adam: ParamsAdam,
+    /// A white-box audit to run under (from [`FitInput`](crate::shell::FitInput); `None` for
+    /// a normal fit).
+    pub(crate) audit: Option<WhiteBoxAudit>,
 }
 
 impl DpSgd {
@@ -221,6 +307,12 @@ impl DpSgd {
     /// Errors of the privacy randomness, of the sampler's and the optimizer's settings, and
     /// of the budget.
     pub(crate) fn new(plan: PrivatePlan, table: &Table, setup: DpSgdSetup<'_>) -> Result<Self> {
+        let spent = plan.ledger.clone();
+        Self::build(plan, table, setup).map_err(|e| ModelError::after_releases(e, spent))
+    }
+
+    fn build(plan: PrivatePlan, table: &Table, setup: DpSgdSetup<'_>) -> Result<Self> {
+        fault("dp_sgd")?;
         let dp = setup.dp;
         let noise = dp.noise_source();
         let schedule = plan.schedule;
@@ -229,12 +321,16 @@ impl DpSgd {
             .map_err(|_| ModelError::Internal("the row estimate does not fit in usize"))?;
         // The Poisson sampler runs over the real rows: `table.n_rows()` is used here and only
         // here, as the domain of the independent Bernoulli(q) draws (the mechanism itself).
-        // (An empty table has nothing to sample: every batch is empty.)
+        // (An empty table has nothing to sample: every batch is empty.) A white-box audit's
+        // canaries are drawn by the same sampler, after the real rows.
         let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
-        let sampler = match table.n_rows() {
-            0 => None,
-            n => Some(PoissonSampler::new(n, q, sampler_rng)?),
+        let (canaries, observer) = match setup.audit {
+            Some(audit) => (Some(audit.canaries), Some(audit.observer)),
+            None => (None, None),
         };
+        let sampler = RowSampler::new(table.n_rows(), q, sampler_rng, canaries)?;
+        let mut parameters = setup.parameters;
+        parameters.extend(sampler.canary_parameter());
         let budget = PrivacyBudget::new(plan.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
         let mut sgd = DpSgdConfig::new(
             dp.clipping_norm,
@@ -246,9 +342,14 @@ impl DpSgd {
         if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
             sgd = sgd.with_dangerous_noise_seed(seed);
         }
-        let optimizer = DpOptimizer::<Adam>::new(sgd, setup.parameters, setup.adam, budget)?;
+        let mut optimizer = DpOptimizer::<Adam>::new(sgd, parameters, setup.adam, budget)?;
+        if let Some(observer) = observer {
+            optimizer.set_release_observer(observer);
+        }
         Ok(DpSgd {
             sampler,
+            drawn_canaries: Vec::new(),
+            clipping_norm: dp.clipping_norm,
             optimizer,
             schedule,
             epochs: setup.epochs,
@@ -271,15 +372,26 @@ impl DpSgd {
     }
 
     /// One Poisson batch of real rows: their indices, in increasing order (none for an empty
-    /// table).
+    /// table). The audit's canaries drawn with them wait for [`clip`](Self::clip).
     ///
     /// # Errors
     /// Errors of the privacy randomness.
     pub(crate) fn sample_rows(&mut self) -> Result<Vec<usize>> {
-        Ok(match self.sampler.as_mut() {
-            Some(s) => s.sample()?,
-            None => Vec::new(),
-        })
+        let (rows, canaries) = self.sampler.sample()?;
+        self.drawn_canaries = canaries;
+        Ok(rows)
+    }
+
+    /// The batch's per-example terms clipped to norm C (flat clipping over every parameter),
+    /// with the canaries of the last [`sample_rows`](Self::sample_rows) recorded first under
+    /// an audit.
+    ///
+    /// # Errors
+    /// Errors of the batch (e.g. a non-finite norm).
+    pub(crate) fn clip(&mut self, mut batch: GhostBatch) -> Result<ClippedGradients> {
+        let drawn = std::mem::take(&mut self.drawn_canaries);
+        self.sampler.record_canaries(&drawn, 1.0, &mut batch)?;
+        Ok(batch.clip(self.clipping_norm)?)
     }
 
     /// One private step: the budget guard first, then the noisy release of `clipped` (plus the
@@ -342,8 +454,12 @@ impl DpSgd {
         dp: &DpConfig,
         run: RunEnd,
     ) -> Result<(PrivacyLedger, FitSummary)> {
-        let epsilon_spent = match trained {
-            Ok(()) => self.optimizer.budget().epsilon_spent(dp.delta)?,
+        let spent = match trained.and_then(|()| fault("finish")) {
+            Ok(()) => Ok(self.optimizer.budget().epsilon_spent(dp.delta)?),
+            Err(error) => Err(error),
+        };
+        let epsilon_spent = match spent {
+            Ok(epsilon) => epsilon,
             Err(error) => {
                 return Err(match self.optimizer.into_budget().into_ledger() {
                     Some(ledger) => ModelError::after_releases(error, ledger),
@@ -376,6 +492,64 @@ impl DpSgd {
         };
         Ok((ledger, summary))
     }
+}
+
+impl PrivatePlan {
+    /// `error` carrying the preprocessing releases: every failure of a model's set-up between
+    /// the preparation and [`DpSgd::new`] goes through here.
+    pub(crate) fn failed(&self, error: ModelError) -> ModelError {
+        ModelError::after_releases(error, self.ledger.clone())
+    }
+}
+
+/// Runs `f` (a model's set-up after the preparation: its samplers, networks and optimizers);
+/// its error carries the preprocessing releases of `plan`.
+///
+/// # Errors
+/// `f`'s error, as [`ModelError::SpentThenFailed`].
+pub(crate) fn set_up<T>(plan: &PrivatePlan, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    fault("set_up")
+        .and_then(|()| f())
+        .map_err(|e| plan.failed(e))
+}
+
+/// The model of a finished private run from its final `ledger`, by `f`; its error carries the
+/// ledger.
+///
+/// # Errors
+/// `f`'s error, as [`ModelError::SpentThenFailed`].
+pub(crate) fn with_final_ledger<T>(
+    ledger: PrivacyLedger,
+    f: impl FnOnce(PrivacyLedger) -> Result<T>,
+) -> Result<T> {
+    let spent = ledger.clone();
+    fault("model")
+        .and_then(|()| f(ledger))
+        .map_err(|e| ModelError::after_releases(e, spent))
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+thread_local! {
+    /// The point where [`fault`] fails, for the tests of the error paths (issue 12, item 10).
+    pub(crate) static FAULT_AT: std::cell::Cell<Option<&'static str>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// An injected failure at `point` in tests (see [`FAULT_AT`]); nothing otherwise.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the test build fails here; the normal build never does"
+)]
+pub(crate) fn fault(point: &'static str) -> Result<()> {
+    #[cfg(test)]
+    if FAULT_AT.with(std::cell::Cell::get) == Some(point) {
+        return Err(ModelError::Internal("a failure injected by a test"));
+    }
+    let _ = point;
+    Ok(())
 }
 
 /// How a private training loop ended.

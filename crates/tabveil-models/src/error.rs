@@ -76,6 +76,18 @@ pub enum ModelError {
         /// True when `rows` is the private estimate.
         estimated: bool,
     },
+    /// δ ≥ 1/N̂ (the rounded DP estimate of the number of rows): a mechanism publishing one
+    /// random row outright would meet the guarantee. Checked after the preprocessing, on N̂ (the
+    /// true N is private), so it comes wrapped in [`ModelError::SpentThenFailed`].
+    #[error(
+        "δ = {delta} is at least 1/N̂ for the estimated {rows} rows: choose δ well below 1/rows"
+    )]
+    DeltaAtLeastOneOverRows {
+        /// The configured δ.
+        delta: f64,
+        /// round(N̂).
+        rows: u64,
+    },
     /// Training produced a non-finite value (a diverged loss or parameter).
     #[error("training diverged: {what} is not finite")]
     NonFinite {
@@ -100,6 +112,16 @@ pub enum ModelError {
     /// The model has not been fitted (or loaded) yet.
     #[error("the model is not fitted")]
     NotFitted,
+    /// A fit made a model whose saved form does not load back (every fit checks this before
+    /// it reports success). A bug in tabveil: please report it. In private mode this comes
+    /// wrapped in [`ModelError::SpentThenFailed`].
+    #[error(
+        "the fitted model does not load back from its own saved form (a bug in tabveil; please report it): {reason}"
+    )]
+    UnloadableFit {
+        /// Why loading failed.
+        reason: String,
+    },
 
     // ----- sampling -------------------------------------------------------------------------
     /// No condition was given to conditional sampling.
@@ -139,6 +161,16 @@ pub enum ModelError {
     #[error("the saved model is corrupt: {reason}")]
     CorruptModel {
         /// What is wrong.
+        reason: String,
+    },
+    /// A model was not saved to a path because that would replace or change something
+    /// tabveil did not write there (see [`save_model_dir`](crate::save_model_dir)). Nothing was
+    /// changed.
+    #[error("the model was not saved to {path}: {reason}")]
+    OutputRefused {
+        /// The path given.
+        path: String,
+        /// Why it was refused.
         reason: String,
     },
     /// A saved model's content does not match its checksum.
@@ -217,8 +249,20 @@ impl ModelError {
         }
     }
 
-    /// `error`, carrying `ledger` when it records releases.
+    /// `error`, carrying `ledger` when it records releases. An error that already carries
+    /// releases keeps the longer of the two ledgers (the later one: ledgers only grow).
     pub(crate) fn after_releases(error: ModelError, ledger: PrivacyLedger) -> Self {
+        if let ModelError::SpentThenFailed { error, spent } = error {
+            let spent = if spent.entries().len() >= ledger.entries().len() {
+                *spent
+            } else {
+                ledger
+            };
+            return ModelError::SpentThenFailed {
+                error,
+                spent: Box::new(spent),
+            };
+        }
         if ledger.is_empty() {
             error
         } else {

@@ -7,8 +7,12 @@
 //! - [`Tvae`] ([`TvaeConfig`]): the tabular variational autoencoder, SDV's algorithm without
 //!   DP (categories drawn from the decoder's softmax by default, SDV's argmax with
 //!   [`TvaeSampling::Argmax`]), and DP-TVAE with [`Privacy::Dp`].
+//! - [`Marginal`] ([`MarginalConfig`]): a marginal-based select–measure–generate model (AIM's
+//!   rounds, Private-PGM estimation on a junction tree), for small and medium tables.
 //! - [`Synthesizer`]: what every model does — `fit`, `sample`, `sample_conditional`
-//!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`.
+//!   ([`Condition`]), `save` / `load` to a directory and `to_bytes` / `from_bytes`. A save
+//!   replaces only an empty folder or a complete tabveil model ([`save_model_dir`]); rows of
+//!   any count come in chunks from `sample_chunks` ([`SampleChunks`]).
 //! - [`Progress`]: per-step and per-epoch reports ([`StepReport`], [`EpochReport`], with ε spent
 //!   in private mode), and cancellation.
 //! - [`DpConfig`]: the private settings (ε and δ without defaults, clipping norm,
@@ -62,6 +66,7 @@ mod check;
 pub mod ctgan;
 mod dp_sgd;
 mod error;
+pub mod marginal;
 mod nn;
 mod persist;
 mod privacy;
@@ -77,13 +82,18 @@ pub mod tvae;
 pub use check::Valid;
 pub use ctgan::{Ctgan, CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub use error::{ConfigError, ConfigResult, ModelError, Result};
-pub use persist::{MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, saved_model_kind};
+pub use marginal::{Marginal, MarginalConfig, MarginalRound, ValidMarginalConfig};
+pub use persist::{
+    MODEL_FORMAT_VERSION, MODEL_MANIFEST_FILE, STAGING_MARKER, StagingDir, check_model_dir,
+    save_model_dir, saved_model_kind,
+};
 pub use privacy::{DpConfig, Privacy};
 pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopReason};
 pub use registry::{ModelKind, ModelSettings, load_model, model_from_bytes};
+pub use sampling::SampleChunks;
 pub use spec::{
-    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelSpec, NetworkSize,
-    ReportText, SettingFinding,
+    BatchSizes, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelSpec,
+    NetworkSize, ReportText, SettingFinding,
 };
 pub use synthesizer::{Condition, DynSynthesizer, FitSummary, PrivateRun, Synthesizer};
 pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

@@ -61,7 +61,8 @@ impl Privacy {
 /// - `accountant`: RDP with the default orders ([`AccountantSpec::rdp`]);
 /// - `histogram_bins` [`DEFAULT_HISTOGRAM_BINS`] and `zero_below` [`DEFAULT_ZERO_BELOW`] (the
 ///   private preprocessing, see `tabveil_data::PrivateConfig`);
-/// - privacy randomness from the operating system (`noise_seeded` false, no noise seed).
+/// - privacy randomness from the operating system (`noise_seeded` false, no noise seed);
+/// - no `row_estimate`: the model's stage is planned with the run's own private estimate N̂.
 ///
 /// ε and δ have no default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +94,10 @@ pub struct DpConfig {
     pub noise_seeded: bool,
     #[serde(skip)]
     noise_seed: Option<u64>,
+    /// A row count released (or public) before the run, to plan the model's stage with instead
+    /// of the run's own estimate N̂ (see [`DpConfig::with_row_estimate`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_estimate: Option<f64>,
 }
 
 impl DpConfig {
@@ -108,6 +113,7 @@ impl DpConfig {
             zero_below: default_zero_below(),
             noise_seeded: false,
             noise_seed: None,
+            row_estimate: None,
         }
     }
 
@@ -145,6 +151,29 @@ impl DpConfig {
     pub fn with_zero_below(mut self, zero_below: f64) -> Self {
         self.zero_below = zero_below;
         self
+    }
+
+    /// Plans the model's stage (for DP-SGD: q = B / round(N̂), ⌈epochs·d·N̂/B⌉ steps, the
+    /// training noise) with `rows` instead of the estimate N̂ the run derives from its own noisy
+    /// counts, so that the whole ledger of the run is known before its first release (a service
+    /// charges it to a lifetime budget up front).
+    ///
+    /// `rows` must be public or the output of a differentially private release accounted
+    /// elsewhere (`tabveil-server` releases one noisy row count per dataset and charges it to
+    /// the dataset's budget): the schedule, the saved model and the report all reveal it.
+    /// Never pass the true row count of a private table. [`DpConfig::check`] requires it
+    /// finite and ≥ 1.
+    #[must_use]
+    pub fn with_row_estimate(mut self, rows: f64) -> Self {
+        self.row_estimate = Some(rows);
+        self
+    }
+
+    /// The row count the model's stage is planned with: the released
+    /// [`row_estimate`](Self::with_row_estimate) when one was given, else `estimated_rows`
+    /// (the run's own private estimate N̂).
+    pub fn planning_rows(&self, estimated_rows: f64) -> f64 {
+        self.row_estimate.unwrap_or(estimated_rows)
     }
 
     /// **Dangerous.** Fixes all privacy randomness (Poisson sampling of rows, every Gaussian
@@ -194,7 +223,8 @@ impl DpConfig {
     /// # Errors
     /// [`ConfigError::InvalidParameter`] naming the first bad value: ε finite and > 0,
     /// δ ∈ (0, 1), C finite and > 0, the share in (0, 1), an upper-bound accountant (RDP or
-    /// PLD), at least one histogram bin, `zero_below` finite and ≥ 0.
+    /// PLD), at least one histogram bin, `zero_below` finite and ≥ 0, a `row_estimate` (when
+    /// set) finite and ≥ 1.
     pub fn check(&self) -> ConfigResult<()> {
         if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
             return Err(ConfigError::invalid(
@@ -237,6 +267,11 @@ impl DpConfig {
                 "finite and ≥ 0",
             ));
         }
+        if let Some(rows) = self.row_estimate
+            && !(rows.is_finite() && rows >= 1.0)
+        {
+            return Err(ConfigError::invalid("row_estimate", rows, "finite and ≥ 1"));
+        }
         Ok(())
     }
 }
@@ -273,6 +308,18 @@ mod tests {
     }
 
     #[test]
+    fn a_row_estimate_round_trips_and_its_absence_is_not_serialised() {
+        let dp = DpConfig::new(1.0, 1e-6);
+        let json = serde_json::to_string(&dp).unwrap();
+        assert!(!json.contains("row_estimate"), "{json}");
+        let dp = dp.with_row_estimate(1234.0);
+        let back: DpConfig = serde_json::from_str(&serde_json::to_string(&dp).unwrap()).unwrap();
+        assert_eq!(back.row_estimate, Some(1234.0));
+        assert_eq!(back.planning_rows(99.0), 1234.0);
+        assert_eq!(DpConfig::new(1.0, 1e-6).planning_rows(99.0), 99.0);
+    }
+
+    #[test]
     fn bad_values_are_named() {
         for (eps, delta, name) in [
             (0.0, 1e-6, "epsilon"),
@@ -295,6 +342,8 @@ mod tests {
                 .is_err()
         );
         assert!(dp.clone().with_histogram_bins(0).check().is_err());
+        assert!(dp.clone().with_row_estimate(0.5).check().is_err());
+        assert!(dp.clone().with_row_estimate(f64::NAN).check().is_err());
         assert!(dp.with_zero_below(-1.0).check().is_err());
     }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ctgan::{self, CtganConfig};
 use crate::error::Result;
+use crate::marginal::{self, MarginalConfig};
 use crate::persist::SavedModel;
 use crate::privacy::Privacy;
 use crate::spec::ModelSpec;
@@ -33,6 +34,8 @@ pub enum ModelKind {
     Ctgan,
     /// Tabular variational autoencoder (Xu et al. 2019).
     Tvae,
+    /// Marginal-based select–measure–generate model (AIM's rounds, Private-PGM estimation).
+    Marginal,
 }
 
 /// The settings of a model of any kind: one variant per registered model, holding that
@@ -44,6 +47,8 @@ pub enum ModelSettings {
     Ctgan(CtganConfig),
     /// TVAE's settings.
     Tvae(TvaeConfig),
+    /// The marginal model's settings.
+    Marginal(MarginalConfig),
 }
 
 /// A model's entry in the registry.
@@ -64,7 +69,11 @@ pub(crate) struct Registration {
 }
 
 /// Every registered model.
-const REGISTRY: &[Registration] = &[ctgan::REGISTRATION, tvae::REGISTRATION];
+const REGISTRY: &[Registration] = &[
+    ctgan::REGISTRATION,
+    tvae::REGISTRATION,
+    marginal::REGISTRATION,
+];
 
 impl ModelSettings {
     /// The answers every model gives about its settings.
@@ -72,6 +81,7 @@ impl ModelSettings {
         match self {
             ModelSettings::Ctgan(c) => c,
             ModelSettings::Tvae(c) => c,
+            ModelSettings::Marginal(c) => c,
         }
     }
 
@@ -80,6 +90,7 @@ impl ModelSettings {
         match self {
             ModelSettings::Ctgan(c) => c,
             ModelSettings::Tvae(c) => c,
+            ModelSettings::Marginal(c) => c,
         }
     }
 
@@ -108,6 +119,12 @@ impl From<CtganConfig> for ModelSettings {
 impl From<TvaeConfig> for ModelSettings {
     fn from(config: TvaeConfig) -> Self {
         ModelSettings::Tvae(config)
+    }
+}
+
+impl From<MarginalConfig> for ModelSettings {
+    fn from(config: MarginalConfig) -> Self {
+        ModelSettings::Marginal(config)
     }
 }
 
@@ -183,7 +200,10 @@ mod tests {
     #[test]
     fn every_kind_is_registered_once_under_its_own_names() {
         let kinds: Vec<ModelKind> = ModelKind::all().collect();
-        assert_eq!(kinds, vec![ModelKind::Ctgan, ModelKind::Tvae]);
+        assert_eq!(
+            kinds,
+            vec![ModelKind::Ctgan, ModelKind::Tvae, ModelKind::Marginal]
+        );
         for kind in kinds {
             assert_eq!(REGISTRY.iter().filter(|r| r.kind == kind).count(), 1);
             assert_eq!(ModelKind::from_name(kind.as_str()), Some(kind));

@@ -12,13 +12,14 @@ use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{
     ConditionLayout, DataError, DataTransformer, DataTransformerConfig, Matrix, Schema, Table,
 };
+use tabveil_sgd::WhiteBoxAudit;
 
-use crate::error::{ModelError, Result};
+use crate::error::{ConfigError, ModelError, Result};
 use crate::persist::SavedModel;
 use crate::privacy::{DpConfig, Privacy};
 use crate::progress::{ColumnProgress, Progress};
 use crate::registry::ModelSettings;
-use crate::sampling::{self, Generate};
+use crate::sampling::{self, Generate, SampleChunks};
 use crate::seeds::{Stream, derived_seed};
 use crate::spec::ModelSpec;
 use crate::synthesizer::{Condition, DynSynthesizer, FitSummary};
@@ -73,6 +74,9 @@ pub(crate) struct FitInput<'a> {
     pub(crate) device: &'a Device,
     /// Where progress goes (it may cancel).
     pub(crate) progress: &'a mut dyn Progress,
+    /// A white-box audit to run the private fit under ([`Shell::fit_under_audit`]; never set
+    /// for a non-private fit). The DP-SGD set-up ([`DpSgd`](crate::dp_sgd::DpSgd)) takes it.
+    pub(crate) audit: Option<WhiteBoxAudit>,
 }
 
 impl<'a> FitInput<'a> {
@@ -236,18 +240,93 @@ impl<P: Parts> Shell<P> {
             schema,
             device: &self.device,
             progress,
+            audit: None,
         };
         let (fitted, summary) = match self.config.privacy() {
             Privacy::NonPrivate => P::fit_non_private(&self.config, input)?,
             Privacy::Dp(dp) => P::fit_private(&self.config, dp, input)?,
         };
+        // Every fit loads its own saved form back before it reports success, so that no fit
+        // (a private one has spent its budget) ends with a model that cannot be loaded.
+        if let Err(e) = self.loads_back(&fitted, &summary) {
+            let e = ModelError::UnloadableFit {
+                reason: e.to_string(),
+            };
+            return Err(match P::basis(&fitted).ledger.clone() {
+                Some(ledger) => ModelError::after_releases(e, ledger),
+                None => e,
+            });
+        }
+        self.fitted = Some(fitted);
+        self.summary = Some(summary.clone());
+        Ok(summary)
+    }
+
+    /// The saved form of a fit, as bytes, read back into a model.
+    fn loads_back(&self, fitted: &P::State, summary: &FitSummary) -> Result<()> {
+        crate::dp_sgd::fault("load_back")?;
+        let bytes = P::to_saved(&self.config, fitted, summary)?.to_bytes()?;
+        P::from_saved(SavedModel::from_bytes(&bytes)?, &self.device).map(|_| ())
+    }
+
+    /// Fits privately under a white-box audit (see
+    /// [`Synthesizer::fit_under_audit`](crate::Synthesizer::fit_under_audit)), replacing any
+    /// previous fit.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`] for a non-private configuration; otherwise as the
+    /// private fit.
+    pub(crate) fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        let Privacy::Dp(dp) = self.config.privacy() else {
+            return Err(ConfigError::invalid(
+                "white-box audit",
+                "non-private",
+                "a private (DP-SGD) configuration",
+            )
+            .into());
+        };
+        let input = FitInput {
+            table,
+            schema,
+            device: &self.device,
+            progress,
+            audit: Some(audit),
+        };
+        let (fitted, summary) = P::fit_private(&self.config, dp, input)?;
         self.fitted = Some(fitted);
         self.summary = Some(summary.clone());
         Ok(summary)
     }
 
     pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        sampling::sample(&P::generator(&self.config, self.fitted()?), n, seed)
+        sampling::sample(P::generator(&self.config, self.fitted()?), n, seed)
+    }
+
+    pub(crate) fn sample_chunks(
+        &self,
+        n: usize,
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        let generator = P::generator(&self.config, self.fitted()?);
+        Ok(sampling::sample_chunks(generator, n, seed, chunk_rows))
+    }
+
+    pub(crate) fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        let generator = P::generator(&self.config, self.fitted()?);
+        sampling::sample_conditional_chunks(generator, n, conditions, seed, chunk_rows)
     }
 
     pub(crate) fn sample_conditional(
@@ -257,7 +336,7 @@ impl<P: Parts> Shell<P> {
         seed: u64,
     ) -> Result<Table> {
         let generator = P::generator(&self.config, self.fitted()?);
-        sampling::sample_conditional(&generator, n, conditions, seed)
+        sampling::sample_conditional(generator, n, conditions, seed)
     }
 
     pub(crate) fn saved(&self) -> Result<SavedModel> {
@@ -379,6 +458,16 @@ macro_rules! synthesizer_shell {
                 self.shell.fit(table, schema, progress)
             }
 
+            fn fit_under_audit(
+                &mut self,
+                table: &::tabveil_data::Table,
+                schema: &::tabveil_data::Schema,
+                progress: &mut dyn $crate::progress::Progress,
+                audit: ::tabveil_sgd::WhiteBoxAudit,
+            ) -> $crate::error::Result<$crate::synthesizer::FitSummary> {
+                self.shell.fit_under_audit(table, schema, progress, audit)
+            }
+
             fn sample(&self, n: usize, seed: u64) -> $crate::error::Result<::tabveil_data::Table> {
                 self.shell.sample(n, seed)
             }
@@ -408,8 +497,35 @@ macro_rules! synthesizer_shell {
                 self.shell.ledger()
             }
 
+            fn sample_chunks(
+                &self,
+                n: usize,
+                seed: u64,
+                chunk_rows: usize,
+            ) -> $crate::error::Result<$crate::sampling::SampleChunks<'_>> {
+                self.shell.sample_chunks(n, seed, chunk_rows)
+            }
+
+            fn sample_conditional_chunks(
+                &self,
+                n: usize,
+                conditions: &[$crate::synthesizer::Condition],
+                seed: u64,
+                chunk_rows: usize,
+            ) -> $crate::error::Result<$crate::sampling::SampleChunks<'_>> {
+                self.shell
+                    .sample_conditional_chunks(n, conditions, seed, chunk_rows)
+            }
+
             fn save(&self, dir: &::std::path::Path) -> $crate::error::Result<()> {
-                self.shell.saved()?.save_dir(dir)
+                $crate::persist::save_model_dir(dir, &[], |staging| self.save_into(staging))
+            }
+
+            fn save_into(
+                &self,
+                staging: &$crate::persist::StagingDir,
+            ) -> $crate::error::Result<()> {
+                self.shell.saved()?.write_into(staging)
             }
 
             fn to_bytes(&self) -> $crate::error::Result<Vec<u8>> {

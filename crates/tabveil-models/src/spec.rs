@@ -14,8 +14,10 @@
 use std::fmt;
 
 use candle_core::Device;
+use tabveil_accountant::PrivacyLedger;
+use tabveil_data::Schema;
 
-use crate::error::{ConfigResult, Result};
+use crate::error::{ConfigError, ConfigResult, Result};
 use crate::privacy::Privacy;
 use crate::registry::ModelKind;
 use crate::synthesizer::DynSynthesizer;
@@ -61,6 +63,64 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
     /// without batches.
     fn set_batch_size(&mut self, batch_size: usize) -> ConfigResult<()>;
 
+    /// Sets the widths of the hidden layers of every network of the model (CTGAN: generator
+    /// and discriminator; TVAE: encoder and decoder), for services that take one list.
+    ///
+    /// # Errors
+    /// By default [`ConfigError::InvalidParameter`] (a model without hidden layers).
+    fn set_hidden_dims(&mut self, dims: Vec<usize>) -> ConfigResult<()> {
+        Err(ConfigError::invalid(
+            "hidden_dims",
+            format!("{dims:?}"),
+            "a model with hidden layers",
+        ))
+    }
+
+    /// Sets the width of the model's latent noise or code.
+    ///
+    /// # Errors
+    /// By default [`ConfigError::InvalidParameter`] (a model without an embedding).
+    fn set_embedding_dim(&mut self, dim: usize) -> ConfigResult<()> {
+        Err(ConfigError::invalid(
+            "embedding_dim",
+            dim,
+            "a model with an embedding",
+        ))
+    }
+
+    /// The privacy ledger a private run on a table of `schema` records if it runs to the end,
+    /// planned before anything touches the data: every release of the private preprocessing
+    /// and of the model's own stage, computed by the same functions the fit calls. `None` for
+    /// a non-private run.
+    ///
+    /// The model's stage is planned with the settings' released row estimate
+    /// ([`DpConfig::with_row_estimate`](crate::DpConfig::with_row_estimate)) when one is set —
+    /// the fit then plans with exactly that count, so its ledger is this one or a prefix of it
+    /// (a run that stops early, fails or is cancelled releases less) — and otherwise with
+    /// `rows`, which must then be public or released (never the true row count of a private
+    /// table). Without a row estimate the fit plans with its own private estimate N̂ and its
+    /// ledger differs from any plan made beforehand. Entry labels say "planned"; accountants
+    /// read only the mechanisms.
+    ///
+    /// # Errors
+    /// As [`ModelSpec::check`]; a schema without modelled columns or missing public bounds;
+    /// an unreachable target (calibration errors); a batch larger than the planned rows.
+    fn planned_ledger(&self, schema: &Schema, rows: f64) -> Result<Option<PrivacyLedger>>;
+
+    /// Names the column whose relationships with the others matter most (a prediction
+    /// target), for a model that weighs them.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) for a model
+    /// that takes no target (the default).
+    fn set_target(&mut self, column: &str) -> ConfigResult<()> {
+        Err(ConfigError::invalid(
+            "target",
+            column,
+            "no target: only a model that weighs a target column takes one",
+        ))
+    }
+
     /// Checks every value; a model is built only from settings that pass.
     ///
     /// # Errors
@@ -79,6 +139,15 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
 
     /// The sentences of the privacy report that depend on the model.
     fn report_text(&self) -> ReportText;
+
+    /// The batch sizes the model accepts (any by default), so that the validator's ranges and
+    /// fixes name sizes that work.
+    fn batch_sizes(&self) -> BatchSizes {
+        BatchSizes {
+            smallest: 1,
+            multiple_of: 1,
+        }
+    }
 
     /// A new, unfitted model with these settings on `device`.
     ///
@@ -152,6 +221,19 @@ pub struct NetworkSize {
     /// Floats kept per (packed) row of a batch: activations, their gradients and the
     /// per-example book-keeping.
     pub floats_per_row: u64,
+    /// Floats the saved model keeps: the parameters and buffers of the networks sampling
+    /// needs.
+    pub saved_floats: u64,
+}
+
+/// The batch sizes a model accepts: multiples of `multiple_of`, from `smallest` (itself a
+/// multiple) up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSizes {
+    /// The smallest batch size.
+    pub smallest: usize,
+    /// Every batch size is a multiple of this (at least 1).
+    pub multiple_of: usize,
 }
 
 /// The sentences of the privacy report that depend on the model.
@@ -248,8 +330,8 @@ macro_rules! dp_sgd_setters {
 
 /// The answers to [`ModelSpec`] that the configuration of every DP-SGD model (`$model`, built
 /// from a checked configuration with `$model::new`) gives alike: its fields `privacy`, `seed`,
-/// `epochs` and `batch_size`, its inherent `dp_sgd_schedule` and `check`, and building the
-/// model.
+/// `epochs` and `batch_size`, its inherent `dp_sgd_schedule` and `check`, building the model,
+/// and the planned ledger of the shared DP-SGD plan.
 macro_rules! dp_sgd_spec_answers {
     ($model:ident) => {
         fn privacy(&self) -> &$crate::privacy::Privacy {
@@ -276,6 +358,21 @@ macro_rules! dp_sgd_spec_answers {
         fn set_batch_size(&mut self, batch_size: usize) -> $crate::error::ConfigResult<()> {
             self.batch_size = batch_size;
             Ok(())
+        }
+
+        fn planned_ledger(
+            &self,
+            schema: &::tabveil_data::Schema,
+            rows: f64,
+        ) -> $crate::error::Result<Option<::tabveil_accountant::PrivacyLedger>> {
+            match self.privacy.dp() {
+                Some(dp) => {
+                    self.clone().check()?;
+                    $crate::dp_sgd::planned_ledger(dp, self.dp_sgd_schedule(), schema, rows)
+                        .map(Some)
+                }
+                None => Ok(None),
+            }
         }
 
         fn check(&self) -> $crate::error::ConfigResult<()> {

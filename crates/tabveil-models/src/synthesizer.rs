@@ -7,10 +7,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{Schema, Table};
+use tabveil_sgd::WhiteBoxAudit;
 
-use crate::error::Result;
+use crate::error::{ConfigError, Result};
+use crate::persist::StagingDir;
 use crate::progress::{Progress, StopReason};
 use crate::registry::{ModelKind, ModelSettings};
+use crate::sampling::SampleChunks;
 
 /// A synthetic-data model.
 ///
@@ -39,6 +42,33 @@ pub trait Synthesizer {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary>;
+
+    /// Fits the model privately under a white-box audit (`tabveil-audit`): the audit's Dirac
+    /// canaries are Poisson-sampled with the real rows of every DP-SGD step (indices past the
+    /// real rows), clipped with them and noised with them, and its observer sees every
+    /// release. The real rows' terms, the plan and the ledger are those of
+    /// [`fit`](Synthesizer::fit). The fitted model is an audit artefact: it was trained beside
+    /// the canaries.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidParameter`](crate::ConfigError::InvalidParameter) (as
+    /// [`ModelError::Config`](crate::ModelError::Config)) for a non-private configuration or a model that does not train
+    /// with DP-SGD (the default); otherwise as [`fit`](Synthesizer::fit).
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        let _ = (table, schema, progress, audit);
+        Err(ConfigError::invalid(
+            "white-box audit",
+            self.kind().as_str(),
+            "a model trained with DP-SGD",
+        )
+        .into())
+    }
 
     /// `n` synthetic rows, reproducible from `seed`.
     ///
@@ -74,12 +104,47 @@ pub trait Synthesizer {
     /// `None` for a non-private model (nothing was accounted) or before a fit.
     fn ledger(&self) -> Option<&PrivacyLedger>;
 
-    /// Saves the fitted model into directory `dir` (created if needed; the model's files are
-    /// overwritten).
+    /// `n` synthetic rows in chunks of at most `chunk_rows`, so that memory does not grow with
+    /// `n`: together the chunks are exactly [`sample`](Synthesizer::sample)`(n, seed)`,
+    /// whatever the chunk size. Post-processing: costs no privacy.
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted); the chunks carry numerical
+    /// failures.
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>>;
+
+    /// [`sample_conditional`](Synthesizer::sample_conditional) in chunks of at most
+    /// `chunk_rows` (see [`sample_chunks`](Synthesizer::sample_chunks)).
+    ///
+    /// # Errors
+    /// As [`sample_conditional`](Synthesizer::sample_conditional) for the conditions; the
+    /// chunks carry [`ModelError::ConditionTooRare`](crate::ModelError::ConditionTooRare) and
+    /// numerical failures.
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>>;
+
+    /// Saves the fitted model into the folder `dir`, atomically: `dir` is created, or replaced
+    /// only if it is an empty folder or a complete tabveil model holding nothing but a model's
+    /// files; anything else is refused and left untouched (see
+    /// [`save_model_dir`](crate::save_model_dir)).
+    ///
+    /// # Errors
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted),
+    /// [`ModelError::OutputRefused`](crate::ModelError::OutputRefused), I/O errors.
+    fn save(&self, dir: &Path) -> Result<()>;
+
+    /// Writes the model's files into a staging folder of
+    /// [`save_model_dir`](crate::save_model_dir) (for a caller that saves more files beside
+    /// them, such as the `tabveil` facade).
     ///
     /// # Errors
     /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), I/O errors.
-    fn save(&self, dir: &Path) -> Result<()>;
+    fn save_into(&self, staging: &StagingDir) -> Result<()>;
 
     /// The fitted model as one self-describing byte blob (a safetensors file whose metadata
     /// carries the JSON parts).
@@ -127,6 +192,17 @@ pub trait DynSynthesizer: fmt::Debug + Send + Sync {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary>;
+    /// See [`Synthesizer::fit_under_audit`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::fit_under_audit`].
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary>;
     /// See [`Synthesizer::summary`].
     fn summary(&self) -> Option<&FitSummary>;
     /// See [`Synthesizer::sample`].
@@ -143,11 +219,32 @@ pub trait DynSynthesizer: fmt::Debug + Send + Sync {
     fn schema(&self) -> Option<&Schema>;
     /// See [`Synthesizer::ledger`].
     fn ledger(&self) -> Option<&PrivacyLedger>;
+    /// See [`Synthesizer::sample_chunks`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_chunks`].
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>>;
+    /// See [`Synthesizer::sample_conditional_chunks`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::sample_conditional_chunks`].
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>>;
     /// See [`Synthesizer::save`].
     ///
     /// # Errors
     /// As [`Synthesizer::save`].
     fn save(&self, dir: &Path) -> Result<()>;
+    /// See [`Synthesizer::save_into`].
+    ///
+    /// # Errors
+    /// As [`Synthesizer::save_into`].
+    fn save_into(&self, staging: &StagingDir) -> Result<()>;
     /// See [`Synthesizer::to_bytes`].
     ///
     /// # Errors
@@ -175,6 +272,15 @@ where
     ) -> Result<FitSummary> {
         Synthesizer::fit(self, table, schema, progress)
     }
+    fn fit_under_audit(
+        &mut self,
+        table: &Table,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+        audit: WhiteBoxAudit,
+    ) -> Result<FitSummary> {
+        Synthesizer::fit_under_audit(self, table, schema, progress, audit)
+    }
     fn summary(&self) -> Option<&FitSummary> {
         Synthesizer::summary(self)
     }
@@ -190,8 +296,23 @@ where
     fn ledger(&self) -> Option<&PrivacyLedger> {
         Synthesizer::ledger(self)
     }
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
+        Synthesizer::sample_chunks(self, n, seed, chunk_rows)
+    }
+    fn sample_conditional_chunks(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        seed: u64,
+        chunk_rows: usize,
+    ) -> Result<SampleChunks<'_>> {
+        Synthesizer::sample_conditional_chunks(self, n, conditions, seed, chunk_rows)
+    }
     fn save(&self, dir: &Path) -> Result<()> {
         Synthesizer::save(self, dir)
+    }
+    fn save_into(&self, staging: &StagingDir) -> Result<()> {
+        Synthesizer::save_into(self, staging)
     }
     fn to_bytes(&self) -> Result<Vec<u8>> {
         Synthesizer::to_bytes(self)

@@ -16,11 +16,23 @@ pub enum NoiseError {
         /// The rejected value.
         value: f64,
     },
+    /// The scale of an exact discrete Gaussian must be finite, > 0 and at most 2³⁰.
+    #[error("discrete Gaussian scale σ = {value} must be finite, > 0 and at most 2^30")]
+    InvalidDiscreteGaussianScale {
+        /// The rejected value.
+        value: f64,
+    },
     /// A probability must lie in [0, 1].
     #[error("probability {value} is outside [0, 1]")]
     InvalidProbability {
         /// The rejected value.
         value: f64,
+    },
+    /// The log-weights of an exponential-mechanism draw are unusable.
+    #[error("invalid selection weights: {reason}")]
+    InvalidWeights {
+        /// What is wrong with them.
+        reason: &'static str,
     },
     /// The background thread drawing noise ahead failed (a bug or a resource limit).
     #[error("the background noise thread failed: {what}")]

@@ -1,13 +1,14 @@
-//! The Gaussian sampler used for every DP noise draw.
+//! The Gaussian sampler of every continuous-Gaussian noise draw (the training noise).
 //!
 //! Floating-point samplers leak through the low-order bits of their output (Mironov 2012 for
 //! Laplace; the same attack applies to Gaussian samplers). We follow Opacus' `secure_mode`
 //! (opacus/optimizers/optimizer.py, `_generate_noise`): a draw is the sum of four independent
 //! standard normals divided by two, which has exactly the same N(0, 1) distribution but no longer
 //! exposes the structure of one sampler output in its bits (Opacus' docstring puts the attack
-//! cost at 2^159 instead of 2^53). This is a mitigation, not a proof: an exact discrete Gaussian
-//! (Canonne, Kamath & Steinke 2020) would remove the issue entirely, at a cost that is too high
-//! for the ~10⁶ draws of every training step.
+//! cost at 2^159 instead of 2^53). This *mitigates* the attack; it does not remove it. Integer
+//! releases use the exact discrete Gaussian instead ([`crate::DiscreteGaussian`], Canonne, Kamath
+//! & Steinke 2020), which has no floating-point decision at all; for the ~10⁵ real-valued
+//! coordinates of every training step it would cost too much.
 //!
 //! Bulk fills draw the generator's output in blocks ([`BlockBuffered`]) before the ziggurat
 //! consumes it: the same ChaCha20 stream, read through a plain array instead of one call per
@@ -16,8 +17,9 @@
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 
-/// One N(0, 1) draw, hardened as described in the module documentation.
-pub(crate) fn hardened_standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+/// One N(0, 1) draw, with the floating-point attack mitigated (not removed) as described in
+/// the module documentation.
+pub(crate) fn mitigated_standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let a: f64 = rng.sample(StandardNormal);
     let b: f64 = rng.sample(StandardNormal);
     let c: f64 = rng.sample(StandardNormal);

@@ -4,8 +4,9 @@ use rand::SeedableRng;
 use rand::distr::{Bernoulli, Distribution};
 use rand_chacha::ChaCha20Rng;
 
+use crate::discrete_gaussian::DiscreteGaussian;
 use crate::error::{NoiseError, Result};
-use crate::gaussian::{BlockBuffered, hardened_standard_normal};
+use crate::gaussian::{BlockBuffered, mitigated_standard_normal};
 
 /// Number of values each independently keyed chunk of a bulk fill produces. Fixed, so that a
 /// seeded fill gives the same values whatever the number of threads.
@@ -76,7 +77,7 @@ impl PrivacyRng {
     /// [`NoiseError::InvalidStd`] unless `std` is finite and ≥ 0.
     pub fn gaussian(&mut self, std: f64) -> Result<f64> {
         check_std(std)?;
-        Ok(std * hardened_standard_normal(&mut self.inner))
+        Ok(std * mitigated_standard_normal(&mut self.inner))
     }
 
     /// Fills `out` with independent N(0, `std`²) draws, computed in f64 and rounded to f32.
@@ -90,7 +91,7 @@ impl PrivacyRng {
         self.fill_chunks(out, |rng, chunk| {
             let mut rng = BlockBuffered::new(rng);
             for v in chunk {
-                *v = (std * hardened_standard_normal(&mut rng)) as f32;
+                *v = (std * mitigated_standard_normal(&mut rng)) as f32;
             }
         });
         Ok(())
@@ -105,10 +106,26 @@ impl PrivacyRng {
         self.fill_chunks(out, |rng, chunk| {
             let mut rng = BlockBuffered::new(rng);
             for v in chunk {
-                *v = std * hardened_standard_normal(&mut rng);
+                *v = std * mitigated_standard_normal(&mut rng);
             }
         });
         Ok(())
+    }
+
+    /// One exact draw from the discrete Gaussian `dist` (see [`DiscreteGaussian`]): integer
+    /// noise for an integer release, with no floating-point decision.
+    pub fn discrete_gaussian(&mut self, dist: &DiscreteGaussian) -> i64 {
+        dist.sample(&mut self.inner)
+    }
+
+    /// `len` independent exact draws from N_ℤ(0, σ²) (σ² rounded up to a rational, see
+    /// [`DiscreteGaussian::new`]).
+    ///
+    /// # Errors
+    /// [`NoiseError::InvalidDiscreteGaussianScale`] unless σ is finite, > 0 and ≤ 2³⁰.
+    pub fn fill_discrete_gaussian(&mut self, sigma: f64, len: usize) -> Result<Vec<i64>> {
+        let dist = DiscreteGaussian::new(sigma)?;
+        Ok((0..len).map(|_| dist.sample(&mut self.inner)).collect())
     }
 
     /// A Bernoulli(`p`) draw: true with probability `p`. Used for Poisson sampling, where each
@@ -253,7 +270,7 @@ mod tests {
     /// normal is √(2/n) ≈ 2.2e-3, so the 0.015 tolerance is ~6.7 standard errors
     /// (false-alarm probability < 1e-10); the mean's tolerance 0.01 is 6.3 standard errors.
     #[test]
-    fn hardened_draws_are_unit_normal() {
+    fn mitigated_draws_are_unit_normal() {
         let mut rng = PrivacyRng::dangerous_seeded(12345);
         let mut v = vec![0.0f64; 400_000];
         rng.fill_gaussian_f64(1.0, &mut v).unwrap();

@@ -23,12 +23,13 @@
 //! let dp = DpConfig::new(3.0, 1e-6);
 //! let config = TrainingConfig::tvae(Privacy::Dp(dp.clone())).with_epochs(5).with_batch_size(200);
 //! let n = 20_000;
-//! // What a fit records: one release per column, then the training steps.
+//! // What a fit records: one discrete Gaussian release per column, then the training steps.
 //! let schedule = TrainingSchedule::new(n, 200, 5)?;
-//! let plan = calibrate_jointly(3.0, 1e-6, &[(1.0, 2)], 0.1, &schedule, &dp.accountant)?;
+//! let pre = [PrivacyEvent::discrete_gaussian(1.0, 2)?];
+//! let plan = calibrate_jointly(3.0, 1e-6, &pre, 0.1, &schedule, &dp.accountant)?;
 //! let mut ledger = PrivacyLedger::new();
 //! for column in ["age", "sex"] {
-//!     let noise = PrivacyEvent::gaussian(plan.preprocessing_noise_multiplier.unwrap(), 1)?;
+//!     let noise = PrivacyEvent::discrete_gaussian(plan.preprocessing_noise_multiplier.unwrap(), 1)?;
 //!     ledger.record(LedgerEntry::new(format!("preprocessing: counts of column {column}"),
 //!         Stage::Preprocessing, noise)?.with_l2_sensitivity(1.0)?)?;
 //! }
@@ -51,6 +52,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod audit;
 mod build;
 mod compare;
 mod error;
@@ -58,6 +60,7 @@ mod evaluation;
 mod render;
 mod types;
 
+pub use audit::AuditSection;
 pub use compare::{Comparison, ComparisonRow};
 pub use error::{ReportError, Result};
 pub use evaluation::EvaluationSummary;

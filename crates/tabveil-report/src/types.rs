@@ -5,6 +5,7 @@ use tabveil_accountant::{AccountantKind, BoundKind, NoiseRandomness, Stage};
 use tabveil_validate::PlanRanges;
 use tabveil_validate::context::Deployment;
 
+use crate::audit::AuditSection;
 use crate::evaluation::EvaluationSummary;
 
 /// The version of the report's JSON layout.
@@ -43,6 +44,9 @@ pub struct PrivacyReport {
     pub context: Option<Context>,
     /// Headline scores of an evaluation of the synthetic data, when one was run.
     pub evaluation: Option<EvaluationSummary>,
+    /// An empirical audit of the privacy (a lower bound on ε), when one was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditSection>,
     /// What other settings would cost or buy, computed with the accountant (private fits only).
     pub tuning: Option<Tuning>,
     /// What the guarantee can and cannot support in a legal assessment.
@@ -175,12 +179,20 @@ pub struct Mechanism {
     pub label: String,
     /// Preprocessing, training or other.
     pub stage: Stage,
-    /// `"Gaussian"` or `"Poisson-subsampled Gaussian"`.
+    /// The mechanism's name: `"Gaussian"`, `"Poisson-subsampled Gaussian"`, `"discrete
+    /// Gaussian"`, `"exponential mechanism"` or `"Gaussian thresholding"`.
     pub mechanism: String,
     /// Sampling rate (1 without subsampling).
     pub sample_rate: f64,
-    /// Noise multiplier σ (noise std / L2 sensitivity).
-    pub noise_multiplier: f64,
+    /// Noise multiplier σ (noise std / L2 sensitivity); `None` for the exponential mechanism,
+    /// which adds no noise of that kind.
+    pub noise_multiplier: Option<f64>,
+    /// ε of one run of the exponential mechanism.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon_per_run: Option<f64>,
+    /// The threshold τ of Gaussian thresholding (partition selection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
     /// L2 sensitivity, when recorded (for training: the clipping norm C).
     pub l2_sensitivity: Option<f64>,
     /// Absolute noise standard deviation σ·Δ, when the sensitivity is known.

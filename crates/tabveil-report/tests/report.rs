@@ -251,6 +251,62 @@ fn other_stage_entries_are_listed() {
     );
 }
 
+/// Issue 12 item 12 and issue 14: the preprocessing releases are named as discrete Gaussian
+/// releases, the training noise as mitigated (not hardened), and a selection step by its
+/// mechanism and ε.
+#[test]
+fn mechanisms_are_named_honestly() {
+    let config = private_config(false);
+    let mut ledger = ledger_of(&config, 1.0, false);
+    ledger
+        .record(
+            LedgerEntry::new(
+                "selection: next marginal",
+                Stage::Other,
+                PrivacyEvent::exponential_mechanism(0.1, 4).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let r = PrivacyReport::from_fit(&ledger, &config, &schema(), N).unwrap();
+    let s = r.spending.as_ref().unwrap();
+    let pre: Vec<_> = s
+        .mechanisms
+        .iter()
+        .filter(|m| m.stage == Stage::Preprocessing)
+        .collect();
+    assert!(!pre.is_empty());
+    assert!(pre.iter().all(|m| m.mechanism == "discrete Gaussian"));
+    let em = s
+        .mechanisms
+        .iter()
+        .find(|m| m.mechanism == "exponential mechanism")
+        .unwrap();
+    assert_eq!(
+        (em.epsilon_per_run, em.noise_multiplier, em.count),
+        (Some(0.1), None, 4)
+    );
+    let md = r.to_markdown();
+    assert!(
+        md.contains("exponential mechanism (ε = 0.1 per run)"),
+        "{md}"
+    );
+    assert!(md.contains("discrete Gaussian noise"), "{md}");
+    assert!(md.contains("mitigated"), "{md}");
+    assert!(!md.contains("hardened"), "{md}");
+    let html = r.to_html().unwrap();
+    assert!(html.contains("exponential mechanism (ε = 0.1 per run)"));
+    // The selection is part of the total.
+    let without = epsilon_of(
+        &ledger_of(&config, 1.0, false),
+        &AccountantSpec::rdp(),
+        1e-6,
+    )
+    .unwrap()
+    .epsilon;
+    assert!(r.epsilon.unwrap() > without);
+}
+
 #[test]
 fn public_types_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}

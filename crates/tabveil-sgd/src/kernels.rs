@@ -83,14 +83,7 @@ pub(crate) fn host(t: &Tensor) -> Option<Host<'_>> {
 
 /// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors: a (B,) tensor.
 pub(crate) fn row_dots(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let (rows, cols) = a.dims2()?;
-    if b.dims() != a.dims() {
-        return Err(SgdError::ShapeMismatch {
-            what: "row dot operand".to_owned(),
-            expected: a.dims().to_vec(),
-            actual: b.dims().to_vec(),
-        });
-    }
+    let (rows, cols) = row_dot_dims(a, b)?;
     match float_dtype(a, "row dot operand")? {
         DType::F32 => row_dots_typed::<f32>(a, b, rows, cols),
         _ => row_dots_typed::<f64>(a, b, rows, cols),
@@ -112,6 +105,69 @@ fn row_dots_typed<T: Real>(a: &Tensor, b: &Tensor, rows: usize, cols: usize) -> 
         }
     }
     Ok(Tensor::from_vec(out, rows, a.device())?)
+}
+
+/// (B, d) of two row-dot operands of one shape.
+fn row_dot_dims(a: &Tensor, b: &Tensor) -> Result<(usize, usize)> {
+    let dims = a.dims2()?;
+    if b.dims() != a.dims() {
+        return Err(SgdError::ShapeMismatch {
+            what: "row dot operand".to_owned(),
+            expected: a.dims().to_vec(),
+            actual: b.dims().to_vec(),
+        });
+    }
+    Ok(dims)
+}
+
+/// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors, accumulated in f64 whatever their dtype
+/// (a product of two f32 values is exact in f64): the per-example norms of clipping.
+pub(crate) fn row_dots_f64(a: &Tensor, b: &Tensor) -> Result<Vec<f64>> {
+    let (rows, cols) = row_dot_dims(a, b)?;
+    match float_dtype(a, "row dot operand")? {
+        DType::F32 => row_dots_f64_typed::<f32>(a, b, rows, cols),
+        _ => row_dots_f64_typed::<f64>(a, b, rows, cols),
+    }
+}
+
+fn row_dots_f64_typed<T: Real>(
+    a: &Tensor,
+    b: &Tensor,
+    rows: usize,
+    cols: usize,
+) -> Result<Vec<f64>> {
+    let (a, b) = (a.contiguous()?, b.contiguous()?);
+    let (Some(ha), Some(hb)) = (host(&a), host(&b)) else {
+        // Off the CPU: Candle's sum in f64 (the error bound of the norms holds in any order).
+        let (a, b) = (a.to_dtype(DType::F64)?, b.to_dtype(DType::F64)?);
+        return Ok((a * b)?.sum(1)?.to_vec1::<f64>()?);
+    };
+    if cols == 0 {
+        return Ok(vec![0.0; rows]);
+    }
+    let (xa, xb) = (ha.slice::<T>()?, hb.slice::<T>()?);
+    Ok(xa
+        .chunks_exact(cols)
+        .zip(xb.chunks_exact(cols))
+        .map(|(ra, rb)| dot_f64(ra, rb))
+        .collect())
+}
+
+/// [`dot`] accumulated in f64.
+fn dot_f64<T: Real>(a: &[T], b: &[T]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..8 {
+            acc[k] += x[k].to_f64() * y[k].to_f64();
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += x.to_f64() * y.to_f64();
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 /// The Candle-ops version of [`row_dots`], used off the CPU.

@@ -67,6 +67,11 @@
 //! # Ok::<(), tabveil_sgd::SgdError>(())
 //! ```
 //!
+//! # Auditing
+//! [`DiracCanaries`] and [`ReleaseObserver`] are the seam of a white-box audit
+//! (`tabveil-audit`): canary examples sampled, clipped and noised with the real rows, and an
+//! observer of what each step releases. Neither can widen what a run releases.
+//!
 //! # Privacy notes
 //! - Losses handed to [`GhostBatch`] must be sums of per-example losses, each depending on one
 //!   row only (no batch normalisation, no packing of rows: CTGAN's pac must be 1).
@@ -90,6 +95,7 @@
 #![forbid(unsafe_code)]
 
 mod adam;
+mod audit;
 mod budget;
 mod error;
 mod ghost;
@@ -102,6 +108,7 @@ mod probe;
 mod sampler;
 
 pub use adam::{Adam, ParamsAdam};
+pub use audit::{DiracCanaries, Release, ReleaseObserver, RowSampler, WhiteBoxAudit};
 pub use budget::{PrivacyBudget, StepOutcome, calibrate_noise_multiplier};
 pub use error::{Result, SgdError};
 pub use ghost::{ClippedGradients, GhostBatch};
@@ -137,5 +144,8 @@ mod send_sync {
         assert_send_sync::<PrivacyBudget>();
         assert_send_sync::<GaussianNoise>();
         assert_send_sync::<DpOptimizer<Adam>>();
+        assert_send_sync::<DiracCanaries>();
+        assert_send_sync::<WhiteBoxAudit>();
+        assert_send_sync::<RowSampler>();
     }
 }

@@ -17,7 +17,7 @@ use crate::kernels::{add_host_then_scale, scale as scale_tensor};
 /// releases (S + N(0, σ²C² I)) / (q·N), normalised by the *expected* batch size q·N — not the
 /// realised one, which is private — so each coordinate of the released gradient has noise
 /// standard deviation σC/(qN). Every draw comes from a [`PrivacyRng`] (OS-seeded ChaCha20 with
-/// the hardened sampler of `tabveil-noise`), in sorted parameter-name order.
+/// `tabveil-noise`'s sampler, floating-point attacks mitigated), in sorted parameter-name order.
 ///
 /// # Example
 /// ```

@@ -5,6 +5,7 @@ use candle_nn::Optimizer;
 use serde::{Deserialize, Serialize};
 use tabveil_noise::PrivacyRng;
 
+use crate::audit::{Release, ReleaseObserver};
 use crate::budget::{PrivacyBudget, StepOutcome};
 use crate::error::{Result, SgdError};
 use crate::ghost::ClippedGradients;
@@ -160,6 +161,7 @@ pub struct DpOptimizer<O: Optimizer> {
     optimizer: O,
     noise: GaussianNoise,
     budget: PrivacyBudget,
+    observer: Option<Box<dyn ReleaseObserver>>,
 }
 
 impl<O: Optimizer> DpOptimizer<O> {
@@ -204,6 +206,7 @@ impl<O: Optimizer> DpOptimizer<O> {
             optimizer,
             noise,
             budget,
+            observer: None,
         })
     }
 
@@ -275,6 +278,18 @@ impl<O: Optimizer> DpOptimizer<O> {
         if let Some(public) = public {
             grads.accumulate(public)?;
         }
+        if let (Some(observer), StepOutcome::Applied { steps_taken }) =
+            (self.observer.as_mut(), outcome)
+        {
+            observer.observe(&Release {
+                step: steps_taken,
+                gradients: &grads,
+                expected_batch_size: self.config.expected_batch_size(),
+                max_grad_norm: self.config.max_grad_norm,
+                noise_multiplier: self.config.noise_multiplier,
+                sample_rate: self.config.sample_rate,
+            })?;
+        }
         let store = grads.to_grad_store(&self.params)?;
         self.optimizer.step(&store)?;
         Ok(outcome)
@@ -285,6 +300,18 @@ impl<O: Optimizer> DpOptimizer<O> {
     /// inside [`DpOptimizer::step`] on all cores.
     pub fn set_noise_prefetch(&mut self, prefetch: bool) {
         self.noise.set_prefetch(prefetch);
+    }
+
+    /// Shows every later release to `observer` (a white-box audit): the gradient each step
+    /// hands to the optimizer, after the budget recorded the step — what the next iterate
+    /// reveals anyway. Replaces an earlier observer.
+    pub fn set_release_observer(&mut self, observer: Box<dyn ReleaseObserver>) {
+        self.observer = Some(observer);
+    }
+
+    /// Takes the observer back.
+    pub fn take_release_observer(&mut self) -> Option<Box<dyn ReleaseObserver>> {
+        self.observer.take()
     }
 
     /// The configuration.

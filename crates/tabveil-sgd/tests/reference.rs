@@ -20,6 +20,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::VarMap;
 use common::{Materialised, RefMlp, assert_matches, grads_of, median_clip, rel_err, to_f64};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tabveil_sgd::{Activation, GhostBatch, Mlp, MlpConfig, gradient_penalty};
@@ -346,7 +347,7 @@ fn edge_batch_sizes() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, rng_seed: RngSeed::Fixed(1201), ..ProptestConfig::default() })]
 
     #[test]
     fn mlp_with_leaky_relu_and_dropout(seed in any::<u64>(), b in 0usize..12, f64_ in any::<bool>()) {

@@ -101,7 +101,8 @@ codes! {
     /// The step count overflows.
     EpochsOverflow = "E-EPOCHS-OVERFLOW", Error, "the number of training steps does not fit in 64 bits";
     /// The (expected) batch is below one row or above the table.
-    BatchRange = "E-BATCH-RANGE", Error, "the (expected) batch size q·n is below 1 or above n";
+    BatchRange = "E-BATCH-RANGE", Error,
+        "the (expected) batch size q·n is below the model's smallest batch or above n";
     /// pac = 0.
     PacRange = "E-PAC-RANGE", Error, "pac is 0";
     /// Non-private CTGAN with a batch that pac does not divide.
@@ -110,6 +111,8 @@ codes! {
     DiscriminatorStepsZero = "E-DISCRIMINATOR-STEPS-ZERO", Error, "discriminator_steps is 0";
     /// A layer width or embedding size is 0, or there are no layers where one is needed.
     NetworkShape = "E-NETWORK-SHAPE", Error, "a layer width or the embedding size is 0";
+    /// A setting of the model out of range, found by the model's own check.
+    ModelSetting = "E-MODEL-SETTING", Error, "a setting of the model is out of range";
     /// Private CTGAN with pac ≠ 1.
     DpPac = "E-DP-PAC", Error, "private CTGAN needs pac = 1 (a pack mixes several people)";
     /// A continuous or datetime column without declared bounds, in private mode.
@@ -118,6 +121,9 @@ codes! {
     /// A categorical column without a declared domain, in private mode.
     DpCategoriesMissing = "E-DP-CATEGORIES-MISSING", Error,
         "private mode needs the public category list of every categorical column";
+    /// A schema inferred from the data and not reviewed, in private mode.
+    DpSchemaInferred = "E-DP-SCHEMA-INFERRED", Error,
+        "private mode refuses a schema inferred from the data until the user has reviewed it";
     /// A categorical column with a single category.
     SingleCategory = "W-CATEGORY-SINGLE", Warning, "a categorical column declares one category only";
     /// The estimated memory exceeds the limit.
@@ -129,6 +135,29 @@ codes! {
     TargetUnreachable = "E-TARGET-UNREACHABLE", Error, "no noise level meets the target ε";
     /// The accountant failed.
     PlanFailed = "E-PLAN-FAILED", Error, "the accountant could not compute the plan";
+}
+
+impl Code {
+    /// True when whether the finding fires depends on the number of rows n (δ against 1/n, the
+    /// batch against n, the step count, the memory, and everything calibrated on B/n). In
+    /// private mode n is private: a refusal on such a finding would release one bit about n
+    /// that no ε covers, so a private fit blocks only on the other codes
+    /// ([`ValidationReport::blocking`](crate::ValidationReport::blocking)) and re-checks what
+    /// it must on its DP estimate N̂.
+    pub fn depends_on_rows(self) -> bool {
+        matches!(
+            self,
+            Code::DeltaAtLeastOneOverN
+                | Code::DeltaAboveTenthOfOneOverN
+                | Code::NoRows
+                | Code::EpochsOverflow
+                | Code::BatchRange
+                | Code::Memory
+                | Code::NoiseTooLarge
+                | Code::TargetUnreachable
+                | Code::PlanFailed
+        )
+    }
 }
 
 impl fmt::Display for Code {

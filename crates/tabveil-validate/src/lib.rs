@@ -46,14 +46,16 @@
 //! | `E-ROWS-ZERO` | error | the table has no rows |
 //! | `E-EPOCHS-ZERO` | error | the number of epochs is 0 |
 //! | `E-EPOCHS-OVERFLOW` | error | the number of training steps does not fit in 64 bits |
-//! | `E-BATCH-RANGE` | error | the (expected) batch size q·n is below 1 or above n |
+//! | `E-BATCH-RANGE` | error | the (expected) batch size q·n is below the model's smallest batch or above n |
 //! | `E-PAC-RANGE` | error | pac is 0 |
 //! | `E-BATCH-PAC` | error | non-private CTGAN: the batch size is not a multiple of pac |
 //! | `E-DISCRIMINATOR-STEPS-ZERO` | error | `discriminator_steps` is 0 |
 //! | `E-NETWORK-SHAPE` | error | a layer width or the embedding size is 0 |
+//! | `E-MODEL-SETTING` | error | a setting of the model is out of range (the model's own check) |
 //! | `E-DP-PAC` | error | private CTGAN needs pac = 1 (a pack mixes several people) |
 //! | `E-DP-BOUNDS-MISSING` | error | private mode needs public bounds for every continuous and datetime column |
 //! | `E-DP-CATEGORIES-MISSING` | error | private mode needs the public category list of every categorical column |
+//! | `E-DP-SCHEMA-INFERRED` | error | private mode refuses a schema inferred from the data until the user has reviewed it |
 //! | `W-CATEGORY-SINGLE` | warning | a categorical column declares one category only |
 //! | `W-MEMORY` | warning | the estimated memory of the fit exceeds the limit (¾ of physical memory by default) |
 //! | `E-NOISE-TOO-LARGE` | error | the training noise multiplier needed exceeds 50: the table is too small for the plan; the fix gives the epochs, batch size and ε that work |
@@ -66,11 +68,15 @@
 //! ## How the plan is computed
 //! The private schedule is Poisson sampling with q = B/N for ⌈epochs·d·N/B⌉ steps
 //! ([`TrainingConfig::private_schedule`]; d is CTGAN's `discriminator_steps`, 1 for TVAE). The
-//! preprocessing releases are those `tabveil_data::planned_preprocessing` lists (one Gaussian
-//! release per modelled column). The noise of both comes from
-//! `tabveil_accountant::calibrate_jointly` with the config's accountant — the function a
-//! trainer calls too, so the printed plan is the plan that runs. N is treated as public, as in
-//! every DP-SGD implementation that normalises by the expected batch q·N.
+//! preprocessing releases are those `tabveil_data::planned_preprocessing` lists (one discrete
+//! Gaussian release per modelled column), planned as those very events. The noise of both comes
+//! from the accountant's run plan (`tabveil_accountant::PreprocessingPlan` then `with_training`,
+//! i.e. `calibrate_jointly`) with the config's accountant — the functions a private fit calls
+//! too, but with a different row count: the validator plans with the N it is given (the table's
+//! true count, or the user's figure), a fit with round(N̂), a differentially private estimate of
+//! N (the true count is private and never enters a fit's plan). The preprocessing noise σ_pre is
+//! the same in both; q, the steps and the training noise agree with the printed plan only when
+//! round(N̂) equals that N. The plan printed here is for the data holder, not for release.
 //!
 //! ## Features
 //! None.
@@ -78,6 +84,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod batch;
 mod checks;
 mod config;
 pub mod context;
@@ -90,6 +97,7 @@ mod plan;
 mod run;
 mod session;
 
+pub use batch::min_batch_size;
 #[allow(
     deprecated,
     reason = "the renamed items stay reachable under their old names"

@@ -52,6 +52,10 @@ pub struct MemoryEstimate {
     pub total_bytes: u64,
     /// The schema columns that contribute most to `data_width`, widest first (at most 3).
     pub widest_columns: Vec<(String, u64)>,
+    /// The size of the saved model on disk, an upper estimate: the parameters and buffers it
+    /// keeps (CTGAN's generator, TVAE's networks) as f32, plus its JSON parts (schema,
+    /// transformer, condition frequencies, ledger).
+    pub saved_bytes: u64,
 }
 
 impl MemoryEstimate {
@@ -72,6 +76,8 @@ impl MemoryEstimate {
         let modes = max_modes.min(n_rows.max(1));
         let mut widths: Vec<(String, u64)> = Vec::new();
         let mut condition_width = 0_u64;
+        // JSON parts: a fixed part, a mixture or a domain per column, every label twice.
+        let mut json_bytes = 64_u64 << 10;
         for c in schema.columns() {
             let nullable = u64::from(c.is_nullable());
             let w = match c.kind() {
@@ -82,6 +88,10 @@ impl MemoryEstimate {
                     // An undeclared domain is read from the data in non-private mode; count it
                     // as two categories (the smallest useful column) since it is unknown here.
                     let k = c.categories().map_or(2, |v| v.len() as u64) + nullable;
+                    json_bytes = json_bytes.saturating_add(
+                        c.categories()
+                            .map_or(0, |v| v.iter().map(|l| 2 * (l.len() as u64 + 4)).sum()),
+                    );
                     condition_width += k;
                     k
                 }
@@ -91,10 +101,12 @@ impl MemoryEstimate {
                 widths.push((c.name().to_owned(), w));
             }
         }
+        json_bytes = json_bytes.saturating_add(8192_u64.saturating_mul(schema.n_columns() as u64));
         let data_width: u64 = widths.iter().map(|(_, w)| w).sum();
         let NetworkSize {
             parameters,
             floats_per_row,
+            saved_floats,
         } = config.model.spec().network_size(DataWidths {
             data: data_width,
             conditions: condition_width,
@@ -127,6 +139,9 @@ impl MemoryEstimate {
             data_bytes,
             total_bytes,
             widest_columns: widths,
+            saved_bytes: saved_floats
+                .saturating_mul(BYTES_PER_FLOAT)
+                .saturating_add(json_bytes),
         }
     }
 }

@@ -45,6 +45,32 @@ impl ValidationReport {
             .filter(|f| f.severity == Severity::Error)
     }
 
+    /// The errors that refuse a fit before it touches the data. Without privacy, every error.
+    /// In private mode only the errors that do not depend on the number of rows n
+    /// ([`Code::depends_on_rows`](crate::Code::depends_on_rows)): n is private, and refusing
+    /// on it would release one bit about it that no ε covers. The others are advice for the
+    /// data holder; the fit re-checks what it needs on its DP estimate N̂ (a batch larger than
+    /// N̂, δ ≥ 1/N̂, an unreachable target) and then returns the releases with the error.
+    ///
+    /// ```
+    /// use tabveil_validate::{Code, DpConfig, Privacy, TrainingConfig, validate};
+    /// use tabveil_data::{ColumnSchema, Schema};
+    ///
+    /// let schema = Schema::new("t", vec![ColumnSchema::continuous("x", Some(0.0), Some(1.0))])?;
+    /// let config = TrainingConfig::tvae(Privacy::Dp(DpConfig::new(3.0, 1e-6)))
+    ///     .with_epochs(1)
+    ///     .with_batch_size(100);
+    /// // δ = 1e-6 is 1/n at n = 1 000 000: an error at that n, advice only in private mode.
+    /// let report = validate(&config, &schema, 1_000_000);
+    /// assert!(report.errors().any(|f| f.code == Code::DeltaAtLeastOneOverN));
+    /// assert_eq!(report.blocking(true).count(), 0);
+    /// # Ok::<(), tabveil_data::DataError>(())
+    /// ```
+    pub fn blocking(&self, private: bool) -> impl Iterator<Item = &Finding> {
+        self.errors()
+            .filter(move |f| !(private && f.code.depends_on_rows()))
+    }
+
     /// The findings that do not.
     pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
         self.findings

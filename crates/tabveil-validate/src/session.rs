@@ -167,8 +167,16 @@ impl<'a> Session<'a> {
             return v;
         }
         let v = self.valid;
+        // The search needs valid epochs, not a valid configured batch (it is often the batch
+        // that is out of range when the largest one is asked for).
+        let epochs_fit = self
+            .config
+            .clone()
+            .with_batch_size(1)
+            .private_schedule(self.n_rows)
+            .is_ok();
         let r = match (&self.planner, self.dp()) {
-            (Some(p), Some(d)) if v.epsilon && v.epochs && v.schedule => {
+            (Some(p), Some(d)) if v.epsilon && v.epochs && v.n_rows && epochs_fit => {
                 p.max_batch(d.epsilon, self.config.epochs())
             }
             _ => Ok(None),
@@ -289,10 +297,13 @@ impl<'a> Session<'a> {
             .map(|j| j.training_noise_multiplier)
     }
 
-    /// Keeps the value; records an accountant failure (as text) and gives `None` otherwise.
+    /// Keeps the value; records an accountant failure (as text) and gives `None` otherwise. An
+    /// unreachable target is no failure: it means that nothing works there, which the findings
+    /// and ranges say in their own words.
     fn keep<T>(&mut self, r: crate::error::Result<T>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
+            Err(ValidateError::Accountant(AccountantError::UnreachableTarget { .. })) => None,
             Err(e) => {
                 self.failures.push(e.to_string());
                 None

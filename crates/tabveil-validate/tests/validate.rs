@@ -10,7 +10,7 @@
     reason = "test helpers outside #[test] functions panic on failure"
 )]
 
-use tabveil_accountant::{AccountantSpec, TrainingSchedule, calibrate_jointly};
+use tabveil_accountant::{AccountantSpec, PrivacyEvent, TrainingSchedule, calibrate_jointly};
 use tabveil_data::{ColumnSchema, Schema};
 use tabveil_models::CtganConfig;
 use tabveil_validate::{
@@ -74,12 +74,12 @@ fn a_good_plan_has_no_finding_and_matches_an_independent_calibration() {
     let r = run(&config, &schema(), 25_000);
     assert!(r.findings.is_empty(), "{r}");
     let p = r.plan.as_ref().unwrap().private.as_ref().unwrap();
-    // Independently: three modelled columns, one Gaussian release each.
+    // Independently: three modelled columns, one discrete Gaussian release each.
     let schedule = TrainingSchedule::new(25_000, 250, 20).unwrap();
     let joint = calibrate_jointly(
         3.0,
         1e-6,
-        &[(1.0, 3)],
+        &[PrivacyEvent::discrete_gaussian(1.0, 3).unwrap()],
         0.1,
         &schedule,
         &AccountantSpec::rdp(),

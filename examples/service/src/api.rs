@@ -223,12 +223,17 @@ fn prepare(request: FitRequest) -> Result<Prepared, ApiError> {
             (b.build().map_err(invalid)?, None)
         }
     };
-    // The same validation `fit` runs, answered at once with the validator's codes.
+    // The same validation `fit` runs, answered at once with the validator's codes. In private
+    // mode the row count N is private: only the findings that do not depend on it may refuse
+    // the job or appear in its status (the fit re-checks the others on its DP estimate N̂, and
+    // the job's warnings are the fitted model's, computed on N̂).
+    let private = synth.is_private();
     let report = synth.validate(&schema, table.n_rows() as u64);
-    if report.has_errors() {
-        let errors = report.errors().count();
+    let public = |f: &Finding| !(private && f.code.depends_on_rows());
+    if report.blocking(private).next().is_some() {
+        let errors = report.blocking(private).count();
         return Err(ApiError {
-            findings: report.findings,
+            findings: report.findings.into_iter().filter(|f| public(f)).collect(),
             ..ApiError::unprocessable(
                 "plan-rejected",
                 format!("the training plan has {errors} blocking problem(s)"),
@@ -243,9 +248,15 @@ fn prepare(request: FitRequest) -> Result<Prepared, ApiError> {
         target_epsilon,
         warnings: report
             .warnings()
-            .map(|f| format!("[{}] {}", f.code, f.reason))
+            .filter(|f| public(f))
+            .map(warning_line)
             .collect(),
     })
+}
+
+/// A warning as the job status shows it.
+fn warning_line(f: &Finding) -> String {
+    format!("[{}] {}", f.code, f.reason)
 }
 
 /// The worker: fits, then records the outcome on the job.
@@ -263,8 +274,11 @@ fn run_fit(job: &Arc<Job>, synth: &Synthesizer, table: &tabveil::data::Table, sc
         Ok(fitted) => {
             let spent = fitted.epsilon_spent().ok().flatten();
             let summary = fitted.summary().clone();
+            // The model's warnings: on N̂ in private mode (post-processing of a release).
+            let warnings: Vec<String> = fitted.warnings().iter().map(warning_line).collect();
             job.set_fitted(fitted);
             let mut status = job.status();
+            status.warnings = warnings;
             status.epoch = summary.epochs;
             status.steps = summary.steps;
             status.epsilon_spent = spent;

@@ -48,7 +48,9 @@ pub struct JobStatus {
     pub target_epsilon: Option<f64>,
     /// Why the fit failed.
     pub error: Option<String>,
-    /// The validator's warnings.
+    /// The validator's warnings: at first those that do not depend on the row count (in
+    /// private mode the row count is private), once fitted the model's own (computed on the DP
+    /// estimate N̂ in private mode).
     pub warnings: Vec<String>,
 }
 

@@ -177,13 +177,27 @@ async fn round_trip_and_ten_concurrent_samples() {
 async fn bad_uploads_are_refused_at_once() {
     let base = start().await;
     let client = Client::new();
-    // δ ≥ 1/n: the validator's code comes back with the 422, before any job exists.
+    // δ ≥ 1/n in private mode: n is private, so the job is not refused on it (that would
+    // release a bit about n), and its status quotes no finding computed on n; the fit checks
+    // δ against its DP estimate N̂ instead (issue 12, item 7).
     let (status, body) = post_job(
         &client,
         &base,
         &upload(3, json!({"mode": "dp", "epsilon": 3.0, "delta": 0.01})),
     )
     .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let warnings = body["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.as_str().unwrap().contains("DELTA")),
+        "{body}"
+    );
+    // Without privacy, n is no secret: a batch above n is refused at once.
+    let mut too_big = upload(3, json!({"mode": "none"}));
+    too_big["batch_size"] = json!(1000);
+    let (status, body) = post_job(&client, &base, &too_big).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["code"], "plan-rejected");
     let codes: Vec<&str> = body["findings"]
@@ -192,7 +206,7 @@ async fn bad_uploads_are_refused_at_once() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert!(codes.contains(&"E-DELTA-GE-1-OVER-N"), "{body}");
+    assert!(codes.contains(&"E-BATCH-RANGE"), "{body}");
     // A CSV that does not match the schema.
     let mut bad = upload(3, json!({"mode": "none"}));
     bad["csv"] = json!("age,city,paid\n30,west,no\n");

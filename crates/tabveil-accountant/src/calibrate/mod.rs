@@ -53,8 +53,13 @@ pub struct Calibration {
     pub epsilon: f64,
 }
 
-/// Smallest noise multiplier tried; a target that every larger σ meets returns this.
-const SIGMA_MIN: f64 = 1e-4;
+/// Below this noise multiplier the downward search no longer doubles but squares its step:
+/// targets that need σ < 1e-4 are absurd (ε in the thousands or more), but they get a correct
+/// answer, quickly.
+const SIGMA_ACCELERATE: f64 = 1e-4;
+/// Smallest noise multiplier tried: below it 1/(2σ²) overflows and every accountant reports
+/// that no finite ε holds.
+const SIGMA_FLOOR: f64 = 1e-150;
 /// Largest noise multiplier tried before declaring the target unreachable.
 const SIGMA_MAX: f64 = 1e7;
 /// Relative width of the final bracket on σ.
@@ -63,10 +68,12 @@ const SIGMA_REL_TOL: f64 = 1e-6;
 /// The noise multiplier for `schedule` that spends at most `target_epsilon` at `delta`.
 ///
 /// **Guarantee.** Returns σ with ε(σ) ≤ `target_epsilon` under `spec`'s accountant (an upper
-/// bound for add/remove-one), where ε(σ) is evaluated, not extrapolated: the search brackets
-/// the root of ε(σ) = target (doubling or halving from σ = 1), narrows it with Brent's method
-/// to 1e-6 relative, and returns the end of the bracket on the safe side. ε(σ) is
-/// non-increasing in σ for the Gaussian mechanisms composed here.
+/// bound for add/remove-one), where ε(σ) is evaluated, not extrapolated, and the ε returned is
+/// that evaluated value: the search brackets the root of ε(σ) = target (doubling or halving
+/// from σ = 1; below σ = 1e-4 the step grows geometrically, down to σ = 1e-150), narrows it
+/// with Brent's method to 1e-6 relative, and returns the end of the bracket on the safe side.
+/// ε(σ) is non-increasing in σ for the Gaussian mechanisms composed here. A σ whose ε cannot be
+/// certified (no finite ε) counts as spending too much.
 ///
 /// # Errors
 /// [`AccountantError::ApproximationNotAllowed`] for a GDP spec;
@@ -74,7 +81,10 @@ const SIGMA_REL_TOL: f64 = 1e-6;
 /// [`AccountantError::InvalidDelta`]; [`AccountantError::EmptySchedule`] without a calibrated
 /// segment; [`AccountantError::InvalidSampleRate`] / [`AccountantError::ZeroCount`] for a bad
 /// segment; [`AccountantError::UnreachableTarget`] when the fixed events alone spend the target
-/// or even σ = 10⁷ does not meet it.
+/// or even σ = 10⁷ does not meet it; [`AccountantError::TargetMeetsNoNoise`] when even
+/// σ = 1e-150 meets the target (it bounds nothing); [`AccountantError::CalibrationOutOfRange`]
+/// when the σ that meets the target is one the accountant cannot evaluate (a PLD grid too
+/// large), rather than an answer far from the smallest σ.
 pub fn calibrate_noise(
     target_epsilon: f64,
     delta: f64,
@@ -95,11 +105,69 @@ pub fn calibrate_noise(
             });
         }
     }
+    let templates = schedule
+        .calibrated
+        .iter()
+        .map(|&(q, steps)| PrivacyEvent::sampled_gaussian(q, 1.0, steps))
+        .collect::<Result<Vec<_>>>()?;
+    calibrate(target_epsilon, delta, &schedule.fixed, &templates, spec)
+}
+
+/// The noise multiplier σ such that `fixed` followed by every event of `calibrated`, each with
+/// its noise multiplier replaced by σ ([`PrivacyEvent::with_noise_multiplier`]), spends at
+/// most `target_epsilon` at `delta`. The events keep their kind and count: planning the
+/// discrete Gaussian releases of the private preprocessing with the very events the ledger
+/// will record, say.
+///
+/// **Guarantee.** As [`calibrate_noise`], of which this is the general form
+/// (`calibrate_noise` calibrates `(q, steps)` segments, i.e. Gaussian and Poisson-subsampled
+/// Gaussian templates).
+///
+/// # Errors
+/// As [`calibrate_noise`]; [`AccountantError::InvalidNoiseMultiplier`] for a template
+/// without a noise multiplier (the exponential mechanism).
+///
+/// ```
+/// use tabveil_accountant::{AccountantSpec, PrivacyEvent, calibrate_events};
+///
+/// // Twelve discrete Gaussian count releases (σ to be chosen) within ε = 0.5 at δ = 1e-6.
+/// let template = PrivacyEvent::discrete_gaussian(1.0, 12)?;
+/// let c = calibrate_events(0.5, 1e-6, &[], &[template], &AccountantSpec::pld())?;
+/// assert!(c.epsilon <= 0.5);
+/// # Ok::<(), tabveil_accountant::AccountantError>(())
+/// ```
+pub fn calibrate_events(
+    target_epsilon: f64,
+    delta: f64,
+    fixed: &[PrivacyEvent],
+    calibrated: &[PrivacyEvent],
+    spec: &AccountantSpec,
+) -> Result<Calibration> {
+    check_upper_bound(spec)?;
+    check_target(target_epsilon)?;
+    check_delta(delta)?;
+    if calibrated.is_empty() {
+        return Err(AccountantError::EmptySchedule);
+    }
+    for template in calibrated {
+        template.with_noise_multiplier(1.0)?;
+    }
+    calibrate(target_epsilon, delta, fixed, calibrated, spec)
+}
+
+/// [`calibrate_events`] for validated arguments.
+fn calibrate(
+    target_epsilon: f64,
+    delta: f64,
+    fixed: &[PrivacyEvent],
+    templates: &[PrivacyEvent],
+    spec: &AccountantSpec,
+) -> Result<Calibration> {
     let mut base = spec.build();
-    for event in &schedule.fixed {
+    for event in fixed {
         base.compose(event)?;
     }
-    let floor = base.epsilon(delta)?;
+    let floor = epsilon_or_infinite(base.as_ref(), delta)?;
     if floor >= target_epsilon {
         return Err(AccountantError::UnreachableTarget {
             target_epsilon,
@@ -108,23 +176,49 @@ pub fn calibrate_noise(
         });
     }
 
-    // ε(σ) − target, with "cannot be computed because the noise is too small to account for"
-    // (a PLD grid too large, no finite ε) read as "too much": only evaluated values are ever
-    // returned, so this only keeps the search on the safe side.
-    let excess = |sigma: f64| -> Result<f64> {
-        let mut acc = base.boxed_clone();
-        for &(q, steps) in &schedule.calibrated {
-            acc.compose(&PrivacyEvent::sampled_gaussian(q, sigma, steps)?)?;
+    // ε(σ), with "no finite ε" as +∞, and whether it could be evaluated at all (a PLD grid
+    // too large cannot; it then counts as +∞ too). Every value is kept, so the ε returned is
+    // the one evaluated at the σ returned (never reconstructed from ε − target, which loses
+    // everything when the target is huge: issue 12).
+    let mut evaluated: Vec<(u64, Evaluation)> = Vec::new();
+    let mut epsilon_at = |sigma: f64| -> Result<Evaluation> {
+        if let Some(&(_, e)) = evaluated.iter().find(|(b, _)| *b == sigma.to_bits()) {
+            return Ok(e);
         }
-        Ok(epsilon_or_infinite(acc.as_ref(), delta)? - target_epsilon)
+        let mut acc = base.boxed_clone();
+        let computed = templates
+            .iter()
+            .try_for_each(|t| acc.compose(&t.with_noise_multiplier(sigma)?))
+            .and_then(|()| acc.epsilon(delta));
+        let e = match computed {
+            Ok(epsilon) => Evaluation {
+                epsilon,
+                evaluable: true,
+            },
+            Err(AccountantError::EpsilonUnbounded { .. }) => Evaluation {
+                epsilon: f64::INFINITY,
+                evaluable: true,
+            },
+            Err(AccountantError::PldGridTooLarge { .. }) => Evaluation {
+                epsilon: f64::INFINITY,
+                evaluable: false,
+            },
+            Err(e) => return Err(e),
+        };
+        evaluated.push((sigma.to_bits(), e));
+        Ok(e)
     };
+    // ε − target, finite for Brent.
+    let excess = |eps: f64| (eps - target_epsilon).clamp(-f64::MAX, f64::MAX);
 
     // Bracket the root. For PLD, whose evaluations are expensive, start from the RDP answer
     // (usually 5–15 % above the PLD one) and step by 1.25; otherwise from σ = 1 by doubling.
+    // Steps grow geometrically through σ that cannot be evaluated (upwards) and below
+    // σ = 1e-4 (downwards), so absurd targets cost tens of evaluations, not hundreds.
     let (start, factor) = match spec.kind {
         AccountantKind::Pld => {
             let rdp = AccountantSpec::rdp();
-            match calibrate_noise(target_epsilon, delta, schedule, &rdp) {
+            match calibrate(target_epsilon, delta, fixed, templates, &rdp) {
                 Ok(c) => (c.noise_multiplier, 1.25),
                 Err(_) => (1.0, 2.0),
             }
@@ -132,68 +226,105 @@ pub fn calibrate_noise(
         _ => (1.0, 2.0),
     };
     let mut sigma = start;
-    let mut f = excess(sigma)?;
-    let bracket = if f > 0.0 {
-        let (mut lo, mut f_lo) = (sigma, f);
+    let mut at = epsilon_at(sigma)?;
+    let (mut lo, mut at_lo, hi, at_hi) = if at.epsilon > target_epsilon {
+        let (mut lo, mut at_lo) = (sigma, at);
+        let mut step = factor;
         loop {
-            sigma *= factor;
-            f = excess(sigma)?;
-            if f <= 0.0 {
-                break Bracket {
-                    lo,
-                    f_lo,
-                    hi: sigma,
-                    f_hi: f,
-                };
+            sigma = (sigma * step).min(SIGMA_MAX);
+            at = epsilon_at(sigma)?;
+            if at.epsilon <= target_epsilon {
+                break (lo, at_lo, sigma, at);
             }
             if sigma >= SIGMA_MAX {
                 return Err(AccountantError::UnreachableTarget {
                     target_epsilon,
-                    floor: f + target_epsilon,
+                    floor: at.epsilon,
                     reason: "even a noise multiplier of 1e7 spends more",
                 });
             }
-            (lo, f_lo) = (sigma, f);
+            if !at.evaluable {
+                step = (step * step).min(1e4);
+            }
+            (lo, at_lo) = (sigma, at);
         }
     } else {
-        let (mut hi, mut f_hi) = (sigma, f);
+        let (mut hi, mut at_hi) = (sigma, at);
+        let mut step = factor;
         loop {
-            sigma /= factor;
-            f = excess(sigma)?;
-            if f > 0.0 {
-                break Bracket {
-                    lo: sigma,
-                    f_lo: f,
-                    hi,
-                    f_hi,
-                };
+            sigma = (sigma / step).max(SIGMA_FLOOR);
+            at = epsilon_at(sigma)?;
+            if at.epsilon > target_epsilon {
+                break (sigma, at, hi, at_hi);
             }
-            if sigma <= SIGMA_MIN {
-                // Every σ we consider meets the target.
-                return Ok(Calibration {
+            if sigma <= SIGMA_FLOOR {
+                return Err(AccountantError::TargetMeetsNoNoise {
+                    target_epsilon,
                     noise_multiplier: sigma,
-                    epsilon: f + target_epsilon,
+                    epsilon: at.epsilon,
                 });
             }
-            (hi, f_hi) = (sigma, f);
+            if sigma < SIGMA_ACCELERATE {
+                step = (step * step).min(1e16);
+            }
+            (hi, at_hi) = (sigma, at);
         }
     };
-    // Brent needs finite values; an infinite excess at the low end is as good as any positive.
+    // The low end could not be evaluated: look (in log σ) for an evaluable σ that spends more
+    // than the target. If the unevaluable region reaches within 1 % of an end that meets the
+    // target, the σ that would meet it tightly cannot be certified: say so instead of
+    // returning a σ whose ε may be far below the target.
+    let mut hi = hi;
+    let mut at_hi = at_hi;
+    while !at_lo.evaluable {
+        if hi / lo <= 1.01 {
+            return Err(AccountantError::CalibrationOutOfRange {
+                target_epsilon,
+                noise_multiplier: hi,
+                epsilon: at_hi.epsilon,
+                accountant: spec.kind,
+            });
+        }
+        let mid = (lo * hi).sqrt();
+        let at_mid = epsilon_at(mid)?;
+        if at_mid.epsilon <= target_epsilon {
+            (hi, at_hi) = (mid, at_mid);
+        } else {
+            (lo, at_lo) = (mid, at_mid);
+        }
+    }
     let bracket = Bracket {
-        f_lo: bracket.f_lo.min(f64::MAX),
-        ..bracket
+        lo,
+        f_lo: excess(at_lo.epsilon),
+        hi,
+        f_hi: excess(at_hi.epsilon),
     };
     let narrowed = brent(
-        |s| Ok(excess(s)?.min(f64::MAX)),
+        |s| Ok(excess(epsilon_at(s)?.epsilon)),
         bracket,
         SIGMA_REL_TOL,
         0.0,
     )?;
-    let (noise_multiplier, f_safe) = narrowed.non_positive_end();
+    let (noise_multiplier, _) = narrowed.non_positive_end();
+    let epsilon = epsilon_at(noise_multiplier)?.epsilon;
+    if epsilon.is_nan() || epsilon > target_epsilon {
+        return Err(AccountantError::Numerical {
+            what: "calibration ended on a noise multiplier above the target",
+        });
+    }
     Ok(Calibration {
         noise_multiplier,
-        epsilon: f_safe + target_epsilon,
+        epsilon,
     })
+}
+
+/// ε at one noise multiplier during calibration.
+#[derive(Debug, Clone, Copy)]
+struct Evaluation {
+    /// ε, +∞ when no finite ε holds or when it could not be evaluated.
+    epsilon: f64,
+    /// False when the accountant could not evaluate it (a PLD grid too large).
+    evaluable: bool,
 }
 
 /// The largest number of steps `T` of the Poisson-subsampled Gaussian `(sample_rate,

@@ -165,3 +165,40 @@ fn spec_serde_round_trip() {
     );
     assert!(serde_json::from_str::<AccountantSpec>(r#"{"kind":"prv"}"#).is_err());
 }
+
+/// Issue 12: `sigma --epsilon 1e50` answered "σ = 6.1e-5 spends ε = 0": the search stopped at
+/// σ = 1e-4 and reconstructed ε as (ε − target) + target, which is 0 for a huge target.
+#[test]
+fn issue_12_absurd_targets_get_a_true_answer_or_a_typed_error() {
+    let rdp = AccountantSpec::rdp();
+    let c = calibrate_noise(1e50, 1e-5, &schedule(0.01, 1000), &rdp).unwrap();
+    // The ε reported is the one evaluated at that σ, tight against the target.
+    let mut acc = rdp.build();
+    acc.compose(&PrivacyEvent::sampled_gaussian(0.01, c.noise_multiplier, 1000).unwrap())
+        .unwrap();
+    let eps = acc.epsilon(1e-5).unwrap();
+    assert_eq!(eps.to_bits(), c.epsilon.to_bits());
+    assert!(c.epsilon <= 1e50 && c.epsilon > 0.99e50, "{c:?}");
+    // A target that even the smallest σ tried meets bounds nothing.
+    assert!(matches!(
+        calibrate_noise(1e305, 1e-5, &schedule(0.01, 1000), &rdp),
+        Err(AccountantError::TargetMeetsNoNoise { .. })
+    ));
+    // PLD cannot evaluate the σ that would meet 1e50 (grid too large): it says so. (A small
+    // grid limit keeps this quick; the default limit gives the same answer in minutes.)
+    let pld = AccountantSpec::pld().with_pld_config(
+        PldConfig::default()
+            .with_discretisation_interval(1e-2)
+            .unwrap()
+            .with_max_grid_points(1 << 16)
+            .unwrap(),
+    );
+    assert!(matches!(
+        calibrate_noise(1e50, 1e-5, &schedule(0.01, 1000), &pld),
+        Err(AccountantError::CalibrationOutOfRange { .. })
+    ));
+    // Ordinary targets below the old floor of σ = 1e-4 are still found and tight.
+    let c = calibrate_noise(1e9, 1e-5, &schedule(1.0, 1), &rdp).unwrap();
+    assert!(c.epsilon <= 1e9 && c.epsilon > 0.999e9, "{c:?}");
+    assert!(c.noise_multiplier < 1e-4);
+}

@@ -44,36 +44,47 @@ pub(crate) fn subsampled_gaussian_pmf(
     };
     let h = config.discretisation_interval();
     // Noise values beyond ±|z_t|σ (shifted by the sensitivity on the side of the other
-    // component) carry mass e^{bound}; their losses are covered by the grid's end points.
+    // component) carry mass e^{bound}; their losses are covered by the grid's end points. In
+    // standardised units (z = x/σ), so that nothing overflows for σ near f64::MAX.
     let z_t = norm_ppf_of_log(0.5_f64.ln() + config.log_mass_truncation_bound());
-    let mut lower_x = sigma * z_t;
-    let mut upper_x = -lower_x;
+    let mut lower_z = z_t;
+    let mut upper_z = -z_t;
     match direction {
-        Direction::Remove => lower_x -= 1.0,
-        Direction::Add => upper_x += 1.0,
+        Direction::Remove => lower_z -= 1.0 / sigma,
+        Direction::Add => upper_z += 1.0 / sigma,
     }
-    let eps_upper = mech.privacy_loss(lower_x);
-    let eps_lower = mech.privacy_loss(upper_x);
+    let eps_upper = mech.privacy_loss(lower_z);
+    let eps_lower = mech.privacy_loss(upper_z);
     let k_lo = (eps_lower / h).floor();
     let k_hi = (eps_upper / h).ceil();
+    let n = grid_points(k_lo, k_hi, config)?;
+    let k_lo = k_lo as i64;
+    let deltas: Vec<f64> = (0..n)
+        .map(|i| mech.hockey_stick((k_lo + i as i64) as f64 * h))
+        .collect();
+    Ok(connect_the_dots(h, k_lo, deltas))
+}
+
+/// The number of grid points from `k_lo` to `k_hi` (whole numbers as `f64`), checked against
+/// the configured limit before anything is allocated.
+///
+/// # Errors
+/// [`AccountantError::PldGridTooLarge`] when it exceeds the limit (or is not finite).
+pub(crate) fn grid_points(k_lo: f64, k_hi: f64, config: &PldConfig) -> Result<usize> {
     let points = k_hi - k_lo + 1.0;
     let limit = config.max_grid_points();
-    if !(points.is_finite() && points <= limit as f64) {
-        return Err(AccountantError::PldGridTooLarge {
+    if points.is_finite() && points <= limit as f64 {
+        Ok(points as usize)
+    } else {
+        Err(AccountantError::PldGridTooLarge {
             points: if points.is_finite() {
                 points as u64
             } else {
                 u64::MAX
             },
             limit,
-        });
+        })
     }
-    let n = points as usize;
-    let k_lo = k_lo as i64;
-    let deltas: Vec<f64> = (0..n)
-        .map(|i| mech.hockey_stick((k_lo + i as i64) as f64 * h))
-        .collect();
-    Ok(connect_the_dots(h, k_lo, deltas))
 }
 
 /// One direction of the subsampled Gaussian with sensitivity 1.
@@ -85,58 +96,98 @@ struct Mechanism {
 }
 
 impl Mechanism {
-    /// The privacy loss `ln(P(x)/Q(x))` at output `x` (non-increasing in x).
-    fn privacy_loss(&self, x: f64) -> f64 {
-        let var = self.sigma * self.sigma;
+    /// The privacy loss `ln(P(x)/Q(x))` at the standardised output `z = x/σ` (non-increasing
+    /// in z). Never forms σ², which overflows for σ > 1e154 and is subnormal below 1e-154.
+    fn privacy_loss(&self, z: f64) -> f64 {
+        let inv = 1.0 / self.sigma;
         match self.direction {
-            // ln(1 − q + q e^{(−1/2 − x)/σ²})
-            Direction::Remove => ln_mixture(self.q, (-0.5 - x) / var),
+            // ln(1 − q + q e^{(−1/2 − x)/σ²}), (−1/2 − x)/σ² = (−1/(2σ) − z)/σ
+            Direction::Remove => ln_mixture(self.q, (-0.5 * inv - z) * inv),
             // −ln(1 − q + q e^{(x − 1/2)/σ²})
-            Direction::Add => -ln_mixture(self.q, (x - 0.5) / var),
+            Direction::Add => -ln_mixture(self.q, (z - 0.5 * inv) * inv),
         }
     }
 
-    /// δ(ε) = P(x ≤ x*) − e^ε Q(x ≤ x*), where x* is the largest output with loss ≥ ε.
+    /// δ(ε) = P(x ≤ x*) − e^ε Q(x ≤ x*), where x* is the largest output with loss ≥ ε, plus a
+    /// bound on its floating-point error, so never below the exact value.
+    ///
+    /// Everything is computed on the standardised output z = x/σ (so σ² is never formed), the
+    /// subtracted term in log space. Error model as in `crate::gaussian::delta_unchecked`
+    /// (elementary functions within 2 ulps): z is within `Δz = 8u(|z| + 1/σ)`, a computed
+    /// Φ(z) within `4u + s(z)Δz` relative with `s(z) ≥ φ(z)/Φ(z)` (|z| + 1 below 0, 2φ(z)
+    /// above), the `exp` term also within `4u(|ε| + |ln·|)`; twice the total is added.
     fn hockey_stick(&self, epsilon: f64) -> f64 {
         let (q, sigma) = (self.q, self.sigma);
-        let var = sigma * sigma;
-        let delta = match self.direction {
+        let u = f64::EPSILON;
+        let inv = 1.0 / sigma;
+        let (positive, error) = match self.direction {
             Direction::Remove => {
                 if q < 1.0 && epsilon <= (-q).ln_1p() {
-                    -epsilon.exp_m1()
-                } else {
-                    let x = -0.5 - var * ln_one_plus_expm1_over_q(epsilon, q);
-                    let phi_x = norm_cdf(x / sigma);
-                    let phi_x1 = norm_cdf((x + 1.0) / sigma);
-                    let upper = if q == 1.0 {
-                        phi_x1
-                    } else {
-                        (1.0 - q) * phi_x + q * phi_x1
-                    };
-                    upper - (epsilon + ln_cdf(phi_x, x / sigma)).exp()
+                    // Every output has loss ≥ ln(1 − q) ≥ ε: δ = 1 − e^ε.
+                    let d = -epsilon.exp_m1();
+                    return (d + 4.0 * u * d).min(1.0);
                 }
+                let z = -0.5 * inv - sigma * ln_one_plus_expm1_over_q(epsilon, q);
+                let phi_z = norm_cdf(z);
+                let phi_z1 = norm_cdf(z + inv);
+                let upper = if q == 1.0 {
+                    phi_z1
+                } else {
+                    (1.0 - q) * phi_z + q * phi_z1
+                };
+                let log_lower = ln_cdf(phi_z, z);
+                let lower = (epsilon + log_lower).exp();
+                let error = phi_error(upper, z, inv).max(phi_error(upper, z + inv, inv))
+                    + phi_error(lower, z, inv)
+                    + finite_product(lower, 4.0 * u * (epsilon.abs() - log_lower));
+                (upper - lower, error)
             }
             Direction::Add => {
                 if q < 1.0 && epsilon >= -(-q).ln_1p() {
-                    0.0
-                } else {
-                    let x = 0.5 + var * ln_one_plus_expm1_over_q(-epsilon, q);
-                    let phi_x = norm_cdf(x / sigma);
-                    let phi_x1 = norm_cdf((x - 1.0) / sigma);
-                    let log_lower = if q == 1.0 {
-                        ln_cdf(phi_x1, (x - 1.0) / sigma)
-                    } else {
-                        log_add_exp(
-                            (-q).ln_1p() + ln_cdf(phi_x, x / sigma),
-                            q.ln() + ln_cdf(phi_x1, (x - 1.0) / sigma),
-                        )
-                    };
-                    phi_x - (epsilon + log_lower).exp()
+                    return 0.0;
                 }
+                let z = 0.5 * inv + sigma * ln_one_plus_expm1_over_q(-epsilon, q);
+                let phi_z = norm_cdf(z);
+                let log_lower = if q == 1.0 {
+                    ln_cdf(norm_cdf(z - inv), z - inv)
+                } else {
+                    log_add_exp(
+                        (-q).ln_1p() + ln_cdf(phi_z, z),
+                        q.ln() + ln_cdf(norm_cdf(z - inv), z - inv),
+                    )
+                };
+                let lower = (epsilon + log_lower).exp();
+                let error = phi_error(phi_z, z, inv)
+                    + phi_error(lower, z, inv).max(phi_error(lower, z - inv, inv))
+                    + finite_product(lower, 4.0 * u * (epsilon.abs() - log_lower));
+                (phi_z - lower, error)
             }
         };
-        delta.clamp(0.0, 1.0)
+        (positive.max(0.0) + 2.0 * error).next_up().clamp(0.0, 1.0)
     }
+}
+
+/// A bound on the absolute error of a computed value proportional to Φ(z) (see
+/// [`Mechanism::hockey_stick`]); 0 for a value that underflowed to 0 (its error is below the
+/// smallest double, covered by the final rounding up).
+fn phi_error(value: f64, z: f64, inv_sigma: f64) -> f64 {
+    if value == 0.0 {
+        return 0.0;
+    }
+    let u = f64::EPSILON;
+    let dz = 8.0 * u * (z.abs() + inv_sigma);
+    let sensitivity = if z < 0.0 {
+        -z + 1.0
+    } else {
+        2.0 * (-0.5 * z * z).exp() / (2.0 * PI).sqrt()
+    };
+    let relative = 4.0 * u + finite_product(sensitivity, dz);
+    (value * relative).min(1.0)
+}
+
+/// `x · y`, with 0 for x = 0 whatever y (an underflowed term carries no error).
+fn finite_product(x: f64, y: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x * y }
 }
 
 /// `ln Φ(z)` given `Φ(z)` already computed: its logarithm while it is a normal number (its

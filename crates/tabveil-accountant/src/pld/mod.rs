@@ -15,8 +15,10 @@
 //! # Ok::<(), tabveil_accountant::AccountantError>(())
 //! ```
 
+mod bounded_range;
 mod compose;
 mod config;
+mod discrete_gaussian;
 mod discretise;
 mod pmf;
 #[cfg(test)]
@@ -28,16 +30,20 @@ use std::sync::{Arc, OnceLock};
 pub use config::PldConfig;
 
 use crate::accountant::{Accountant, AccountantKind};
+use crate::additive::AdditiveDelta;
 use crate::error::{AccountantError, Result};
 use crate::event::{PrivacyEvent, check_delta, check_epsilon};
-use crate::gaussian::GaussianDp;
-use crate::rdp::round_up_ulps;
+use crate::gaussian::{GaussianDp, mu_from_squared, mu_squared_of};
+use crate::rdp::{RdpAccountant, round_up_ulps};
+use crate::rounding::add_up;
+use bounded_range::bounded_range_pmf;
 use compose::Group;
+use discrete_gaussian::discrete_gaussian_pmf;
 use discretise::{Direction, subsampled_gaussian_pmf};
 use pmf::Pmf;
 
-/// Privacy-loss-distribution accountant for (subsampled) Gaussian mechanisms: the tightest
-/// upper bound tabveil computes.
+/// Privacy-loss-distribution accountant for every [`PrivacyEvent`]: the tightest upper bound
+/// tabveil computes.
 ///
 /// **What it bounds.** ε(δ) for the add/remove-one relation, as the maximum over the two
 /// directions (a row removed, a row added) of the hockey-stick divergence of the composed
@@ -54,6 +60,20 @@ use pmf::Pmf;
 /// mechanisms are first merged into one Gaussian (exactly), which is then discretised like the
 /// rest, so the mixed result is still an upper bound.
 ///
+/// The other mechanisms: a **discrete Gaussian** release is discretised from the discrete
+/// Gaussian's own probability mass function (its losses lie on a lattice; see
+/// `src/pld/discrete_gaussian.rs`); the **exponential mechanism** at ε from the worst-case
+/// profile of ε-bounded-range mechanisms (Dong, Durfee & Rogers 2020; exact for one run, an
+/// upper bound for adaptive compositions: `src/bounded_range.rs`); **Gaussian thresholding**
+/// as its Gaussian part, with its additive δ subtracted from the δ asked for
+/// (`src/additive.rs`).
+///
+/// Composing the worst-case bounded-range distribution is loose for many runs of a small ε
+/// (its loss range is 2ε where each run's is ε; the zCDP bound ε²/8 per run can be tighter).
+/// So for a history with exponential-mechanism runs this accountant also evaluates the RDP
+/// bound of the same history ([`crate::RdpAccountant`], default orders) and reports the
+/// smaller of the two; both are upper bounds, so the smaller one is too.
+///
 /// Events are merged by mechanism (composition is commutative), the single-step
 /// distributions are cached per (q, σ), and the composed distribution is computed lazily at
 /// the first query after a change, then reused.
@@ -63,12 +83,88 @@ use pmf::Pmf;
 #[derive(Debug, Clone, Default)]
 pub struct PldAccountant {
     config: PldConfig,
-    /// Σ count / σ² over plain Gaussian mechanisms.
+    /// Σ count / σ² over plain Gaussian mechanisms (and the Gaussian part of thresholds).
     gaussian_mu_squared: f64,
-    /// Subsampled mechanisms (q < 1) and their total steps, in first-seen order.
-    groups: Vec<(f64, f64, u64)>,
-    single_step: HashMap<(u64, u64), Arc<(Pmf, Pmf)>>,
+    /// Discretised mechanisms and their total runs, in first-seen order.
+    groups: Vec<(Mechanism, u64)>,
+    single_step: HashMap<Mechanism, Arc<(Pmf, Pmf)>>,
+    additive: AdditiveDelta,
     composed: OnceLock<Result<Composed>>,
+    /// The same history under RDP, consulted when it holds exponential-mechanism runs.
+    rdp: RdpAccountant,
+}
+
+/// A mechanism that is discretised on its own (floats as bits, for exact keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Mechanism {
+    /// Poisson-subsampled Gaussian with q < 1: (q, σ).
+    Subsampled(u64, u64),
+    /// Discrete Gaussian: σ.
+    DiscreteGaussian(u64),
+    /// ε-bounded range: ε.
+    BoundedRange(u64),
+}
+
+impl Mechanism {
+    /// The discretised mechanism of `event`, or `None` for a plain Gaussian-noise release (q = 1),
+    /// which is merged exactly instead.
+    fn of(event: &PrivacyEvent) -> Option<Self> {
+        match *event {
+            PrivacyEvent::PoissonSubsampledGaussian {
+                sample_rate,
+                noise_multiplier,
+                ..
+            } if sample_rate < 1.0 => Some(Mechanism::Subsampled(
+                sample_rate.to_bits(),
+                noise_multiplier.to_bits(),
+            )),
+            PrivacyEvent::DiscreteGaussian {
+                noise_multiplier, ..
+            } => Some(Mechanism::DiscreteGaussian(noise_multiplier.to_bits())),
+            PrivacyEvent::ExponentialMechanism { epsilon, .. } => {
+                Some(Mechanism::BoundedRange(epsilon.to_bits()))
+            }
+            _ => None,
+        }
+    }
+
+    /// An event of this mechanism repeated `steps` times.
+    fn event(self, steps: u64) -> Result<PrivacyEvent> {
+        match self {
+            Mechanism::Subsampled(q, sigma) => PrivacyEvent::poisson_subsampled_gaussian(
+                f64::from_bits(q),
+                f64::from_bits(sigma),
+                steps,
+            ),
+            Mechanism::DiscreteGaussian(sigma) => {
+                PrivacyEvent::discrete_gaussian(f64::from_bits(sigma), steps)
+            }
+            Mechanism::BoundedRange(epsilon) => {
+                PrivacyEvent::exponential_mechanism(f64::from_bits(epsilon), steps)
+            }
+        }
+    }
+
+    /// Its single-step distributions (remove, add).
+    fn discretise(self, config: &PldConfig) -> Result<(Pmf, Pmf)> {
+        Ok(match self {
+            Mechanism::Subsampled(q, sigma) => {
+                let (q, sigma) = (f64::from_bits(q), f64::from_bits(sigma));
+                (
+                    subsampled_gaussian_pmf(q, sigma, Direction::Remove, config)?,
+                    subsampled_gaussian_pmf(q, sigma, Direction::Add, config)?,
+                )
+            }
+            Mechanism::DiscreteGaussian(sigma) => {
+                let pmf = discrete_gaussian_pmf(f64::from_bits(sigma), config)?;
+                (pmf.clone(), pmf)
+            }
+            Mechanism::BoundedRange(epsilon) => {
+                let pmf = bounded_range_pmf(f64::from_bits(epsilon), config)?;
+                (pmf.clone(), pmf)
+            }
+        })
+    }
 }
 
 /// The composed history.
@@ -105,15 +201,20 @@ impl PldAccountant {
         })
     }
 
+    /// The additive δ of the Gaussian thresholding runs composed so far (0 without any), an
+    /// upper bound: reported (ε, δ) pairs hold with δ including it.
+    pub fn additive_delta(&self) -> f64 {
+        self.additive.value()
+    }
+
     /// Discretises and caches the single-step distributions of `event`'s mechanism (a no-op
     /// for plain Gaussian mechanisms, which need none).
     pub(crate) fn warm(&mut self, event: &PrivacyEvent) -> Result<()> {
-        let (q, sigma) = (event.sample_rate(), event.noise_multiplier());
-        let key = (q.to_bits(), sigma.to_bits());
-        if q < 1.0 && !self.single_step.contains_key(&key) {
-            let remove = subsampled_gaussian_pmf(q, sigma, Direction::Remove, &self.config)?;
-            let add = subsampled_gaussian_pmf(q, sigma, Direction::Add, &self.config)?;
-            self.single_step.insert(key, Arc::new((remove, add)));
+        if let Some(mechanism) = Mechanism::of(event)
+            && !self.single_step.contains_key(&mechanism)
+        {
+            let pair = mechanism.discretise(&self.config)?;
+            self.single_step.insert(mechanism, Arc::new(pair));
         }
         Ok(())
     }
@@ -127,28 +228,30 @@ impl PldAccountant {
 
     fn compose_all(&self) -> Result<Composed> {
         let mu_squared = self.gaussian_mu_squared;
-        if self.groups.is_empty() {
+        // μ = +∞ (a noise multiplier so small that 1/σ² overflows) means δ(ε) = 1 for every ε,
+        // and composing anything with it keeps that: no need to discretise the rest.
+        if self.groups.is_empty() || mu_squared == f64::INFINITY {
             return Ok(if mu_squared == 0.0 {
                 Composed::Nothing
             } else {
-                Composed::Exact(GaussianDp::new(round_up_ulps(mu_squared.sqrt(), 2))?)
+                Composed::Exact(GaussianDp::new(mu_from_squared(mu_squared))?)
             });
         }
         let mut pmfs: Vec<(Arc<(Pmf, Pmf)>, u64)> = Vec::with_capacity(self.groups.len() + 1);
-        for &(q, sigma, steps) in &self.groups {
-            let pair = self
-                .single_step
-                .get(&(q.to_bits(), sigma.to_bits()))
-                .cloned()
-                .ok_or(AccountantError::Numerical {
-                    what: "PLD single-step distribution missing from the cache",
-                })?;
+        for &(mechanism, steps) in &self.groups {
+            let pair =
+                self.single_step
+                    .get(&mechanism)
+                    .cloned()
+                    .ok_or(AccountantError::Numerical {
+                        what: "PLD single-step distribution missing from the cache",
+                    })?;
             pmfs.push((pair, steps));
         }
         if mu_squared > 0.0 {
             // All plain Gaussian mechanisms compose exactly into one with σ = 1/μ; discretise
             // that one (its two directions coincide).
-            let sigma = 1.0 / mu_squared.sqrt();
+            let sigma = 1.0 / mu_from_squared(mu_squared);
             if !(sigma.is_finite() && sigma > 0.0) {
                 return Err(AccountantError::Numerical {
                     what: "the merged Gaussian mechanisms have a noise multiplier out of range",
@@ -178,25 +281,33 @@ impl Accountant for PldAccountant {
     /// Adds the event to the history. A subsampled mechanism seen for the first time is
     /// discretised here (so a grid that would be too large fails now, with nothing added).
     fn compose(&mut self, event: &PrivacyEvent) -> Result<()> {
-        let (q, sigma, steps) = (event.sample_rate(), event.noise_multiplier(), event.steps());
-        if q == 1.0 {
-            self.gaussian_mu_squared += crate::rdp::steps_rounded_up(steps) / (sigma * sigma);
-        } else {
-            let key = (q.to_bits(), sigma.to_bits());
-            self.warm(event)?;
-            if let Some(group) = self
-                .groups
-                .iter_mut()
-                .find(|(gq, gs, _)| gq.to_bits() == key.0 && gs.to_bits() == key.1)
-            {
-                group.2 = group
-                    .2
-                    .checked_add(steps)
-                    .ok_or(AccountantError::CountOverflow {
-                        what: "PLD accountant steps",
-                    })?;
-            } else {
-                self.groups.push((q, sigma, steps));
+        let steps = event.steps();
+        if matches!(event, PrivacyEvent::ExponentialMechanism { .. }) || self.has_selection() {
+            self.sync_rdp(event)?;
+        }
+        match Mechanism::of(event) {
+            None => {
+                // A Gaussian-noise release without subsampling (and the Gaussian part of a
+                // threshold): merged exactly into μ².
+                let sigma = event.noise_multiplier().ok_or(AccountantError::Numerical {
+                    what: "a Gaussian-noise event without a noise multiplier",
+                })?;
+                self.gaussian_mu_squared =
+                    add_up(self.gaussian_mu_squared, mu_squared_of(sigma, steps));
+                self.additive.compose_event(event);
+            }
+            Some(mechanism) => {
+                self.warm(event)?;
+                if let Some(group) = self.groups.iter_mut().find(|(m, _)| *m == mechanism) {
+                    group.1 = group
+                        .1
+                        .checked_add(steps)
+                        .ok_or(AccountantError::CountOverflow {
+                            what: "PLD accountant steps",
+                        })?;
+                } else {
+                    self.groups.push((mechanism, steps));
+                }
             }
         }
         self.composed = OnceLock::new();
@@ -212,6 +323,8 @@ impl Accountant for PldAccountant {
     /// [`AccountantError::PldGridTooLarge`] when the composition does not fit.
     fn epsilon(&self, delta: f64) -> Result<f64> {
         check_delta(delta)?;
+        let delta_asked = delta;
+        let delta = self.additive.remaining(delta)?;
         let eps = match self.composed()? {
             Composed::Nothing => return Ok(0.0),
             Composed::Exact(g) => return g.epsilon(delta),
@@ -225,18 +338,77 @@ impl Accountant for PldAccountant {
                 r.max(a)
             }
         };
-        Ok(if eps > 0.0 {
+        let eps = if eps > 0.0 {
             round_up_ulps(eps, 4)
         } else {
             0.0
-        })
+        };
+        if self.has_selection() {
+            // Both are upper bounds; see the type's documentation.
+            return Ok(match self.rdp.epsilon(delta_asked) {
+                Ok(rdp) => eps.min(rdp),
+                Err(_) => eps,
+            });
+        }
+        Ok(eps)
     }
 
     /// The larger of the two directions' δ(ε): an upper bound (exact for a pure Gaussian
     /// history).
     fn delta(&self, epsilon: f64) -> Result<f64> {
         check_epsilon(epsilon)?;
-        Ok(match self.composed()? {
+        let pld = self.pld_delta(epsilon)?;
+        if self.has_selection() {
+            return Ok(pld.min(self.rdp.delta(epsilon)?));
+        }
+        Ok(pld)
+    }
+
+    fn boxed_clone(&self) -> Box<dyn Accountant> {
+        Box::new(self.clone())
+    }
+
+    /// Discretises and caches the single-step distributions of `event`'s mechanism, so that
+    /// copies made afterwards share them.
+    fn prepare(&mut self, event: &PrivacyEvent) -> Result<()> {
+        self.warm(event)
+    }
+}
+
+impl PldAccountant {
+    /// Whether the history holds exponential-mechanism runs.
+    fn has_selection(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|(m, _)| matches!(m, Mechanism::BoundedRange(_)))
+    }
+
+    /// Keeps the RDP view of the history complete from the first exponential-mechanism run
+    /// on: replays what came before it once, then follows every event.
+    fn sync_rdp(&mut self, event: &PrivacyEvent) -> Result<()> {
+        if !self.has_selection() {
+            let mut rdp = RdpAccountant::default();
+            if self.gaussian_mu_squared > 0.0 {
+                // The merged plain Gaussians, as one Gaussian of the same μ (exact under RDP).
+                let sigma = 1.0 / mu_from_squared(self.gaussian_mu_squared);
+                if sigma > 0.0 && sigma.is_finite() {
+                    rdp.compose(&PrivacyEvent::gaussian(sigma, 1)?)?;
+                } else {
+                    rdp.compose(&PrivacyEvent::gaussian(f64::MIN_POSITIVE, 1)?)?;
+                }
+            }
+            for &(mechanism, steps) in &self.groups {
+                rdp.compose(&mechanism.event(steps)?)?;
+            }
+            rdp.additive = self.additive;
+            self.rdp = rdp;
+        }
+        self.rdp.compose(event)
+    }
+
+    /// δ(ε) of the discretised history, plus the additive δ.
+    fn pld_delta(&self, epsilon: f64) -> Result<f64> {
+        Ok(self.additive.add_to(match self.composed()? {
             Composed::Nothing => 0.0,
             Composed::Exact(g) => g.delta(epsilon)?,
             Composed::Discrete { remove, add } => {
@@ -249,16 +421,6 @@ impl Accountant for PldAccountant {
                     0.0
                 }
             }
-        })
-    }
-
-    fn boxed_clone(&self) -> Box<dyn Accountant> {
-        Box::new(self.clone())
-    }
-
-    /// Discretises and caches the single-step distributions of `event`'s mechanism, so that
-    /// copies made afterwards share them.
-    fn prepare(&mut self, event: &PrivacyEvent) -> Result<()> {
-        self.warm(event)
+        }))
     }
 }

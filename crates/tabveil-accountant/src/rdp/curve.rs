@@ -81,9 +81,10 @@ impl RdpCurve {
     /// **Bound.** Upper bound on the true ε, by Balle, Barthe, Gaboardi, Hsu & Sato (2020),
     /// "Hypothesis testing interpretations and Rényi differential privacy", Theorem 21: an
     /// (α, ε_α)-RDP mechanism is (ε, δ)-DP with
-    /// `ε = ε_α + ln((α − 1)/α) − (ln δ + ln α)/(α − 1)`. The minimum over orders is taken, the
-    /// result is clamped at 0 (a negative value would still be a valid bound, but ε-DP with
-    /// ε < 0 means nothing) and rounded up by a few ulps to cover floating-point error.
+    /// `ε = ε_α + ln((α − 1)/α) − (ln δ + ln α)/(α − 1)`. Each order's value carries a bound on
+    /// its own rounding error (so cancellation between ε_α and the other terms cannot push it
+    /// below the formula's exact value); the minimum over orders is taken and clamped at 0 (a
+    /// negative value would still be a valid bound, but ε-DP with ε < 0 means nothing).
     /// Same formula as Opacus 1.6.0's `privacy_analysis.get_privacy_spent`.
     ///
     /// # Errors
@@ -91,13 +92,20 @@ impl RdpCurve {
     /// [`AccountantError::EpsilonUnbounded`] when every order's bound is infinite.
     pub fn epsilon(&self, delta: f64) -> Result<RdpConversion> {
         check_delta(delta)?;
+        if self.values.iter().all(|&v| v == 0.0) {
+            // Nothing composed (D_α = 0 only for identical distributions): (0, 0)-DP.
+            return Ok(RdpConversion {
+                epsilon: 0.0,
+                order: self.orders.first().copied().unwrap_or(f64::NAN),
+            });
+        }
         let log_delta = delta.ln();
         let mut best = RdpConversion {
             epsilon: f64::INFINITY,
             order: f64::NAN,
         };
         for (&alpha, &rdp) in self.orders.iter().zip(&self.values) {
-            let eps = rdp + ((alpha - 1.0) / alpha).ln() - (log_delta + alpha.ln()) / (alpha - 1.0);
+            let eps = conversion_epsilon_upper(rdp, alpha, log_delta);
             if eps < best.epsilon {
                 best = RdpConversion {
                     epsilon: eps,
@@ -105,24 +113,14 @@ impl RdpCurve {
                 };
             }
         }
-        if self.values.iter().all(|&v| v == 0.0) {
-            // Nothing composed: the identity mechanism is (0, 0)-DP.
-            return Ok(RdpConversion {
-                epsilon: 0.0,
-                order: self.orders.first().copied().unwrap_or(f64::NAN),
-            });
-        }
         if !best.epsilon.is_finite() {
             return Err(AccountantError::EpsilonUnbounded {
                 delta,
                 accountant: AccountantKind::Rdp,
             });
         }
-        best.epsilon = if best.epsilon > 0.0 {
-            round_up_ulps(best.epsilon, 4)
-        } else {
-            0.0
-        };
+        // A bound ≤ 0 means (0, δ)-DP: ε = 0 is then the truth as well as a bound.
+        best.epsilon = best.epsilon.max(0.0);
         Ok(best)
     }
 
@@ -130,7 +128,9 @@ impl RdpCurve {
     ///
     /// **Bound.** Upper bound on the true δ: the conversion of [`RdpCurve::epsilon`] solved for
     /// δ, `ln δ = (α − 1)(ε_α − ε + ln(1 − 1/α)) − ln α` (Balle et al. 2020, Theorem 21),
-    /// minimised over orders, capped at 1 and rounded up.
+    /// minimised over orders, with a bound on its rounding error added, capped at 1. A δ below
+    /// the smallest positive double is reported as that double, never as 0 (0 only when nothing
+    /// was composed).
     ///
     /// # Errors
     /// [`AccountantError::InvalidEpsilon`] unless ε is finite and ≥ 0.
@@ -141,16 +141,31 @@ impl RdpCurve {
         }
         let mut best = f64::INFINITY;
         for (&alpha, &rdp) in self.orders.iter().zip(&self.values) {
-            let log_delta = (alpha - 1.0) * (rdp - epsilon + (-1.0 / alpha).ln_1p()) - alpha.ln();
-            best = best.min(log_delta);
+            let log_1m = (-1.0 / alpha).ln_1p();
+            let log_delta = (alpha - 1.0) * (rdp - epsilon + log_1m) - alpha.ln();
+            let error = 8.0
+                * f64::EPSILON
+                * ((alpha - 1.0) * (rdp.abs() + epsilon + log_1m.abs()) + alpha.ln());
+            best = best.min(log_delta + error);
         }
-        let delta = best.exp();
-        Ok(if delta > 0.0 {
-            round_up_ulps(delta, 4).min(1.0)
-        } else {
-            0.0
-        })
+        // `exp` is within an ulp; two ulps up also cover a subnormal result, and an underflow
+        // to 0 becomes the smallest positive doubles.
+        Ok(round_up_ulps(best.exp(), 2).min(1.0))
     }
+}
+
+/// Balle et al.'s ε at one order, `ε_α + ln((α − 1)/α) − (ln δ + ln α)/(α − 1)`, plus a bound
+/// on the rounding error of its evaluation (each elementary operation within 2 ulps), rounded
+/// up: never below the exact value of the formula for these inputs. +∞ when `ε_α` is.
+fn conversion_epsilon_upper(rdp: f64, alpha: f64, log_delta: f64) -> f64 {
+    let shrink = ((alpha - 1.0) / alpha).ln();
+    let log_alpha = alpha.ln();
+    let tail = (log_delta + log_alpha) / (alpha - 1.0);
+    let eps = rdp + shrink - tail;
+    let error = 8.0
+        * f64::EPSILON
+        * (rdp + shrink.abs() + tail.abs() + (log_delta.abs() + log_alpha) / (alpha - 1.0));
+    (eps + error).next_up()
 }
 
 /// `x` moved up by `n` ulps: rounding in the direction that overstates privacy loss.

@@ -11,13 +11,15 @@
 use super::curve::round_up_ulps;
 use crate::error::{AccountantError, Result};
 use crate::event::{check_noise_multiplier, check_sample_rate};
+use crate::rounding::{div_up, mul_up};
 use crate::special::{ScaledSum, log_expm1, log_norm_cdf, log1p_exp};
 
 /// The largest RDP order accepted (the integer sum costs one term per unit of α).
 pub const MAX_RDP_ORDER: f64 = 100_000.0;
 
-/// Terms of the fractional series summed at most before giving up with an error.
-const MAX_SERIES_TERMS: u64 = 2_000_000;
+/// Terms of the fractional series summed at most before giving up (the caller then uses the
+/// bound of the next integer order).
+const MAX_SERIES_TERMS: u64 = 100_000;
 
 /// Stop the fractional series once both new terms are below this fraction of the running sum
 /// (and the terms alternate with decreasing magnitude, so the remainder is smaller still).
@@ -30,17 +32,20 @@ const SERIES_RELATIVE_TOLERANCE_LN: f64 = -34.0; // e^-34 ≈ 1.7e-15
 /// clipped contributions (L2 sensitivity 1) and adds `N(0, noise_multiplier²)` noise per
 /// coordinate. This is the exact RDP of the worst-case pair (Mironov, Talwar & Zhang 2019,
 /// Theorem 4 and §3.3), computed in floating point to about 1e-12 relative (integer orders)
-/// and 1e-10 relative (fractional orders) — see `NOTES.md` for the accuracy argument.
+/// and 1e-10 relative (fractional orders) — see `NOTES.md` for the accuracy argument — and
+/// never below the exact value, for every σ > 0 (issue 12).
 ///
-/// For `sample_rate = 1` it is the Gaussian mechanism's `α / (2σ²)`, exactly. The value may be
-/// `+∞` when it exceeds the range of `f64` (the bound at that order is then vacuous, which
-/// the conversion to (ε, δ) handles correctly).
+/// For `sample_rate = 1`, and for σ outside [1e-100, 1e100], it is the Gaussian mechanism's
+/// `α / (2σ²)` rounded up (an upper bound for every q; see `NOTES.md`). The value may be `+∞`
+/// when it exceeds the range of `f64` (the bound at that order is then vacuous, which the
+/// conversion to (ε, δ) handles correctly); it is never rounded down to 0.
 ///
 /// # Errors
 /// [`AccountantError::InvalidSampleRate`], [`AccountantError::InvalidNoiseMultiplier`],
 /// [`AccountantError::InvalidRdpOrder`] for parameters out of range;
-/// [`AccountantError::RdpSeriesNotConverged`] or [`AccountantError::InvalidRdpValue`] when the
-/// computation fails numerically (never silently).
+/// [`AccountantError::InvalidRdpValue`] if a computed value is NaN or negative (never
+/// silently). A fractional-order series that does not converge falls back to the bound of the
+/// next integer order instead of failing.
 ///
 /// ```
 /// use tabveil_accountant::sampled_gaussian_rdp;
@@ -71,23 +76,60 @@ pub(crate) fn check_order(order: f64) -> Result<()> {
     }
 }
 
+/// Outside `[SERIES_SIGMA_MIN, SERIES_SIGMA_MAX]` the series are not evaluated: the Gaussian
+/// mechanism's `α/(2σ²)` (rounded up) is returned instead. It is an upper bound for every q
+/// (see [`gaussian_rdp_upper_bound`]) and, at these extremes, as tight as f64 can tell: below
+/// 1e-100 the subsampled value differs from it by O(ln q) out of ≥ 1e200, above 1e100 both are
+/// below 1e-196 and leave every (ε, δ) conversion unchanged. Inside the range σ², 1/(2σ²) and
+/// every component of the series are normal numbers.
+const SERIES_SIGMA_MIN: f64 = 1e-100;
+/// See [`SERIES_SIGMA_MIN`].
+const SERIES_SIGMA_MAX: f64 = 1e100;
+
 /// [`sampled_gaussian_rdp`] for parameters already validated.
+///
+/// Never below the true RDP (up to the error model of `NOTES.md`), never NaN: the series value,
+/// capped by the Gaussian bound; when a fractional series fails numerically, the value at the
+/// next integer order (Rényi divergence is non-decreasing in the order: van Erven & Harremoës
+/// 2014, "Rényi divergence and Kullback-Leibler divergence", Theorem 3), capped likewise.
 pub(crate) fn sampled_gaussian_rdp_unchecked(q: f64, sigma: f64, alpha: f64) -> Result<f64> {
-    let value = if q == 1.0 {
-        alpha / (2.0 * sigma * sigma)
-    } else {
-        // ln of an upper bound on A_α − 1 that covers the rounding errors of the sums.
-        let log_a_minus_one = if alpha.fract() == 0.0 {
-            log_a_minus_one_integer(q, sigma, alpha)
-        } else {
-            log_a_minus_one_fractional(q, sigma, alpha)?
-        };
-        round_up_ulps(log1p_exp(log_a_minus_one) / (alpha - 1.0), 2)
-    };
-    if value.is_nan() || value < 0.0 {
-        return Err(invalid(q, sigma, alpha, value));
+    let gaussian = gaussian_rdp_upper_bound(sigma, alpha);
+    if q == 1.0 || !(SERIES_SIGMA_MIN..=SERIES_SIGMA_MAX).contains(&sigma) {
+        return Ok(gaussian);
     }
-    Ok(value)
+    let series = if alpha.fract() == 0.0 {
+        rdp_from_log_a_minus_one(log_a_minus_one_integer(q, sigma, alpha), alpha)
+    } else {
+        // The next integer order bounds a fractional one (see above) and costs ⌈α⌉ terms: it
+        // caps the series where cancellation makes its error bound loose, and replaces it
+        // where it fails.
+        let ceil = alpha.ceil();
+        let at_ceil = rdp_from_log_a_minus_one(log_a_minus_one_integer(q, sigma, ceil), ceil);
+        match log_a_minus_one_fractional(q, sigma, alpha) {
+            Ok(l) => rdp_from_log_a_minus_one(l, alpha).min(at_ceil),
+            Err(_) => at_ceil,
+        }
+    };
+    if series.is_nan() || series < 0.0 {
+        return Err(invalid(q, sigma, alpha, series));
+    }
+    Ok(series.min(gaussian))
+}
+
+/// `α/(2σ²)` rounded up (+∞ when it overflows, the smallest subnormal when it underflows):
+/// the RDP of the Gaussian mechanism (Mironov 2017, "Rényi differential privacy", Proposition
+/// 7), and an upper bound on the RDP of the Poisson-subsampled Gaussian in both directions,
+/// because the Rényi divergence is jointly quasi-convex (van Erven & Harremoës 2014, Theorem
+/// 13): `D_α((1−q)μ₀ + qμ₁ ‖ μ₀) ≤ max(D_α(μ₀‖μ₀), D_α(μ₁‖μ₀)) = α/(2σ²)`.
+pub(crate) fn gaussian_rdp_upper_bound(sigma: f64, alpha: f64) -> f64 {
+    mul_up(alpha, div_up(div_up(0.5, sigma), sigma))
+}
+
+/// `ln(1 + e^L)/(α − 1)` rounded up, for `L` an upper bound on `ln(A_α − 1)`.
+fn rdp_from_log_a_minus_one(log_a_minus_one: f64, alpha: f64) -> f64 {
+    // Rounding up by 2 ulps also covers a result in the subnormal range, where `exp`'s error
+    // (≤ 1 ulp) is absolute.
+    round_up_ulps(log1p_exp(log_a_minus_one) / (alpha - 1.0), 2)
 }
 
 fn invalid(q: f64, sigma: f64, alpha: f64, value: f64) -> AccountantError {
@@ -136,7 +178,9 @@ fn log_a_minus_one_integer(q: f64, sigma: f64, alpha: f64) -> f64 {
             log_expm1((k * k - k) / two_var),
         ];
         let log_term: f64 = components.iter().sum();
-        if log_term > max - 50.0 {
+        // Differences, not `log_term > max − 50`: at |max| ≥ 2^58, `max − 50` rounds to `max`
+        // and every term would be dropped (issue 12: RDP ≈ 1e-308 at σ = 2e-6, α = 4096).
+        if log_term - max > -50.0 {
             let size: f64 = components.iter().map(|c| c.abs()).sum();
             largest_error = largest_error.max(log_term_error(size) + binom_error);
         }
@@ -150,7 +194,7 @@ fn log_a_minus_one_integer(q: f64, sigma: f64, alpha: f64) -> f64 {
     // All terms are positive: those more than e^-50 below the largest cannot change the sum.
     let sum: f64 = log_terms
         .iter()
-        .filter(|&&t| t > max - 50.0)
+        .filter(|&&t| t - max > -50.0)
         .map(|&t| (t - max).exp())
         .sum();
     // Every counted term is within a factor e^{±largest_error} of its true value, and the sum

@@ -2,8 +2,11 @@
 //! δ = 1e-6, then synthetic rows, the privacy report and an evaluation against the real data,
 //! all written into one directory.
 //!
-//! The data is embedded in the binary, so the demo runs from anywhere. UCI Adult is CC BY 4.0
-//! (Becker & Kohavi 1996); see `data/adult/LICENSE.md` in the repository.
+//! The data is embedded in the binary, so the demo runs from anywhere. It ships inside this
+//! crate (`data/adult/`: the schema, gzipped CSV files and the licence), copied from the
+//! repository's canonical `data/adult/` by `scripts/data/pack_demo_data.sh`; the test
+//! `tests/demo_data.rs` checks that the copies match. UCI Adult is CC BY 4.0
+//! (Becker & Kohavi 1996); see `data/adult/LICENSE.md`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
+use flate2::read::GzDecoder;
 use tabveil::data::{CsvOptions, Schema, Table, read_csv, write_csv};
 use tabveil::eval::{EvaluationConfig, evaluate};
 use tabveil::{Delta, Epsilon, Synthesizer, evaluation_summary};
@@ -20,9 +24,10 @@ use super::fit::{print_warnings, rejected};
 use crate::atomic;
 use crate::progress::{FitProgress, Terminal};
 
-const SCHEMA: &str = include_str!("../../../../data/adult/schema.json");
-const TRAIN: &str = include_str!("../../../../data/adult/train.csv");
-const HOLDOUT: &str = include_str!("../../../../data/adult/holdout.csv");
+const SCHEMA: &str = include_str!("../../data/adult/schema.json");
+/// Gzipped, so the crate and the binary stay small (3.5 MB of CSV, 0.4 MB compressed).
+const TRAIN_GZ: &[u8] = include_bytes!("../../data/adult/train.csv.gz");
+const HOLDOUT_GZ: &[u8] = include_bytes!("../../data/adult/holdout.csv.gz");
 
 /// The demo's budget.
 const EPSILON: f64 = 3.0;
@@ -42,41 +47,35 @@ pub(crate) struct DemoArgs {
     #[arg(long, value_name = "DIR", default_value = "tabveil-demo")]
     out: PathBuf,
     /// Passes over the data.
-    #[arg(long, value_name = "N", default_value_t = EPOCHS)]
+    #[arg(long, allow_hyphen_values = true, value_name = "N", default_value_t = EPOCHS)]
     epochs: usize,
     /// Expected rows per Poisson batch.
-    #[arg(long, value_name = "B", default_value_t = BATCH_SIZE)]
+    #[arg(long, allow_hyphen_values = true, value_name = "B", default_value_t = BATCH_SIZE)]
     batch_size: usize,
     /// Seed of initialisation, generation and the evaluation (not of the privacy noise).
-    #[arg(long, value_name = "K", default_value_t = 7)]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "K",
+        default_value_t = 7
+    )]
     seed: u64,
-    /// No progress on stderr.
-    #[arg(long, short)]
-    quiet: bool,
+    /// Print the outcome as one JSON object instead of the summary.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs the subcommand.
-pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     if args.epochs == 0 {
         return Err(UsageError::new("--epochs", "must be at least 1").into());
     }
     if args.batch_size < 2 {
         return Err(UsageError::new("--batch-size", "must be at least 2").into());
     }
-    atomic::check_replaceable(&args.out.join("model"))?;
     let start = Instant::now();
-    let terminal = Terminal::detect(args.quiet);
+    let terminal = Terminal::detect(quiet);
     let schema = Schema::from_json(SCHEMA).context("the bundled schema")?;
-    let train = bundled(TRAIN, &schema, "train.csv")?;
-    let holdout = bundled(HOLDOUT, &schema, "holdout.csv")?;
-    terminal.note(&format!(
-        "tabveil demo: DP-CTGAN on UCI Adult ({} rows × {} columns, CC BY 4.0) at ε = {EPSILON}, δ = {DELTA:e}; {} epochs of batches of {}",
-        train.n_rows(),
-        schema.n_columns(),
-        args.epochs,
-        args.batch_size
-    ));
-
     let synth = Synthesizer::builder()
         .ctgan()
         .private(Epsilon(EPSILON), Delta(DELTA))
@@ -84,6 +83,33 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .batch_size(args.batch_size)
         .seed(args.seed)
         .build()?;
+    // The output folder and the model's place in it are checked before anything is spent.
+    let out = &args.out;
+    if out.exists() && !out.is_dir() {
+        return Err(UsageError::new(
+            "--out",
+            format!(
+                "{} exists and is not a folder: name a folder",
+                out.display()
+            ),
+        )
+        .into());
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    synth
+        .check_output(&schema, &out.join("model"))
+        .map_err(|e| super::fit::output_error(&out.join("model"), &e, false))?;
+    let train = bundled(TRAIN_GZ, &schema, "train.csv")?;
+    let holdout = bundled(HOLDOUT_GZ, &schema, "holdout.csv")?;
+    // The row count is private like everything else about the table: the demo prints and
+    // samples only its DP estimate N̂, as a user's fit would.
+    terminal.note(&format!(
+        "tabveil demo: DP-CTGAN on UCI Adult ({} columns, CC BY 4.0) at ε = {EPSILON}, δ = {DELTA:e}; {} epochs of expected batches of {}",
+        schema.n_columns(),
+        args.epochs,
+        args.batch_size
+    ));
+
     let mut progress = FitProgress::new(terminal, args.epochs, Some(EPSILON));
     let fitted = synth.fit_with_progress(&train, &schema, &mut progress);
     progress.finish();
@@ -92,7 +118,15 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let fit_seconds = start.elapsed().as_secs_f64();
 
     terminal.note("sampling and evaluating…");
-    let synthetic = fitted.sample(train.n_rows(), args.seed)?;
+    // As many rows as the table has, by its private estimate N̂ (post-processing of the
+    // released counts), never the true count.
+    let estimated_rows = fitted
+        .summary()
+        .private
+        .as_ref()
+        .map(|p| p.estimated_rows.round().max(1.0) as usize)
+        .context("the demo's fit is private and has a row estimate")?;
+    let synthetic = fitted.sample(estimated_rows, args.seed)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let config = EvaluationConfig::default()
         .with_seed(args.seed)
@@ -103,8 +137,6 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .report()?
         .with_evaluation(evaluation_summary(&evaluation))?;
 
-    let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut csv = Vec::new();
     write_csv(&synthetic, &schema, &mut csv).context("encoding the synthetic CSV")?;
     atomic::write_file(&out.join("synthetic.csv"), &csv)?;
@@ -119,17 +151,46 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         &out.join("evaluation.html"),
         evaluation.to_html()?.as_bytes(),
     )?;
-    atomic::write_dir(&out.join("model"), |dir| Ok(fitted.save(dir)?))?;
+    fitted
+        .save(&out.join("model"))
+        .map_err(|e| super::fit::output_error(&out.join("model"), &e, true))?;
 
     let spent = fitted.epsilon_spent()?.unwrap_or(f64::NAN);
     let summary = fitted.summary();
     let mut o = std::io::stdout().lock();
-    writeln!(
-        o,
-        "tabveil demo done in {} (fit {})",
-        minutes(start.elapsed().as_secs_f64()),
-        minutes(fit_seconds)
-    )?;
+    if args.json {
+        let v = serde_json::json!({
+            "epsilon_spent": spent,
+            "epsilon": EPSILON,
+            "delta": DELTA,
+            "steps": summary.private.as_ref().map_or(0, |p| p.releases),
+            "estimated_rows": estimated_rows,
+            "synthetic_rows": synthetic.n_rows(),
+            "quality": {
+                "overall": evaluation.quality.overall,
+                "column_shapes": evaluation.quality.column_shapes,
+                "column_pair_trends": evaluation.quality.column_pair_trends,
+            },
+            "utility": evaluation.ml.as_ref().map(|ml| serde_json::json!({
+                "target": ml.target,
+                "tstr_roc_auc": ml.tstr.roc_auc,
+                "trtr_roc_auc": ml.trtr.roc_auc,
+            })),
+            "out": out.display().to_string(),
+        });
+        serde_json::to_writer(&mut o, &v)?;
+        writeln!(o)?;
+        return Ok(());
+    }
+    // Timings are progress, not results: --quiet leaves them out.
+    if !quiet {
+        writeln!(
+            o,
+            "tabveil demo done in {} (fit {})",
+            minutes(start.elapsed().as_secs_f64()),
+            minutes(fit_seconds)
+        )?;
+    }
     writeln!(
         o,
         "  privacy  ε = {spent:.3} spent of {EPSILON} at δ = {DELTA:e}: the whole pipeline (private preprocessing + {} DP-SGD steps), add/remove one row",
@@ -137,9 +198,8 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     )?;
     writeln!(
         o,
-        "  rows     {} synthetic rows (the real table has {})",
-        synthetic.n_rows(),
-        train.n_rows()
+        "  rows     {} synthetic rows, as many as the table's private row estimate N̂",
+        synthetic.n_rows()
     )?;
     writeln!(
         o,
@@ -174,8 +234,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bundled(csv: &str, schema: &Schema, name: &str) -> anyhow::Result<Table> {
-    let (table, _) = read_csv(csv.as_bytes(), schema, &CsvOptions::default())
+/// Reads one of the embedded gzipped CSV files.
+fn bundled(gz: &[u8], schema: &Schema, name: &str) -> anyhow::Result<Table> {
+    let (table, _) = read_csv(GzDecoder::new(gz), schema, &CsvOptions::default())
         .map_err(|e| anyhow!(crate::input::data_error(Path::new(name), &e)))?;
     Ok(table)
 }
@@ -189,5 +250,25 @@ fn minutes(seconds: f64) -> String {
         format!("{seconds:.0} s")
     } else {
         format!("{} min {:02.0} s", (seconds / 60.0).floor(), seconds % 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_demo_data_reads_as_the_adult_split() {
+        let schema = Schema::from_json(SCHEMA).unwrap();
+        assert_eq!(schema.n_columns(), 15);
+        let train = bundled(TRAIN_GZ, &schema, "train.csv").unwrap();
+        let holdout = bundled(HOLDOUT_GZ, &schema, "holdout.csv").unwrap();
+        assert_eq!((train.n_rows(), holdout.n_rows()), (26_049, 6_512));
+    }
+
+    #[test]
+    fn corrupt_embedded_data_is_an_error_not_a_panic() {
+        let schema = Schema::from_json(SCHEMA).unwrap();
+        assert!(bundled(&TRAIN_GZ[..1000], &schema, "train.csv").is_err());
     }
 }

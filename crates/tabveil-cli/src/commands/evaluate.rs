@@ -7,18 +7,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use tabveil::data::{CsvOptions, Schema, Table, read_csv_path};
+use tabveil::data::{CsvOptions, Table};
 use tabveil::eval::{EvaluationConfig, evaluate};
 
 use super::UsageError;
+use crate::{atomic, input};
 
 /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, privacy leakage.
 #[derive(Debug, Args)]
 pub(crate) struct EvaluateArgs {
-    /// The real table the synthesizer was trained on (CSV with a header line).
+    /// The real table the synthesizer was trained on (CSV with a header line, Parquet or Arrow
+    /// IPC, by extension; `-` for CSV on stdin, for one of the tables).
     #[arg(long, value_name = "TRAIN.csv")]
     real: PathBuf,
-    /// The synthetic table (CSV with a header line).
+    /// The synthetic table (CSV, Parquet or Arrow IPC, by extension).
     #[arg(long, value_name = "SYN.csv")]
     synthetic: PathBuf,
     /// The schema of the tables (JSON).
@@ -45,10 +47,10 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
     /// Seed of every random choice of the evaluation.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 0)]
     seed: u64,
     /// Threads to use.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 2)]
     threads: usize,
     /// A CSV field meaning "missing" besides the empty field (repeatable), e.g. `--null '?'`.
     #[arg(long = "null", value_name = "TOKEN")]
@@ -56,16 +58,31 @@ pub(crate) struct EvaluateArgs {
 }
 
 /// Runs the subcommand.
-pub(crate) fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
     if args.threads == 0 {
         return Err(UsageError::new("--threads", "must be at least 1").into());
     }
-    let schema = Schema::from_path(&args.schema)
-        .with_context(|| format!("reading the schema {}", args.schema.display()))?;
+    let from_stdin = [
+        Some(&args.real),
+        Some(&args.synthetic),
+        args.holdout.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| input::is_stdin(p))
+    .count();
+    if from_stdin > 1 {
+        return Err(UsageError::new(
+            "--real",
+            "only one of --real, --synthetic and --holdout can be `-` (stdin)",
+        )
+        .into());
+    }
+    let schema = input::schema(&args.schema)?;
     let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
     let read = |path: &Path, what: &str| -> anyhow::Result<Table> {
-        let (table, _) = read_csv_path(path, &schema, &options)
-            .with_context(|| format!("reading the {what} table {}", path.display()))?;
+        let (table, _) = input::table(path, &schema, &options)
+            .with_context(|| format!("reading the {what} table"))?;
         Ok(table)
     };
     let real = read(&args.real, "real")?;
@@ -93,7 +110,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
 
     if let Some(path) = &args.html {
         let html = report.to_html().context("drawing the HTML report")?;
-        std::fs::write(path, html)
+        atomic::write_file(path, html.as_bytes())
             .with_context(|| format!("writing the HTML report {}", path.display()))?;
     }
     let mut stdout = std::io::stdout().lock();
@@ -102,7 +119,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", report.summary())?;
-        if let Some(path) = &args.html {
+        if let Some(path) = args.html.as_ref().filter(|_| !quiet) {
             writeln!(stdout, "\nHTML report written to {}", path.display())?;
         }
     }

@@ -1,15 +1,16 @@
 //! `tabveil fit`: validate the plan, fit a model on a CSV file, save it atomically.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
 use tabveil::data::CsvOptions;
-use tabveil::models::StopReason;
+use tabveil::models::{ModelError, StopReason};
 use tabveil::validate::Finding;
 use tabveil::{Error, Fitted};
 
+use super::UsageError;
 use super::training::TrainingFlags;
 use crate::atomic;
 use crate::input;
@@ -18,7 +19,8 @@ use crate::progress::{FitProgress, Terminal};
 /// Fit a synthesizer on a CSV file and save the model.
 #[derive(Debug, Args)]
 pub(crate) struct FitArgs {
-    /// The training data (CSV with a header line).
+    /// The training data: CSV with a header line, Parquet or Arrow IPC (by extension); `-` for
+    /// CSV on stdin.
     #[arg(long, value_name = "X.csv")]
     data: PathBuf,
     /// The schema (JSON). Bounds and categories are public knowledge you vouch for.
@@ -26,23 +28,35 @@ pub(crate) struct FitArgs {
     schema: PathBuf,
     #[command(flatten)]
     training: TrainingFlags,
-    /// Where to save the model (a directory; replaced only if it holds a tabveil model).
+    /// Where to save the model: a folder, created, or replaced if it is an empty folder or a
+    /// tabveil model holding only a model's files; anything else is refused untouched.
     #[arg(long, value_name = "MODEL_DIR")]
     out: PathBuf,
     /// A CSV field meaning "missing" besides the empty field (repeatable), e.g. `--null '?'`.
     #[arg(long = "null", value_name = "TOKEN")]
     null_tokens: Vec<String>,
-    /// No progress and no notes on stderr.
-    #[arg(long, short)]
-    quiet: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs the subcommand.
-pub(crate) fn run(args: &FitArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &FitArgs, quiet: bool) -> anyhow::Result<()> {
+    if atomic::is_stdout(&args.out) {
+        return Err(UsageError::new(
+            "--out",
+            "`-` (stdout) cannot hold a model, which is a folder: name a folder",
+        )
+        .into());
+    }
     let synth = args.training.synthesizer()?;
-    atomic::check_replaceable(&args.out)?;
-    let terminal = Terminal::detect(args.quiet);
+    let terminal = Terminal::detect(quiet);
     let schema = input::schema(&args.schema)?;
+    // Everything that can fail the save is checked before the data is read, so that no fit
+    // (and no privacy) is spent on a model that cannot be kept.
+    synth
+        .check_output(&schema, &args.out)
+        .map_err(|e| output_error(&args.out, &e, false))?;
     let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
     let (table, notes) = input::table(&args.data, &schema, &options)?;
     for note in notes {
@@ -56,11 +70,70 @@ pub(crate) fn run(args: &FitArgs) -> anyhow::Result<()> {
     let fitted = fitted.map_err(|e| rejected(&terminal, e))?;
     let seconds = start.elapsed().as_secs_f64();
     print_warnings(&terminal, fitted.warnings());
-    atomic::write_dir(&args.out, |dir| Ok(fitted.save(dir)?))?;
+    fitted
+        .save(&args.out)
+        .map_err(|e| output_error(&args.out, &e, true))?;
     let mut out = std::io::stdout().lock();
-    write_summary(&mut out, &fitted, seconds)?;
-    writeln!(out, "model saved to {}", args.out.display())?;
+    if args.json {
+        serde_json::to_writer(&mut out, &summary_json(&fitted, &args.out)?)?;
+        writeln!(out)?;
+    } else if !quiet {
+        write_summary(&mut out, &fitted, seconds)?;
+        writeln!(out, "model saved to {}", args.out.display())?;
+    }
     Ok(())
+}
+
+/// One line for a model that cannot be (or was not) saved to `out`.
+pub(crate) fn output_error(out: &Path, e: &Error, fitted: bool) -> anyhow::Error {
+    let fix = "to fix: choose another --out, or move that folder away (tabveil replaces only an empty folder or a model it wrote)";
+    let when = if fitted {
+        "the model was fitted but not saved"
+    } else {
+        "nothing was fitted and no privacy was spent"
+    };
+    match e {
+        Error::Model(ModelError::OutputRefused { .. }) => anyhow::anyhow!("{e} ({when}); {fix}"),
+        Error::Model(ModelError::Io { path, message }) => anyhow::anyhow!(
+            "cannot write the model to {}: {path}: {message} ({when}); to fix: choose an --out where you can write, with room for the model",
+            out.display()
+        ),
+        other => anyhow::anyhow!(
+            "cannot save the model to {}: {other} ({when})",
+            out.display()
+        ),
+    }
+}
+
+/// The fit's summary as JSON: what was fitted, where, and what it spent.
+fn summary_json(fitted: &Fitted, out: &Path) -> anyhow::Result<serde_json::Value> {
+    let summary = fitted.summary();
+    let config = fitted.training_config();
+    let mut v = serde_json::json!({
+        "model": config.model.kind().as_str(),
+        "out": out.display().to_string(),
+        "epochs": summary.epochs,
+        "planned_epochs": config.epochs(),
+        "steps": summary.steps,
+        "stop": match summary.stop {
+            StopReason::Completed => "completed",
+            StopReason::Cancelled => "cancelled",
+            StopReason::BudgetExhausted => "budget_exhausted",
+        },
+        "private": fitted.is_private(),
+    });
+    if let (Some(dp), Some(spent)) = (config.dp(), fitted.epsilon_spent()?) {
+        v["epsilon_spent"] = spent.into();
+        v["epsilon"] = dp.epsilon.into();
+        v["delta"] = dp.delta.into();
+        v["accountant"] = dp.accountant.kind.to_string().into();
+        v["noise_seeded"] = dp.noise_seeded.into();
+        if let Some(p) = &summary.private {
+            // The DP estimate N̂, never the true row count.
+            v["estimated_rows"] = (p.estimated_rows.round().max(1.0) as u64).into();
+        }
+    }
+    Ok(v)
 }
 
 /// Prints every finding of a rejected plan on stderr (the error line follows).
@@ -84,11 +157,20 @@ pub(crate) fn print_warnings(terminal: &Terminal, warnings: &[Finding]) {
     }
 }
 
-/// `error[CODE] field: reason; fix: fix` on one line.
+/// `error[CODE] field: reason; fix: fix` on one line; the fields the command sets are named
+/// by their flags.
 pub(crate) fn one_line(f: &Finding) -> String {
+    let field = match f.field.as_str() {
+        "batch_size" => "--batch-size",
+        "epochs" => "--epochs",
+        "privacy.epsilon" => "--epsilon",
+        "privacy.delta" => "--delta",
+        "privacy.clipping_norm" => "--clipping-norm",
+        other => other,
+    };
     format!(
         "{}[{}] {}: {}; fix: {}",
-        f.severity, f.code, f.field, f.reason, f.fix
+        f.severity, f.code, field, f.reason, f.fix
     )
 }
 
@@ -105,14 +187,25 @@ pub(crate) fn write_summary(
         StopReason::Cancelled => "cancelled",
         StopReason::BudgetExhausted => "stopped: the next step would have exceeded ε",
     };
-    writeln!(
-        out,
-        "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
-        config.model.name(),
-        summary.epochs,
-        config.epochs(),
-        summary.steps
-    )?;
+    if config.model.spec().schedule().is_some() {
+        writeln!(
+            out,
+            "{} fitted in {seconds:.1} s: {} of {} epochs, {} steps ({stop})",
+            config.model.name(),
+            summary.epochs,
+            config.epochs(),
+            summary.steps
+        )?;
+    } else {
+        // A model without a DP-SGD schedule counts its own rounds and releases.
+        writeln!(
+            out,
+            "{} fitted in {seconds:.1} s: {} rounds, {} releases ({stop})",
+            config.model.name(),
+            summary.epochs,
+            summary.steps
+        )?;
+    }
     match (config.dp(), fitted.epsilon_spent()?) {
         (Some(dp), Some(spent)) => {
             writeln!(

@@ -8,12 +8,15 @@
 use clap::Subcommand;
 
 pub(crate) mod accountant;
+pub(crate) mod audit;
 pub(crate) mod demo;
 pub(crate) mod evaluate;
 pub(crate) mod fit;
+pub(crate) mod ledger;
 pub(crate) mod report;
 pub(crate) mod sample;
 pub(crate) mod schema;
+pub(crate) mod serve;
 pub(crate) mod training;
 pub(crate) mod validate;
 
@@ -40,19 +43,31 @@ pub(crate) enum Command {
     Accountant(accountant::AccountantCommand),
     /// Judge a synthetic table: quality (SDMetrics 0.32 QualityReport), ML utility, leakage.
     Evaluate(evaluate::EvaluateArgs),
+    /// The synthesis service over HTTP: datasets with a lifetime privacy budget, fit jobs,
+    /// samples, reports and a hash-chained ledger (SQLite by default, PostgreSQL by URL).
+    Serve(serve::ServeArgs),
+    /// Ledger chains exported by the service (`ledger verify FILE`).
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Measure the privacy a fit really gives: canaries, one fit, an empirical lower bound on
+    /// ε beside the accountant's upper bound.
+    Audit(audit::AuditArgs),
 }
 
-/// Runs `command`.
-pub(crate) fn run(command: Command) -> anyhow::Result<()> {
+/// Runs `command`; `quiet` is the global `--quiet`.
+pub(crate) fn run(command: Command, quiet: bool) -> anyhow::Result<()> {
     match command {
-        Command::Demo(args) => demo::run(&args),
-        Command::Fit(args) => fit::run(&args),
-        Command::Sample(args) => sample::run(&args),
-        Command::Report(args) => report::run(&args),
+        Command::Demo(args) => demo::run(&args, quiet),
+        Command::Fit(args) => fit::run(&args, quiet),
+        Command::Sample(args) => sample::run(&args, quiet),
+        Command::Report(args) => report::run(&args, quiet),
         Command::Validate(args) => validate::run(&args),
-        Command::Schema(c) => schema::run(&c),
+        Command::Schema(c) => schema::run(&c, quiet),
         Command::Accountant(c) => accountant::run(&c),
-        Command::Evaluate(args) => evaluate::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args, quiet),
+        Command::Serve(args) => serve::run(&args),
+        Command::Ledger(c) => ledger::run(&c),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 

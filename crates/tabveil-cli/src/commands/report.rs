@@ -37,17 +37,22 @@ pub(crate) struct ReportArgs {
     /// The rendering.
     #[arg(long, value_enum, default_value_t = Format::Md)]
     format: Format,
-    /// Write to this file (atomically) instead of stdout.
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// Write to this file (atomically; written through for a FIFO or device; `-` for stdout)
+    /// instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
-pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &ReportArgs, quiet: bool) -> anyhow::Result<()> {
+    let format = if args.json { Format::Json } else { args.format };
     let text = match &args.model {
         Some(dir) => {
             let report = input::model(dir)?.report()?;
-            match args.format {
+            match format {
                 Format::Json => report.to_json()?,
                 Format::Md => report.to_markdown(),
                 Format::Html => report.to_html()?,
@@ -63,21 +68,23 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
                 reports.push(input::model(dir)?.report()?.with_name(name));
             }
             let comparison = Comparison::new(&reports)?;
-            match args.format {
+            match format {
                 Format::Json => comparison.to_json()?,
                 Format::Md => comparison.to_markdown(),
                 Format::Html => comparison.to_html()?,
             }
         }
     };
-    match &args.out {
+    match args.out.as_deref().filter(|p| !atomic::is_stdout(p)) {
         Some(path) => {
             atomic::write_file(path, text.as_bytes())?;
-            writeln!(
-                std::io::stdout().lock(),
-                "report written to {}",
-                path.display()
-            )?;
+            if !quiet {
+                writeln!(
+                    std::io::stdout().lock(),
+                    "report written to {}",
+                    path.display()
+                )?;
+            }
         }
         None => {
             let mut out = std::io::stdout().lock();

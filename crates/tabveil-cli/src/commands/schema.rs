@@ -1,9 +1,11 @@
-//! `tabveil schema infer`: a schema read from a CSV file, on stdout.
+//! `tabveil schema infer`: a schema read from a CSV file, on stdout (or `--out`).
 //!
-//! Without `--private` the bounds and categories are exact values of the data: the schema is
-//! marked `"origin": "inferred"` and a loud warning goes to stderr. With `--private` they are
-//! released by differentially private mechanisms within `--epsilon`/`--delta`, every release
-//! on a ledger that is printed (and saved with `--ledger`).
+//! Without `--private` the bounds and categories are exact values of the data: a loud warning
+//! goes to stderr and the schema carries the mark `"inferred_from_data": true`, which private
+//! fits refuse until the user has reviewed the schema and deleted the mark. With `--private`
+//! they are released by differentially private mechanisms within `--epsilon`/`--delta`, every
+//! release on a ledger that is printed (and saved with `--ledger`); each discovered column
+//! records its origin and cost.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +15,7 @@ use clap::{Args, Subcommand};
 use tabveil::accountant::{AccountantSpec, PrivacyLedger, epsilon_of};
 use tabveil::data::{
     CsvOptions, DiscoveryBudget, DiscoveryConfig, NoiseWeights, RawTable, discover_schema,
-    infer_schema_path, plan_discovery,
+    plan_discovery,
 };
 use tabveil::noise::PrivacyRng;
 
@@ -32,7 +34,7 @@ pub(crate) enum SchemaCommand {
 /// `schema infer` flags.
 #[derive(Debug, Args)]
 pub(crate) struct InferArgs {
-    /// The CSV file (with a header line).
+    /// The CSV file (with a header line; `-` for stdin).
     #[arg(long, value_name = "X.csv")]
     data: PathBuf,
     /// A CSV field meaning "missing" besides the empty field (repeatable).
@@ -88,47 +90,53 @@ pub(crate) struct InferArgs {
     /// seed staying secret; the ledger says so). Never saved.
     #[arg(long, value_name = "K", requires = "private")]
     noise_seed: Option<u64>,
-    /// Write the schema to this file instead of stdout.
-    #[arg(long, value_name = "S.json")]
-    out: Option<PathBuf>,
+    /// Write the schema to this file (atomically) instead of stdout (`-`).
+    #[arg(long, value_name = "S.json", default_value = "-")]
+    out: PathBuf,
     /// Save the discovery's privacy ledger (JSON) to this file (with --private).
     #[arg(long, value_name = "L.json", requires = "private")]
     ledger: Option<PathBuf>,
     /// With --private: print one JSON object (schema, ledger, ε, δ) on stdout instead of the
-    /// schema and a summary on stderr.
-    #[arg(long, requires = "private")]
+    /// schema and a summary on stderr. Without it the schema is JSON already (accepted for
+    /// symmetry with the other commands).
+    #[arg(long)]
     json: bool,
 }
 
 /// Runs the subcommand.
-pub(crate) fn run(command: &SchemaCommand) -> anyhow::Result<()> {
+pub(crate) fn run(command: &SchemaCommand, quiet: bool) -> anyhow::Result<()> {
     match command {
-        SchemaCommand::Infer(args) if args.private => infer_private(args),
-        SchemaCommand::Infer(args) => infer(args),
+        SchemaCommand::Infer(args) if args.private => infer_private(args, quiet),
+        SchemaCommand::Infer(args) => infer(args, quiet),
     }
 }
 
-fn infer(args: &InferArgs) -> anyhow::Result<()> {
+fn infer(args: &InferArgs, quiet: bool) -> anyhow::Result<()> {
     let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
-    let inferred = infer_schema_path(&args.data, &options)
-        .map_err(|e| anyhow!(input::data_error(&args.data, &e)))?;
-    // Loud, and first: the schema below must not be used as-is for a private fit.
-    let _ = writeln!(std::io::stderr().lock(), "{}", inferred.warning);
-    let text = inferred.schema.to_json()?;
-    write_schema(args, &text)
+    let inferred = input::infer(&args.data, &options)?;
+    // Loud, and first, even with --quiet: the schema below must not be used as-is for a
+    // private fit (which refuses it while it carries its mark).
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{} The schema is marked \"inferred_from_data\": true; private fits refuse it until you have reviewed it and deleted that line.",
+        crate::sanitize::line(&inferred.warning.to_string())
+    );
+    write_schema(&args.out, &inferred.schema.to_json()?, quiet)
 }
 
-fn write_schema(args: &InferArgs, text: &str) -> anyhow::Result<()> {
-    match &args.out {
-        Some(path) => atomic::write_file(path, format!("{text}\n").as_bytes()),
-        None => {
-            writeln!(std::io::stdout().lock(), "{text}")?;
-            Ok(())
-        }
+/// Writes `text` to `path` (atomically; `-` is stdout) and says where, unless quiet.
+fn write_schema(path: &std::path::Path, text: &str, quiet: bool) -> anyhow::Result<()> {
+    let mut out = atomic::create(path)?;
+    writeln!(out, "{text}")?;
+    let to_stdout = out.is_stdout();
+    out.commit()?;
+    if !quiet && !to_stdout {
+        writeln!(std::io::stdout().lock(), "schema written to {}", path.display())?;
     }
+    Ok(())
 }
 
-fn infer_private(args: &InferArgs) -> anyhow::Result<()> {
+fn infer_private(args: &InferArgs, quiet: bool) -> anyhow::Result<()> {
     let epsilon = args
         .epsilon
         .ok_or_else(|| UsageError::missing("--epsilon", "--private needs a budget"))?;
@@ -161,7 +169,7 @@ fn infer_private(args: &InferArgs) -> anyhow::Result<()> {
     }
     let declared = args.schema.as_deref().map(input::schema).transpose()?;
     let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
-    let raw = RawTable::read_csv_path(&args.data, &options)
+    let raw = RawTable::read_csv(input::open(&args.data)?, &options)
         .map_err(|e| anyhow!(input::data_error(&args.data, &e)))?;
     // Planned from public information only (the header, the declared schema, the budget).
     let plan = plan_discovery(raw.names(), declared.as_ref(), &budget, &config)
@@ -200,8 +208,8 @@ fn infer_private(args: &InferArgs) -> anyhow::Result<()> {
             "ledger": serde_json::from_str::<serde_json::Value>(&ledger_json)?,
             "schema": schema,
         });
-        if let Some(path) = &args.out {
-            atomic::write_file(path, format!("{}\n", schema.to_json()?).as_bytes())?;
+        if !atomic::is_stdout(&args.out) {
+            atomic::write_file(&args.out, format!("{}\n", schema.to_json()?).as_bytes())?;
         }
         writeln!(
             std::io::stdout().lock(),
@@ -233,5 +241,5 @@ fn infer_private(args: &InferArgs) -> anyhow::Result<()> {
         );
     }
     drop(err);
-    write_schema(args, &schema.to_json()?)
+    write_schema(&args.out, &schema.to_json()?, quiet)
 }

@@ -4,10 +4,34 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use tabveil::accountant::AccountantSpec;
-use tabveil::models::ModelKind;
-use tabveil::{Delta, Epsilon, Synthesizer};
+use tabveil::models::{ConfigError, ModelKind};
+use tabveil::validate::{DpConfig, ModelSettings, Privacy, TrainingConfig, min_batch_size};
+use tabveil::{Delta, Epsilon, Error, Synthesizer};
 
 use super::UsageError;
+
+/// A setting the builder refuses, as a usage error naming the flag when there is one.
+fn usage(e: Error) -> anyhow::Error {
+    if let Error::Config(ConfigError::InvalidParameter {
+        parameter,
+        value,
+        expected,
+    }) = &e
+    {
+        let flag = match *parameter {
+            "epochs" => Some("--epochs"),
+            "batch_size" => Some("--batch-size"),
+            "clipping_norm" => Some("--clipping-norm"),
+            "epsilon" => Some("--epsilon"),
+            "delta" => Some("--delta"),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            return UsageError::new(flag, format!("{value}: expected {expected}")).into();
+        }
+    }
+    e.into()
+}
 
 /// The `--model` values: every registered model, by name, with its one-line description.
 fn model_parser() -> impl TypedValueParser<Value = ModelKind> {
@@ -34,34 +58,43 @@ pub(crate) struct TrainingFlags {
     #[arg(long, value_parser = model_parser(), default_value = "ctgan")]
     pub(crate) model: ModelKind,
     /// Privacy budget ε of the whole pipeline (with --delta).
-    #[arg(long, value_name = "E", allow_negative_numbers = true)]
+    #[arg(long, value_name = "E", allow_hyphen_values = true)]
     pub(crate) epsilon: Option<f64>,
     /// δ of the guarantee (with --epsilon); well below 1/rows.
-    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    #[arg(long, value_name = "D", allow_hyphen_values = true)]
     pub(crate) delta: Option<f64>,
     /// Train without differential privacy: NO privacy guarantee for the model or its samples.
     #[arg(long, conflicts_with_all = ["epsilon", "delta", "noise_seed", "clipping_norm", "accountant"])]
     pub(crate) no_privacy: bool,
     /// Passes over the data [default: 300].
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub(crate) epochs: Option<usize>,
     /// Rows per batch (the expected Poisson batch in private mode) [default: 500].
-    #[arg(long, value_name = "B")]
+    #[arg(long, allow_hyphen_values = true, value_name = "B")]
     pub(crate) batch_size: Option<usize>,
     /// Seed of initialisation, dropout and generation (not of the privacy noise).
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "K",
+        default_value_t = 0
+    )]
     pub(crate) seed: u64,
     /// DANGEROUS, for tests and research only: fixes the privacy randomness (row sampling and
     /// every noise draw) with this seed. Anyone who learns the seed can remove the noise, so
     /// the guarantee then rests on the seed staying secret; the report says so. Never saved.
-    #[arg(long, value_name = "K")]
+    #[arg(long, allow_hyphen_values = true, value_name = "K")]
     pub(crate) noise_seed: Option<u64>,
     /// Per-example clipping norm C [default: 1].
-    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
     pub(crate) clipping_norm: Option<f64>,
     /// The accountant [default: rdp].
     #[arg(long, value_enum)]
     pub(crate) accountant: Option<AccountantArg>,
+    /// The column whose relationships matter most, e.g. a prediction target, for a model that
+    /// weighs one (marginal) [default: the schema's `target`].
+    #[arg(long, value_name = "COL")]
+    pub(crate) target: Option<String>,
 }
 
 impl TrainingFlags {
@@ -75,26 +108,28 @@ impl TrainingFlags {
         {
             return Err(UsageError::new("--epochs", "must be at least 1").into());
         }
-        if let Some(b) = self.batch_size
-            && b < 2
-        {
-            return Err(UsageError::new("--batch-size", "must be at least 2").into());
-        }
+        self.check_batch_size()?;
         let builder = Synthesizer::builder().model(self.model);
         let synth = if self.no_privacy {
             let mut b = builder.non_private().seed(self.seed);
+            if let Some(t) = &self.target {
+                b = b.target(t.clone());
+            }
             if let Some(e) = self.epochs {
                 b = b.epochs(e);
             }
             if let Some(s) = self.batch_size {
                 b = b.batch_size(s);
             }
-            b.build()?
+            b.build().map_err(usage)?
         } else {
             let (epsilon, delta) = self.budget()?;
             let mut b = builder
                 .private(Epsilon(epsilon), Delta(delta))
                 .seed(self.seed);
+            if let Some(t) = &self.target {
+                b = b.target(t.clone());
+            }
             if let Some(e) = self.epochs {
                 b = b.epochs(e);
             }
@@ -116,9 +151,56 @@ impl TrainingFlags {
             if let Some(k) = self.noise_seed {
                 b = b.dangerous_noise_seed(k);
             }
-            b.build()?
+            b.build().map_err(usage)?
         };
         Ok(synth)
+    }
+
+    /// `--batch-size` against what the model accepts, in the flags' terms: CTGAN needs two
+    /// rows, and without privacy a multiple of the rows its discriminator packs (pac, a knob
+    /// this command does not show: it is 1 in private mode).
+    fn check_batch_size(&self) -> Result<(), UsageError> {
+        let Some(b) = self.batch_size else {
+            return Ok(());
+        };
+        let config = |privacy: Privacy| {
+            TrainingConfig::new(
+                ModelSettings::defaults(self.model, privacy.clone()),
+                privacy,
+            )
+        };
+        let private = config(Privacy::Dp(DpConfig::new(1.0, 1e-6)));
+        let config = if self.no_privacy {
+            config(Privacy::NonPrivate)
+        } else {
+            private.clone()
+        };
+        let model = self.model.display_name();
+        let min = min_batch_size(&config);
+        let pack = config.model.spec().batch_sizes().multiple_of.max(1) as u64;
+        let b = b as u64;
+        if pack > 1 && !b.is_multiple_of(pack) {
+            let lower = b / pack * pack;
+            let nearest = if lower >= pack {
+                format!("{lower} or {}", lower + pack)
+            } else {
+                pack.to_string()
+            };
+            let private_min = min_batch_size(&private);
+            return Err(UsageError::new(
+                "--batch-size",
+                format!(
+                    "{b}: without privacy {model} takes batch sizes that are a multiple of {pack} (e.g. {nearest}); private fits (--epsilon/--delta) take any size from {private_min}"
+                ),
+            ));
+        }
+        if b < min {
+            return Err(UsageError::new(
+                "--batch-size",
+                format!("{b}: {model} takes batches of at least {min}"),
+            ));
+        }
+        Ok(())
     }
 
     /// The target ε, if private.

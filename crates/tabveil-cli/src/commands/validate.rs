@@ -18,7 +18,7 @@ pub(crate) struct ValidateArgs {
     #[arg(long, value_name = "S.json")]
     schema: PathBuf,
     /// The number of rows of the table.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     rows: u64,
     #[command(flatten)]
     training: TrainingFlags,
@@ -40,7 +40,7 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        let text = report.to_string();
+        let text = crate::sanitize::text(&report.to_string());
         write!(out, "{text}")?;
         if !text.ends_with('\n') {
             writeln!(out)?;

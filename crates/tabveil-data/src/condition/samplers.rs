@@ -29,6 +29,10 @@ pub struct ConditionBatch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerationSampler {
     layout: ConditionLayout,
+    /// The normalised frequencies, kept as computed: rebuilding them from differences of
+    /// cumulative sums gives −2.2e-16 where a sum rounds above 1, which a saved model then
+    /// cannot load (issue 12).
+    frequencies: Vec<Vec<f64>>,
     cumulative: Vec<Vec<f64>>,
 }
 
@@ -48,6 +52,7 @@ impl GenerationSampler {
             }));
         }
         let mut cumulative = Vec::with_capacity(frequencies.len());
+        let mut normalised = Vec::with_capacity(frequencies.len());
         for (f, c) in frequencies.iter().zip(layout.columns()) {
             if f.len() != c.width() || f.iter().any(|v| !v.is_finite() || *v < 0.0) {
                 return Err(DataError::Transform(TransformError::InvalidParameter {
@@ -56,9 +61,15 @@ impl GenerationSampler {
                     expected: "one finite value ≥ 0 per slot of the column",
                 }));
             }
-            cumulative.push(cumulative_of(f));
+            let f = normalised_of(f);
+            cumulative.push(cumulative_of(&f));
+            normalised.push(f);
         }
-        Ok(GenerationSampler { layout, cumulative })
+        Ok(GenerationSampler {
+            layout,
+            frequencies: normalised,
+            cumulative,
+        })
     }
 
     /// True frequencies of `table` (**not private**: for non-private models).
@@ -99,17 +110,10 @@ impl GenerationSampler {
     }
 
     /// The normalised frequencies of discrete column `i` (index into the layout's columns).
+    /// Each is ≥ 0 (and finite), so it can be given back to
+    /// [`from_frequencies`](Self::from_frequencies).
     pub fn frequencies(&self, i: usize) -> Option<Vec<f64>> {
-        let c = self.cumulative.get(i)?;
-        Some(
-            c.iter()
-                .scan(0.0, |prev, v| {
-                    let f = v - *prev;
-                    *prev = *v;
-                    Some(f)
-                })
-                .collect(),
-        )
+        self.frequencies.get(i).cloned()
     }
 
     /// `n` condition vectors (`None` when the layout has no discrete column).
@@ -163,7 +167,7 @@ impl TrainingSampler {
                 .iter()
                 .map(|l: &Vec<u32>| (1.0 + l.len() as f64).ln())
                 .collect();
-            cumulative.push(cumulative_of(&log_freq));
+            cumulative.push(cumulative_of(&normalised_of(&log_freq)));
             rows.push(lists);
         }
         Ok(TrainingSampler {
@@ -245,15 +249,29 @@ fn sample_batch<R: Rng + ?Sized>(
     })
 }
 
-/// Normalised cumulative sums (uniform when the total is 0).
-fn cumulative_of(weights: &[f64]) -> Vec<f64> {
+/// `weights` divided by their total (uniform when the total is 0): finite values ≥ 0 for
+/// finite weights ≥ 0. Weights already normalised (their sum within 1e-12 of 1, as the
+/// frequencies a saved model gives back) are kept as they are, so that loading and saving a
+/// model again gives the same bytes.
+fn normalised_of(weights: &[f64]) -> Vec<f64> {
     let total: f64 = weights.iter().sum();
+    if (total - 1.0).abs() <= 1e-12 {
+        return weights.to_vec();
+    }
     let n = weights.len().max(1) as f64;
-    let mut acc = 0.0;
+    weights
+        .iter()
+        .map(|w| if total > 0.0 { w / total } else { 1.0 / n })
+        .collect()
+}
+
+/// Cumulative sums of normalised weights, non-decreasing, capped at 1 and ending at 1.
+fn cumulative_of(weights: &[f64]) -> Vec<f64> {
+    let mut acc = 0.0_f64;
     let mut out: Vec<f64> = weights
         .iter()
         .map(|w| {
-            acc += if total > 0.0 { w / total } else { 1.0 / n };
+            acc = (acc + w).min(1.0);
             acc
         })
         .collect();

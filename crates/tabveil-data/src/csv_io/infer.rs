@@ -12,7 +12,7 @@ use super::CsvOptions;
 use crate::datetime;
 use crate::error::ReadError;
 use crate::error::{DataError, Result};
-use crate::schema::{ColumnKind, ColumnOrigin, ColumnSchema, Schema};
+use crate::schema::{ColumnKind, ColumnSchema, Schema};
 
 /// Datetime formats tried by [`infer_schema`], in order.
 const DATETIME_FORMATS: [&str; 4] = [
@@ -60,7 +60,9 @@ impl fmt::Display for NotPrivateWarning {
 /// is whole) when every value is a number, boolean for the usual true/false spellings,
 /// datetime for ISO dates, id for a column named `id` or `*_id` whose values are all distinct,
 /// and categorical otherwise; nullable when a value is missing. Bounds are the observed minimum
-/// and maximum, categories the observed values (sorted).
+/// and maximum, categories the observed values (sorted). The schema is marked as read from
+/// the data ([`Schema::is_inferred_from_data`]): private fits refuse it until the user has
+/// reviewed it. Whatever the input, a schema returned here reads that input back.
 ///
 /// # Errors
 /// The reader errors of [`read_csv`](super::read_csv) ([`crate::ReadError::EmptyInput`],
@@ -122,18 +124,34 @@ pub fn infer_schema<R: Read>(
             }
         }
     }
-    let mut columns = Vec::with_capacity(header.len());
+    inferred(name, &header, stats)
+}
+
+/// The schema of the columns `header` with their statistics, and its warning.
+pub(crate) fn inferred(
+    name: &str,
+    header: &[String],
+    stats: Vec<ColumnStats>,
+) -> Result<InferredSchema> {
+    let columns = header
+        .iter()
+        .zip(stats)
+        .map(|(name, st)| st.into_column(name))
+        .collect();
+    with_warning(name, columns)
+}
+
+/// The schema of `columns`, with the warning naming those whose bounds or categories came
+/// from the data.
+pub(crate) fn with_warning(name: &str, columns: Vec<ColumnSchema>) -> Result<InferredSchema> {
     let mut from_data = Vec::new();
-    for (name, st) in header.iter().zip(stats) {
-        let mut column = st.into_column(name);
+    for column in &columns {
         if !matches!(column.kind(), ColumnKind::Id | ColumnKind::Boolean { .. }) {
-            from_data.push(name.clone());
-            // The mark travels with the schema: `"origin": "inferred"` in its JSON.
-            column = column.with_origin(ColumnOrigin::Inferred);
+            from_data.push(column.name().to_owned());
         }
-        columns.push(column);
     }
-    let schema = Schema::new(name, columns)?;
+    // Marked: private preprocessing refuses it until the user has reviewed it.
+    let schema = Schema::new(name, columns)?.with_inferred_from_data(true);
     Ok(InferredSchema {
         schema,
         warning: NotPrivateWarning { columns: from_data },
@@ -157,9 +175,10 @@ pub fn infer_schema_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result
     infer_schema(std::io::BufReader::new(file), &name, options)
 }
 
+/// What inference learns of one column, cell by cell.
 #[derive(Default)]
-struct ColumnStats {
-    nulls: usize,
+pub(crate) struct ColumnStats {
+    pub(crate) nulls: usize,
     values: usize,
     numeric: bool,
     all_integer: bool,
@@ -174,7 +193,8 @@ struct ColumnStats {
 }
 
 impl ColumnStats {
-    fn add(&mut self, text: &str) {
+    /// Adds one non-missing cell, as text.
+    pub(crate) fn add(&mut self, text: &str) {
         if self.values == 0 {
             self.numeric = true;
             self.all_integer = true;
@@ -194,16 +214,17 @@ impl ColumnStats {
                 _ => self.numeric = false,
             }
         }
-        if !self.numeric {
-            for (fmt, d) in DATETIME_FORMATS.iter().zip(&mut self.dates) {
-                if d.0 {
-                    match datetime::parse_seconds(text, fmt) {
-                        Some(s) => {
-                            d.1 = d.1.min(s);
-                            d.2 = d.2.max(s);
-                        }
-                        None => d.0 = false,
+        // Every value counts for the datetime formats, numbers included: a column whose first
+        // value is `0` and whose others are dates is not a datetime column (the reader would
+        // reject the `0`).
+        for (fmt, d) in DATETIME_FORMATS.iter().zip(&mut self.dates) {
+            if d.0 {
+                match datetime::parse_seconds(text, fmt) {
+                    Some(s) => {
+                        d.1 = d.1.min(s);
+                        d.2 = d.2.max(s);
                     }
+                    None => d.0 = false,
                 }
             }
         }
@@ -215,7 +236,19 @@ impl ColumnStats {
         }
     }
 
-    fn into_column(self, name: &str) -> ColumnSchema {
+    /// A categorical column of the values seen (for input typed as categorical, e.g. an Arrow
+    /// dictionary, whatever its labels look like).
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn into_categorical(self, name: &str) -> ColumnSchema {
+        let nullable = self.nulls > 0;
+        if self.distinct.is_empty() {
+            ColumnSchema::categorical_undeclared(name).with_nullable(nullable)
+        } else {
+            ColumnSchema::categorical(name, self.distinct).with_nullable(nullable)
+        }
+    }
+
+    pub(crate) fn into_column(self, name: &str) -> ColumnSchema {
         let nullable = self.nulls > 0;
         let lower = name.to_ascii_lowercase();
         let id_like = lower == "id" || lower.ends_with("_id");
@@ -236,7 +269,8 @@ impl ColumnStats {
         } else if self.booleans && self.distinct.len() <= 2 {
             ColumnSchema::boolean(name)
         } else if let Some((fmt, d)) = DATETIME_FORMATS.iter().zip(&self.dates).find(|(_, d)| d.0) {
-            let (min, max) = widen(d.1, d.2);
+            // A day, so that the widened bound still reads back through a date-only format.
+            let (min, max) = widen_datetime(d.1, d.2);
             ColumnSchema::new(
                 name,
                 ColumnKind::Datetime {
@@ -252,11 +286,25 @@ impl ColumnStats {
     }
 }
 
-/// A constant column gets bounds [v, v + 1] so that min < max holds.
+/// A constant column gets bounds [v, v + 1] so that min < max holds (or [v, v + |v|] where
+/// v + 1 rounds back to v, kept within [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE)).
 fn widen(min: f64, max: f64) -> (f64, f64) {
+    if min < max {
+        return (min, max);
+    }
+    let step = if min + 1.0 > min { 1.0 } else { min.abs() };
+    if min + step <= crate::MAX_ABS_VALUE {
+        (min, min + step)
+    } else {
+        (min - step, min)
+    }
+}
+
+/// A constant datetime column gets bounds [t, t + one day].
+fn widen_datetime(min: f64, max: f64) -> (f64, f64) {
     if min < max {
         (min, max)
     } else {
-        (min, min + 1.0)
+        (min, min + 86_400.0)
     }
 }

@@ -22,8 +22,8 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 
-mod infer;
-mod read;
+pub(crate) mod infer;
+pub(crate) mod read;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -32,7 +32,9 @@ use serde::{Deserialize, Serialize};
 
 pub use infer::{InferredSchema, NotPrivateWarning, infer_schema, infer_schema_path};
 pub use read::{read_csv, read_csv_path};
-pub use write::{write_csv, write_csv_path};
+#[cfg(feature = "arrow")]
+pub(crate) use write::check_table;
+pub use write::{CsvWriter, write_csv, write_csv_path};
 
 /// What to do with CSV columns the schema does not declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -27,7 +27,7 @@ use crate::table::{ColumnBuilder, Table, earliest_pending};
 /// [`crate::ReadError::CategoryIsNullToken`], [`crate::ReadError::RaggedRow`],
 /// [`crate::ReadError::InvalidNumber`], [`crate::ReadError::NonFiniteNumber`], [`crate::ReadError::NotAnInteger`],
 /// [`crate::ReadError::InvalidDatetime`], [`crate::ReadError::NullInNonNullable`],
-/// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::UnknownCategory`] (first line, the first few
+/// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::BeyondModelRange`], [`crate::ReadError::UnknownCategory`] (first line, the first few
 /// distinct values and the count), [`crate::ReadError::Csv`] / [`DataError::Io`] for reader failures.
 pub fn read_csv<R: Read>(
     reader: R,
@@ -145,7 +145,7 @@ fn decode_header(record: &ByteRecord) -> Result<Vec<String>> {
 }
 
 /// For each schema column, the index of its field in the file.
-fn match_header(
+pub(crate) fn match_header(
     header: &[String],
     schema: &Schema,
     options: &CsvOptions,
@@ -193,7 +193,7 @@ fn match_header(
 }
 
 /// A declared category that is also a null token could never be read.
-fn check_null_tokens(schema: &Schema, options: &CsvOptions) -> Result<()> {
+pub(crate) fn check_null_tokens(schema: &Schema, options: &CsvOptions) -> Result<()> {
     for c in schema.columns() {
         if let crate::ColumnKind::Categorical {
             categories: Some(cats),

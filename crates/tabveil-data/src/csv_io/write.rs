@@ -24,50 +24,130 @@ use crate::table::{ColumnData, Table};
 /// cannot be written; [`DataError::Io`] when writing fails.
 pub fn write_csv<W: Write>(table: &Table, schema: &Schema, writer: W) -> Result<()> {
     check_table(table, schema)?;
-    let mut wtr = WriterBuilder::new().from_writer(writer);
-    let io = |e: csv::Error| DataError::Io {
-        path: "<writer>".to_owned(),
-        message: e.to_string(),
-    };
-    wtr.write_record(schema.columns().iter().map(|c| c.name()))
-        .map_err(io)?;
-    let mut record = ByteRecord::new();
-    let mut buf = String::new();
-    for row in 0..table.n_rows() {
-        record.clear();
-        for (col, cs) in table.columns().iter().zip(schema.columns()) {
-            buf.clear();
-            if !col.is_null(row) {
-                match (col.data(), cs.kind()) {
-                    (ColumnData::Continuous(v), ColumnKind::Datetime { format, .. }) => {
-                        let text = datetime::format_seconds(v[row], format).ok_or_else(|| {
-                            DataError::Read(ReadError::DatetimeOutOfRange {
-                                at: Position::Row(row),
-                                column: cs.name().to_owned(),
-                                seconds: v[row],
-                            })
-                        })?;
-                        buf.push_str(&text);
-                    }
-                    (ColumnData::Continuous(v), _) => {
-                        push_number(&mut buf, v[row], cs.is_integer())
-                    }
-                    (ColumnData::Categorical(v), _) => {
-                        if let Some(label) = col.domain().and_then(|d| d.get(v[row] as usize)) {
-                            buf.push_str(label);
+    let mut w = CsvWriter::new(writer, schema)?;
+    w.write_table(table)?;
+    w.finish().map(|_| ())
+}
+
+/// A CSV writer that takes a table in parts: the header once, then any number of tables of the
+/// same schema (chunks of synthetic rows, say), written as [`write_csv`] writes one table — id
+/// columns count on across the parts.
+///
+/// ```
+/// use tabveil_data::{Column, CsvWriter, Schema, Table};
+///
+/// let schema = Schema::from_json(r#"{"name": "t", "columns": [
+///     {"name": "x", "kind": "continuous", "min": 0, "max": 9, "integer": true},
+///     {"name": "id", "kind": "id"}
+/// ]}"#)?;
+/// let part = |v: Vec<f64>| Table::new(&schema, vec![Column::continuous("x", v), Column::id("id")]);
+/// let mut writer = CsvWriter::new(Vec::new(), &schema)?;
+/// writer.write_table(&part(vec![1.0, 2.0])?)?;
+/// writer.write_table(&part(vec![3.0])?)?;
+/// let bytes = writer.finish()?;
+/// assert_eq!(String::from_utf8(bytes).unwrap(), "x,id\n1,1\n2,2\n3,3\n");
+/// # Ok::<(), tabveil_data::DataError>(())
+/// ```
+pub struct CsvWriter<'s, W: Write> {
+    schema: &'s Schema,
+    inner: csv::Writer<W>,
+    rows: usize,
+}
+
+impl<W: Write> std::fmt::Debug for CsvWriter<'_, W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvWriter")
+            .field("schema", &self.schema.name())
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s, W: Write> CsvWriter<'s, W> {
+    /// A writer for tables of `schema`; writes the header line.
+    ///
+    /// # Errors
+    /// [`DataError::Io`] when writing fails.
+    pub fn new(writer: W, schema: &'s Schema) -> Result<Self> {
+        let mut inner = WriterBuilder::new().from_writer(writer);
+        inner
+            .write_record(schema.columns().iter().map(|c| c.name()))
+            .map_err(csv_io)?;
+        Ok(CsvWriter {
+            schema,
+            inner,
+            rows: 0,
+        })
+    }
+
+    /// Writes the rows of `table`.
+    ///
+    /// # Errors
+    /// As [`write_csv`].
+    pub fn write_table(&mut self, table: &Table) -> Result<()> {
+        check_table(table, self.schema)?;
+        let mut record = ByteRecord::new();
+        let mut buf = String::new();
+        for row in 0..table.n_rows() {
+            record.clear();
+            for (col, cs) in table.columns().iter().zip(self.schema.columns()) {
+                buf.clear();
+                if !col.is_null(row) {
+                    match (col.data(), cs.kind()) {
+                        (ColumnData::Continuous(v), ColumnKind::Datetime { format, .. }) => {
+                            let text =
+                                datetime::format_seconds(v[row], format).ok_or_else(|| {
+                                    DataError::Read(ReadError::DatetimeOutOfRange {
+                                        at: Position::Row(self.rows + row),
+                                        column: cs.name().to_owned(),
+                                        seconds: v[row],
+                                    })
+                                })?;
+                            buf.push_str(&text);
+                        }
+                        (ColumnData::Continuous(v), _) => {
+                            push_number(&mut buf, v[row], cs.is_integer())
+                        }
+                        (ColumnData::Categorical(v), _) => {
+                            if let Some(label) = col.domain().and_then(|d| d.get(v[row] as usize)) {
+                                buf.push_str(label);
+                            }
+                        }
+                        (ColumnData::Id, _) => {
+                            push_number(&mut buf, (self.rows + row + 1) as f64, true)
                         }
                     }
-                    (ColumnData::Id, _) => push_number(&mut buf, (row + 1) as f64, true),
                 }
+                record.push_field(buf.as_bytes());
             }
-            record.push_field(buf.as_bytes());
+            self.inner.write_byte_record(&record).map_err(csv_io)?;
         }
-        wtr.write_byte_record(&record).map_err(io)?;
+        self.rows += table.n_rows();
+        Ok(())
     }
-    wtr.flush().map_err(|e| DataError::Io {
+
+    /// The number of rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Flushes and returns the underlying writer.
+    ///
+    /// # Errors
+    /// [`DataError::Io`] when flushing fails.
+    pub fn finish(self) -> Result<W> {
+        self.inner.into_inner().map_err(|e| DataError::Io {
+            path: "<writer>".to_owned(),
+            message: e.error().to_string(),
+        })
+    }
+}
+
+fn csv_io(e: csv::Error) -> DataError {
+    DataError::Io {
         path: "<writer>".to_owned(),
         message: e.to_string(),
-    })
+    }
 }
 
 /// Writes `table` to the file at `path` (created or truncated); see [`write_csv`].
@@ -93,7 +173,7 @@ fn push_number(buf: &mut String, v: f64, integer: bool) {
     }
 }
 
-fn check_table(table: &Table, schema: &Schema) -> Result<()> {
+pub(crate) fn check_table(table: &Table, schema: &Schema) -> Result<()> {
     if table.n_columns() != schema.n_columns() {
         return Err(DataError::Read(ReadError::ColumnCount {
             expected: schema.n_columns(),

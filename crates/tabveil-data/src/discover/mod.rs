@@ -227,6 +227,8 @@ impl DiscoveryPlan {
 /// with both bounds (or its categories) needs nothing; an `id` or boolean column needs nothing.
 ///
 /// # Errors
+/// [`crate::SchemaError::SchemaNotReviewed`] when the declared schema is marked as read from
+/// the data ([`Schema::is_inferred_from_data`]);
 /// [`crate::ReadError::MissingColumns`] when declared columns are not in `names`; accountant
 /// errors (an unreachable target, a GDP accountant).
 pub fn plan_discovery(
@@ -250,42 +252,27 @@ pub fn plan_discovery(
     let (scale, threshold_delta) = if releases == 0 {
         (f64::INFINITY, 0.0)
     } else {
-        // δ = δ_Gaussian + additive δ of the thresholds (the accountant subtracts
-        // 1 − Π(1 − δ_τ) ≤ Σ δ_τ = share·δ before computing the Gaussian part's ε).
-        let share = if thresholds > 0 {
-            config.threshold_delta_share
-        } else {
-            0.0
-        };
+        // δ = δ_Gaussian + additive δ of the thresholds: each threshold gets δ_τ =
+        // share·δ / thresholds, so the accountant's additive δ 1 − Π(1 − δ_τ) ≤ share·δ and
+        // the Gaussian parts get at least δ·(1 − share).
         let threshold_delta = if thresholds > 0 {
-            delta * share / thresholds as f64
+            delta * config.threshold_delta_share / thresholds as f64
         } else {
             0.0
         };
-        // The Gaussian parts of the releases, σ = scale · weight, within ε at δ·(1 − share).
+        // σ = scale · weight, calibrated on the very entries that will be recorded (threshold
+        // events included), at the budget's δ: the accountant subtracts their additive δ.
         let scale = calibrate_scale(
             &columns,
             weights,
+            threshold_delta,
             budget.epsilon,
-            delta * (1.0 - share),
+            delta,
             &budget.accountant,
         )?;
         (scale, threshold_delta)
     };
-    let mut entries = Vec::new();
-    let mut noise = Vec::new();
-    for c in &columns {
-        for t in &c.tasks {
-            let sigma = scale * task_weight(*t, weights);
-            let tau = if matches!(t, Task::Categories | Task::Values) {
-                threshold_for(sigma, threshold_delta)?
-            } else {
-                f64::INFINITY
-            };
-            entries.push(entry_for(&c.name, *t, sigma, tau)?);
-            noise.push((sigma, tau));
-        }
-    }
+    let (entries, noise) = planned_entries(&columns, scale, weights, threshold_delta)?;
     let threshold = scale * weights.categories;
     let threshold = if thresholds > 0 {
         threshold_for(threshold, threshold_delta)?
@@ -328,28 +315,48 @@ fn task_weight(task: Task, w: NoiseWeights) -> f64 {
     }
 }
 
-/// The smallest common scale s (to 1e-6 relative, on the safe side) such that the Gaussian
-/// releases of `columns`, σ = s·weight, spend at most `epsilon` at `delta` by `spec`: ε(s) is
-/// evaluated by the accountant (non-increasing in s) and bisected in log space.
+/// The ledger entries of the releases of `columns` at the common scale `scale` (σ = scale ·
+/// weight; τ from `threshold_delta` for the threshold releases), in order, with each one's
+/// (σ, τ) (τ = ∞ for a Gaussian release).
+fn planned_entries(
+    columns: &[ColumnPlan],
+    scale: f64,
+    weights: NoiseWeights,
+    threshold_delta: f64,
+) -> Result<(Vec<LedgerEntry>, Vec<(f64, f64)>)> {
+    let mut entries = Vec::new();
+    let mut noise = Vec::new();
+    for c in columns {
+        for t in &c.tasks {
+            let sigma = scale * task_weight(*t, weights);
+            let tau = if matches!(t, Task::Categories | Task::Values) {
+                threshold_for(sigma, threshold_delta)?
+            } else {
+                f64::INFINITY
+            };
+            entries.push(entry_for(&c.name, *t, sigma, tau)?);
+            noise.push((sigma, tau));
+        }
+    }
+    Ok((entries, noise))
+}
+
+/// The smallest common scale s (to 1e-6 relative, on the safe side) such that the releases of
+/// `columns` ([`planned_entries`] at s: Gaussian parts and the thresholds' additive δ) spend
+/// at most `epsilon` at `delta` by `spec`: ε(s) is evaluated by the accountant on those
+/// entries (non-increasing in s: the additive δ does not depend on s, since τ is set from
+/// `threshold_delta`) and bisected in log space.
 fn calibrate_scale(
     columns: &[ColumnPlan],
     weights: NoiseWeights,
+    threshold_delta: f64,
     epsilon: f64,
     delta: f64,
     spec: &AccountantSpec,
 ) -> Result<f64> {
-    let tasks: Vec<Task> = columns.iter().flat_map(|c| c.tasks.clone()).collect();
     let epsilon_at = |s: f64| -> Result<f64> {
-        let mut ledger = PrivacyLedger::new();
-        for t in &tasks {
-            let event = PrivacyEvent::gaussian(s * task_weight(*t, weights), 1)?;
-            ledger.record(LedgerEntry::new(
-                "calibration",
-                Stage::Preprocessing,
-                event,
-            )?)?;
-        }
-        Ok(epsilon_of(&ledger, spec, delta)?.epsilon)
+        let (entries, _) = planned_entries(columns, s, weights, threshold_delta)?;
+        ledger_epsilon(&entries, spec, delta)
     };
     let (mut lo, mut hi) = (1e-3_f64, 1e-3_f64);
     while epsilon_at(hi)? > epsilon {
@@ -400,6 +407,11 @@ fn column_plans(names: &[String], declared: Option<&Schema>) -> Result<Vec<Colum
             })
             .collect());
     };
+    // The declared schema's kinds, bounds and categories are taken as public and cost
+    // nothing: one read from the data (and not reviewed) would release exact values.
+    if schema.is_inferred_from_data() {
+        return Err(DataError::Schema(crate::SchemaError::SchemaNotReviewed));
+    }
     let missing: Vec<String> = schema
         .columns()
         .iter()
@@ -437,10 +449,11 @@ fn id_by_name(name: &str) -> bool {
     lower == "id" || lower.ends_with("_id")
 }
 
-/// PENDING the `acct` branch (PrivacyEvent::GaussianThreshold): until it lands this records
-/// the Gaussian part only, without the additive δ_τ. Not a complete account.
-fn threshold_event(sigma: f64, _tau: f64) -> Result<PrivacyEvent> {
-    Ok(PrivacyEvent::gaussian(sigma, 1)?)
+/// Gaussian thresholding with noise σ and threshold τ: its Gaussian part and its additive
+/// δ_τ = Φ((1 − τ)/σ) (the chance that a value held by one row is released) are both on the
+/// ledger; the accountant computes ε at δ minus the composed additive δ.
+fn threshold_event(sigma: f64, tau: f64) -> Result<PrivacyEvent> {
+    Ok(PrivacyEvent::gaussian_threshold(sigma, tau, 1)?)
 }
 
 fn entry_for(column: &str, task: Task, sigma: f64, tau: f64) -> Result<LedgerEntry> {

@@ -287,6 +287,20 @@ fn a_plan_for_other_columns_is_refused_before_any_release() {
 }
 
 #[test]
+fn a_declared_schema_inferred_from_the_data_is_refused() {
+    // Its "public" bounds and categories would be exact values of the rows.
+    let declared = kinds().with_inferred_from_data(true);
+    let budget = DiscoveryBudget::new(1.0, 1e-6, AccountantSpec::rdp()).unwrap();
+    let names = ["amount".to_owned(), "city".to_owned()];
+    let err =
+        plan_discovery(&names, Some(&declared), &budget, &DiscoveryConfig::default()).unwrap_err();
+    assert!(matches!(
+        err,
+        DataError::Schema(crate::SchemaError::SchemaNotReviewed)
+    ));
+}
+
+#[test]
 fn grid_cells_and_tail_bounds() {
     let g = ValueGrid::log(8, -3, 9);
     assert_eq!(g.len(), 2 * 12 * 8 + 1);

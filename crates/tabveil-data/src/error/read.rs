@@ -1,7 +1,8 @@
-//! [`ReadError`]: data that does not fit its schema — a CSV file, rows or columns given in
-//! memory.
+//! [`ReadError`]: data that does not fit its schema — a CSV, Parquet or Arrow IPC file, Arrow
+//! record batches, rows or columns given in memory — or cannot be written back.
 
 use super::Position;
+use super::format::{at_line, bounds, names, num};
 
 /// The data does not fit the schema (the error names the [`Position`], the column and the
 /// value).
@@ -11,22 +12,23 @@ pub enum ReadError {
     /// The CSV input is empty (not even a header line).
     #[error("the CSV input is empty (no header line)")]
     EmptyInput,
-    /// The CSV header names a column twice.
-    #[error("the CSV header names the column `{column}` twice")]
+    /// The CSV header (or the Arrow schema) names a column twice.
+    #[error("the input names the column `{column}` twice")]
     DuplicateHeader {
         /// The repeated name.
         column: String,
     },
-    /// Schema columns absent from the CSV header.
-    #[error("the CSV file lacks the schema column(s) {columns:?}")]
+    /// Schema columns absent from the CSV header (or the Arrow schema).
+    #[error("the input lacks the schema column(s) {}", names(.columns))]
     MissingColumns {
         /// The missing columns, in schema order.
         columns: Vec<String>,
     },
-    /// CSV columns the schema does not declare (rejected unless
+    /// Input columns the schema does not declare (rejected unless
     /// [`ExtraColumns::Ignore`](crate::ExtraColumns::Ignore) is set).
     #[error(
-        "the CSV file has column(s) {columns:?} that the schema does not declare (set ExtraColumns::Ignore to skip them)"
+        "the input has column(s) {} that the schema does not declare (set ExtraColumns::Ignore to skip them)",
+        names(.columns)
     )]
     UnexpectedColumns {
         /// The extra columns, in file order.
@@ -53,7 +55,7 @@ pub enum ReadError {
         column: Option<String>,
     },
     /// The CSV parser failed for another reason.
-    #[error("CSV error at line {line:?}: {message}")]
+    #[error("CSV error{}: {message}", at_line(*.line))]
     Csv {
         /// 1-based line, when known.
         line: Option<u64>,
@@ -70,6 +72,41 @@ pub enum ReadError {
         /// The text found.
         value: String,
     },
+    /// An Arrow column has a data type that cannot hold this column's kind.
+    #[error("column `{column}` has the Arrow type {found}; expected {expected}")]
+    ArrowType {
+        /// The column.
+        column: String,
+        /// The Arrow data type found.
+        found: String,
+        /// What the column's kind accepts.
+        expected: &'static str,
+    },
+    /// The Arrow or Parquet library failed (a malformed file, an unsupported encoding, a
+    /// record batch that does not match the first one).
+    #[error("Arrow/Parquet error: {message}")]
+    Arrow {
+        /// The library's message.
+        message: String,
+    },
+    /// The format needs a cargo feature this build lacks.
+    #[error("{format} files need tabveil-data's `arrow` feature, which this build lacks")]
+    FormatNotBuilt {
+        /// The format.
+        format: &'static str,
+    },
+    /// A value cannot be written in the output's type (e.g. an integer beyond ±2⁶³).
+    #[error("{at}, column `{column}`: {value} cannot be written as {target}")]
+    NotRepresentable {
+        /// Where.
+        at: Position,
+        /// The column.
+        column: String,
+        /// The value.
+        value: f64,
+        /// The output type.
+        target: &'static str,
+    },
     /// A value is NaN or infinite.
     #[error("{at}, column `{column}`: `{value}` is not finite")]
     NonFiniteNumber {
@@ -81,7 +118,7 @@ pub enum ReadError {
         value: String,
     },
     /// A value of an integer column has a fractional part.
-    #[error("{at}, column `{column}`: {value} is not an integer")]
+    #[error("{at}, column `{column}`: {} is not an integer", num(*.value))]
     NotAnInteger {
         /// Where.
         at: Position,
@@ -91,7 +128,11 @@ pub enum ReadError {
         value: f64,
     },
     /// A value lies outside the column's declared bounds (and clipping is off).
-    #[error("{at}, column `{column}`: {value} is outside the declared bounds [{min:?}, {max:?}]")]
+    #[error(
+        "{at}, column `{column}`: {} is outside the declared bounds {}",
+        num(*.value),
+        bounds(*.min, *.max)
+    )]
     OutOfBounds {
         /// Where.
         at: Position,
@@ -117,7 +158,10 @@ pub enum ReadError {
         format: String,
     },
     /// A datetime is outside the range that can be written (year −262 143 … 262 142).
-    #[error("{at}, column `{column}`: {seconds} s since 1970 cannot be written as a date")]
+    #[error(
+        "{at}, column `{column}`: {} s since 1970 cannot be written as a date",
+        num(*.seconds)
+    )]
     DatetimeOutOfRange {
         /// Where.
         at: Position,
@@ -125,6 +169,21 @@ pub enum ReadError {
         column: String,
         /// Seconds since 1970-01-01T00:00:00.
         seconds: f64,
+    },
+    /// A value whose magnitude exceeds [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE), the largest the
+    /// transformer's mixture fits handle.
+    #[error(
+        "{at}, column `{column}`: {} is beyond ±{}, the largest magnitude tabveil models",
+        num(*.value),
+        num(crate::MAX_ABS_VALUE)
+    )]
+    BeyondModelRange {
+        /// Where.
+        at: Position,
+        /// The column.
+        column: String,
+        /// The value.
+        value: f64,
     },
     /// A null in a column that is not declared `nullable`.
     #[error("{at}, column `{column}`: missing value in a column that is not nullable")]
@@ -138,7 +197,8 @@ pub enum ReadError {
     /// the first few distinct offending values, `count` the number of offending cells seen
     /// before reading stopped.
     #[error(
-        "{at}, column `{column}`: {count} value(s) outside the declared categories, e.g. {values:?}"
+        "{at}, column `{column}`: {count} value(s) outside the declared categories, e.g. {}",
+        names(.values)
     )]
     UnknownCategory {
         /// First occurrence.

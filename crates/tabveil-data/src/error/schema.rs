@@ -1,11 +1,13 @@
 //! [`SchemaError`]: what can be wrong with a schema.
 
+use super::format::{num, schema_json};
+
 /// A schema is invalid (the error names the column at fault).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SchemaError {
     /// The schema is not valid JSON or does not have the schema's shape.
-    #[error("schema JSON is malformed at line {line}, column {col}: {message}")]
+    #[error("{}", schema_json(.message, *.line, *.col))]
     InvalidSchemaJson {
         /// The parser's message.
         message: String,
@@ -81,7 +83,7 @@ pub enum SchemaError {
         expected: &'static str,
     },
     /// `min >= max`.
-    #[error("column `{column}` has min {min} ≥ max {max}")]
+    #[error("column `{column}` has min {} ≥ max {}", num(*.min), num(*.max))]
     InvalidBounds {
         /// The column.
         column: String,
@@ -91,7 +93,7 @@ pub enum SchemaError {
         max: f64,
     },
     /// A declared bound is NaN or infinite.
-    #[error("column `{column}` has a non-finite bound {value}")]
+    #[error("column `{column}` has a non-finite bound {}", num(*.value))]
     NonFiniteBound {
         /// The column.
         column: String,
@@ -173,7 +175,7 @@ pub enum SchemaError {
         /// The declared `other` category.
         other: String,
     },
-    /// A column's `origin` is not `"declared"`, `"inferred"` or `{"private": {...}}`.
+    /// A column's `origin` is not `"declared"` or `{"private": {...}}`.
     #[error("column `{column}` has an invalid `origin`: {message}")]
     InvalidOrigin {
         /// The column.
@@ -181,6 +183,25 @@ pub enum SchemaError {
         /// What is wrong.
         message: String,
     },
+    /// A bound whose magnitude exceeds [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE), the largest the
+    /// transformer's mixture fits handle (they square the spread of a column).
+    #[error(
+        "column `{column}` has the bound {}, beyond ±{}: the largest magnitude tabveil models (its mixture fits square the spread of a column)",
+        num(*.value),
+        num(crate::MAX_ABS_VALUE)
+    )]
+    BoundBeyondModelRange {
+        /// The column.
+        column: String,
+        /// The bound.
+        value: f64,
+    },
+    /// The schema was read from the data (`"inferred_from_data": true`, written by
+    /// `infer_schema`) and private mode refuses it until the user has reviewed it.
+    #[error(
+        "the schema was inferred from the data (\"inferred_from_data\": true): its bounds and categories are exact values of the rows, which a private fit would release; review them, replace them with public knowledge, then remove the \"inferred_from_data\" mark"
+    )]
+    SchemaNotReviewed,
     /// A column name looked up in a schema or table does not exist.
     #[error("there is no column `{column}`")]
     UnknownColumn {

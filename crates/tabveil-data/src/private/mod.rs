@@ -1,8 +1,12 @@
 //! Differentially private preprocessing: every statistic of the data that the transformer and
-//! the samplers keep is released by a Gaussian mechanism recorded on the
+//! the samplers keep is released by a discrete Gaussian mechanism recorded on the
 //! [`PrivacyLedger`], or comes from the public schema.
 //!
-//! Per modelled column, one release (noise multiplier σ, L2 sensitivity 1):
+//! Per modelled column, one release of integer counts with exact discrete Gaussian noise
+//! N_ℤ(0, σ²) (Canonne, Kamath & Steinke 2020; `tabveil_noise::DiscreteGaussian`: integer
+//! arithmetic only, so none of the floating-point attacks on continuous samplers applies),
+//! noise multiplier σ, L2 sensitivity 1, recorded as a
+//! [`PrivacyEvent::DiscreteGaussian`] event:
 //! - categorical / boolean: the vector of category counts, with a null bucket when nullable;
 //! - continuous / datetime: a histogram over the declared bounds (cells: [`HistogramCells`]),
 //!   with a null bucket when nullable (that bucket is the noisy null rate).
@@ -10,7 +14,9 @@
 //! **Sensitivity.** Neighbouring tables differ by one row (add/remove). That row falls in
 //! exactly one cell of each column's histogram (its category, its bin, or the null bucket), so
 //! each column's count vector changes by 1 in one coordinate: L2 sensitivity 1. Each column is
-//! its own Gaussian mechanism with noise std σ·1; the accountant composes them.
+//! its own discrete Gaussian mechanism with scale σ; the accountant composes them (its RDP is
+//! that of the continuous Gaussian; its privacy loss distribution is computed from the discrete
+//! Gaussian itself).
 //!
 //! **Post-processing (free).** Counts are clamped at 0; histogram counts below
 //! `zero_below · σ` are set to 0 (removes the noise floor of empty cells); the mixture of each
@@ -23,7 +29,7 @@
 //! ```
 //! use tabveil_accountant::PrivacyLedger;
 //! use tabveil_data::{fit_private, planned_preprocessing, PrivateConfig, Schema, Table, Value};
-//! use tabveil_noise::PrivacyRng;
+//! use tabveil_noise::{DiscreteGaussian, PrivacyRng};
 //!
 //! let schema = Schema::from_json(r#"{"name": "t", "columns": [
 //!     {"name": "age", "kind": "continuous", "min": 0, "max": 100, "integer": true},
@@ -53,7 +59,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::{LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
-use tabveil_noise::PrivacyRng;
+use tabveil_noise::{DiscreteGaussian, PrivacyRng};
 
 use crate::error::TransformError;
 use crate::error::{DataError, Result};
@@ -182,19 +188,24 @@ impl PrivateConfig {
 
 /// The ledger entries [`fit_private`] would record for `schema` with `config`, in order,
 /// without touching any data: for the validator and for calibrating the noise jointly with
-/// training.
+/// training (with these very events, as templates: see
+/// `tabveil_accountant::PreprocessingPlan::templates_of`).
 ///
 /// # Errors
+/// [`crate::SchemaError::SchemaNotReviewed`] for a schema inferred from the data and not reviewed;
 /// [`crate::TransformError::MissingBounds`] / [`crate::TransformError::MissingCategories`] for a column whose public
 /// bounds or categories are not declared (private mode needs them).
 pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<Vec<LedgerEntry>> {
+    if schema.is_inferred_from_data() {
+        return Err(DataError::Schema(crate::SchemaError::SchemaNotReviewed));
+    }
     schema
         .columns()
         .iter()
         .filter(|c| !matches!(c.kind(), ColumnKind::Id))
         .map(|c| {
             check_public(c)?;
-            let event = PrivacyEvent::gaussian(config.noise_multiplier, 1)?;
+            let event = PrivacyEvent::discrete_gaussian(config.noise_multiplier, 1)?;
             Ok(
                 LedgerEntry::new(release_label(c), Stage::Preprocessing, event)?
                     .with_l2_sensitivity(COUNT_SENSITIVITY)?,
@@ -203,11 +214,13 @@ pub fn planned_preprocessing(schema: &Schema, config: &PrivateConfig) -> Result<
         .collect()
 }
 
-/// Fits a [`DataTransformer`] privately: one Gaussian release per modelled column, recorded on
-/// `ledger`; the noise comes from `rng` (if it is seeded, the ledger is marked so).
+/// Fits a [`DataTransformer`] privately: one discrete Gaussian release of integer counts per
+/// modelled column, recorded on `ledger`; the noise comes from `rng` (if it is seeded, the
+/// ledger is marked so).
 ///
 /// # Errors
-/// [`crate::TransformError::MissingBounds`] / [`crate::TransformError::MissingCategories`] before anything is released;
+/// [`crate::SchemaError::SchemaNotReviewed`], [`crate::TransformError::MissingBounds`] /
+/// [`crate::TransformError::MissingCategories`] before anything is released;
 /// [`crate::TransformError::SchemaMismatch`] when the table is not of `schema`; accountant and noise errors.
 pub fn fit_private(
     table: &Table,
@@ -250,6 +263,8 @@ pub fn fit_private_with_progress(
         ledger.mark_noise_seeded();
     }
     let sigma = config.noise_multiplier * COUNT_SENSITIVITY;
+    // σ² rounded up to an exact rational: the noise is never smaller than the σ on the ledger.
+    let discrete = DiscreteGaussian::new(sigma)?;
     let mut plan = plan.into_iter();
     let mut noisy = Vec::new();
     let mut jobs = Vec::new();
@@ -295,10 +310,17 @@ pub fn fit_private_with_progress(
             }
             (ColumnData::Id, _) => return Err(DataError::Internal("id data in a modelled column")),
         };
-        // The Gaussian mechanism: one N(0, σ²) draw per count, from the privacy RNG.
-        let mut noise = vec![0.0; exact.len()];
-        rng.fill_gaussian_f64(sigma, &mut noise)?;
-        let released: Vec<f64> = exact.iter().zip(&noise).map(|(c, z)| c + z).collect();
+        // The discrete Gaussian mechanism: one exact N_ℤ(0, σ²) draw per count, from the
+        // privacy RNG. Counts and noise are integers; their sums are exact in f64 (below 2⁵³).
+        let noise: Vec<i64> = exact
+            .iter()
+            .map(|_| rng.discrete_gaussian(&discrete))
+            .collect();
+        let released: Vec<f64> = exact
+            .iter()
+            .zip(&noise)
+            .map(|(c, &z)| c + z as f64)
+            .collect();
         ledger.record(entry)?;
         drop(exact);
 

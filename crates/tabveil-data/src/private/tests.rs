@@ -60,7 +60,7 @@ fn every_release_is_on_the_ledger_with_its_sensitivity() {
     for e in &plan {
         assert_eq!(e.stage(), Stage::Preprocessing);
         assert_eq!(e.l2_sensitivity(), Some(1.0));
-        assert_eq!(e.event(), &PrivacyEvent::gaussian(3.0, 1).unwrap());
+        assert_eq!(e.event(), &PrivacyEvent::discrete_gaussian(3.0, 1).unwrap());
     }
     let mut ledger = PrivacyLedger::new();
     let mut rng = PrivacyRng::dangerous_seeded(1);
@@ -68,6 +68,17 @@ fn every_release_is_on_the_ledger_with_its_sensitivity() {
     assert_eq!(ledger.entries(), plan.as_slice());
     assert_eq!(ledger.noise_randomness(), NoiseRandomness::Seeded);
     assert_eq!(stats.noise_std(), 3.0);
+    // Issue 12 item 12: integer counts plus integer (discrete Gaussian) noise stay integers,
+    // through the clamping and zeroing post-processing too.
+    for c in stats.columns() {
+        assert_eq!(c.raw_total.fract(), 0.0, "{}", c.name);
+        assert!(
+            c.counts
+                .iter()
+                .chain(&c.null_count)
+                .all(|v| v.fract() == 0.0)
+        );
+    }
     // Cells: age is integer with 101 values → one cell per integer; income has point cells at
     // the bounds and 128 bins; null buckets where nullable.
     let age = stats.column("age").unwrap();

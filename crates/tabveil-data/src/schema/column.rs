@@ -6,6 +6,17 @@ use tabveil_accountant::LedgerEntry;
 use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
+/// The largest magnitude of a continuous value or bound (datetimes, in seconds, are far
+/// inside it): 1e100.
+///
+/// The mixture fits of the transformer square deviations from a mean and weight them by row
+/// counts: with values within ±L over N rows the sums reach about N·(2L)². They overflow f64
+/// (1.8e308) from L ≈ 1e154/√N — 300 rows fail at bounds of ±1e200, a million rows at ±1e151 —
+/// and a count times such a sum (N²·(2L)²) must stay finite too. At L = 1e100 even 2⁵³ rows give
+/// N²·(2L)² ≈ 3e232, with room to spare; no real quantity comes near it. The schema refuses
+/// bounds beyond it and the reader values beyond it, before anything is computed or released.
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
 /// The labels of a boolean column that declares none: `false` (index 0) and `true` (index 1).
 pub const DEFAULT_BOOLEAN_LABELS: [&str; 2] = ["false", "true"];
 
@@ -105,18 +116,19 @@ pub struct ColumnSchema {
 ///
 /// - [`ColumnOrigin::Declared`] (the default, not written): the user declared them and vouches
 ///   that they are public knowledge.
-/// - [`ColumnOrigin::Inferred`] (`"origin": "inferred"`): read from the data by
-///   [`infer_schema`](crate::infer_schema); **not private**: they are exact values of the data.
 /// - [`ColumnOrigin::Private`] (`"origin": {"private": {...}}`): released by differentially
 ///   private schema discovery ([`discover_schema`](crate::discover_schema)); the record names
 ///   what was released, by which mechanisms (the ledger entries) and at what cost.
+///
+/// A schema read from the data without privacy ([`infer_schema`](crate::infer_schema)) is
+/// marked once, at the top ([`Schema::is_inferred_from_data`](crate::Schema::is_inferred_from_data),
+/// `"inferred_from_data": true`), and private fits refuse it whatever its columns say; the
+/// user removes that mark once they have reviewed every column, which then stands as declared.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum ColumnOrigin {
     /// Declared by the user: public knowledge.
     #[default]
     Declared,
-    /// Read from the data without privacy (exact minimum and maximum, every category seen).
-    Inferred,
     /// Released by a differentially private mechanism on the ledger.
     Private(Box<PrivateOrigin>),
 }
@@ -367,6 +379,13 @@ impl ColumnSchema {
                             column: column(),
                             value: *v,
                         }));
+                    }
+                    if v.abs() > MAX_ABS_VALUE {
+                        return Err(SchemaError::BoundBeyondModelRange {
+                            column: column(),
+                            value: *v,
+                        }
+                        .into());
                     }
                 }
                 if let (Some(lo), Some(hi)) = (min, max)

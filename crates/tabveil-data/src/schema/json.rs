@@ -23,8 +23,14 @@ const COLUMN_FIELDS: [&str; 11] = [
 ];
 
 /// Top-level keys interpreted by this crate.
-pub(super) const SCHEMA_FIELDS: [&str; 5] =
-    ["name", "description", "target", "positive_class", "columns"];
+pub(super) const SCHEMA_FIELDS: [&str; 6] = [
+    "name",
+    "description",
+    "target",
+    "positive_class",
+    "inferred_from_data",
+    "columns",
+];
 
 pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     let Value::Object(mut top) = value else {
@@ -38,6 +44,11 @@ pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     let description = optional_top_string(&mut top, "description")?;
     let target = optional_top_string(&mut top, "target")?;
     let positive_class = optional_top_string(&mut top, "positive_class")?;
+    let inferred_from_data = match top.remove("inferred_from_data") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(shape_error("`inferred_from_data` must be true or false")),
+    };
     let columns = match top.remove("columns") {
         Some(Value::Array(cols)) => cols,
         Some(_) => return Err(shape_error("`columns` must be an array")),
@@ -51,6 +62,7 @@ pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
     let mut schema = Schema::new(name, columns)?;
     schema.description = description;
     schema.extra = top;
+    schema.inferred_from_data = inferred_from_data;
     if let Some(target) = target {
         schema = schema.with_target(target, positive_class)?;
     } else if let Some(class) = positive_class {
@@ -73,6 +85,9 @@ pub(super) fn schema_to_value(schema: &Schema) -> Value {
     }
     if let Some(p) = &schema.positive_class {
         top.insert("positive_class".into(), Value::String(p.clone()));
+    }
+    if schema.inferred_from_data {
+        top.insert("inferred_from_data".into(), Value::Bool(true));
     }
     for (k, v) in &schema.extra {
         if !SCHEMA_FIELDS.contains(&k.as_str()) {
@@ -135,9 +150,6 @@ fn column_to_value(c: &ColumnSchema) -> Value {
     m.insert("nullable".into(), Value::Bool(c.is_nullable()));
     match c.origin() {
         ColumnOrigin::Declared => {}
-        ColumnOrigin::Inferred => {
-            m.insert("origin".into(), Value::String("inferred".into()));
-        }
         ColumnOrigin::Private(p) => {
             let record = serde_json::to_value(p.as_ref()).unwrap_or(Value::Null);
             let mut o = Map::new();
@@ -158,7 +170,12 @@ fn origin_field(column: &str, value: Option<Value>) -> Result<ColumnOrigin> {
     match value {
         None | Some(Value::Null) => Ok(ColumnOrigin::Declared),
         Some(Value::String(s)) if s == "declared" => Ok(ColumnOrigin::Declared),
-        Some(Value::String(s)) if s == "inferred" => Ok(ColumnOrigin::Inferred),
+        // One mark for a schema read from the data, and it is top-level
+        // (`"inferred_from_data": true`, refused by private fits): a per-column "inferred"
+        // would be a second mark that a reader could miss.
+        Some(Value::String(s)) if s == "inferred" => Err(invalid(
+            "\"inferred\" is not a column origin; a schema read from the data carries the top-level mark \"inferred_from_data\": true instead".into(),
+        )),
         Some(Value::Object(mut o)) if o.len() == 1 && o.contains_key("private") => {
             let record = o.remove("private").unwrap_or(Value::Null);
             let p: PrivateOrigin =
@@ -166,7 +183,7 @@ fn origin_field(column: &str, value: Option<Value>) -> Result<ColumnOrigin> {
             Ok(ColumnOrigin::Private(Box::new(p)))
         }
         Some(_) => Err(invalid(
-            "expected \"declared\", \"inferred\" or {\"private\": {...}}".into(),
+            "expected \"declared\" or {\"private\": {...}}".into(),
         )),
     }
 }

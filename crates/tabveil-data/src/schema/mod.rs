@@ -39,13 +39,21 @@ use serde::{Deserialize, Serialize};
 use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
-pub use column::{ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, PrivateOrigin};
+pub use column::{
+    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
+};
 
 /// The public description of a table: its columns in order, plus optional metadata.
 ///
 /// Construct with [`Schema::new`] or [`Schema::from_json`]; both validate, so every `Schema`
 /// in existence is valid. Top-level JSON keys other than `name`, `description`, `target`,
-/// `positive_class` and `columns` are kept as they are ([`Schema::extra`]).
+/// `positive_class`, `inferred_from_data` and `columns` are kept as they are
+/// ([`Schema::extra`]).
+///
+/// A schema read from the data by [`infer_schema`](crate::infer_schema) is marked
+/// ([`Schema::is_inferred_from_data`], `"inferred_from_data": true` in JSON): its bounds and
+/// categories are exact values of the rows, so private preprocessing refuses it until the user
+/// has reviewed it and removed the mark.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "serde_json::Value", into = "serde_json::Value")]
 pub struct Schema {
@@ -55,6 +63,7 @@ pub struct Schema {
     positive_class: Option<String>,
     columns: Vec<ColumnSchema>,
     extra: serde_json::Map<String, serde_json::Value>,
+    inferred_from_data: bool,
 }
 
 impl Schema {
@@ -75,6 +84,7 @@ impl Schema {
             positive_class: None,
             columns,
             extra: serde_json::Map::new(),
+            inferred_from_data: false,
         };
         schema.validate()?;
         Ok(schema)
@@ -85,6 +95,22 @@ impl Schema {
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+
+    /// The same schema marked as read from the data (`true`) or as reviewed by the user
+    /// (`false`; see [`Schema::is_inferred_from_data`]).
+    #[must_use]
+    pub fn with_inferred_from_data(mut self, inferred: bool) -> Self {
+        self.inferred_from_data = inferred;
+        self
+    }
+
+    /// True when the schema was read from the data and not yet reviewed: its bounds and
+    /// categories may be exact values of the rows (one person's category, the extreme values),
+    /// so private preprocessing refuses it ([`DataError::SchemaNotReviewed`]). A user who has
+    /// replaced them with public knowledge removes the mark.
+    pub fn is_inferred_from_data(&self) -> bool {
+        self.inferred_from_data
     }
 
     /// The same schema with a prediction target (used by utility metrics) and optionally its

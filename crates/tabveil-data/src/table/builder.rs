@@ -96,6 +96,12 @@ impl<'s> ColumnBuilder<'s> {
         }
     }
 
+    /// True for categorical and boolean columns.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn is_discrete(&self) -> bool {
+        matches!(self.kind, Kind::Discrete { .. })
+    }
+
     pub(crate) fn reserve(&mut self, n: usize) {
         match &mut self.kind {
             Kind::Numeric { values, .. } => values.reserve(n),
@@ -354,6 +360,13 @@ impl<'s> ColumnBuilder<'s> {
                     }
                 }
             }
+        }
+        if value.abs() > crate::MAX_ABS_VALUE {
+            return Err(DataError::Read(ReadError::BeyondModelRange {
+                at,
+                column: self.schema.name().to_owned(),
+                value,
+            }));
         }
         values.push(value);
         self.push_mask(false);

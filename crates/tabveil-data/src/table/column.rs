@@ -103,6 +103,29 @@ impl Column {
         }
     }
 
+    /// Appends `other`'s values (a column of the same kind and domain, checked by the caller);
+    /// `n_mine` and `n_theirs` are the two tables' row counts (for the null masks).
+    pub(crate) fn append_rows(&mut self, other: &Column, n_mine: usize, n_theirs: usize) {
+        match (&mut self.data, &other.data) {
+            (ColumnData::Continuous(a), ColumnData::Continuous(b)) => a.extend_from_slice(b),
+            (ColumnData::Categorical(a), ColumnData::Categorical(b)) => a.extend_from_slice(b),
+            _ => {}
+        }
+        if matches!(self.data, ColumnData::Id) {
+            return;
+        }
+        match (&mut self.nulls, &other.nulls) {
+            (None, None) => {}
+            (Some(a), Some(b)) => a.extend_from_slice(b),
+            (Some(a), None) => a.extend(std::iter::repeat_n(false, n_theirs)),
+            (mine @ None, Some(b)) => {
+                let mut mask = vec![false; n_mine];
+                mask.extend_from_slice(b);
+                *mine = Some(mask);
+            }
+        }
+    }
+
     pub(crate) fn into_parts(self) -> ColumnParts {
         (self.name, self.data, self.nulls, self.domain)
     }

@@ -63,7 +63,7 @@ impl Table {
     /// [`crate::ReadError::ColumnCount`], [`crate::ReadError::ColumnName`], [`crate::ReadError::ColumnKind`],
     /// [`crate::ReadError::ColumnLength`], [`crate::ReadError::NullInNonNullable`],
     /// [`crate::ReadError::NonFiniteNumber`], [`crate::ReadError::NotAnInteger`],
-    /// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::CategoryIndex`], [`crate::ReadError::MissingDomain`],
+    /// [`crate::ReadError::OutOfBounds`], [`crate::ReadError::BeyondModelRange`], [`crate::ReadError::CategoryIndex`], [`crate::ReadError::MissingDomain`],
     /// [`crate::ReadError::DomainMismatch`] (positions are [`Position::Row`]).
     pub fn new(schema: &Schema, columns: Vec<Column>) -> Result<Self> {
         if columns.len() != schema.n_columns() {
@@ -317,6 +317,79 @@ impl Table {
         })
     }
 
+    /// Appends the rows of `other`, a table of the same columns (names, kinds and domains), to
+    /// this one: e.g. chunks of synthetic rows gathered into one table.
+    ///
+    /// ```
+    /// use tabveil_data::{Column, ColumnSchema, Schema, Table};
+    ///
+    /// let schema = Schema::new("t", vec![
+    ///     ColumnSchema::continuous("x", Some(0.0), Some(9.0)),
+    ///     ColumnSchema::categorical("c", ["a", "b"]).nullable(),
+    /// ])?;
+    /// let mut a = Table::new(&schema, vec![
+    ///     Column::continuous("x", vec![1.0]),
+    ///     Column::categorical("c", vec![0]),
+    /// ])?;
+    /// let b = Table::new(&schema, vec![
+    ///     Column::continuous("x", vec![2.0, 3.0]),
+    ///     Column::categorical_with_nulls("c", vec![None, Some(1)]),
+    /// ])?;
+    /// a.append(&b)?;
+    /// assert_eq!(a.n_rows(), 3);
+    /// assert_eq!(a.column("c").unwrap().nulls(), Some(&[false, true, false][..]));
+    /// # Ok::<(), tabveil_data::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::ReadError::ColumnCount`], [`crate::ReadError::ColumnName`],
+    /// [`crate::ReadError::ColumnKind`] or [`crate::ReadError::DomainMismatch`] when the
+    /// tables' columns differ; this table is then unchanged.
+    pub fn append(&mut self, other: &Table) -> Result<()> {
+        if other.columns.len() != self.columns.len() {
+            return Err(DataError::Read(ReadError::ColumnCount {
+                expected: self.columns.len(),
+                found: other.columns.len(),
+            }));
+        }
+        for (index, (mine, theirs)) in self.columns.iter().zip(&other.columns).enumerate() {
+            if mine.name() != theirs.name() {
+                return Err(DataError::Read(ReadError::ColumnName {
+                    index,
+                    expected: mine.name().to_owned(),
+                    found: theirs.name().to_owned(),
+                }));
+            }
+            let same_kind = matches!(
+                (mine.data(), theirs.data()),
+                (ColumnData::Continuous(_), ColumnData::Continuous(_))
+                    | (ColumnData::Categorical(_), ColumnData::Categorical(_))
+                    | (ColumnData::Id, ColumnData::Id)
+            );
+            if !same_kind {
+                return Err(DataError::Read(ReadError::ColumnKind {
+                    column: mine.name().to_owned(),
+                    expected: match mine.data() {
+                        ColumnData::Continuous(_) => "continuous",
+                        ColumnData::Categorical(_) => "categorical",
+                        ColumnData::Id => "identifier",
+                    },
+                }));
+            }
+            if mine.domain() != theirs.domain() {
+                return Err(DataError::Read(ReadError::DomainMismatch {
+                    column: mine.name().to_owned(),
+                }));
+            }
+        }
+        let (n_mine, n_theirs) = (self.n_rows, other.n_rows);
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            mine.append_rows(theirs, n_mine, n_theirs);
+        }
+        self.n_rows += n_theirs;
+        Ok(())
+    }
+
     /// Builds a table from parts already known to be consistent (crate-internal).
     pub(crate) fn from_checked(n_rows: usize, columns: Vec<Column>) -> Self {
         Table { n_rows, columns }
@@ -353,6 +426,13 @@ fn check_number(
             value: x,
             min,
             max,
+        }));
+    }
+    if x.abs() > crate::MAX_ABS_VALUE {
+        return Err(DataError::Read(ReadError::BeyondModelRange {
+            at,
+            column: name.to_owned(),
+            value: x,
         }));
     }
     Ok(())

@@ -45,7 +45,9 @@ use super::Trained;
 use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
-use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
+use crate::dp_sgd::{
+    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
+};
 use crate::error::{ModelError, Result};
 use crate::nn::{first_max, gather_rows};
 use crate::privacy::DpConfig;
@@ -57,7 +59,12 @@ const STEP_LABEL: &str =
     "training: CTGAN discriminator step (clipped real-data term and gradient penalty)";
 
 /// Fits a differentially private CTGAN.
-pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+pub(crate) fn fit(
+    config: &ValidCtganConfig,
+    dp: &DpConfig,
+    mut input: FitInput<'_>,
+) -> Fit<Trained> {
+    let audit = input.audit.take();
     let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
@@ -75,20 +82,23 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
         config.dp_sgd_schedule(),
         progress,
     )?;
-    let conditions = ConditionLayout::new(&transformer);
-    let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
-    let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
-    // Targets from DP releases only: post-processing.
-    let targets = (config.marginal_loss > 0.0).then(|| {
-        MarginalTargets::new(
-            &transformer,
-            &conditions,
-            &generation,
-            &NullRates::Private(&statistics),
-        )
-    });
+    let (conditions, generation, nets, targets, mut g_opt) = set_up(&plan, || {
+        let conditions = ConditionLayout::new(&transformer);
+        let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
+        let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
+        // Targets from DP releases only: post-processing.
+        let targets = (config.marginal_loss > 0.0).then(|| {
+            MarginalTargets::new(
+                &transformer,
+                &conditions,
+                &generation,
+                &NullRates::Private(&statistics),
+            )
+        });
+        let g_opt = generator_optimizer(config, &nets)?;
+        Ok((conditions, generation, nets, targets, g_opt))
+    })?;
     let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
-    let mut g_opt = generator_optimizer(config, &nets)?;
     let mut run = DpSgd::new(
         plan,
         table,
@@ -99,6 +109,7 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
             label: STEP_LABEL,
             parameters: nets.discriminator.parameters(),
             adam: discriminator_params(config),
+            audit,
         },
     )?;
     let mut rngs = PublicRngs::new(config.seed);
@@ -117,7 +128,6 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
             for _ in 0..d_steps.min(planned - releases) {
                 let (outcome, fake) = discriminator_step(
                     config,
-                    dp,
                     &nets,
                     &mut run,
                     &data,
@@ -169,7 +179,9 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
         steps,
     };
     let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))?;
+    let fitted = with_final_ledger(ledger, |ledger| {
+        Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))
+    })?;
     Ok((fitted, summary))
 }
 
@@ -181,7 +193,6 @@ pub(crate) fn fit(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>)
 )]
 fn discriminator_step(
     config: &ValidCtganConfig,
-    dp: &DpConfig,
     nets: &Networks,
     run: &mut DpSgd,
     data: &[f32],
@@ -264,8 +275,7 @@ fn discriminator_step(
         let penalty = gradient_penalty(g, config.gradient_penalty)?;
         d.record_penalty_uses(&tape_h, &back_h, &penalty.grad, &mut private)?;
     }
-    let clipped = private.clip(dp.clipping_norm)?;
-    drop(private);
+    let clipped = run.clip(private)?;
     if pair_fakes {
         let outcome = run.step(&clipped, None)?;
         return Ok((outcome, None));

@@ -2,11 +2,12 @@
 
 use super::config::CtganConfig;
 use super::{Ctgan, CtganParts};
+use crate::error::ConfigResult;
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
 use crate::shell::load_as;
 use crate::spec::{
-    DataWidths, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
+    BatchSizes, DataWidths, ModelSpec, NetworkSize, ReportText, SettingFinding, dp_sgd_learned,
     dp_sgd_spec_answers, mlp_size, network_shape_findings,
 };
 
@@ -28,6 +29,17 @@ impl ModelSpec for CtganConfig {
     dp_sgd_spec_answers!(Ctgan);
     fn kind(&self) -> ModelKind {
         ModelKind::Ctgan
+    }
+
+    fn set_hidden_dims(&mut self, dims: Vec<usize>) -> ConfigResult<()> {
+        self.generator_dims.clone_from(&dims);
+        self.discriminator_dims = dims;
+        Ok(())
+    }
+
+    fn set_embedding_dim(&mut self, dim: usize) -> ConfigResult<()> {
+        self.embedding_dim = dim;
+        Ok(())
     }
 
     /// In private mode SDV's pac of 10 (the non-private default) becomes 1 — a pack would mix
@@ -117,11 +129,28 @@ impl ModelSpec for CtganConfig {
         // Generator: forward activations and their gradients (×2). Discriminator: real, fake
         // and gradient-penalty passes, each with activations and gradients, plus the
         // per-example book-keeping (×6), all per packed row.
+        // Saved: the generator, with two BatchNorm buffers per hidden unit.
+        let buffers: u64 = self.generator_dims.iter().map(|&h| 2 * h as u64).sum();
         NetworkSize {
             parameters: g_parameters.saturating_add(d_parameters),
             floats_per_row: g_activations
                 .saturating_mul(2)
                 .saturating_add(d_activations.saturating_mul(6) / pac),
+            saved_floats: g_parameters.saturating_add(buffers),
+        }
+    }
+
+    /// At least 2 rows (the generator's BatchNorm needs two) and, without privacy, a multiple
+    /// of pac (the discriminator reads rows in packs).
+    fn batch_sizes(&self) -> BatchSizes {
+        let multiple_of = if self.privacy.is_private() {
+            1
+        } else {
+            self.pac.max(1)
+        };
+        BatchSizes {
+            smallest: 2_usize.div_ceil(multiple_of).saturating_mul(multiple_of),
+            multiple_of,
         }
     }
 

@@ -6,7 +6,7 @@
 //!
 //! - **bytes** ([`SavedModel::to_bytes`]): one safetensors file; its metadata holds
 //!   `format`, `format_version`, `model`, `checksum` and each part as `part.<name>`;
-//! - **directory** ([`SavedModel::save_dir`]): `model.json` (format, version, kind, checksum,
+//! - **directory** ([`SavedModel::write_into`], placed by [`save_model_dir`]): `model.json` (format, version, kind, checksum,
 //!   part names), one `<name>.json` per part, and `parameters.safetensors` with the tensors
 //!   (in sorted-name order).
 //!
@@ -20,6 +20,7 @@
 //! (statistics of the data: no privacy claim). It never holds real rows.
 
 mod checksum;
+mod dir;
 mod parts;
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,6 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
 use crate::registry::ModelKind;
+
+pub use dir::{STAGING_MARKER, StagingDir, check_model_dir, save_model_dir};
 
 /// The format name written in every saved model.
 pub(crate) const FORMAT: &str = "tabveil-model";
@@ -189,13 +192,12 @@ impl SavedModel {
         .verified(expected)
     }
 
-    /// Writes the directory form into `dir`.
-    pub(crate) fn save_dir(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    /// Writes the directory form into a fresh staging folder (see [`save_model_dir`]).
+    pub(crate) fn write_into(&self, staging: &StagingDir) -> Result<()> {
         for (name, text) in &self.parts {
-            write_file(&dir.join(format!("{name}.json")), text.as_bytes())?;
+            staging.write(&format!("{name}.json"), text.as_bytes())?;
         }
-        write_file(&dir.join(PARAMETERS_FILE), &self.safetensors(None)?)?;
+        staging.write(PARAMETERS_FILE, &self.safetensors(None)?)?;
         let manifest = Manifest {
             format: FORMAT.to_owned(),
             format_version: MODEL_FORMAT_VERSION,
@@ -205,7 +207,7 @@ impl SavedModel {
         };
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|_| ModelError::Internal("the manifest does not serialise"))?;
-        write_file(&dir.join(MODEL_MANIFEST_FILE), json.as_bytes())
+        staging.write(MODEL_MANIFEST_FILE, json.as_bytes())
     }
 
     /// Reads the directory form.
@@ -402,11 +404,16 @@ fn io_error(path: &Path, e: &std::io::Error) -> ModelError {
     }
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
-}
-
+/// Reads a model file: a regular file only (a FIFO or `/dev/zero` in a model folder would
+/// block or never end).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if !meta.is_file() {
+        return Err(ModelError::Io {
+            path: path.display().to_string(),
+            message: "not a regular file".to_owned(),
+        });
+    }
     std::fs::read(path).map_err(|e| io_error(path, &e))
 }
 

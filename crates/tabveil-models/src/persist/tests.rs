@@ -41,8 +41,9 @@ fn bytes_round_trip_and_are_deterministic() {
 #[test]
 fn directory_round_trip() {
     let dir = std::env::temp_dir().join(format!("tabveil-persist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     let m = example();
-    m.save_dir(&dir).unwrap();
+    save_model_dir(&dir, &[], |s| m.write_into(s)).unwrap();
     let back = SavedModel::load_dir(&dir).unwrap();
     assert_eq!(back, m);
     // A changed part file is caught by the checksum.
@@ -134,4 +135,124 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let mut out = bytes.to_vec();
     out[at..at + to.len()].copy_from_slice(to);
     out
+}
+
+mod dir_tests {
+    //! `save_model_dir` and `check_model_dir` (issue 12): what is replaced, what is refused,
+    //! what is cleaned.
+
+    use super::*;
+    use std::path::PathBuf;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("tabveil-persist-dir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_model_is_replaced_whole_and_a_failed_fill_changes_nothing() {
+        let root = scratch("swap");
+        let dir = root.join("m");
+        let m = example();
+        save_model_dir(&dir, &[], |s| m.write_into(s)).unwrap();
+        let before = std::fs::read(dir.join(MODEL_MANIFEST_FILE)).unwrap();
+        // A fill that fails leaves the old model and nothing beside it.
+        let err = save_model_dir(&dir, &[], |s| {
+            s.write("config.json", b"half")?;
+            Err(ModelError::Internal("interrupted"))
+        });
+        assert!(err.is_err());
+        assert_eq!(
+            std::fs::read(dir.join(MODEL_MANIFEST_FILE)).unwrap(),
+            before
+        );
+        assert_eq!(names(&root), vec!["m"]);
+        // A fill that does not make a loadable model is not put in place either.
+        assert!(save_model_dir(&dir, &[], |s| s.write("model.json", b"{}")).is_err());
+        assert_eq!(names(&root), vec!["m"]);
+        // A good one replaces it, with the extra file the caller vouches for.
+        save_model_dir(&dir, &["extra.json"], |s| {
+            m.write_into(s)?;
+            s.write("extra.json", b"{}")
+        })
+        .unwrap();
+        assert!(dir.join("extra.json").is_file());
+        assert!(!dir.join(STAGING_MARKER).exists());
+        assert_eq!(names(&root), vec!["m"]);
+        // Without vouching for extra.json, the model holding it is not replaced.
+        assert!(matches!(
+            save_model_dir(&dir, &[], |s| m.write_into(s)),
+            Err(ModelError::OutputRefused { .. })
+        ));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn foreign_folders_files_and_links_are_refused_untouched() {
+        let root = scratch("foreign");
+        let m = example();
+        let fill = |s: &StagingDir| m.write_into(s);
+        // A file.
+        std::fs::write(root.join("file"), "x").unwrap();
+        assert!(matches!(
+            save_model_dir(&root.join("file"), &[], fill),
+            Err(ModelError::OutputRefused { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(root.join("file")).unwrap(), "x");
+        // A model with a subfolder added.
+        let dir = root.join("m");
+        save_model_dir(&dir, &[], fill).unwrap();
+        std::fs::create_dir(dir.join("src")).unwrap();
+        assert!(save_model_dir(&dir, &[], fill).is_err());
+        assert!(dir.join("src").is_dir());
+        std::fs::remove_dir(dir.join("src")).unwrap();
+        // A model file replaced by a link.
+        std::fs::remove_file(dir.join("config.json")).unwrap();
+        std::fs::write(root.join("elsewhere.json"), "{\"a\":1,\"b\":[1.5,2.0]}").unwrap();
+        std::os::unix::fs::symlink(root.join("elsewhere.json"), dir.join("config.json")).unwrap();
+        assert!(save_model_dir(&dir, &[], fill).is_err());
+        assert!(
+            std::fs::symlink_metadata(dir.join("config.json"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A link to a model folder: the folder is replaced, the link stays.
+        let target = root.join("target");
+        save_model_dir(&target, &[], fill).unwrap();
+        std::os::unix::fs::symlink(&target, root.join("link")).unwrap();
+        save_model_dir(&root.join("link"), &[], fill).unwrap();
+        assert!(
+            std::fs::symlink_metadata(root.join("link"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(SavedModel::load_dir(&target).is_ok());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_check_probes_without_leaving_anything() {
+        let root = scratch("check");
+        check_model_dir(&root.join("a/b/m"), &[], 1 << 20).unwrap();
+        assert!(names(&root).is_empty(), "{:?}", names(&root));
+        std::fs::write(root.join("f"), "x").unwrap();
+        let err = check_model_dir(&root.join("f/m"), &[], 0).unwrap_err();
+        assert!(err.to_string().contains("is a file"), "{err}");
+        assert_eq!(names(&root), vec!["f"]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

@@ -20,7 +20,7 @@
 //!    clipped sum therefore has L2 sensitivity C. There is no public term: TVAE's loss has no
 //!    part computed from generated data only.
 //! 4. *The reparameterisation noise εᵢ* is model randomness inside the clipped term (ordinary
-//!    ChaCha normals, not the hardened noise sampler), but it must not come from the saved
+//!    ChaCha normals, not the privacy noise sampler), but it must not come from the saved
 //!    `seed`: εs are assigned to rows by their position in the batch, which shifts when a row is
 //!    added or removed, so εs known to an adversary would let a neighbour change *other* rows'
 //!    terms. Drawn i.i.d. from a generator keyed by privacy randomness
@@ -47,7 +47,9 @@ use super::Trained;
 use super::config::ValidTvaeConfig;
 use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
-use crate::dp_sgd::{DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare};
+use crate::dp_sgd::{
+    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
+};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::nn::gather_rows;
@@ -60,7 +62,12 @@ const STEP_LABEL: &str =
     "training: TVAE step (clipped per-example gradient of encoder, decoder and σ)";
 
 /// Fits a differentially private TVAE.
-pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
+pub(crate) fn fit(
+    config: &ValidTvaeConfig,
+    dp: &DpConfig,
+    mut input: FitInput<'_>,
+) -> Fit<Trained> {
+    let audit = input.audit.take();
     let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other.
     let PrivatePreparation {
@@ -81,7 +88,9 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
     if dim == 0 {
         return Err(ModelError::NoModelledColumns);
     }
-    let nets = VaeNets::for_config(config, transformer.layout(), device)?;
+    let nets = set_up(&plan, || {
+        VaeNets::for_config(config, transformer.layout(), device)
+    })?;
     let mut run = DpSgd::new(
         plan,
         table,
@@ -92,6 +101,7 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
             label: STEP_LABEL,
             parameters: nets.parameters(),
             adam: adam_params(config),
+            audit,
         },
     )?;
 
@@ -115,8 +125,7 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
                 nets.batch_gradients(&x, &eps, b, config.loss_factor, 1.0)?
                     .0
             };
-            let clipped = record.clip(dp.clipping_norm)?;
-            drop(record);
+            let clipped = run.clip(record)?;
             // ---- the release (budget guard first), then post-processing ----
             if let StepOutcome::BudgetExhausted { .. } = run.step(&clipped, None)? {
                 stop = StopReason::BudgetExhausted;
@@ -148,7 +157,14 @@ pub(crate) fn fit(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) 
         steps: releases,
     };
     let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = Trained::new(schema.clone(), transformer, nets, Some(ledger));
+    let fitted = with_final_ledger(ledger, |ledger| {
+        Ok(Trained::new(
+            schema.clone(),
+            transformer,
+            nets,
+            Some(ledger),
+        ))
+    })?;
     Ok((fitted, summary))
 }
 

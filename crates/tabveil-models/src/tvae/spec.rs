@@ -2,6 +2,7 @@
 
 use super::config::TvaeConfig;
 use super::{Tvae, TvaeParts};
+use crate::error::ConfigResult;
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
 use crate::shell::load_as;
@@ -30,6 +31,17 @@ impl ModelSpec for TvaeConfig {
         ModelKind::Tvae
     }
 
+    fn set_hidden_dims(&mut self, dims: Vec<usize>) -> ConfigResult<()> {
+        self.compress_dims.clone_from(&dims);
+        self.decompress_dims = dims;
+        Ok(())
+    }
+
+    fn set_embedding_dim(&mut self, dim: usize) -> ConfigResult<()> {
+        self.embedding_dim = dim;
+        Ok(())
+    }
+
     fn setting_findings(&self, out: &mut Vec<SettingFinding>) {
         network_shape_findings(
             out,
@@ -52,10 +64,12 @@ impl ModelSpec for TvaeConfig {
         let (d_parameters, d_activations) = mlp_size(embedding, &self.decompress_dims, widths.data);
         // Encoder and decoder activations and gradients, plus book-keeping (×4); σ has one
         // parameter per data column.
+        let parameters = e_parameters
+            .saturating_add(d_parameters)
+            .saturating_add(widths.data);
         NetworkSize {
-            parameters: e_parameters
-                .saturating_add(d_parameters)
-                .saturating_add(widths.data),
+            parameters,
+            saved_floats: parameters,
             floats_per_row: e_activations
                 .saturating_add(d_activations)
                 .saturating_mul(4),

@@ -83,20 +83,26 @@ pub(crate) fn mechanisms(
             None
         };
         let event = entry.event();
-        let (mechanism, sample_rate) = match event {
-            PrivacyEvent::Gaussian { .. } => ("Gaussian", 1.0),
-            PrivacyEvent::PoissonSubsampledGaussian { sample_rate, .. } => {
-                ("Poisson-subsampled Gaussian", *sample_rate)
-            }
-        };
+        let noise_multiplier = event.noise_multiplier();
         out.push(Mechanism {
             label: entry.label().to_owned(),
             stage: entry.stage(),
-            mechanism: mechanism.to_owned(),
-            sample_rate,
-            noise_multiplier: event.noise_multiplier(),
+            mechanism: event.mechanism_name().to_owned(),
+            sample_rate: event.sample_rate(),
+            noise_multiplier,
+            epsilon_per_run: match *event {
+                PrivacyEvent::ExponentialMechanism { epsilon, .. } => Some(epsilon),
+                _ => None,
+            },
+            threshold: match *event {
+                PrivacyEvent::GaussianThreshold { threshold, .. } => Some(threshold),
+                _ => None,
+            },
             l2_sensitivity: entry.l2_sensitivity(),
-            noise_std: entry.l2_sensitivity().map(|s| s * event.noise_multiplier()),
+            noise_std: entry
+                .l2_sensitivity()
+                .zip(noise_multiplier)
+                .map(|(s, sigma)| s * sigma),
             count: event.steps(),
             epsilon_alone: alone,
             marginal_epsilon: marginal,

@@ -4,7 +4,7 @@ mod accounting;
 mod prose;
 mod tuning;
 
-use tabveil_accountant::{PrivacyLedger, Stage};
+use tabveil_accountant::{PrivacyEvent, PrivacyLedger, Stage};
 use tabveil_data::Schema;
 use tabveil_validate::TrainingConfig;
 
@@ -73,10 +73,11 @@ impl PrivacyReport {
                 model: private_model(None),
                 guarantee: None,
                 spending: None,
-                public_and_private: prose::public_and_private(config, schema, rows),
+                public_and_private: prose::public_and_private(config, schema, rows, ""),
                 safeguards: None,
                 context: None,
                 evaluation: None,
+                audit: None,
                 tuning: None,
                 regulatory_notes: prose::regulatory_notes(false),
                 generated_by: generated_by(),
@@ -104,9 +105,12 @@ impl PrivacyReport {
             .filter(|e| e.stage() == Stage::Training)
             .collect();
         let steps: u64 = training.iter().map(|e| e.event().steps()).sum();
+        // Epochs, batches, Poisson sampling and tuning are about DP-SGD models.
+        let dp_sgd_model = config.model.spec().schedule().is_some();
         let releases_per_step = config.private_releases_per_step().max(1) as f64;
         // The schedule's q is the ledger's: B/N_s, where N_s is the row count the trainer
-        // planned with (the true N treated as public, or a private estimate of it).
+        // planned with: N̂ for tabveil's private fits; a ledger planned with the true N (by
+        // another trainer) exposes N, and the report says so.
         let q = training
             .last()
             .map_or(config.batch_size() as f64 / n_rows as f64, |e| {
@@ -116,6 +120,16 @@ impl PrivacyReport {
         let epochs_completed = steps as f64 * q / releases_per_step;
         let estimate_used = "a differentially private estimate of the row count (post-processing of the noisy preprocessing counts); the true count was not used by training, and the gradient sum was normalised by q·N̂";
         let row_count = match rows {
+            // A model without a DP-SGD schedule plans with N̂ from its own releases.
+            _ if !dp_sgd_model => format!(
+                "the model planned with N̂, a differentially private estimate of the row count (post-processing of its noisy releases); {}",
+                match rows {
+                    RowCount::PrivateEstimate(_) => "this report shows only N̂".to_owned(),
+                    RowCount::Exact(n) => format!(
+                        "the true count, N = {n}, is shown in this report and is not protected"
+                    ),
+                }
+            ),
             RowCount::PrivateEstimate(_) => format!(
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; this report shows only N̂"
             ),
@@ -126,14 +140,28 @@ impl PrivacyReport {
                 "the DP-SGD schedule used N̂ = {schedule_rows} rows (q = B/N̂), {estimate_used}; the true count, N = {n_rows}, is shown in this report and is not protected"
             ),
         };
-        let dp_sgd = training.last().map(|last| DpSgd {
-            sample_rate: last.event().sample_rate(),
-            expected_batch: last.event().sample_rate() * schedule_rows,
-            noise_multiplier: last.event().noise_multiplier(),
-            clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
-            steps,
-            epochs: epochs_completed,
-        });
+        // DP-SGD's settings come from its steps (other training-stage mechanisms, if a model
+        // records any, have no sampling rate or clipping norm).
+        let dp_sgd = training
+            .iter()
+            .rev()
+            .find_map(|e| match *e.event() {
+                PrivacyEvent::PoissonSubsampledGaussian {
+                    sample_rate,
+                    noise_multiplier,
+                    ..
+                } => Some((e, sample_rate, noise_multiplier)),
+                _ => None,
+            })
+            .filter(|_| dp_sgd_model)
+            .map(|(last, sample_rate, noise_multiplier)| DpSgd {
+                sample_rate,
+                expected_batch: sample_rate * schedule_rows,
+                noise_multiplier,
+                clipping_norm: last.l2_sensitivity().unwrap_or(dp.clipping_norm),
+                steps,
+                epochs: epochs_completed,
+            });
 
         Ok(PrivacyReport {
             schema_version: REPORT_SCHEMA_VERSION,
@@ -146,7 +174,7 @@ impl PrivacyReport {
                 description: prose::accountant_description(spec.kind),
             }),
             headline: prose::headline(Some(epsilon), Some(delta), Some(dp.epsilon)),
-            model: private_model(Some(epochs_completed)),
+            model: private_model(dp_sgd_model.then_some(epochs_completed)),
             guarantee: Some(Guarantee {
                 budget_used: if dp.epsilon > 0.0 { epsilon / dp.epsilon } else { f64::NAN },
                 epsilon_at_deltas: table,
@@ -158,7 +186,14 @@ impl PrivacyReport {
                 ),
                 trust_model: "central: the training process sees the raw table; the guarantee covers everything released from it (the model, its samples, this report), not the raw table itself".to_owned(),
                 row_count,
-                scope: "End to end: every statistic of the data kept by the model (preprocessing) and every gradient step (training) is a Gaussian mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned(),
+                scope: if dp_sgd_model {
+                    format!(
+                        "End to end: every statistic of the data kept by the model (preprocessing: {}) and every gradient step (training: the Gaussian mechanism) is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.",
+                        prose::preprocessing_noise(ledger)
+                    )
+                } else {
+                    "End to end: every statistic of the data the model was fitted to, and every data-dependent choice it made, is a mechanism on the ledger below; everything else the model holds comes from the declared schema. Sampling from the model is post-processing and costs nothing more.".to_owned()
+                },
             }),
             spending: Some(Spending {
                 mechanisms,
@@ -168,11 +203,21 @@ impl PrivacyReport {
                 epsilon_over_steps: over_steps,
                 note: "ε does not add up across mechanisms: the accountant composes them, which costs less than the sum. \"ε alone\" is what a mechanism or stage would spend by itself; its cost in the total is how much the total ε would drop without it; the share is that cost over the total.".to_owned(),
             }),
-            public_and_private: prose::public_and_private(config, schema, rows),
-            safeguards: Some(prose::safeguards(ledger.noise_randomness(), config)),
+            public_and_private: prose::public_and_private(
+                config,
+                schema,
+                rows,
+                prose::preprocessing_noise(ledger),
+            ),
+            safeguards: Some(prose::safeguards(ledger, config)),
             context: Some(prose::context(epsilon)),
             evaluation: None,
-            tuning: Some(tuning::tuning(ledger, config, dp, schema, n_rows)?),
+            audit: None,
+            tuning: if dp_sgd_model {
+                Some(tuning::tuning(ledger, config, dp, schema, n_rows)?)
+            } else {
+                None
+            },
             regulatory_notes: prose::regulatory_notes(true),
             generated_by: generated_by(),
         })

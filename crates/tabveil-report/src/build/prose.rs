@@ -4,7 +4,7 @@
 //! The regulatory notes are written to be honest about what a DP guarantee can support; they
 //! never call a fit "compliant" or "approved" (a test checks every rendering).
 
-use tabveil_accountant::{AccountantKind, NoiseRandomness};
+use tabveil_accountant::{AccountantKind, NoiseRandomness, PrivacyEvent, PrivacyLedger, Stage};
 use tabveil_data::{ColumnKind, Schema};
 use tabveil_validate::TrainingConfig;
 use tabveil_validate::context::{EpsilonTier, NIST_SP_800_226, reference_deployments};
@@ -27,10 +27,35 @@ pub(crate) fn headline(epsilon: Option<f64>, delta: Option<f64>, target: Option<
     }
 }
 
+/// How the preprocessing releases of `ledger` were noised, for the report's sentences:
+/// "discrete Gaussian noise" when every one of them is an exact discrete Gaussian release.
+pub(crate) fn preprocessing_noise(ledger: &PrivacyLedger) -> &'static str {
+    let pre: Vec<&PrivacyEvent> = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.stage() == Stage::Preprocessing)
+        .map(|e| e.event())
+        .collect();
+    if !pre.is_empty()
+        && pre
+            .iter()
+            .all(|e| matches!(e, PrivacyEvent::DiscreteGaussian { .. }))
+    {
+        "discrete Gaussian noise, sampled exactly on the integers"
+    } else if pre
+        .iter()
+        .any(|e| matches!(e, PrivacyEvent::DiscreteGaussian { .. }))
+    {
+        "discrete or continuous Gaussian noise (see the ledger)"
+    } else {
+        "Gaussian noise"
+    }
+}
+
 /// One sentence about the accountant.
 pub(crate) fn accountant_description(kind: AccountantKind) -> String {
     match kind {
-        AccountantKind::Rdp => "Rényi DP of the Poisson-subsampled Gaussian, exact at every tracked order, converted to (ε, δ) with Balle et al. (2020): an upper bound on ε.".to_owned(),
+        AccountantKind::Rdp => "Rényi DP of each mechanism (the Poisson-subsampled Gaussian exactly at every tracked order; the discrete Gaussian by its zCDP bound), converted to (ε, δ) with Balle et al. (2020): an upper bound on ε.".to_owned(),
         AccountantKind::Pld => "Privacy loss distributions with pessimistic discretisation (Doroshenko et al. 2022), both neighbouring directions: an upper bound on ε, tighter than RDP.".to_owned(),
         AccountantKind::Gdp => "The central-limit Gaussian-DP approximation: not a bound, it may under-estimate ε.".to_owned(),
     }
@@ -40,9 +65,11 @@ pub(crate) fn public_and_private(
     config: &TrainingConfig,
     schema: &Schema,
     rows: RowCount,
+    preprocessing_noise: &str,
 ) -> PublicAndPrivate {
     let private = config.privacy().is_private();
     let text = config.model.spec().report_text();
+    let dp_sgd_model = config.model.spec().schedule().is_some();
     let columns = schema
         .columns()
         .iter()
@@ -97,23 +124,38 @@ pub(crate) fn public_and_private(
             ),
             (RowCount::Exact(n), false) => format!("The number of rows, N = {n}."),
         },
-        format!(
-            "The settings: {}, {} epochs, batch size {}{}.",
-            config.model.name(),
-            config.epochs(),
-            config.batch_size(),
-            text.settings
-        ),
+        if dp_sgd_model {
+            format!(
+                "The settings: {}, {} epochs, batch size {}{}.",
+                config.model.name(),
+                config.epochs(),
+                config.batch_size(),
+                text.settings
+            )
+        } else {
+            format!("The settings: {}, {}.", config.model.name(), text.settings)
+        },
     ];
-    if private {
+    if private && !dp_sgd_model {
+        public_facts.push(
+            "The privacy parameters (ε, δ, accountant) and the noise and selection parameters derived from them.".to_owned(),
+        );
+    } else if private {
         public_facts.push("The privacy parameters (ε, δ, clipping norm, accountant) and the noise multipliers derived from them.".to_owned());
     }
-    let learned_privately = if private {
+    let nothing_else = "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.";
+    let learned_privately = if private && !dp_sgd_model {
+        vec![text.learned, nothing_else.to_owned()]
+    } else if private {
         vec![
-            "Per categorical column: the counts of each category (and of missing values), each released once with Gaussian noise (L2 sensitivity 1); used for the condition vectors and for generation.".to_owned(),
-            "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with Gaussian noise (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing).".to_owned(),
+            format!(
+                "Per categorical column: the counts of each category (and of missing values), each released once with {preprocessing_noise} (L2 sensitivity 1); used for the condition vectors and for generation."
+            ),
+            format!(
+                "Per continuous or datetime column: a histogram over the declared bounds (and the missing-value count), released once with {preprocessing_noise} (L2 sensitivity 1); the mode-specific normalisation is fitted on it (post-processing)."
+            ),
             text.learned,
-            "Nothing else: no real row, exact count or data-derived bound is stored in the model or used by the sampler; sampling is post-processing and costs no privacy.".to_owned(),
+            nothing_else.to_owned(),
         ]
     } else {
         vec![
@@ -128,16 +170,30 @@ pub(crate) fn public_and_private(
     }
 }
 
-pub(crate) fn safeguards(randomness: NoiseRandomness, config: &TrainingConfig) -> Safeguards {
-    let randomness_text = match randomness {
-        NoiseRandomness::Secure => "Secure: every privacy-relevant random draw (Poisson sampling of rows, every Gaussian noise draw in preprocessing and training) came from a ChaCha20 CSPRNG seeded by the operating system, through a Gaussian sampler hardened against floating-point attacks (sum of four normals, after Opacus' secure mode). The user's seed controlled only the rest (initialisation, dropout, generation).".to_owned(),
+pub(crate) fn safeguards(ledger: &PrivacyLedger, config: &TrainingConfig) -> Safeguards {
+    let discrete = ledger
+        .entries()
+        .iter()
+        .any(|e| matches!(e.event(), PrivacyEvent::DiscreteGaussian { .. }));
+    let samplers = if discrete {
+        "the integer releases (preprocessing counts) through an exact discrete Gaussian sampler (Canonne, Kamath & Steinke 2020: integer arithmetic only, so no floating-point attack applies), the training noise through a continuous Gaussian sampler with floating-point attacks mitigated (sum of four normals, after Opacus' secure mode; mitigated, not removed)"
+    } else {
+        "through a Gaussian sampler with floating-point attacks mitigated (sum of four normals, after Opacus' secure mode; mitigated, not removed)"
+    };
+    let randomness_text = match ledger.noise_randomness() {
+        NoiseRandomness::Secure => format!("Secure: every privacy-relevant random draw (Poisson sampling of rows, every noise draw in preprocessing and training) came from a ChaCha20 CSPRNG seeded by the operating system, {samplers}. The user's seed controlled only the rest (initialisation, dropout, generation)."),
         NoiseRandomness::Seeded => "SEEDED: the privacy randomness (row sampling and noise) was fixed by a user-supplied noise seed. The guarantee holds only as long as that seed stays secret: anyone who knows it can regenerate and subtract the noise. Use such a fit for tests and research only.".to_owned(),
     };
     let clipping = config.model.spec().report_text().clipping;
     Safeguards {
-        noise_randomness: randomness,
+        noise_randomness: ledger.noise_randomness(),
         randomness: randomness_text,
-        sampling: "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size.".to_owned(),
+        sampling: if config.model.spec().schedule().is_some() {
+            "Poisson sampling: at every step each row joined the batch independently with probability q, so the batch size varied, exactly as the accountant assumes; the noisy gradient sum was divided by the expected batch q·N, not by the realised size."
+        } else {
+            "No subsampling: every release was computed on the whole table, as the accountant assumes."
+        }
+        .to_owned(),
         clipping,
         budget: "Every release was recorded on the privacy ledger before its result was used; a training step that would have pushed ε above the target was not taken. The ε above is recomputed from that ledger.".to_owned(),
     }

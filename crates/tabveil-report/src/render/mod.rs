@@ -4,6 +4,7 @@
 //! (upper bounds) are rounded *up* to three significant digits, other quantities to three
 //! significant digits, δ in short scientific notation.
 
+mod audit;
 mod html;
 mod markdown;
 mod plots;
@@ -117,4 +118,14 @@ pub(crate) fn stage(s: Stage) -> &'static str {
 /// An optional score in [0, 1], as text.
 pub(crate) fn score(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_owned(), |v| format!("{v:.3}"))
+}
+
+/// A ledger row's mechanism: its name, with its defining parameter when σ alone does not
+/// describe it (the exponential mechanism's ε per run, a Gaussian threshold's τ).
+pub(crate) fn mechanism_cell(x: &crate::types::Mechanism) -> String {
+    match (x.epsilon_per_run, x.threshold) {
+        (Some(e), _) => format!("{} (ε = {} per run)", x.mechanism, num(e)),
+        (_, Some(t)) => format!("{} (threshold τ = {})", x.mechanism, num(t)),
+        _ => x.mechanism.clone(),
+    }
 }

@@ -1,4 +1,44 @@
 //! Book-keeping: per-example gradient norms and clipped sums without per-example gradients.
+//!
+//! # Proof note: a clipped contribution never exceeds C
+//!
+//! **The bound.** For every example i of a batch clipped at C, the factor cᵢ actually applied
+//! (an f32 for an f32 batch) satisfies **cᵢ‖∇ℓᵢ‖ ≤ C in exact arithmetic**, where ∇ℓᵢ is the
+//! per-example gradient the recorded tensors represent (Σₜ gₜᵢᵀaₜᵢ for a weight, the row
+//! itself for a bias, a materialised parameter or a separate example). The rounding of the
+//! clipped *sum* afterwards (scaled rows, matrix products, additions over the batch in its
+//! dtype) is the sum's arithmetic, not covered here: as in every DP-SGD implementation the
+//! guarantee of a release is stated for exact arithmetic (the models' floating-point notes).
+//!
+//! **The argument.** The norms are computed in f64 from f32 or f64 entries; u = 2⁻⁵³ and
+//! γₖ = ku/(1 − ku). d is the longest dot product, K the number of terms summed into one
+//! norm, T the most uses of one weight, n = 2d + K + T + 8.
+//! 1. A dot product x·y of length d computed in f64, in any order, is within
+//!    γ_d Σ|xₖyₖ| ≤ γ_d‖x‖‖y‖ of its exact value (Higham, *Accuracy and Stability of Numerical
+//!    Algorithms*, §3.1; the products of f32 entries are even exact).
+//! 2. A weight's term τₜₛ = (aₜ·aₛ)(gₜ·gₛ), the rounded product of two such dots, is within
+//!    γ_{2d+1}‖aₜ‖‖aₛ‖‖gₜ‖‖gₛ‖ of its exact value; a sum of squares ‖x‖² is within γ_d‖x‖².
+//! 3. The computed norm Ŝᵢ, an f64 sum of K terms, is within γ_K Σ|τ̂| of their sum, so
+//!    |Ŝᵢ − ‖∇ℓᵢ‖²| ≤ γ_{2d+K+1}Mᵢ with Mᵢ = Σ_weights(Σₜ‖aₜᵢ‖‖gₜᵢ‖)² + Σ_rows‖xᵢ‖², since
+//!    Σₜ,ₛ‖aₜ‖‖aₛ‖‖gₜ‖‖gₛ‖ = (Σₜ‖aₜ‖‖gₜ‖)². Mᵢ does not shrink when the cross terms of a
+//!    weight used several times cancel, which is when Ŝᵢ is unreliable: in f32 without this
+//!    bound a weight used twice with g₂ ≈ −g₁ computes a squared norm of 0 for a true norm of
+//!    2C (the test `cancelling_weight_uses_are_clipped_to_c`).
+//! 4. M̂ᵢ, computed from the computed diagonals (each at most γ_d below its exact value) with
+//!    T + K + 5 more roundings, satisfies Mᵢ ≤ (1 + 2γₙ)M̂ᵢ.
+//! 5. With nu ≤ 2⁻²⁰ (checked), ‖∇ℓᵢ‖² ≤ Ŝᵢ + 2nu·M̂ᵢ, and the computed
+//!    **Uᵢ = Ŝᵢ + 4nu·M̂ᵢ ≥ ‖∇ℓᵢ‖²**: the second 2nu·M̂ᵢ ≥ u‖∇ℓᵢ‖² covers the two roundings
+//!    of Uᵢ (n ≥ 8 and ‖∇ℓᵢ‖² ≤ Mᵢ ≤ 2M̂ᵢ).
+//! 6. cᵢ = min(1, ↓((C ⊘ √Uᵢ) ⊗ (1 − 4u))): the computed quotient is at most
+//!    (C/√Uᵢ)(1 + u)/(1 − u), so after the product by 1 − 4u (and its rounding) it is below
+//!    C/√Uᵢ; ↓ rounds toward zero into the batch's dtype. If it is ≥ 1 then √Uᵢ ≤ C and
+//!    cᵢ = 1 needs no clipping. Either way **cᵢ‖∇ℓᵢ‖ ≤ cᵢ√Uᵢ ≤ C**. A quotient below 2⁻¹⁰²¹
+//!    gives cᵢ = 0 (the example is dropped), so every rounding above is relative; so does a
+//!    non-finite Uᵢ.
+//!
+//! **The cost.** f64 instead of f32 accumulation in B·(T(T+1) + #parameters) dot products per
+//! step (the matrix products, which dominate, are unchanged), and factors below C/‖∇ℓᵢ‖ by
+//! about 4nu·M̂ᵢ/Ŝᵢ relative (~1e-12 without cancellation) plus one rounding of the dtype.
 
 use std::collections::BTreeMap;
 
@@ -6,7 +46,13 @@ use candle_core::{DType, Device, Tensor};
 
 use crate::error::{Result, SgdError};
 use crate::gradients::Gradients;
-use crate::kernels::{add, column_sums, float_dtype, row_dots, scale_rows};
+use crate::kernels::{add, float_dtype, scale_rows};
+
+mod norms;
+mod separate;
+
+use norms::{SqNorms, clip_factor_values, dims_nonempty, dims2, weighted_row_sum};
+use separate::Separate;
 
 /// Per-example gradient information of one batch, kept as the activations and output
 /// gradients of each parameter's uses.
@@ -27,6 +73,9 @@ use crate::kernels::{add, column_sums, float_dtype, row_dots, scale_rows};
 /// - a bias: ∇_b ℓᵢ = Σₜ gₜᵢ;
 /// - clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) and the clipped sum Σₜ (diag(c) Gₜ)ᵀ Aₜ, one matrix
 ///   product per use, as in the plain backward pass (Bu et al. 2023, "book-keeping").
+///
+/// The norms are accumulated in f64 with a bound on their rounding error, and each factor is
+/// rounded down, so that cᵢ‖∇ℓᵢ‖ ≤ C holds exactly (see the [module docs](self)).
 ///
 /// Losses must be written as a **sum** of per-example losses Σᵢ ℓᵢ (not a mean), and ℓᵢ must
 /// depend on example i only: no batch normalisation, no packing of several rows into one.
@@ -56,6 +105,8 @@ pub struct GhostBatch {
     rows: Option<usize>,
     rows_consistent: bool,
     dtype: Option<DType>,
+    /// Examples that touch only their own parameters (see `add_separate_examples`).
+    separate: Separate,
 }
 
 /// What one parameter contributes.
@@ -129,6 +180,7 @@ impl GhostBatch {
             rows: None,
             rows_consistent: true,
             dtype: None,
+            separate: Separate::default(),
         }
     }
 
@@ -149,6 +201,7 @@ impl GhostBatch {
         output_grad: &Tensor,
     ) -> Result<()> {
         let name = name.into();
+        self.reject_separate(&name, "weight use")?;
         let (rows_a, d_in) = dims2(input, &name, "input")?;
         let (rows_g, d_out) = dims2(output_grad, &name, "output gradient")?;
         if rows_a != rows_g {
@@ -223,6 +276,7 @@ impl GhostBatch {
     /// Shape, dtype or kind mismatches.
     pub fn add_bias_use(&mut self, name: impl Into<String>, output_grad: &Tensor) -> Result<()> {
         let name = name.into();
+        self.reject_separate(&name, "bias use")?;
         let (rows, d) = dims2(output_grad, &name, "bias output gradient")?;
         self.check_tensor(output_grad, &name)?;
         self.note_rows(rows);
@@ -264,17 +318,10 @@ impl GhostBatch {
     /// Shape, dtype or kind mismatches.
     pub fn add_per_example(&mut self, name: impl Into<String>, grads: &Tensor) -> Result<()> {
         let name = name.into();
+        self.reject_separate(&name, "per-example rows")?;
         let dims = grads.dims();
-        if dims.is_empty() {
-            return Err(SgdError::ShapeMismatch {
-                what: format!("per-example gradients of `{name}`"),
-                expected: vec![usize::MAX, usize::MAX],
-                actual: Vec::new(),
-            });
-        }
+        let (rows, shape) = dims_nonempty(grads, &name)?;
         self.check_tensor(grads, &name)?;
-        let rows = dims[0];
-        let shape = dims[1..].to_vec();
         let numel: usize = shape.iter().product();
         let flat = grads.reshape((rows, numel))?;
         self.note_rows(rows);
@@ -304,17 +351,29 @@ impl GhostBatch {
         Ok(())
     }
 
-    /// Names of the parameters recorded so far, sorted.
+    /// Names of the parameters recorded so far (separate examples' last), each sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.params.keys().map(String::as_str)
+        self.params
+            .keys()
+            .map(String::as_str)
+            .chain(self.separate.names())
     }
 
     /// The number of examples, when every contribution agrees on it (None for an empty
-    /// record).
+    /// record): the examples of the shared contributions plus the separate examples.
     ///
     /// # Errors
     /// [`SgdError::BatchSizeMismatch`] when contributions disagree.
     pub fn batch_size(&self) -> Result<Option<usize>> {
+        let shared = self.shared_rows()?;
+        Ok(match (shared, self.separate.rows()) {
+            (None, 0) if !self.separate.contains_any() => None,
+            (s, k) => Some(s.unwrap_or(0) + k),
+        })
+    }
+
+    /// The number of examples of the shared contributions (all but the separate examples).
+    fn shared_rows(&self) -> Result<Option<usize>> {
         if !self.rows_consistent {
             return Err(SgdError::BatchSizeMismatch {
                 what: "a contribution".to_owned(),
@@ -325,28 +384,46 @@ impl GhostBatch {
         Ok(self.rows)
     }
 
-    /// ‖∇ℓᵢ‖² over all recorded parameters, for each example: a (B,) tensor.
+    /// ‖∇ℓᵢ‖² over all recorded parameters, for each example: a (B,) tensor (accumulated in
+    /// f64, returned in the batch's dtype).
     ///
     /// These norms are private data: do not log or release them.
     ///
     /// # Errors
     /// [`SgdError::BatchSizeMismatch`] when contributions disagree on B; Candle errors.
     pub fn per_example_sq_norms(&self) -> Result<Tensor> {
-        let rows = self.batch_size()?.unwrap_or(0);
+        let norms = self.sq_norms()?;
         let (dtype, device) = self.dtype_device();
-        let mut total = Tensor::zeros(rows, dtype, &device)?;
-        if rows == 0 {
-            return Ok(total);
+        let values = norms.values().to_vec();
+        let len = values.len();
+        Ok(Tensor::from_vec(values, len, &device)?.to_dtype(dtype)?)
+    }
+
+    /// The squared norms of every example in f64 with their error bound, the shared examples
+    /// first, the separate ones after them.
+    fn sq_norms(&self) -> Result<SqNorms> {
+        let rows = self.shared_rows()?.unwrap_or(0);
+        let mut norms = SqNorms::new(rows);
+        if rows > 0 {
+            for contribution in self.params.values() {
+                match contribution {
+                    Contribution::Weight { uses, .. } => norms.add_weight(uses)?,
+                    Contribution::Bias { grads } => norms.add_rows(grads)?,
+                    Contribution::Rows { rows, .. } => norms.add_rows(rows)?,
+                }
+            }
         }
-        for contribution in self.params.values() {
-            let sq = match contribution {
-                Contribution::Weight { uses, .. } => weight_sq_norms(uses)?,
-                Contribution::Bias { grads } => row_dots(grads, grads)?,
-                Contribution::Rows { rows, .. } => row_dots(rows, rows)?,
-            };
-            total = (total + sq)?;
+        if let Some(separate) = self.separate.sq_norms()? {
+            norms.append(separate);
         }
-        Ok(total)
+        Ok(norms)
+    }
+
+    /// The clip factors of `max_norm`, rounded down to the batch's dtype (as f64 values).
+    fn factor_values(&self, max_norm: f64) -> Result<Vec<f64>> {
+        let upper = self.sq_norms()?.upper_bounds()?;
+        let (dtype, _) = self.dtype_device();
+        Ok(clip_factor_values(&upper, max_norm, dtype))
     }
 
     /// ‖∇ℓᵢ‖ over all recorded parameters, for each example: a (B,) tensor. Private data.
@@ -358,7 +435,8 @@ impl GhostBatch {
     }
 
     /// Clips every per-example gradient to norm `max_norm` (flat clipping over all recorded
-    /// parameters: cᵢ = min(1, C/‖∇ℓᵢ‖)) and sums them.
+    /// parameters: cᵢ = min(1, C/‖∇ℓᵢ‖), with cᵢ‖∇ℓᵢ‖ ≤ C exactly: see the
+    /// [module docs](self)) and sums them.
     ///
     /// `max_norm` may be `f64::INFINITY` (no clipping; then the sums carry no sensitivity
     /// bound, which only an unaccounted, non-private run may use).
@@ -378,14 +456,14 @@ impl GhostBatch {
                 expected: "> 0 (clipping norm C)",
             });
         }
-        let rows = self.batch_size()?.unwrap_or(0);
+        let shared = self.shared_rows()?.unwrap_or(0);
+        let rows = shared + self.separate.rows();
         let sums = if rows == 0 {
             self.zero_sums()?
         } else {
-            let norms = self.per_example_norms()?;
-            let (dtype, device) = (norms.dtype(), norms.device().clone());
-            let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-            let factors = clip_factor_values(&host, max_norm);
+            let (dtype, device) = self.dtype_device();
+            // Values of `dtype` already (rounded down): the conversion below is exact.
+            let factors = self.factor_values(max_norm)?;
             // Examples with a non-finite norm get factor 0; zero their inputs too, so that
             // 0 · NaN never reaches a sum.
             let keep = if factors.contains(&0.0) {
@@ -398,7 +476,18 @@ impl GhostBatch {
                 None
             };
             let factors = Tensor::from_vec(factors, rows, &device)?.to_dtype(dtype)?;
-            self.weighted_sums(Some(&factors), keep.as_ref())?
+            // The shared examples come first, the separate ones after them.
+            let mut sums = if shared == 0 {
+                self.shared_zero_sums()?
+            } else {
+                self.weighted_sums(
+                    Some(&factors.narrow(0, 0, shared)?),
+                    keep.map(|k| k.narrow(0, 0, shared)).transpose()?.as_ref(),
+                )?
+            };
+            let separate = factors.narrow(0, shared, rows - shared)?;
+            self.separate.weighted_sums(Some(&separate), &mut sums)?;
+            sums
         };
         Ok(ClippedGradients {
             sums,
@@ -407,16 +496,17 @@ impl GhostBatch {
         })
     }
 
-    /// The clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) as a (B,) tensor. Private data.
+    /// The clip factors cᵢ = min(1, C/‖∇ℓᵢ‖) that [`clip`](Self::clip) applies, as a (B,)
+    /// tensor of the batch's dtype: each rounded down so that cᵢ‖∇ℓᵢ‖ ≤ C exactly. Private
+    /// data.
     ///
     /// # Errors
     /// As [`GhostBatch::clip`].
     pub fn clip_factors(&self, max_norm: f64) -> Result<Tensor> {
-        let norms = self.per_example_norms()?;
-        let host = norms.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-        let factors = clip_factor_values(&host, max_norm);
+        let factors = self.factor_values(max_norm)?;
+        let (dtype, device) = self.dtype_device();
         let len = factors.len();
-        Ok(Tensor::from_vec(factors, len, norms.device())?.to_dtype(norms.dtype())?)
+        Ok(Tensor::from_vec(factors, len, &device)?.to_dtype(dtype)?)
     }
 
     /// The plain, unclipped sum Σᵢ ∇ℓᵢ of every recorded parameter: the gradient of the
@@ -426,7 +516,9 @@ impl GhostBatch {
     /// # Errors
     /// Candle errors.
     pub fn sum(&self) -> Result<Gradients> {
-        self.weighted_sums(None, None)
+        let mut sums = self.weighted_sums(None, None)?;
+        self.separate.weighted_sums(None, &mut sums)?;
+        Ok(sums)
     }
 
     /// Σᵢ cᵢ ∇ℓᵢ per parameter (Σᵢ ∇ℓᵢ without factors). `keep` (1 or 0 per example) zeroes
@@ -469,6 +561,14 @@ impl GhostBatch {
 
     fn zero_sums(&self) -> Result<Gradients> {
         let (dtype, device) = self.dtype_device();
+        let mut out = self.shared_zero_sums()?;
+        self.separate.zero_sums(dtype, &device, &mut out)?;
+        Ok(out)
+    }
+
+    /// Zero sums of the parameters of the shared examples.
+    fn shared_zero_sums(&self) -> Result<Gradients> {
+        let (dtype, device) = self.dtype_device();
         let mut out = Gradients::new();
         for (name, contribution) in &self.params {
             let shape: Vec<usize> = match contribution {
@@ -493,8 +593,21 @@ impl GhostBatch {
                 Contribution::Bias { grads } => grads.device().clone(),
                 Contribution::Rows { rows, .. } => rows.device().clone(),
             })
+            .or_else(|| self.separate.device())
             .unwrap_or(Device::Cpu);
         (self.dtype.unwrap_or(DType::F32), device)
+    }
+
+    /// A parameter of the separate examples takes no other contribution.
+    fn reject_separate(&self, name: &str, kind: &'static str) -> Result<()> {
+        if self.separate.contains(name) {
+            return Err(SgdError::MixedContributions {
+                name: name.to_owned(),
+                first: "separate examples",
+                second: kind,
+            });
+        }
+        Ok(())
     }
 
     fn check_tensor(&mut self, t: &Tensor, name: &str) -> Result<()> {
@@ -534,59 +647,6 @@ impl GhostBatch {
             }
         }
         expected
-    }
-}
-
-/// cᵢ = min(1, C/‖∇ℓᵢ‖), and 0 for a norm that is not finite (NaN or ∞: such an example is
-/// dropped rather than allowed to poison the sum).
-fn clip_factor_values(norms: &[f64], max_norm: f64) -> Vec<f64> {
-    norms
-        .iter()
-        .map(|&n| {
-            if !n.is_finite() {
-                0.0
-            } else if n > max_norm {
-                max_norm / n
-            } else {
-                1.0
-            }
-        })
-        .collect()
-}
-
-/// Σₜ,ₛ (aₜ·aₛ)(gₜ·gₛ) per example.
-fn weight_sq_norms(uses: &[WeightUse]) -> Result<Tensor> {
-    let mut total: Option<Tensor> = None;
-    for (t, ut) in uses.iter().enumerate() {
-        for us in &uses[t..] {
-            let aa = row_dots(&ut.a, &us.a)?;
-            let gg = row_dots(&ut.g, &us.g)?;
-            let mut term = (aa * gg)?;
-            if !std::ptr::eq(ut, us) {
-                term = term.affine(2.0, 0.0)?;
-            }
-            total = Some(match total {
-                None => term,
-                Some(prev) => (prev + term)?,
-            });
-        }
-    }
-    total.ok_or(SgdError::Internal("weight contribution without uses"))
-}
-
-/// Σᵢ cᵢ rowsᵢ (or Σᵢ rowsᵢ without factors) for a (B, d) tensor.
-fn weighted_row_sum(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
-    column_sums(rows, factors)
-}
-
-fn dims2(t: &Tensor, name: &str, role: &str) -> Result<(usize, usize)> {
-    match t.dims() {
-        &[r, c] => Ok((r, c)),
-        other => Err(SgdError::ShapeMismatch {
-            what: format!("{role} of `{name}`"),
-            expected: vec![usize::MAX, usize::MAX],
-            actual: other.to_vec(),
-        }),
     }
 }
 

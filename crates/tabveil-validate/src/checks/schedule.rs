@@ -2,6 +2,7 @@
 //! models), then what the model says about its settings (`ModelSpec::setting_findings`: pac,
 //! discriminator steps, layer widths…), then memory.
 
+use crate::batch::{largest_batch_at_most, min_batch_size};
 use crate::finding::{Code, Finding};
 use crate::format::sig;
 use crate::session::Session;
@@ -64,20 +65,55 @@ fn dp_sgd_schedule(s: &mut Session<'_>, out: &mut Vec<Finding>) {
         ));
     }
 
-    if n >= 1 && !(config.batch_size() >= 1 && config.batch_size() <= n) {
+    let min = min_batch_size(config);
+    if n >= 1 && !(config.batch_size() >= min.max(1) && config.batch_size() <= n) {
         let what = if private {
             "the expected batch size q·n"
         } else {
             "the batch size"
         };
+        let model = config.model.name();
+        let sizes = config.model.spec().batch_sizes();
+        let smallest = if sizes.multiple_of > 1 {
+            format!(
+                "{model} takes batches of at least {min}, in multiples of {}",
+                sizes.multiple_of
+            )
+        } else {
+            format!("{model} takes batches of at least {min}")
+        };
+        let no_batch = format!(
+            "no batch size works at this ε and number of epochs ({smallest}): raise ε, use fewer epochs, or fit on more rows"
+        );
         let range = match (private, s.max_batch()) {
-            (true, Some(max)) => format!(
-                "use a batch size between 1 and {max} (the largest that keeps the training noise within its bound at this ε and number of epochs)"
-            ),
-            _ => format!("use a batch size between 1 and the table's {n} rows"),
+            (true, Some(max)) => match largest_batch_at_most(config, max.min(n)) {
+                Some(hi) => format!(
+                    "use a batch size between {min} and {hi} (the largest that keeps the training noise within its bound at this ε and number of epochs)"
+                ),
+                None => no_batch,
+            },
+            // Computed, and nothing fits (not: not computable, e.g. for an invalid δ).
+            (true, None)
+                if s.planner.is_some()
+                    && s.dp()
+                        .is_some_and(|d| d.epsilon.is_finite() && d.epsilon > 0.0) =>
+            {
+                no_batch
+            }
+            _ => match largest_batch_at_most(config, n) {
+                Some(hi) => format!("use a batch size between {min} and {hi}"),
+                None => format!(
+                    "the table's {n} row(s) are too few: {smallest}; fit on a table with more rows"
+                ),
+            },
         };
         let reason = if config.batch_size() == 0 {
             format!("{what} is 0: every batch would be empty (fewer than one expected row).")
+        } else if config.batch_size() < min {
+            format!(
+                "{what} {} is below the smallest {model} accepts ({min}).",
+                config.batch_size()
+            )
         } else {
             format!(
                 "{what} {} is larger than the table's {n} rows.",

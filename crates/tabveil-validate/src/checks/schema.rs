@@ -11,6 +11,14 @@ use crate::session::Session;
 
 pub(crate) fn check(s: &Session<'_>, out: &mut Vec<Finding>) {
     let private = s.config.privacy().is_private();
+    if private && s.schema.is_inferred_from_data() {
+        out.push(Finding::new(
+            Code::DpSchemaInferred,
+            "schema.inferred_from_data",
+            "the schema was inferred from the data (\"inferred_from_data\": true): its bounds are the exact extremes of the rows and its categories every value present, one person's included, and a private fit would release them.",
+            "review the schema: replace bounds and categories with public knowledge (a codebook, legal or physical ranges), then delete the line \"inferred_from_data\": true",
+        ));
+    }
     for c in s.schema.columns() {
         let field = format!("schema.columns.{}", c.name());
         match c.kind() {

@@ -134,18 +134,20 @@ fn ranges(s: &mut Session<'_>) -> PlanRanges {
     let batch_size = if v.epsilon && v.epochs && v.schedule {
         let privacy_max = s.max_batch();
         let memory_max = s.memory_max_batch().unwrap_or(Some(s.n_rows));
+        let min = crate::batch::min_batch_size(config);
         match (privacy_max, memory_max) {
             (Some(a), Some(b)) => {
-                let max = a.min(b);
-                let recommended = rdp
-                    .recommended_batch(dp.epsilon, config.epochs(), max)
-                    .map_err(|e| s.failures.push(e.to_string()))
-                    .unwrap_or(max)
-                    .clamp(1, max);
-                Some(ValueRange {
-                    min: 1,
-                    max,
-                    recommended,
+                crate::batch::largest_batch_at_most(config, a.min(b)).map(|max| {
+                    let recommended = rdp
+                        .recommended_batch(dp.epsilon, config.epochs(), max)
+                        .map_err(|e| s.failures.push(e.to_string()))
+                        .unwrap_or(max)
+                        .clamp(min, max);
+                    ValueRange {
+                        min,
+                        max,
+                        recommended,
+                    }
                 })
             }
             _ => None,

@@ -2,7 +2,9 @@
 //!
 //! Every noise multiplier comes from the accountant's run plan
 //! ([`PreprocessingPlan`] and [`PreprocessingPlan::with_training`]), the functions a fit
-//! calls too, so the plan printed by the validator is the plan a trainer runs. The searches
+//! calls too — with the row count the validator is given, where a fit uses round(N̂), a
+//! differentially private estimate: the printed plan is the fit's plan exactly only when the
+//! two counts agree (σ_pre always is the same). The searches
 //! over epochs, batch sizes and ε do not calibrate from scratch at every probe: they ask "does
 //! the plan fit with the training noise at its bound?" — one accountant evaluation, with the
 //! per-step RDP of the mechanism cached.
@@ -36,8 +38,9 @@ pub(crate) struct Planner {
     pub n_rows: u64,
     /// Private gradient releases per optimiser step (CTGAN's discriminator steps).
     pub releases_per_step: u64,
-    /// Preprocessing releases as `(sample rate, count)` segments sharing one σ.
-    pub preprocessing: Vec<(f64, u64)>,
+    /// Preprocessing releases as event templates sharing one σ (kind and count; the noise
+    /// multiplier is a placeholder): [`PreprocessingPlan::templates_of`].
+    pub preprocessing: Vec<PrivacyEvent>,
 }
 
 impl Planner {
@@ -54,7 +57,7 @@ impl Planner {
             budget,
             n_rows,
             releases_per_step: releases_per_step.max(1),
-            preprocessing: PreprocessingPlan::segments_of(planned),
+            preprocessing: PreprocessingPlan::templates_of(planned),
         }
     }
 
@@ -72,7 +75,7 @@ impl Planner {
 
     /// Number of preprocessing releases.
     pub fn preprocessing_releases(&self) -> u64 {
-        self.preprocessing.iter().map(|&(_, c)| c).sum()
+        self.preprocessing.iter().map(PrivacyEvent::steps).sum()
     }
 
     /// The schedule of the private gradient releases for `batch` and `epochs`.
@@ -87,7 +90,7 @@ impl Planner {
 
     /// The preprocessing plan at `target`: the run plan's first half.
     fn preprocessing_at(&self, target: f64) -> Result<PreprocessingPlan> {
-        Ok(PreprocessingPlan::from_segments(
+        Ok(PreprocessingPlan::from_templates(
             &self.budget.with_epsilon(target),
             &self.preprocessing,
         )?)
@@ -111,8 +114,7 @@ impl Planner {
     pub fn preprocessing_events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
         self.preprocessing
             .iter()
-            .filter(|&&(_, count)| count > 0)
-            .map(|&(q, count)| Ok(PrivacyEvent::sampled_gaussian(q, sigma, count)?))
+            .map(|t| Ok(t.with_noise_multiplier(sigma)?))
             .collect()
     }
 

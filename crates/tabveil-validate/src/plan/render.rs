@@ -46,7 +46,7 @@ fn write_private(f: &mut fmt::Formatter<'_>, p: &PrivatePlan, n_rows: u64) -> fm
     )?;
     writeln!(
         f,
-        "  sampling: Poisson, q = {} (expected batch q·N; N = {n_rows} treated as public), {} private steps",
+        "  sampling: Poisson, q = {} (expected batch q·N at the N = {n_rows} given here; a private fit plans with N̂, a DP estimate of N), {} private steps",
         sig(p.sample_rate, 3),
         p.private_steps
     )?;

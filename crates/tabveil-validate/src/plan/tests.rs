@@ -11,7 +11,7 @@ fn planner(n: u64) -> Planner {
             LedgerEntry::new(
                 format!("preprocessing: counts of column c{i}"),
                 Stage::Preprocessing,
-                PrivacyEvent::gaussian(1.0, 1).unwrap(),
+                PrivacyEvent::discrete_gaussian(1.0, 1).unwrap(),
             )
             .unwrap()
         })
@@ -27,7 +27,10 @@ fn planner(n: u64) -> Planner {
 #[test]
 fn preprocessing_segments_are_merged() {
     let p = planner(10_000);
-    assert_eq!(p.preprocessing, vec![(1.0, 6)]);
+    assert_eq!(
+        p.preprocessing,
+        vec![PrivacyEvent::discrete_gaussian(1.0, 6).unwrap()]
+    );
     assert_eq!(p.preprocessing_releases(), 6);
 }
 
@@ -40,8 +43,8 @@ fn preprocessing_noise_matches_the_joint_calibration() {
     let events = p.preprocessing_events(2.0).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(
-        events[0].noise_multiplier().to_bits(),
-        joint.preprocessing_noise_multiplier.unwrap().to_bits()
+        events[0].noise_multiplier().map(f64::to_bits),
+        joint.preprocessing_noise_multiplier.map(f64::to_bits)
     );
 }
 

@@ -1,0 +1,99 @@
+"""Fit, sample, conditions, report, save/load, pickling."""
+
+import pickle
+
+import pandas as pd
+import pytest
+
+import tabveil
+
+from conftest import SCHEMA, make_frame
+
+
+def test_samples_have_the_schema_dtypes(fitted, schema):
+    rows = fitted.sample(300, seed=3)
+    assert rows.shape == (300, 8)
+    assert list(rows.columns) == schema.names
+    assert str(rows["age"].dtype) == "int64"
+    assert rows["age"].between(18, 90).all()
+    assert str(rows["visits"].dtype) == "Int64"
+    assert str(rows["income"].dtype) == "float64"
+    assert isinstance(rows["city"].dtype, pd.CategoricalDtype)
+    assert list(rows["city"].cat.categories) == ["north", "south", "east"]
+    assert str(rows["member"].dtype) == "bool"
+    assert str(rows["vip"].dtype) == "boolean"
+    assert str(rows["joined"].dtype) == "datetime64[s]"
+    # Nullable columns generate missing values; the others never do.
+    assert rows["city"].isna().any() and rows["income"].isna().any()
+    assert not rows["age"].isna().any()
+    # Reproducible from the seed.
+    pd.testing.assert_frame_equal(rows, fitted.sample(300, seed=3))
+    assert fitted.sample(10, output="arrow").num_rows == 10
+
+
+def test_conditions(fitted):
+    rows = fitted.sample(50, conditions={"city": "east", "member": True}, seed=1)
+    assert (rows["city"] == "east").all()
+    assert rows["member"].all()
+    missing = fitted.sample(20, conditions={"city": None}, seed=1)
+    assert missing["city"].isna().all()
+    with pytest.raises(tabveil.errors.TabveilError):
+        fitted.sample(5, conditions={"city": "west"})
+
+
+def test_non_private_report_says_so(fitted):
+    assert fitted.epsilon_spent is None and fitted.ledger is None
+    report = fitted.report()
+    assert "no privacy guarantee" in report.to_markdown().lower()
+    assert report.to_html().lstrip().lower().startswith("<!doctype html")
+    assert report._repr_html_() == report.to_html()
+    assert isinstance(report.to_dict(), dict)
+
+
+def test_private_fit_spends_at_most_epsilon(schema):
+    synth = tabveil.Synthesizer(
+        "ctgan", epsilon=2.0, delta=1e-5, epochs=2, batch_size=100, seed=0, progress=False
+    )
+    synth.fit(make_frame(600), schema=schema)
+    assert 0 < synth.epsilon_spent <= 2.0
+    ledger = synth.ledger
+    assert ledger and synth.is_private
+    report = synth.report().to_dict()
+    assert report  # the JSON report parses
+    md = synth.report().to_markdown()
+    assert md.startswith("# Privacy report: (ε = ")
+    summary = synth.summary
+    assert summary["private"]["estimated_rows"] > 0
+
+
+def test_save_load_and_pickle(tmp_path, fitted):
+    fitted.save(tmp_path / "model")
+    again = tabveil.Synthesizer.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(again.sample(40, seed=5), fitted.sample(40, seed=5))
+    assert again.model == "tvae" and not again.is_private
+    clone = pickle.loads(pickle.dumps(fitted))
+    pd.testing.assert_frame_equal(clone.sample(40, seed=5), fitted.sample(40, seed=5))
+
+
+def test_every_model_name_reaches_the_library(schema):
+    for model in ["ctgan", "tvae", "CTGAN"]:
+        s = tabveil.Synthesizer(model, non_private=True, epochs=1)
+        assert s.model == model.lower()
+    with pytest.raises(tabveil.errors.ConfigError) as e:
+        tabveil.Synthesizer("gan-of-the-future", non_private=True)
+    assert e.value.parameter == "model"
+
+
+def test_non_private_fit_without_schema_infers_one():
+    frame = make_frame(200)
+    synth = tabveil.Synthesizer("tvae", non_private=True, epochs=1, batch_size=50,
+                                progress=False).fit(frame)
+    assert synth.schema.names == list(frame.columns)
+
+
+def test_polars_in_arrow_out():
+    pl = pytest.importorskip("polars")
+    synth = tabveil.Synthesizer("tvae", non_private=True, epochs=1, batch_size=50,
+                                progress=False)
+    synth.fit(pl.from_pandas(make_frame(200)), schema=SCHEMA)
+    assert synth.sample(7, output="polars").shape == (7, 8)

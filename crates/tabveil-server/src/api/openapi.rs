@@ -1,0 +1,45 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the request and response types (utoipa), so it cannot drift from the code.
+
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{datasets, generators, reports, samples, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tabveil-server", description = "Differentially private synthetic data as a service: datasets with a lifetime privacy budget, fit jobs, samples, privacy reports and a hash-chained ledger."),
+    paths(
+        users::health, users::me, users::create, users::revoke, users::grant, users::ungrant,
+        datasets::create, datasets::list, datasets::show, datasets::upload, datasets::download,
+        datasets::budget, datasets::ledger,
+        generators::create, generators::create_legacy, generators::list, generators::show,
+        generators::cancel, generators::events,
+        samples::sample, reports::privacy_report, reports::evaluation,
+    ),
+    modifiers(&Bearer)
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The document.
+pub(crate) fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// `GET /openapi.json`.
+pub(crate) async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(spec())
+}

@@ -1,0 +1,229 @@
+use tabveil::accountant::{AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
+
+use super::*;
+
+fn ledger(sigma: f64, q: f64, steps: u64) -> PrivacyLedger {
+    let mut l = PrivacyLedger::new();
+    l.record(
+        LedgerEntry::new(
+            "counts",
+            Stage::Preprocessing,
+            PrivacyEvent::gaussian(sigma, 1).unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    l.record(
+        LedgerEntry::new(
+            "steps",
+            Stage::Training,
+            PrivacyEvent::poisson_subsampled_gaussian(q, 1.0, steps).unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    l
+}
+
+fn chain() -> Chain {
+    let mut c = Chain::new("ds");
+    c.append(EntryBody::budget("ds", 3.0, 1e-6, AccountantSpec::rdp(), 1))
+        .unwrap();
+    let mut count = PrivacyLedger::new();
+    count
+        .record(
+            LedgerEntry::new(
+                "row count",
+                Stage::Preprocessing,
+                PrivacyEvent::gaussian(100.0, 1).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    c.append(EntryBody::charge(
+        "ds",
+        ROW_ESTIMATE_SUBJECT,
+        ChargePhase::Release,
+        count,
+        2,
+    ))
+    .unwrap();
+    c.append(EntryBody::charge(
+        "ds",
+        "generator:a",
+        ChargePhase::Planned,
+        ledger(20.0, 0.01, 100),
+        3,
+    ))
+    .unwrap();
+    c.append(EntryBody::charge(
+        "ds",
+        "generator:a",
+        ChargePhase::Cancelled,
+        ledger(20.0, 0.01, 40),
+        4,
+    ))
+    .unwrap();
+    c
+}
+
+/// Re-hashes every link from `from` on, as a forger who knows the scheme would.
+fn rehash(export: &mut ChainExport, from: usize) {
+    for i in from..export.entries.len() {
+        let prev = if i == 0 {
+            GENESIS_HASH.to_owned()
+        } else {
+            export.entries[i - 1].hash.clone()
+        };
+        export.entries[i].prev_hash = prev.clone();
+        export.entries[i].hash = link_hash(&prev, &export.entries[i].body);
+    }
+}
+
+#[test]
+fn an_honest_chain_verifies_and_composes_the_current_charges() {
+    let c = chain();
+    let summary = verify(&c.export()).unwrap();
+    assert_eq!(summary.entries, 4);
+    assert_eq!(summary.head.as_ref().unwrap().hash, c.links()[3].hash);
+    assert_eq!(summary.charges.len(), 2);
+    // The cancelled fit is charged what it released (40 steps), not its plan (100).
+    let spent_40 = epsilon_of(
+        &concatenate([&ledger(20.0, 0.01, 40)]).unwrap(),
+        &AccountantSpec::rdp(),
+        1e-6,
+    )
+    .unwrap()
+    .epsilon;
+    assert!(summary.epsilon_spent > spent_40);
+    // ... and less than the row count composed with the whole plan (the charge replaced it).
+    let Some(EntryBody::Charge { ledger: count, .. }) =
+        check_links("ds", c.links()).unwrap().into_iter().nth(1)
+    else {
+        panic!("the second entry is the row count's charge");
+    };
+    let with_plan = epsilon_of(
+        &concatenate([&count, &ledger(20.0, 0.01, 100)]).unwrap(),
+        &AccountantSpec::rdp(),
+        1e-6,
+    )
+    .unwrap()
+    .epsilon;
+    assert!(
+        summary.epsilon_spent < with_plan,
+        "{} vs {with_plan}",
+        summary.epsilon_spent
+    );
+    let with_actual = epsilon_of(
+        &concatenate([&count, &ledger(20.0, 0.01, 40)]).unwrap(),
+        &AccountantSpec::rdp(),
+        1e-6,
+    )
+    .unwrap()
+    .epsilon;
+    assert!((summary.epsilon_spent - with_actual).abs() < 1e-12);
+    // Exports round-trip through JSON.
+    let json = serde_json::to_string(&c.export()).unwrap();
+    let back: ChainExport = serde_json::from_str(&json).unwrap();
+    assert_eq!(verify(&back).unwrap(), summary);
+}
+
+#[test]
+fn an_edited_body_is_detected() {
+    let mut e = chain().export();
+    e.entries[3].body = e.entries[3].body.replace("\"steps\":40", "\"steps\":4");
+    assert_eq!(verify(&e), Err(ChainError::Hash { seq: 4 }));
+}
+
+#[test]
+fn an_edit_with_a_fresh_hash_breaks_the_next_link() {
+    let mut e = chain().export();
+    e.entries[2].body = e.entries[2].body.replace("\"steps\":100", "\"steps\":1000");
+    e.entries[2].hash = link_hash(&e.entries[2].prev_hash, &e.entries[2].body);
+    assert_eq!(verify(&e), Err(ChainError::Link { seq: 4 }));
+}
+
+#[test]
+fn removed_or_reordered_entries_are_detected() {
+    let mut e = chain().export();
+    e.entries.remove(1);
+    assert!(matches!(verify(&e), Err(ChainError::Sequence { .. })));
+    let mut e = chain().export();
+    e.entries.swap(2, 3);
+    assert!(matches!(verify(&e), Err(ChainError::Sequence { .. })));
+}
+
+#[test]
+fn a_rewritten_chain_still_breaks_the_charging_rules() {
+    // A forger re-hashes everything after raising the final charge above the plan.
+    let mut e = chain().export();
+    e.entries[3].body = e.entries[3].body.replace("\"steps\":40", "\"steps\":400");
+    rehash(&mut e, 3);
+    assert!(matches!(
+        verify(&e),
+        Err(ChainError::Rule {
+            seq: 4,
+            reason: "the final charge is more than the plan",
+            ..
+        })
+    ));
+    // ... or after dropping the plan altogether.
+    let mut e = chain().export();
+    e.entries.remove(2);
+    e.entries[2].seq = 3;
+    rehash(&mut e, 2);
+    assert!(matches!(verify(&e), Err(ChainError::Rule { seq: 3, .. })));
+}
+
+#[test]
+fn non_canonical_or_foreign_bodies_are_refused() {
+    let mut e = chain().export();
+    e.entries[0].body = e.entries[0].body.replacen(',', ", ", 1);
+    rehash(&mut e, 0);
+    assert_eq!(verify(&e), Err(ChainError::NotCanonical { seq: 1 }));
+    let mut e = chain().export();
+    e.dataset = "other".to_owned();
+    assert_eq!(verify(&e), Err(ChainError::WrongDataset { seq: 1 }));
+    let mut e = chain().export();
+    e.version = 2;
+    assert_eq!(verify(&e), Err(ChainError::Version { found: 2 }));
+}
+
+#[test]
+fn charges_over_the_budget_are_refused() {
+    let mut c = Chain::new("ds");
+    c.append(EntryBody::budget("ds", 0.5, 1e-6, AccountantSpec::rdp(), 1))
+        .unwrap();
+    c.append(EntryBody::charge(
+        "ds",
+        "generator:x",
+        ChargePhase::Planned,
+        ledger(1.0, 0.1, 1000),
+        2,
+    ))
+    .unwrap();
+    assert!(matches!(
+        verify(&c.export()),
+        Err(ChainError::OverBudget { .. })
+    ));
+}
+
+#[test]
+fn within_plan_compares_mechanisms_not_labels() {
+    let planned = ledger(20.0, 0.01, 100);
+    let mut relabelled = PrivacyLedger::new();
+    relabelled
+        .record(
+            LedgerEntry::new(
+                "other label",
+                Stage::Training,
+                PrivacyEvent::poisson_subsampled_gaussian(0.01, 1.0, 60).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert!(within_plan(&relabelled, &planned));
+    assert!(within_plan(&PrivacyLedger::new(), &planned));
+    assert!(!within_plan(&ledger(20.0, 0.02, 10), &planned));
+    assert!(!within_plan(&ledger(20.0, 0.01, 101), &planned));
+}
