@@ -131,7 +131,11 @@ fn write_schema(path: &std::path::Path, text: &str, quiet: bool) -> anyhow::Resu
     let to_stdout = out.is_stdout();
     out.commit()?;
     if !quiet && !to_stdout {
-        writeln!(std::io::stdout().lock(), "schema written to {}", path.display())?;
+        writeln!(
+            std::io::stdout().lock(),
+            "schema written to {}",
+            path.display()
+        )?;
     }
     Ok(())
 }

@@ -108,6 +108,23 @@ fn the_ledger_is_the_plan_and_stays_within_the_target() {
             discover_schema(&raw, None, &plan, &config, &mut ledger, &mut rng).unwrap();
             assert_eq!(ledger.entries(), plan.entries());
             assert_eq!(ledger.entries().len(), 4);
+            // The threshold releases carry their additive δ, and it fits the δ share.
+            let additive: f64 = ledger
+                .entries()
+                .iter()
+                .filter_map(|e| match *e.event() {
+                    PrivacyEvent::GaussianThreshold {
+                        noise_multiplier,
+                        threshold,
+                        ..
+                    } => Some(tabveil_accountant::gaussian_threshold_delta(
+                        noise_multiplier,
+                        threshold,
+                    )),
+                    _ => None,
+                })
+                .sum();
+            assert!(additive > 0.0 && additive <= 0.5e-6, "{additive}");
             let spent = epsilon_of(&ledger, &accountant, 1e-6).unwrap().epsilon;
             assert!(spent <= target, "{spent} > {target}");
             // The calibration uses the budget: not far below it either.
@@ -292,8 +309,13 @@ fn a_declared_schema_inferred_from_the_data_is_refused() {
     let declared = kinds().with_inferred_from_data(true);
     let budget = DiscoveryBudget::new(1.0, 1e-6, AccountantSpec::rdp()).unwrap();
     let names = ["amount".to_owned(), "city".to_owned()];
-    let err =
-        plan_discovery(&names, Some(&declared), &budget, &DiscoveryConfig::default()).unwrap_err();
+    let err = plan_discovery(
+        &names,
+        Some(&declared),
+        &budget,
+        &DiscoveryConfig::default(),
+    )
+    .unwrap_err();
     assert!(matches!(
         err,
         DataError::Schema(crate::SchemaError::SchemaNotReviewed)
