@@ -315,6 +315,9 @@ fn task_weight(task: Task, w: NoiseWeights) -> f64 {
     }
 }
 
+/// A release's noise multiplier σ and threshold τ (∞ for a Gaussian release).
+type NoiseOf = (f64, f64);
+
 /// The ledger entries of the releases of `columns` at the common scale `scale` (σ = scale ·
 /// weight; τ from `threshold_delta` for the threshold releases), in order, with each one's
 /// (σ, τ) (τ = ∞ for a Gaussian release).
@@ -323,7 +326,7 @@ fn planned_entries(
     scale: f64,
     weights: NoiseWeights,
     threshold_delta: f64,
-) -> Result<(Vec<LedgerEntry>, Vec<(f64, f64)>)> {
+) -> Result<(Vec<LedgerEntry>, Vec<NoiseOf>)> {
     let mut entries = Vec::new();
     let mut noise = Vec::new();
     for c in columns {
