@@ -605,6 +605,99 @@ fn schema_infer_prints_a_schema_and_warns_loudly() {
 }
 
 #[test]
+fn schema_infer_marks_the_schema_once_at_the_top() {
+    let f = Fixture::new("infer-mark");
+    let o = f.run(&["schema", "infer", "--data", "train.csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(r#""inferred_from_data": true"#), "{out}");
+    // One marking scheme: no per-column origin on an inferred schema.
+    assert!(!out.contains(r#""origin""#), "{out}");
+}
+
+#[test]
+fn private_schema_infer_writes_a_schema_and_its_ledger() {
+    let f = Fixture::new("infer-private");
+    std::fs::write(
+        f.path("partial.json"),
+        r#"{"name": "people", "columns": [
+            {"name": "age", "kind": "continuous", "integer": true},
+            {"name": "city", "kind": "categorical", "nullable": true},
+            {"name": "paid", "kind": "categorical"}]}"#,
+    )
+    .unwrap();
+    let o = f.run(&[
+        "schema",
+        "infer",
+        "--private",
+        "--data",
+        "train.csv",
+        "--schema",
+        "partial.json",
+        "--epsilon",
+        "2",
+        "--delta",
+        "1e-6",
+        "--out",
+        "discovered.json",
+        "--ledger",
+        "ledger.json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("private schema discovery: ε = "), "{err}");
+    assert!(!err.contains("NOT PRIVATE"), "{err}");
+    let schema = std::fs::read_to_string(f.path("discovered.json")).unwrap();
+    assert!(schema.contains(r#""other": "(other)""#), "{schema}");
+    assert!(schema.contains(r#""private""#), "{schema}");
+    let ledger = std::fs::read_to_string(f.path("ledger.json")).unwrap();
+    assert!(ledger.contains("schema discovery"), "{ledger}");
+    // The discovered schema is good for a private fit of the same file.
+    let fit = f.run(&[
+        "fit",
+        "--data",
+        "train.csv",
+        "--schema",
+        "discovered.json",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "100",
+        "--epsilon",
+        "3",
+        "--delta",
+        "1e-6",
+        "--out",
+        "m",
+        "--quiet",
+    ]);
+    assert!(fit.status.success(), "{}", stderr(&fit));
+    // --json: one object with the ledger and the schema.
+    let j = f.run(&[
+        "schema",
+        "infer",
+        "--private",
+        "--data",
+        "train.csv",
+        "--epsilon",
+        "1",
+        "--delta",
+        "1e-6",
+        "--json",
+    ]);
+    assert!(j.status.success(), "{}", stderr(&j));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&j)).unwrap();
+    assert!(v["epsilon"].as_f64().unwrap() <= 1.0);
+    assert!(v["schema"]["columns"].is_array());
+    assert!(v["ledger"].is_object());
+    // Budget flags need --private; --private needs a budget.
+    let bad = f.run(&["schema", "infer", "--data", "train.csv", "--epsilon", "1"]);
+    assert!(!bad.status.success());
+    let bad = f.run(&["schema", "infer", "--private", "--data", "train.csv"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[test]
 fn parquet_and_arrow_files_are_chosen_by_extension() {
     let f = Fixture::new("columnar");
     let fit = f.fit("model", &["--no-privacy"]);

@@ -11,6 +11,10 @@
 //! - [`fit_private`]: the same transformer fitted from counts and histograms released with
 //!   exact discrete Gaussian noise, every release recorded on a `PrivacyLedger`; [`planned_preprocessing`] lists the releases
 //!   without touching data.
+//! - [`discover_schema`]: a schema released from the data by differentially private
+//!   mechanisms (Gaussian thresholding for categories, a noisy-histogram quantile for bounds,
+//!   noisy counts for nullability and formats), planned within an (ε, δ) by
+//!   [`plan_discovery`] and recorded on the ledger.
 //! - [`read_table_path`] / [`write_table_path`]: CSV, Parquet or Arrow IPC by file extension
 //!   ([`TableFormat`]); with the `arrow` feature, `Table::to_arrow`, `ArrowTableBuilder` and
 //!   the Parquet and Arrow IPC readers and writers.
@@ -47,6 +51,7 @@ mod columnar;
 mod condition;
 mod csv_io;
 mod datetime;
+mod discover;
 mod error;
 mod format;
 mod mixture;
@@ -71,6 +76,10 @@ pub use columnar::{
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
 };
+pub use discover::{
+    DEFAULT_OTHER_LABEL, DISCOVERY_LABEL, DiscoveryBudget, DiscoveryConfig, DiscoveryPlan,
+    NoiseWeights, RawTable, ValueGrid, discover_schema, plan_discovery,
+};
 pub use error::{DataError, Position, ReadError, Result, SchemaError, TransformError};
 pub use format::{TableFormat, read_table_path, write_table, write_table_path};
 pub use mixture::{BayesianMixture, BgmConfig, WeightedPoints};
@@ -80,7 +89,10 @@ pub use private::{
     fit_private_with_progress, planned_preprocessing,
 };
 pub use progress::{FitProgress, NoProgress};
-pub use schema::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, Schema};
+pub use schema::{
+    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
+    Schema,
+};
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;
 pub use transformer::{

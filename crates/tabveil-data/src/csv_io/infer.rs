@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
-use csv::{ByteRecord, ReaderBuilder, Trim};
+use csv::ByteRecord;
 
 use super::CsvOptions;
 use crate::datetime;
@@ -73,25 +73,9 @@ pub fn infer_schema<R: Read>(
     name: &str,
     options: &CsvOptions,
 ) -> Result<InferredSchema> {
-    let mut rdr = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(options.delimiter())
-        .trim(if options.trim() {
-            Trim::All
-        } else {
-            Trim::None
-        })
-        .from_reader(reader);
+    let mut rdr = super::csv_reader(reader, options);
     let mut record = ByteRecord::new();
-    let read = |rdr: &mut csv::Reader<R>, record: &mut ByteRecord| {
-        rdr.read_byte_record(record).map_err(|e| {
-            DataError::Read(ReadError::Csv {
-                line: e.position().map(csv::Position::line),
-                message: e.to_string(),
-            })
-        })
-    };
+    let read = super::read_record::<R>;
     if !read(&mut rdr, &mut record)? {
         return Err(DataError::Read(ReadError::EmptyInput));
     }

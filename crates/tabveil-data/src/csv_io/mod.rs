@@ -193,3 +193,39 @@ impl CsvReport {
         self.notes.push(note);
     }
 }
+
+/// The CSV reader every reader of this crate uses: no header handling (the caller reads the
+/// header line), ragged rows allowed (the caller reports them), the options' delimiter and
+/// trimming.
+pub(crate) fn csv_reader<R: std::io::Read>(reader: R, options: &CsvOptions) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(options.delimiter())
+        .trim(if options.trim() {
+            csv::Trim::All
+        } else {
+            csv::Trim::None
+        })
+        .from_reader(reader)
+}
+
+/// Reads the next record; `false` at the end. I/O and CSV errors become typed errors.
+pub(crate) fn read_record<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+) -> crate::error::Result<bool> {
+    rdr.read_byte_record(record).map_err(|e| {
+        let line = e.position().map(csv::Position::line);
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => crate::error::DataError::Io {
+                path: "<reader>".to_owned(),
+                message: io.to_string(),
+            },
+            other => crate::error::DataError::Read(crate::error::ReadError::Csv {
+                line,
+                message: format!("{other:?}"),
+            }),
+        }
+    })
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use csv::{ByteRecord, ReaderBuilder, Trim};
+use csv::ByteRecord;
 
 use super::{CsvNote, CsvOptions, CsvReport, ExtraColumns};
 use crate::error::ReadError;
@@ -35,18 +35,9 @@ pub fn read_csv<R: Read>(
     options: &CsvOptions,
 ) -> Result<(Table, CsvReport)> {
     check_null_tokens(schema, options)?;
-    let mut rdr = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(options.delimiter())
-        .trim(if options.trim() {
-            Trim::All
-        } else {
-            Trim::None
-        })
-        .from_reader(reader);
+    let mut rdr = super::csv_reader(reader, options);
     let mut record = ByteRecord::new();
-    if !read_record(&mut rdr, &mut record)? {
+    if !super::read_record(&mut rdr, &mut record)? {
         return Err(DataError::Read(ReadError::EmptyInput));
     }
     let header = decode_header(&record)?;
@@ -62,7 +53,7 @@ pub fn read_csv<R: Read>(
         b.reserve(1024);
     }
     let mut n_rows = 0usize;
-    while read_record(&mut rdr, &mut record)? {
+    while super::read_record(&mut rdr, &mut record)? {
         let line = record.position().map_or(0, csv::Position::line);
         if record.len() != header.len() {
             return Err(first_error(
@@ -128,22 +119,6 @@ pub fn read_csv_path(
         message: e.to_string(),
     })?;
     read_csv(std::io::BufReader::new(file), schema, options)
-}
-
-fn read_record<R: Read>(rdr: &mut csv::Reader<R>, record: &mut ByteRecord) -> Result<bool> {
-    rdr.read_byte_record(record).map_err(|e| {
-        let line = e.position().map(csv::Position::line);
-        match e.into_kind() {
-            csv::ErrorKind::Io(io) => DataError::Io {
-                path: "<reader>".to_owned(),
-                message: io.to_string(),
-            },
-            other => DataError::Read(ReadError::Csv {
-                line,
-                message: format!("{other:?}"),
-            }),
-        }
-    })
 }
 
 fn decode_header(record: &ByteRecord) -> Result<Vec<String>> {

@@ -336,6 +336,11 @@ fn infer_schema_reads_kinds_and_warns() {
         vec!["age", "score", "city", "day"]
     );
     assert!(inferred.warning.to_string().contains("NOT PRIVATE"));
+    // One mark, top-level, in the JSON too; no per-column origin besides it.
+    assert!(s.is_inferred_from_data());
+    let json = s.to_json().unwrap();
+    assert!(json.contains(r#""inferred_from_data": true"#), "{json}");
+    assert!(!json.contains(r#""origin""#), "{json}");
     // The inferred schema reads its own data.
     assert!(read_csv(csv.as_bytes(), s, &CsvOptions::default()).is_ok());
 }

@@ -165,6 +165,24 @@ pub enum SchemaError {
         /// The declared positive class.
         class: String,
     },
+    /// A categorical column's `other` category is not one of its categories.
+    #[error(
+        "column `{column}` names `{other}` as its `other` category, but it is not one of its categories"
+    )]
+    InvalidOther {
+        /// The column.
+        column: String,
+        /// The declared `other` category.
+        other: String,
+    },
+    /// A column's `origin` is not `"declared"` or `{"private": {...}}`.
+    #[error("column `{column}` has an invalid `origin`: {message}")]
+    InvalidOrigin {
+        /// The column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A bound whose magnitude exceeds [`MAX_ABS_VALUE`](crate::MAX_ABS_VALUE), the largest the
     /// transformer's mixture fits handle (they square the spread of a column).
     #[error(

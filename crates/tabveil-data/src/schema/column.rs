@@ -1,5 +1,8 @@
 //! One column of a schema: its name, kind and nullability.
 
+use serde::{Deserialize, Serialize};
+use tabveil_accountant::LedgerEntry;
+
 use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
@@ -105,6 +108,51 @@ pub struct ColumnSchema {
     kind: ColumnKind,
     nullable: bool,
     description: Option<String>,
+    other: Option<String>,
+    origin: ColumnOrigin,
+}
+
+/// Where a column's bounds, categories and nullability came from (JSON field `origin`).
+///
+/// - [`ColumnOrigin::Declared`] (the default, not written): the user declared them and vouches
+///   that they are public knowledge.
+/// - [`ColumnOrigin::Private`] (`"origin": {"private": {...}}`): released by differentially
+///   private schema discovery ([`discover_schema`](crate::discover_schema)); the record names
+///   what was released, by which mechanisms (the ledger entries) and at what cost.
+///
+/// A schema read from the data without privacy ([`infer_schema`](crate::infer_schema)) is
+/// marked once, at the top ([`Schema::is_inferred_from_data`](crate::Schema::is_inferred_from_data),
+/// `"inferred_from_data": true`), and private fits refuse it whatever its columns say; the
+/// user removes that mark once they have reviewed every column, which then stands as declared.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ColumnOrigin {
+    /// Declared by the user: public knowledge.
+    #[default]
+    Declared,
+    /// Released by a differentially private mechanism on the ledger.
+    Private(Box<PrivateOrigin>),
+}
+
+/// The record of a column released by private schema discovery: what was released, the ledger
+/// entries of its releases and their cost on their own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateOrigin {
+    /// What of the column was released from the data: any of `"kind"`, `"integer"`,
+    /// `"format"`, `"nullable"`, `"categories"`, `"min"`, `"max"`.
+    pub released: Vec<String>,
+    /// The ledger entries of this column's releases (the discovery's ledger holds them too).
+    pub mechanisms: Vec<LedgerEntry>,
+    /// ε of this column's releases alone at [`PrivateOrigin::delta`] (an upper bound by the
+    /// discovery's accountant). The discovery's total is composed over every column and is at
+    /// most the sum of these.
+    pub epsilon_alone: f64,
+    /// The δ at which [`PrivateOrigin::epsilon_alone`] holds (the discovery's δ).
+    pub delta: f64,
+    /// True when the release was too noisy to locate the values and a public fallback was
+    /// used instead (the public range for bounds, no category but `other`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
 }
 
 impl ColumnSchema {
@@ -116,6 +164,8 @@ impl ColumnSchema {
             kind,
             nullable: false,
             description: None,
+            other: None,
+            origin: ColumnOrigin::Declared,
         }
     }
 
@@ -205,6 +255,56 @@ impl ColumnSchema {
         self
     }
 
+    /// The same categorical column with `other` as its catch-all category: reading maps every
+    /// value outside the declared categories to it. It must be one of the categories (checked
+    /// when the column is put into a [`Schema`](crate::Schema)). Private schema discovery
+    /// declares one for every categorical column it releases: the values held by too few rows
+    /// to be released go there.
+    #[must_use]
+    pub fn with_other(mut self, other: impl Into<String>) -> Self {
+        self.other = Some(other.into());
+        self
+    }
+
+    /// The same column with where its public values came from.
+    #[must_use]
+    pub fn with_origin(mut self, origin: ColumnOrigin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// The catch-all category of a categorical column ([`ColumnSchema::with_other`]).
+    pub fn other(&self) -> Option<&str> {
+        self.other.as_deref()
+    }
+
+    /// Where the column's bounds, categories and nullability came from.
+    pub fn origin(&self) -> &ColumnOrigin {
+        &self.origin
+    }
+
+    /// True when the column's bounds were released by private discovery: values outside them
+    /// are clipped when read (the discovery clips the tails on purpose), whatever the reader's
+    /// [`OutOfBounds`](crate::OutOfBounds) policy.
+    pub fn clips_to_bounds(&self) -> bool {
+        match &self.origin {
+            ColumnOrigin::Private(p) => p.released.iter().any(|r| r == "min" || r == "max"),
+            _ => false,
+        }
+    }
+
+    /// True when the column's integer-ness was released by private discovery (a noisy count
+    /// of fractional values near zero): the few fractional values it may still hold are
+    /// rounded when read, instead of failing the read.
+    pub fn rounds_to_integer(&self) -> bool {
+        match &self.origin {
+            ColumnOrigin::Private(p) => {
+                self.is_integer() && p.released.iter().any(|r| r == "integer")
+            }
+            _ => false,
+        }
+    }
+
     /// The column's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -264,6 +364,13 @@ impl ColumnSchema {
             return Err(DataError::Schema(SchemaError::EmptyColumnName { index }));
         }
         let column = || self.name.clone();
+        if self.other.is_some() && !matches!(self.kind, ColumnKind::Categorical { .. }) {
+            return Err(DataError::Schema(SchemaError::FieldNotAllowed {
+                column: column(),
+                field: "other".into(),
+                kind: self.kind.as_str(),
+            }));
+        }
         match &self.kind {
             ColumnKind::Continuous { min, max, .. } | ColumnKind::Datetime { min, max, .. } => {
                 for v in [min, max].into_iter().flatten() {
@@ -302,6 +409,14 @@ impl ColumnSchema {
             ColumnKind::Categorical { categories } => {
                 if let Some(cats) = categories {
                     validate_categories(&self.name, cats)?;
+                }
+                if let Some(other) = &self.other
+                    && !categories.as_ref().is_some_and(|c| c.contains(other))
+                {
+                    return Err(DataError::Schema(SchemaError::InvalidOther {
+                        column: column(),
+                        other: other.clone(),
+                    }));
                 }
             }
             ColumnKind::Boolean { categories } => {

@@ -2,13 +2,13 @@
 
 use serde_json::{Map, Value};
 
-use super::{ColumnKind, ColumnSchema, Schema};
+use super::{ColumnKind, ColumnOrigin, ColumnSchema, PrivateOrigin, Schema};
 use crate::datetime;
 use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
 /// Every field a column may have, whatever its kind.
-const COLUMN_FIELDS: [&str; 9] = [
+const COLUMN_FIELDS: [&str; 11] = [
     "name",
     "kind",
     "nullable",
@@ -18,10 +18,12 @@ const COLUMN_FIELDS: [&str; 9] = [
     "integer",
     "categories",
     "format",
+    "other",
+    "origin",
 ];
 
 /// Top-level keys interpreted by this crate.
-const SCHEMA_FIELDS: [&str; 6] = [
+pub(super) const SCHEMA_FIELDS: [&str; 6] = [
     "name",
     "description",
     "target",
@@ -127,6 +129,9 @@ fn column_to_value(c: &ColumnSchema) -> Value {
                 let cats = cats.iter().map(|s| Value::String(s.clone())).collect();
                 m.insert("categories".into(), Value::Array(cats));
             }
+            if let Some(other) = c.other() {
+                m.insert("other".into(), Value::String(other.to_owned()));
+            }
         }
         ColumnKind::Datetime { format, min, max } => {
             m.insert("format".into(), Value::String(format.clone()));
@@ -143,7 +148,44 @@ fn column_to_value(c: &ColumnSchema) -> Value {
         ColumnKind::Id => {}
     }
     m.insert("nullable".into(), Value::Bool(c.is_nullable()));
+    match c.origin() {
+        ColumnOrigin::Declared => {}
+        ColumnOrigin::Private(p) => {
+            let record = serde_json::to_value(p.as_ref()).unwrap_or(Value::Null);
+            let mut o = Map::new();
+            o.insert("private".into(), record);
+            m.insert("origin".into(), Value::Object(o));
+        }
+    }
     Value::Object(m)
+}
+
+fn origin_field(column: &str, value: Option<Value>) -> Result<ColumnOrigin> {
+    let invalid = |message: String| {
+        DataError::Schema(SchemaError::InvalidOrigin {
+            column: column.to_owned(),
+            message,
+        })
+    };
+    match value {
+        None | Some(Value::Null) => Ok(ColumnOrigin::Declared),
+        Some(Value::String(s)) if s == "declared" => Ok(ColumnOrigin::Declared),
+        // One mark for a schema read from the data, and it is top-level
+        // (`"inferred_from_data": true`, refused by private fits): a per-column "inferred"
+        // would be a second mark that a reader could miss.
+        Some(Value::String(s)) if s == "inferred" => Err(invalid(
+            "\"inferred\" is not a column origin; a schema read from the data carries the top-level mark \"inferred_from_data\": true instead".into(),
+        )),
+        Some(Value::Object(mut o)) if o.len() == 1 && o.contains_key("private") => {
+            let record = o.remove("private").unwrap_or(Value::Null);
+            let p: PrivateOrigin =
+                serde_json::from_value(record).map_err(|e| invalid(e.to_string()))?;
+            Ok(ColumnOrigin::Private(Box::new(p)))
+        }
+        Some(_) => Err(invalid(
+            "expected \"declared\" or {\"private\": {...}}".into(),
+        )),
+    }
 }
 
 fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
@@ -199,6 +241,7 @@ fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
         Some(Value::String(s)) => Some(s),
         Some(_) => return Err(field_type(&name, "description", "a string")),
     };
+    let origin = origin_field(&name, m.remove("origin"))?;
     let (kind, allowed): (ColumnKind, &[&str]) = match kind_name.as_str() {
         "continuous" => (
             ColumnKind::Continuous {
@@ -216,7 +259,7 @@ fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
             ColumnKind::Categorical {
                 categories: categories_field(&name, &m)?,
             },
-            &["categories"],
+            &["categories", "other"],
         ),
         "boolean" => (
             ColumnKind::Boolean {
@@ -267,9 +310,19 @@ fn column_from_value(index: usize, value: Value) -> Result<ColumnSchema> {
             kind: kind.as_str(),
         }));
     }
-    let mut column = ColumnSchema::new(name, kind).with_nullable(nullable);
+    let other = match m.get("other") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(field_type(&name, "other", "a string")),
+    };
+    let mut column = ColumnSchema::new(name, kind)
+        .with_nullable(nullable)
+        .with_origin(origin);
     if let Some(d) = description {
         column = column.with_description(d);
+    }
+    if let Some(o) = other {
+        column = column.with_other(o);
     }
     Ok(column)
 }

@@ -39,7 +39,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::SchemaError;
 use crate::error::{DataError, Result};
 
-pub use column::{ColumnKind, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE};
+pub use column::{
+    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
+};
 
 /// The public description of a table: its columns in order, plus optional metadata.
 ///
@@ -207,6 +209,18 @@ impl Schema {
         self.columns.iter().position(|c| c.name() == name)
     }
 
+    /// The same schema with a top-level JSON key this crate does not interpret set to `value`
+    /// (kept in [`Schema::extra`]); a key the schema interprets (`name`, `columns`, …) is
+    /// ignored.
+    #[must_use]
+    pub fn with_extra(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        let key = key.into();
+        if !json::SCHEMA_FIELDS.contains(&key.as_str()) {
+            self.extra.insert(key, value);
+        }
+        self
+    }
+
     /// Top-level JSON keys this crate does not interpret (e.g. `source`, `license`), kept as
     /// they were read.
     pub fn extra(&self) -> &serde_json::Map<String, serde_json::Value> {
@@ -239,7 +253,11 @@ impl Schema {
                 .column(&target)
                 .and_then(ColumnSchema::categories)
                 .is_some_and(|cats| cats.iter().any(|c| c == class));
-            if !ok && self.column(&target).is_some() {
+            // A partial schema (categories to be discovered) may already name the class.
+            let declared = self
+                .column(&target)
+                .is_some_and(|c| c.categories().is_some());
+            if !ok && declared {
                 return Err(DataError::Schema(SchemaError::InvalidPositiveClass {
                     target,
                     class: class.clone(),

@@ -242,3 +242,35 @@ fn public_types_are_send_and_sync() {
     check::<ColumnSchema>();
     check::<DataError>();
 }
+
+#[test]
+fn other_and_origin_fields() {
+    let s = col(r#"{"name": "c", "kind": "categorical", "categories": ["a", "(other)"], "other": "(other)", "origin": "declared"}"#).unwrap();
+    let c = s.column("c").unwrap();
+    assert_eq!(c.other(), Some("(other)"));
+    assert_eq!(c.origin(), &ColumnOrigin::Declared);
+    assert_eq!(Schema::from_json(&s.to_json().unwrap()).unwrap(), s);
+    assert!(matches!(
+        col(r#"{"name": "c", "kind": "categorical", "categories": ["a"], "other": "b"}"#),
+        Err(DataError::Schema(SchemaError::InvalidOther { .. }))
+    ));
+    assert!(matches!(
+        col(r#"{"name": "x", "kind": "continuous", "other": "b"}"#),
+        Err(DataError::Schema(SchemaError::FieldNotAllowed { .. }))
+    ));
+    // A schema read from the data is marked at the top, never per column.
+    let Err(DataError::Schema(SchemaError::InvalidOrigin { message, .. })) =
+        col(r#"{"name": "x", "kind": "continuous", "origin": "inferred"}"#)
+    else {
+        panic!("a per-column \"inferred\" origin must be refused");
+    };
+    assert!(message.contains("inferred_from_data"), "{message}");
+    assert!(matches!(
+        col(r#"{"name": "x", "kind": "continuous", "origin": "guessed"}"#),
+        Err(DataError::Schema(SchemaError::InvalidOrigin { .. }))
+    ));
+    assert!(matches!(
+        col(r#"{"name": "x", "kind": "continuous", "origin": {"private": {"released": []}}}"#),
+        Err(DataError::Schema(SchemaError::InvalidOrigin { .. }))
+    ));
+}

@@ -284,7 +284,7 @@ impl<'s> ColumnBuilder<'s> {
         } else {
             lookup.get(text).copied()
         };
-        let code = match code {
+        let code = match code.or_else(|| self.schema.other().and_then(|o| lookup.get(o).copied())) {
             Some(c) => c,
             None if !*declared => {
                 let c = labels.len() as u32;
@@ -321,6 +321,9 @@ impl<'s> ColumnBuilder<'s> {
         else {
             return Err(DataError::Internal("push_number on a non-numeric column"));
         };
+        if *integer && value.fract() != 0.0 && self.schema.rounds_to_integer() {
+            value = value.round();
+        }
         if *integer && value.fract() != 0.0 {
             return Err(DataError::Read(ReadError::NotAnInteger {
                 at,
@@ -331,7 +334,12 @@ impl<'s> ColumnBuilder<'s> {
         let below = min.is_some_and(|m| value < m);
         let above = max.is_some_and(|m| value > m);
         if below || above {
-            match self.out_of_bounds {
+            let policy = if self.schema.clips_to_bounds() {
+                OutOfBounds::Clip
+            } else {
+                self.out_of_bounds
+            };
+            match policy {
                 OutOfBounds::Error => {
                     return Err(DataError::Read(ReadError::OutOfBounds {
                         at,
