@@ -12,7 +12,7 @@ from tabveil.errors import (
     SchemaError,
 )
 
-from conftest import make_frame
+from conftest import SCHEMA, make_frame
 
 
 def test_privacy_needs_a_budget_and_a_schema(frame, schema):
@@ -29,14 +29,26 @@ def test_privacy_needs_a_budget_and_a_schema(frame, schema):
 
 
 def test_a_rejected_plan_carries_the_finding_codes(frame, schema):
-    # δ far above 1/n: refused before reading anything, nothing spent.
-    synth = tabveil.Synthesizer("ctgan", epsilon=1.0, delta=0.5, epochs=1, progress=False)
+    # A schema read from the data and not reviewed: refused whatever the data, before reading
+    # anything, nothing spent. (A refusal that depends on the row count, such as δ ≥ 1/N, is
+    # re-checked on the private estimate N̂ after the preprocessing instead: issue 12.)
+    inferred = tabveil.Schema(dict(SCHEMA, inferred_from_data=True))
+    synth = tabveil.Synthesizer("ctgan", epsilon=1.0, delta=1e-6, epochs=1, progress=False)
     with pytest.raises(PlanRejected) as e:
-        synth.fit(frame, schema=schema)
+        synth.fit(frame, schema=inferred)
     assert e.value.codes and all(c.startswith("E-") for c in e.value.codes)
+    assert "E-DP-SCHEMA-INFERRED" in e.value.codes
     assert e.value.findings[0]["fix"]
-    report = synth.validate(schema, 400)
+    report = synth.validate(inferred, 400)
     assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == e.value.codes
+
+
+def test_a_row_count_refusal_comes_after_the_releases(frame, schema):
+    # δ far above 1/N: a check on the row count, made on N̂ after the preprocessing, so the
+    # error carries the releases made.
+    synth = tabveil.Synthesizer("ctgan", epsilon=1.0, delta=0.5, epochs=1, progress=False)
+    with pytest.raises(tabveil.errors.FitFailedAfterReleases):
+        synth.fit(frame, schema=schema)
 
 
 def test_data_errors_name_the_column_and_the_row(schema):

@@ -89,8 +89,9 @@ def test_the_gil_is_released_while_fitting(schema):
     done.set()
     t.join()
     during = [x for x in ticks if start <= x <= start + elapsed]
-    # A thread holding the GIL for the whole fit would leave no ticks at all in between.
-    assert elapsed > 0.2 and len(during) >= 10, (elapsed, len(during))
+    # A thread holding the GIL for the whole fit would leave no ticks at all in between (the
+    # ticker wakes every 5 ms; the fit takes about 0.2 s or more).
+    assert len(during) >= 10, (elapsed, len(during))
 
 
 def test_a_tqdm_bar_is_drawn_when_wanted(schema, capsys):

@@ -250,10 +250,12 @@ class Synthesizer:
 
     @classmethod
     def _from_fitted(cls, fitted: Any) -> "Synthesizer":
-        config = fitted.training_config()
+        # {"model": {"kind": ..., the model's settings, "privacy": {...}}}; a model without a
+        # DP-SGD schedule (the marginal model) has no epochs or batch size.
+        config = fitted.training_config()["model"]
         privacy = config["privacy"]
         self = cls.__new__(cls)
-        schedule = dict(epochs=config["epochs"], batch_size=config["batch_size"])
+        schedule = {k: config[k] for k in ("epochs", "batch_size") if k in config}
         if privacy["mode"] == "dp":
             settings = dict(epsilon=privacy["epsilon"], delta=privacy["delta"], **schedule)
         else:
