@@ -33,7 +33,8 @@ def test_a_rejected_plan_carries_the_finding_codes(frame, schema):
     # anything, nothing spent. (A refusal that depends on the row count, such as δ ≥ 1/N, is
     # re-checked on the private estimate N̂ after the preprocessing instead: issue 12.)
     inferred = tabveil.Schema(dict(SCHEMA, inferred_from_data=True))
-    synth = tabveil.Synthesizer("ctgan", epsilon=1.0, delta=1e-6, epochs=1, progress=False)
+    synth = tabveil.Synthesizer("ctgan", epsilon=1.0, delta=1e-6, epochs=1, batch_size=100,
+                                progress=False)
     with pytest.raises(PlanRejected) as e:
         synth.fit(frame, schema=inferred)
     assert e.value.codes and all(c.startswith("E-") for c in e.value.codes)
