@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the demo data that the `tabveil-cli` crate ships (and embeds in the binary) from
-# the repository's canonical copy in data/adult/. Run it after changing data/adult/; the test
-# crates/tabveil-cli/tests/demo_data.rs fails until the two agree.
+# Regenerates the demo data that the `tabveil-datasets` crate ships (embedded in the CLI and
+# the Python module) from the repository's canonical copy in data/adult/. Run it after changing
+# data/adult/; the test
+# crates/tabveil-datasets/tests/shipped.rs fails until the two agree.
 #
 #     bash scripts/data/pack_demo_data.sh
 #
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 src=data/adult
-out=crates/tabveil-cli/data/adult
+out=crates/tabveil-datasets/data/adult
 mkdir -p "$out"
 cp "$src/schema.json" "$src/LICENSE.md" "$out/"
 for name in train holdout; do

@@ -1,18 +1,16 @@
 //! The bundled demo data, UCI Adult (CC BY 4.0; `data/adult/LICENSE.md`), compiled into the
-//! module so that `tabveil.datasets.adult()` works right after `pip install`.
+//! module from the `tabveil-datasets` crate so that `tabveil.datasets.adult()` works right after
+//! `pip install` (and the crate, like an sdist, holds no path outside itself).
 
 use pyo3::prelude::*;
 use tabveil::data::{CsvOptions, Schema, read_csv};
+use tabveil_datasets::adult as bundled;
 
 use crate::errors;
 use crate::frames;
 use crate::schema::PySchema;
 
-// The package is built from this workspace (maturin); it is never published as a crate.
-const SCHEMA: &str = include_str!("../../../data/adult/schema.json");
-const TRAIN: &[u8] = include_bytes!("../../../data/adult/train.csv");
-const HOLDOUT: &[u8] = include_bytes!("../../../data/adult/holdout.csv");
-const LICENSE: &str = include_str!("../../../data/adult/LICENSE.md");
+const SCHEMA: &str = bundled::SCHEMA_JSON;
 
 /// The public schema of the Adult data.
 #[pyfunction]
@@ -25,22 +23,23 @@ pub(crate) fn adult_schema(py: Python<'_>) -> PyResult<PySchema> {
 #[pyo3(signature = (split = "train"))]
 pub(crate) fn adult<'py>(py: Python<'py>, split: &str) -> PyResult<Bound<'py, PyAny>> {
     let bytes = match split {
-        "train" => TRAIN,
-        "holdout" => HOLDOUT,
+        "train" => bundled::train_csv(),
+        "holdout" => bundled::holdout_csv(),
         other => {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "split={other:?}: expected \"train\" or \"holdout\""
             )));
         }
-    };
+    }
+    .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     let schema = Schema::from_json(SCHEMA).map_err(|e| errors::from_data(py, &e))?;
-    let (table, _) =
-        read_csv(bytes, &schema, &CsvOptions::default()).map_err(|e| errors::from_data(py, &e))?;
+    let (table, _) = read_csv(bytes.as_slice(), &schema, &CsvOptions::default())
+        .map_err(|e| errors::from_data(py, &e))?;
     frames::write(py, &table, &schema)
 }
 
 /// The licence and provenance of the Adult data.
 #[pyfunction]
 pub(crate) fn adult_license() -> &'static str {
-    LICENSE
+    bundled::LICENSE
 }

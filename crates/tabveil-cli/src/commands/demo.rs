@@ -2,10 +2,9 @@
 //! δ = 1e-6, then synthetic rows, the privacy report and an evaluation against the real data,
 //! all written into one directory.
 //!
-//! The data is embedded in the binary, so the demo runs from anywhere. It ships inside this
-//! crate (`data/adult/`: the schema, gzipped CSV files and the licence), copied from the
-//! repository's canonical `data/adult/` by `scripts/data/pack_demo_data.sh`; the test
-//! `tests/demo_data.rs` checks that the copies match. UCI Adult is CC BY 4.0
+//! The data is embedded in the binary, so the demo runs from anywhere: it comes from the
+//! `tabveil-datasets` crate (the schema, gzipped CSV files and the licence, checked there
+//! against the repository's canonical `data/adult/`). UCI Adult is CC BY 4.0
 //! (Becker & Kohavi 1996); see `data/adult/LICENSE.md`.
 
 use std::io::Write;
@@ -14,7 +13,6 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use flate2::read::GzDecoder;
 use tabveil::data::{CsvOptions, Schema, Table, read_csv, write_csv};
 use tabveil::eval::{EvaluationConfig, evaluate};
 use tabveil::{Delta, Epsilon, Synthesizer, evaluation_summary};
@@ -24,10 +22,9 @@ use super::fit::{print_warnings, rejected};
 use crate::atomic;
 use crate::progress::{FitProgress, Terminal};
 
-const SCHEMA: &str = include_str!("../../data/adult/schema.json");
-/// Gzipped, so the crate and the binary stay small (3.5 MB of CSV, 0.4 MB compressed).
-const TRAIN_GZ: &[u8] = include_bytes!("../../data/adult/train.csv.gz");
-const HOLDOUT_GZ: &[u8] = include_bytes!("../../data/adult/holdout.csv.gz");
+use tabveil_datasets::adult;
+
+const SCHEMA: &str = adult::SCHEMA_JSON;
 
 /// The demo's budget.
 const EPSILON: f64 = 3.0;
@@ -99,8 +96,8 @@ pub(crate) fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     synth
         .check_output(&schema, &out.join("model"))
         .map_err(|e| super::fit::output_error(&out.join("model"), &e, false))?;
-    let train = bundled(TRAIN_GZ, &schema, "train.csv")?;
-    let holdout = bundled(HOLDOUT_GZ, &schema, "holdout.csv")?;
+    let train = bundled(&adult::train_csv()?, &schema, "train.csv")?;
+    let holdout = bundled(&adult::holdout_csv()?, &schema, "holdout.csv")?;
     // The row count is private like everything else about the table: the demo prints and
     // samples only its DP estimate N̂, as a user's fit would.
     terminal.note(&format!(
@@ -234,9 +231,9 @@ pub(crate) fn run(args: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads one of the embedded gzipped CSV files.
-fn bundled(gz: &[u8], schema: &Schema, name: &str) -> anyhow::Result<Table> {
-    let (table, _) = read_csv(GzDecoder::new(gz), schema, &CsvOptions::default())
+/// Reads one of the embedded CSV files.
+fn bundled(csv: &[u8], schema: &Schema, name: &str) -> anyhow::Result<Table> {
+    let (table, _) = read_csv(csv, schema, &CsvOptions::default())
         .map_err(|e| anyhow!(crate::input::data_error(Path::new(name), &e)))?;
     Ok(table)
 }
@@ -261,14 +258,15 @@ mod tests {
     fn embedded_demo_data_reads_as_the_adult_split() {
         let schema = Schema::from_json(SCHEMA).unwrap();
         assert_eq!(schema.n_columns(), 15);
-        let train = bundled(TRAIN_GZ, &schema, "train.csv").unwrap();
-        let holdout = bundled(HOLDOUT_GZ, &schema, "holdout.csv").unwrap();
+        let train = bundled(&adult::train_csv().unwrap(), &schema, "train.csv").unwrap();
+        let holdout = bundled(&adult::holdout_csv().unwrap(), &schema, "holdout.csv").unwrap();
         assert_eq!((train.n_rows(), holdout.n_rows()), (26_049, 6_512));
     }
 
     #[test]
-    fn corrupt_embedded_data_is_an_error_not_a_panic() {
+    fn truncated_embedded_data_is_an_error_not_a_panic() {
         let schema = Schema::from_json(SCHEMA).unwrap();
-        assert!(bundled(&TRAIN_GZ[..1000], &schema, "train.csv").is_err());
+        let train = adult::train_csv().unwrap();
+        assert!(bundled(&train[..1000], &schema, "train.csv").is_err());
     }
 }

@@ -31,7 +31,7 @@ fn read(path: &Path) -> Vec<u8> {
 fn assert_same(name: &str, shipped: &[u8], canonical: &[u8]) {
     assert!(
         shipped == canonical,
-        "crates/tabveil-cli/data/adult/{name} differs from data/adult/{name} \
+        "crates/tabveil-datasets/data/adult/{name} differs from data/adult/{name} \
          ({} vs {} bytes): run `bash scripts/data/pack_demo_data.sh`",
         shipped.len(),
         canonical.len()
