@@ -3,6 +3,7 @@
 
 use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use super::{datasets, generators, reports, samples, users};
@@ -18,7 +19,7 @@ use super::{datasets, generators, reports, samples, users};
         generators::cancel, generators::events,
         samples::sample, reports::privacy_report, reports::evaluation,
     ),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &GeneratorTypes)
 )]
 struct ApiDoc;
 
@@ -31,6 +32,31 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Lists the model registry's generator types as the values of `FitRequest.generator_type`,
+/// so a model registered later appears without editing the API.
+struct GeneratorTypes;
+
+impl Modify for GeneratorTypes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(RefOr::T(Schema::Object(request))) = openapi
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut("FitRequest"))
+        else {
+            return;
+        };
+        if let Some(RefOr::T(Schema::Object(field))) = request.properties.get_mut("generator_type")
+        {
+            field.enum_values = Some(
+                generators::generator_types()
+                    .into_iter()
+                    .map(serde_json::Value::from)
+                    .collect(),
+            );
+        }
     }
 }
 
