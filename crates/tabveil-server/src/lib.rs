@@ -24,11 +24,13 @@
 //!
 //! ## The API
 //!
-//! Every route but `GET /health` and `GET /openapi.json` needs `Authorization: Bearer TOKEN`.
-//! The OpenAPI document at `/openapi.json` is generated from the code.
+//! Every route but `GET /health` and `GET /openapi.json` needs `Authorization: Bearer TOKEN`
+//! (the page at `/` also takes the token as the password of HTTP Basic, so a browser opens it
+//! without a client). The OpenAPI document at `/openapi.json` is generated from the code.
 //!
 //! | route | who | what |
 //! |---|---|---|
+//! | `GET /` | all | an HTML page (no JS): the caller's datasets, their budgets and generators |
 //! | `GET /me` | all | the caller |
 //! | `POST /users` | admin, owners | a new owner (admin only) or analyst (granted datasets of the caller); the token is shown once |
 //! | `DELETE /users/{id}` | creator, admin | revoke |

@@ -856,3 +856,115 @@ async fn marginal(db: &Db) {
     assert!(summary.epsilon_spent <= 3.0, "{summary:?}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_page_lists_datasets_budgets_and_generators_without_js() {
+    for db in backends() {
+        owner_page(&db).await;
+    }
+}
+
+async fn owner_page(db: &Db) {
+    let env = Env::new(db).await;
+    let server = start_in_process(env.config()).await;
+    let api = Api::new(&server.base, &env.admin_token());
+    let http = reqwest::Client::new();
+    let url = format!("{}/", server.base);
+
+    // Without a token a browser is asked for one (HTTP Basic: the token is the password).
+    let r = http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic "),
+        "{:?}",
+        r.headers()
+    );
+    let r = http
+        .get(&url)
+        .basic_auth("anyone", Some(format!("tvk_{}", "0".repeat(64))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // A dataset whose name is markup, a finished fit and a dataset awaiting its table.
+    let (status, d) = Api::send(api.post("/datasets").json(&json!({
+        "name": "<i>people</i> & co",
+        "schema": serde_json::from_str::<Value>(common::SCHEMA).unwrap(),
+        "epsilon_total": 3.0,
+        "delta": 1e-5,
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let ds = d["id"].as_str().unwrap().to_owned();
+    let (status, _) = api.upload(&ds, "text/csv", common::csv(1000)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, created) = api.fit(&ds, tiny_fit(1.0)).await;
+    let generator = created["id"].as_str().unwrap().to_owned();
+    api.wait(&generator).await;
+    let waiting = api.new_dataset(1.0).await;
+
+    let r = http
+        .get(&url)
+        .basic_auth("anyone", Some(&api.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    let (_, budget) = Api::send(api.get(&format!("/datasets/{ds}/budget"))).await;
+    for needle in [
+        "&lt;i&gt;people&lt;/i&gt; &amp; co",
+        ds.as_str(),
+        waiting.as_str(),
+        "awaiting_table",
+        generator.as_str(),
+        "dp-ctgan",
+        "<td>done</td>",
+        &format!("{:.4}", budget["epsilon_spent"].as_f64().unwrap()),
+        &format!("#{}", budget["chain_head"]["seq"]),
+    ] {
+        assert!(html.contains(needle), "`{needle}` missing from {html}");
+    }
+    assert!(!html.contains("<i>people"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+
+    // A bearer token works too; another owner sees none of it.
+    let (_, o2) = Api::send(
+        api.post("/users")
+            .json(&json!({"name": "owner two", "role": "owner"})),
+    )
+    .await;
+    let other = http
+        .get(&url)
+        .bearer_auth(o2["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    let other = other.text().await.unwrap();
+    assert!(
+        other.contains("owner two") && other.contains("0 dataset(s)"),
+        "{other}"
+    );
+    assert!(
+        !other.contains(&ds) && !other.contains(&generator),
+        "{other}"
+    );
+    server.stop().await;
+}

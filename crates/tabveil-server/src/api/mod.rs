@@ -4,6 +4,7 @@ mod datasets;
 mod error;
 mod generators;
 mod openapi;
+mod page;
 mod reports;
 mod samples;
 mod users;
@@ -241,6 +242,7 @@ pub(crate) fn checked_name(name: &str) -> Result<&str, ApiError> {
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let upload_limit = DefaultBodyLimit::max(state.config.max_upload_bytes);
     Router::new()
+        .route("/", get(page::owner_page))
         .route("/health", get(users::health))
         .route("/openapi.json", get(openapi::document))
         .route("/me", get(users::me))

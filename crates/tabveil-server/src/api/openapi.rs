@@ -6,13 +6,13 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
-use super::{datasets, generators, reports, samples, users};
+use super::{datasets, generators, page, reports, samples, users};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tabveil-server", description = "Differentially private synthetic data as a service: datasets with a lifetime privacy budget, fit jobs, samples, privacy reports and a hash-chained ledger."),
     paths(
-        users::health, users::me, users::create, users::revoke, users::grant, users::ungrant,
+        page::owner_page, users::health, users::me, users::create, users::revoke, users::grant, users::ungrant,
         datasets::create, datasets::list, datasets::show, datasets::upload, datasets::download,
         datasets::budget, datasets::ledger,
         generators::create, generators::create_legacy, generators::list, generators::show,
@@ -31,6 +31,11 @@ impl Modify for Bearer {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        // The owner page only: the token as the password.
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
         );
     }
 }
