@@ -699,8 +699,12 @@ async fn parquet_uploads(db: &Db) {
     // A fit reads the stored Parquet file.
     let (status, created) = api.fit(&ds, tiny_fit(1.0)).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{created}");
-    let done = api.wait(created["id"].as_str().unwrap()).await;
+    let id = created["id"].as_str().unwrap();
+    let done = api.wait(id).await;
     assert_eq!(done["state"], "done", "{done}");
+    // The owner's evaluation reads the stored Parquet file too.
+    let (status, evaluation) = Api::send(api.get(&format!("/generators/{id}/evaluation"))).await;
+    assert_eq!(status, StatusCode::OK, "{evaluation}");
 
     // Refusals: typed codes, the schema's column, never a value of the table.
     let wide = common::SCHEMA
@@ -790,6 +794,12 @@ async fn marginal(db: &Db) {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert_eq!(types, ["dp-ctgan", "dp-tvae", "dp-marginal"], "{doc}");
+    // … and both upload formats.
+    let upload = &doc["paths"]["/datasets/{id}/table"]["put"]["requestBody"]["content"];
+    assert!(
+        upload.get("text/csv").is_some() && upload.get("application/vnd.apache.parquet").is_some(),
+        "{upload}"
+    );
 
     let ds = api.dataset(3.0, 1000).await;
     let (status, created) = api
