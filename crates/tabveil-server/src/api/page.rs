@@ -14,6 +14,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use tabveil::data::escape_html as escape;
+
 use super::datasets::{budget_view, view as dataset_view};
 use super::generators::view as generator_view;
 use super::views::{BudgetView, DatasetView, GeneratorView};
@@ -206,20 +208,4 @@ fn dataset_section(
         );
     }
     out.push_str("</table></section>");
-}
-
-/// `s` as HTML text or attribute content.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
