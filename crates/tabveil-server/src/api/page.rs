@@ -13,7 +13,6 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-
 use tabveil::data::escape_html as escape;
 
 use super::datasets::{budget_view, view as dataset_view};
