@@ -16,7 +16,6 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
 use tabveil::Synthesizer;
 use tabveil::data::Schema;
 use tabveil::models::{EpochReport, Progress, StepReport, StopReason};
@@ -28,29 +27,7 @@ use crate::chain::ChargePhase;
 use crate::error::{Result, ServerError};
 use crate::files::Kind;
 use crate::formats::Format;
-use crate::store::{DatasetRow, GeneratorRow, GeneratorUpdate};
-
-/// Live progress of a fit (public values only: the plan's epochs and steps, and ε spent, which
-/// the accountant computes from the ledger's parameters).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub(crate) struct LiveProgress {
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    pub(crate) state: String,
-    /// Epochs completed.
-    pub(crate) epoch: u64,
-    /// Epochs planned.
-    pub(crate) epochs: u64,
-    /// Optimiser steps taken.
-    pub(crate) steps: u64,
-    /// ε spent so far by this fit at its own δ.
-    pub(crate) epsilon_spent: Option<f64>,
-}
-
-impl LiveProgress {
-    pub(crate) fn is_final(&self) -> bool {
-        matches!(self.state.as_str(), "done" | "failed" | "cancelled")
-    }
-}
+use crate::store::{DatasetRow, GeneratorRow, GeneratorUpdate, LiveProgress};
 
 /// One fit in this process.
 #[derive(Debug)]
@@ -109,7 +86,7 @@ pub(crate) fn start(state: Arc<AppState>, job: FitJob) {
     let (tx, _) = watch::channel(LiveProgress {
         state: "queued".to_owned(),
         epoch: 0,
-        epochs: job.generator.epochs,
+        epochs: job.generator.progress.epochs,
         steps: 0,
         epsilon_spent: None,
     });
@@ -168,7 +145,7 @@ async fn run(state: &Arc<AppState>, handle: &Arc<Job>, job: FitJob) -> Result<()
         let bytes = files.read(Kind::Table, &file, &sha)?;
         let format = Format::parse(&format)
             .ok_or_else(|| ServerError::Corrupt(format!("unknown stored format `{format}`")))?;
-        Ok(format.read(&bytes, &read_schema)?)
+        Ok(format.read(bytes.into(), &read_schema)?)
     })
     .await
     .map_err(|_| ServerError::Internal("the table reader panicked"))?;
@@ -251,77 +228,46 @@ async fn finish(
     outcome: std::result::Result<tabveil::Result<tabveil::Fitted>, tokio::task::JoinError>,
 ) -> Result<()> {
     let live = handle.progress.borrow().clone();
-    let (phase, settlement, final_state, error, code, fitted) = match outcome {
+    let Outcome {
+        phase,
+        settlement,
+        state: final_state,
+        error,
+        code,
+        fitted,
+    } = match outcome {
         Ok(Ok(fitted)) => {
             let ledger = fitted.ledger().cloned().unwrap_or_default();
             if fitted.summary().stop == StopReason::Cancelled {
-                (
-                    ChargePhase::Cancelled,
-                    Settlement::Released(ledger),
-                    "cancelled",
-                    None,
-                    None,
-                    None,
-                )
+                Outcome::cancelled(ledger)
             } else {
-                (
-                    ChargePhase::Completed,
-                    Settlement::Released(ledger),
-                    "done",
-                    None,
-                    None,
-                    Some(fitted),
-                )
+                Outcome {
+                    fitted: Some(fitted),
+                    ..Outcome::stopped(ChargePhase::Completed, Settlement::Released(ledger), "done")
+                }
             }
         }
         Ok(Err(tabveil::Error::Model(e))) if e.spent_ledger().is_some() || e.is_cancelled() => {
             let ledger = e.spent_ledger().cloned().unwrap_or_default();
             if e.is_cancelled() {
-                (
-                    ChargePhase::Cancelled,
-                    Settlement::Released(ledger),
-                    "cancelled",
-                    None,
-                    None,
-                    None,
-                )
+                Outcome::cancelled(ledger)
             } else {
-                (
-                    ChargePhase::Failed,
-                    Settlement::Released(ledger),
-                    "failed",
-                    Some(e.to_string()),
-                    Some("fit-failed"),
-                    None,
-                )
+                Outcome::failed(Settlement::Released(ledger), e.to_string(), "fit-failed")
             }
         }
         // Refused by the validation inside `fit`, before anything was computed from the data.
-        Ok(Err(e @ tabveil::Error::Rejected { .. })) => (
-            ChargePhase::Failed,
+        Ok(Err(e @ tabveil::Error::Rejected { .. })) => Outcome::failed(
             Settlement::Released(tabveil::accountant::PrivacyLedger::new()),
-            "failed",
-            Some(e.to_string()),
-            Some("plan-rejected"),
-            None,
+            e.to_string(),
+            "plan-rejected",
         ),
         // Any other failure may have come after releases the error does not carry: the whole
         // plan stays charged.
-        Ok(Err(e)) => (
-            ChargePhase::Failed,
+        Ok(Err(e)) => Outcome::failed(Settlement::KeepPlanned, e.to_string(), "fit-failed"),
+        Err(_) => Outcome::failed(
             Settlement::KeepPlanned,
-            "failed",
-            Some(e.to_string()),
-            Some("fit-failed"),
-            None,
-        ),
-        Err(_) => (
-            ChargePhase::Failed,
-            Settlement::KeepPlanned,
-            "failed",
-            Some("the fit stopped unexpectedly".to_owned()),
-            Some("fit-crashed"),
-            None,
+            "the fit stopped unexpectedly".to_owned(),
+            "fit-crashed",
         ),
     };
     let (mut epoch, mut steps, mut epsilon_spent) = (live.epoch, live.steps, live.epsilon_spent);
@@ -418,6 +364,46 @@ async fn finish(
     }
 }
 
+/// How a fit ended: its charge, its final state and, when it is done, the model.
+struct Outcome {
+    phase: ChargePhase,
+    settlement: Settlement,
+    state: &'static str,
+    error: Option<String>,
+    code: Option<&'static str>,
+    fitted: Option<tabveil::Fitted>,
+}
+
+impl Outcome {
+    fn stopped(phase: ChargePhase, settlement: Settlement, state: &'static str) -> Self {
+        Outcome {
+            phase,
+            settlement,
+            state,
+            error: None,
+            code: None,
+            fitted: None,
+        }
+    }
+
+    /// Cancelled: charged what it released.
+    fn cancelled(released: tabveil::accountant::PrivacyLedger) -> Self {
+        Self::stopped(
+            ChargePhase::Cancelled,
+            Settlement::Released(released),
+            "cancelled",
+        )
+    }
+
+    fn failed(settlement: Settlement, error: String, code: &'static str) -> Self {
+        Outcome {
+            error: Some(error),
+            code: Some(code),
+            ..Self::stopped(ChargePhase::Failed, settlement, "failed")
+        }
+    }
+}
+
 /// Writes progress to the database when an epoch ends (so a restart shows how far it got).
 async fn write_progress(state: Arc<AppState>, id: String, mut rx: watch::Receiver<LiveProgress>) {
     let mut last_epoch = 0;
@@ -482,7 +468,7 @@ impl Progress for JobProgress {
 pub(crate) async fn recover(state: &AppState) -> Result<usize> {
     let left = state.store.unfinished_generators().await?;
     for g in &left {
-        let (phase, settlement, message) = if g.state == "queued" {
+        let (phase, settlement, message) = if g.progress.state == "queued" {
             (
                 ChargePhase::NotStarted,
                 Settlement::Released(tabveil::accountant::PrivacyLedger::new()),
@@ -503,9 +489,9 @@ pub(crate) async fn recover(state: &AppState) -> Result<usize> {
             settlement,
             GeneratorUpdate {
                 state: "failed",
-                epoch: g.epoch,
-                steps: g.steps,
-                epsilon_spent: g.epsilon_spent,
+                epoch: g.progress.epoch,
+                steps: g.progress.steps,
+                epsilon_spent: g.progress.epsilon_spent,
                 error: Some(message),
                 error_code: Some("interrupted"),
                 ..GeneratorUpdate::default()

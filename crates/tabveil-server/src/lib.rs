@@ -3,7 +3,7 @@
 //! The tabveil synthesis service: owners upload a table with its public schema and a
 //! **lifetime privacy budget** (ε_total, δ); owners and the analysts they grant fit private
 //! generators on it (`generator_type`: `dp-` and a registered model's name, `dp-ctgan`,
-//! `dp-tvae`), sample synthetic rows and read privacy reports. Every fit's whole ledger is
+//! `dp-tvae`, `dp-marginal`: the OpenAPI document lists the registry's), sample synthetic rows and read privacy reports. Every fit's whole ledger is
 //! charged to the dataset's budget **before its first release**, a fit that would exceed it is
 //! refused (409, with what remains and the largest ε that fits), and every charge is an entry
 //! of a **hash-chained ledger** that `tabveil ledger verify` checks.
@@ -24,16 +24,18 @@
 //!
 //! ## The API
 //!
-//! Every route but `GET /health` and `GET /openapi.json` needs `Authorization: Bearer TOKEN`.
-//! The OpenAPI document at `/openapi.json` is generated from the code.
+//! Every route but `GET /health` and `GET /openapi.json` needs `Authorization: Bearer TOKEN`
+//! (the page at `/` also takes the token as the password of HTTP Basic, so a browser opens it
+//! without a client). The OpenAPI document at `/openapi.json` is generated from the code.
 //!
 //! | route | who | what |
 //! |---|---|---|
+//! | `GET /` | all | an HTML page (no JS): the caller's datasets, their budgets and generators |
 //! | `GET /me` | all | the caller |
 //! | `POST /users` | admin, owners | a new owner (admin only) or analyst (granted datasets of the caller); the token is shown once |
 //! | `DELETE /users/{id}` | creator, admin | revoke |
 //! | `POST /datasets` | owners | name, schema, `epsilon_total`, `delta`, `accountant` (`rdp`/`pld`), `row_estimate_share` |
-//! | `PUT /datasets/{id}/table` | the owner | the table (`Content-Type: text/csv`), once |
+//! | `PUT /datasets/{id}/table` | the owner | the table, once: CSV (`Content-Type: text/csv`) or Parquet (`application/vnd.apache.parquet`); stored as uploaded with its SHA-256; a table that does not fit the schema is 422 with a typed code and the column, never a value |
 //! | `GET /datasets`, `GET /datasets/{id}` | owner, granted analysts | metadata, schema, budget, N̂ |
 //! | `GET /datasets/{id}/table` | the owner | the table as uploaded |
 //! | `GET /datasets/{id}/budget` | owner, analysts | ε spent (composed), what remains, every charge, the chain head |
@@ -66,7 +68,8 @@
 //!   (the ledgers concatenated, one δ: never ε added up). A fit whose plan would make the
 //!   composition exceed ε_total is refused with 409 and nothing runs.
 //! - When the fit ends, its charge is replaced by the ledger it recorded — never more than
-//!   planned (checked as a multiset of mechanisms); a failed or cancelled fit is charged what
+//!   planned (checked as a multiset of mechanisms or, for an adaptive run whose plan bounds its
+//!   zCDP ρ like the marginal model's, as a total ρ no larger); a failed or cancelled fit is charged what
 //!   it released. A server killed during a fit keeps the planned charge, and the next start
 //!   marks the fit failed (`interrupted`): nothing lost, nothing charged twice.
 //! - Nothing a principal sees depends on the true row count N except through N̂: refusals, the

@@ -12,7 +12,9 @@
 
 mod common;
 
-use common::{Api, Db, Env, backends, long_fit, start_in_process, tiny_fit, verified_chain};
+use common::{
+    Api, Db, Env, backends, long_fit, parquet, start_in_process, tiny_fit, verified_chain,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -660,5 +662,319 @@ async fn security(db: &Db) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.headers().get("access-control-allow-origin").is_none());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parquet_tables_are_uploaded_fitted_and_refused_without_echoing_data() {
+    for db in backends() {
+        parquet_uploads(&db).await;
+    }
+}
+
+async fn parquet_uploads(db: &Db) {
+    const PARQUET: &str = "application/vnd.apache.parquet";
+    let env = Env::new(db).await;
+    let server = start_in_process(env.config()).await;
+    let api = Api::new(&server.base, &env.admin_token());
+
+    // A Parquet file is stored as uploaded: the owner downloads the same bytes back.
+    let file = parquet(&common::csv(1000), common::SCHEMA);
+    let ds = api.new_dataset(3.0).await;
+    let (status, d) = api.upload(&ds, PARQUET, file.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(
+        (d["state"].as_str(), d["format"].as_str()),
+        (Some("ready"), Some("parquet"))
+    );
+    assert!(d["row_estimate"].as_f64().unwrap() >= 1.0, "{d}");
+    let r = api
+        .get(&format!("/datasets/{ds}/table"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], PARQUET);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), file.as_slice());
+    // A fit reads the stored Parquet file.
+    let (status, created) = api.fit(&ds, tiny_fit(1.0)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let done = api.wait(id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    // The owner's evaluation reads the stored Parquet file too.
+    let (status, evaluation) = Api::send(api.get(&format!("/generators/{id}/evaluation"))).await;
+    assert_eq!(status, StatusCode::OK, "{evaluation}");
+
+    // Refusals: typed codes, the schema's column, never a value of the table.
+    let wide = common::SCHEMA
+        .replace(r#""max": 100"#, r#""max": 1000"#)
+        .replace(r#""east"]"#, r#""east", "atlantis"]"#);
+    let renamed = common::SCHEMA.replace(r#""paid""#, r#""payed""#);
+    let cases = [
+        // Another column than the schema's.
+        (
+            PARQUET,
+            parquet("age,city,payed\n30,north,no\n", &renamed),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "table-columns",
+            vec!["payed"],
+        ),
+        // A value outside the schema's bounds, one outside its categories.
+        (
+            PARQUET,
+            parquet("age,city,paid\n30,north,no\n731,south,yes\n", &wide),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-table",
+            vec!["731"],
+        ),
+        (
+            PARQUET,
+            parquet("age,city,paid\n30,atlantis,no\n", &wide),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-table",
+            vec!["atlantis"],
+        ),
+        // Not Parquet at all; Parquet sent as CSV (answered with the right content type).
+        (
+            PARQUET,
+            common::csv(10).into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-format",
+            vec!["north"],
+        ),
+        (
+            "text/csv",
+            file.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            vec![],
+        ),
+    ];
+    for (content_type, body, status, code, secrets) in cases {
+        let other = api.new_dataset(1.0).await;
+        let (got, answer) = api.upload(&other, content_type, body).await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{answer}"
+        );
+        let text = answer.to_string();
+        for s in secrets {
+            assert!(!text.contains(s), "`{s}` echoed: {text}");
+        }
+        if code == "unsupported-media-type" {
+            assert!(text.contains(PARQUET), "{text}");
+        }
+        // Nothing was stored or charged: the dataset still awaits its table.
+        let (_, d) = Api::send(api.get(&format!("/datasets/{other}"))).await;
+        assert_eq!(d["state"], "awaiting_table", "{d}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_registered_model_is_listed_and_the_marginal_model_fits() {
+    for db in backends() {
+        marginal(&db).await;
+    }
+}
+
+async fn marginal(db: &Db) {
+    let env = Env::new(db).await;
+    let server = start_in_process(env.config()).await;
+    let api = Api::new(&server.base, &env.admin_token());
+    // The OpenAPI document lists the registry's models as the generator types.
+    let (_, doc) = Api::send(api.get("/openapi.json")).await;
+    let types = &doc["components"]["schemas"]["FitRequest"]["properties"]["generator_type"]["enum"];
+    let types: Vec<&str> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["dp-ctgan", "dp-tvae", "dp-marginal"], "{doc}");
+    // … and both upload formats.
+    let upload = &doc["paths"]["/datasets/{id}/table"]["put"]["requestBody"]["content"];
+    assert!(
+        upload.get("text/csv").is_some() && upload.get("application/vnd.apache.parquet").is_some(),
+        "{upload}"
+    );
+
+    let ds = api.dataset(3.0, 1000).await;
+    let (status, created) = api
+        .fit(
+            &ds,
+            json!({
+                "generator_type": "dp-marginal",
+                "target_epsilon": 1.0,
+                "target_delta": 1e-5,
+                "seed": 1,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let planned = created["planned_epsilon"].as_f64().unwrap();
+    assert!(planned > 0.0 && planned <= 1.0 + 1e-9, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let done = api.wait(&id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["generator_type"], "dp-marginal");
+    let spent = done["epsilon_spent"].as_f64().unwrap();
+    assert!(spent > 0.0 && spent <= 1.0 + 1e-9, "{done}");
+    let rows = api
+        .get(&format!("/generators/{id}/samples?rows=25&seed=3"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows.lines().count(), 26, "{rows}");
+    assert_eq!(rows.lines().next(), Some("age,city,paid"));
+    let (status, report) = Api::send(api.get(&format!("/generators/{id}/privacy-report"))).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    // Its adaptive run is charged its own releases, within its plan (a bound on its zCDP ρ):
+    // the chain verifies and later fits are still charged.
+    let summary = verified_chain(&api, &ds).await;
+    assert_eq!(summary.entries, 4, "{summary:?}");
+    // Network settings the model does not have are refused with the parameter named.
+    let (status, body) = api
+        .fit(
+            &ds,
+            json!({
+                "generator_type": "dp-marginal",
+                "target_epsilon": 0.5,
+                "target_delta": 1e-5,
+                "hidden_dims": [16],
+            }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid-parameter")),
+        "{body}"
+    );
+    assert!(
+        body["error"].as_str().unwrap().contains("hidden_dims"),
+        "{body}"
+    );
+    let (status, body) = api.fit(&ds, tiny_fit(0.5)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    api.wait(body["id"].as_str().unwrap()).await;
+    let summary = verified_chain(&api, &ds).await;
+    assert!(summary.epsilon_spent <= 3.0, "{summary:?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_page_lists_datasets_budgets_and_generators_without_js() {
+    for db in backends() {
+        owner_page(&db).await;
+    }
+}
+
+async fn owner_page(db: &Db) {
+    let env = Env::new(db).await;
+    let server = start_in_process(env.config()).await;
+    let api = Api::new(&server.base, &env.admin_token());
+    let http = reqwest::Client::new();
+    let url = format!("{}/", server.base);
+
+    // Without a token a browser is asked for one (HTTP Basic: the token is the password).
+    let r = http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic "),
+        "{:?}",
+        r.headers()
+    );
+    let r = http
+        .get(&url)
+        .basic_auth("anyone", Some(format!("tvk_{}", "0".repeat(64))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // A dataset whose name is markup, a finished fit and a dataset awaiting its table.
+    let (status, d) = Api::send(api.post("/datasets").json(&json!({
+        "name": "<i>people</i> & co",
+        "schema": serde_json::from_str::<Value>(common::SCHEMA).unwrap(),
+        "epsilon_total": 3.0,
+        "delta": 1e-5,
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let ds = d["id"].as_str().unwrap().to_owned();
+    let (status, _) = api.upload(&ds, "text/csv", common::csv(1000)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, created) = api.fit(&ds, tiny_fit(1.0)).await;
+    let generator = created["id"].as_str().unwrap().to_owned();
+    api.wait(&generator).await;
+    let waiting = api.new_dataset(1.0).await;
+
+    let r = http
+        .get(&url)
+        .basic_auth("anyone", Some(&api.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    let (_, budget) = Api::send(api.get(&format!("/datasets/{ds}/budget"))).await;
+    for needle in [
+        "&lt;i&gt;people&lt;/i&gt; &amp; co",
+        ds.as_str(),
+        waiting.as_str(),
+        "awaiting_table",
+        generator.as_str(),
+        "dp-ctgan",
+        "<td>done</td>",
+        &format!("{:.4}", budget["epsilon_spent"].as_f64().unwrap()),
+        &format!("#{}", budget["chain_head"]["seq"]),
+    ] {
+        assert!(html.contains(needle), "`{needle}` missing from {html}");
+    }
+    assert!(!html.contains("<i>people"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+
+    // A bearer token works too; another owner sees none of it.
+    let (_, o2) = Api::send(
+        api.post("/users")
+            .json(&json!({"name": "owner two", "role": "owner"})),
+    )
+    .await;
+    let other = http
+        .get(&url)
+        .bearer_auth(o2["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    let other = other.text().await.unwrap();
+    assert!(
+        other.contains("owner two") && other.contains("0 dataset(s)"),
+        "{other}"
+    );
+    assert!(
+        !other.contains(&ds) && !other.contains(&generator),
+        "{other}"
+    );
     server.stop().await;
 }

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tabveil::data::{CsvOptions, Schema, read_csv, write_csv};
-use tabveil::models::{Condition, CtganConfig, Privacy, StopReason, TvaeConfig};
+use tabveil::models::{Condition, ModelKind, ModelSettings, Privacy, StopReason};
 use tabveil::validate::Finding;
 use tabveil::{Delta, Epsilon, Synthesizer};
 
@@ -27,7 +27,7 @@ pub struct FitRequest {
     pub schema: serde_json::Value,
     /// Private with a budget, or explicitly not private.
     pub privacy: PrivacyRequest,
-    /// `ctgan` (default) or `tvae`.
+    /// A registered model's name: `ctgan` (default), `tvae`, `marginal`.
     #[serde(default = "default_model")]
     pub model: String,
     /// Epochs (default: the model's, 300).
@@ -171,6 +171,34 @@ struct Prepared {
     warnings: Vec<String>,
 }
 
+/// The model a request names, from the model registry (every registered model: `ctgan`,
+/// `tvae`, `marginal`, …), with small networks when asked for and the model has networks.
+fn model_settings(request: &FitRequest) -> Result<ModelSettings, ApiError> {
+    let kind = ModelKind::from_name(&request.model).ok_or_else(|| {
+        let known: Vec<&str> = ModelKind::all().map(ModelKind::as_str).collect();
+        ApiError::unprocessable(
+            "bad-model",
+            format!(
+                "unknown model `{}`: expected one of {}",
+                request.model,
+                known.join(", ")
+            ),
+        )
+    })?;
+    let mut settings = ModelSettings::defaults(kind, Privacy::NonPrivate);
+    if request.small {
+        let spec = settings.spec_mut();
+        // A model without hidden layers (the marginal model) refuses a width: its defaults are
+        // already small. One with them gets an embedding to match.
+        if spec.set_hidden_dims(vec![32]).is_ok() {
+            spec.set_embedding_dim(16).map_err(|e| {
+                ApiError::unprocessable("invalid-parameter", tabveil::Error::from(e).to_string())
+            })?;
+        }
+    }
+    Ok(settings)
+}
+
 /// Checks the upload and validates the plan: everything that can be refused is refused here,
 /// before the job exists.
 fn prepare(request: FitRequest) -> Result<Prepared, ApiError> {
@@ -178,27 +206,8 @@ fn prepare(request: FitRequest) -> Result<Prepared, ApiError> {
         .map_err(|e| ApiError::unprocessable("bad-schema", e.to_string()))?;
     let (table, _) = read_csv(request.csv.as_bytes(), &schema, &CsvOptions::default())
         .map_err(|e| ApiError::unprocessable("bad-csv", e.to_string()))?;
-    let builder = match request.model.as_str() {
-        "ctgan" if request.small => Synthesizer::builder().ctgan_with(
-            CtganConfig::new(Privacy::NonPrivate)
-                .with_dims(vec![32], vec![32])
-                .with_embedding_dim(16),
-        ),
-        "ctgan" => Synthesizer::builder().ctgan(),
-        "tvae" if request.small => Synthesizer::builder().tvae_with(
-            TvaeConfig::new(Privacy::NonPrivate)
-                .with_dims(vec![32], vec![32])
-                .with_embedding_dim(16),
-        ),
-        "tvae" => Synthesizer::builder().tvae(),
-        other => {
-            return Err(ApiError::unprocessable(
-                "bad-model",
-                format!("unknown model `{other}`: expected ctgan or tvae"),
-            ));
-        }
-    };
     let invalid = |e: tabveil::Error| ApiError::unprocessable("invalid-parameter", e.to_string());
+    let builder = Synthesizer::builder().model_with(model_settings(&request)?);
     let (synth, target_epsilon) = match request.privacy {
         PrivacyRequest::Dp { epsilon, delta } => {
             let mut b = builder

@@ -32,7 +32,7 @@ pub enum JobState {
 pub struct JobStatus {
     /// The job id.
     pub id: u64,
-    /// The model (`ctgan` or `tvae`).
+    /// The model's registered name (`ctgan`, `tvae`, `marginal`, …).
     pub model: String,
     /// Where the job is.
     pub state: JobState,

@@ -280,3 +280,46 @@ async fn a_running_fit_can_be_cancelled() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_registered_model_is_served_the_marginal_one_included() {
+    let base = start().await;
+    let client = Client::new();
+    // The marginal model has no epochs nor batches: its request names neither.
+    let mut body = upload(1, json!({"mode": "dp", "epsilon": 2.0, "delta": 1e-5}));
+    let fields = body.as_object_mut().unwrap();
+    fields.remove("epochs");
+    fields.remove("batch_size");
+    fields.insert("model".to_owned(), json!("marginal"));
+    let (status, job) = post_job(&client, &base, &body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_u64().unwrap();
+    let done = wait_for(&client, &base, id, |s| {
+        !matches!(s, "queued" | "preprocessing" | "training")
+    })
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    let spent = done["epsilon_spent"].as_f64().unwrap();
+    assert!(spent > 0.0 && spent <= 2.0 + 1e-9, "{done}");
+    let rows = client
+        .get(format!("{base}/jobs/{id}/sample?rows=20&seed=4"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows.lines().count(), 21, "{rows}");
+    // An unknown name lists the registry's models.
+    body["model"] = json!("gan");
+    let (status, answer) = post_job(&client, &base, &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["code"], "bad-model");
+    let message = answer["error"].as_str().unwrap();
+    assert!(
+        ["ctgan", "tvae", "marginal"]
+            .iter()
+            .all(|m| message.contains(m)),
+        "{message}"
+    );
+}

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,12 +13,12 @@ use tabveil::accountant::AccountantSpec;
 use tabveil::data::Schema;
 
 use super::views::{BudgetView, ChargeView, DatasetView, NewDatasetRequest};
-use super::{ApiError, AppState, checked_name, rejection};
+use super::{ApiError, AppState, Checked, checked_name};
 use crate::auth::{Caller, new_id};
 use crate::budget::{open_chain, release_row_estimate};
 use crate::chain::{CHAIN_FORMAT, CHAIN_VERSION, ChainExport, summarise};
 use crate::files::Kind;
-use crate::formats::Format;
+use crate::formats::{self, Format};
 use crate::store::{DatasetRow, NewDataset, Role};
 
 /// The accountant named in a request.
@@ -60,12 +59,11 @@ pub(crate) fn view(d: &DatasetRow, caller: &Caller) -> DatasetView {
 pub(crate) async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    body: Result<Json<NewDatasetRequest>, JsonRejection>,
+    Checked(Json(r)): Checked<Json<NewDatasetRequest>>,
 ) -> Result<(StatusCode, Json<DatasetView>), ApiError> {
     if caller.role() != Role::Owner {
         return Err(ApiError::forbidden("only owners create datasets"));
     }
-    let Json(r) = body.map_err(|e| rejection(e.status(), &e.body_text()))?;
     let name = checked_name(&r.name)?;
     let schema = Schema::from_json(&r.schema.to_string())
         .map_err(|e| ApiError::unprocessable("bad-schema", e.to_string()))?;
@@ -96,12 +94,7 @@ pub(crate) async fn create(
     }
     let schema_json = serde_json::to_string(&schema).map_err(|e| state.internal(e))?;
     let id = new_id("ds_").map_err(|e| state.internal(e))?;
-    let mut tx = state
-        .store
-        .pool()
-        .begin()
-        .await
-        .map_err(|e| state.internal(e))?;
+    let mut tx = state.begin().await?;
     state
         .store
         .insert_dataset(
@@ -154,12 +147,17 @@ pub(crate) async fn show(
     Ok(Json(view(&d, &caller)))
 }
 
-/// Uploads the dataset's table (once; owner only), in the format of the `Content-Type`
-/// (`text/csv`). The server stores it with its SHA-256, releases the noisy row count N̂
-/// (charged to the budget) and the dataset becomes `ready`.
+/// Uploads the dataset's table (once; owner only), in the format its `Content-Type` names:
+/// CSV (`text/csv`) or Parquet (`application/vnd.apache.parquet`). The table is checked
+/// against the schema, stored as uploaded with its SHA-256, the noisy row count N̂ is released
+/// (charged to the budget) and the dataset becomes `ready`. A table that does not fit the
+/// schema is refused with a typed code (`table-columns`, `table-column-type`, `bad-table`,
+/// `bad-format`) and the schema's column, never a value of the table.
 #[utoipa::path(put, path = "/datasets/{id}/table", security(("bearer" = [])),
     params(("id" = String, Path, description = "The dataset")),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content(
+        (String = "text/csv"), (Vec<u8> = "application/vnd.apache.parquet")),
+        description = "The table: CSV with a header line, or Parquet (`application/x-parquet` is accepted too)"),
     responses((status = 200, body = DatasetView), (status = 409, description = "The table was already uploaded"),
         (status = 413, description = "Larger than the upload limit"), (status = 415, description = "Unsupported format"),
         (status = 422, description = "The table does not match the schema")))]
@@ -168,10 +166,11 @@ pub(crate) async fn upload(
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<Checked<Bytes>, ApiError>,
 ) -> Result<Json<DatasetView>, ApiError> {
+    // Who may upload is answered before the body's size.
     let dataset = state.owned_dataset(&caller, &id).await?;
-    let body = body.map_err(|e| rejection(e.status(), &e.body_text()))?;
+    let Checked(body) = body?;
     if dataset.state != "awaiting_data" {
         return Err(ApiError::conflict(
             "table-exists",
@@ -182,13 +181,9 @@ pub(crate) async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let format = Format::from_content_type(content_type).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "send the table as `Content-Type: text/csv`",
-        )
-    })?;
+    let format = Format::from_content_type(content_type)
+        .filter(|f| Format::sniff(&body).is_none_or(|s| s == *f))
+        .ok_or_else(|| formats::unsupported(content_type, &body))?;
     let schema = Schema::from_json(&dataset.schema_json).map_err(|e| state.internal(e))?;
     let files = state.files.clone();
     let file_name = format!(
@@ -202,8 +197,8 @@ pub(crate) async fn upload(
     // then store: off the async threads.
     let parsed = tokio::task::spawn_blocking(move || -> Result<(usize, String, u64), ApiError> {
         let table = format
-            .read(&body, &schema)
-            .map_err(|e| ApiError::unprocessable("bad-table", e.to_string()))?;
+            .read(body.clone(), &schema)
+            .map_err(|e| formats::refusal(format, &e))?;
         let sha = files.write(Kind::Table, &stored_name, &body).map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string())
         })?;
@@ -249,7 +244,9 @@ pub(crate) async fn upload(
 /// checksum.
 #[utoipa::path(get, path = "/datasets/{id}/table", security(("bearer" = [])),
     params(("id" = String, Path, description = "The dataset")),
-    responses((status = 200, description = "The table", content_type = "text/csv"), (status = 403, description = "Not the owner")))]
+    responses((status = 200, description = "The table as uploaded, with the `Content-Type` of its format", content(
+            (String = "text/csv"), (Vec<u8> = "application/vnd.apache.parquet"))),
+        (status = 403, description = "Not the owner")))]
 pub(crate) async fn download(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -276,18 +273,7 @@ pub(crate) async fn download(
 
 /// The budget view of a dataset, from its verified chain.
 pub(crate) async fn budget_view(state: &AppState, d: &DatasetRow) -> Result<BudgetView, ApiError> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| state.internal(e))?;
-    let links = state
-        .store
-        .links(&mut conn, &d.id)
-        .await
-        .map_err(|e| state.internal(e))?;
-    drop(conn);
+    let links = state.chain(&d.id).await?;
     let id = d.id.clone();
     let summary = tokio::task::spawn_blocking(move || summarise(&id, &links))
         .await
@@ -346,17 +332,7 @@ pub(crate) async fn ledger(
     Path(id): Path<String>,
 ) -> Result<Json<ChainExport>, ApiError> {
     state.visible_dataset(&caller, &id).await?;
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| state.internal(e))?;
-    let links = state
-        .store
-        .links(&mut conn, &id)
-        .await
-        .map_err(|e| state.internal(e))?;
+    let links = state.chain(&id).await?;
     Ok(Json(ChainExport {
         format: CHAIN_FORMAT.to_owned(),
         version: CHAIN_VERSION,

@@ -3,6 +3,9 @@
 //! id only: no message of a library, no path, no backtrace reaches the client.
 
 use axum::Json;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -87,4 +90,66 @@ pub(crate) fn rejection(status: StatusCode, text: &str) -> ApiError {
         status
     };
     ApiError::new(status, code, text)
+}
+
+/// An extractor whose rejection is answered as an [`ApiError`] (JSON, the same status, `400`
+/// as `422`): `Checked(Json(body)): Checked<Json<T>>`, `Checked(Query(q))`, `Checked(bytes)`.
+#[derive(Debug)]
+pub(crate) struct Checked<X>(pub(crate) X);
+
+/// A rejection of axum's that says its status and what went wrong.
+pub(crate) trait Explained {
+    fn status(&self) -> StatusCode;
+    fn body_text(&self) -> String;
+}
+
+macro_rules! explained {
+    ($($rejection:ty),*) => {$(
+        impl Explained for $rejection {
+            fn status(&self) -> StatusCode {
+                <$rejection>::status(self)
+            }
+            fn body_text(&self) -> String {
+                <$rejection>::body_text(self)
+            }
+        }
+    )*};
+}
+
+explained!(JsonRejection, QueryRejection, BytesRejection);
+
+fn explain(e: &impl Explained) -> ApiError {
+    rejection(e.status(), &e.body_text())
+}
+
+impl<S, X> FromRequest<S> for Checked<X>
+where
+    S: Send + Sync,
+    X: FromRequest<S>,
+    X::Rejection: Explained,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        X::from_request(req, state)
+            .await
+            .map(Checked)
+            .map_err(|e| explain(&e))
+    }
+}
+
+impl<S, X> FromRequestParts<S> for Checked<X>
+where
+    S: Send + Sync,
+    X: FromRequestParts<S>,
+    X::Rejection: Explained,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        X::from_request_parts(parts, state)
+            .await
+            .map(Checked)
+            .map_err(|e| explain(&e))
+    }
 }

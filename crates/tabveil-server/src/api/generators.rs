@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -24,12 +23,12 @@ use tabveil::{Delta, Epsilon, Synthesizer};
 
 use super::datasets::{accountant, budget_view};
 use super::views::{CreatedGenerator, FitRequest, GeneratorView, RefusalView};
-use super::{ApiError, AppState, rejection};
+use super::{ApiError, AppState, Checked};
 use crate::auth::{Caller, new_id};
 use crate::budget::{Charged, Refusal, charge_plan, subject_of};
 use crate::chain::{charges, check_links};
-use crate::jobs::{FitJob, LiveProgress, start};
-use crate::store::{DatasetRow, GeneratorRow, NewGenerator};
+use crate::jobs::{FitJob, start};
+use crate::store::{DatasetRow, GeneratorRow, LiveProgress, NewGenerator};
 
 /// The view of a stored generator, with live progress when it is running here.
 pub(crate) fn view(
@@ -56,11 +55,7 @@ pub(crate) fn view(
         id: g.id.clone(),
         dataset_id: g.dataset_id.clone(),
         generator_type: g.model.clone(),
-        state: g.state.clone(),
-        epoch: g.epoch,
-        epochs: g.epochs,
-        steps: g.steps,
-        epsilon_spent: g.epsilon_spent,
+        progress: g.progress.clone(),
         target_epsilon: g.target_epsilon,
         target_delta: g.delta,
         planned_entry: g.planned_seq,
@@ -76,16 +71,16 @@ pub(crate) fn view(
         created_at_ms: g.created_at,
         updated_at_ms: g.updated_at,
     };
-    if matches!(g.state.as_str(), "queued" | "running")
+    if !g.progress.is_final()
         && let Some(job) = state.jobs.get(&g.id)
     {
         let p = job.progress.borrow().clone();
-        if !p.is_final() {
-            v.state = p.state;
-        }
-        v.epoch = p.epoch;
-        v.steps = p.steps;
-        v.epsilon_spent = p.epsilon_spent;
+        // The stored final state wins over a live one not yet settled.
+        let stored_state = std::mem::take(&mut v.progress.state);
+        v.progress = LiveProgress {
+            state: if p.is_final() { stored_state } else { p.state },
+            ..p
+        };
     }
     v
 }
@@ -94,15 +89,21 @@ pub(crate) fn view(
 /// (`dp-ctgan`, `dp-tvae`, and every model registered later).
 const GENERATOR_PREFIX: &str = "dp-";
 
+/// Every `generator_type` the server accepts: one per registered model, in registry order
+/// (the OpenAPI document lists these).
+pub(crate) fn generator_types() -> Vec<String> {
+    ModelKind::all()
+        .map(|k| format!("{GENERATOR_PREFIX}{}", k.as_str()))
+        .collect()
+}
+
 /// The registered model a `generator_type` names.
 pub(crate) fn model_kind(generator_type: &str) -> Result<ModelKind, ApiError> {
     generator_type
         .strip_prefix(GENERATOR_PREFIX)
         .and_then(ModelKind::from_name)
         .ok_or_else(|| {
-            let known: Vec<String> = ModelKind::all()
-                .map(|k| format!("{GENERATOR_PREFIX}{k}"))
-                .collect();
+            let known = generator_types();
             ApiError::unprocessable(
                 "bad-generator-type",
                 format!(
@@ -187,12 +188,8 @@ pub(crate) async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-    body: Result<Json<FitRequest>, JsonRejection>,
+    Checked(Json(request)): Checked<Json<FitRequest>>,
 ) -> Response {
-    let Json(request) = match body {
-        Ok(b) => b,
-        Err(e) => return rejection(e.status(), &e.body_text()).into_response(),
-    };
     create_fit(state, caller, id, request).await
 }
 
@@ -205,7 +202,7 @@ pub(crate) async fn create_legacy(
     state: State<Arc<AppState>>,
     caller: Caller,
     id: Path<String>,
-    body: Result<Json<FitRequest>, JsonRejection>,
+    body: Checked<Json<FitRequest>>,
 ) -> Response {
     create(state, caller, id, body).await
 }
@@ -373,9 +370,7 @@ async fn max_target_epsilon(
     rows: u64,
     delta: f64,
 ) -> Option<f64> {
-    let mut conn = state.store.pool().acquire().await.ok()?;
-    let links = state.store.links(&mut conn, &dataset.id).await.ok()?;
-    drop(conn);
+    let links = state.store.chain(&dataset.id).await.ok()?;
     let (r, schema, id, row_estimate) = (
         r.clone(),
         schema.clone(),
@@ -478,7 +473,7 @@ pub(crate) async fn cancel(
     let job = state
         .jobs
         .get(&id)
-        .filter(|_| matches!(g.state.as_str(), "queued" | "running"))
+        .filter(|_| !g.progress.is_final())
         .ok_or_else(|| {
             ApiError::conflict("finished", format!("generator {id} has already finished"))
         })?;
@@ -497,13 +492,7 @@ pub(crate) async fn events(
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let (g, _) = state.visible_generator(&caller, &id).await?;
-    let stored = LiveProgress {
-        state: g.state.clone(),
-        epoch: g.epoch,
-        epochs: g.epochs,
-        steps: g.steps,
-        epsilon_spent: g.epsilon_spent,
-    };
+    let stored = g.progress.clone();
     let rx = state
         .jobs
         .get(&id)

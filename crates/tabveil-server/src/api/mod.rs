@@ -4,6 +4,7 @@ mod datasets;
 mod error;
 mod generators;
 mod openapi;
+mod page;
 mod reports;
 mod samples;
 mod users;
@@ -17,13 +18,16 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Transaction};
 use tabveil::Fitted;
 use tokio::sync::Semaphore;
 
-pub(crate) use error::{ApiError, rejection};
+pub(crate) use error::{ApiError, Checked};
 pub(crate) use openapi::spec as openapi_spec;
 
 use crate::auth::Caller;
+use crate::chain::ChainLink;
 use crate::config::{LogSink, ServerConfig};
 use crate::error::ServerError;
 use crate::files::{Files, Kind};
@@ -85,6 +89,32 @@ impl AppState {
             "internal",
             format!("internal error (incident {incident}); the operator's log has the details"),
         )
+    }
+
+    /// A transaction on the database (500 when none can be had).
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>, ApiError> {
+        self.store
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.internal(e))
+    }
+
+    /// A pooled connection (500 when none can be had).
+    pub(crate) async fn conn(&self) -> Result<PoolConnection<Any>, ApiError> {
+        self.store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| self.internal(e))
+    }
+
+    /// The dataset's ledger chain as stored (not verified).
+    pub(crate) async fn chain(&self, dataset: &str) -> Result<Vec<ChainLink>, ApiError> {
+        self.store
+            .chain(dataset)
+            .await
+            .map_err(|e| self.internal(e))
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {
@@ -172,7 +202,7 @@ impl AppState {
                 "not-done",
                 format!(
                     "generator {} has no fitted model (state: {})",
-                    generator.id, generator.state
+                    generator.id, generator.progress.state
                 ),
             ));
         };
@@ -212,6 +242,7 @@ pub(crate) fn checked_name(name: &str) -> Result<&str, ApiError> {
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let upload_limit = DefaultBodyLimit::max(state.config.max_upload_bytes);
     Router::new()
+        .route("/", get(page::owner_page))
         .route("/health", get(users::health))
         .route("/openapi.json", get(openapi::document))
         .route("/me", get(users::me))

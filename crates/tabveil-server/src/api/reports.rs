@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,7 @@ use tabveil::eval::{EvaluationConfig, evaluate};
 
 use super::datasets::budget_view;
 use super::views::FormatQuery;
-use super::{ApiError, AppState, rejection};
+use super::{ApiError, AppState, Checked};
 use crate::auth::Caller;
 use crate::chain::ChainHead;
 use crate::files::Kind;
@@ -47,9 +46,8 @@ pub(crate) async fn privacy_report(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-    query: Result<Query<FormatQuery>, QueryRejection>,
+    Checked(Query(q)): Checked<Query<FormatQuery>>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| rejection(e.status(), &e.body_text()))?;
     let format = q.format.unwrap_or_else(|| "json".to_owned());
     if !matches!(format.as_str(), "json" | "md" | "html") {
         return Err(ApiError::unprocessable(
@@ -60,18 +58,7 @@ pub(crate) async fn privacy_report(
     let (g, d) = state.visible_generator(&caller, &id).await?;
     let fitted = state.fitted(&g).await?;
     let budget = budget_view(&state, &d).await?;
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| state.internal(e))?;
-    let links = state
-        .store
-        .links(&mut conn, &d.id)
-        .await
-        .map_err(|e| state.internal(e))?;
-    drop(conn);
+    let links = state.chain(&d.id).await?;
     let entry = |seq: Option<u64>| {
         seq.and_then(|s| links.iter().find(|l| l.seq == s))
             .map(|l| ChainHead {
@@ -214,7 +201,7 @@ pub(crate) async fn evaluation(
             .read(Kind::Table, &file, &sha)
             .map_err(|e| e.to_string())?;
         let real = format
-            .read(&bytes, fitted.schema())
+            .read(bytes.into(), fitted.schema())
             .map_err(|e| e.to_string())?;
         let synthetic = fitted
             .sample(real.n_rows().max(1), 0)

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use tabveil::data::{Table, Value as Cell, write_csv};
 use tabveil::models::Condition;
 
 use super::views::{FitRequest, SampleQuery};
-use super::{ApiError, AppState, rejection};
+use super::{ApiError, AppState, Checked};
 use crate::auth::Caller;
 
 /// Synthetic rows from a finished generator.
@@ -25,9 +24,8 @@ pub(crate) async fn sample(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-    query: Result<Query<SampleQuery>, QueryRejection>,
+    Checked(Query(q)): Checked<Query<SampleQuery>>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| rejection(e.status(), &e.body_text()))?;
     let (g, d) = state.visible_generator(&caller, &id).await?;
     let settings: Option<FitRequest> = serde_json::from_str(&g.settings_json).ok();
     // The default count is public: the request's `num_rows`, else the released estimate N̂.

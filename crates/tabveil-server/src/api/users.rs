@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::views::{MeView, NewUserRequest, NewUserView};
-use super::{ApiError, AppState, checked_name, rejection};
+use super::{ApiError, AppState, Checked, checked_name};
 use crate::auth::{Caller, new_id, new_token};
 use crate::store::{NewPrincipal, Role};
 
@@ -40,9 +39,8 @@ pub(crate) async fn me(caller: Caller) -> Json<MeView> {
 pub(crate) async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    body: Result<Json<NewUserRequest>, JsonRejection>,
+    Checked(Json(request)): Checked<Json<NewUserRequest>>,
 ) -> Result<(StatusCode, Json<NewUserView>), ApiError> {
-    let Json(request) = body.map_err(|e| rejection(e.status(), &e.body_text()))?;
     let name = checked_name(&request.name)?;
     match (request.role, caller.role(), caller.0.is_admin) {
         (Role::Owner, Role::Owner, true) => {}
@@ -63,12 +61,7 @@ pub(crate) async fn create(
     }
     let id = new_id("usr_").map_err(|e| state.internal(e))?;
     let (token, hash) = new_token().map_err(|e| state.internal(e))?;
-    let mut tx = state
-        .store
-        .pool()
-        .begin()
-        .await
-        .map_err(|e| state.internal(e))?;
+    let mut tx = state.begin().await?;
     state
         .store
         .insert_principal(
@@ -147,12 +140,7 @@ pub(crate) async fn grant(
         .map_err(|e| state.internal(e))?
         .filter(|p| p.role == Role::Analyst && p.created_by.as_deref() == Some(caller.id()))
         .ok_or_else(|| ApiError::not_found("analyst"))?;
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| state.internal(e))?;
+    let mut conn = state.conn().await?;
     state
         .store
         .grant(&mut conn, &id, &analyst.id)

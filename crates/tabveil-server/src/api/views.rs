@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::budget::Refusal;
 use crate::chain::{ChainHead, ChargePhase};
-use crate::store::Role;
+use crate::store::{LiveProgress, Role};
 
 /// `GET /me`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -116,7 +116,8 @@ pub(crate) struct ChargeView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FitRequest {
-    /// `dp-` and a registered model's name: `dp-ctgan`, `dp-tvae`.
+    /// `dp-` and a registered model's name (the document lists them from the model registry:
+    /// `dp-ctgan`, `dp-tvae`, `dp-marginal`, …).
     pub(crate) generator_type: String,
     /// Rows a sample request returns when it does not say (default: N̂).
     #[serde(default)]
@@ -156,13 +157,9 @@ pub(crate) struct GeneratorView {
     pub(crate) id: String,
     pub(crate) dataset_id: String,
     pub(crate) generator_type: String,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    pub(crate) state: String,
-    pub(crate) epoch: u64,
-    pub(crate) epochs: u64,
-    pub(crate) steps: u64,
-    /// ε this fit spent so far at its δ.
-    pub(crate) epsilon_spent: Option<f64>,
+    /// State, epochs and steps, ε spent so far at the fit's δ.
+    #[serde(flatten)]
+    pub(crate) progress: LiveProgress,
     pub(crate) target_epsilon: f64,
     pub(crate) target_delta: f64,
     /// Chain entry of the planned charge.

@@ -1,5 +1,8 @@
-use tabveil::accountant::{AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
+use tabveil::accountant::{
+    AccountantSpec, LedgerEntry, PrivacyEvent, PrivacyLedger, Stage, epsilon_of,
+};
 
+use super::verify::concatenate;
 use super::*;
 
 fn ledger(sigma: f64, q: f64, steps: u64) -> PrivacyLedger {
@@ -226,4 +229,48 @@ fn within_plan_compares_mechanisms_not_labels() {
     assert!(within_plan(&PrivacyLedger::new(), &planned));
     assert!(!within_plan(&ledger(20.0, 0.02, 10), &planned));
     assert!(!within_plan(&ledger(20.0, 0.01, 101), &planned));
+}
+
+fn events(events: &[PrivacyEvent]) -> PrivacyLedger {
+    let mut l = PrivacyLedger::new();
+    for (i, e) in events.iter().enumerate() {
+        l.record(LedgerEntry::new(format!("release {i}"), Stage::Training, *e).unwrap())
+            .unwrap();
+    }
+    l
+}
+
+#[test]
+fn an_adaptive_run_is_within_a_plan_that_bounds_its_zcdp() {
+    // The marginal model's plan: one Gaussian of the run's total ρ = 1/(2·4²) = 0.03125.
+    let planned = events(&[PrivacyEvent::gaussian(4.0, 1).unwrap()]);
+    // Its run: histograms, selections and marginals of other σ, ρ = 0.0252 in all.
+    let run = events(&[
+        PrivacyEvent::gaussian(12.8, 3).unwrap(),
+        PrivacyEvent::exponential_mechanism(0.04, 2).unwrap(),
+        PrivacyEvent::gaussian(8.0, 2).unwrap(),
+    ]);
+    assert!(within_plan(&run, &planned));
+    // The RDP accountant agrees: the run alone costs no more than its plan.
+    let eps = |l: &PrivacyLedger| epsilon_of(l, &AccountantSpec::rdp(), 1e-6).unwrap().epsilon;
+    assert!(
+        eps(&run) <= eps(&planned),
+        "{} > {}",
+        eps(&run),
+        eps(&planned)
+    );
+    // One release more than the plan's ρ is not within it.
+    let over = events(&[
+        PrivacyEvent::gaussian(12.8, 3).unwrap(),
+        PrivacyEvent::gaussian(4.5, 1).unwrap(),
+    ]);
+    assert!(!within_plan(&over, &planned));
+    // Events without a zCDP bound, on either side, fall back to the same-mechanism rule.
+    let subsampled = events(&[PrivacyEvent::poisson_subsampled_gaussian(0.01, 40.0, 1).unwrap()]);
+    assert!(!within_plan(&subsampled, &planned));
+    let selection_plan = events(&[PrivacyEvent::exponential_mechanism(1.0, 1).unwrap()]);
+    assert!(!within_plan(
+        &events(&[PrivacyEvent::exponential_mechanism(0.5, 1).unwrap()]),
+        &selection_plan
+    ));
 }

@@ -1,10 +1,33 @@
 //! Generators: fit jobs and their outcome (state, progress, the saved model and its checksum,
 //! the chain entries of their charge).
 
+use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_db, now_ms, to_db};
 use crate::error::Result;
+
+/// Progress of a fit, as stored and as live (public values only: the plan's epochs and steps,
+/// and ε spent, which the accountant computes from the ledger's parameters).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub(crate) struct LiveProgress {
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub(crate) state: String,
+    /// Epochs completed.
+    pub(crate) epoch: u64,
+    /// Epochs planned.
+    pub(crate) epochs: u64,
+    /// Optimiser steps taken.
+    pub(crate) steps: u64,
+    /// ε spent so far by this fit at its own δ.
+    pub(crate) epsilon_spent: Option<f64>,
+}
+
+impl LiveProgress {
+    pub(crate) fn is_final(&self) -> bool {
+        matches!(self.state.as_str(), "done" | "failed" | "cancelled")
+    }
+}
 
 /// A generator as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,12 +37,8 @@ pub(crate) struct GeneratorRow {
     pub(crate) requested_by: String,
     pub(crate) model: String,
     pub(crate) settings_json: String,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    pub(crate) state: String,
-    pub(crate) epoch: u64,
-    pub(crate) epochs: u64,
-    pub(crate) steps: u64,
-    pub(crate) epsilon_spent: Option<f64>,
+    /// State and progress as last recorded.
+    pub(crate) progress: LiveProgress,
     pub(crate) target_epsilon: f64,
     pub(crate) delta: f64,
     pub(crate) error: Option<String>,
@@ -71,11 +90,13 @@ fn generator(row: &sqlx::any::AnyRow) -> Result<GeneratorRow> {
         requested_by: row.try_get("requested_by")?,
         model: row.try_get("model")?,
         settings_json: row.try_get("settings_json")?,
-        state: row.try_get("state")?,
-        epoch: from_db(row.try_get("epoch")?),
-        epochs: from_db(row.try_get("epochs")?),
-        steps: from_db(row.try_get("steps")?),
-        epsilon_spent: row.try_get("epsilon_spent")?,
+        progress: LiveProgress {
+            state: row.try_get("state")?,
+            epoch: from_db(row.try_get("epoch")?),
+            epochs: from_db(row.try_get("epochs")?),
+            steps: from_db(row.try_get("steps")?),
+            epsilon_spent: row.try_get("epsilon_spent")?,
+        },
         target_epsilon: row.try_get("target_epsilon")?,
         delta: row.try_get("delta")?,
         error: row.try_get("error")?,

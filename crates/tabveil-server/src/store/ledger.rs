@@ -41,6 +41,13 @@ impl Store {
             .collect()
     }
 
+    /// Every link of the dataset's chain, read on a pooled connection outside any transaction
+    /// (for views and exports; charges read theirs under the dataset's lock).
+    pub(crate) async fn chain(&self, dataset: &str) -> Result<Vec<ChainLink>> {
+        let mut conn = self.pool().acquire().await?;
+        self.links(&mut conn, dataset).await
+    }
+
     /// Appends a link (call under [`lock_dataset`](Self::lock_dataset)).
     pub(crate) async fn append_link(
         &self,

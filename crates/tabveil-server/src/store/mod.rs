@@ -18,7 +18,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
 
 pub(crate) use datasets::{DatasetRow, NewDataset};
-pub(crate) use generators::{GeneratorRow, GeneratorUpdate, NewGenerator};
+pub(crate) use generators::{GeneratorRow, GeneratorUpdate, LiveProgress, NewGenerator};
 pub(crate) use principals::{NewPrincipal, Principal, Role};
 
 use crate::error::Result;

@@ -39,6 +39,20 @@ pub fn csv(n: usize) -> String {
     s
 }
 
+/// `csv` of `schema` (JSON) as a Parquet file, written by the data crate.
+pub fn parquet(csv: &str, schema: &str) -> Vec<u8> {
+    let schema = tabveil::data::Schema::from_json(schema).unwrap();
+    let (table, _) = tabveil::data::read_csv(
+        csv.as_bytes(),
+        &schema,
+        &tabveil::data::CsvOptions::default(),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    tabveil::data::write_parquet(&table, &schema, &mut out).unwrap();
+    out
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Db {
@@ -222,8 +236,8 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    /// Creates a dataset with a budget and uploads `rows` rows; returns its id.
-    pub async fn dataset(&self, epsilon_total: f64, rows: usize) -> String {
+    /// Creates a dataset of [`SCHEMA`] with a budget (no table yet); returns its id.
+    pub async fn new_dataset(&self, epsilon_total: f64) -> String {
         let (status, d) = Api::send(self.post("/datasets").json(&json!({
             "name": "people",
             "schema": serde_json::from_str::<Value>(SCHEMA).unwrap(),
@@ -232,13 +246,28 @@ impl Api {
         })))
         .await;
         assert_eq!(status, StatusCode::CREATED, "{d}");
-        let id = d["id"].as_str().unwrap().to_owned();
-        let (status, d) = Api::send(
-            self.put(&format!("/datasets/{id}/table"))
-                .header("content-type", "text/csv")
-                .body(csv(rows)),
+        d["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Uploads a dataset's table as `content_type`; returns the status and body.
+    pub async fn upload(
+        &self,
+        dataset: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        Api::send(
+            self.put(&format!("/datasets/{dataset}/table"))
+                .header("content-type", content_type)
+                .body(body),
         )
-        .await;
+        .await
+    }
+
+    /// Creates a dataset with a budget and uploads `rows` rows; returns its id.
+    pub async fn dataset(&self, epsilon_total: f64, rows: usize) -> String {
+        let id = self.new_dataset(epsilon_total).await;
+        let (status, d) = self.upload(&id, "text/csv", csv(rows)).await;
         assert_eq!(status, StatusCode::OK, "{d}");
         assert_eq!(d["state"], "ready");
         id
