@@ -269,27 +269,17 @@ pub(crate) fn generator_optimizer(config: &CtganConfig, nets: &Networks) -> Resu
         .into_iter()
         .map(|(_, v)| v)
         .collect();
-    Ok(Adam::new(
-        vars,
-        ParamsAdam {
-            lr: config.generator_lr,
-            beta1: config.betas.0,
-            beta2: config.betas.1,
-            eps: 1e-8,
-            weight_decay: config.generator_decay,
-        },
-    )?)
+    let params = ParamsAdam::new(config.generator_lr, config.betas, config.generator_decay);
+    Ok(Adam::new(vars, params)?)
 }
 
 /// The discriminator's Adam settings.
 pub(crate) fn discriminator_params(config: &CtganConfig) -> ParamsAdam {
-    ParamsAdam {
-        lr: config.discriminator_lr,
-        beta1: config.betas.0,
-        beta2: config.betas.1,
-        eps: 1e-8,
-        weight_decay: config.discriminator_decay,
-    }
+    ParamsAdam::new(
+        config.discriminator_lr,
+        config.betas,
+        config.discriminator_decay,
+    )
 }
 
 /// The mean of a tensor's elements, as f64 on the host.

@@ -45,9 +45,7 @@ use super::Trained;
 use super::config::{DpFakeTerm, ValidCtganConfig};
 use super::marginals::{MarginalTargets, NullRates};
 use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
-use crate::dp_sgd::{
-    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
-};
+use crate::dp_sgd::{DpSgd, PrivatePreparation, RunEnd, prepare, set_up};
 use crate::error::{ModelError, Result};
 use crate::nn::{first_max, gather_rows};
 use crate::privacy::DpConfig;
@@ -64,8 +62,6 @@ pub(crate) fn fit(
     dp: &DpConfig,
     mut input: FitInput<'_>,
 ) -> Fit<Trained> {
-    let audit = input.audit.take();
-    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
     let PrivatePreparation {
@@ -75,13 +71,12 @@ pub(crate) fn fit(
         data,
         plan,
     } = prepare(
-        table,
-        schema,
+        &mut input,
         dp,
         &config.transformer,
         config.dp_sgd_schedule(),
-        progress,
     )?;
+    let (table, schema, device, progress) = input.parts();
     let (conditions, generation, nets, targets, mut g_opt) = set_up(&plan, || {
         let conditions = ConditionLayout::new(&transformer);
         let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
@@ -99,18 +94,13 @@ pub(crate) fn fit(
         Ok((conditions, generation, nets, targets, g_opt))
     })?;
     let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
+    let parameters = nets.discriminator.parameters();
     let mut run = DpSgd::new(
         plan,
         table,
-        DpSgdSetup {
-            dp,
-            epochs: config.epochs,
-            releases_per_step: config.discriminator_steps,
-            label: STEP_LABEL,
-            parameters: nets.discriminator.parameters(),
-            adam: discriminator_params(config),
-            audit,
-        },
+        STEP_LABEL,
+        parameters,
+        discriminator_params(config),
     )?;
     let mut rngs = PublicRngs::new(config.seed);
 
@@ -163,11 +153,8 @@ pub(crate) fn fit(
                 stop = reason;
                 break;
             }
-            let ended = run.end_epochs(releases, steps, dp.delta, progress, || Ok(means.take()))?;
-            if ended.is_break() {
-                if releases < planned {
-                    stop = StopReason::Cancelled;
-                }
+            if let Some(reason) = run.end_epochs(releases, steps, progress, || Ok(means.take()))? {
+                stop = reason;
                 break 'training;
             }
         }
@@ -178,11 +165,9 @@ pub(crate) fn fit(
         releases,
         steps,
     };
-    let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = with_final_ledger(ledger, |ledger| {
+    run.finish(trained, end, |ledger| {
         Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))
-    })?;
-    Ok((fitted, summary))
+    })
 }
 
 /// One private discriminator step (see the [module docs](self) for the argument). Returns the
