@@ -109,13 +109,7 @@ impl ScaledSum {
         if log_magnitude == f64::NEG_INFINITY {
             return;
         }
-        if log_magnitude > self.scale {
-            let factor = (self.scale - log_magnitude).exp();
-            self.sum *= factor;
-            self.compensation *= factor;
-            self.error *= factor;
-            self.scale = log_magnitude;
-        }
+        self.raise_scale(log_magnitude);
         let magnitude = (log_magnitude - self.scale).exp();
         self.error += relative_error * magnitude;
         let value = if negative { -magnitude } else { magnitude };
@@ -134,14 +128,19 @@ impl ScaledSum {
         if log_error == f64::NEG_INFINITY {
             return;
         }
-        if log_error > self.scale {
-            let factor = (self.scale - log_error).exp();
+        self.raise_scale(log_error);
+        self.error += (log_error - self.scale).exp();
+    }
+
+    /// Raises the common scale to `log_magnitude` when it is larger, rescaling what is held.
+    fn raise_scale(&mut self, log_magnitude: f64) {
+        if log_magnitude > self.scale {
+            let factor = (self.scale - log_magnitude).exp();
             self.sum *= factor;
             self.compensation *= factor;
             self.error *= factor;
-            self.scale = log_error;
+            self.scale = log_magnitude;
         }
-        self.error += (log_error - self.scale).exp();
     }
 
     /// ln of the accumulated error bound (−∞ when none).
