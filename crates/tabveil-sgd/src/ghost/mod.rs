@@ -45,8 +45,7 @@ use std::collections::BTreeMap;
 use candle_core::{DType, Device, Tensor};
 
 use crate::error::{Result, SgdError};
-use crate::gradients::Gradients;
-use crate::kernels::{add, float_dtype, scale_rows};
+use crate::kernels::{add, float_dtype};
 
 mod clip;
 mod norms;
