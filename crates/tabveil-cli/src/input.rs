@@ -129,7 +129,7 @@ pub(crate) fn training_table(
     terminal: &Terminal,
 ) -> anyhow::Result<Table> {
     let options = CsvOptions::default().with_null_tokens(null_tokens.iter().cloned());
-    let (table, notes) = self::table(path, schema, &options)?;
+    let (table, notes) = table(path, schema, &options)?;
     for note in notes {
         terminal.warn(&note);
     }

@@ -36,11 +36,13 @@ impl Clock {
     }
 
     /// CPU seconds (all threads) of each epoch after the first.
+    #[allow(dead_code, reason = "each bench reports the measures it needs")]
     pub fn cpu_per_epoch(&self) -> Vec<f64> {
         self.cpu.windows(2).map(|w| w[1] - w[0]).collect()
     }
 
     /// Mean wall seconds of a step after the first epoch.
+    #[allow(dead_code, reason = "each bench reports the measures it needs")]
     pub fn per_step(&self) -> f64 {
         match (self.marks.first(), self.marks.last()) {
             (Some(a), Some(b)) if b.1 > a.1 => (b.0 - a.0) / (b.1 - a.1) as f64,
