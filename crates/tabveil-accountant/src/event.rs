@@ -57,7 +57,10 @@ impl std::fmt::Display for Neighbouring {
 /// (or refuses it with a typed error, never skips it).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawEvent", into = "RawEvent")]
+// The derives write inherent `serialize`/`deserialize` (serde's `remote = "Self"`); the trait
+// impls below call them, deserialisation through the validating constructors.
+#[serde(remote = "Self")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PrivacyEvent {
     /// `count` adaptive compositions of the Gaussian mechanism, no subsampling.
     Gaussian {
@@ -383,102 +386,50 @@ pub(crate) fn check_epsilon(epsilon: f64) -> Result<()> {
     }
 }
 
-/// The serialised shape of an event; converted through the validating constructors.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum RawEvent {
-    Gaussian {
-        noise_multiplier: f64,
-        count: u64,
-    },
-    PoissonSubsampledGaussian {
-        sample_rate: f64,
-        noise_multiplier: f64,
-        steps: u64,
-    },
-    DiscreteGaussian {
-        noise_multiplier: f64,
-        count: u64,
-    },
-    ExponentialMechanism {
-        epsilon: f64,
-        count: u64,
-    },
-    GaussianThreshold {
-        noise_multiplier: f64,
-        threshold: f64,
-        count: u64,
-    },
-}
-
-impl TryFrom<RawEvent> for PrivacyEvent {
-    type Error = AccountantError;
-
-    fn try_from(raw: RawEvent) -> Result<Self> {
-        match raw {
-            RawEvent::Gaussian {
-                noise_multiplier,
-                count,
-            } => PrivacyEvent::gaussian(noise_multiplier, count),
-            RawEvent::PoissonSubsampledGaussian {
-                sample_rate,
-                noise_multiplier,
-                steps,
-            } => PrivacyEvent::poisson_subsampled_gaussian(sample_rate, noise_multiplier, steps),
-            RawEvent::DiscreteGaussian {
-                noise_multiplier,
-                count,
-            } => PrivacyEvent::discrete_gaussian(noise_multiplier, count),
-            RawEvent::ExponentialMechanism { epsilon, count } => {
-                PrivacyEvent::exponential_mechanism(epsilon, count)
-            }
-            RawEvent::GaussianThreshold {
-                noise_multiplier,
-                threshold,
-                count,
-            } => PrivacyEvent::gaussian_threshold(noise_multiplier, threshold, count),
-        }
+impl Serialize for PrivacyEvent {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        PrivacyEvent::serialize(self, serializer)
     }
 }
 
-impl From<PrivacyEvent> for RawEvent {
-    fn from(event: PrivacyEvent) -> Self {
-        match event {
+impl<'de> Deserialize<'de> for PrivacyEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        PrivacyEvent::deserialize(deserializer)?
+            .checked()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl PrivacyEvent {
+    /// The same event through its validating constructor (for deserialised values).
+    fn checked(self) -> Result<Self> {
+        match self {
             PrivacyEvent::Gaussian {
                 noise_multiplier,
                 count,
-            } => RawEvent::Gaussian {
-                noise_multiplier,
-                count,
-            },
+            } => PrivacyEvent::gaussian(noise_multiplier, count),
             PrivacyEvent::PoissonSubsampledGaussian {
                 sample_rate,
                 noise_multiplier,
                 steps,
-            } => RawEvent::PoissonSubsampledGaussian {
-                sample_rate,
-                noise_multiplier,
-                steps,
-            },
+            } => PrivacyEvent::poisson_subsampled_gaussian(sample_rate, noise_multiplier, steps),
             PrivacyEvent::DiscreteGaussian {
                 noise_multiplier,
                 count,
-            } => RawEvent::DiscreteGaussian {
-                noise_multiplier,
-                count,
-            },
+            } => PrivacyEvent::discrete_gaussian(noise_multiplier, count),
             PrivacyEvent::ExponentialMechanism { epsilon, count } => {
-                RawEvent::ExponentialMechanism { epsilon, count }
+                PrivacyEvent::exponential_mechanism(epsilon, count)
             }
             PrivacyEvent::GaussianThreshold {
                 noise_multiplier,
                 threshold,
                 count,
-            } => RawEvent::GaussianThreshold {
-                noise_multiplier,
-                threshold,
-                count,
-            },
+            } => PrivacyEvent::gaussian_threshold(noise_multiplier, threshold, count),
         }
     }
 }

@@ -78,7 +78,7 @@ pub use accountant::{Accountant, AccountantKind, BoundKind, PrivacyGuarantee};
 pub use additive::gaussian_threshold_delta;
 pub use calibrate::{
     Calibration, NoiseSchedule, calibrate_events, calibrate_noise, epsilon_of, epsilon_or_infinite,
-    max_steps_within,
+    last_fitting, max_steps_within,
 };
 pub use error::{AccountantError, CompactNumber, Result};
 pub use event::{Neighbouring, PrivacyEvent};

@@ -22,8 +22,13 @@ pub(crate) fn log_erfc(x: f64) -> f64 {
     if x == f64::INFINITY {
         return f64::NEG_INFINITY;
     }
-    // erfc(x) = exp(−x²) / (x √π) · (1 − 1/(2x²) + 3/(2x²)² − 15/(2x²)³ + …).
-    // For x ≥ 26 the ninth term is below 1e-18 relative, so eight terms are plenty.
+    log_erfc_asymptotic(x)
+}
+
+/// ln erfc(x) by the asymptotic series, for large x:
+/// erfc(x) = exp(−x²) / (x √π) · (1 − 1/(2x²) + 3/(2x²)² − 15/(2x²)³ + …).
+/// For x ≥ 26 the ninth term is below 1e-18 relative, so eight terms are plenty.
+fn log_erfc_asymptotic(x: f64) -> f64 {
     let inv = 1.0 / (2.0 * x * x);
     let mut term = 1.0;
     let mut series = 1.0;
@@ -109,13 +114,7 @@ impl ScaledSum {
         if log_magnitude == f64::NEG_INFINITY {
             return;
         }
-        if log_magnitude > self.scale {
-            let factor = (self.scale - log_magnitude).exp();
-            self.sum *= factor;
-            self.compensation *= factor;
-            self.error *= factor;
-            self.scale = log_magnitude;
-        }
+        self.raise_scale(log_magnitude);
         let magnitude = (log_magnitude - self.scale).exp();
         self.error += relative_error * magnitude;
         let value = if negative { -magnitude } else { magnitude };
@@ -134,14 +133,19 @@ impl ScaledSum {
         if log_error == f64::NEG_INFINITY {
             return;
         }
-        if log_error > self.scale {
-            let factor = (self.scale - log_error).exp();
+        self.raise_scale(log_error);
+        self.error += (log_error - self.scale).exp();
+    }
+
+    /// Raises the common scale to `log_magnitude` when it is larger, rescaling what is held.
+    fn raise_scale(&mut self, log_magnitude: f64) {
+        if log_magnitude > self.scale {
+            let factor = (self.scale - log_magnitude).exp();
             self.sum *= factor;
             self.compensation *= factor;
             self.error *= factor;
-            self.scale = log_error;
+            self.scale = log_magnitude;
         }
-        self.error += (log_error - self.scale).exp();
     }
 
     /// ln of the accumulated error bound (−∞ when none).
@@ -177,15 +181,7 @@ mod tests {
     #[test]
     fn log_erfc_is_continuous_at_the_switch_to_the_asymptotic_series() {
         let below = libm::erfc(ERFC_ASYMPTOTIC_FROM).ln();
-        let x = ERFC_ASYMPTOTIC_FROM;
-        let inv = 1.0 / (2.0 * x * x);
-        let mut term = 1.0;
-        let mut series = 1.0;
-        for n in 1..=8 {
-            term *= -f64::from(2 * n - 1) * inv;
-            series += term;
-        }
-        let asymptotic = -x * x - x.ln() - 0.5 * PI.ln() + series.ln();
+        let asymptotic = log_erfc_asymptotic(ERFC_ASYMPTOTIC_FROM);
         assert!(rel(asymptotic, below) < 1e-14, "{asymptotic} vs {below}");
     }
 

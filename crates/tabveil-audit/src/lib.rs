@@ -70,6 +70,7 @@ mod encode;
 mod error;
 mod guess;
 mod report;
+mod setters;
 mod white_box;
 
 pub use black_box::{

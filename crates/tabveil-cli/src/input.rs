@@ -13,6 +13,8 @@ use tabveil::data::{
 use tabveil::models::ModelError;
 use tabveil::{Error, Fitted};
 
+use crate::progress::Terminal;
+
 /// The longest line read from a data file: a guard against `/dev/zero` and files without line
 /// breaks, which would otherwise be buffered whole.
 const MAX_LINE_BYTES: usize = 64 << 20;
@@ -116,6 +118,22 @@ impl<R: Read> Read for LineLimit<R> {
         }
         Ok(n)
     }
+}
+
+/// Reads the training table at `path` against `schema` ([`table`], with the extra null tokens
+/// `null_tokens`), its notes shown as warnings on `terminal`.
+pub(crate) fn training_table(
+    path: &Path,
+    schema: &Schema,
+    null_tokens: &[String],
+    terminal: &Terminal,
+) -> anyhow::Result<Table> {
+    let options = CsvOptions::default().with_null_tokens(null_tokens.iter().cloned());
+    let (table, notes) = table(path, schema, &options)?;
+    for note in notes {
+        terminal.warn(&note);
+    }
+    Ok(table)
 }
 
 /// Reads the table file at `path` (CSV, Parquet or Arrow IPC, by extension) against `schema`;

@@ -3,13 +3,11 @@
 use std::time::Instant;
 use tabveil_data::*;
 
+#[path = "support/bench_table.rs"]
+mod bench_table;
+
 fn main() {
-    let dir = format!("{}/../../data", env!("CARGO_MANIFEST_DIR"));
-    let path = format!("{dir}/bench_table.csv");
-    let schema = infer_schema_path(&path, &CsvOptions::default())
-        .unwrap()
-        .schema;
-    let (table, _) = read_csv_path(&path, &schema, &CsvOptions::default()).unwrap();
+    let (table, _) = bench_table::bench_table();
     for col in table.columns() {
         if let Some(x) = col.as_continuous() {
             let t0 = Instant::now();

@@ -3,13 +3,12 @@
 use std::time::Instant;
 use tabveil_data::*;
 
+#[path = "support/bench_table.rs"]
+mod bench_table;
+
 fn main() {
-    let dir = format!("{}/../../data", env!("CARGO_MANIFEST_DIR"));
-    let path = format!("{dir}/bench_table.csv");
-    let schema = infer_schema_path(&path, &CsvOptions::default())
-        .unwrap()
-        .schema;
-    let (table, _) = read_csv_path(&path, &schema, &CsvOptions::default()).unwrap();
+    let dir = bench_table::data_dir();
+    let (table, schema) = bench_table::bench_table();
     let s2 = Schema::from_path(format!("{dir}/adult/schema.json")).unwrap();
     let (t2, _) = read_csv_path(
         format!("{dir}/adult/train.csv"),

@@ -15,38 +15,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::{Rng, SeedableRng};
-use tabveil_data::{Column, ColumnData, CsvOptions, Schema, Table, read_csv_path};
+use tabveil_data::{CsvOptions, Schema, read_csv_path};
 use tabveil_eval::fidelity::quality_report;
 use tabveil_eval::{EvaluationConfig, evaluate};
 
-fn resample_columns(schema: &Schema, table: &Table, seed: u64) -> Table {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let n = table.n_rows();
-    let columns = table
-        .columns()
-        .iter()
-        .map(|column| {
-            let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
-            match column.data() {
-                ColumnData::Continuous(v) => Column::continuous_with_nulls(
-                    column.name(),
-                    rows.iter()
-                        .map(|&i| (!column.is_null(i)).then_some(v[i]))
-                        .collect(),
-                ),
-                ColumnData::Categorical(v) => Column::categorical_with_nulls(
-                    column.name(),
-                    rows.iter()
-                        .map(|&i| (!column.is_null(i)).then_some(v[i]))
-                        .collect(),
-                ),
-                ColumnData::Id => Column::id(column.name()),
-            }
-        })
-        .collect();
-    Table::new(schema, columns).unwrap()
-}
+#[path = "../examples/support/resample.rs"]
+mod resample;
+use resample::resample_columns;
 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/adult");
@@ -58,7 +33,7 @@ fn bench(c: &mut Criterion) {
     let holdout = read_csv_path(root.join("holdout.csv"), &schema, &options)
         .unwrap()
         .0;
-    let synthetic = resample_columns(&schema, &train, 2024);
+    let synthetic = resample_columns(&schema, &train, train.n_rows(), 2024).unwrap();
     let config = EvaluationConfig::default()
         .with_threads(2)
         .with_sensitive("marital_status");

@@ -12,9 +12,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
-use tabveil_data::{Column, ColumnData, CsvOptions, Schema, Table, read_csv_path};
+use tabveil_data::{CsvOptions, Schema, read_csv_path};
 use tabveil_eval::{EvaluationConfig, evaluate};
+
+#[path = "support/resample.rs"]
+mod resample;
+use resample::resample_columns;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/adult");
@@ -50,37 +53,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("adult_evaluation.{json,html}").display()
     );
     Ok(())
-}
-
-/// A table whose columns are drawn independently, with replacement, from `table`'s columns.
-fn resample_columns(
-    schema: &Schema,
-    table: &Table,
-    n: usize,
-    seed: u64,
-) -> Result<Table, Box<dyn std::error::Error>> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut columns = Vec::new();
-    for column in table.columns() {
-        let rows: Vec<usize> = (0..n)
-            .map(|_| rng.random_range(0..table.n_rows()))
-            .collect();
-        let col = match column.data() {
-            ColumnData::Continuous(v) => Column::continuous_with_nulls(
-                column.name(),
-                rows.iter()
-                    .map(|&i| (!column.is_null(i)).then_some(v[i]))
-                    .collect(),
-            ),
-            ColumnData::Categorical(v) => Column::categorical_with_nulls(
-                column.name(),
-                rows.iter()
-                    .map(|&i| (!column.is_null(i)).then_some(v[i]))
-                    .collect(),
-            ),
-            ColumnData::Id => Column::id(column.name()),
-        };
-        columns.push(col);
-    }
-    Ok(Table::new(schema, columns)?)
 }

@@ -41,6 +41,7 @@ use tabveil_sgd::{
 use crate::error::{ModelError, Result};
 use crate::privacy::DpConfig;
 use crate::progress::{ColumnProgress, EpochReport, Losses, Progress, StopReason};
+use crate::shell::FitInput;
 use crate::spec::DpSgdSchedule;
 use crate::synthesizer::{FitSummary, PrivateRun};
 
@@ -64,6 +65,14 @@ pub(crate) struct PrivatePreparation {
 /// The releases of the preparation and the plan of the DP-SGD steps.
 #[derive(Debug)]
 pub(crate) struct PrivatePlan {
+    /// The privacy settings of the run.
+    dp: DpConfig,
+    /// A white-box audit to run under (taken from the [`FitInput`]; `None` for a normal fit).
+    audit: Option<WhiteBoxAudit>,
+    /// Epochs of the configuration.
+    epochs: usize,
+    /// Private releases per optimiser step.
+    releases_per_step: u64,
     /// The ledger, holding the preprocessing releases.
     ledger: PrivacyLedger,
     /// N̂ (not rounded).
@@ -74,10 +83,11 @@ pub(crate) struct PrivatePlan {
     calibration: JointCalibration,
 }
 
-/// Runs the private preparation (see the [module docs](self)).
+/// Runs the private preparation (see the [module docs](self)) on `input`'s table, and takes
+/// its white-box audit (if any) into the plan for [`DpSgd::new`].
 ///
-/// `releases_per_step` is the number of private gradient releases per optimiser step (CTGAN's
-/// discriminator steps, 1 for TVAE), as in the validator's schedule.
+/// `schedule.releases_per_step` is the number of private gradient releases per optimiser step
+/// (CTGAN's discriminator steps, 1 for TVAE), as in the validator's schedule.
 ///
 /// # Errors
 /// Missing public bounds or categories (before anything is released), a table that does not
@@ -85,13 +95,14 @@ pub(crate) struct PrivatePlan {
 /// cancellation ([`ModelError::Cancelled`]). Once the preprocessing has released anything,
 /// errors come as [`ModelError::SpentThenFailed`] carrying those releases.
 pub(crate) fn prepare(
-    table: &Table,
-    schema: &Schema,
+    input: &mut FitInput<'_>,
     dp: &DpConfig,
     transformer: &DataTransformerConfig,
     schedule: DpSgdSchedule,
-    progress: &mut dyn Progress,
 ) -> Result<PrivatePreparation> {
+    let (table, schema) = (input.table, input.schema);
+    let progress = &mut *input.progress;
+    let (epochs, releases_per_step) = (schedule.epochs, schedule.releases_per_step as u64);
     // 1–2. The releases the preprocessing will make and σ_pre (no data touched).
     let (preprocessing, config) = plan_preprocessing(dp, schema)?;
     // 3. The private preprocessing: every release recorded on the ledger.
@@ -141,6 +152,10 @@ pub(crate) fn prepare(
         secret,
         data,
         plan: PrivatePlan {
+            dp: dp.clone(),
+            audit: input.audit.take(),
+            epochs,
+            releases_per_step,
             ledger,
             estimated_rows,
             schedule,
@@ -252,10 +267,10 @@ fn plan_training(
 /// (preprocessing releases first), and the epochs' clock.
 ///
 /// **The white-box audit seam** is here, once for every model: under an audit
-/// ([`DpSgdSetup::audit`]) the sampler also draws the audit's Dirac canaries (indices past the
-/// real rows, same rate q), [`clip`](Self::clip) adds the drawn ones to the batch as separate
-/// examples before clipping, their parameter joins the optimizer's, and the audit's observer
-/// sees every release. A model writes `sample_rows`, its per-example terms, `clip`, `step`
+/// (`FitInput::audit`, kept by [`prepare`]) the sampler also draws the audit's Dirac canaries
+/// (indices past the real rows, same rate q), [`clip`](Self::clip) adds the drawn ones to the
+/// batch as separate examples before clipping, their parameter joins the optimizer's, and the
+/// audit's observer sees every release. A model writes `sample_rows`, its per-example terms, `clip`, `step`
 /// either way; without an audit the run is exactly the unaudited one.
 pub(crate) struct DpSgd {
     sampler: RowSampler,
@@ -267,6 +282,8 @@ pub(crate) struct DpSgd {
     clipping_norm: f64,
     optimizer: DpOptimizer<Adam>,
     schedule: TrainingSchedule,
+    /// The privacy settings of the run.
+    dp: DpConfig,
     /// Epochs of the configuration.
     epochs: usize,
     /// Private releases per optimiser step.
@@ -280,40 +297,36 @@ pub(crate) struct DpSgd {
     calibration: JointCalibration,
 }
 
-/// What [`DpSgd::new`] needs besides the preparation.
-pub(crate) struct DpSgdSetup<'a> {
-    /// The privacy settings.
-    pub(crate) dp: &'a DpConfig,
-    /// Epochs of the configuration.
-    pub(crate) epochs: usize,
-    /// Private releases per optimiser step.
-    pub(crate) releases_per_step: usize,
-    /// The ledger label of each step: what it released.
-    pub(crate) label: &'static str,
-    /// The parameters the private steps update.
-    pub(crate) parameters: Vec<(String, Var)>,
-    /// The optimizer's settings.
-    pub(crate) adam: ParamsAdam,
-    /// A white-box audit to run under (from [`FitInput`](crate::shell::FitInput); `None` for
-    /// a normal fit).
-    pub(crate) audit: Option<WhiteBoxAudit>,
-}
-
 impl DpSgd {
-    /// The sampler and the optimizer for the plan's schedule and noise. The plan's ledger
-    /// holds the preprocessing releases; the budget guard records every step after them.
+    /// The sampler and the optimizer of `parameters` (Adam with `adam`) for the plan's
+    /// schedule and noise, under the plan's white-box audit, if any; `label` is the ledger
+    /// label of each step (what it released). The plan's ledger holds the preprocessing
+    /// releases; the budget guard records every step after them.
     ///
     /// # Errors
     /// Errors of the privacy randomness, of the sampler's and the optimizer's settings, and
     /// of the budget.
-    pub(crate) fn new(plan: PrivatePlan, table: &Table, setup: DpSgdSetup<'_>) -> Result<Self> {
+    pub(crate) fn new(
+        plan: PrivatePlan,
+        table: &Table,
+        label: &'static str,
+        parameters: Vec<(String, Var)>,
+        adam: ParamsAdam,
+    ) -> Result<Self> {
         let spent = plan.ledger.clone();
-        Self::build(plan, table, setup).map_err(|e| ModelError::after_releases(e, spent))
+        Self::build(plan, table, label, parameters, adam)
+            .map_err(|e| ModelError::after_releases(e, spent))
     }
 
-    fn build(plan: PrivatePlan, table: &Table, setup: DpSgdSetup<'_>) -> Result<Self> {
+    fn build(
+        plan: PrivatePlan,
+        table: &Table,
+        label: &'static str,
+        mut parameters: Vec<(String, Var)>,
+        adam: ParamsAdam,
+    ) -> Result<Self> {
         fault("dp_sgd")?;
-        let dp = setup.dp;
+        let dp = plan.dp;
         let noise = dp.noise_source();
         let schedule = plan.schedule;
         let q = schedule.sample_rate();
@@ -324,12 +337,11 @@ impl DpSgd {
         // (An empty table has nothing to sample: every batch is empty.) A white-box audit's
         // canaries are drawn by the same sampler, after the real rows.
         let sampler_rng = noise.rng(PrivacyStream::SAMPLING)?;
-        let (canaries, observer) = match setup.audit {
+        let (canaries, observer) = match plan.audit {
             Some(audit) => (Some(audit.canaries), Some(audit.observer)),
             None => (None, None),
         };
         let sampler = RowSampler::new(table.n_rows(), q, sampler_rng, canaries)?;
-        let mut parameters = setup.parameters;
         parameters.extend(sampler.canary_parameter());
         let budget = PrivacyBudget::new(plan.ledger, dp.epsilon, dp.delta, dp.accountant.clone())?;
         let mut sgd = DpSgdConfig::new(
@@ -338,11 +350,11 @@ impl DpSgd {
             q,
             rows_hat,
         )
-        .with_label(setup.label);
+        .with_label(label);
         if let Some(seed) = noise.dangerous_stream_seed(PrivacyStream::TRAINING_NOISE) {
             sgd = sgd.with_dangerous_noise_seed(seed);
         }
-        let mut optimizer = DpOptimizer::<Adam>::new(sgd, parameters, setup.adam, budget)?;
+        let mut optimizer = DpOptimizer::<Adam>::new(sgd, parameters, adam, budget)?;
         if let Some(observer) = observer {
             optimizer.set_release_observer(observer);
         }
@@ -352,8 +364,9 @@ impl DpSgd {
             clipping_norm: dp.clipping_norm,
             optimizer,
             schedule,
-            epochs: setup.epochs,
-            releases_per_step: setup.releases_per_step as u64,
+            dp,
+            epochs: plan.epochs,
+            releases_per_step: plan.releases_per_step,
             epoch: 1,
             epochs_done: 0,
             estimated_rows: plan.estimated_rows,
@@ -408,7 +421,9 @@ impl DpSgd {
     }
 
     /// Reports every epoch that ended once `releases` releases were made, each with
-    /// `losses()` and ε spent so far; `Break` when the callback cancelled.
+    /// `losses()` and ε spent so far. When the callback cancelled: `Some` of why the run
+    /// stops ([`StopReason::Cancelled`] with releases left to make, [`StopReason::Completed`]
+    /// after the last one).
     ///
     /// # Errors
     /// Errors of `losses` and of the accountant.
@@ -416,10 +431,10 @@ impl DpSgd {
         &mut self,
         releases: u64,
         steps: u64,
-        delta: f64,
         progress: &mut dyn Progress,
         mut losses: impl FnMut() -> Result<Losses>,
-    ) -> Result<ControlFlow<()>> {
+    ) -> Result<Option<StopReason>> {
+        let delta = self.dp.delta;
         while self.epoch <= self.epochs
             && releases
                 >= self
@@ -436,24 +451,40 @@ impl DpSgd {
             };
             self.epoch += 1;
             if progress.epoch(&report) == ControlFlow::Break(()) {
-                return Ok(ControlFlow::Break(()));
+                return Ok(Some(if releases < self.planned() {
+                    StopReason::Cancelled
+                } else {
+                    StopReason::Completed
+                }));
             }
         }
-        Ok(ControlFlow::Continue(()))
+        Ok(None)
     }
 
     /// Ends the run: on an error from the training loop, the error carrying every release
     /// made so far (the ledger of the budget guard: preprocessing and the steps taken);
-    /// otherwise the final ledger and the fit's summary.
+    /// otherwise the fitted model, made by `model` from the final ledger, and the fit's
+    /// summary.
     ///
     /// # Errors
-    /// `trained`'s error (with the releases), accountant errors.
-    pub(crate) fn finish(
+    /// `trained`'s error (with the releases), accountant errors, `model`'s error (with the
+    /// final ledger).
+    pub(crate) fn finish<T>(
         self,
         trained: Result<()>,
-        dp: &DpConfig,
+        run: RunEnd,
+        model: impl FnOnce(PrivacyLedger) -> Result<T>,
+    ) -> Result<(T, FitSummary)> {
+        let (ledger, summary) = self.ledger_and_summary(trained, run)?;
+        Ok((with_final_ledger(ledger, model)?, summary))
+    }
+
+    fn ledger_and_summary(
+        self,
+        trained: Result<()>,
         run: RunEnd,
     ) -> Result<(PrivacyLedger, FitSummary)> {
+        let dp = &self.dp;
         let spent = match trained.and_then(|()| fault("finish")) {
             Ok(()) => Ok(self.optimizer.budget().epsilon_spent(dp.delta)?),
             Err(error) => Err(error),
@@ -482,7 +513,7 @@ impl DpSgd {
             planned_releases,
             releases: run.releases,
             epsilon_spent,
-            delta: dp.delta,
+            delta: self.dp.delta,
         };
         let summary = FitSummary {
             stop: run.stop,
@@ -518,7 +549,7 @@ pub(crate) fn set_up<T>(plan: &PrivatePlan, f: impl FnOnce() -> Result<T>) -> Re
 ///
 /// # Errors
 /// `f`'s error, as [`ModelError::SpentThenFailed`].
-pub(crate) fn with_final_ledger<T>(
+fn with_final_ledger<T>(
     ledger: PrivacyLedger,
     f: impl FnOnce(PrivacyLedger) -> Result<T>,
 ) -> Result<T> {

@@ -171,8 +171,8 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<Box<dyn DynSynthesizer>
     load_saved(SavedModel::load_dir(dir)?, device)
 }
 
-/// Loads a model from the bytes of [`DynSynthesizer::to_bytes`], whatever its kind, onto
-/// `device`.
+/// Loads a model from the bytes of [`Synthesizer::to_bytes`](crate::Synthesizer::to_bytes),
+/// whatever its kind, onto `device`.
 ///
 /// # Errors
 /// As [`load_model`].

@@ -370,6 +370,50 @@ where
     Ok(Box::new(M::from(Shell::from_saved(saved, device)?)))
 }
 
+/// The [`Parts`] methods of a model folder laid out the usual way, for the checked settings
+/// `$config` and the fitted state `$state` (a struct with a `basis` field): the non-private
+/// fit is `train::fit`, the private one `private::fit`, the saved form `saved::to_saved` and
+/// `saved::from_saved` (paths from the folder's `mod.rs`, where the macro is used).
+macro_rules! folder_parts {
+    ($config:ty, $state:ty) => {
+        fn basis(state: &$state) -> &$crate::shell::Basis {
+            &state.basis
+        }
+
+        fn fit_non_private(
+            config: &$config,
+            input: $crate::shell::FitInput<'_>,
+        ) -> $crate::shell::Fit<$state> {
+            train::fit(config, input)
+        }
+
+        fn fit_private(
+            config: &$config,
+            dp: &$crate::privacy::DpConfig,
+            input: $crate::shell::FitInput<'_>,
+        ) -> $crate::shell::Fit<$state> {
+            private::fit(config, dp, input)
+        }
+
+        fn to_saved(
+            config: &$config,
+            state: &$state,
+            summary: &$crate::synthesizer::FitSummary,
+        ) -> $crate::error::Result<$crate::persist::SavedModel> {
+            saved::to_saved(config, state, summary)
+        }
+
+        fn from_saved(
+            saved: $crate::persist::SavedModel,
+            device: &::candle_core::Device,
+        ) -> $crate::error::Result<($config, $state, $crate::synthesizer::FitSummary)> {
+            saved::from_saved(saved, device)
+        }
+    };
+}
+
+pub(crate) use folder_parts;
+
 /// The common methods of a model's type `$model` (a struct with one field, `shell`, of
 /// `Shell<$parts>`) whose checked settings are `$config`, and its `Synthesizer`
 /// implementation.

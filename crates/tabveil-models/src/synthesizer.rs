@@ -174,82 +174,12 @@ pub trait Synthesizer {
         Self: Sized;
 }
 
-/// The object-safe part of [`Synthesizer`] (everything but the loaders, which return `Self`),
-/// for holding a model of any kind: what the registry's loaders and
-/// [`ModelSpec::init`](crate::ModelSpec::init) return. Every [`Synthesizer`] is one.
-pub trait DynSynthesizer: fmt::Debug + Send + Sync {
-    /// See [`Synthesizer::kind`].
-    fn kind(&self) -> ModelKind;
-    /// See [`Synthesizer::settings`].
-    fn settings(&self) -> ModelSettings;
-    /// See [`Synthesizer::fit`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::fit`].
-    fn fit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-    ) -> Result<FitSummary>;
-    /// See [`Synthesizer::fit_under_audit`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::fit_under_audit`].
-    fn fit_under_audit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-        audit: WhiteBoxAudit,
-    ) -> Result<FitSummary>;
-    /// See [`Synthesizer::summary`].
-    fn summary(&self) -> Option<&FitSummary>;
-    /// See [`Synthesizer::sample`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::sample`].
-    fn sample(&self, n: usize, seed: u64) -> Result<Table>;
-    /// See [`Synthesizer::sample_conditional`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::sample_conditional`].
-    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table>;
-    /// See [`Synthesizer::schema`].
-    fn schema(&self) -> Option<&Schema>;
-    /// See [`Synthesizer::ledger`].
-    fn ledger(&self) -> Option<&PrivacyLedger>;
-    /// See [`Synthesizer::sample_chunks`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::sample_chunks`].
-    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>>;
-    /// See [`Synthesizer::sample_conditional_chunks`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::sample_conditional_chunks`].
-    fn sample_conditional_chunks(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        chunk_rows: usize,
-    ) -> Result<SampleChunks<'_>>;
-    /// See [`Synthesizer::save`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::save`].
-    fn save(&self, dir: &Path) -> Result<()>;
-    /// See [`Synthesizer::save_into`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::save_into`].
-    fn save_into(&self, staging: &StagingDir) -> Result<()>;
-    /// See [`Synthesizer::to_bytes`].
-    ///
-    /// # Errors
-    /// As [`Synthesizer::to_bytes`].
-    fn to_bytes(&self) -> Result<Vec<u8>>;
+/// A [`Synthesizer`] of any kind behind a pointer: what the registry's loaders and
+/// [`ModelSpec::init`](crate::ModelSpec::init) return. [`Synthesizer`] is object safe (its
+/// loaders, which return `Self`, need `Self: Sized`), so every method but
+/// [`clone_box`](DynSynthesizer::clone_box) is the supertrait's. Every [`Synthesizer`] that is
+/// `Clone + Debug + Send + Sync` is one.
+pub trait DynSynthesizer: Synthesizer + fmt::Debug + Send + Sync {
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn DynSynthesizer>;
 }
@@ -258,65 +188,6 @@ impl<T> DynSynthesizer for T
 where
     T: Synthesizer + Clone + fmt::Debug + Send + Sync + 'static,
 {
-    fn kind(&self) -> ModelKind {
-        Synthesizer::kind(self)
-    }
-    fn settings(&self) -> ModelSettings {
-        Synthesizer::settings(self)
-    }
-    fn fit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-    ) -> Result<FitSummary> {
-        Synthesizer::fit(self, table, schema, progress)
-    }
-    fn fit_under_audit(
-        &mut self,
-        table: &Table,
-        schema: &Schema,
-        progress: &mut dyn Progress,
-        audit: WhiteBoxAudit,
-    ) -> Result<FitSummary> {
-        Synthesizer::fit_under_audit(self, table, schema, progress, audit)
-    }
-    fn summary(&self) -> Option<&FitSummary> {
-        Synthesizer::summary(self)
-    }
-    fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        Synthesizer::sample(self, n, seed)
-    }
-    fn sample_conditional(&self, n: usize, conditions: &[Condition], seed: u64) -> Result<Table> {
-        Synthesizer::sample_conditional(self, n, conditions, seed)
-    }
-    fn schema(&self) -> Option<&Schema> {
-        Synthesizer::schema(self)
-    }
-    fn ledger(&self) -> Option<&PrivacyLedger> {
-        Synthesizer::ledger(self)
-    }
-    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
-        Synthesizer::sample_chunks(self, n, seed, chunk_rows)
-    }
-    fn sample_conditional_chunks(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        chunk_rows: usize,
-    ) -> Result<SampleChunks<'_>> {
-        Synthesizer::sample_conditional_chunks(self, n, conditions, seed, chunk_rows)
-    }
-    fn save(&self, dir: &Path) -> Result<()> {
-        Synthesizer::save(self, dir)
-    }
-    fn save_into(&self, staging: &StagingDir) -> Result<()> {
-        Synthesizer::save_into(self, staging)
-    }
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        Synthesizer::to_bytes(self)
-    }
     fn clone_box(&self) -> Box<dyn DynSynthesizer> {
         Box::new(self.clone())
     }

@@ -39,6 +39,17 @@ impl Default for ParamsAdam {
 }
 
 impl ParamsAdam {
+    /// The settings `lr`, `betas` = (β₁, β₂) and `weight_decay`, with PyTorch's default ε.
+    pub fn new(lr: f64, betas: (f64, f64), weight_decay: f64) -> Self {
+        ParamsAdam {
+            lr,
+            beta1: betas.0,
+            beta2: betas.1,
+            weight_decay,
+            ..Self::default()
+        }
+    }
+
     /// CTGAN's optimizer for both networks: lr 2e-4, betas (0.5, 0.9), weight decay 1e-6.
     pub fn ctgan() -> Self {
         ParamsAdam {

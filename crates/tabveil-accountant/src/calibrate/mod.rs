@@ -18,9 +18,11 @@
 //! # Ok::<(), tabveil_accountant::AccountantError>(())
 //! ```
 
+mod bisect;
 #[cfg(test)]
 mod tests;
 
+pub use bisect::last_fitting;
 use serde::{Deserialize, Serialize};
 
 use crate::accountant::{Accountant, AccountantKind, PrivacyGuarantee};
@@ -389,15 +391,7 @@ pub fn max_steps_within(
         }
         bad *= 2;
     }
-    while bad - good > 1 {
-        let mid = good + (bad - good) / 2;
-        if fits(mid)? {
-            good = mid;
-        } else {
-            bad = mid;
-        }
-    }
-    Ok(good)
+    last_fitting(good, bad, fits)
 }
 
 /// The privacy spent by everything on `ledger`, as computed by `spec`'s accountant at `delta`.

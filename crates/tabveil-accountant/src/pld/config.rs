@@ -32,7 +32,10 @@ use crate::error::{AccountantError, Result};
 /// - `max_grid_points`: 2²⁴ (≈ 16.8 M). Estimated before allocating; a composition needing
 ///   more fails with [`AccountantError::PldGridTooLarge`]. Memory is about 40 bytes per point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawPldConfig", into = "RawPldConfig")]
+// The derives write inherent `serialize`/`deserialize` (serde's `remote = "Self"`); the trait
+// impls below call them, deserialisation through the validating setters.
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
 pub struct PldConfig {
     discretisation_interval: f64,
     log_mass_truncation_bound: f64,
@@ -129,34 +132,25 @@ fn invalid(parameter: &'static str, value: f64, expected: &'static str) -> Accou
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPldConfig {
-    discretisation_interval: f64,
-    log_mass_truncation_bound: f64,
-    tail_mass_truncation: f64,
-    max_grid_points: u64,
-}
-
-impl TryFrom<RawPldConfig> for PldConfig {
-    type Error = AccountantError;
-
-    fn try_from(raw: RawPldConfig) -> Result<Self> {
-        PldConfig::default()
-            .with_discretisation_interval(raw.discretisation_interval)?
-            .with_log_mass_truncation_bound(raw.log_mass_truncation_bound)?
-            .with_tail_mass_truncation(raw.tail_mass_truncation)?
-            .with_max_grid_points(raw.max_grid_points)
+impl Serialize for PldConfig {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        PldConfig::serialize(self, serializer)
     }
 }
 
-impl From<PldConfig> for RawPldConfig {
-    fn from(c: PldConfig) -> Self {
-        RawPldConfig {
-            discretisation_interval: c.discretisation_interval,
-            log_mass_truncation_bound: c.log_mass_truncation_bound,
-            tail_mass_truncation: c.tail_mass_truncation,
-            max_grid_points: c.max_grid_points,
-        }
+impl<'de> Deserialize<'de> for PldConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let raw = PldConfig::deserialize(deserializer)?;
+        PldConfig::default()
+            .with_discretisation_interval(raw.discretisation_interval)
+            .and_then(|c| c.with_log_mass_truncation_bound(raw.log_mass_truncation_bound))
+            .and_then(|c| c.with_tail_mass_truncation(raw.tail_mass_truncation))
+            .and_then(|c| c.with_max_grid_points(raw.max_grid_points))
+            .map_err(serde::de::Error::custom)
     }
 }

@@ -101,13 +101,12 @@ impl Default for BlackBoxConfig {
     }
 }
 
-impl BlackBoxConfig {
-    /// Sets m.
-    pub fn with_canaries(mut self, canaries: usize) -> Self {
-        self.canaries = canaries;
-        self
-    }
+crate::setters::audit_setters!(
+    BlackBoxConfig,
+    "**Dangerous** (tests): fixes the inclusion bits."
+);
 
+impl BlackBoxConfig {
     /// Sets the number of synthetic rows scored.
     pub fn with_synthetic_rows(mut self, rows: usize) -> Self {
         self.synthetic_rows = rows;
@@ -117,24 +116,6 @@ impl BlackBoxConfig {
     /// Sets the score.
     pub fn with_score(mut self, score: BlackBoxScore) -> Self {
         self.score = score;
-        self
-    }
-
-    /// Sets the guessing rule(s).
-    pub fn with_guessing(mut self, guessing: Guessing) -> Self {
-        self.guessing = Some(guessing);
-        self
-    }
-
-    /// Sets the confidence 1 − β.
-    pub fn with_confidence(mut self, confidence: f64) -> Self {
-        self.confidence = confidence;
-        self
-    }
-
-    /// **Dangerous** (tests): fixes the inclusion bits.
-    pub fn with_dangerous_noise_seed(mut self, seed: u64) -> Self {
-        self.noise_seed = Some(seed);
         self
     }
 }

@@ -71,6 +71,12 @@ pub struct EngineAuditConfig {
     pub noise_seed: Option<u64>,
 }
 
+crate::setters::audit_setters!(
+    EngineAuditConfig,
+    "**Dangerous** (tests and research): fixes the privacy randomness — the inclusion bits, \
+     the Poisson sampling and the noise — so a run can be repeated."
+);
+
 impl EngineAuditConfig {
     /// An audit of `steps` DP-SGD steps at sampling rate q calibrated for (ε, δ).
     pub fn new(epsilon: f64, delta: f64, sample_rate: f64, steps: u64) -> Self {
@@ -93,12 +99,6 @@ impl EngineAuditConfig {
         }
     }
 
-    /// Sets m.
-    pub fn with_canaries(mut self, canaries: usize) -> Self {
-        self.canaries = canaries;
-        self
-    }
-
     /// Sets the critic's hidden widths.
     pub fn with_hidden(mut self, hidden: Vec<usize>) -> Self {
         self.hidden = hidden;
@@ -117,28 +117,9 @@ impl EngineAuditConfig {
         self
     }
 
-    /// Sets the guessing rule(s).
-    pub fn with_guessing(mut self, guessing: Guessing) -> Self {
-        self.guessing = Some(guessing);
-        self
-    }
-
-    /// Sets the confidence 1 − β.
-    pub fn with_confidence(mut self, confidence: f64) -> Self {
-        self.confidence = confidence;
-        self
-    }
-
     /// Sets the ordinary seed.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
-        self
-    }
-
-    /// **Dangerous** (tests and research): fixes the privacy randomness — the inclusion bits,
-    /// the Poisson sampling and the noise — so a run can be repeated.
-    pub fn with_dangerous_noise_seed(mut self, seed: u64) -> Self {
-        self.noise_seed = Some(seed);
         self
     }
 

@@ -55,31 +55,10 @@ impl Default for WhiteBoxConfig {
     }
 }
 
-impl WhiteBoxConfig {
-    /// Sets m.
-    pub fn with_canaries(mut self, canaries: usize) -> Self {
-        self.canaries = canaries;
-        self
-    }
-
-    /// Sets the confidence 1 − β.
-    pub fn with_confidence(mut self, confidence: f64) -> Self {
-        self.confidence = confidence;
-        self
-    }
-
-    /// Sets the guessing rule(s).
-    pub fn with_guessing(mut self, guessing: Guessing) -> Self {
-        self.guessing = Some(guessing);
-        self
-    }
-
-    /// **Dangerous** (tests): fixes the inclusion bits.
-    pub fn with_dangerous_noise_seed(mut self, seed: u64) -> Self {
-        self.noise_seed = Some(seed);
-        self
-    }
-}
+crate::setters::audit_setters!(
+    WhiteBoxConfig,
+    "**Dangerous** (tests): fixes the inclusion bits."
+);
 
 /// Fits `model` (configured privately, on `device`) on `table` under a white-box audit and
 /// returns the audit. The fitted model is an audit artefact (it trained beside the

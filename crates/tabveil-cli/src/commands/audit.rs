@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use tabveil::audit::{AuditReport, BlackBoxConfig, WhiteBoxConfig};
-use tabveil::data::CsvOptions;
 
 use super::UsageError;
 use super::fit::rejected;
@@ -104,11 +103,7 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<()> {
         }
     }
     let schema = input::schema(&args.schema)?;
-    let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
-    let (table, notes) = input::table(&args.data, &schema, &options)?;
-    for note in notes {
-        terminal.warn(&note);
-    }
+    let table = input::training_table(&args.data, &schema, &args.null_tokens, &terminal)?;
     let epochs = synth.training_config().epochs() as usize;
     let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
     let start = Instant::now();

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use tabveil::data::CsvOptions;
 use tabveil::models::{ModelError, StopReason};
 use tabveil::validate::Finding;
 use tabveil::{Error, Fitted};
@@ -57,11 +56,7 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> anyhow::Result<()> {
     synth
         .check_output(&schema, &args.out)
         .map_err(|e| output_error(&args.out, &e, false))?;
-    let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
-    let (table, notes) = input::table(&args.data, &schema, &options)?;
-    for note in notes {
-        terminal.warn(&note);
-    }
+    let table = input::training_table(&args.data, &schema, &args.null_tokens, &terminal)?;
     let epochs = synth.training_config().epochs() as usize;
     let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
     let start = Instant::now();

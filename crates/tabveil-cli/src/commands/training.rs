@@ -110,32 +110,29 @@ impl TrainingFlags {
         }
         self.check_batch_size()?;
         let builder = Synthesizer::builder().model(self.model);
+        // The settings both builders (private and not) take.
+        macro_rules! with_common_flags {
+            ($builder:expr) => {{
+                let mut b = $builder.seed(self.seed);
+                if let Some(t) = &self.target {
+                    b = b.target(t.clone());
+                }
+                if let Some(e) = self.epochs {
+                    b = b.epochs(e);
+                }
+                if let Some(s) = self.batch_size {
+                    b = b.batch_size(s);
+                }
+                b
+            }};
+        }
         let synth = if self.no_privacy {
-            let mut b = builder.non_private().seed(self.seed);
-            if let Some(t) = &self.target {
-                b = b.target(t.clone());
-            }
-            if let Some(e) = self.epochs {
-                b = b.epochs(e);
-            }
-            if let Some(s) = self.batch_size {
-                b = b.batch_size(s);
-            }
-            b.build().map_err(usage)?
+            with_common_flags!(builder.non_private())
+                .build()
+                .map_err(usage)?
         } else {
             let (epsilon, delta) = self.budget()?;
-            let mut b = builder
-                .private(Epsilon(epsilon), Delta(delta))
-                .seed(self.seed);
-            if let Some(t) = &self.target {
-                b = b.target(t.clone());
-            }
-            if let Some(e) = self.epochs {
-                b = b.epochs(e);
-            }
-            if let Some(s) = self.batch_size {
-                b = b.batch_size(s);
-            }
+            let mut b = with_common_flags!(builder.private(Epsilon(epsilon), Delta(delta)));
             if let Some(c) = self.clipping_norm {
                 if !(c.is_finite() && c > 0.0) {
                     return Err(UsageError::new("--clipping-norm", "must be finite and > 0").into());

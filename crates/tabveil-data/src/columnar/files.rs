@@ -19,7 +19,7 @@ use parquet::file::reader::ChunkReader;
 use super::read::ArrowTableBuilder;
 use super::{arrow_error, io_error};
 use crate::csv_io::{CsvOptions, CsvReport};
-use crate::error::Result;
+use crate::error::{Result, open_file};
 use crate::schema::Schema;
 use crate::table::Table;
 
@@ -70,9 +70,7 @@ pub fn read_parquet_path(
     schema: &Schema,
     options: &CsvOptions,
 ) -> Result<(Table, CsvReport)> {
-    let path = path.as_ref();
-    let file = File::open(path).map_err(|e| io_error(path, &e))?;
-    read_parquet(file, schema, options)
+    read_parquet(open_file(path.as_ref())?, schema, options)
 }
 
 /// Writes `table` as a Parquet file (snappy-compressed, the Arrow schema of
@@ -164,9 +162,7 @@ pub fn read_ipc_path(
     schema: &Schema,
     options: &CsvOptions,
 ) -> Result<(Table, CsvReport)> {
-    let path = path.as_ref();
-    let file = File::open(path).map_err(|e| io_error(path, &e))?;
-    read_ipc(BufReader::new(file), schema, options)
+    read_ipc(BufReader::new(open_file(path.as_ref())?), schema, options)
 }
 
 /// Writes `table` as an Arrow IPC file (Feather v2, uncompressed), readable by

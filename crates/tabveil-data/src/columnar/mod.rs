@@ -35,8 +35,6 @@ mod read;
 mod tests;
 mod write;
 
-use std::path::Path;
-
 pub use files::{
     read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path,
     write_parquet, write_parquet_path,
@@ -45,6 +43,7 @@ pub use infer::infer_schema_arrow;
 pub use read::{ArrowTableBuilder, read_arrow_batches};
 pub use write::arrow_schema;
 
+pub(crate) use crate::error::io_error;
 use crate::error::{DataError, ReadError};
 
 /// The Arrow or Parquet library's error, as ours.
@@ -52,11 +51,4 @@ pub(crate) fn arrow_error(e: impl std::fmt::Display) -> DataError {
     DataError::Read(ReadError::Arrow {
         message: e.to_string(),
     })
-}
-
-pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> DataError {
-    DataError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
 }

@@ -11,7 +11,7 @@ use csv::ByteRecord;
 use super::CsvOptions;
 use crate::datetime;
 use crate::error::ReadError;
-use crate::error::{DataError, Result};
+use crate::error::{DataError, Result, open_file};
 use crate::schema::{ColumnKind, ColumnSchema, Schema};
 
 /// Datetime formats tried by [`infer_schema`], in order.
@@ -81,19 +81,7 @@ pub fn infer_schema<R: Read>(
     }
     let mut header = Vec::with_capacity(record.len());
     for (i, bytes) in record.iter().enumerate() {
-        let text = std::str::from_utf8(bytes).map_err(|_| {
-            DataError::Read(ReadError::InvalidUtf8 {
-                line: 1,
-                field: i + 1,
-                column: None,
-            })
-        })?;
-        let text = if i == 0 {
-            text.strip_prefix('\u{feff}').unwrap_or(text)
-        } else {
-            text
-        };
-        let text = text.trim().to_owned();
+        let text = super::read::header_name(i, bytes)?;
         if header.contains(&text) {
             return Err(DataError::Read(ReadError::DuplicateHeader { column: text }));
         }
@@ -165,10 +153,7 @@ pub(crate) fn with_warning(name: &str, columns: Vec<ColumnSchema>) -> Result<Inf
 /// [`DataError::Io`] if the file cannot be opened; otherwise as [`infer_schema`].
 pub fn infer_schema_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result<InferredSchema> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|e| DataError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let file = open_file(path)?;
     let name = path
         .file_stem()
         .map_or_else(|| "table".to_owned(), |s| s.to_string_lossy().into_owned());

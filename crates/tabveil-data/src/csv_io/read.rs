@@ -8,7 +8,7 @@ use csv::ByteRecord;
 
 use super::{CsvNote, CsvOptions, CsvReport, ExtraColumns};
 use crate::error::ReadError;
-use crate::error::{DataError, Position, Result};
+use crate::error::{DataError, Position, Result, open_file};
 use crate::schema::Schema;
 use crate::table::{ColumnBuilder, Table, earliest_pending};
 
@@ -113,11 +113,7 @@ pub fn read_csv_path(
     schema: &Schema,
     options: &CsvOptions,
 ) -> Result<(Table, CsvReport)> {
-    let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|e| DataError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let file = open_file(path.as_ref())?;
     read_csv(std::io::BufReader::new(file), schema, options)
 }
 
@@ -125,23 +121,27 @@ fn decode_header(record: &ByteRecord) -> Result<Vec<String>> {
     record
         .iter()
         .enumerate()
-        .map(|(i, bytes)| {
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                DataError::Read(ReadError::InvalidUtf8 {
-                    line: 1,
-                    field: i + 1,
-                    column: None,
-                })
-            })?;
-            // A UTF-8 byte-order mark at the start of the file sticks to the first name.
-            let text = if i == 0 {
-                text.strip_prefix('\u{feff}').unwrap_or(text)
-            } else {
-                text
-            };
-            Ok(text.trim().to_owned())
-        })
+        .map(|(i, bytes)| header_name(i, bytes))
         .collect()
+}
+
+/// The column name in field `i` (from 0) of a CSV header: UTF-8, without a leading byte-order
+/// mark on the first name, trimmed.
+pub(crate) fn header_name(i: usize, bytes: &[u8]) -> Result<String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        DataError::Read(ReadError::InvalidUtf8 {
+            line: 1,
+            field: i + 1,
+            column: None,
+        })
+    })?;
+    // A UTF-8 byte-order mark at the start of the file sticks to the first name.
+    let text = if i == 0 {
+        text.strip_prefix('\u{feff}').unwrap_or(text)
+    } else {
+        text
+    };
+    Ok(text.trim().to_owned())
 }
 
 /// For each schema column, the index of its field in the file.

@@ -78,3 +78,19 @@ pub enum DataError {
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, DataError>;
+
+/// An I/O error on `path`, as ours.
+pub(crate) fn io_error(path: &std::path::Path, e: &std::io::Error) -> DataError {
+    DataError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Opens the file at `path` for reading.
+///
+/// # Errors
+/// [`DataError::Io`] if it cannot be opened.
+pub(crate) fn open_file(path: &std::path::Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| io_error(path, &e))
+}

@@ -64,17 +64,13 @@ mod saved;
 mod spec;
 mod train;
 
-use candle_core::Device;
 use tabveil_data::{DataTransformer, GenerationSampler, Schema};
 
 pub use config::{CtganConfig, DpFakeTerm, ValidCtganConfig};
 pub(crate) use spec::REGISTRATION;
 
 use crate::error::Result;
-use crate::persist::SavedModel;
-use crate::privacy::DpConfig;
-use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
-use crate::synthesizer::FitSummary;
+use crate::shell::{Basis, Parts, Shell, folder_parts, synthesizer_shell};
 use networks::Networks;
 
 /// A CTGAN model: built from a checked configuration, then fitted or loaded (see the
@@ -119,37 +115,12 @@ impl Parts for CtganParts {
     type Config = ValidCtganConfig;
     type State = Trained;
 
-    fn basis(state: &Trained) -> &Basis {
-        &state.basis
-    }
-
-    fn fit_non_private(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained> {
-        train::fit(config, input)
-    }
-
-    fn fit_private(config: &ValidCtganConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
-        private::fit(config, dp, input)
-    }
+    folder_parts!(ValidCtganConfig, Trained);
 
     type Generator<'a> = &'a Trained;
 
     fn generator<'a>(_: &'a ValidCtganConfig, state: &'a Trained) -> &'a Trained {
         state
-    }
-
-    fn to_saved(
-        config: &ValidCtganConfig,
-        state: &Trained,
-        summary: &FitSummary,
-    ) -> Result<SavedModel> {
-        saved::to_saved(config, state, summary)
-    }
-
-    fn from_saved(
-        saved: SavedModel,
-        device: &Device,
-    ) -> Result<(ValidCtganConfig, Trained, FitSummary)> {
-        saved::from_saved(saved, device)
     }
 }
 

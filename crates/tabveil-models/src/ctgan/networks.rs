@@ -7,13 +7,15 @@ use candle_nn::{Optimizer, VarMap};
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use tabveil_data::{ConditionBatch, ConditionLayout, OutputLayout};
+use tabveil_data::{
+    ConditionBatch, ConditionLayout, DataTransformer, GenerationSampler, OutputLayout,
+};
 use tabveil_sgd::{Activation, Adam, Mlp, MlpConfig, ParamsAdam};
 
 use super::batch_norm::{columns, from_host, hcat, with_host};
 use super::config::CtganConfig;
 use super::generator::{Generator, GeneratorTape};
-use super::marginals::MarginalTargets;
+use super::marginals::{MarginalTargets, NullRates};
 use super::output::{activate, activate_backward, conditional_cross_entropy};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::{SpanAct, span_acts};
@@ -203,13 +205,13 @@ impl Networks {
     /// The discriminator runs in training mode (dropout), as in SDV.
     pub(crate) fn generator_step(
         &self,
-        optimizer: &mut Adam,
+        training: &mut GeneratorTraining,
         n: usize,
         cond: Option<&ConditionBatch>,
-        conditions: &ConditionLayout,
-        marginals: Option<(&MarginalTargets, f64)>,
         rngs: &mut PublicRngs,
     ) -> Result<GeneratorLosses> {
+        let conditions = &training.conditions;
+        let marginals = training.marginals();
         let cond_values = cond.map(|c| c.cond.as_slice());
         let (raw, act, tape) =
             self.fakes_train(n, cond_values, &mut rngs.latent, &mut rngs.gumbel)?;
@@ -246,7 +248,7 @@ impl Networks {
         };
         let grads = self.generator.backward(&tape, dlogits)?;
         let store = grads.to_grad_store(&self.generator.parameters())?;
-        optimizer.step(&store)?;
+        training.optimizer.step(&store)?;
         let total = -mean_out + cross_entropy + marginal;
         if !total.is_finite() {
             return Err(ModelError::NonFinite {
@@ -261,35 +263,63 @@ impl Networks {
     }
 }
 
+/// What the generator step needs besides the networks, the same in both modes: the
+/// generator's optimizer, the condition layout and the marginal-matching targets (when
+/// `marginal_loss` > 0) with their weight.
+pub(crate) struct GeneratorTraining {
+    optimizer: Adam,
+    /// The layout of the condition vector.
+    pub(crate) conditions: ConditionLayout,
+    targets: Option<MarginalTargets>,
+    weight: f64,
+}
+
+impl GeneratorTraining {
+    /// The generator's optimizer for `nets` and the marginal targets of `transformer`'s
+    /// blocks from `generation` and `nulls` (exact or private: see [`NullRates`]).
+    pub(crate) fn new(
+        config: &CtganConfig,
+        nets: &Networks,
+        transformer: &DataTransformer,
+        conditions: ConditionLayout,
+        generation: &GenerationSampler,
+        nulls: &NullRates<'_>,
+    ) -> Result<Self> {
+        let targets = (config.marginal_loss > 0.0)
+            .then(|| MarginalTargets::new(transformer, &conditions, generation, nulls));
+        Ok(GeneratorTraining {
+            optimizer: generator_optimizer(config, nets)?,
+            conditions,
+            targets,
+            weight: config.marginal_loss,
+        })
+    }
+
+    /// The marginal-matching targets and their weight (None without the term).
+    pub(crate) fn marginals(&self) -> Option<(&MarginalTargets, f64)> {
+        self.targets.as_ref().map(|t| (t, self.weight))
+    }
+}
+
 /// Adam over the generator's parameters with the config's settings.
-pub(crate) fn generator_optimizer(config: &CtganConfig, nets: &Networks) -> Result<Adam> {
+fn generator_optimizer(config: &CtganConfig, nets: &Networks) -> Result<Adam> {
     let vars = nets
         .generator
         .parameters()
         .into_iter()
         .map(|(_, v)| v)
         .collect();
-    Ok(Adam::new(
-        vars,
-        ParamsAdam {
-            lr: config.generator_lr,
-            beta1: config.betas.0,
-            beta2: config.betas.1,
-            eps: 1e-8,
-            weight_decay: config.generator_decay,
-        },
-    )?)
+    let params = ParamsAdam::new(config.generator_lr, config.betas, config.generator_decay);
+    Ok(Adam::new(vars, params)?)
 }
 
 /// The discriminator's Adam settings.
 pub(crate) fn discriminator_params(config: &CtganConfig) -> ParamsAdam {
-    ParamsAdam {
-        lr: config.discriminator_lr,
-        beta1: config.betas.0,
-        beta2: config.betas.1,
-        eps: 1e-8,
-        weight_decay: config.discriminator_decay,
-    }
+    ParamsAdam::new(
+        config.discriminator_lr,
+        config.betas,
+        config.discriminator_decay,
+    )
 }
 
 /// The mean of a tensor's elements, as f64 on the host.

@@ -43,11 +43,9 @@ use tabveil_sgd::{GhostBatch, StepOutcome, gradient_penalty};
 
 use super::Trained;
 use super::config::{DpFakeTerm, ValidCtganConfig};
-use super::marginals::{MarginalTargets, NullRates};
-use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
-use crate::dp_sgd::{
-    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
-};
+use super::marginals::NullRates;
+use super::networks::{GeneratorTraining, Networks, PublicRngs, discriminator_params, mean_of};
+use crate::dp_sgd::{DpSgd, PrivatePreparation, RunEnd, prepare, set_up};
 use crate::error::{ModelError, Result};
 use crate::nn::{first_max, gather_rows};
 use crate::privacy::DpConfig;
@@ -64,8 +62,6 @@ pub(crate) fn fit(
     dp: &DpConfig,
     mut input: FitInput<'_>,
 ) -> Fit<Trained> {
-    let audit = input.audit.take();
-    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other (the
     // private preparation works from noisy counts only).
     let PrivatePreparation {
@@ -75,42 +71,29 @@ pub(crate) fn fit(
         data,
         plan,
     } = prepare(
-        table,
-        schema,
+        &mut input,
         dp,
         &config.transformer,
         config.dp_sgd_schedule(),
-        progress,
     )?;
-    let (conditions, generation, nets, targets, mut g_opt) = set_up(&plan, || {
+    let (table, schema, device, progress) = input.parts();
+    let (generation, nets, mut gen_training) = set_up(&plan, || {
         let conditions = ConditionLayout::new(&transformer);
         let generation = GenerationSampler::from_private(conditions.clone(), &statistics)?;
         let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
-        // Targets from DP releases only: post-processing.
-        let targets = (config.marginal_loss > 0.0).then(|| {
-            MarginalTargets::new(
-                &transformer,
-                &conditions,
-                &generation,
-                &NullRates::Private(&statistics),
-            )
-        });
-        let g_opt = generator_optimizer(config, &nets)?;
-        Ok((conditions, generation, nets, targets, g_opt))
+        // Marginal targets from DP releases only: post-processing.
+        let nulls = NullRates::Private(&statistics);
+        let gen_training =
+            GeneratorTraining::new(config, &nets, &transformer, conditions, &generation, &nulls)?;
+        Ok((generation, nets, gen_training))
     })?;
-    let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
+    let parameters = nets.discriminator.parameters();
     let mut run = DpSgd::new(
         plan,
         table,
-        DpSgdSetup {
-            dp,
-            epochs: config.epochs,
-            releases_per_step: config.discriminator_steps,
-            label: STEP_LABEL,
-            parameters: nets.discriminator.parameters(),
-            adam: discriminator_params(config),
-            audit,
-        },
+        STEP_LABEL,
+        parameters,
+        discriminator_params(config),
     )?;
     let mut rngs = PublicRngs::new(config.seed);
 
@@ -131,7 +114,7 @@ pub(crate) fn fit(
                     &nets,
                     &mut run,
                     &data,
-                    &conditions,
+                    &gen_training.conditions,
                     &generation,
                     &mut secret,
                     &mut rngs,
@@ -144,30 +127,20 @@ pub(crate) fn fit(
                 d_fake = fake;
             }
             let cond = generation.sample(batch, &mut rngs.conditions);
-            let g = nets.generator_step(
-                &mut g_opt,
-                batch,
-                cond.as_ref(),
-                &conditions,
-                marginals,
-                &mut rngs,
-            )?;
+            let g = nets.generator_step(&mut gen_training, batch, cond.as_ref(), &mut rngs)?;
             steps += 1;
             let mut losses = Losses::new();
             if let Some(v) = d_fake {
                 losses.set("discriminator_fake", v);
             }
-            g.record(&mut losses, marginals.is_some());
+            g.record(&mut losses, gen_training.marginals().is_some());
             means.add(&losses);
             if let Some(reason) = report_step(progress, run.epoch(), steps, losses) {
                 stop = reason;
                 break;
             }
-            let ended = run.end_epochs(releases, steps, dp.delta, progress, || Ok(means.take()))?;
-            if ended.is_break() {
-                if releases < planned {
-                    stop = StopReason::Cancelled;
-                }
+            if let Some(reason) = run.end_epochs(releases, steps, progress, || Ok(means.take()))? {
+                stop = reason;
                 break 'training;
             }
         }
@@ -178,11 +151,9 @@ pub(crate) fn fit(
         releases,
         steps,
     };
-    let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = with_final_ledger(ledger, |ledger| {
+    run.finish(trained, end, |ledger| {
         Trained::new(schema.clone(), transformer, generation, nets, Some(ledger))
-    })?;
-    Ok((fitted, summary))
+    })
 }
 
 /// One private discriminator step (see the [module docs](self) for the argument). Returns the

@@ -15,8 +15,8 @@ use tabveil_sgd::{Adam, GhostBatch, gradient_penalty};
 
 use super::Trained;
 use super::config::ValidCtganConfig;
-use super::marginals::{MarginalTargets, NullRates};
-use super::networks::{Networks, PublicRngs, discriminator_params, generator_optimizer, mean_of};
+use super::marginals::NullRates;
+use super::networks::{GeneratorTraining, Networks, PublicRngs, discriminator_params, mean_of};
 use crate::error::{ModelError, Result};
 use crate::nn::gather_rows;
 use crate::progress::{LossMeans, Losses, StopReason, report_epoch, report_step};
@@ -32,16 +32,9 @@ pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained
     let training = TrainingSampler::new(conditions.clone(), table)?;
     let generation = GenerationSampler::from_table(conditions.clone(), table)?;
     let nets = Networks::new(config, transformer.layout(), &conditions, device)?;
-    let targets = (config.marginal_loss > 0.0).then(|| {
-        MarginalTargets::new(
-            &transformer,
-            &conditions,
-            &generation,
-            &NullRates::Table(table),
-        )
-    });
-    let marginals = targets.as_ref().map(|t| (t, config.marginal_loss));
-    let mut g_opt = generator_optimizer(config, &nets)?;
+    let nulls = NullRates::Table(table);
+    let mut gen_training =
+        GeneratorTraining::new(config, &nets, &transformer, conditions, &generation, &nulls)?;
     let d_vars = nets
         .discriminator
         .parameters()
@@ -73,19 +66,12 @@ pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained
                 )?;
             }
             let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
-            let g = nets.generator_step(
-                &mut g_opt,
-                batch,
-                cond.as_ref(),
-                &conditions,
-                marginals,
-                &mut rngs,
-            )?;
+            let g = nets.generator_step(&mut gen_training, batch, cond.as_ref(), &mut rngs)?;
             steps += 1;
             let mut losses = Losses::new();
             losses.set("discriminator", d_losses.0);
             losses.set("gradient_penalty", d_losses.1);
-            g.record(&mut losses, marginals.is_some());
+            g.record(&mut losses, gen_training.marginals().is_some());
             means.add(&losses);
             if let Some(reason) = report_step(progress, epoch, steps, losses) {
                 stop = reason;

@@ -73,17 +73,13 @@ mod saved;
 mod spec;
 mod train;
 
-use candle_core::Device;
 use tabveil_data::{DataTransformer, Schema};
 
 pub use config::{TvaeConfig, TvaeSampling, ValidTvaeConfig};
 pub(crate) use spec::REGISTRATION;
 
 use crate::error::Result;
-use crate::persist::SavedModel;
-use crate::privacy::DpConfig;
-use crate::shell::{Basis, Fit, FitInput, Parts, Shell, synthesizer_shell};
-use crate::synthesizer::FitSummary;
+use crate::shell::{Basis, Parts, Shell, folder_parts, synthesizer_shell};
 use networks::VaeNets;
 
 /// A TVAE model: built from a checked configuration, then fitted or loaded (see the
@@ -150,17 +146,7 @@ impl Parts for TvaeParts {
     type Config = ValidTvaeConfig;
     type State = Trained;
 
-    fn basis(state: &Trained) -> &Basis {
-        &state.basis
-    }
-
-    fn fit_non_private(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained> {
-        train::fit(config, input)
-    }
-
-    fn fit_private(config: &ValidTvaeConfig, dp: &DpConfig, input: FitInput<'_>) -> Fit<Trained> {
-        private::fit(config, dp, input)
-    }
+    folder_parts!(ValidTvaeConfig, Trained);
 
     type Generator<'a> = sample::Decoding<'a>;
 
@@ -169,21 +155,6 @@ impl Parts for TvaeParts {
             trained: state,
             mode: config.sampling,
         }
-    }
-
-    fn to_saved(
-        config: &ValidTvaeConfig,
-        state: &Trained,
-        summary: &FitSummary,
-    ) -> Result<SavedModel> {
-        saved::to_saved(config, state, summary)
-    }
-
-    fn from_saved(
-        saved: SavedModel,
-        device: &Device,
-    ) -> Result<(ValidTvaeConfig, Trained, FitSummary)> {
-        saved::from_saved(saved, device)
     }
 }
 

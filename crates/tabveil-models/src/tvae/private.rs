@@ -47,9 +47,7 @@ use super::Trained;
 use super::config::ValidTvaeConfig;
 use super::networks::{VaeNets, standard_normal};
 use super::train::adam_params;
-use crate::dp_sgd::{
-    DpSgd, DpSgdSetup, PrivatePreparation, RunEnd, prepare, set_up, with_final_ledger,
-};
+use crate::dp_sgd::{DpSgd, PrivatePreparation, RunEnd, prepare, set_up};
 use crate::error::{ModelError, Result};
 use crate::nn::activation::SpanAct;
 use crate::nn::gather_rows;
@@ -67,8 +65,6 @@ pub(crate) fn fit(
     dp: &DpConfig,
     mut input: FitInput<'_>,
 ) -> Fit<Trained> {
-    let audit = input.audit.take();
-    let (table, schema, device, progress) = input.parts();
     // Whether the table is empty is not released: an empty table runs like any other.
     let PrivatePreparation {
         transformer,
@@ -77,13 +73,12 @@ pub(crate) fn fit(
         plan,
         ..
     } = prepare(
-        table,
-        schema,
+        &mut input,
         dp,
         &config.transformer,
         config.dp_sgd_schedule(),
-        progress,
     )?;
+    let (table, schema, device, progress) = input.parts();
     let dim = transformer.layout().width();
     if dim == 0 {
         return Err(ModelError::NoModelledColumns);
@@ -94,15 +89,9 @@ pub(crate) fn fit(
     let mut run = DpSgd::new(
         plan,
         table,
-        DpSgdSetup {
-            dp,
-            epochs: config.epochs,
-            releases_per_step: 1,
-            label: STEP_LABEL,
-            parameters: nets.parameters(),
-            adam: adam_params(config),
-            audit,
-        },
+        STEP_LABEL,
+        nets.parameters(),
+        adam_params(config),
     )?;
 
     let planned = run.planned();
@@ -137,15 +126,13 @@ pub(crate) fn fit(
                 stop = reason;
                 break;
             }
-            let ended = run.end_epochs(releases, releases, dp.delta, progress, || {
+            let ended = run.end_epochs(releases, releases, progress, || {
                 let mut losses = Losses::new();
                 losses.set("sigma_mean", scalar_sigma_mean(&nets)?);
                 Ok(losses)
             })?;
-            if ended.is_break() {
-                if releases < planned {
-                    stop = StopReason::Cancelled;
-                }
+            if let Some(reason) = ended {
+                stop = reason;
                 break;
             }
         }
@@ -156,16 +143,14 @@ pub(crate) fn fit(
         releases,
         steps: releases,
     };
-    let (ledger, summary) = run.finish(trained, dp, end)?;
-    let fitted = with_final_ledger(ledger, |ledger| {
+    run.finish(trained, end, |ledger| {
         Ok(Trained::new(
             schema.clone(),
             transformer,
             nets,
             Some(ledger),
         ))
-    })?;
-    Ok((fitted, summary))
+    })
 }
 
 /// The mean of σ over the continuous scalars (a parameter: public). 0 without any.

@@ -78,13 +78,7 @@ pub(crate) fn fit(config: &ValidTvaeConfig, input: FitInput<'_>) -> Fit<Trained>
 
 /// TVAE's Adam settings.
 pub(crate) fn adam_params(config: &TvaeConfig) -> ParamsAdam {
-    ParamsAdam {
-        lr: config.learning_rate,
-        beta1: config.betas.0,
-        beta2: config.betas.1,
-        eps: 1e-8,
-        weight_decay: config.l2scale,
-    }
+    ParamsAdam::new(config.learning_rate, config.betas, config.l2scale)
 }
 
 /// SDV's reported losses over `rows` rows: `loss` = `reconstruction` + `kld`, each a mean per

@@ -533,20 +533,15 @@ fn dropout_mask(
     cols: usize,
     like: &Tensor,
 ) -> Result<Tensor> {
-    match like.dtype() {
-        DType::F32 => dropout_mask_typed::<f32>(rng, p, rows, cols, like),
-        _ => dropout_mask_typed::<f64>(rng, p, rows, cols, like),
-    }
+    let (shape, device) = ((rows, cols), like.device());
+    Ok(match like.dtype() {
+        DType::F32 => Tensor::from_vec(mask_values::<f32>(rng, p, rows * cols), shape, device)?,
+        _ => Tensor::from_vec(mask_values::<f64>(rng, p, rows * cols), shape, device)?,
+    })
 }
 
-fn dropout_mask_typed<T: WithDType>(
-    rng: &mut dyn RngCore,
-    p: f64,
-    rows: usize,
-    cols: usize,
-    like: &Tensor,
-) -> Result<Tensor> {
-    let n = rows * cols;
+/// `n` entries of a dropout mask (see [`dropout_mask`]).
+fn mask_values<T: WithDType>(rng: &mut dyn RngCore, p: f64, n: usize) -> Vec<T> {
     let keep = T::from_f64(1.0 / (1.0 - p));
     let zero = T::from_f64(0.0);
     let mut values = Vec::with_capacity(n);
@@ -568,7 +563,7 @@ fn dropout_mask_typed<T: WithDType>(
             }
         }));
     }
-    Ok(Tensor::from_vec(values, (rows, cols), like.device())?)
+    values
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 use tabveil_accountant::{
     AccountantSpec, JointCalibration, LedgerEntry, PreprocessingPlan, PrivacyEvent, RunBudget,
-    TrainingSchedule, epsilon_or_infinite, max_steps_within,
+    TrainingSchedule, epsilon_or_infinite, last_fitting, max_steps_within,
 };
 
 use crate::error::Result;
@@ -123,9 +123,21 @@ impl Planner {
     #[cfg(test)]
     pub fn feasible(&self, target: f64, batch: u64, epochs: u64) -> Result<bool> {
         let pre = self.preprocessing_events(target)?;
+        self.fits_at_bound(target, &pre, batch, epochs)
+    }
+
+    /// Whether `pre` followed by the training of `batch` and `epochs` at the search's noise
+    /// bound spends at most `target`.
+    fn fits_at_bound(
+        &self,
+        target: f64,
+        pre: &[PrivacyEvent],
+        batch: u64,
+        epochs: u64,
+    ) -> Result<bool> {
         let schedule = self.schedule(batch, epochs)?;
         let mut acc = self.budget.accountant.build();
-        for e in &pre {
+        for e in pre {
             acc.compose(e)?;
         }
         acc.compose(&PrivacyEvent::poisson_subsampled_gaussian(
@@ -182,35 +194,14 @@ impl Planner {
     /// number of epochs, so a bisection over B finds it.
     pub fn max_batch(&self, target: f64, epochs: u64) -> Result<Option<u64>> {
         let pre = self.preprocessing_events(target)?;
-        let fits = |batch: u64| -> Result<bool> {
-            let schedule = self.schedule(batch, epochs)?;
-            let mut acc = self.budget.accountant.build();
-            for e in &pre {
-                acc.compose(e)?;
-            }
-            acc.compose(&PrivacyEvent::poisson_subsampled_gaussian(
-                schedule.sample_rate(),
-                SEARCH_NOISE_BOUND,
-                schedule.steps(),
-            )?)?;
-            Ok(epsilon_or_infinite(acc.as_ref(), self.budget.delta)? <= target)
-        };
+        let fits = |batch: u64| self.fits_at_bound(target, &pre, batch, epochs);
         if fits(self.n_rows)? {
             return Ok(Some(self.n_rows));
         }
         if !fits(1)? {
             return Ok(None);
         }
-        let (mut good, mut bad) = (1_u64, self.n_rows);
-        while bad - good > 1 {
-            let mid = good + (bad - good) / 2;
-            if fits(mid)? {
-                good = mid;
-            } else {
-                bad = mid;
-            }
-        }
-        Ok(Some(good))
+        Ok(Some(last_fitting(1, self.n_rows, fits)?))
     }
 
     /// The smallest target ε reachable for `batch` and `epochs` with the training noise within

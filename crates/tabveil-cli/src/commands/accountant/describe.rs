@@ -1,8 +1,11 @@
 //! The wording the `accountant` subcommands share in their text output.
 
-use std::io::Write;
+use std::io::{StdoutLock, Write};
 
-use tabveil::accountant::{AccountantKind, AccountantSpec, BoundKind, RdpOrders, RdpOrdersPreset};
+use serde::Serialize;
+use tabveil::accountant::{
+    AccountantKind, AccountantSpec, BoundKind, Neighbouring, RdpOrders, RdpOrdersPreset,
+};
 
 /// Above this ε the printed guarantee is vacuous in practice, and the output says so.
 pub(super) const VACUOUS_EPSILON: f64 = 50.0;
@@ -45,6 +48,37 @@ pub(super) fn describe_method(spec: &AccountantSpec, optimal_order: Option<f64>)
             "gdp (central-limit Gaussian DP, as Opacus' GaussianAccountant)".to_owned()
         }
     }
+}
+
+/// Prints `report` on standard output: one line of JSON with `json`, else its text by `text`.
+///
+/// # Errors
+/// Errors of writing.
+pub(super) fn print_report<R: Serialize>(
+    json: bool,
+    report: &R,
+    text: impl FnOnce(&mut StdoutLock<'static>, &R) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        text(&mut out, report)?;
+    }
+    Ok(())
+}
+
+/// The lines every result ends its method with: the accountant (with the best RDP order,
+/// when known), whether ε is an upper bound, and the neighbouring relation.
+pub(super) fn write_method(
+    out: &mut impl Write,
+    spec: &AccountantSpec,
+    optimal_order: Option<f64>,
+) -> std::io::Result<()> {
+    writeln!(out, "accountant: {}", describe_method(spec, optimal_order))?;
+    writeln!(out, "bound: {}", describe_bound(spec.kind.bound()))?;
+    writeln!(out, "neighbouring relation: {}", Neighbouring::AddRemoveOne)
 }
 
 /// Whether ε is an upper bound, in words.

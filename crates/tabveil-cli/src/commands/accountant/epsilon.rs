@@ -10,7 +10,7 @@ use tabveil::accountant::{
     Neighbouring, PrivacyEvent, RdpAccountant,
 };
 
-use super::describe::{describe_bound, describe_method, orders_name, write_vacuous_note};
+use super::describe::{orders_name, print_report, write_method, write_vacuous_note};
 use super::options::{
     Method, MethodArgs, RawSegment, check_delta, flag_of, missing, parse_count, parse_segment, spec,
 };
@@ -99,11 +99,7 @@ pub(super) fn run(args: &EpsilonArgs) -> anyhow::Result<()> {
             .then(|| plan.spec.pld_config.discretisation_interval()),
         segments: plan.events.iter().map(SegmentReport::from).collect(),
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
+    print_report(args.json, &report, |out, report| {
         if epsilon.is_finite() {
             writeln!(
                 out,
@@ -118,14 +114,8 @@ pub(super) fn run(args: &EpsilonArgs) -> anyhow::Result<()> {
                 CompactNumber(plan.delta)
             )?;
         }
-        write_vacuous_note(&mut out, epsilon)?;
-        writeln!(
-            out,
-            "accountant: {}",
-            describe_method(&plan.spec, optimal_order)
-        )?;
-        writeln!(out, "bound: {}", describe_bound(kind.bound()))?;
-        writeln!(out, "neighbouring relation: {}", Neighbouring::AddRemoveOne)?;
+        write_vacuous_note(out, epsilon)?;
+        write_method(out, &plan.spec, optimal_order)?;
         for s in &report.segments {
             writeln!(
                 out,
@@ -140,8 +130,8 @@ pub(super) fn run(args: &EpsilonArgs) -> anyhow::Result<()> {
                 CompactNumber(s.noise_multiplier.unwrap_or(f64::NAN))
             )?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 impl TryFrom<&EpsilonArgs> for EpsilonPlan {

@@ -7,6 +7,7 @@ use clap::Args;
 use serde::Serialize;
 use tabveil::accountant::{Neighbouring, PrivacyEvent, RdpOrders, sampled_gaussian_rdp};
 
+use super::describe::print_report;
 use super::options::flag_of;
 use crate::commands::UsageError;
 
@@ -46,11 +47,7 @@ pub(super) fn run(args: &RdpArgs) -> anyhow::Result<()> {
         rdp: values,
         neighbouring: Neighbouring::AddRemoveOne,
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
+    print_report(args.json, &report, |out, report| {
         writeln!(
             out,
             "per-step Rényi DP of the Poisson-subsampled Gaussian (q = {}, σ = {}), {}:",
@@ -62,8 +59,8 @@ pub(super) fn run(args: &RdpArgs) -> anyhow::Result<()> {
         for (a, v) in report.orders.iter().zip(&report.rdp) {
             writeln!(out, "{a:>12}  {v}")?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[derive(Debug, Serialize)]

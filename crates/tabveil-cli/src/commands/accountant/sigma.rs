@@ -9,7 +9,7 @@ use tabveil::accountant::{
     PrivacyEvent, calibrate_noise,
 };
 
-use super::describe::{describe_bound, describe_method, orders_name, write_vacuous_note};
+use super::describe::{orders_name, print_report, write_method, write_vacuous_note};
 use super::options::{BoundingMethod, OrdersChoice, check_delta, flag_of, parse_count, spec};
 use crate::commands::UsageError;
 
@@ -101,11 +101,7 @@ pub(super) fn run(args: &SigmaArgs) -> anyhow::Result<()> {
         pld_discretisation_interval: (kind == AccountantKind::Pld)
             .then(|| spec.pld_config.discretisation_interval()),
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
+    print_report(args.json, &report, |out, report| {
         writeln!(
             out,
             "σ = {} (noise multiplier) spends ε = {} ≤ {} at δ = {}",
@@ -114,18 +110,15 @@ pub(super) fn run(args: &SigmaArgs) -> anyhow::Result<()> {
             CompactNumber(report.target_epsilon),
             CompactNumber(report.delta)
         )?;
-        write_vacuous_note(&mut out, report.epsilon)?;
+        write_vacuous_note(out, report.epsilon)?;
         writeln!(
             out,
             "plan: {} steps with sampling rate q = {}",
             report.steps,
             CompactNumber(report.sample_rate)
         )?;
-        writeln!(out, "accountant: {}", describe_method(&spec, None))?;
-        writeln!(out, "bound: {}", describe_bound(kind.bound()))?;
-        writeln!(out, "neighbouring relation: {}", Neighbouring::AddRemoveOne)?;
-    }
-    Ok(())
+        write_method(out, &spec, None)
+    })
 }
 
 #[derive(Debug, Serialize)]

@@ -9,6 +9,17 @@ use candle_core::{DType, Device, Storage, Tensor, WithDType};
 
 use crate::error::{Result, SgdError};
 
+/// `$f::<f32>(args)` or `$f::<f64>(args)` by the dtype of `$t` (an error for any other dtype,
+/// naming `$what`).
+macro_rules! by_float_dtype {
+    ($t:expr, $what:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match float_dtype($t, $what)? {
+            DType::F32 => $f::<f32>($($arg),*),
+            _ => $f::<f64>($($arg),*),
+        }
+    };
+}
+
 /// The floating-point element types the kernels support.
 pub(crate) trait Real: WithDType {
     fn sqrt(self) -> Self;
@@ -84,27 +95,45 @@ pub(crate) fn host(t: &Tensor) -> Option<Host<'_>> {
 /// Σⱼ aᵢⱼ bᵢⱼ for each row i of two (B, d) tensors: a (B,) tensor.
 pub(crate) fn row_dots(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (rows, cols) = row_dot_dims(a, b)?;
-    match float_dtype(a, "row dot operand")? {
-        DType::F32 => row_dots_typed::<f32>(a, b, rows, cols),
-        _ => row_dots_typed::<f64>(a, b, rows, cols),
-    }
+    by_float_dtype!(a, "row dot operand", row_dots_typed(a, b, rows, cols))
 }
 
 fn row_dots_typed<T: Real>(a: &Tensor, b: &Tensor, rows: usize, cols: usize) -> Result<Tensor> {
+    on_host_pair(a, b, row_dots_generic, |xa: &[T], xb: &[T], device| {
+        let mut out = Vec::with_capacity(rows);
+        if cols == 0 {
+            out.resize(rows, T::from_f64(0.0));
+        } else {
+            for (ra, rb) in xa.chunks_exact(cols).zip(xb.chunks_exact(cols)) {
+                out.push(dot(ra, rb));
+            }
+        }
+        Ok(Tensor::from_vec(out, rows, device)?)
+    })
+}
+
+/// `on_host` of the host data of `a` and `b` (made contiguous) and their device when both are
+/// CPU tensors; `elsewhere` of the contiguous tensors otherwise.
+fn on_host_pair<T: Real, R>(
+    a: &Tensor,
+    b: &Tensor,
+    elsewhere: impl FnOnce(&Tensor, &Tensor) -> Result<R>,
+    on_host: impl FnOnce(&[T], &[T], &Device) -> Result<R>,
+) -> Result<R> {
     let (a, b) = (a.contiguous()?, b.contiguous()?);
     let (Some(ha), Some(hb)) = (host(&a), host(&b)) else {
-        return row_dots_generic(&a, &b);
+        return elsewhere(&a, &b);
     };
-    let (xa, xb) = (ha.slice::<T>()?, hb.slice::<T>()?);
-    let mut out = Vec::with_capacity(rows);
-    if cols == 0 {
-        out.resize(rows, T::from_f64(0.0));
-    } else {
-        for (ra, rb) in xa.chunks_exact(cols).zip(xb.chunks_exact(cols)) {
-            out.push(dot(ra, rb));
-        }
+    on_host(ha.slice::<T>()?, hb.slice::<T>()?, a.device())
+}
+
+/// The host view of `t` if any (`Some(None)` without a tensor); `None` when `t` is not a
+/// contiguous CPU tensor.
+fn optional_host(t: Option<&Tensor>) -> Option<Option<Host<'_>>> {
+    match t {
+        Some(t) => host(t).map(Some),
+        None => Some(None),
     }
-    Ok(Tensor::from_vec(out, rows, a.device())?)
 }
 
 /// (B, d) of two row-dot operands of one shape.
@@ -124,10 +153,7 @@ fn row_dot_dims(a: &Tensor, b: &Tensor) -> Result<(usize, usize)> {
 /// (a product of two f32 values is exact in f64): the per-example norms of clipping.
 pub(crate) fn row_dots_f64(a: &Tensor, b: &Tensor) -> Result<Vec<f64>> {
     let (rows, cols) = row_dot_dims(a, b)?;
-    match float_dtype(a, "row dot operand")? {
-        DType::F32 => row_dots_f64_typed::<f32>(a, b, rows, cols),
-        _ => row_dots_f64_typed::<f64>(a, b, rows, cols),
-    }
+    by_float_dtype!(a, "row dot operand", row_dots_f64_typed(a, b, rows, cols))
 }
 
 fn row_dots_f64_typed<T: Real>(
@@ -136,21 +162,21 @@ fn row_dots_f64_typed<T: Real>(
     rows: usize,
     cols: usize,
 ) -> Result<Vec<f64>> {
-    let (a, b) = (a.contiguous()?, b.contiguous()?);
-    let (Some(ha), Some(hb)) = (host(&a), host(&b)) else {
-        // Off the CPU: Candle's sum in f64 (the error bound of the norms holds in any order).
+    // Off the CPU: Candle's sum in f64 (the error bound of the norms holds in any order).
+    let elsewhere = |a: &Tensor, b: &Tensor| -> Result<Vec<f64>> {
         let (a, b) = (a.to_dtype(DType::F64)?, b.to_dtype(DType::F64)?);
-        return Ok((a * b)?.sum(1)?.to_vec1::<f64>()?);
+        Ok((a * b)?.sum(1)?.to_vec1::<f64>()?)
     };
-    if cols == 0 {
-        return Ok(vec![0.0; rows]);
-    }
-    let (xa, xb) = (ha.slice::<T>()?, hb.slice::<T>()?);
-    Ok(xa
-        .chunks_exact(cols)
-        .zip(xb.chunks_exact(cols))
-        .map(|(ra, rb)| dot_f64(ra, rb))
-        .collect())
+    on_host_pair(a, b, elsewhere, |xa: &[T], xb: &[T], _| {
+        if cols == 0 {
+            return Ok(vec![0.0; rows]);
+        }
+        Ok(xa
+            .chunks_exact(cols)
+            .zip(xb.chunks_exact(cols))
+            .map(|(ra, rb)| dot_f64(ra, rb))
+            .collect())
+    })
 }
 
 /// [`dot`] accumulated in f64.
@@ -197,31 +223,25 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// a row with cᵢ = 0 becomes exact zeros (even where it held NaN or ∞).
 pub(crate) fn scale_rows(g: &Tensor, c: &Tensor) -> Result<Tensor> {
     let (rows, cols) = g.dims2()?;
-    match float_dtype(g, "scaled rows")? {
-        DType::F32 => scale_rows_typed::<f32>(g, c, rows, cols),
-        _ => scale_rows_typed::<f64>(g, c, rows, cols),
-    }
+    by_float_dtype!(g, "scaled rows", scale_rows_typed(g, c, rows, cols))
 }
 
 fn scale_rows_typed<T: Real>(g: &Tensor, c: &Tensor, rows: usize, cols: usize) -> Result<Tensor> {
-    let (g, c) = (g.contiguous()?, c.contiguous()?);
-    let (Some(hg), Some(hc)) = (host(&g), host(&c)) else {
-        return scale_rows_generic(&g, &c);
-    };
-    let (xg, xc) = (hg.slice::<T>()?, hc.slice::<T>()?);
-    let mut out = Vec::with_capacity(rows * cols);
-    if cols > 0 {
-        let zero = T::from_f64(0.0);
-        for (row, &ci) in xg.chunks_exact(cols).zip(xc) {
-            if ci == zero {
-                // Exact zeros, even for non-finite entries (0 · NaN would be NaN).
-                out.extend(std::iter::repeat_n(zero, cols));
-            } else {
-                out.extend(row.iter().map(|&v| v * ci));
+    on_host_pair(g, c, scale_rows_generic, |xg: &[T], xc: &[T], device| {
+        let mut out = Vec::with_capacity(rows * cols);
+        if cols > 0 {
+            let zero = T::from_f64(0.0);
+            for (row, &ci) in xg.chunks_exact(cols).zip(xc) {
+                if ci == zero {
+                    // Exact zeros, even for non-finite entries (0 · NaN would be NaN).
+                    out.extend(std::iter::repeat_n(zero, cols));
+                } else {
+                    out.extend(row.iter().map(|&v| v * ci));
+                }
             }
         }
-    }
-    Ok(Tensor::from_vec(out, (rows, cols), g.device())?)
+        Ok(Tensor::from_vec(out, (rows, cols), device)?)
+    })
 }
 
 /// The Candle-ops version of [`scale_rows`].
@@ -244,10 +264,7 @@ pub(crate) fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `scale` · t.
 pub(crate) fn scale(t: &Tensor, factor: f64) -> Result<Tensor> {
-    match float_dtype(t, "scaled tensor")? {
-        DType::F32 => map_typed::<f32>(t, factor),
-        _ => map_typed::<f64>(t, factor),
-    }
+    by_float_dtype!(t, "scaled tensor", map_typed(t, factor))
 }
 
 fn map_typed<T: Real>(t: &Tensor, factor: f64) -> Result<Tensor> {
@@ -319,20 +336,16 @@ fn zip_map(a: &Tensor, b: &Tensor, op: Zip) -> Result<Tensor> {
 }
 
 fn zip_typed<T: Real>(a: &Tensor, b: &Tensor, op: Zip) -> Result<Tensor> {
-    let (a, b) = (a.contiguous()?, b.contiguous()?);
-    let (Some(ha), Some(hb)) = (host(&a), host(&b)) else {
-        return Ok(match op {
-            Zip::Mul => (&a * &b)?,
-            Zip::Add => (&a + &b)?,
-        });
+    let elsewhere = |a: &Tensor, b: &Tensor| -> Result<Tensor> {
+        Ok(match op {
+            Zip::Mul => (a * b)?,
+            Zip::Add => (a + b)?,
+        })
     };
-    let out: Vec<T> = ha
-        .slice::<T>()?
-        .iter()
-        .zip(hb.slice::<T>()?)
-        .map(|(&x, &y)| op.apply(x, y))
-        .collect();
-    Ok(Tensor::from_vec(out, a.shape(), a.device())?)
+    on_host_pair(a, b, elsewhere, |xa: &[T], xb: &[T], device| {
+        let out: Vec<T> = xa.iter().zip(xb).map(|(&x, &y)| op.apply(x, y)).collect();
+        Ok(Tensor::from_vec(out, a.shape(), device)?)
+    })
 }
 
 /// Σᵢ cᵢ rowsᵢ (or Σᵢ rowsᵢ without factors) for a (B, d) tensor: a (d,) tensor. Scaling
@@ -340,10 +353,7 @@ fn zip_typed<T: Real>(a: &Tensor, b: &Tensor, op: Zip) -> Result<Tensor> {
 /// none.
 pub(crate) fn column_sums(rows: &Tensor, factors: Option<&Tensor>) -> Result<Tensor> {
     let (b, d) = rows.dims2()?;
-    match float_dtype(rows, "summed rows")? {
-        DType::F32 => column_sums_typed::<f32>(rows, factors, b, d),
-        _ => column_sums_typed::<f64>(rows, factors, b, d),
-    }
+    by_float_dtype!(rows, "summed rows", column_sums_typed(rows, factors, b, d))
 }
 
 fn column_sums_typed<T: Real>(
@@ -354,12 +364,8 @@ fn column_sums_typed<T: Real>(
 ) -> Result<Tensor> {
     let rows = rows.contiguous()?;
     let factors = factors.map(Tensor::contiguous).transpose()?;
-    let hf = match &factors {
-        Some(f) => match host(f) {
-            Some(h) => Some(h),
-            None => return column_sums_generic(&rows, factors.as_ref()),
-        },
-        None => None,
+    let Some(hf) = optional_host(factors.as_ref()) else {
+        return column_sums_generic(&rows, factors.as_ref());
     };
     let Some(hr) = host(&rows) else {
         return column_sums_generic(&rows, factors.as_ref());
@@ -411,10 +417,11 @@ pub(crate) fn bias_activation(
         return Ok((pre.broadcast_add(bias)?, None));
     }
     let (rows, cols) = pre.dims2()?;
-    let fused = match float_dtype(pre, "layer pre-activation")? {
-        DType::F32 => bias_activation_cpu::<f32>(pre, bias, slope, mask, rows, cols)?,
-        _ => bias_activation_cpu::<f64>(pre, bias, slope, mask, rows, cols)?,
-    };
+    let fused = by_float_dtype!(
+        pre,
+        "layer pre-activation",
+        bias_activation_cpu(pre, bias, slope, mask, rows, cols)
+    )?;
     match fused {
         Some((h, f)) => Ok((h, Some(f))),
         None => {
@@ -437,12 +444,8 @@ fn bias_activation_cpu<T: Real>(
     let (Some(hp), Some(hb)) = (host(&pre), host(&bias)) else {
         return Ok(None);
     };
-    let hm = match &mask {
-        Some(m) => match host(m) {
-            Some(h) => Some(h),
-            None => return Ok(None),
-        },
-        None => None,
+    let Some(hm) = optional_host(mask.as_ref()) else {
+        return Ok(None);
     };
     let (xp, xb) = (hp.slice::<T>()?, hb.slice::<T>()?);
     let xm = hm.as_ref().map(|h| h.slice::<T>()).transpose()?;
@@ -509,119 +512,4 @@ pub(crate) fn bias_activation_generic(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(rows: usize, cols: usize, dtype: DType, seed: f64) -> Tensor {
-        let v: Vec<f64> = (0..rows * cols)
-            .map(|i| ((i as f64 + seed) * 0.7).sin())
-            .collect();
-        Tensor::from_vec(v, (rows, cols), &Device::Cpu)
-            .unwrap()
-            .to_dtype(dtype)
-            .unwrap()
-    }
-
-    fn assert_close(a: &Tensor, b: &Tensor) {
-        let a: Vec<f64> = a
-            .flatten_all()
-            .unwrap()
-            .to_dtype(DType::F64)
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let b: Vec<f64> = b
-            .flatten_all()
-            .unwrap()
-            .to_dtype(DType::F64)
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(&b) {
-            assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "{x} vs {y}");
-        }
-    }
-
-    #[test]
-    fn zero_factors_give_exact_zero_rows() {
-        for dtype in [DType::F32, DType::F64] {
-            let g = Tensor::new(&[[f64::NAN, 1.0], [2.0, f64::INFINITY]], &Device::Cpu)
-                .unwrap()
-                .to_dtype(dtype)
-                .unwrap();
-            let c = Tensor::new(&[0.0f64, 0.0], &Device::Cpu)
-                .unwrap()
-                .to_dtype(dtype)
-                .unwrap();
-            for out in [
-                scale_rows(&g, &c).unwrap(),
-                scale_rows_generic(&g, &c).unwrap(),
-            ] {
-                let v: Vec<f64> = out
-                    .flatten_all()
-                    .unwrap()
-                    .to_dtype(DType::F64)
-                    .unwrap()
-                    .to_vec1()
-                    .unwrap();
-                assert_eq!(v, vec![0.0; 4]);
-            }
-            let s: Vec<f64> = column_sums(&g, Some(&c))
-                .unwrap()
-                .to_dtype(DType::F64)
-                .unwrap()
-                .to_vec1()
-                .unwrap();
-            assert_eq!(s, vec![0.0, 0.0]);
-        }
-    }
-
-    #[test]
-    fn fused_kernels_match_candle_ops() {
-        for dtype in [DType::F32, DType::F64] {
-            for (rows, cols) in [(0, 3), (1, 1), (7, 13), (4, 0)] {
-                let a = sample(rows, cols, dtype, 0.0);
-                let b = sample(rows, cols, dtype, 1.0);
-                let c = sample(rows, 1, dtype, 2.0).reshape(rows).unwrap();
-                assert_close(
-                    &row_dots(&a, &b).unwrap(),
-                    &row_dots_generic(&a, &b).unwrap(),
-                );
-                assert_close(
-                    &scale_rows(&a, &c).unwrap(),
-                    &scale_rows_generic(&a, &c).unwrap(),
-                );
-                // A transposed (non-contiguous) operand goes through a copy first.
-                let at = sample(cols, rows, dtype, 3.0).t().unwrap();
-                assert_close(
-                    &row_dots(&at, &b).unwrap(),
-                    &row_dots_generic(&at, &b).unwrap(),
-                );
-                let bias = sample(1, cols, dtype, 4.0).reshape(cols).unwrap();
-                let mask = sample(rows, cols, dtype, 5.0)
-                    .gt(0.0)
-                    .unwrap()
-                    .to_dtype(dtype)
-                    .unwrap()
-                    .affine(2.0, 0.0)
-                    .unwrap();
-                for slope in [
-                    Slope::Identity,
-                    Slope::Piecewise { negative: 0.2 },
-                    Slope::Piecewise { negative: 0.0 },
-                ] {
-                    for m in [None, Some(&mask)] {
-                        let (h, f) = bias_activation(&a, &bias, slope, m).unwrap();
-                        let (hg, fg) = bias_activation_generic(&a, &bias, slope, m).unwrap();
-                        assert_close(&h, &hg);
-                        match f {
-                            Some(f) => assert_close(&f, &fg),
-                            None => assert_close(&fg, &fg.ones_like().unwrap()),
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
+mod tests;
