@@ -485,10 +485,13 @@ fn issue12_demo_prints_and_samples_only_the_estimated_row_count() {
     let o = f.run(&["demo", "--epochs", "1", "--out", "d", "--quiet", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    // The bundled table has 26 049 rows: that number is private.
-    assert!(!out.contains("26049") && !out.contains("26 049"), "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let estimate = v["estimated_rows"].as_u64().unwrap();
+    // The bundled table has 26 049 rows: that number is private. The noisy estimate (OS-seeded
+    // noise) rounds to it now and then; only then may it appear, as the estimate.
+    if estimate != 26_049 {
+        assert!(!out.contains("26049") && !out.contains("26 049"), "{out}");
+    }
     let report: serde_json::Value = serde_json::from_str(&read(&f.path("d/report.json"))).unwrap();
     assert_eq!(report["model"]["n_rows"].as_u64(), Some(estimate));
     let rows = read(&f.path("d/synthetic.csv")).lines().count() as u64 - 1;
