@@ -67,5 +67,5 @@ pub use evaluation::EvaluationSummary;
 pub use types::{
     AccountantInfo, Context, DeltaEpsilon, DpSgd, Guarantee, Mechanism, ModelSummary,
     PrivacyReport, PublicAndPrivate, PublicColumn, REPORT_SCHEMA_VERSION, RowCount, Safeguards,
-    Scenario, Spending, StageCost, StepEpsilon, Tuning,
+    RoundEpsilon, Scenario, Spending, StageCost, StepEpsilon, Tuning,
 };
