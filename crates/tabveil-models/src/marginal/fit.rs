@@ -35,7 +35,7 @@ use super::query::Calibrated;
 use super::workload::{WorkloadRule, candidates, is_free, workload};
 use super::{MarginalRound, ModelState};
 use crate::error::{ConfigError, ModelError, Result};
-use crate::progress::{EpochReport, Losses, Progress};
+use crate::progress::{EpochReport, Losses, Progress, StopReason};
 
 /// √(2/π): the expected |N(0, 1)|.
 const HALF_NORMAL_MEAN: f64 = 0.797_884_560_802_865_4;
@@ -62,6 +62,8 @@ pub(crate) struct FitOutput {
     pub(crate) one_way_sigma: f64,
     pub(crate) first_sigma: f64,
     pub(crate) releases: u64,
+    /// Completed, or cancelled between rounds.
+    pub(crate) stop: StopReason,
 }
 
 /// Fits the model on `table` with the randomness of `noise` (see the [module docs](self)).
@@ -347,6 +349,7 @@ fn run(
     let first_sigma = sigma;
     let mut rounds: Vec<MarginalRound> = Vec::new();
     let mut measured: Vec<Clique> = Vec::new();
+    let mut stop = StopReason::Completed;
     loop {
         let round = rounds.len() + 1;
         let mut last = false;
@@ -479,7 +482,10 @@ fn run(
             epsilon_spent,
         };
         if let ControlFlow::Break(()) = progress.epoch(&report) {
-            return Err(ModelError::Cancelled);
+            // Cancelled between rounds: the model is fitted to what was measured so far (the
+            // ledger holds exactly those releases), as a DP-SGD fit stops after its step.
+            stop = StopReason::Cancelled;
+            break;
         }
         if last {
             break;
@@ -504,6 +510,7 @@ fn run(
         one_way_sigma: sigma1,
         first_sigma,
         releases,
+        stop,
     })
 }
 

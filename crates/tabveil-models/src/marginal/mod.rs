@@ -22,8 +22,11 @@
 //! Private mode spends at most (ε, δ) by the configured accountant: every histogram and
 //! marginal is a Gaussian release of L2 sensitivity 1 on the ledger, every selection an
 //! exponential mechanism; the plan is AIM's, in ρ-zCDP, converted with the accountant. The
-//! row count is never read: N̂ comes from the noisy histograms. A cancelled or failed private
-//! fit returns its releases with the error ([`ModelError::SpentThenFailed`]).
+//! row count is never read: N̂ comes from the noisy histograms. A fit cancelled between rounds
+//! ends with the model of the rounds measured so far (its summary says
+//! [`StopReason::Cancelled`](crate::StopReason::Cancelled); its ledger holds exactly those
+//! releases); cancelled during the one-way histograms, or failed, a private fit returns its
+//! releases with the error ([`ModelError::SpentThenFailed`]).
 //!
 //! # Example
 //! ```
@@ -89,7 +92,7 @@ pub(crate) use spec::REGISTRATION;
 
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
-use crate::progress::{Progress, StopReason};
+use crate::progress::Progress;
 use crate::registry::{ModelKind, ModelSettings};
 use crate::sampling::SampleChunks;
 use crate::seeds::{Stream, derived_seed};
@@ -352,7 +355,7 @@ impl Marginal {
             _ => (None, None),
         };
         let summary = FitSummary {
-            stop: StopReason::Completed,
+            stop: out.stop,
             epochs: out.rounds.len(),
             steps: out.releases,
             private,

@@ -7,7 +7,7 @@ use tabveil_data::{ColumnSchema, Value};
 
 use super::*;
 use crate::privacy::{DpConfig, Privacy};
-use crate::progress::{EpochReport, NoProgress};
+use crate::progress::{EpochReport, NoProgress, StopReason};
 
 /// A small mixed table: age (integer), income (continuous, nullable, with a spike at 0),
 /// sex, job (nullable), y (the target, rare class "1").
@@ -379,14 +379,42 @@ fn cancellation_returns_the_releases() {
             }
         }
     }
+    // Between rounds: a usable model of the rounds measured, its ledger exactly their
+    // releases.
     let mut model = Marginal::new(private(3.0, 1));
-    let e = model
+    let summary = model
         .fit(&table(500, 1), &schema(), &mut StopAfter(2))
-        .unwrap_err();
-    assert!(e.is_cancelled());
-    let ledger = e.spent_ledger().unwrap();
+        .unwrap();
+    assert_eq!(summary.stop, StopReason::Cancelled);
+    assert_eq!(summary.epochs, 2);
+    let ledger = model.ledger().unwrap();
     // Five one-way histograms, two rounds of (selection, measurement).
     assert_eq!(ledger.entries().len(), 9);
+    let private = summary.private.unwrap();
+    assert_eq!(private.releases, 9);
+    assert!(private.epsilon_spent < 3.0);
+    let eps = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6).unwrap().epsilon;
+    assert!((eps - private.epsilon_spent).abs() < 1e-9);
+    assert_eq!(model.sample(50, 1).unwrap().n_rows(), 50);
+    assert_eq!(model.rounds().unwrap().len(), 2);
+
+    // During the one-way histograms: an error carrying the releases made.
+    struct StopAtColumn(usize);
+    impl Progress for StopAtColumn {
+        fn preprocessing(&mut self, done: usize, _: usize, _: &str) -> ControlFlow<()> {
+            if done >= self.0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    let mut model = Marginal::new(private(3.0, 1));
+    let e = model
+        .fit(&table(500, 1), &schema(), &mut StopAtColumn(3))
+        .unwrap_err();
+    assert!(e.is_cancelled());
+    assert_eq!(e.spent_ledger().unwrap().entries().len(), 3);
     assert!(!model.is_fitted());
 }
 
