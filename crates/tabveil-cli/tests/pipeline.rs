@@ -789,7 +789,9 @@ fn the_marginal_model_plans_and_reports_rounds() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("plan: Marginal: 3 one-way histograms (one per modelled column), then up to 48 rounds"),
+        out.contains(
+            "plan: Marginal: 3 one-way histograms (one per modelled column), then up to 48 rounds"
+        ),
         "{out}"
     );
     assert!(out.contains("planned ledger: 99 releases"), "{out}");

@@ -48,7 +48,11 @@ fn epsilon_over_rounds_replays_the_ledger_round_by_round() {
         for (r, p) in rounds.iter().enumerate() {
             assert_eq!(p.round, r as u64);
             let want = replay(4 + 2 * r);
-            assert!((p.epsilon - want).abs() < 1e-9, "round {r}: {} {want}", p.epsilon);
+            assert!(
+                (p.epsilon - want).abs() < 1e-9,
+                "round {r}: {} {want}",
+                p.epsilon
+            );
         }
         assert!((rounds[12].epsilon - report.epsilon.unwrap()).abs() < 1e-9);
         let html = report.to_html().unwrap();
@@ -88,7 +92,14 @@ fn dp_sgd_reports_have_no_rounds() {
     let config = private_config(false);
     let report =
         PrivacyReport::from_fit(&ledger_of(&config, 1.0, false), &config, &schema(), N).unwrap();
-    assert!(report.spending.as_ref().unwrap().epsilon_over_rounds.is_empty());
+    assert!(
+        report
+            .spending
+            .as_ref()
+            .unwrap()
+            .epsilon_over_rounds
+            .is_empty()
+    );
     assert!(!report.to_json().unwrap().contains("epsilon_over_rounds"));
     assert!(report.to_html().unwrap().contains("plot-epsilon-steps"));
 }

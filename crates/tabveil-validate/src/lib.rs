@@ -119,7 +119,6 @@ pub use memory::{MemoryEstimate, default_memory_limit, human_bytes};
 pub use outcome::{Validated, ValidationReport};
 pub use plan::{
     EpochEpsilon, MAX_EPOCH_POINTS, MAX_PLD_EPOCH_POINTS, MAX_TRAINING_NOISE_MULTIPLIER,
-    PlanRanges, PrivatePlan, PrivateRoundsPlan, RoundEpsilon, RoundsPlan, TrainingPlan,
-    ValueRange,
+    PlanRanges, PrivatePlan, PrivateRoundsPlan, RoundEpsilon, RoundsPlan, TrainingPlan, ValueRange,
 };
 pub use run::{ValidateOptions, validate, validate_with};

@@ -77,7 +77,10 @@ fn the_plan_lists_the_one_way_histograms_and_the_rounds_and_replays_to_its_epsil
         assert_eq!((last.round, last.releases), (80, 165));
         assert_eq!(last.epsilon, p.epsilon);
         let text = r.to_string();
-        assert!(text.contains("plan: Marginal: 5 one-way histograms"), "{text}");
+        assert!(
+            text.contains("plan: Marginal: 5 one-way histograms"),
+            "{text}"
+        );
         assert!(text.contains("planned ledger: 165 releases"), "{text}");
     }
 }
@@ -96,7 +99,10 @@ fn invalid_privacy_settings_are_findings_and_the_rounds_are_still_planned() {
     let config = marginal(Privacy::Dp(DpConfig::new(-1.0, 1e-6)));
     let r = run(&config, &schema(2, 1), None);
     assert!(r.findings.iter().any(|f| f.code == Code::EpsilonRange));
-    assert!(!r.findings.iter().any(|f| f.code == Code::PlanFailed), "{r}");
+    assert!(
+        !r.findings.iter().any(|f| f.code == Code::PlanFailed),
+        "{r}"
+    );
     let rounds = r.plan.as_ref().unwrap().rounds.as_ref().unwrap();
     assert!(rounds.private.is_none());
 }

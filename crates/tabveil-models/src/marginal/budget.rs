@@ -131,7 +131,10 @@ impl Budget {
         stage: Stage,
         sigma: f64,
     ) -> Result<()> {
-        self.record(measurement_entry(label, stage, sigma)?, 0.5 / (sigma * sigma))
+        self.record(
+            measurement_entry(label, stage, sigma)?,
+            0.5 / (sigma * sigma),
+        )
     }
 
     /// Records an exponential-mechanism selection with parameter `epsilon` (scores of

@@ -63,7 +63,13 @@ pub(crate) fn model_memory(config: &MarginalConfig, schema: &Schema) -> ModelMem
             let c = &schema.columns()[i];
             let categories = c.categories();
             let is_target = Some(c.name()) == target;
-            column_cells(config, c.kind(), categories.as_deref(), c.is_nullable(), is_target)
+            column_cells(
+                config,
+                c.kind(),
+                categories.as_deref(),
+                c.is_nullable(),
+                is_target,
+            )
         })
         .collect();
     let t = columns

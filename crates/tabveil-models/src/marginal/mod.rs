@@ -94,7 +94,6 @@ use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::progress::Progress;
 use crate::registry::{ModelKind, ModelSettings};
-use crate::sampling::SampleChunks;
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::{Condition, FitSummary, PrivateRun, Synthesizer};
 use decode::{AttributeDecoder, Forced, decode_table};
@@ -437,24 +436,9 @@ impl Synthesizer for Marginal {
         self.saved()?.write_into(staging)
     }
 
-    // The sampler draws all rows together (exact counts from the model's distribution), so
-    // the chunks are cut from one table: memory holds every row.
-    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
-        Ok(SampleChunks::from_table(self.sample(n, seed)?, chunk_rows))
-    }
-
-    fn sample_conditional_chunks(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        chunk_rows: usize,
-    ) -> Result<SampleChunks<'_>> {
-        Ok(SampleChunks::from_table(
-            self.sample_conditional(n, conditions, seed)?,
-            chunk_rows,
-        ))
-    }
+    // `sample_chunks` and `sample_conditional_chunks` are the trait's: the sampler draws all
+    // rows together (exact counts from the model's distribution), so the chunks are cut from
+    // one table and memory holds every row.
 
     fn to_bytes(&self) -> Result<Vec<u8>> {
         self.saved()?.to_bytes()

@@ -390,11 +390,13 @@ fn cancellation_returns_the_releases() {
     let ledger = model.ledger().unwrap();
     // Five one-way histograms, two rounds of (selection, measurement).
     assert_eq!(ledger.entries().len(), 9);
-    let private = summary.private.unwrap();
-    assert_eq!(private.releases, 9);
-    assert!(private.epsilon_spent < 3.0);
-    let eps = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6).unwrap().epsilon;
-    assert!((eps - private.epsilon_spent).abs() < 1e-9);
+    let run = summary.private.unwrap();
+    assert_eq!(run.releases, 9);
+    assert!(run.epsilon_spent < 3.0);
+    let eps = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6)
+        .unwrap()
+        .epsilon;
+    assert!((eps - run.epsilon_spent).abs() < 1e-9);
     assert_eq!(model.sample(50, 1).unwrap().n_rows(), 50);
     assert_eq!(model.rounds().unwrap().len(), 2);
 
@@ -492,7 +494,10 @@ fn the_fit_runs_the_plan_validate_prints() {
             run.preprocessing_noise_multiplier,
             Some(private.one_way_noise_multiplier)
         );
-        assert_eq!(run.training_noise_multiplier, private.round_noise_multiplier);
+        assert_eq!(
+            run.training_noise_multiplier,
+            private.round_noise_multiplier
+        );
         let fitted = model.ledger().unwrap().entries();
         let planned = private.ledger.entries();
         for (f, p) in fitted.iter().zip(planned).take(5 + 2) {
@@ -500,9 +505,21 @@ fn the_fit_runs_the_plan_validate_prints() {
             assert_eq!(f.stage(), p.stage());
         }
         // Same columns in the same order: categorical first.
-        assert!(planned[0].label().contains("`sex`"), "{}", planned[0].label());
+        assert!(
+            planned[0].label().contains("`sex`"),
+            "{}",
+            planned[0].label()
+        );
         assert!(fitted[0].label().contains("`sex`"), "{}", fitted[0].label());
-        assert!(planned[4].label().contains("`income`"), "{}", planned[4].label());
-        assert!(fitted[4].label().contains("`income`"), "{}", fitted[4].label());
+        assert!(
+            planned[4].label().contains("`income`"),
+            "{}",
+            planned[4].label()
+        );
+        assert!(
+            fitted[4].label().contains("`income`"),
+            "{}",
+            fitted[4].label()
+        );
     }
 }

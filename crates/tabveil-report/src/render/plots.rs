@@ -3,8 +3,8 @@
 //! written as SVG `<text>` and rendered by the browser's fonts (no font library needed).
 
 use plotters::chart::{ChartContext, MeshStyle};
-use plotters::coord::Shift;
 use plotters::coord::CoordTranslate;
+use plotters::coord::Shift;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -79,10 +79,7 @@ pub(super) fn epsilon_delta(curve: &[DeltaEpsilon], at: DeltaEpsilon) -> Result<
 
 /// ε after k training steps, with the target as a dashed line.
 pub(super) fn epsilon_steps(points: &[StepEpsilon], target: f64) -> Result<String> {
-    let points: Vec<(f64, f64)> = points
-        .iter()
-        .map(|p| (p.steps as f64, p.epsilon))
-        .collect();
+    let points: Vec<(f64, f64)> = points.iter().map(|p| (p.steps as f64, p.epsilon)).collect();
     epsilon_over(
         "epsilon-steps",
         &points,
@@ -94,10 +91,7 @@ pub(super) fn epsilon_steps(points: &[StepEpsilon], target: f64) -> Result<Strin
 
 /// ε after each round of a model fitted in rounds, with the target as a dashed line.
 pub(super) fn epsilon_rounds(points: &[RoundEpsilon], target: f64) -> Result<String> {
-    let points: Vec<(f64, f64)> = points
-        .iter()
-        .map(|p| (p.round as f64, p.epsilon))
-        .collect();
+    let points: Vec<(f64, f64)> = points.iter().map(|p| (p.round as f64, p.epsilon)).collect();
     epsilon_over(
         "epsilon-rounds",
         &points,

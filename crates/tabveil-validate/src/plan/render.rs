@@ -3,8 +3,8 @@
 use std::fmt;
 
 use super::{PlanRanges, PrivatePlan, PrivateRoundsPlan, RoundsPlan, TrainingPlan};
-use crate::memory::MemoryEstimate;
 use crate::format::{percent, sci, sig, sig_up};
+use crate::memory::MemoryEstimate;
 use crate::memory::human_bytes;
 
 /// At most this many "ε after epoch" milestones are printed (the JSON has them all).

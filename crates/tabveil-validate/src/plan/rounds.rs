@@ -92,9 +92,7 @@ fn private_plan(
     };
     let points = epoch_points(rounds, limit);
     let mut accountant = dp.accountant.build();
-    let epsilon = |a: &dyn Accountant| {
-        a.epsilon(dp.delta).map_err(|e| e.to_string())
-    };
+    let epsilon = |a: &dyn Accountant| a.epsilon(dp.delta).map_err(|e| e.to_string());
     for entry in &entries[..one_way] {
         accountant
             .compose(entry.event())
