@@ -796,38 +796,28 @@ fn the_marginal_model_plans_and_reports_rounds() {
     );
     assert!(out.contains("planned ledger: 99 releases"), "{out}");
     assert!(out.contains("after round"), "{out}");
-    let o = f.run(&[
-        "fit",
-        "--data",
-        "train.csv",
-        "--schema",
-        "schema.json",
-        "--model",
-        "marginal",
-        "--no-privacy",
-        "--out",
-        "m",
-    ]);
+    let fit = |out: &str, privacy: &[&str]| {
+        let mut args = vec![
+            "fit",
+            "--data",
+            "train.csv",
+            "--schema",
+            "schema.json",
+            "--model",
+            "marginal",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(privacy);
+        f.run(&args)
+    };
+    let o = fit("m", &["--no-privacy"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("preprocessing: 3 columns"), "{err}");
     assert!(err.contains("training: round 5/48"), "{err}");
     assert!(!err.contains("epoch"), "{err}");
-    let o = f.run(&[
-        "fit",
-        "--data",
-        "train.csv",
-        "--schema",
-        "schema.json",
-        "--model",
-        "marginal",
-        "--epsilon",
-        "3",
-        "--delta",
-        "1e-6",
-        "--out",
-        "p",
-    ]);
+    let o = fit("p", &["--epsilon", "3", "--delta", "1e-6"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("Marginal fitted in"), "{out}");

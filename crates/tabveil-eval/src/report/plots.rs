@@ -3,8 +3,8 @@
 //! Without plotters' `ttf` feature text is laid out with estimated glyph sizes and written as
 //! SVG `<text>`, which the browser renders with its own fonts: no system font library needed.
 
-use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -140,6 +140,15 @@ fn outlines<'a, DB: DrawingBackend + 'a>(
                 PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
             });
     }
+    legend(chart)
+}
+
+/// The legend box of the plots, upper right.
+fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> std::result::Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -238,13 +247,7 @@ fn categories(
             .map_err(|e| e.to_string())?
             .label("synthetic")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], SYNTHETIC.filled()));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart)
     })
 }
 
