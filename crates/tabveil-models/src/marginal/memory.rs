@@ -142,14 +142,14 @@ fn column_cells(
 ) -> Cells {
     let null = u64::from(nullable);
     if is_categorical(kind) {
-        // An undeclared domain (non-private mode) is read from the data: at least one label.
-        let k = categories.map_or(1, |c| c.len().max(1)) as u64 + null;
-        let hi = if categories.is_some() { k } else { u64::MAX };
+        // An undeclared domain (non-private mode) is read from the data; unknown here, it is
+        // counted as two labels (as the DP-SGD models' estimate counts it).
+        let k = categories.map_or(2, |c| c.len().max(1)) as u64 + null;
         return Cells {
             fine_lo: k,
-            fine_hi: hi,
+            fine_hi: k,
             model_lo: if is_target { k } else { 1 },
-            model_hi: hi,
+            model_hi: k,
         };
     }
     let (lo_res, hi_res) = match config.resolution {
