@@ -120,7 +120,7 @@ impl ModelSpec for MarginalConfig {
 
     /// The run is adaptive (how many rounds, and with which noise, depend on noisy answers),
     /// so its ledger cannot be known before it runs. The plan is the run without annealing
-    /// ([`ReleasePlan`]): the one-way histograms, then every planned round's selection and
+    /// (`ReleasePlan`): the one-way histograms, then every planned round's selection and
     /// measurement at the initial noise, spending the whole budget. A run anneals (less noise,
     /// fewer rounds) and spends at most the same ρ, every release guarded by the accountant;
     /// its own ledger replaces this one when it ends. `rows` is not used: nothing in the plan
