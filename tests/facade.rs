@@ -423,6 +423,47 @@ fn a_cancelled_fit_is_usable_and_its_ledger_holds_what_was_spent() {
 }
 
 #[test]
+fn a_marginal_fit_reports_rounds_and_cancels_between_them_or_fails_with_its_releases() {
+    let synth = Synthesizer::builder()
+        .marginal()
+        .private(Epsilon(3.0), Delta(1e-6))
+        .dangerous_noise_seed(4)
+        .build()
+        .unwrap();
+    // Between rounds: a usable model whose ledger holds the one-way histograms and one round.
+    let fitted = synth
+        .fit_with_progress(&table(800), &schema(), &mut StopAfterOne)
+        .unwrap();
+    assert_eq!(fitted.summary().stop, StopReason::Cancelled);
+    assert_eq!(fitted.summary().epochs, 1);
+    let ledger = fitted.ledger().unwrap();
+    let one_way = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.stage() == tabveil::accountant::Stage::Preprocessing)
+        .count();
+    assert_eq!(one_way, schema().n_columns());
+    assert_eq!(ledger.entries().len(), one_way + 2);
+    let spent = fitted.epsilon_spent().unwrap().unwrap();
+    assert!(spent < 3.0, "{spent}");
+    assert_eq!(fitted.sample(10, 0).unwrap().n_rows(), 10);
+    // During the one-way histograms: an error that carries the releases already made.
+    struct StopAtFirstColumn;
+    impl Progress for StopAtFirstColumn {
+        fn preprocessing(&mut self, _: usize, _: usize, _: &str) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    let Err(Error::Model(e)) =
+        synth.fit_with_progress(&table(800), &schema(), &mut StopAtFirstColumn)
+    else {
+        panic!("a fit cancelled during its one-way histograms must fail");
+    };
+    assert!(e.is_cancelled());
+    assert_eq!(e.spent_ledger().unwrap().entries().len(), 1);
+}
+
+#[test]
 fn tvae_through_the_same_builder() {
     let small = TvaeConfig::new(Privacy::NonPrivate)
         .with_dims(vec![32], vec![32])
@@ -481,7 +522,7 @@ fn a_fit_with_a_row_estimate_records_the_ledger_planned_up_front() {
         m
     };
     // The DP-SGD models: their schedule is fixed up front. (The marginal model's run is
-    // adaptive; its plan is an upper bound, checked in `the_marginal_plan_bounds_its_run`.)
+    // adaptive; its plan bounds it, checked in `the_marginal_plan_bounds_its_run`.)
     for kind in ModelKind::all() {
         // Small networks, set through the model's own answers.
         let mut settings = ModelSettings::defaults(kind, Privacy::NonPrivate);
@@ -543,8 +584,9 @@ fn a_fit_with_a_row_estimate_records_the_ledger_planned_up_front() {
     assert!(bad.unwrap_err().to_string().contains("row_estimate"));
 }
 
-/// The marginal model's plan (its run is adaptive) is one Gaussian of its whole zCDP budget:
-/// at least what the run then records, under RDP, and within the target.
+/// The marginal model's plan (its run is adaptive) is its run without annealing — the one-way
+/// histograms, then every planned round at the initial noise: at least what the run then
+/// records, under RDP, and within the target.
 #[test]
 fn the_marginal_plan_bounds_its_run() {
     use tabveil::accountant::{AccountantSpec, epsilon_of};

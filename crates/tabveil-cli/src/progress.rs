@@ -52,12 +52,16 @@ pub(crate) struct FitProgress {
     preprocessing: Option<ProgressBar>,
     training: Option<ProgressBar>,
     epochs: usize,
+    /// What the model's epoch reports count: epochs, or the marginal model's rounds.
+    unit: &'static str,
     start: Instant,
     last_line_epoch: usize,
 }
 
 impl FitProgress {
-    /// Progress of a fit of `epochs` epochs, private with `target_epsilon` or not.
+    /// Progress of a fit of `epochs` epochs, private with `target_epsilon` or not. A model
+    /// without epochs (`epochs` 0: the marginal model) reports rounds, up to the number each
+    /// report gives.
     pub(crate) fn new(terminal: Terminal, epochs: usize, target_epsilon: Option<f64>) -> Self {
         FitProgress {
             terminal,
@@ -65,6 +69,7 @@ impl FitProgress {
             preprocessing: None,
             training: None,
             epochs,
+            unit: if epochs == 0 { "rounds" } else { "epochs" },
             start: Instant::now(),
             last_line_epoch: 0,
         }
@@ -93,6 +98,16 @@ impl FitProgress {
             bar.set_style(style.progress_chars("=> "));
         }
         bar
+    }
+
+    /// Starts the training bar of `len` epochs or rounds, once.
+    fn training_bar(&mut self, len: usize) {
+        if self.training.is_none() {
+            let bar = self.bar(len as u64, self.unit);
+            bar.set_prefix("training");
+            bar.set_message(self.epsilon_message(None));
+            self.training = Some(bar);
+        }
     }
 
     fn epsilon_message(&self, spent: Option<f64>) -> String {
@@ -131,12 +146,7 @@ impl Progress for FitProgress {
 
     fn step(&mut self, report: &StepReport) -> ControlFlow<()> {
         if self.terminal.bars {
-            if self.training.is_none() {
-                let bar = self.bar(self.epochs as u64, "epochs");
-                bar.set_prefix("training");
-                bar.set_message(self.epsilon_message(None));
-                self.training = Some(bar);
-            }
+            self.training_bar(self.epochs);
             if let Some(bar) = &self.training
                 && report.step.is_multiple_of(10)
             {
@@ -148,7 +158,12 @@ impl Progress for FitProgress {
 
     fn epoch(&mut self, report: &EpochReport) -> ControlFlow<()> {
         let message = self.epsilon_message(report.epsilon_spent);
+        if self.terminal.bars {
+            // A model without steps (the marginal model) reports its rounds only here.
+            self.training_bar(report.epochs);
+        }
         if let Some(bar) = &self.training {
+            bar.set_length(report.epochs as u64);
             bar.set_position(report.epoch as u64);
             bar.set_message(message);
         } else if !self.terminal.bars {
@@ -156,8 +171,13 @@ impl Progress for FitProgress {
             let every = report.epochs.div_ceil(10).max(1);
             if report.epoch >= self.last_line_epoch + every || report.epoch == report.epochs {
                 self.last_line_epoch = report.epoch;
+                let unit = if self.unit == "rounds" {
+                    "round"
+                } else {
+                    "epoch"
+                };
                 self.terminal.note(&format!(
-                    "training: epoch {}/{}, {message} ({:.0} s)",
+                    "training: {unit} {}/{}, {message} ({:.0} s)",
                     report.epoch,
                     report.epochs,
                     self.start.elapsed().as_secs_f64()

@@ -767,3 +767,60 @@ fn parquet_and_arrow_files_are_chosen_by_extension() {
     assert!(!bad.status.success());
     assert!(error_line(&bad).contains("bad.parquet"), "{}", stderr(&bad));
 }
+
+/// The marginal model in the CLI: `validate` prints its rounds plan; `fit` reports its
+/// progress in rounds (not epochs) and its ε.
+#[test]
+fn the_marginal_model_plans_and_reports_rounds() {
+    let f = Fixture::new("marginal");
+    let o = f.run(&[
+        "validate",
+        "--schema",
+        "schema.json",
+        "--rows",
+        "600",
+        "--model",
+        "marginal",
+        "--epsilon",
+        "3",
+        "--delta",
+        "1e-6",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "plan: Marginal: 3 one-way histograms (one per modelled column), then up to 48 rounds"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("planned ledger: 99 releases"), "{out}");
+    assert!(out.contains("after round"), "{out}");
+    let fit = |out: &str, privacy: &[&str]| {
+        let mut args = vec![
+            "fit",
+            "--data",
+            "train.csv",
+            "--schema",
+            "schema.json",
+            "--model",
+            "marginal",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(privacy);
+        f.run(&args)
+    };
+    let o = fit("m", &["--no-privacy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("preprocessing: 3 columns"), "{err}");
+    assert!(err.contains("training: round 5/48"), "{err}");
+    assert!(!err.contains("epoch"), "{err}");
+    let o = fit("p", &["--epsilon", "3", "--delta", "1e-6"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Marginal fitted in"), "{out}");
+    assert!(out.contains("ε = 3.0000 spent of 3"), "{out}");
+    assert!(stderr(&o).contains("training: round "), "{}", stderr(&o));
+}

@@ -92,8 +92,8 @@ pub use progress::{EpochReport, Losses, NoProgress, Progress, StepReport, StopRe
 pub use registry::{ModelKind, ModelSettings, load_model, model_from_bytes};
 pub use sampling::SampleChunks;
 pub use spec::{
-    BatchSizes, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelSpec,
-    NetworkSize, ReportText, SettingFinding,
+    BatchSizes, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DataWidths, DpSgdSchedule, ModelMemory,
+    ModelSpec, NetworkSize, PrivateRoundPlan, ReportText, RoundPlan, SettingFinding,
 };
 pub use synthesizer::{Condition, DynSynthesizer, FitSummary, PrivateRun, Synthesizer};
 pub use tvae::{Tvae, TvaeConfig, TvaeSampling, ValidTvaeConfig};

@@ -107,6 +107,24 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
     /// an unreachable target (calibration errors); a batch larger than the planned rows.
     fn planned_ledger(&self, schema: &Schema, rows: f64) -> Result<Option<PrivacyLedger>>;
 
+    /// The plan of a model fitted in rounds of releases rather than by DP-SGD (the marginal
+    /// model), made from the settings and `schema` alone by the function the fit plans with:
+    /// what the validator prints. `None` (the default) for a DP-SGD model, whose plan is its
+    /// [`schedule`](Self::schedule).
+    ///
+    /// # Errors
+    /// As [`ModelSpec::planned_ledger`].
+    fn round_plan(&self, _schema: &Schema) -> Result<Option<RoundPlan>> {
+        Ok(None)
+    }
+
+    /// The memory of a fit of a model whose size does not follow from network widths, from
+    /// the settings and the public domain sizes of `schema`. `None` (the default): the
+    /// validator estimates it from [`network_size`](Self::network_size).
+    fn model_memory(&self, _schema: &Schema) -> Option<ModelMemory> {
+        None
+    }
+
     /// Names the column whose relationships with the others matter most (a prediction
     /// target), for a model that weighs them.
     ///
@@ -224,6 +242,54 @@ pub struct NetworkSize {
     /// Floats the saved model keeps: the parameters and buffers of the networks sampling
     /// needs.
     pub saved_floats: u64,
+}
+
+/// The plan of a model fitted in rounds ([`ModelSpec::round_plan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundPlan {
+    /// Releases before the rounds: one one-way histogram per modelled column.
+    pub one_way_releases: usize,
+    /// The rounds the initial noise is planned for (a run may stop sooner: see the model).
+    pub rounds: usize,
+    /// The privacy side (`None` for a non-private fit).
+    pub private: Option<PrivateRoundPlan>,
+}
+
+/// The privacy side of a [`RoundPlan`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrivateRoundPlan {
+    /// The run's budget in zCDP, ρ: the largest whose Gaussian mechanism the accountant gives
+    /// at most the target ε.
+    pub zcdp_rho: f64,
+    /// The noise multiplier of every one-way histogram (L2 sensitivity 1).
+    pub one_way_noise_multiplier: f64,
+    /// The initial noise multiplier of a round's measurement (L2 sensitivity 1).
+    pub round_noise_multiplier: f64,
+    /// The initial ε of a round's exponential-mechanism selection.
+    pub selection_epsilon: f64,
+    /// The planned ledger: the one-way histograms, then every round's selection and
+    /// measurement, in that order ([`ModelSpec::planned_ledger`]).
+    pub ledger: PrivacyLedger,
+}
+
+impl PrivateRoundPlan {
+    /// Ledger entries per round (a selection and a measurement).
+    pub const ENTRIES_PER_ROUND: usize = 2;
+}
+
+/// The memory of a fit ([`ModelSpec::model_memory`]), in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelMemory {
+    /// What the fit needs whatever the data and its row count (a lower bound): what a table
+    /// this wide needs at its smallest. Depends only on public inputs, so a refusal on it
+    /// releases nothing.
+    pub floor_bytes: u64,
+    /// The most the model and its working copies take besides the rows (an upper bound).
+    pub model_bytes: u64,
+    /// Bytes held per row of the table while fitting (the table and its encodings).
+    pub bytes_per_row: u64,
+    /// The saved model's size, an upper bound.
+    pub saved_bytes: u64,
 }
 
 /// The batch sizes a model accepts: multiples of `multiple_of`, from `smallest` (itself a

@@ -108,13 +108,20 @@ pub trait Synthesizer {
     /// `n`: together the chunks are exactly [`sample`](Synthesizer::sample)`(n, seed)`,
     /// whatever the chunk size. Post-processing: costs no privacy.
     ///
+    /// By default the `n` rows are drawn together by [`sample`](Synthesizer::sample) and cut
+    /// into chunks (memory then holds every row); a model that generates chunk by chunk
+    /// overrides it.
+    ///
     /// # Errors
     /// [`ModelError::NotFitted`](crate::ModelError::NotFitted); the chunks carry numerical
     /// failures.
-    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>>;
+    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
+        Ok(SampleChunks::from_table(self.sample(n, seed)?, chunk_rows))
+    }
 
     /// [`sample_conditional`](Synthesizer::sample_conditional) in chunks of at most
-    /// `chunk_rows` (see [`sample_chunks`](Synthesizer::sample_chunks)).
+    /// `chunk_rows` (see [`sample_chunks`](Synthesizer::sample_chunks); by default drawn
+    /// together and cut).
     ///
     /// # Errors
     /// As [`sample_conditional`](Synthesizer::sample_conditional) for the conditions; the
@@ -126,7 +133,12 @@ pub trait Synthesizer {
         conditions: &[Condition],
         seed: u64,
         chunk_rows: usize,
-    ) -> Result<SampleChunks<'_>>;
+    ) -> Result<SampleChunks<'_>> {
+        Ok(SampleChunks::from_table(
+            self.sample_conditional(n, conditions, seed)?,
+            chunk_rows,
+        ))
+    }
 
     /// Saves the fitted model into the folder `dir`, atomically: `dir` is created, or replaced
     /// only if it is an empty folder or a complete tabveil model holding nothing but a model's

@@ -66,6 +66,6 @@ pub use error::{ReportError, Result};
 pub use evaluation::EvaluationSummary;
 pub use types::{
     AccountantInfo, Context, DeltaEpsilon, DpSgd, Guarantee, Mechanism, ModelSummary,
-    PrivacyReport, PublicAndPrivate, PublicColumn, REPORT_SCHEMA_VERSION, RowCount, Safeguards,
-    Scenario, Spending, StageCost, StepEpsilon, Tuning,
+    PrivacyReport, PublicAndPrivate, PublicColumn, REPORT_SCHEMA_VERSION, RoundEpsilon, RowCount,
+    Safeguards, Scenario, Spending, StageCost, StepEpsilon, Tuning,
 };

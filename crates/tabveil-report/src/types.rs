@@ -168,6 +168,10 @@ pub struct Spending {
     pub dp_sgd: Option<DpSgd>,
     /// ε after k training steps (preprocessing included), for the plot.
     pub epsilon_over_steps: Vec<StepEpsilon>,
+    /// For a model fitted in rounds (the marginal model): ε after each round (round 0: the
+    /// releases before the first round), for the plot; empty for DP-SGD models.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub epsilon_over_rounds: Vec<RoundEpsilon>,
     /// How to read the shares.
     pub note: String,
 }
@@ -242,6 +246,15 @@ pub struct StepEpsilon {
     /// Training steps completed.
     pub steps: u64,
     /// ε at δ (preprocessing included).
+    pub epsilon: f64,
+}
+
+/// ε after a number of rounds of a model fitted in rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RoundEpsilon {
+    /// Rounds completed (0: the releases before the first round).
+    pub round: u64,
+    /// ε at δ spent by then.
     pub epsilon: f64,
 }
 

@@ -128,6 +128,9 @@ codes! {
     SingleCategory = "W-CATEGORY-SINGLE", Warning, "a categorical column declares one category only";
     /// The estimated memory exceeds the limit.
     Memory = "W-MEMORY", Warning, "the estimated memory of the fit exceeds the machine's memory";
+    /// Even the smallest fit of the model on a table this wide exceeds the memory limit.
+    ModelTooWide = "E-MODEL-TOO-WIDE", Error,
+        "the table is too wide for the model: even its smallest fit exceeds the memory limit";
     /// The calibrated training noise multiplier exceeds the bound.
     NoiseTooLarge = "E-NOISE-TOO-LARGE", Error,
         "the training noise multiplier needed exceeds 50: the table is too small for this plan";

@@ -58,6 +58,7 @@
 //! | `E-DP-SCHEMA-INFERRED` | error | private mode refuses a schema inferred from the data until the user has reviewed it |
 //! | `W-CATEGORY-SINGLE` | warning | a categorical column declares one category only |
 //! | `W-MEMORY` | warning | the estimated memory of the fit exceeds the limit (¾ of physical memory by default) |
+//! | `E-MODEL-TOO-WIDE` | error | marginal model: what its fit needs whatever the data (from the public domain sizes and the settings alone, not the row count) exceeds the memory limit ([`ValidateOptions::memory_limit_bytes`]): the table is too wide |
 //! | `E-NOISE-TOO-LARGE` | error | the training noise multiplier needed exceeds 50: the table is too small for the plan; the fix gives the epochs, batch size and ε that work |
 //! | `E-TARGET-UNREACHABLE` | error | no noise level meets the target ε; the fix gives the settings that work |
 //! | `E-PLAN-FAILED` | error | the accountant could not compute the plan |
@@ -77,6 +78,12 @@
 //! N (the true count is private and never enters a fit's plan). The preprocessing noise σ_pre is
 //! the same in both; q, the steps and the training noise agree with the printed plan only when
 //! round(N̂) equals that N. The plan printed here is for the data holder, not for release.
+//!
+//! A model fitted in rounds (the marginal model) has no DP-SGD schedule: its plan
+//! ([`RoundsPlan`]) is the one its fit runs (`ModelSpec::round_plan`): one Gaussian one-way
+//! histogram per modelled column, then rounds of an exponential-mechanism selection and a
+//! Gaussian measurement, with the ε of that planned ledger after each round. It does not
+//! depend on the row count.
 //!
 //! ## Features
 //! None.
@@ -112,6 +119,6 @@ pub use memory::{MemoryEstimate, default_memory_limit, human_bytes};
 pub use outcome::{Validated, ValidationReport};
 pub use plan::{
     EpochEpsilon, MAX_EPOCH_POINTS, MAX_PLD_EPOCH_POINTS, MAX_TRAINING_NOISE_MULTIPLIER,
-    PlanRanges, PrivatePlan, TrainingPlan, ValueRange,
+    PlanRanges, PrivatePlan, PrivateRoundsPlan, RoundEpsilon, RoundsPlan, TrainingPlan, ValueRange,
 };
 pub use run::{ValidateOptions, validate, validate_with};

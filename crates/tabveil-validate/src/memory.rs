@@ -56,6 +56,12 @@ pub struct MemoryEstimate {
     /// keeps (CTGAN's generator, TVAE's networks) as f32, plus its JSON parts (schema,
     /// transformer, condition frequencies, ledger).
     pub saved_bytes: u64,
+    /// For a model whose size is not a network's (the marginal model): what its fit needs
+    /// whatever the data and the row count — a lower bound from the public domain sizes and
+    /// the settings alone. Above the memory limit the table is too wide to fit
+    /// (`E-MODEL-TOO-WIDE`). `None` for the DP-SGD models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_bytes: Option<u64>,
 }
 
 impl MemoryEstimate {
@@ -103,6 +109,25 @@ impl MemoryEstimate {
         }
         json_bytes = json_bytes.saturating_add(8192_u64.saturating_mul(schema.n_columns() as u64));
         let data_width: u64 = widths.iter().map(|(_, w)| w).sum();
+        widths.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        widths.truncate(3);
+        if let Some(m) = config.model.spec().model_memory(schema) {
+            // A model that is no network (the marginal model): its own estimate, from the
+            // public domain sizes; the rows are held as the table and its cell codes.
+            let data_bytes = n_rows.saturating_mul(m.bytes_per_row);
+            return MemoryEstimate {
+                data_width,
+                condition_width,
+                parameters: 0,
+                parameter_bytes: m.model_bytes,
+                activation_bytes: 0,
+                data_bytes,
+                total_bytes: m.model_bytes.saturating_add(data_bytes),
+                widest_columns: widths,
+                saved_bytes: m.saved_bytes.saturating_add(json_bytes),
+                floor_bytes: Some(m.floor_bytes),
+            };
+        }
         let NetworkSize {
             parameters,
             floats_per_row,
@@ -128,8 +153,6 @@ impl MemoryEstimate {
         let total_bytes = parameter_bytes
             .saturating_add(activation_bytes)
             .saturating_add(data_bytes);
-        widths.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        widths.truncate(3);
         MemoryEstimate {
             data_width,
             condition_width,
@@ -142,6 +165,7 @@ impl MemoryEstimate {
             saved_bytes: saved_floats
                 .saturating_mul(BYTES_PER_FLOAT)
                 .saturating_add(json_bytes),
+            floor_bytes: None,
         }
     }
 }

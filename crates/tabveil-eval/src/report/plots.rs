@@ -3,7 +3,8 @@
 //! Without plotters' `ttf` feature text is laid out with estimated glyph sizes and written as
 //! SVG `<text>`, which the browser renders with its own fonts: no system font library needed.
 
-use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -107,27 +108,54 @@ fn histogram(
             .y_label_formatter(&|v| format!("{v:.2}"))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (shares, colour, label) in [(real, REAL, "real"), (synthetic, SYNTHETIC, "synthetic")] {
-            let points = step_points(edges, shares);
-            chart
-                .draw_series(AreaSeries::new(points.clone(), 0.0, colour.mix(0.18)))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(LineSeries::new(points, colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())
+        outlines(
+            &mut chart,
+            edges,
+            &[(real, REAL, "real"), (synthetic, SYNTHETIC, "synthetic")],
+            0.18,
+        )
     })
+}
+
+/// Draws each histogram (shares over `edges`) as a filled outline of its colour, with a legend.
+fn outlines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    edges: &[f64],
+    series: &[(&[f64], RGBColor, &str)],
+    fill: f64,
+) -> std::result::Result<(), String> {
+    for &(shares, colour, label) in series {
+        if shares.is_empty() {
+            continue;
+        }
+        let points = step_points(edges, shares);
+        chart
+            .draw_series(AreaSeries::new(points.clone(), 0.0, colour.mix(fill)))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+            });
+    }
+    legend(chart)
+}
+
+/// The legend box of the plots, upper right.
+fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> std::result::Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 /// The outline of a histogram: (edge, share) steps.
@@ -219,13 +247,7 @@ fn categories(
             .map_err(|e| e.to_string())?
             .label("synthetic")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], SYNTHETIC.filled()));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart)
     })
 }
 
@@ -352,32 +374,15 @@ pub(super) fn dcr_histogram(dcr: &DcrSummary) -> Result<String> {
             .y_label_formatter(&|v| format!("{v:.2}"))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (values, colour, label) in [
-            (&train, REAL, train_label),
-            (&holdout, SYNTHETIC, "synthetic → holdout"),
-        ] {
-            if values.is_empty() {
-                continue;
-            }
-            let points = step_points(&h.edges, values);
-            chart
-                .draw_series(AreaSeries::new(points.clone(), 0.0, colour.mix(0.15)))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(LineSeries::new(points, colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())
+        outlines(
+            &mut chart,
+            &h.edges,
+            &[
+                (&train, REAL, train_label),
+                (&holdout, SYNTHETIC, "synthetic → holdout"),
+            ],
+            0.15,
+        )
     })
 }
 

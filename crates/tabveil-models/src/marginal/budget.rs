@@ -26,7 +26,7 @@ use crate::error::{ConfigError, ModelError, Result};
 
 /// Relative slack kept below the target by the plan, so rounding in the accountant never
 /// makes the last release overshoot.
-const SLACK: f64 = 1e-9;
+pub(crate) const SLACK: f64 = 1e-9;
 
 /// The running budget of a private fit (see the [module docs](self)).
 #[derive(Debug)]
@@ -47,25 +47,43 @@ impl Budget {
     ///
     /// # Errors
     /// Accountant errors (an unreachable target).
+    #[cfg(test)]
     pub(crate) fn new(
         epsilon: f64,
         delta: f64,
         spec: &AccountantSpec,
         seeded: bool,
     ) -> Result<Self> {
-        let rho_total = total_rho(epsilon, delta, spec)?;
+        Ok(Self::with_rho(
+            total_rho(epsilon, delta, spec)?,
+            epsilon,
+            delta,
+            spec,
+            seeded,
+        ))
+    }
+
+    /// A budget of (ε, δ) under `spec`'s accountant whose plan spends at most `rho_total`
+    /// (the [`total_rho`] of (ε, δ), computed once by the run's plan).
+    pub(crate) fn with_rho(
+        rho_total: f64,
+        epsilon: f64,
+        delta: f64,
+        spec: &AccountantSpec,
+        seeded: bool,
+    ) -> Self {
         let mut ledger = PrivacyLedger::new();
         if seeded {
             ledger.mark_noise_seeded();
         }
-        Ok(Budget {
+        Budget {
             target: epsilon,
             delta,
             rho_total,
             rho_used: 0.0,
             accountants: guards(spec),
             ledger,
-        })
+        }
     }
 
     /// The ρ of the whole run.
@@ -113,9 +131,10 @@ impl Budget {
         stage: Stage,
         sigma: f64,
     ) -> Result<()> {
-        let event = PrivacyEvent::gaussian(sigma, 1)?;
-        let entry = LedgerEntry::new(label, stage, event)?.with_l2_sensitivity(1.0)?;
-        self.record(entry, 0.5 / (sigma * sigma))
+        self.record(
+            measurement_entry(label, stage, sigma)?,
+            0.5 / (sigma * sigma),
+        )
     }
 
     /// Records an exponential-mechanism selection with parameter `epsilon` (scores of
@@ -125,9 +144,7 @@ impl Budget {
     /// # Errors
     /// [`ModelError::Internal`] if it would not (the plan guarantees it does).
     pub(crate) fn record_selection(&mut self, label: String, epsilon: f64) -> Result<()> {
-        let (event, note) = selection_event(epsilon)?;
-        let entry = LedgerEntry::new(format!("{label}{note}"), Stage::Training, event)?;
-        self.record(entry, epsilon * epsilon / 8.0)
+        self.record(selection_entry(label, epsilon)?, epsilon * epsilon / 8.0)
     }
 
     /// Whether recording a measurement with noise multiplier `sigma` and a selection with
@@ -204,6 +221,30 @@ impl Budget {
         self.rho_used += rho;
         Ok(())
     }
+}
+
+/// The ledger entry of a Gaussian measurement with noise multiplier `sigma` of a count vector
+/// of L2 sensitivity 1.
+///
+/// # Errors
+/// Ledger errors (an invalid σ).
+pub(crate) fn measurement_entry(label: String, stage: Stage, sigma: f64) -> Result<LedgerEntry> {
+    let event = PrivacyEvent::gaussian(sigma, 1)?;
+    Ok(LedgerEntry::new(label, stage, event)?.with_l2_sensitivity(1.0)?)
+}
+
+/// The ledger entry of an exponential-mechanism selection with parameter `epsilon` (see
+/// [`selection_event`]).
+///
+/// # Errors
+/// Ledger errors (an invalid ε).
+pub(crate) fn selection_entry(label: String, epsilon: f64) -> Result<LedgerEntry> {
+    let (event, note) = selection_event(epsilon)?;
+    Ok(LedgerEntry::new(
+        format!("{label}{note}"),
+        Stage::Training,
+        event,
+    )?)
 }
 
 /// The ledger event of an exponential-mechanism selection with parameter `epsilon` (an index

@@ -31,10 +31,11 @@ use super::factor::Clique;
 use super::junction_tree::tree_size;
 use super::measure::{Candidate, Curator, MechanismNoise};
 use super::query::Calibrated;
+use super::release_plan::{ReleasePlan, modelled_columns, one_way_order};
 use super::workload::{WorkloadRule, candidates, is_free, workload};
 use super::{MarginalRound, ModelState};
 use crate::error::{ConfigError, ModelError, Result};
-use crate::progress::{EpochReport, Losses, Progress};
+use crate::progress::{EpochReport, Losses, Progress, StopReason};
 
 /// √(2/π): the expected |N(0, 1)|.
 const HALF_NORMAL_MEAN: f64 = 0.797_884_560_802_865_4;
@@ -61,6 +62,8 @@ pub(crate) struct FitOutput {
     pub(crate) one_way_sigma: f64,
     pub(crate) first_sigma: f64,
     pub(crate) releases: u64,
+    /// Completed, or cancelled between rounds.
+    pub(crate) stop: StopReason,
 }
 
 /// Fits the model on `table` with the randomness of `noise` (see the [module docs](self)).
@@ -77,17 +80,18 @@ pub(crate) fn fit(
     progress: &mut dyn Progress,
 ) -> Result<FitOutput> {
     let plan = Plan::new(config, table, schema)?;
-    let budget = match config.privacy.dp() {
-        Some(dp) => Some(Budget::new(
+    let release_plan = ReleasePlan::new(config, plan.columns.len())?;
+    let budget = config.privacy.dp().map(|dp| {
+        Budget::with_rho(
+            release_plan.rho_total,
             dp.epsilon,
             dp.delta,
             &dp.accountant,
             dp.is_noise_seeded(),
-        )?),
-        None => None,
-    };
+        )
+    });
     let mut curator = Curator::new(table, plan.columns.len(), noise, budget);
-    match run(config, schema, &plan, &mut curator, progress) {
+    match run(config, schema, &plan, &release_plan, &mut curator, progress) {
         Ok(mut out) => {
             out.budget = curator.take_budget();
             Ok(out)
@@ -132,13 +136,7 @@ impl Plan {
             // Private mode never looks at the row count (it is not public).
             return Err(ModelError::EmptyTable);
         }
-        let columns: Vec<usize> = schema
-            .columns()
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !matches!(c.kind(), ColumnKind::Id))
-            .map(|(i, _)| i)
-            .collect();
+        let columns = modelled_columns(schema);
         if columns.is_empty() {
             return Err(ModelError::NoModelledColumns);
         }
@@ -242,20 +240,16 @@ fn run(
     config: &ValidMarginalConfig,
     schema: &Schema,
     plan: &Plan,
+    release_plan: &ReleasePlan,
     curator: &mut Curator<'_, '_>,
     progress: &mut dyn Progress,
 ) -> Result<FitOutput> {
     let schema_columns = plan.columns.len();
     let private = curator.is_private();
-    let rho_total = curator.budget().map_or(0.0, Budget::rho_total);
     // 1. One-way histograms, categorical columns first.
-    let sigma1 = if private {
-        (schema_columns as f64 / (2.0 * config.one_way_share * rho_total)).sqrt()
-    } else {
-        0.0
-    };
-    let mut order: Vec<usize> = (0..schema_columns).collect();
-    order.sort_by_key(|&a| (plan.data_labels[a].is_none(), a));
+    let sigma1 = release_plan.one_way_sigma;
+    let categorical: Vec<bool> = plan.data_labels.iter().map(Option::is_some).collect();
+    let order = one_way_order(&categorical);
     let mut codings: Vec<Option<Coding>> = vec![None; schema_columns];
     let mut noisy: Vec<Vec<f64>> = vec![Vec::new(); schema_columns];
     let mut totals: Vec<(f64, f64)> = Vec::new(); // (sum, cells) per measured attribute
@@ -348,22 +342,14 @@ fn run(
     curator.prepare_candidates(&cand.cliques);
     let mut estimator = Estimator::new(&sizes, &measurements, None);
     estimator.run(&measurements, config.iterations, 1e-7, 10);
-    let planned = config.rounds.unwrap_or(16 * schema_columns).max(1);
+    let planned = release_plan.rounds;
     let share = config.selection_share;
-    let rho_rounds = curator.budget().map_or(0.0, Budget::rho_left);
-    let mut sigma = if private {
-        (planned as f64 / (2.0 * (1.0 - share) * rho_rounds)).sqrt()
-    } else {
-        0.0
-    };
-    let mut eps_sel = if private {
-        (8.0 * share * rho_rounds / planned as f64).sqrt()
-    } else {
-        0.0
-    };
+    let mut sigma = release_plan.round_sigma;
+    let mut eps_sel = release_plan.selection_epsilon;
     let first_sigma = sigma;
     let mut rounds: Vec<MarginalRound> = Vec::new();
     let mut measured: Vec<Clique> = Vec::new();
+    let mut stop = StopReason::Completed;
     loop {
         let round = rounds.len() + 1;
         let mut last = false;
@@ -496,7 +482,10 @@ fn run(
             epsilon_spent,
         };
         if let ControlFlow::Break(()) = progress.epoch(&report) {
-            return Err(ModelError::Cancelled);
+            // Cancelled between rounds: the model is fitted to what was measured so far (the
+            // ledger holds exactly those releases), as a DP-SGD fit stops after its step.
+            stop = StopReason::Cancelled;
+            break;
         }
         if last {
             break;
@@ -521,6 +510,7 @@ fn run(
         one_way_sigma: sigma1,
         first_sigma,
         releases,
+        stop,
     })
 }
 

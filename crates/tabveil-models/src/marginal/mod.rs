@@ -22,8 +22,11 @@
 //! Private mode spends at most (ε, δ) by the configured accountant: every histogram and
 //! marginal is a Gaussian release of L2 sensitivity 1 on the ledger, every selection an
 //! exponential mechanism; the plan is AIM's, in ρ-zCDP, converted with the accountant. The
-//! row count is never read: N̂ comes from the noisy histograms. A cancelled or failed private
-//! fit returns its releases with the error ([`ModelError::SpentThenFailed`]).
+//! row count is never read: N̂ comes from the noisy histograms. A fit cancelled between rounds
+//! ends with the model of the rounds measured so far (its summary says
+//! [`StopReason::Cancelled`](crate::StopReason::Cancelled); its ledger holds exactly those
+//! releases); cancelled during the one-way histograms, or failed, a private fit returns its
+//! releases with the error ([`ModelError::SpentThenFailed`]).
 //!
 //! # Example
 //! ```
@@ -68,7 +71,9 @@ mod fit;
 mod inference;
 mod junction_tree;
 mod measure;
+mod memory;
 mod query;
+mod release_plan;
 mod sample;
 mod saved;
 mod spec;
@@ -87,9 +92,8 @@ pub(crate) use spec::REGISTRATION;
 
 use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
-use crate::progress::{Progress, StopReason};
+use crate::progress::Progress;
 use crate::registry::{ModelKind, ModelSettings};
-use crate::sampling::SampleChunks;
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::{Condition, FitSummary, PrivateRun, Synthesizer};
 use decode::{AttributeDecoder, Forced, decode_table};
@@ -350,7 +354,7 @@ impl Marginal {
             _ => (None, None),
         };
         let summary = FitSummary {
-            stop: StopReason::Completed,
+            stop: out.stop,
             epochs: out.rounds.len(),
             steps: out.releases,
             private,
@@ -432,24 +436,9 @@ impl Synthesizer for Marginal {
         self.saved()?.write_into(staging)
     }
 
-    // The sampler draws all rows together (exact counts from the model's distribution), so
-    // the chunks are cut from one table: memory holds every row.
-    fn sample_chunks(&self, n: usize, seed: u64, chunk_rows: usize) -> Result<SampleChunks<'_>> {
-        Ok(SampleChunks::from_table(self.sample(n, seed)?, chunk_rows))
-    }
-
-    fn sample_conditional_chunks(
-        &self,
-        n: usize,
-        conditions: &[Condition],
-        seed: u64,
-        chunk_rows: usize,
-    ) -> Result<SampleChunks<'_>> {
-        Ok(SampleChunks::from_table(
-            self.sample_conditional(n, conditions, seed)?,
-            chunk_rows,
-        ))
-    }
+    // `sample_chunks` and `sample_conditional_chunks` are the trait's: the sampler draws all
+    // rows together (exact counts from the model's distribution), so the chunks are cut from
+    // one table and memory holds every row.
 
     fn to_bytes(&self) -> Result<Vec<u8>> {
         self.saved()?.to_bytes()

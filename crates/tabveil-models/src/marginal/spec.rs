@@ -1,17 +1,22 @@
 //! The marginal model's answers to [`ModelSpec`] and its entry in the registry.
 
 use candle_core::Device;
-use tabveil_accountant::{LedgerEntry, PrivacyEvent, PrivacyLedger, Stage};
+use tabveil_accountant::PrivacyLedger;
 use tabveil_data::Schema;
 
 use super::Marginal;
 use super::config::MarginalConfig;
+use super::memory::{CELL_COPIES, model_memory};
+use super::release_plan::{ReleasePlan, is_categorical, modelled_columns, one_way_order};
 use super::saved::from_saved;
-use crate::error::{ConfigError, ConfigResult, Result};
+use crate::error::{ConfigError, ConfigResult, ModelError, Result};
 use crate::persist::SavedModel;
 use crate::privacy::Privacy;
 use crate::registry::{ModelKind, ModelSettings, Registration};
-use crate::spec::{DataWidths, DpSgdSchedule, ModelSpec, NetworkSize, ReportText, SettingFinding};
+use crate::spec::{
+    DataWidths, DpSgdSchedule, ModelMemory, ModelSpec, NetworkSize, PrivateRoundPlan, ReportText,
+    RoundPlan, SettingFinding,
+};
 use crate::synthesizer::DynSynthesizer;
 
 /// The marginal model in the registry.
@@ -36,9 +41,6 @@ fn load(saved: SavedModel, _device: &Device) -> Result<Box<dyn DynSynthesizer>> 
 /// What refusing a DP-SGD setting says.
 const NO_SCHEDULE: &str = "not set: the marginal model has no epochs or batches";
 
-/// Copies of the model's cells held while fitting: potentials, marginals, the gradient and
-/// their trial copies, and the junction tree's beliefs and messages, as `f64`.
-const CELL_COPIES: u64 = 8;
 /// Bytes the validator counts per "parameter" (`tabveil-validate`'s estimate: 4 `f32`s).
 const BYTES_PER_PARAMETER: u64 = 16;
 
@@ -116,27 +118,56 @@ impl ModelSpec for MarginalConfig {
         }
     }
 
-    /// The run is adaptive (how many rounds, and which marginals, depend on noisy answers),
-    /// so its ledger cannot be known before it runs. The plan is an upper bound instead: one
-    /// Gaussian mechanism of the run's whole zCDP budget ρ (the largest ρ whose Gaussian the
-    /// run's accountant gives at most the target ε; every release is charged its ρ and the
-    /// run never exceeds the total, and an RDP guard checks each release). Under RDP this
-    /// Gaussian's curve α·ρ bounds the run's; the run's own ledger replaces it when it ends.
-    fn planned_ledger(&self, _schema: &Schema, _rows: f64) -> Result<Option<PrivacyLedger>> {
-        let Some(dp) = self.privacy.dp() else {
-            return Ok(None);
-        };
-        let rho = super::budget::total_rho(dp.epsilon, dp.delta, &dp.accountant)?;
-        let mut ledger = PrivacyLedger::new();
-        if dp.is_noise_seeded() {
-            ledger.mark_noise_seeded();
+    /// The run is adaptive (how many rounds, and with which noise, depend on noisy answers),
+    /// so its ledger cannot be known before it runs. The plan is the run without annealing
+    /// (`ReleasePlan`): the one-way histograms, then every planned round's selection and
+    /// measurement at the initial noise, spending the whole budget. A run anneals (less noise,
+    /// fewer rounds) and spends at most the same ρ, every release guarded by the accountant;
+    /// its own ledger replaces this one when it ends. `rows` is not used: nothing in the plan
+    /// depends on the row count.
+    fn planned_ledger(&self, schema: &Schema, _rows: f64) -> Result<Option<PrivacyLedger>> {
+        Ok(self
+            .round_plan(schema)?
+            .and_then(|p| p.private)
+            .map(|p| p.ledger))
+    }
+
+    fn round_plan(&self, schema: &Schema) -> Result<Option<RoundPlan>> {
+        self.clone().check()?;
+        let columns = modelled_columns(schema);
+        if columns.is_empty() {
+            return Err(ModelError::NoModelledColumns);
         }
-        ledger.record(LedgerEntry::new(
-            "planned: the whole marginal run, bounded by one Gaussian of its total zCDP ρ",
-            Stage::Training,
-            PrivacyEvent::gaussian((0.5 / rho).sqrt(), 1)?,
-        )?)?;
-        Ok(Some(ledger))
+        let plan = ReleasePlan::new(self, columns.len())?;
+        let private = match self.privacy.dp() {
+            Some(dp) => {
+                let categorical: Vec<bool> = columns
+                    .iter()
+                    .map(|&i| is_categorical(schema.columns()[i].kind()))
+                    .collect();
+                let names: Vec<String> = one_way_order(&categorical)
+                    .into_iter()
+                    .map(|a| schema.columns()[columns[a]].name().to_owned())
+                    .collect();
+                Some(PrivateRoundPlan {
+                    zcdp_rho: plan.rho_total,
+                    one_way_noise_multiplier: plan.one_way_sigma,
+                    round_noise_multiplier: plan.round_sigma,
+                    selection_epsilon: plan.selection_epsilon,
+                    ledger: plan.ledger(&names, dp.is_noise_seeded())?,
+                })
+            }
+            None => None,
+        };
+        Ok(Some(RoundPlan {
+            one_way_releases: plan.attributes,
+            rounds: plan.rounds,
+            private,
+        }))
+    }
+
+    fn model_memory(&self, schema: &Schema) -> Option<ModelMemory> {
+        Some(model_memory(self, schema))
     }
 
     fn report_text(&self) -> ReportText {

@@ -7,7 +7,7 @@ use tabveil_data::{ColumnSchema, Value};
 
 use super::*;
 use crate::privacy::{DpConfig, Privacy};
-use crate::progress::{EpochReport, NoProgress};
+use crate::progress::{EpochReport, NoProgress, StopReason};
 
 /// A small mixed table: age (integer), income (continuous, nullable, with a spike at 0),
 /// sex, job (nullable), y (the target, rare class "1").
@@ -158,33 +158,55 @@ impl MechanismNoise for Recorder {
     }
 }
 
-#[test]
-fn the_model_depends_on_the_data_only_through_its_releases() {
-    // Two different tables (different sizes, values, nulls); the second fit is forced to
-    // release exactly what the first released. Any other path from the data to the model —
-    // the row count, a raw statistic — would make the models differ.
-    let config = private(3.0, 7);
-    let (a, b) = (table(900, 1), table(1_300, 2));
-    assert_ne!(a.n_rows(), b.n_rows());
-    let mut recorder = Recorder {
-        inner: Some(PrivacyNoise(tabveil_noise::PrivacyRng::dangerous_seeded(7))),
-        ..Recorder::default()
-    };
-    let mut first = Marginal::new(config.clone());
-    first
-        .fit_with(&a, &schema(), &mut recorder, &mut NoProgress)
-        .unwrap();
-    recorder.replay = true;
-    let mut second = Marginal::new(config);
-    second
-        .fit_with(&b, &schema(), &mut recorder, &mut NoProgress)
-        .unwrap();
-    assert!(recorder.releases.is_empty() && recorder.choices.is_empty());
-    assert_eq!(first.to_bytes().unwrap(), second.to_bytes().unwrap());
-    assert_eq!(
-        first.sample(300, 4).unwrap(),
-        second.sample(300, 4).unwrap()
-    );
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 6,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(1402),
+        ..proptest::test_runner::Config::default()
+    })]
+    /// Two different tables (different sizes, values, nulls), and then no data at all (a table
+    /// of no rows): the later fits are forced to release exactly what the first released. Any
+    /// other path from the data to the model — the row count, a raw statistic — would make
+    /// the models differ.
+    #[test]
+    fn the_model_depends_on_the_data_only_through_its_releases(
+        rows in (50..1_200_usize, 50..1_200_usize),
+        seeds in (proptest::prelude::any::<u64>(), proptest::prelude::any::<u64>()),
+        epsilon in proptest::prop_oneof![proptest::strategy::Just(1.0), proptest::strategy::Just(3.0)],
+    ) {
+        let (noise_seed, table_seed) = seeds;
+        let mut config = MarginalConfig::new(Privacy::Dp(
+            DpConfig::new(epsilon, 1e-6).dangerous_noise_seed(noise_seed),
+        ));
+        config.rounds = Some(8);
+        config.iterations = 30;
+        config.final_iterations = 60;
+        let config = config.check().unwrap();
+        let (a, b) = (table(rows.0, table_seed), table(rows.1, table_seed ^ 1));
+        let empty = Table::from_rows(&schema(), &[] as &[Vec<Value>]).unwrap();
+        let mut recorder = Recorder {
+            inner: Some(PrivacyNoise(tabveil_noise::PrivacyRng::dangerous_seeded(noise_seed))),
+            ..Recorder::default()
+        };
+        let mut first = Marginal::new(config.clone());
+        first
+            .fit_with(&a, &schema(), &mut recorder, &mut NoProgress)
+            .unwrap();
+        let (releases, choices) = (recorder.releases.clone(), recorder.choices.clone());
+        for other in [&b, &empty] {
+            recorder.replay = true;
+            recorder.releases = releases.clone();
+            recorder.choices = choices.clone();
+            let mut second = Marginal::new(config.clone());
+            second
+                .fit_with(other, &schema(), &mut recorder, &mut NoProgress)
+                .unwrap();
+            proptest::prop_assert!(recorder.releases.is_empty() && recorder.choices.is_empty());
+            proptest::prop_assert!(first.to_bytes().unwrap() == second.to_bytes().unwrap());
+            proptest::prop_assert_eq!(first.ledger(), second.ledger());
+            proptest::prop_assert_eq!(first.sample(100, 4).unwrap(), second.sample(100, 4).unwrap());
+        }
+    }
 }
 
 #[test]
@@ -357,14 +379,44 @@ fn cancellation_returns_the_releases() {
             }
         }
     }
+    // Between rounds: a usable model of the rounds measured, its ledger exactly their
+    // releases.
     let mut model = Marginal::new(private(3.0, 1));
-    let e = model
+    let summary = model
         .fit(&table(500, 1), &schema(), &mut StopAfter(2))
-        .unwrap_err();
-    assert!(e.is_cancelled());
-    let ledger = e.spent_ledger().unwrap();
+        .unwrap();
+    assert_eq!(summary.stop, StopReason::Cancelled);
+    assert_eq!(summary.epochs, 2);
+    let ledger = model.ledger().unwrap();
     // Five one-way histograms, two rounds of (selection, measurement).
     assert_eq!(ledger.entries().len(), 9);
+    let run = summary.private.unwrap();
+    assert_eq!(run.releases, 9);
+    assert!(run.epsilon_spent < 3.0);
+    let eps = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6)
+        .unwrap()
+        .epsilon;
+    assert!((eps - run.epsilon_spent).abs() < 1e-9);
+    assert_eq!(model.sample(50, 1).unwrap().n_rows(), 50);
+    assert_eq!(model.rounds().unwrap().len(), 2);
+
+    // During the one-way histograms: an error carrying the releases made.
+    struct StopAtColumn(usize);
+    impl Progress for StopAtColumn {
+        fn preprocessing(&mut self, done: usize, _: usize, _: &str) -> ControlFlow<()> {
+            if done >= self.0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    let mut model = Marginal::new(private(3.0, 1));
+    let e = model
+        .fit(&table(500, 1), &schema(), &mut StopAtColumn(3))
+        .unwrap_err();
+    assert!(e.is_cancelled());
+    assert_eq!(e.spent_ledger().unwrap().entries().len(), 3);
     assert!(!model.is_fitted());
 }
 
@@ -413,4 +465,61 @@ fn public_types_are_send_and_sync() {
     check::<Marginal>();
     check::<MarginalConfig>();
     check::<MarginalRound>();
+}
+
+#[test]
+fn the_fit_runs_the_plan_validate_prints() {
+    // One source of truth: the planned ledger (what `tabveil validate` shows) and a fit's
+    // ledger share the one-way releases and the first round's, mechanism for mechanism.
+    use crate::spec::ModelSpec;
+    for spec in [AccountantSpec::rdp(), AccountantSpec::pld()] {
+        let dp = DpConfig::new(2.0, 1e-6)
+            .with_accountant(spec)
+            .dangerous_noise_seed(3);
+        let config = MarginalConfig::new(Privacy::Dp(dp));
+        let plan = config.round_plan(&schema()).unwrap().unwrap();
+        let private = plan.private.as_ref().unwrap();
+        assert_eq!(
+            config.planned_ledger(&schema(), 1.0).unwrap().as_ref(),
+            Some(&private.ledger)
+        );
+        assert_eq!(plan.one_way_releases, 5);
+        assert_eq!(plan.rounds, 80);
+        let mut model = Marginal::new(config.check().unwrap());
+        let summary = model
+            .fit(&table(700, 2), &schema(), &mut NoProgress)
+            .unwrap();
+        let run = summary.private.unwrap();
+        assert_eq!(
+            run.preprocessing_noise_multiplier,
+            Some(private.one_way_noise_multiplier)
+        );
+        assert_eq!(
+            run.training_noise_multiplier,
+            private.round_noise_multiplier
+        );
+        let fitted = model.ledger().unwrap().entries();
+        let planned = private.ledger.entries();
+        for (f, p) in fitted.iter().zip(planned).take(5 + 2) {
+            assert_eq!(f.event(), p.event(), "{} vs {}", f.label(), p.label());
+            assert_eq!(f.stage(), p.stage());
+        }
+        // Same columns in the same order: categorical first.
+        assert!(
+            planned[0].label().contains("`sex`"),
+            "{}",
+            planned[0].label()
+        );
+        assert!(fitted[0].label().contains("`sex`"), "{}", fitted[0].label());
+        assert!(
+            planned[4].label().contains("`income`"),
+            "{}",
+            planned[4].label()
+        );
+        assert!(
+            fitted[4].label().contains("`income`"),
+            "{}",
+            fitted[4].label()
+        );
+    }
 }

@@ -6,7 +6,7 @@ use tabveil_accountant::{
 };
 
 use crate::error::Result;
-use crate::types::{DeltaEpsilon, Mechanism, StageCost, StepEpsilon};
+use crate::types::{DeltaEpsilon, Mechanism, RoundEpsilon, StageCost, StepEpsilon};
 
 /// δ values at which ε is tabulated (the configured δ is added).
 const TABLE_DELTAS: [f64; 6] = [1e-3, 1e-5, 1e-6, 1e-7, 1e-9, 1e-12];
@@ -194,6 +194,65 @@ pub(crate) fn epsilon_over_steps(
             acc.epsilon(delta)?
         };
         out.push(StepEpsilon { steps: k, epsilon });
+    }
+    Ok(out)
+}
+
+/// ε after each round of a model fitted in rounds (the marginal model), from its ledger: a
+/// round is a selection (an exponential-mechanism entry) and the training releases after it,
+/// up to the next selection; round 0 is everything recorded before the first selection (the
+/// one-way histograms). At most [`STEP_POINTS_RDP`] rounds are listed with RDP and
+/// [`STEP_POINTS_PLD`] with PLD (evenly spaced, the last always). Empty when the ledger has no
+/// selection.
+pub(crate) fn epsilon_over_rounds(
+    ledger: &PrivacyLedger,
+    spec: &AccountantSpec,
+    delta: f64,
+) -> Result<Vec<RoundEpsilon>> {
+    let entries = ledger.entries();
+    let is_selection = |e: &LedgerEntry| {
+        matches!(e.event(), PrivacyEvent::ExponentialMechanism { .. })
+            && e.stage() == Stage::Training
+    };
+    // Where each round starts, and where the ledger ends.
+    let mut starts: Vec<usize> = (0..entries.len())
+        .filter(|&i| is_selection(&entries[i]))
+        .collect();
+    let Some(&first) = starts.first() else {
+        return Ok(Vec::new());
+    };
+    starts.push(entries.len());
+    let rounds = starts.len() - 1;
+    let points = if spec.kind == AccountantKind::Pld {
+        STEP_POINTS_PLD
+    } else {
+        STEP_POINTS_RDP
+    };
+    let mut listed: Vec<usize> = (1..=points.min(rounds))
+        .map(|i| (i * rounds).div_ceil(points.min(rounds)))
+        .collect();
+    listed.dedup();
+    let mut acc = spec.build();
+    let mut out = Vec::with_capacity(listed.len() + 1);
+    for e in &entries[..first] {
+        acc.compose(e.event())?;
+    }
+    out.push(RoundEpsilon {
+        round: 0,
+        epsilon: if first == 0 { 0.0 } else { acc.epsilon(delta)? },
+    });
+    let mut next = listed.iter().peekable();
+    for r in 1..=rounds {
+        for e in &entries[starts[r - 1]..starts[r]] {
+            acc.compose(e.event())?;
+        }
+        if next.peek() == Some(&&r) {
+            next.next();
+            out.push(RoundEpsilon {
+                round: r as u64,
+                epsilon: acc.epsilon(delta)?,
+            });
+        }
     }
     Ok(out)
 }

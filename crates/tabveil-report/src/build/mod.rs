@@ -201,6 +201,11 @@ impl PrivacyReport {
                 training: train,
                 dp_sgd,
                 epsilon_over_steps: over_steps,
+                epsilon_over_rounds: if dp_sgd_model {
+                    Vec::new()
+                } else {
+                    accounting::epsilon_over_rounds(ledger, spec, delta)?
+                },
                 note: "ε does not add up across mechanisms: the accountant composes them, which costs less than the sum. \"ε alone\" is what a mechanism or stage would spend by itself; its cost in the total is how much the total ε would drop without it; the share is that cost over the total.".to_owned(),
             }),
             public_and_private: prose::public_and_private(

@@ -327,13 +327,23 @@ fn spending(h: &mut String, r: &PrivacyReport, s: &Spending) -> Result<()> {
         );
     }
     if let Some(target) = r.target_epsilon {
-        let svg = plots::epsilon_steps(&s.epsilon_over_steps, target)?;
-        figure(
-            h,
-            "plot-epsilon-steps",
-            &svg,
-            "ε spent as training went on (at the report's δ); step 0 is the preprocessing alone, the dashed line the target.",
-        );
+        if s.epsilon_over_rounds.is_empty() {
+            let svg = plots::epsilon_steps(&s.epsilon_over_steps, target)?;
+            figure(
+                h,
+                "plot-epsilon-steps",
+                &svg,
+                "ε spent as training went on (at the report's δ); step 0 is the preprocessing alone, the dashed line the target.",
+            );
+        } else {
+            let svg = plots::epsilon_rounds(&s.epsilon_over_rounds, target)?;
+            figure(
+                h,
+                "plot-epsilon-rounds",
+                &svg,
+                "ε spent round by round (at the report's δ); a round is a selection and the marginal it measured, round 0 the one-way histograms alone, the dashed line the target.",
+            );
+        }
     }
     h.push_str("<h3>Ledger</h3>\n");
     let rows: Vec<Vec<String>> = s

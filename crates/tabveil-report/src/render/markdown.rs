@@ -9,6 +9,9 @@ use crate::types::{
     Context, Guarantee, PrivacyReport, PublicAndPrivate, Safeguards, Spending, Tuning,
 };
 
+/// At most about this many rows of the ε-per-round table (the first and last always).
+const ROUND_ROWS: usize = 10;
+
 /// Escapes the characters that would break a table cell or start markup.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -184,7 +187,34 @@ fn spending(m: &mut String, s: &Spending) {
             x.marginal_epsilon.map_or_else(|| "—".to_owned(), eps)
         );
     }
-    if let (Some(first), Some(last)) = (s.epsilon_over_steps.first(), s.epsilon_over_steps.last()) {
+    if let (Some(first), Some(last)) = (s.epsilon_over_rounds.first(), s.epsilon_over_rounds.last())
+    {
+        let _ = writeln!(
+            m,
+            "\nε spent round by round (a round is a selection and the marginal it measured):\n\n| after round | ε |\n|---|---|"
+        );
+        let n = s.epsilon_over_rounds.len();
+        let step = (n - 1).div_ceil(ROUND_ROWS).max(1);
+        for (i, p) in s.epsilon_over_rounds.iter().enumerate() {
+            if i % step == 0 || i + 1 == n {
+                let what = if p.round == 0 {
+                    "0 (one-way histograms)".to_owned()
+                } else {
+                    p.round.to_string()
+                };
+                let _ = writeln!(m, "| {what} | {} |", eps(p.epsilon));
+            }
+        }
+        let _ = writeln!(
+            m,
+            "\nε grew from {} after the one-way histograms to {} after {} rounds.",
+            eps(first.epsilon),
+            eps(last.epsilon),
+            last.round
+        );
+    } else if let (Some(first), Some(last)) =
+        (s.epsilon_over_steps.first(), s.epsilon_over_steps.last())
+    {
         let _ = writeln!(
             m,
             "\nε grew from {} after the preprocessing to {} after {} training steps.",

@@ -1,14 +1,18 @@
-//! The two plots of the HTML report, drawn with plotters' SVG backend into strings: ε(δ) and ε
-//! over the training steps. Text is written as SVG `<text>` and rendered by the browser's
-//! fonts (no font library needed).
+//! The plots of the HTML report, drawn with plotters' SVG backend into strings: ε(δ), and ε
+//! over the training steps (DP-SGD models) or over the rounds (the marginal model). Text is
+//! written as SVG `<text>` and rendered by the browser's fonts (no font library needed).
 
+use plotters::chart::{ChartContext, MeshStyle};
+use plotters::coord::CoordTranslate;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{delta, eps};
 
 use crate::error::{ReportError, Result};
-use crate::types::{DeltaEpsilon, StepEpsilon};
+use crate::types::{DeltaEpsilon, RoundEpsilon, StepEpsilon};
 
 const BLUE: RGBColor = RGBColor(0x1f, 0x4e, 0x9c);
 const ORANGE: RGBColor = RGBColor(0xc8, 0x5a, 0x0c);
@@ -44,18 +48,8 @@ pub(super) fn epsilon_delta(curve: &[DeltaEpsilon], at: DeltaEpsilon) -> Result<
             .y_label_area_size(60)
             .build_cartesian_2d((lo..hi).log_scale(), 0.0..top.max(1e-9))
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("δ (log scale)")
-            .y_desc("ε")
-            .x_labels(8)
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 16))
-            .y_labels(6)
+        style_mesh(&mut chart.configure_mesh(), "δ (log scale)", "ε", 8)
             .x_label_formatter(&|v| format!("{v:.0e}"))
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
             .draw()
             .map_err(|e| e.to_string())?;
         chart
@@ -79,43 +73,56 @@ pub(super) fn epsilon_delta(curve: &[DeltaEpsilon], at: DeltaEpsilon) -> Result<
                 eps(at.epsilon)
             ))
             .legend(|(x, y)| Circle::new((x + 9, y), 5, ORANGE.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
 /// ε after k training steps, with the target as a dashed line.
 pub(super) fn epsilon_steps(points: &[StepEpsilon], target: f64) -> Result<String> {
+    let points: Vec<(f64, f64)> = points.iter().map(|p| (p.steps as f64, p.epsilon)).collect();
+    epsilon_over(
+        "epsilon-steps",
+        &points,
+        target,
+        "training steps",
+        "ε spent (preprocessing at step 0)",
+    )
+}
+
+/// ε after each round of a model fitted in rounds, with the target as a dashed line.
+pub(super) fn epsilon_rounds(points: &[RoundEpsilon], target: f64) -> Result<String> {
+    let points: Vec<(f64, f64)> = points.iter().map(|p| (p.round as f64, p.epsilon)).collect();
+    epsilon_over(
+        "epsilon-rounds",
+        &points,
+        target,
+        "rounds",
+        "ε spent (one-way histograms at round 0)",
+    )
+}
+
+/// ε spent along a fit (`points`: (x, ε)), with the target as a dashed line.
+fn epsilon_over(
+    plot: &'static str,
+    points: &[(f64, f64)],
+    target: f64,
+    x_desc: &str,
+    series: &str,
+) -> Result<String> {
     let Some(last) = points.last() else {
         return Ok(String::new());
     };
-    let right = (last.steps as f64).max(1.0);
-    let top = points.iter().map(|p| p.epsilon).fold(target, f64::max) * 1.12;
-    svg("epsilon-steps", |root| {
+    let right = last.0.max(1.0);
+    let top = points.iter().map(|p| p.1).fold(target, f64::max) * 1.12;
+    svg(plot, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..right, 0.0..top.max(1e-9))
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("training steps")
-            .y_desc("ε spent")
-            .x_labels(6)
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 16))
-            .y_labels(6)
+        style_mesh(&mut chart.configure_mesh(), x_desc, "ε spent", 6)
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
             .draw()
             .map_err(|e| e.to_string())?;
         chart
@@ -130,19 +137,57 @@ pub(super) fn epsilon_steps(points: &[StepEpsilon], target: f64) -> Result<Strin
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], GREY.stroke_width(2)));
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|p| (p.steps as f64, p.epsilon)),
+                points.iter().copied(),
                 BLUE.stroke_width(3),
             ))
             .map_err(|e| e.to_string())?
-            .label("ε spent (preprocessing at step 0)")
+            .label(series)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
+}
+
+/// The axes' style shared by the plots (ε on the y axis).
+fn style_mesh<'m, 'a, 'b, X, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, RangedCoordf64, DB>,
+    x_desc: &str,
+    y_desc: &str,
+    x_labels: usize,
+) -> &'m mut MeshStyle<'a, 'b, X, RangedCoordf64, DB>
+where
+    X: Ranged,
+    DB: DrawingBackend,
+{
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(x_labels)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 16))
+        .y_labels(6)
+        .y_label_formatter(&two_decimals)
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+}
+
+/// The legend box shared by the plots.
+fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 15))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+fn two_decimals(v: &f64) -> String {
+    format!("{v:.2}")
 }

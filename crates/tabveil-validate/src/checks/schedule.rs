@@ -129,6 +129,10 @@ fn memory(s: &mut Session<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let estimate = crate::memory::MemoryEstimate::new(s.config, s.schema, s.n_rows);
+    if let Some(floor) = estimate.floor_bytes {
+        model_memory(&estimate, floor, limit, out);
+        return;
+    }
     if estimate.total_bytes <= limit {
         return;
     }
@@ -162,4 +166,42 @@ fn memory(s: &mut Session<'_>, out: &mut Vec<Finding>) {
         ),
         fixes.join("; or "),
     ));
+}
+
+/// The memory findings of a model that is no network (the marginal model): an error when even
+/// its smallest fit exceeds the limit — computed from public inputs alone, so the refusal
+/// releases nothing about the data — else a warning when its largest might.
+fn model_memory(
+    estimate: &crate::memory::MemoryEstimate,
+    floor: u64,
+    limit: u64,
+    out: &mut Vec<Finding>,
+) {
+    use crate::memory::human_bytes;
+    let fix = "model fewer columns (drop some, or declare them `id`), declare fewer categories, lower `model.max_clique_cells` or, with a target, set `model.target_triples` to false; or raise the memory limit on a machine with more memory";
+    if floor > limit {
+        out.push(Finding::new(
+            Code::ModelTooWide,
+            "schema.columns",
+            format!(
+                "whatever the data, the fit needs at least {} for the workload's candidate marginals, the one-way histograms and the smallest model of these columns' public domains, more than the limit of {}.",
+                human_bytes(floor),
+                human_bytes(limit)
+            ),
+            fix,
+        ));
+    } else if estimate.total_bytes > limit {
+        out.push(Finding::new(
+            Code::Memory,
+            "model.max_model_cells",
+            format!(
+                "the fit may need up to {} (data {}, model and candidate marginals at most {}), more than the limit of {}.",
+                human_bytes(estimate.total_bytes),
+                human_bytes(estimate.data_bytes),
+                human_bytes(estimate.parameter_bytes),
+                human_bytes(limit)
+            ),
+            format!("lower `model.max_model_cells`; or {fix}"),
+        ));
+    }
 }

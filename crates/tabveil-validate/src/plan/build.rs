@@ -11,6 +11,9 @@ use crate::session::{Joint, Session};
 
 /// The plan, or `None` when the schedule itself is invalid (the findings say why).
 pub(crate) fn build(s: &mut Session<'_>) -> Option<TrainingPlan> {
+    if s.config.model.spec().schedule().is_none() {
+        return super::rounds::build(s);
+    }
     let v = s.valid;
     if !(v.n_rows && v.epochs && v.batch && v.schedule) {
         return None;
@@ -47,6 +50,7 @@ pub(crate) fn build(s: &mut Session<'_>) -> Option<TrainingPlan> {
         private,
         ranges,
         memory,
+        rounds: None,
     })
 }
 

@@ -27,11 +27,12 @@
 mod build;
 mod planner;
 mod render;
+mod rounds;
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
-use tabveil_accountant::AccountantKind;
+use tabveil_accountant::{AccountantKind, PrivacyLedger};
 
 use crate::memory::MemoryEstimate;
 
@@ -48,7 +49,7 @@ pub const MAX_EPOCH_POINTS: usize = 1_000;
 /// What a fit will do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingPlan {
-    /// `"CTGAN"` or `"TVAE"`.
+    /// The model's display name (`"CTGAN"`, `"TVAE"`, `"Marginal"`).
     pub model: String,
     /// Rows in the table. Private training treats this count as public: DP-SGD normalises the
     /// gradient sum by the expected batch q·N.
@@ -68,6 +69,69 @@ pub struct TrainingPlan {
     pub ranges: Option<PlanRanges>,
     /// Memory estimate of the fit.
     pub memory: MemoryEstimate,
+    /// The plan of a model fitted in rounds of releases instead of DP-SGD (the marginal
+    /// model); its batch size, epochs and steps above are then 0, and `private` and `ranges`
+    /// `None` (they describe DP-SGD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<RoundsPlan>,
+}
+
+/// The plan of a model fitted in rounds (the marginal model): one-way histograms, then rounds
+/// of a private selection and a Gaussian measurement. Made by the model's own planning
+/// function, the one its fit runs (`ModelSpec::round_plan`); ε computed here by the accountant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundsPlan {
+    /// One-way histogram releases (one per modelled column).
+    pub one_way_releases: u64,
+    /// The rounds the initial noise is planned for. A run anneals (halves the noise when a
+    /// measurement barely moves the model) and its last round spends what is left, so it
+    /// usually runs fewer rounds, never more ε.
+    pub rounds: u64,
+    /// The privacy side (`None` for a non-private fit or when the plan failed: the findings
+    /// say why).
+    pub private: Option<PrivateRoundsPlan>,
+}
+
+/// The privacy side of a [`RoundsPlan`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivateRoundsPlan {
+    /// The accountant that plans and enforces the budget.
+    pub accountant: AccountantKind,
+    /// Target ε.
+    pub target_epsilon: f64,
+    /// δ.
+    pub delta: f64,
+    /// The run's budget in zCDP: the largest ρ whose Gaussian mechanism the accountant gives
+    /// at most the target ε.
+    pub zcdp_rho: f64,
+    /// Noise multiplier of every one-way histogram (L2 sensitivity 1).
+    pub one_way_noise_multiplier: f64,
+    /// ε the one-way histograms alone spend at δ.
+    pub one_way_epsilon: f64,
+    /// Initial noise multiplier of a round's measurement (L2 sensitivity 1).
+    pub round_noise_multiplier: f64,
+    /// Initial ε of a round's exponential-mechanism selection.
+    pub selection_epsilon: f64,
+    /// ε of the whole planned ledger at δ (≤ the target).
+    pub epsilon: f64,
+    /// ε after rounds of the planned ledger (every round up to [`MAX_EPOCH_POINTS`]; with
+    /// the PLD accountant at most [`MAX_PLD_EPOCH_POINTS`] evenly spaced rounds), last round
+    /// included.
+    pub epsilon_by_round: Vec<RoundEpsilon>,
+    /// The planned ledger: the one-way histograms, then each round's selection and
+    /// measurement.
+    pub ledger: PrivacyLedger,
+}
+
+/// ε after a number of rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RoundEpsilon {
+    /// Rounds completed.
+    pub round: u64,
+    /// Releases so far (one-way histograms included).
+    pub releases: u64,
+    /// ε spent so far at δ.
+    pub epsilon: f64,
 }
 
 /// The privacy side of a plan.

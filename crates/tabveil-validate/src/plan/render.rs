@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use super::{PlanRanges, PrivatePlan, TrainingPlan};
+use super::{PlanRanges, PrivatePlan, PrivateRoundsPlan, RoundsPlan, TrainingPlan};
 use crate::format::{percent, sci, sig, sig_up};
+use crate::memory::MemoryEstimate;
 use crate::memory::human_bytes;
 
 /// At most this many "ε after epoch" milestones are printed (the JSON has them all).
@@ -11,6 +12,9 @@ const MILESTONES: usize = 8;
 
 impl fmt::Display for TrainingPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(rounds) = &self.rounds {
+            return write_rounds(f, &self.model, rounds, &self.memory);
+        }
         writeln!(
             f,
             "plan: {} on {} rows, batch {}, {} epochs = {} optimiser steps",
@@ -75,19 +79,12 @@ fn write_private(f: &mut fmt::Formatter<'_>, p: &PrivatePlan, n_rows: u64) -> fm
         sig(p.target_epsilon, 3)
     )?;
     if !p.epsilon_by_epoch.is_empty() {
-        let n = p.epsilon_by_epoch.len();
-        let step = n.div_ceil(MILESTONES).max(1);
-        let mut shown: Vec<String> = p
+        let points: Vec<(u64, f64)> = p
             .epsilon_by_epoch
             .iter()
-            .enumerate()
-            .filter(|(i, _)| (i + 1) % step == 0 && i + 1 != n)
-            .map(|(_, e)| format!("{}: {}", e.epoch, sig_up(e.epsilon, 3)))
+            .map(|e| (e.epoch, e.epsilon))
             .collect();
-        if let Some(last) = p.epsilon_by_epoch.last() {
-            shown.push(format!("{}: {}", last.epoch, sig_up(last.epsilon, 3)));
-        }
-        writeln!(f, "  ε after epoch {}", shown.join(", "))?;
+        writeln!(f, "  ε after epoch {}", milestones(&points))?;
     }
     Ok(())
 }
@@ -124,4 +121,94 @@ fn write_ranges(f: &mut fmt::Formatter<'_>, r: &PlanRanges) -> fmt::Result {
         None => writeln!(f, "  ε           none up to 10⁴ works")?,
     }
     Ok(())
+}
+
+fn write_rounds(
+    f: &mut fmt::Formatter<'_>,
+    model: &str,
+    r: &RoundsPlan,
+    m: &MemoryEstimate,
+) -> fmt::Result {
+    writeln!(
+        f,
+        "plan: {model}: {} one-way histograms (one per modelled column), then up to {} rounds of a selection and a measurement",
+        r.one_way_releases, r.rounds
+    )?;
+    match &r.private {
+        Some(p) => write_private_rounds(f, p, r)?,
+        None => writeln!(f, "  privacy: none (exact counts, no noise, no accounting)")?,
+    }
+    write!(
+        f,
+        "memory: about {} at most (data {}, model and candidate marginals {}); at least {} whatever the data",
+        human_bytes(m.total_bytes),
+        human_bytes(m.data_bytes),
+        human_bytes(m.parameter_bytes),
+        human_bytes(m.floor_bytes.unwrap_or(0))
+    )
+}
+
+fn write_private_rounds(
+    f: &mut fmt::Formatter<'_>,
+    p: &PrivateRoundsPlan,
+    r: &RoundsPlan,
+) -> fmt::Result {
+    writeln!(
+        f,
+        "  privacy: target ε = {} at δ = {} ({} accountant, upper bound; one row add/remove); zCDP budget ρ = {}",
+        sig(p.target_epsilon, 3),
+        sci(p.delta),
+        p.accountant,
+        sig(p.zcdp_rho, 4)
+    )?;
+    writeln!(
+        f,
+        "  one-way histograms: {} Gaussian releases (L2 sensitivity 1), σ = {}, ε alone = {}",
+        r.one_way_releases,
+        sig(p.one_way_noise_multiplier, 3),
+        sig_up(p.one_way_epsilon, 3)
+    )?;
+    writeln!(
+        f,
+        "  each round: an exponential-mechanism selection (ε = {}) and a Gaussian measurement (σ = {}, L2 sensitivity 1); when a measurement barely moves the model the noise halves and the selection's ε doubles, and the last round spends what is left, so a run usually ends sooner, never above the target",
+        sig(p.selection_epsilon, 3),
+        sig(p.round_noise_multiplier, 3)
+    )?;
+    writeln!(
+        f,
+        "  planned ledger: {} releases; predicted ε = {} (target {}; rounded up)",
+        p.ledger.entries().len(),
+        sig_up(p.epsilon, 4),
+        sig(p.target_epsilon, 3)
+    )?;
+    if !p.epsilon_by_round.is_empty() {
+        let points: Vec<(u64, f64)> = p
+            .epsilon_by_round
+            .iter()
+            .map(|e| (e.round, e.epsilon))
+            .collect();
+        writeln!(
+            f,
+            "  ε after the one-way histograms {}; after round {}",
+            sig_up(p.one_way_epsilon, 3),
+            milestones(&points)
+        )?;
+    }
+    Ok(())
+}
+
+/// At most [`MILESTONES`] evenly spaced `point: ε` pairs of a curve, the last one always.
+fn milestones(points: &[(u64, f64)]) -> String {
+    let n = points.len();
+    let step = n.div_ceil(MILESTONES).max(1);
+    let mut shown: Vec<String> = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % step == 0 && i + 1 != n)
+        .map(|(_, (at, e))| format!("{at}: {}", sig_up(*e, 3)))
+        .collect();
+    if let Some((at, e)) = points.last() {
+        shown.push(format!("{at}: {}", sig_up(*e, 3)));
+    }
+    shown.join(", ")
 }
