@@ -161,7 +161,7 @@ pub(crate) fn synthesizer(
 /// The whole planned ledger of a request, or the validator's refusal (computed at N̂).
 fn plan(synth: &Synthesizer, schema: &Schema, rows: u64) -> Result<PrivacyLedger, ApiError> {
     match synth.planned_ledger(schema, rows) {
-        Ok(Some(ledger)) => Ok(ledger),
+        Ok(Some(ledger)) => Ok(crate::chain::charge_bound(ledger)),
         Ok(None) => Err(ApiError::unprocessable(
             "not-private",
             "only private fits are served",

@@ -34,7 +34,7 @@ pub(crate) use entry::hex;
 pub use entry::{ChainLink, ChargePhase, EntryBody, ROW_ESTIMATE_SUBJECT, link_hash};
 pub use error::ChainError;
 pub use verify::{ChainHead, ChainSummary, ChargeState, verify};
-pub(crate) use verify::{Charges, charges, check_links, summarise, within_plan};
+pub(crate) use verify::{Charges, charge_bound, charges, check_links, summarise, within_plan};
 
 /// The `format` field of an export.
 pub const CHAIN_FORMAT: &str = "tabveil-ledger-chain";

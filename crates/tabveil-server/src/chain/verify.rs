@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tabveil::accountant::{AccountantSpec, PrivacyEvent, PrivacyLedger, epsilon_of};
+use tabveil::accountant::{
+    AccountantSpec, LedgerEntry, NoiseRandomness, PrivacyEvent, PrivacyLedger, Stage, epsilon_of,
+};
 
 use super::{
     CHAIN_FORMAT, CHAIN_VERSION, ChainError, ChainExport, ChainLink, ChargePhase, EntryBody,
@@ -165,31 +167,76 @@ fn same_mechanisms_within(actual: &PrivacyLedger, planned: &PrivacyLedger) -> bo
     }
 }
 
+/// Total zCDP ρ of a ledger, `None` if an event has no zCDP bound (or, with `gaussians_only`,
+/// is not a Gaussian: a plan's curve must be exactly α·ρ).
+fn zcdp_rho(ledger: &PrivacyLedger, gaussians_only: bool) -> Option<f64> {
+    ledger.entries().iter().try_fold(0.0, |total, entry| {
+        let event = entry.event();
+        let count = event.steps() as f64;
+        let rho = match *event {
+            PrivacyEvent::Gaussian {
+                noise_multiplier, ..
+            }
+            | PrivacyEvent::DiscreteGaussian {
+                noise_multiplier, ..
+            } => count / (2.0 * noise_multiplier * noise_multiplier),
+            PrivacyEvent::ExponentialMechanism { epsilon, .. } if !gaussians_only => {
+                count * epsilon * epsilon / 8.0
+            }
+            _ => return None,
+        };
+        Some(total + rho).filter(|t: &f64| t.is_finite())
+    })
+}
+
 fn zcdp_within(actual: &PrivacyLedger, planned: &PrivacyLedger) -> bool {
-    /// Total zCDP ρ of a ledger, `None` if an event has no zCDP bound (or, with
-    /// `gaussians_only`, is not a Gaussian: a plan's curve must be exactly α·ρ).
-    fn rho(ledger: &PrivacyLedger, gaussians_only: bool) -> Option<f64> {
-        ledger.entries().iter().try_fold(0.0, |total, entry| {
-            let event = entry.event();
-            let count = event.steps() as f64;
-            let rho = match *event {
-                PrivacyEvent::Gaussian {
-                    noise_multiplier, ..
-                }
-                | PrivacyEvent::DiscreteGaussian {
-                    noise_multiplier, ..
-                } => count / (2.0 * noise_multiplier * noise_multiplier),
-                PrivacyEvent::ExponentialMechanism { epsilon, .. } if !gaussians_only => {
-                    count * epsilon * epsilon / 8.0
-                }
-                _ => return None,
-            };
-            Some(total + rho).filter(|t: &f64| t.is_finite())
-        })
-    }
-    match (rho(actual, false), rho(planned, true)) {
+    match (zcdp_rho(actual, false), zcdp_rho(planned, true)) {
         (Some(a), Some(p)) => !planned.is_empty() && a <= p * (1.0 + EPSILON_SLACK),
         _ => false,
+    }
+}
+
+/// What the server charges up front for a planned ledger.
+///
+/// A plan with a selection step (an exponential mechanism) is adaptive: the run anneals, so
+/// its releases differ from the plan's (fewer rounds, less noise each) while its total zCDP ρ
+/// stays at most the plan's. Such a plan is charged as its zCDP envelope, one Gaussian of the
+/// plan's total ρ: its RDP curve α·ρ bounds the plan's and every run's that spends at most ρ
+/// (each event's curve is at most α·ρ_event), so the run's final ledger is within the charge
+/// by the zCDP rule of [`within_plan`]. Any other plan is charged as it is.
+pub(crate) fn charge_bound(planned: PrivacyLedger) -> PrivacyLedger {
+    let adaptive = planned
+        .entries()
+        .iter()
+        .any(|e| matches!(e.event(), PrivacyEvent::ExponentialMechanism { .. }));
+    if !adaptive {
+        return planned;
+    }
+    let envelope = zcdp_rho(&planned, false)
+        .filter(|rho| *rho > 0.0)
+        .and_then(|rho| PrivacyEvent::gaussian((0.5 / rho).sqrt(), 1).ok())
+        .and_then(|event| {
+            LedgerEntry::new(
+                "planned: an adaptive run, bounded by one Gaussian of its total zCDP ρ",
+                Stage::Training,
+                event,
+            )
+            .ok()
+        });
+    match envelope {
+        Some(entry) => {
+            let mut ledger = PrivacyLedger::new();
+            if planned.noise_randomness() == NoiseRandomness::Seeded {
+                ledger.mark_noise_seeded();
+            }
+            match ledger.record(entry) {
+                Ok(()) => ledger,
+                Err(_) => planned,
+            }
+        }
+        // No zCDP bound: charged as planned (the final ledger must then match it mechanism
+        // for mechanism).
+        None => planned,
     }
 }
 
