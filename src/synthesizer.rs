@@ -32,6 +32,7 @@ use tabveil_validate::{
     MemoryEstimate, Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
+use crate::discovery::DiscoverySettings;
 use crate::error::{Error, Result};
 use crate::fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
 
@@ -42,11 +43,17 @@ pub struct Synthesizer {
     /// Checked settings (the builder ran `ModelSpec::check`).
     pub(crate) settings: ModelSettings,
     pub(crate) device: Device,
+    /// Private schema discovery before the fit ([`Synthesizer::fit_discovering`]).
+    pub(crate) discovery: Option<DiscoverySettings>,
 }
 
 impl Synthesizer {
     pub(crate) fn from_parts(settings: ModelSettings, device: Device) -> Self {
-        Synthesizer { settings, device }
+        Synthesizer {
+            settings,
+            device,
+            discovery: None,
+        }
     }
 
     /// The model's kind.
