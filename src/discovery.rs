@@ -9,6 +9,26 @@
 //! accountant. One ledger, in the model and its report; the model's schema records, per
 //! column, what was released privately and at what cost.
 //!
+//! **Why the whole run is (ε, δ)-DP** (add/remove one row):
+//! 1. The discovery is planned from public inputs only (the header, the declared schema, the
+//!    budget) and releases Gaussian counts and Gaussian-thresholding selections, each on the
+//!    ledger with its σ (and τ, whose additive δ the accountants subtract); its schema is
+//!    post-processing of those releases.
+//! 2. The table is then read with that schema: a row-by-row map (clipping to released bounds,
+//!    unreleased values to `other`), so neighbouring raw tables stay neighbouring tables and
+//!    every sensitivity of the preprocessing and of DP-SGD holds as without discovery.
+//! 3. The fit's mechanisms are chosen after seeing the discovery's output: adaptive
+//!    composition, which both accountants bound (RDP composes additively for adaptive
+//!    mechanisms; the PLD of a dominating pair composes by convolution under adaptivity, as
+//!    for DP-SGD's own steps).
+//! 4. The fit's training noise is calibrated by the accountant on every event of the run —
+//!    the discovery's, then the preprocessing's, then the planned steps
+//!    (`RunBudget::prior`, `PreprocessingPlan::with_training`) — and the budget guard of
+//!    every step holds the ledger that starts with the discovery's entries: the recorded
+//!    ledger is ≤ ε at δ by the chosen accountant, whatever the split.
+//! 5. The privacy randomness of the discovery is the run's (its own stream of a noise seed,
+//!    never the preprocessing's draws).
+//!
 //! ```
 //! use tabveil::data::RawTable;
 //! use tabveil::prelude::*;
