@@ -55,7 +55,12 @@ row = {"table": name, "model": model}
 for side in ("public", "discovered"):
     fit = json.load(open(f"{out}/fit_{side}.json"))
     e = json.load(open(f"{out}/eval_{side}.json"))
-    row[side] = {k: v for k, v in e.items() if isinstance(v, (int, float))}
+    row[side] = {
+        "quality": e["quality"]["overall"],
+        "column_shapes": e["quality"]["column_shapes"],
+        "pair_trends": e["quality"]["column_pair_trends"],
+        "tstr_roc_auc": e["ml"]["tstr"]["roc_auc"],
+    }
     row[side]["epsilon_spent"] = fit.get("epsilon_spent")
     if "discovery" in fit:
         row[side]["discovery"] = fit["discovery"]
