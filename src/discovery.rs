@@ -63,11 +63,12 @@
 
 use tabveil_accountant::PrivacyLedger;
 use tabveil_data::{
-    CsvOptions, DiscoveryBudget, DiscoveryConfig, DiscoveryPlan, RawTable, Schema, discover_schema,
-    plan_discovery,
+    ColumnKind, ColumnSchema, CsvOptions, DiscoveryBudget, DiscoveryConfig, DiscoveryPlan,
+    RawTable, Schema, discover_schema, plan_discovery,
 };
 use tabveil_models::{ConfigError, NoProgress, Privacy, Progress};
 use tabveil_noise::PrivacyStream;
+use tabveil_validate::{Code, TrainingConfig, ValidationReport};
 
 use crate::error::{Error, Result};
 use crate::fitted::Fitted;
@@ -195,6 +196,69 @@ impl Synthesizer {
                 Error::Model(m) if m.spent_ledger().is_some() => Error::Model(m),
                 other => spent_then(other, &ledger),
             })
+    }
+}
+
+impl Synthesizer {
+    /// The joint plan's validation (see [`Synthesizer::validate`]); `None` without discovery
+    /// or when the discovery cannot be planned for `schema` (the plain validation then shows
+    /// what is missing).
+    pub(crate) fn validate_discovering(
+        &self,
+        schema: &Schema,
+        n_rows: u64,
+    ) -> Option<ValidationReport> {
+        let d = self.discovery.as_ref()?;
+        let names: Vec<String> = schema
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
+        let plan = self.discovery_plan(&names, Some(schema)).ok()??;
+        let grid = d.config.numeric_grid().range();
+        let datetimes = tabveil_data::ValueGrid::datetime().range();
+        let other = d.config.other_label().to_owned();
+        let columns = schema
+            .columns()
+            .iter()
+            .map(|c| {
+                let stand_in = match c.kind().clone() {
+                    ColumnKind::Continuous { min, max, integer } => ColumnKind::Continuous {
+                        min: min.or(Some(grid.0)),
+                        max: max.or(Some(grid.1)),
+                        integer,
+                    },
+                    ColumnKind::Datetime { format, min, max } => ColumnKind::Datetime {
+                        format,
+                        min: min.or(Some(datetimes.0)),
+                        max: max.or(Some(datetimes.1)),
+                    },
+                    ColumnKind::Categorical { categories: None } => ColumnKind::Categorical {
+                        categories: Some(vec![other.clone()]),
+                    },
+                    kind => kind,
+                };
+                ColumnSchema::new(c.name(), stand_in).with_nullable(c.is_nullable())
+            })
+            .collect();
+        let stand_in = Schema::new(schema.name(), columns).ok()?;
+        let mut settings = self.settings.clone();
+        if let Privacy::Dp(dp) = settings.spec_mut().privacy_mut() {
+            dp.prior_releases = plan.entries().to_vec();
+        }
+        let mut report =
+            tabveil_validate::validate(&TrainingConfig::from(settings), &stand_in, n_rows);
+        // The stand-in's single `other` category is not the user's declaration.
+        let discovered: Vec<String> = schema
+            .columns()
+            .iter()
+            .filter(|c| matches!(c.kind(), ColumnKind::Categorical { categories: None }))
+            .map(|c| format!("schema.columns.{}", c.name()))
+            .collect();
+        report
+            .findings
+            .retain(|f| !(f.code == Code::SingleCategory && discovered.contains(&f.field)));
+        Some(report)
     }
 }
 

@@ -75,7 +75,17 @@ impl Synthesizer {
     /// Checks the plan against a table of `schema` with `n_rows` rows, without touching any
     /// data: every finding (errors block a fit, warnings do not) and the training plan (noise,
     /// steps, ε after each epoch, workable ranges of batch size, epochs and ε).
+    ///
+    /// With [`discover_schema`](crate::builder::SynthesizerBuilder::discover_schema) the plan
+    /// is the joint one: the discovery's planned releases (for `schema`'s columns, `schema`
+    /// declaring what is public) composed before the training, which is calibrated for what
+    /// they leave; the columns the discovery will release are checked with stand-in values
+    /// (the public fallback range, a single `other` category), so findings that depend on
+    /// the number of categories are not final.
     pub fn validate(&self, schema: &Schema, n_rows: u64) -> ValidationReport {
+        if let Some(report) = self.validate_discovering(schema, n_rows) {
+            return report;
+        }
         tabveil_validate::validate(&self.training_config(), schema, n_rows)
     }
 

@@ -143,3 +143,34 @@ fn issue16_settings_that_cannot_work_are_refused_before_any_release() {
         Err(Error::Config(_))
     ));
 }
+
+/// `validate` with discovery shows the joint plan: the discovery's planned releases composed
+/// before the training, whose noise is calibrated for what they leave (more noise than
+/// without them, the whole plan still at the target).
+#[test]
+fn issue16_validate_shows_the_joint_plan() {
+    let with = synth(0.3, AccountantSpec::rdp()).unwrap();
+    let report = with.validate(&declared(), 4_000);
+    assert!(!report.has_errors(), "{report}");
+    let plan = report.plan.as_ref().unwrap();
+    let joint = plan.private.as_ref().unwrap();
+    assert!(joint.epsilon <= 3.0 + 1e-9, "{}", joint.epsilon);
+    // The same run with the schema declared in full and no discovery.
+    let full = Schema::from_json(
+        r#"{"name": "people", "columns": [
+            {"name": "age", "kind": "continuous", "integer": true, "min": 0, "max": 120},
+            {"name": "region", "kind": "categorical", "categories": ["north", "south", "east", "west"]}
+        ]}"#,
+    )
+    .unwrap();
+    let without = Synthesizer::builder()
+        .tvae_with(TvaeConfig::new(Privacy::NonPrivate).with_dims(vec![16], vec![16]))
+        .private(Epsilon(3.0), Delta(1e-6))
+        .epochs(1)
+        .batch_size(400)
+        .build()
+        .unwrap()
+        .validate(&full, 4_000);
+    let alone = without.plan.as_ref().unwrap().private.as_ref().unwrap();
+    assert!(joint.training_noise_multiplier > alone.training_noise_multiplier);
+}

@@ -203,6 +203,12 @@ impl DiscoveryConfig {
         Ok(self)
     }
 
+    /// The public grid of numeric histograms: its range is the bounds a column falls back to
+    /// when nothing survives the noise.
+    pub fn numeric_grid(&self) -> super::ValueGrid {
+        super::ValueGrid::log(self.bins_per_decade, self.min_exp, self.max_exp)
+    }
+
     /// The label of the catch-all category.
     pub fn other_label(&self) -> &str {
         &self.other_label
