@@ -26,10 +26,12 @@
 
 use candle_core::Device;
 use tabveil_accountant::AccountantSpec;
+use tabveil_data::DiscoveryConfig;
 use tabveil_models::{
     CtganConfig, DpConfig, MarginalConfig, ModelKind, ModelSettings, Privacy, TvaeConfig,
 };
 
+use crate::discovery::{DiscoverySettings, invalid_setting};
 use crate::error::Result;
 use crate::privacy::{Delta, Epsilon};
 use crate::synthesizer::Synthesizer;
@@ -75,6 +77,8 @@ pub struct Private {
     accountant: Option<AccountantSpec>,
     noise_seed: Option<u64>,
     row_estimate: Option<f64>,
+    discovery: Option<f64>,
+    discovery_config: Option<DiscoveryConfig>,
 }
 
 /// Privacy state of a build that opted out of differential privacy.
@@ -175,6 +179,8 @@ impl SynthesizerBuilder<WantsPrivacy> {
             accountant: None,
             noise_seed: None,
             row_estimate: None,
+            discovery: None,
+            discovery_config: None,
         })
     }
 
@@ -292,6 +298,25 @@ impl SynthesizerBuilder<Ready<Private>> {
         self
     }
 
+    /// Discovers the schema privately before the fit, with `share` of the run's ε and δ
+    /// ([`Synthesizer::fit_discovering`]): categories by Gaussian thresholding, bounds by noisy
+    /// tail quantiles, nullability by noisy counts, for what the declared schema leaves out.
+    /// The fit composes the discovery's releases first, so the whole run — discovery,
+    /// preprocessing, training — spends at most (ε, δ) by the accountant. `build` refuses a
+    /// share outside (0, 1), a share that leaves the preprocessing share no room
+    /// (share + preprocessing share ≥ 1), and a model whose fit cannot compose prior releases.
+    pub fn discover_schema(mut self, share: f64) -> Self {
+        self.state.privacy.discovery = Some(share);
+        self
+    }
+
+    /// The settings of the discovery besides its budget (default: [`DiscoveryConfig::default`]);
+    /// only with [`discover_schema`](Self::discover_schema).
+    pub fn discovery_config(mut self, config: DiscoveryConfig) -> Self {
+        self.state.privacy.discovery_config = Some(config);
+        self
+    }
+
     /// **Dangerous.** Fixes all privacy randomness (row sampling, every noise draw) with
     /// `noise_seed`, for tests and research. Anyone who knows the seed can remove the noise:
     /// the guarantee then rests on the seed staying secret, and the ledger and the report say
@@ -327,8 +352,46 @@ impl SynthesizerBuilder<Ready<Private>> {
             dp = dp.with_row_estimate(rows);
         }
         dp.check()?;
+        let share = dp.preprocessing_share;
+        let discovery = p.discovery;
+        let discovery_config = p.discovery_config.clone();
         let settings = self.settings(Privacy::Dp(dp))?;
-        Ok(Synthesizer::from_parts(settings, self.state.device))
+        let composes = settings.spec().composes_prior_releases();
+        let mut synth = Synthesizer::from_parts(settings, self.state.device);
+        match (discovery, discovery_config) {
+            (Some(s), config) => {
+                if !(s > 0.0 && s < 1.0 && s + share < 1.0) {
+                    return Err(invalid_setting(
+                        "discover_schema",
+                        s,
+                        "in (0, 1), below 1 − the preprocessing share",
+                    )
+                    .into());
+                }
+                if !composes {
+                    return Err(invalid_setting(
+                        "discover_schema",
+                        synth.kind().as_str(),
+                        "a model whose fit composes prior releases (ctgan, tvae)",
+                    )
+                    .into());
+                }
+                synth.discovery = Some(DiscoverySettings {
+                    share: s,
+                    config: config.unwrap_or_default(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(invalid_setting(
+                    "discovery_config",
+                    "set",
+                    "only with discover_schema(share)",
+                )
+                .into());
+            }
+            (None, None) => {}
+        }
+        Ok(synth)
     }
 }
 

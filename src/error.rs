@@ -57,6 +57,18 @@ pub enum Error {
     /// An error of an audit.
     #[error(transparent)]
     Audit(#[from] tabveil_audit::AuditError),
+    /// A fit with private schema discovery failed after the discovery's releases were made
+    /// (before the model released anything): they are spent, and `spent` holds them.
+    #[error("{error} (after private schema discovery: its {} release(s) are spent)", .spent.entries().len())]
+    DiscoveryThenFailed {
+        /// The error.
+        error: Box<Error>,
+        /// The discovery's releases.
+        spent: Box<tabveil_accountant::PrivacyLedger>,
+    },
+    /// A broken invariant of the facade (a bug: please report it).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 /// The result type of the facade.

@@ -93,6 +93,7 @@
 
 mod auditing;
 pub mod builder;
+pub mod discovery;
 mod error;
 mod evaluation;
 mod fitted;

@@ -32,6 +32,7 @@ use tabveil_validate::{
     MemoryEstimate, Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
+use crate::discovery::DiscoverySettings;
 use crate::error::{Error, Result};
 use crate::fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
 
@@ -42,11 +43,17 @@ pub struct Synthesizer {
     /// Checked settings (the builder ran `ModelSpec::check`).
     pub(crate) settings: ModelSettings,
     pub(crate) device: Device,
+    /// Private schema discovery before the fit ([`Synthesizer::fit_discovering`]).
+    pub(crate) discovery: Option<DiscoverySettings>,
 }
 
 impl Synthesizer {
     pub(crate) fn from_parts(settings: ModelSettings, device: Device) -> Self {
-        Synthesizer { settings, device }
+        Synthesizer {
+            settings,
+            device,
+            discovery: None,
+        }
     }
 
     /// The model's kind.
@@ -68,7 +75,17 @@ impl Synthesizer {
     /// Checks the plan against a table of `schema` with `n_rows` rows, without touching any
     /// data: every finding (errors block a fit, warnings do not) and the training plan (noise,
     /// steps, ε after each epoch, workable ranges of batch size, epochs and ε).
+    ///
+    /// With [`discover_schema`](crate::builder::SynthesizerBuilder::discover_schema) the plan
+    /// is the joint one: the discovery's planned releases (for `schema`'s columns, `schema`
+    /// declaring what is public) composed before the training, which is calibrated for what
+    /// they leave; the columns the discovery will release are checked with stand-in values
+    /// (the public fallback range, a single `other` category), so findings that depend on
+    /// the number of categories are not final.
     pub fn validate(&self, schema: &Schema, n_rows: u64) -> ValidationReport {
+        if let Some(report) = self.validate_discovering(schema, n_rows) {
+            return report;
+        }
         tabveil_validate::validate(&self.training_config(), schema, n_rows)
     }
 

@@ -3,7 +3,8 @@
 
   schema_tools.py strip PUBLIC.json OUT.json
       The public schema without bounds and categories (kinds, integer and nullable flags,
-      target and the rest kept): what discovery starts from.
+      target and the rest kept; the target's classes stay declared — the classes of a
+      prediction target are public): what discovery starts from.
   schema_tools.py union PUBLIC.json DISCOVERED.json OUT.json
       The public schema widened to read both the real data and the synthetic data of a model
       fitted with the discovered schema: every categorical column gains the discovered
@@ -17,6 +18,8 @@ import sys
 def strip(public, out):
     s = json.load(open(public))
     for c in s["columns"]:
+        if c["name"] == s.get("target") and c["kind"] == "categorical":
+            continue
         for k in ("min", "max", "categories"):
             if c["kind"] in ("continuous", "categorical", "datetime"):
                 c.pop(k, None)

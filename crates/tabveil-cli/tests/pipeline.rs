@@ -824,3 +824,81 @@ fn the_marginal_model_plans_and_reports_rounds() {
     assert!(out.contains("ε = 3.0000 spent of 3"), "{out}");
     assert!(stderr(&o).contains("training: round "), "{}", stderr(&o));
 }
+
+/// Issue 16: `fit --discover-schema SHARE` with a schema of names and kinds only — one ledger,
+/// the whole run within --epsilon, the saved schema recording what was released.
+#[test]
+fn fit_discovers_the_schema_inline() {
+    let f = Fixture::new("fit-discover");
+    std::fs::write(
+        f.path("partial.json"),
+        r#"{"name": "people", "columns": [
+            {"name": "age", "kind": "continuous", "integer": true},
+            {"name": "city", "kind": "categorical", "nullable": true},
+            {"name": "paid", "kind": "categorical", "categories": ["no", "yes"]}]}"#,
+    )
+    .unwrap();
+    let fit = |extra: &[&str]| {
+        let mut args = vec![
+            "fit",
+            "--data",
+            "train.csv",
+            "--schema",
+            "partial.json",
+            "--model",
+            "tvae",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "100",
+            "--epsilon",
+            "3",
+            "--delta",
+            "1e-6",
+            "--out",
+            "m",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        f.run(&args)
+    };
+    let o = fit(&["--discover-schema", "0.3", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["epsilon_spent"].as_f64().unwrap() <= 3.0, "{v}");
+    assert_eq!(v["discovery"]["releases"].as_u64(), Some(2), "{v}");
+    assert!(
+        v["discovery"]["epsilon_alone"].as_f64().unwrap() < 3.0,
+        "{v}"
+    );
+    let schema = std::fs::read_to_string(f.path("m/schema.json")).unwrap();
+    assert!(schema.contains(r#""other": "(other)""#), "{schema}");
+    assert!(schema.contains(r#""private""#), "{schema}");
+    let ledger = std::fs::read_to_string(f.path("m/ledger.json")).unwrap();
+    assert!(ledger.contains("schema discovery"), "{ledger}");
+    // Refused before anything is read: a model that cannot compose the discovery, a share
+    // out of range.
+    let o = f.run(&[
+        "fit",
+        "--data",
+        "train.csv",
+        "--schema",
+        "partial.json",
+        "--model",
+        "marginal",
+        "--epsilon",
+        "3",
+        "--delta",
+        "1e-6",
+        "--discover-schema",
+        "0.3",
+        "--out",
+        "m2",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--discover-schema"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("marginal"), "{}", stderr(&o));
+    let o = fit(&["--discover-schema", "1.5"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--discover-schema"), "{}", stderr(&o));
+}

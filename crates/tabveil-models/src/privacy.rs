@@ -13,7 +13,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use tabveil_accountant::{AccountantKind, AccountantSpec, RunBudget};
+use tabveil_accountant::{AccountantKind, AccountantSpec, LedgerEntry, RunBudget};
 use tabveil_data::{DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW};
 use tabveil_noise::NoiseSource;
 
@@ -98,6 +98,10 @@ pub struct DpConfig {
     /// of the run's own estimate N̂ (see [`DpConfig::with_row_estimate`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_estimate: Option<f64>,
+    /// Releases already made on the same table before this run (see
+    /// [`DpConfig::with_prior_releases`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_releases: Vec<LedgerEntry>,
 }
 
 impl DpConfig {
@@ -114,7 +118,21 @@ impl DpConfig {
             noise_seeded: false,
             noise_seed: None,
             row_estimate: None,
+            prior_releases: Vec::new(),
         }
+    }
+
+    /// Releases already made on the same table before this run — private schema discovery
+    /// (`tabveil_data::discover_schema`) — that the run composes first: its ledger starts
+    /// with them, and its noise is calibrated so that they and the run together spend at
+    /// most (ε, δ) by the run's accountant (not by adding ε's: the composition is evaluated
+    /// whole). The preprocessing keeps its share of ε; the training noise pays for the
+    /// prior releases. A model that cannot compose them refuses the setting
+    /// (`ModelSpec::composes_prior_releases`).
+    #[must_use]
+    pub fn with_prior_releases(mut self, entries: Vec<LedgerEntry>) -> Self {
+        self.prior_releases = entries;
+        self
     }
 
     /// Sets the per-example clipping norm C.
@@ -207,11 +225,12 @@ impl DpConfig {
             self.preprocessing_share,
             self.accountant.clone(),
         )
+        .with_prior(self.prior_releases.iter().map(|e| *e.event()).collect())
     }
 
     /// Where the run's privacy randomness comes from: the operating system, or the dangerous
-    /// noise seed set in this process.
-    pub(crate) fn noise_source(&self) -> NoiseSource {
+    /// noise seed set in this process (each part of a run takes its own stream of it).
+    pub fn noise_source(&self) -> NoiseSource {
         match self.noise_seed() {
             Some(seed) => NoiseSource::dangerous_seeded(seed),
             None => NoiseSource::secure(),

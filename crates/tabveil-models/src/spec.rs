@@ -139,6 +139,14 @@ pub trait ModelSpec: fmt::Debug + Send + Sync {
         ))
     }
 
+    /// True when the model's private fit composes the releases of
+    /// [`DpConfig::with_prior_releases`](crate::DpConfig::with_prior_releases) — starts its
+    /// ledger with them and calibrates its noise with them composed first. A model that does
+    /// not (the default) must not be given any: its budget would ignore them.
+    fn composes_prior_releases(&self) -> bool {
+        false
+    }
+
     /// Checks every value; a model is built only from settings that pass.
     ///
     /// # Errors
@@ -443,6 +451,10 @@ macro_rules! dp_sgd_spec_answers {
 
         fn check(&self) -> $crate::error::ConfigResult<()> {
             self.clone().check().map(|_| ())
+        }
+
+        fn composes_prior_releases(&self) -> bool {
+            true
         }
 
         fn init(

@@ -79,13 +79,10 @@ impl<'a> Session<'a> {
                 return None;
             }
             match planned_releases(schema) {
+                // The run's budget, with its prior releases (a private schema discovery)
+                // composed before the preprocessing.
                 Ok(planned) => Some(Planner::new(
-                    RunBudget::new(
-                        d.epsilon,
-                        d.delta,
-                        d.preprocessing_share,
-                        d.accountant.clone(),
-                    ),
+                    d.run_budget(),
                     n_rows,
                     config.private_releases_per_step(),
                     &planned,

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
+use tabveil::accountant::{PrivacyLedger, epsilon_of};
+use tabveil::data::{CsvOptions, DISCOVERY_LABEL, RawTable, TableFormat};
 use tabveil::models::{ModelError, StopReason};
 use tabveil::validate::Finding;
 use tabveil::{Error, Fitted};
@@ -56,12 +58,37 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> anyhow::Result<()> {
     synth
         .check_output(&schema, &args.out)
         .map_err(|e| output_error(&args.out, &e, false))?;
-    let table = input::training_table(&args.data, &schema, &args.null_tokens, &terminal)?;
+    let options = CsvOptions::default().with_null_tokens(args.null_tokens.iter().cloned());
     let epochs = synth.training_config().epochs() as usize;
-    let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
-    let start = Instant::now();
-    let fitted = synth.fit_with_progress(&table, &schema, &mut progress);
-    progress.finish();
+    let fitted = if args.training.discover_schema.is_some() {
+        // The schema gives names and kinds; the rest is released privately from the raw
+        // fields, then the table is read with the discovered schema.
+        if !input::is_stdin(&args.data) && TableFormat::from_path(&args.data) != TableFormat::Csv {
+            return Err(UsageError::new(
+                "--discover-schema",
+                "reads CSV data (a .csv file or `-`); convert the table to CSV",
+            )
+            .into());
+        }
+        // Reading releases nothing; the discovery is planned from the header and the declared
+        // schema before its first release, so a planning error spends nothing.
+        let raw = RawTable::read_csv(input::open(&args.data)?, &options)
+            .map_err(|e| anyhow::anyhow!(input::data_error(&args.data, &e)))?;
+        let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
+        let start = Instant::now();
+        let fitted =
+            synth.fit_discovering_with_progress(&raw, Some(&schema), &options, &mut progress);
+        progress.finish();
+        (fitted, start)
+    } else {
+        let table = input::training_table(&args.data, &schema, &args.null_tokens, &terminal)?;
+        let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
+        let start = Instant::now();
+        let fitted = synth.fit_with_progress(&table, &schema, &mut progress);
+        progress.finish();
+        (fitted, start)
+    };
+    let (fitted, start) = fitted;
     let fitted = fitted.map_err(|e| rejected(&terminal, e))?;
     let seconds = start.elapsed().as_secs_f64();
     print_warnings(&terminal, fitted.warnings());
@@ -123,6 +150,9 @@ fn summary_json(fitted: &Fitted, out: &Path) -> anyhow::Result<serde_json::Value
         v["delta"] = dp.delta.into();
         v["accountant"] = dp.accountant.kind.to_string().into();
         v["noise_seeded"] = dp.noise_seeded.into();
+        if let Some((releases, alone)) = discovery_part(fitted, dp)? {
+            v["discovery"] = serde_json::json!({ "releases": releases, "epsilon_alone": alone });
+        }
         if let Some(p) = &summary.private {
             // The DP estimate N̂, never the true row count.
             v["estimated_rows"] = (p.estimated_rows.round().max(1.0) as u64).into();
@@ -208,6 +238,12 @@ pub(crate) fn write_summary(
                 "privacy: ε = {spent:.4} spent of {} at δ = {:e} ({} accountant, add/remove one row, whole pipeline)",
                 dp.epsilon, dp.delta, dp.accountant.kind
             )?;
+            if let Some((releases, alone)) = discovery_part(fitted, dp)? {
+                writeln!(
+                    out,
+                    "privacy: the schema was discovered privately first ({releases} release(s), ε = {alone:.4} alone; composed into the total above); the saved schema records what each column released"
+                )?;
+            }
             if dp.noise_seeded {
                 writeln!(
                     out,
@@ -221,4 +257,26 @@ pub(crate) fn write_summary(
         )?,
     }
     Ok(())
+}
+
+/// The private schema discovery's part of a fit's ledger: its releases and their ε alone at
+/// the run's δ (`None` without discovery).
+fn discovery_part(
+    fitted: &Fitted,
+    dp: &tabveil::models::DpConfig,
+) -> anyhow::Result<Option<(usize, f64)>> {
+    let Some(ledger) = fitted.ledger() else {
+        return Ok(None);
+    };
+    let mut part = PrivacyLedger::new();
+    for e in ledger.entries() {
+        if e.label().starts_with(DISCOVERY_LABEL) {
+            part.record(e.clone())?;
+        }
+    }
+    if part.is_empty() {
+        return Ok(None);
+    }
+    let alone = epsilon_of(&part, &dp.accountant, dp.delta)?.epsilon;
+    Ok(Some((part.entries().len(), alone)))
 }

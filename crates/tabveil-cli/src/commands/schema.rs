@@ -77,7 +77,7 @@ pub(crate) struct InferArgs {
     #[arg(long, value_name = "COL", requires = "private")]
     closed: Vec<String>,
     /// Relative noise of the format, bounds and category releases, e.g. `1,2,0.6` to spend
-    /// more of the budget on categories (a lower threshold) [default: 1,1,1] (with --private).
+    /// more of the budget on categories (a lower threshold) [default: 2,1.5,1] (with --private).
     #[arg(
         long,
         value_name = "F,B,C",

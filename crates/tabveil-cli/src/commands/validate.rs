@@ -45,6 +45,29 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<()> {
         if !text.ends_with('\n') {
             writeln!(out)?;
         }
+        // The joint plan: the discovery's releases come first, and the training noise above
+        // is calibrated for what they leave of ε.
+        let names: Vec<String> = schema
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
+        if let Ok(Some(plan)) = synth.discovery_plan(&names, Some(&schema)) {
+            let tau = plan.threshold();
+            writeln!(
+                out,
+                "discovery (before the plan above, which composes it): {} release(s), noise scale σ = {:.3}{}, ε alone = {:.4} at δ = {:e}",
+                plan.entries().len(),
+                plan.noise_multiplier(),
+                if tau.is_finite() {
+                    format!(", category threshold τ = {tau:.1} rows")
+                } else {
+                    String::new()
+                },
+                plan.epsilon(),
+                plan.budget().delta()
+            )?;
+        }
     }
     out.flush()?;
     let errors = report.errors().count();

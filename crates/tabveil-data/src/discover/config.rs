@@ -31,7 +31,11 @@ pub const DEFAULT_OTHER_LABEL: &str = "(other)";
 /// - `integer_below` 2: without a declared kind, a numeric column is integer when its noisy
 ///   count of fractional values is below this many noise standard deviations (the reader then
 ///   rounds the few fractional values it may meet).
-/// - `weights`: 1, 1, 1 ([`NoiseWeights`]): one σ for every release.
+/// - `weights`: format 2, bounds 1.5, categories 1 ([`NoiseWeights`]): a category release
+///   decides whether a value exists for the model at all (below τ it becomes `other`), so it
+///   gets the least noise; a bound is a tail quantile over coarse public cells and a kind a
+///   majority vote, both robust to more noise. In zCDP terms a bounds release costs 44 % and
+///   a format release 25 % of a category release's ρ = 1/(2σ²).
 /// - `majority` 0.95: without a declared kind, a column is numeric, boolean or datetime when
 ///   that format holds this share of its noisy non-null count; categorical otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,11 +68,21 @@ pub struct NoiseWeights {
     pub categories: f64,
 }
 
+impl NoiseWeights {
+    /// One σ for every release (all weights 1).
+    pub const EQUAL: NoiseWeights = NoiseWeights {
+        format: 1.0,
+        bounds: 1.0,
+        categories: 1.0,
+    };
+}
+
 impl Default for NoiseWeights {
+    /// Format 2, bounds 1.5, categories 1 (see [`DiscoveryConfig`]'s defaults).
     fn default() -> Self {
         NoiseWeights {
-            format: 1.0,
-            bounds: 1.0,
+            format: 2.0,
+            bounds: 1.5,
             categories: 1.0,
         }
     }
@@ -187,6 +201,12 @@ impl DiscoveryConfig {
         }
         self.weights = weights;
         Ok(self)
+    }
+
+    /// The public grid of numeric histograms: its range is the bounds a column falls back to
+    /// when nothing survives the noise.
+    pub fn numeric_grid(&self) -> super::ValueGrid {
+        super::ValueGrid::log(self.bins_per_decade, self.min_exp, self.max_exp)
     }
 
     /// The label of the catch-all category.

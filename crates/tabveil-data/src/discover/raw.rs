@@ -9,6 +9,8 @@ use csv::ByteRecord;
 use crate::csv_io::{self, CsvOptions};
 use crate::error::ReadError;
 use crate::error::{DataError, Result};
+use crate::schema::Schema;
+use crate::table::Table;
 
 /// A table as text: column names (public: they are the schema's) and, per column, each row's
 /// field, `None` for a missing value (the empty field or a null token of the [`CsvOptions`]).
@@ -113,6 +115,41 @@ impl RawTable {
             message: e.to_string(),
         })?;
         RawTable::read_csv(std::io::BufReader::new(file), options)
+    }
+
+    /// The table read with `schema` (e.g. the one discovered from it), as
+    /// [`read_csv`](crate::read_csv) reads a file with `options`: a missing field is null,
+    /// values beyond bounds that discovery released are clipped, values it did not release go
+    /// to the column's `other` category.
+    ///
+    /// # Errors
+    /// As [`read_csv`](crate::read_csv).
+    pub fn to_table(&self, schema: &Schema, options: &CsvOptions) -> Result<Table> {
+        // Through the one CSV reader, so that a field is read here exactly as from a file.
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(options.delimiter())
+            .from_writer(Vec::new());
+        let csv_error = |e: csv::Error| {
+            DataError::Read(ReadError::Csv {
+                line: None,
+                message: e.to_string(),
+            })
+        };
+        writer.write_record(&self.names).map_err(csv_error)?;
+        let rows = self.columns.first().map_or(0, Vec::len);
+        for r in 0..rows {
+            writer
+                .write_record(
+                    self.columns
+                        .iter()
+                        .map(|c| c[r].as_deref().unwrap_or_default()),
+                )
+                .map_err(csv_error)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|_| DataError::Internal("an in-memory CSV writer failed"))?;
+        Ok(csv_io::read_csv(bytes.as_slice(), schema, options)?.0)
     }
 
     /// The column names, in order.

@@ -1,8 +1,12 @@
-use tabveil_accountant::{AccountantSpec, PrivacyLedger, epsilon_of};
+use tabveil_accountant::{AccountantSpec, PrivacyEvent, PrivacyLedger, epsilon_of};
 use tabveil_noise::PrivacyRng;
 
+use super::mechanisms::threshold_for;
 use super::*;
 use crate::csv_io::{CsvOptions, read_csv};
+use crate::datetime;
+use crate::error::{DataError, TransformError};
+use crate::schema::{ColumnKind, ColumnOrigin, Schema};
 
 fn raw(columns: Vec<(&str, Vec<Option<String>>)>) -> RawTable {
     let (names, cols): (Vec<String>, Vec<_>) =
@@ -375,13 +379,10 @@ fn a_closed_column_has_no_other_category() {
 fn noise_weights_shift_the_budget_and_keep_the_total() {
     let raw = table_with_outliers();
     let budget = DiscoveryBudget::new(0.5, 1e-6, AccountantSpec::rdp()).unwrap();
-    let even = plan_discovery(
-        raw.names(),
-        Some(&kinds()),
-        &budget,
-        &DiscoveryConfig::default(),
-    )
-    .unwrap();
+    let equal = DiscoveryConfig::default()
+        .with_noise_weights(NoiseWeights::EQUAL)
+        .unwrap();
+    let even = plan_discovery(raw.names(), Some(&kinds()), &budget, &equal).unwrap();
     let weights = NoiseWeights {
         format: 1.0,
         bounds: 2.0,
@@ -405,7 +406,7 @@ fn noise_weights_shift_the_budget_and_keep_the_total() {
         let cfg = if std::ptr::eq(plan, &shifted) {
             &config
         } else {
-            &DiscoveryConfig::default()
+            &equal
         };
         discover_schema(&raw, Some(&kinds()), plan, cfg, &mut ledger, &mut rng).unwrap();
         let spent = epsilon_of(&ledger, &AccountantSpec::rdp(), 1e-6)

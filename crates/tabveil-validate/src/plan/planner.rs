@@ -105,17 +105,22 @@ impl Planner {
             .with_training(&self.budget.with_epsilon(target), &schedule)?)
     }
 
-    /// The preprocessing events at the noise the run plan picks for `target`.
+    /// The events before the training at the noise the run plan picks for `target`: the
+    /// budget's prior releases (a private schema discovery), then the preprocessing's.
     pub fn preprocessing_events(&self, target: f64) -> Result<Vec<PrivacyEvent>> {
-        Ok(self.preprocessing_at(target)?.events()?)
+        let mut events = self.budget.prior.clone();
+        events.extend(self.preprocessing_at(target)?.events()?);
+        Ok(events)
     }
 
-    /// The preprocessing events at noise multiplier `sigma`.
+    /// The events before the training with the preprocessing at noise multiplier `sigma`:
+    /// the budget's prior releases, then the preprocessing's.
     pub fn preprocessing_events_at(&self, sigma: f64) -> Result<Vec<PrivacyEvent>> {
-        self.preprocessing
-            .iter()
-            .map(|t| Ok(t.with_noise_multiplier(sigma)?))
-            .collect()
+        let mut events = self.budget.prior.clone();
+        for t in &self.preprocessing {
+            events.push(t.with_noise_multiplier(sigma)?);
+        }
+        Ok(events)
     }
 
     /// Whether `target` is reachable for `batch` and `epochs` with the training noise at most
@@ -327,10 +332,12 @@ impl Planner {
     ) -> Result<Vec<(u64, u64, f64)>> {
         let schedule = self.schedule(batch, epochs)?;
         let mut base = self.budget.accountant.build();
-        if let Some(sigma) = joint.preprocessing_noise_multiplier {
-            for e in self.preprocessing_events_at(sigma)? {
-                base.compose(&e)?;
-            }
+        let before = match joint.preprocessing_noise_multiplier {
+            Some(sigma) => self.preprocessing_events_at(sigma)?,
+            None => self.budget.prior.clone(),
+        };
+        for e in before {
+            base.compose(&e)?;
         }
         let step = PrivacyEvent::poisson_subsampled_gaussian(
             schedule.sample_rate(),
