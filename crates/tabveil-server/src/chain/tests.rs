@@ -274,3 +274,48 @@ fn an_adaptive_run_is_within_a_plan_that_bounds_its_zcdp() {
         &selection_plan
     ));
 }
+
+#[test]
+fn an_adaptive_plan_is_charged_as_its_zcdp_envelope() {
+    // A plan listing rounds (the marginal model's): histograms, selections, measurements;
+    // ρ = 3/(2·12.8²) + 2·0.04²/8 + 2/(2·8²) = 0.0252 in all.
+    let plan = events(&[
+        PrivacyEvent::gaussian(12.8, 3).unwrap(),
+        PrivacyEvent::exponential_mechanism(0.04, 2).unwrap(),
+        PrivacyEvent::gaussian(8.0, 2).unwrap(),
+    ]);
+    let charged = charge_bound(plan.clone());
+    assert_eq!(charged.entries().len(), 1);
+    let PrivacyEvent::Gaussian {
+        noise_multiplier, ..
+    } = *charged.entries()[0].event()
+    else {
+        panic!("the envelope is one Gaussian: {charged:?}");
+    };
+    let rho = 3.0 / (2.0 * 12.8 * 12.8) + 2.0 * 0.04 * 0.04 / 8.0 + 2.0 / (2.0 * 8.0 * 8.0);
+    let charged_rho = 0.5 / (noise_multiplier * noise_multiplier);
+    assert!(
+        (charged_rho - rho).abs() <= 1e-12 * rho,
+        "{charged_rho} vs {rho}"
+    );
+    // The plan and an annealed run of the same ρ (fewer rounds, less noise each) are within
+    // the charge, and the RDP accountant charges the envelope at least as much as either.
+    let annealed = events(&[
+        PrivacyEvent::gaussian(12.8, 3).unwrap(),
+        PrivacyEvent::exponential_mechanism(0.0565, 1).unwrap(),
+        PrivacyEvent::gaussian(5.66, 1).unwrap(),
+    ]);
+    let eps = |l: &PrivacyLedger| epsilon_of(l, &AccountantSpec::rdp(), 1e-6).unwrap().epsilon;
+    for run in [&plan, &annealed] {
+        assert!(within_plan(run, &charged));
+        assert!(
+            eps(run) <= eps(&charged),
+            "{} > {}",
+            eps(run),
+            eps(&charged)
+        );
+    }
+    // A plan without a selection step is charged as it is.
+    let fixed = events(&[PrivacyEvent::gaussian(4.0, 2).unwrap()]);
+    assert_eq!(charge_bound(fixed.clone()), fixed);
+}

@@ -119,7 +119,7 @@ pub(crate) fn concatenate<'a>(
 ) -> Result<PrivacyLedger, ChainError> {
     let mut all = PrivacyLedger::new();
     for ledger in ledgers {
-        if ledger.noise_randomness() == tabveil::accountant::NoiseRandomness::Seeded {
+        if ledger.noise_randomness() == NoiseRandomness::Seeded {
             all.mark_noise_seeded();
         }
         for entry in ledger.entries() {
