@@ -90,8 +90,8 @@ pub use private::{
 };
 pub use progress::{FitProgress, NoProgress};
 pub use schema::{
-    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
-    Schema,
+    Cell, ColumnKind, ColumnOrigin, ColumnSchema, Constraint, ConstraintCheck, ConstraintRule,
+    DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin, Schema,
 };
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;
