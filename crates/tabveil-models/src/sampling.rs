@@ -479,7 +479,10 @@ impl RowFilter {
                                 },
                             ))
                         })?;
-                        Some(u32::try_from(i).map_err(|_| ModelError::Internal("a code past u32"))?)
+                        Some(
+                            u32::try_from(i)
+                                .map_err(|_| ModelError::Internal("a code past u32"))?,
+                        )
                     }
                 };
                 Ok((c.column.clone(), code))
@@ -561,7 +564,11 @@ impl Rejections {
             .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
         match worst {
             Some((i, &n)) if n > 0 && n >= self.conditions => ModelError::ConstraintTooRare {
-                constraint: self.labels.get(i).cloned().unwrap_or_else(|| format!("#{i}")),
+                constraint: self
+                    .labels
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{i}")),
                 requested,
                 accepted,
                 generated,

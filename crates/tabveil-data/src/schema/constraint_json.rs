@@ -162,6 +162,13 @@ fn constraint_from_value(schema: &Schema, index: usize, value: Value) -> Result<
         _ => {
             let column = string(&mut m, "column")?;
             let col = column_of(&column)?;
+            if !col.kind().is_numeric() {
+                return Err(DataError::Schema(SchemaError::ConstraintKindMismatch {
+                    constraint: label.clone(),
+                    column,
+                    expected: "a continuous or datetime column",
+                }));
+            }
             let mut bound = |key: &str| -> Result<Option<f64>> {
                 match m.remove(key) {
                     None | Some(Value::Null) => Ok(None),

@@ -29,6 +29,8 @@
 mod column;
 mod constraint;
 mod constraint_json;
+#[cfg(test)]
+mod constraint_tests;
 mod enforce;
 mod json;
 #[cfg(test)]
