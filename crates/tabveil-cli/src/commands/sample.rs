@@ -1,14 +1,14 @@
 //! `tabveil sample`: synthetic rows from a saved model, streamed in chunks to a CSV file
-//! (written atomically), a special file or stdout (`--out -`): memory does not grow with
-//! `--rows`. Parquet and Arrow IPC outputs (by extension) are encoded whole, so they hold the
-//! rows in memory.
+//! (written atomically), a special file or stdout (`--out -`), or as Parquet or Arrow IPC (by
+//! extension) one row group or record batch per chunk: memory does not grow with `--rows`
+//! (the marginal model draws all its rows together, so it holds them once).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use tabveil::data::{CsvWriter, TableFormat, write_table};
+use tabveil::data::{ColumnarWriter, CsvWriter, TableFormat};
 use tabveil::models::Condition;
 
 use super::UsageError;
@@ -38,8 +38,8 @@ pub(crate) struct SampleArgs {
     )]
     seed: u64,
     /// The file to write: CSV, Parquet or Arrow IPC by extension (replaced atomically; written
-    /// through for a FIFO or device; `-` for CSV on stdout). CSV is streamed; Parquet and Arrow
-    /// IPC hold all rows in memory.
+    /// through for a FIFO or device; `-` for CSV on stdout). Every format is written chunk by
+    /// chunk.
     #[arg(long, value_name = "OUT.csv")]
     out: PathBuf,
     /// Print the outcome as one JSON object (on stderr when the rows go to stdout).
@@ -135,34 +135,25 @@ fn write_rows(
     Ok(rows)
 }
 
-/// Gathers every chunk into one table and writes it in a columnar `format`; the number of rows.
+/// Writes every chunk in a columnar `format` (one Parquet row group or Arrow IPC batch per
+/// chunk: memory holds one chunk); the number of rows.
 fn write_columnar(
-    out: &mut impl Write,
+    out: &mut (impl Write + Send),
     schema: &tabveil::data::Schema,
     chunks: impl Iterator<Item = tabveil::Result<tabveil::data::Table>>,
     what: &'static str,
     format: TableFormat,
 ) -> anyhow::Result<usize> {
-    let mut table: Option<tabveil::data::Table> = None;
-    for chunk in chunks {
-        let chunk = chunk.context(what)?;
-        table = Some(match table {
-            None => chunk,
-            Some(mut all) => {
-                all.append(&chunk).context(what)?;
-                all
-            }
-        });
+    let context = || format!("writing the {}", format.name());
+    let mut writer = match format {
+        TableFormat::ArrowIpc => ColumnarWriter::ipc(out, schema),
+        _ => ColumnarWriter::parquet(out, schema),
     }
-    let Some(table) = table else {
-        return Ok(0);
-    };
-    let mut bytes = Vec::new();
-    write_table(&table, schema, format, &mut bytes)
-        .with_context(|| format!("encoding the {}", format.name()))?;
-    out.write_all(&bytes)
-        .with_context(|| format!("writing the {}", format.name()))?;
-    Ok(table.n_rows())
+    .with_context(context)?;
+    for chunk in chunks {
+        writer.write(&chunk.context(what)?).with_context(context)?;
+    }
+    writer.finish().with_context(context)
 }
 
 /// A writer that remembers whether its reader went away (the CSV writer's errors do not keep

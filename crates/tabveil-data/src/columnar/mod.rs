@@ -38,8 +38,8 @@ mod write;
 use std::path::Path;
 
 pub use files::{
-    read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path,
-    write_parquet, write_parquet_path,
+    ColumnarWriter, read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc,
+    write_ipc_path, write_parquet, write_parquet_path,
 };
 pub use infer::infer_schema_arrow;
 pub use read::{ArrowTableBuilder, read_arrow_batches};
