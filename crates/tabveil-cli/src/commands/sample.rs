@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
@@ -136,24 +137,60 @@ fn write_rows(
 }
 
 /// Writes every chunk in a columnar `format` (one Parquet row group or Arrow IPC batch per
-/// chunk: memory holds one chunk); the number of rows.
+/// chunk, passed on to `out` as soon as it is encoded: memory holds one chunk); the number of
+/// rows.
 fn write_columnar(
-    out: &mut (impl Write + Send),
+    out: &mut impl Write,
     schema: &tabveil::data::Schema,
     chunks: impl Iterator<Item = tabveil::Result<tabveil::data::Table>>,
     what: &'static str,
     format: TableFormat,
 ) -> anyhow::Result<usize> {
     let context = || format!("writing the {}", format.name());
+    // The Parquet writer needs a `Send` sink, which the output (a boxed writer) is not: it
+    // writes into this buffer, emptied into `out` after every chunk.
+    let pipe = Pipe::default();
     let mut writer = match format {
-        TableFormat::ArrowIpc => ColumnarWriter::ipc(out, schema),
-        _ => ColumnarWriter::parquet(out, schema),
+        TableFormat::ArrowIpc => ColumnarWriter::ipc(pipe.clone(), schema),
+        _ => ColumnarWriter::parquet(pipe.clone(), schema),
     }
     .with_context(context)?;
+    pipe.drain_into(out).with_context(context)?;
     for chunk in chunks {
         writer.write(&chunk.context(what)?).with_context(context)?;
+        pipe.drain_into(out).with_context(context)?;
     }
-    writer.finish().with_context(context)
+    let rows = writer.finish().with_context(context)?;
+    pipe.drain_into(out).with_context(context)?;
+    Ok(rows)
+}
+
+/// A `Send` in-memory sink whose bytes are taken out as they come.
+#[derive(Clone, Default)]
+struct Pipe(Arc<Mutex<Vec<u8>>>);
+
+impl Pipe {
+    fn drain_into(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let bytes = std::mem::take(&mut *self.lock()?);
+        out.write_all(&bytes)
+    }
+
+    fn lock(&self) -> std::io::Result<std::sync::MutexGuard<'_, Vec<u8>>> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("the output buffer was poisoned"))
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.lock()?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A writer that remembers whether its reader went away (the CSV writer's errors do not keep
