@@ -108,10 +108,10 @@ fn share_with_the_code(table: &Table) -> f64 {
     ok as f64 / table.n_rows() as f64
 }
 
-fn models() -> Vec<(
-    &'static str,
-    Box<dyn Fn() -> Box<dyn tabveil_models::DynSynthesizer>>,
-)> {
+/// Builds an unfitted model.
+type Make = Box<dyn Fn() -> Box<dyn tabveil_models::DynSynthesizer>>;
+
+fn models() -> Vec<(&'static str, Make)> {
     vec![
         (
             "ctgan",
