@@ -69,9 +69,9 @@ pub use crate::csv_io::{
 };
 #[cfg(feature = "arrow")]
 pub use columnar::{
-    ArrowTableBuilder, arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc,
-    read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path, write_parquet,
-    write_parquet_path,
+    ArrowTableBuilder, ColumnarWriter, arrow_schema, infer_schema_arrow, read_arrow_batches,
+    read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path,
+    write_parquet, write_parquet_path,
 };
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
@@ -90,8 +90,8 @@ pub use private::{
 };
 pub use progress::{FitProgress, NoProgress};
 pub use schema::{
-    ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
-    Schema,
+    Cell, ColumnKind, ColumnOrigin, ColumnSchema, Constraint, ConstraintCheck, ConstraintRule,
+    DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin, Schema,
 };
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;

@@ -147,6 +147,23 @@ pub enum ModelError {
         /// Rows generated in total.
         generated: usize,
     },
+    /// Sampling under the schema's public constraints gave up: too few generated rows met
+    /// them (after completing fixed combinations) within the limit on the rows generated.
+    #[error(
+        "the constraint `{constraint}` is too rarely met by the model's rows: {accepted} of \
+         {requested} rows found after generating {generated} (limit); check the constraint or \
+         fit the model longer"
+    )]
+    ConstraintTooRare {
+        /// The constraint that rejected the most rows (its name or generated label).
+        constraint: String,
+        /// Rows requested.
+        requested: usize,
+        /// Rows found that meet every constraint (and condition).
+        accepted: usize,
+        /// Rows generated in total.
+        generated: usize,
+    },
 
     // ----- saved models ---------------------------------------------------------------------
     /// Reading or writing a model file failed.

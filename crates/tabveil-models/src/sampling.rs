@@ -5,10 +5,11 @@
 //! Each model supplies only its way of generating one chunk of rows in the transformer's
 //! matrix form (post-processing of its fitted state, reproducible from a seed).
 
-use tabveil_data::{ConditionLayout, Table};
+use tabveil_data::{ConditionLayout, ConstraintCheck, Schema, Table};
 
 use crate::error::{ModelError, Result};
 use crate::nn::first_max;
+use crate::seeds::{Stream, derived_seed};
 use crate::shell::Basis;
 use crate::synthesizer::Condition;
 
@@ -61,14 +62,10 @@ impl<G: Generate + Sync> Generate for &G {
 /// [`sample_chunks`] with chunks of `n` rows.
 ///
 /// # Errors
-/// Errors of the model's generation and of decoding.
+/// Errors of the model's generation and of decoding; [`ModelError::ConstraintTooRare`].
 pub(crate) fn sample<G: Generate>(model: G, n: usize, seed: u64) -> Result<Table> {
-    let width = model.width();
-    let mut chunks = sample_chunks(model, n, seed, n);
-    match chunks.next() {
-        Some(table) => table,
-        None => chunks.source.decode(Vec::new(), width),
-    }
+    let mut chunks = sample_chunks(model, n, seed, n)?;
+    chunks.next().unwrap_or_else(|| chunks.empty())
 }
 
 /// `n` synthetic rows from `model` that meet every condition: the first condition goes to
@@ -76,41 +73,38 @@ pub(crate) fn sample<G: Generate>(model: G, n: usize, seed: u64) -> Result<Table
 /// rejection. The one chunk of [`sample_conditional_chunks`] with chunks of `n` rows.
 ///
 /// # Errors
-/// As [`resolve`]; [`ModelError::ConditionTooRare`]; errors of the model's generation and of
-/// decoding.
+/// As [`resolve`]; [`ModelError::ConditionTooRare`], [`ModelError::ConstraintTooRare`];
+/// errors of the model's generation and of decoding.
 pub(crate) fn sample_conditional<G: Generate>(
     model: G,
     n: usize,
     conditions: &[Condition],
     seed: u64,
 ) -> Result<Table> {
-    let width = model.width();
     let mut chunks = sample_conditional_chunks(model, n, conditions, seed, n)?;
-    match chunks.next() {
-        Some(table) => table,
-        None => chunks.source.decode(Vec::new(), width),
-    }
+    chunks.next().unwrap_or_else(|| chunks.empty())
 }
 
 /// `n` synthetic rows from `model` in chunks of at most `chunk_rows` rows (see
 /// [`SampleChunks`]).
+///
+/// # Errors
+/// [`ModelError::Data`] for a condition of a constraint's re-check that the schema cannot
+/// resolve (it can: the schema was validated).
 pub(crate) fn sample_chunks<'a, G: Generate + 'a>(
     model: G,
     n: usize,
     seed: u64,
     chunk_rows: usize,
-) -> SampleChunks<'a> {
+) -> Result<SampleChunks<'a>> {
+    let filter = RowFilter::new(&model.basis().schema, &[])?;
     let rngs = G::rngs(seed);
-    SampleChunks::new(
-        n,
-        chunk_rows,
-        Box::new(Source {
-            model,
-            rngs,
-            condition: None,
-        }),
-        None,
-    )
+    let source = Box::new(Source {
+        model,
+        rngs,
+        condition: None,
+    });
+    Ok(SampleChunks::generated(n, chunk_rows, source, None, filter))
 }
 
 /// [`sample_conditional`] in chunks of at most `chunk_rows` rows (see [`SampleChunks`]).
@@ -128,17 +122,79 @@ pub(crate) fn sample_conditional_chunks<'a, G: Generate + 'a>(
     let wanted = resolve(layout, conditions)?;
     let first = &conditions[0];
     let slot = layout.slot(&first.column, first.value.as_deref())?;
+    let filter = RowFilter::new(&model.basis().schema, conditions)?;
     let rngs = G::rngs(seed);
-    Ok(SampleChunks::new(
+    let source = Box::new(Source {
+        model,
+        rngs,
+        condition: Some(slot),
+    });
+    Ok(SampleChunks::generated(
         n,
         chunk_rows,
-        Box::new(Source {
-            model,
-            rngs,
-            condition: Some(slot),
-        }),
+        source,
         Some(wanted),
+        filter,
     ))
+}
+
+/// `n` rows of a model that draws whole tables at once (the marginal model: exact counts
+/// from its distribution), meeting the constraints of `schema`: `draw(rows, seed)` draws
+/// `rows` rows (already meeting `conditions`). Without constraints this is `draw(n, seed)`.
+/// With constraints, fixed combinations are completed by construction where a column
+/// determines them and the other rows are rejected; more tables are drawn (from seeds derived
+/// from `seed`) until `n` rows are kept, or the limit on the rows drawn is reached.
+///
+/// Rejection is post-processing of the released model: it costs no privacy, whatever the
+/// number of rows drawn or rejected.
+///
+/// # Errors
+/// [`ModelError::ConstraintTooRare`] at the limit; the errors of `draw`.
+pub(crate) fn sample_whole(
+    schema: &Schema,
+    n: usize,
+    seed: u64,
+    conditions: &[Condition],
+    mut draw: impl FnMut(usize, u64) -> Result<Table>,
+) -> Result<Table> {
+    let Some(filter) = RowFilter::new(schema, conditions)? else {
+        return draw(n, seed);
+    };
+    let limit = rejection_limit(n);
+    let mut rejected = Rejections::new(Some(&filter));
+    let mut kept: Option<Table> = None;
+    let (mut generated, mut accepted) = (0usize, 0usize);
+    let redraw = derived_seed(seed, Stream::Redraw);
+    let mut round = 0u64;
+    while accepted < n || kept.is_none() {
+        if generated >= limit {
+            return Err(rejected.error(n, accepted, generated));
+        }
+        let need = n - accepted;
+        let rows = if round == 0 {
+            n
+        } else {
+            // Enough rows for the rest at the acceptance seen so far (with a margin), at
+            // least one pass, within the limit.
+            let per_kept = (generated as f64 / accepted.max(1) as f64).min(REJECTION_FACTOR as f64);
+            ((need as f64 * per_kept * 1.2).ceil() as usize).max(CHUNK)
+        }
+        .min(limit - generated);
+        let seed_r = if round == 0 {
+            seed
+        } else {
+            tabveil_noise::derive_seed(redraw, round)
+        };
+        let table = filter.keep(draw(rows, seed_r)?, need, &mut rejected)?;
+        generated += rows;
+        accepted += table.n_rows();
+        match &mut kept {
+            None => kept = Some(table),
+            Some(all) => all.append(&table)?,
+        }
+        round += 1;
+    }
+    kept.ok_or(ModelError::Internal("no table was drawn"))
 }
 
 /// A model's generator with the generators of one sampling call, behind the object
@@ -174,7 +230,8 @@ impl<G: Generate> Rows for Source<G> {
 
 /// An iterator over chunks of synthetic rows (each a [`Table`] of at most `chunk_rows` rows,
 /// the last one shorter), returned by the models' `sample_chunks` methods, so that sampling
-/// any number of rows needs memory for one chunk only. After an error it yields nothing more.
+/// any number of rows needs memory for one chunk only (for a model that generates rows pass
+/// by pass). After an error it yields nothing more.
 ///
 /// A model generates rows in passes of at most 500 rows in the transformer's matrix form,
 /// from random streams that continue from pass to pass; conditional sampling keeps the rows
@@ -182,47 +239,47 @@ impl<G: Generate> Rows for Source<G> {
 /// of rows requested. The passes — their sizes and their order — are those of a one-shot
 /// `sample(n)` whatever the chunk size, and decoding is row by row, so the concatenated chunks
 /// are exactly `sample(n)`: the same rows for the same seed, for any chunk size.
+///
+/// Every chunk meets the schema's public constraints ([`Schema::constraints`]): fixed
+/// combinations with a determining column are completed by construction, the rows that still
+/// break a constraint are rejected, under the same limit as conditions. The row count is
+/// exact: `n` rows requested are `n` rows meeting every constraint, or an error naming the
+/// constraint ([`ModelError::ConstraintTooRare`]).
 pub struct SampleChunks<'a> {
-    source: Box<dyn Rows + 'a>,
-    /// With conditions: the rows kept are those meeting every one.
-    wanted: Option<Vec<Wanted>>,
-    width: usize,
+    source: ChunkSource<'a>,
     requested: usize,
     chunk_rows: usize,
     emitted: usize,
-    /// Rows kept and not yet emitted, row-major.
-    pending: Vec<f32>,
+    done: bool,
+}
+
+/// Where the rows of a [`SampleChunks`] come from.
+enum ChunkSource<'a> {
+    /// A model's generator, pass by pass.
+    Generated(Box<Generated<'a>>),
+    /// A table drawn whole (already meeting the constraints), cut into chunks: `next` is the
+    /// next row to emit.
+    Finished { table: Table, next: usize },
+}
+
+/// The state of sampling from a model's generator.
+struct Generated<'a> {
+    rows: Box<dyn Rows + 'a>,
+    width: usize,
+    /// With conditions: the rows kept are those meeting every one.
+    wanted: Option<Vec<Wanted>>,
+    /// With constraints: completes and checks the decoded rows.
+    filter: Option<RowFilter>,
+    /// Decoded rows kept and not yet emitted.
+    pending: Option<Table>,
     /// Rows kept so far (emitted or pending).
     kept: usize,
     /// Rows generated so far.
     generated: usize,
     /// The most rows that may be generated.
     limit: usize,
-    done: bool,
-    /// For a model that generates all its rows at once ([`SampleChunks::from_table`]): those
-    /// rows and the next row to emit.
-    whole: Option<(Table, usize)>,
-}
-
-/// The [`Rows`] of a [`SampleChunks`] made from a whole table, which never generates.
-struct NoRows;
-
-impl Rows for NoRows {
-    fn width(&self) -> usize {
-        1
-    }
-
-    fn generate(&mut self, _rows: usize) -> Result<Vec<f32>> {
-        Err(ModelError::Internal(
-            "a whole-table SampleChunks generated rows",
-        ))
-    }
-
-    fn decode(&self, _values: Vec<f32>, _width: usize) -> Result<Table> {
-        Err(ModelError::Internal(
-            "a whole-table SampleChunks decoded rows",
-        ))
-    }
+    /// Rows rejected by conditions (in the matrix) and by each constraint.
+    rejected: Rejections,
 }
 
 impl std::fmt::Debug for SampleChunks<'_> {
@@ -236,34 +293,39 @@ impl std::fmt::Debug for SampleChunks<'_> {
 }
 
 impl<'a> SampleChunks<'a> {
-    /// `requested` rows from `source` in chunks of `chunk_rows` (at least 1); with `wanted`,
-    /// only the rows meeting every condition are kept, and at most
-    /// `requested × 200` (at least 20 000) rows are generated.
-    fn new(
+    /// `requested` rows from `rows` in chunks of `chunk_rows` (at least 1); with `wanted`,
+    /// only the rows meeting every condition are kept, with `filter` only those meeting every
+    /// constraint, and then at most `requested × 200` (at least 20 000) rows are generated.
+    fn generated(
         requested: usize,
         chunk_rows: usize,
-        source: Box<dyn Rows + 'a>,
+        rows: Box<dyn Rows + 'a>,
         wanted: Option<Vec<Wanted>>,
+        filter: Option<RowFilter>,
     ) -> Self {
-        let limit = match wanted {
-            Some(_) => requested
-                .saturating_mul(REJECTION_FACTOR)
-                .max(REJECTION_MINIMUM),
-            None => requested,
+        let limit = if wanted.is_some() || filter.is_some() {
+            rejection_limit(requested)
+        } else {
+            requested
         };
-        SampleChunks {
-            width: source.width(),
-            source,
+        let rejected = Rejections::new(filter.as_ref());
+        let generated = Generated {
+            width: rows.width(),
+            rows,
             wanted,
-            requested,
-            chunk_rows: chunk_rows.max(1),
-            emitted: 0,
-            pending: Vec::new(),
+            filter,
+            pending: None,
             kept: 0,
             generated: 0,
             limit,
+            rejected,
+        };
+        SampleChunks {
+            source: ChunkSource::Generated(Box::new(generated)),
+            requested,
+            chunk_rows: chunk_rows.max(1),
+            emitted: 0,
             done: requested == 0,
-            whole: None,
         }
     }
 
@@ -271,10 +333,13 @@ impl<'a> SampleChunks<'a> {
     /// whose sampler draws all rows together, such as the marginal model's exact counts:
     /// memory then holds every row).
     pub(crate) fn from_table(table: Table, chunk_rows: usize) -> SampleChunks<'static> {
-        let requested = table.n_rows();
-        let mut chunks = SampleChunks::new(requested, chunk_rows, Box::new(NoRows), None);
-        chunks.whole = Some((table, 0));
-        chunks
+        SampleChunks {
+            requested: table.n_rows(),
+            done: table.n_rows() == 0,
+            source: ChunkSource::Finished { table, next: 0 },
+            chunk_rows: chunk_rows.max(1),
+            emitted: 0,
+        }
     }
 
     /// The number of rows still to come.
@@ -282,49 +347,83 @@ impl<'a> SampleChunks<'a> {
         self.requested - self.emitted
     }
 
-    fn pending_rows(&self) -> usize {
-        self.pending.len() / self.width.max(1)
+    /// The table of no rows (for `sample(0)`).
+    fn empty(&self) -> Result<Table> {
+        match &self.source {
+            ChunkSource::Generated(g) => g.rows.decode(Vec::new(), g.width),
+            ChunkSource::Finished { table, .. } => Ok(table.select_rows(&[])?),
+        }
     }
 
     fn next_chunk(&mut self) -> Result<Table> {
         let want = self.chunk_rows.min(self.requested - self.emitted);
-        if let Some((table, next)) = &mut self.whole {
-            let rows: Vec<usize> = (*next..*next + want).collect();
-            *next += want;
-            self.emitted += want;
-            return Ok(table.select_rows(&rows)?);
-        }
+        let chunk = match &mut self.source {
+            ChunkSource::Finished { table, next } => {
+                let rows: Vec<usize> = (*next..*next + want).collect();
+                *next += want;
+                table.select_rows(&rows)?
+            }
+            ChunkSource::Generated(g) => g.next_chunk(want, self.requested)?,
+        };
+        self.emitted += want;
+        Ok(chunk)
+    }
+}
+
+impl Generated<'_> {
+    fn pending_rows(&self) -> usize {
+        self.pending.as_ref().map_or(0, Table::n_rows)
+    }
+
+    /// The next `want` rows of a call for `requested` rows.
+    fn next_chunk(&mut self, want: usize, requested: usize) -> Result<Table> {
         while self.pending_rows() < want {
             if self.generated >= self.limit {
-                return Err(ModelError::ConditionTooRare {
-                    requested: self.requested,
-                    accepted: self.kept,
-                    generated: self.generated,
-                });
+                return Err(self.rejected.error(requested, self.kept, self.generated));
             }
             let rows = CHUNK.min(self.limit - self.generated);
-            let values = self.source.generate(rows)?;
+            let values = self.rows.generate(rows)?;
             self.generated += rows;
-            match &self.wanted {
-                None => {
-                    self.kept += rows;
-                    self.pending.extend_from_slice(&values);
-                }
+            let width = self.width.max(1);
+            let values = match &self.wanted {
+                None => values,
                 Some(wanted) => {
-                    for row in values.chunks_exact(self.width.max(1)) {
-                        if self.kept < self.requested && wanted.iter().all(|w| w.holds(row)) {
-                            self.pending.extend_from_slice(row);
-                            self.kept += 1;
+                    let mut kept = Vec::with_capacity(values.len());
+                    for row in values.chunks_exact(width) {
+                        if wanted.iter().all(|w| w.holds(row)) {
+                            kept.extend_from_slice(row);
+                        } else {
+                            self.rejected.conditions += 1;
                         }
                     }
+                    kept
                 }
+            };
+            // At most the rows still missing (rows past them would never be emitted).
+            let room = requested - self.kept;
+            let mut values = values;
+            values.truncate(room.min(values.len() / width) * width);
+            let mut table = self.rows.decode(values, self.width)?;
+            if let Some(filter) = &self.filter {
+                table = filter.keep(table, room, &mut self.rejected)?;
+            }
+            self.kept += table.n_rows();
+            match &mut self.pending {
+                None => self.pending = Some(table),
+                Some(pending) => pending.append(&table)?,
             }
         }
-        let take = want * self.width;
-        let rest = self.pending.split_off(take);
-        let chunk = std::mem::replace(&mut self.pending, rest);
-        self.emitted += want;
-        self.source.decode(chunk, self.width)
+        let pending = self
+            .pending
+            .take()
+            .ok_or(ModelError::Internal("no rows pending"))?;
+        if pending.n_rows() == want {
+            return Ok(pending);
+        }
+        let head: Vec<usize> = (0..want).collect();
+        let tail: Vec<usize> = (want..pending.n_rows()).collect();
+        self.pending = Some(pending.select_rows(&tail)?);
+        Ok(pending.select_rows(&head)?)
     }
 }
 
@@ -343,9 +442,157 @@ impl Iterator for SampleChunks<'_> {
     }
 }
 
+/// The schema's constraints applied to decoded rows, with the conditions of the call
+/// checked again after completion (completing a fixed combination may change a conditioned
+/// column).
+///
+/// Post-processing of the released model: which rows are kept depends on the model's rows
+/// and the public schema only, never on the training data, so rejecting rows costs no
+/// privacy whatever their number.
+struct RowFilter {
+    check: ConstraintCheck,
+    /// Per condition: the column and the wanted code (`None`: null).
+    conditions: Vec<(String, Option<u32>)>,
+}
+
+impl RowFilter {
+    /// The filter of `schema`'s constraints (`None` when it declares none) for a call with
+    /// `conditions`.
+    fn new(schema: &Schema, conditions: &[Condition]) -> Result<Option<RowFilter>> {
+        if schema.constraints().is_empty() {
+            return Ok(None);
+        }
+        let conditions = conditions
+            .iter()
+            .map(|c| {
+                let code = match &c.value {
+                    None => None,
+                    Some(v) => {
+                        let cats = schema
+                            .column(&c.column)
+                            .and_then(|col| col.categories())
+                            .unwrap_or_default();
+                        let i = cats.iter().position(|x| x == v).ok_or_else(|| {
+                            ModelError::Data(tabveil_data::DataError::Schema(
+                                tabveil_data::SchemaError::UnknownColumn {
+                                    column: c.column.clone(),
+                                },
+                            ))
+                        })?;
+                        Some(
+                            u32::try_from(i)
+                                .map_err(|_| ModelError::Internal("a code past u32"))?,
+                        )
+                    }
+                };
+                Ok((c.column.clone(), code))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(RowFilter {
+            check: ConstraintCheck::new(schema),
+            conditions,
+        }))
+    }
+
+    /// The rows of `table` that meet every constraint (after completion) and condition, at
+    /// most `room` of them, in order; counts the rows each constraint rejected.
+    fn keep(&self, table: Table, room: usize, rejected: &mut Rejections) -> Result<Table> {
+        let table = self.check.complete(table)?;
+        let broken = self.check.broken(&table)?;
+        let mut rows = Vec::with_capacity(table.n_rows().min(room));
+        for (r, b) in broken.iter().enumerate() {
+            if let Some(c) = b {
+                rejected.constraints[*c] += 1;
+                continue;
+            }
+            if !self.conditions_hold(&table, r) {
+                rejected.conditions += 1;
+                continue;
+            }
+            if rows.len() < room {
+                rows.push(r);
+            }
+        }
+        if rows.len() == table.n_rows() {
+            return Ok(table);
+        }
+        Ok(table.select_rows(&rows)?)
+    }
+
+    fn conditions_hold(&self, table: &Table, row: usize) -> bool {
+        self.conditions.iter().all(|(name, code)| {
+            let Some(col) = table.column(name) else {
+                return false;
+            };
+            match code {
+                None => col.is_null(row),
+                Some(code) => {
+                    !col.is_null(row) && col.as_categorical().is_some_and(|v| v[row] == *code)
+                }
+            }
+        })
+    }
+}
+
+/// Rows rejected by the conditions and by each constraint, for the error at the limit.
+struct Rejections {
+    conditions: usize,
+    constraints: Vec<usize>,
+    labels: Vec<String>,
+}
+
+impl Rejections {
+    /// No rejection yet, for the constraints of `filter`.
+    fn new(filter: Option<&RowFilter>) -> Self {
+        let labels: Vec<String> = filter.map_or_else(Vec::new, |f| {
+            f.check.constraints().iter().map(|c| c.label()).collect()
+        });
+        Rejections {
+            conditions: 0,
+            constraints: vec![0; labels.len()],
+            labels,
+        }
+    }
+
+    /// The error at the limit: it names the constraint that rejected the most rows, unless
+    /// the conditions rejected more.
+    fn error(&self, requested: usize, accepted: usize, generated: usize) -> ModelError {
+        let worst = self
+            .constraints
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
+        match worst {
+            Some((i, &n)) if n > 0 && n >= self.conditions => ModelError::ConstraintTooRare {
+                constraint: self
+                    .labels
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{i}")),
+                requested,
+                accepted,
+                generated,
+            },
+            _ => ModelError::ConditionTooRare {
+                requested,
+                accepted,
+                generated,
+            },
+        }
+    }
+}
+
+/// The most rows that sampling with rejection generates for `requested` rows.
+fn rejection_limit(requested: usize) -> usize {
+    requested
+        .saturating_mul(REJECTION_FACTOR)
+        .max(REJECTION_MINIMUM)
+}
+
 /// Rows generated per pass of a model's generator or decoder.
 pub(crate) const CHUNK: usize = 500;
-/// Conditional sampling gives up after generating this many rows per requested row...
+/// Sampling with rejection (conditions, constraints) gives up after generating this many rows
+/// per requested row...
 const REJECTION_FACTOR: usize = 200;
 /// ...but always tries at least this many rows.
 const REJECTION_MINIMUM: usize = 20_000;

@@ -28,6 +28,9 @@ pub(crate) enum Stream {
     Rows = 7,
     /// Seed of the transformer's per-row mode sampling.
     Transform = 8,
+    /// Seeds of the further draws of a model that samples whole tables, when rows are
+    /// rejected under the schema's constraints.
+    Redraw = 9,
 }
 
 /// A generator for `stream` of `seed`.

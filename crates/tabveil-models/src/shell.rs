@@ -315,7 +315,7 @@ impl<P: Parts> Shell<P> {
         chunk_rows: usize,
     ) -> Result<SampleChunks<'_>> {
         let generator = P::generator(&self.config, self.fitted()?);
-        Ok(sampling::sample_chunks(generator, n, seed, chunk_rows))
+        sampling::sample_chunks(generator, n, seed, chunk_rows)
     }
 
     pub(crate) fn sample_conditional_chunks(

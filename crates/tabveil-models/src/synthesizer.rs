@@ -70,10 +70,13 @@ pub trait Synthesizer {
         .into())
     }
 
-    /// `n` synthetic rows, reproducible from `seed`.
+    /// `n` synthetic rows, reproducible from `seed`. Every row meets the public constraints
+    /// of the schema the model was fitted with ([`Schema::constraints`]); the count is exact.
     ///
     /// # Errors
-    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), numerical failure.
+    /// [`ModelError::NotFitted`](crate::ModelError::NotFitted), numerical failure,
+    /// [`ModelError::ConstraintTooRare`](crate::ModelError::ConstraintTooRare) when too few
+    /// generated rows meet a constraint.
     fn sample(&self, n: usize, seed: u64) -> Result<Table>;
 
     /// `n` synthetic rows that all meet every condition (categorical or boolean columns only).

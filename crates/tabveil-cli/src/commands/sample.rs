@@ -1,14 +1,15 @@
 //! `tabveil sample`: synthetic rows from a saved model, streamed in chunks to a CSV file
-//! (written atomically), a special file or stdout (`--out -`): memory does not grow with
-//! `--rows`. Parquet and Arrow IPC outputs (by extension) are encoded whole, so they hold the
-//! rows in memory.
+//! (written atomically), a special file or stdout (`--out -`), or as Parquet or Arrow IPC (by
+//! extension) one row group or record batch per chunk: memory does not grow with `--rows`
+//! (the marginal model draws all its rows together, so it holds them once).
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
-use tabveil::data::{CsvWriter, TableFormat, write_table};
+use tabveil::data::{ColumnarWriter, CsvWriter, TableFormat};
 use tabveil::models::Condition;
 
 use super::UsageError;
@@ -38,8 +39,8 @@ pub(crate) struct SampleArgs {
     )]
     seed: u64,
     /// The file to write: CSV, Parquet or Arrow IPC by extension (replaced atomically; written
-    /// through for a FIFO or device; `-` for CSV on stdout). CSV is streamed; Parquet and Arrow
-    /// IPC hold all rows in memory.
+    /// through for a FIFO or device; `-` for CSV on stdout). Every format is written chunk by
+    /// chunk.
     #[arg(long, value_name = "OUT.csv")]
     out: PathBuf,
     /// Print the outcome as one JSON object (on stderr when the rows go to stdout).
@@ -135,7 +136,9 @@ fn write_rows(
     Ok(rows)
 }
 
-/// Gathers every chunk into one table and writes it in a columnar `format`; the number of rows.
+/// Writes every chunk in a columnar `format` (one Parquet row group or Arrow IPC batch per
+/// chunk, passed on to `out` as soon as it is encoded: memory holds one chunk); the number of
+/// rows.
 fn write_columnar(
     out: &mut impl Write,
     schema: &tabveil::data::Schema,
@@ -143,26 +146,51 @@ fn write_columnar(
     what: &'static str,
     format: TableFormat,
 ) -> anyhow::Result<usize> {
-    let mut table: Option<tabveil::data::Table> = None;
-    for chunk in chunks {
-        let chunk = chunk.context(what)?;
-        table = Some(match table {
-            None => chunk,
-            Some(mut all) => {
-                all.append(&chunk).context(what)?;
-                all
-            }
-        });
+    let context = || format!("writing the {}", format.name());
+    // The Parquet writer needs a `Send` sink, which the output (a boxed writer) is not: it
+    // writes into this buffer, emptied into `out` after every chunk.
+    let pipe = Pipe::default();
+    let mut writer = match format {
+        TableFormat::ArrowIpc => ColumnarWriter::ipc(pipe.clone(), schema),
+        _ => ColumnarWriter::parquet(pipe.clone(), schema),
     }
-    let Some(table) = table else {
-        return Ok(0);
-    };
-    let mut bytes = Vec::new();
-    write_table(&table, schema, format, &mut bytes)
-        .with_context(|| format!("encoding the {}", format.name()))?;
-    out.write_all(&bytes)
-        .with_context(|| format!("writing the {}", format.name()))?;
-    Ok(table.n_rows())
+    .with_context(context)?;
+    pipe.drain_into(out).with_context(context)?;
+    for chunk in chunks {
+        writer.write(&chunk.context(what)?).with_context(context)?;
+        pipe.drain_into(out).with_context(context)?;
+    }
+    let rows = writer.finish().with_context(context)?;
+    pipe.drain_into(out).with_context(context)?;
+    Ok(rows)
+}
+
+/// A `Send` in-memory sink whose bytes are taken out as they come.
+#[derive(Clone, Default)]
+struct Pipe(Arc<Mutex<Vec<u8>>>);
+
+impl Pipe {
+    fn drain_into(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let bytes = std::mem::take(&mut *self.lock()?);
+        out.write_all(&bytes)
+    }
+
+    fn lock(&self) -> std::io::Result<std::sync::MutexGuard<'_, Vec<u8>>> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("the output buffer was poisoned"))
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.lock()?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A writer that remembers whether its reader went away (the CSV writer's errors do not keep

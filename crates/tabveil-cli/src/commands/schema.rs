@@ -192,6 +192,16 @@ fn infer_private(args: &InferArgs, quiet: bool) -> anyhow::Result<()> {
         &mut rng,
     )
     .map_err(|e| anyhow!(input::data_error(&args.data, &e)))?;
+    // The declared public constraints carry over to the discovered schema (checked against
+    // its released domains: post-processing of the releases, no data read).
+    let schema = match &declared {
+        Some(d) if !d.constraints().is_empty() => schema
+            .with_constraints(d.constraints().to_vec())
+            .map_err(|e| {
+                anyhow!("the declared constraints do not fit the discovered schema: {e}")
+            })?,
+        _ => schema,
+    };
     // ε recomputed from what was recorded, not from the plan.
     let spent = if ledger.is_empty() {
         0.0

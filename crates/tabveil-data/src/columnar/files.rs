@@ -178,6 +178,135 @@ pub fn write_ipc<W: Write>(table: &Table, schema: &Schema, writer: W) -> Result<
     Ok(())
 }
 
+/// Writes tables of one schema — chunks of synthetic rows, say — one after another as one
+/// Parquet or Arrow IPC file, so that memory holds one chunk at a time (each chunk is a
+/// Parquet row group or an IPC record batch). `id` columns are numbered 1, 2, 3, … across
+/// the chunks, as in one table.
+///
+/// ```
+/// use tabveil_data::{Column, ColumnSchema, ColumnarWriter, CsvOptions, Schema, Table, read_ipc};
+///
+/// let schema = Schema::new("t", vec![ColumnSchema::id("id"), ColumnSchema::continuous("x", None, None)])?;
+/// let chunk = |xs: Vec<f64>| Table::new(&schema, vec![Column::id("id"), Column::continuous("x", xs)]);
+/// let mut bytes = Vec::new();
+/// let mut writer = ColumnarWriter::ipc(&mut bytes, &schema)?;
+/// writer.write(&chunk(vec![1.0, 2.0])?)?;
+/// writer.write(&chunk(vec![3.0])?)?;
+/// assert_eq!(writer.finish()?, 3);
+/// let (back, _) = read_ipc(std::io::Cursor::new(bytes), &schema, &CsvOptions::default())?;
+/// assert_eq!(back.column("x").unwrap().as_continuous(), Some(&[1.0, 2.0, 3.0][..]));
+/// assert_eq!(back.n_rows(), 3);
+/// # Ok::<(), tabveil_data::DataError>(())
+/// ```
+pub struct ColumnarWriter<W: Write + Send> {
+    inner: ColumnarInner<W>,
+    schema: Schema,
+    rows: usize,
+}
+
+enum ColumnarInner<W: Write + Send> {
+    Parquet(Box<ArrowWriter<W>>),
+    Ipc(Box<FileWriter<W>>),
+}
+
+impl<W: Write + Send> std::fmt::Debug for ColumnarWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ColumnarWriter")
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write + Send> ColumnarWriter<W> {
+    /// A Parquet writer (as [`write_parquet`]).
+    ///
+    /// # Errors
+    /// [`crate::ReadError::Arrow`] when the header cannot be written.
+    pub fn parquet(writer: W, schema: &Schema) -> Result<Self> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let arrow = parquet_compatible(RecordBatch::new_empty(super::arrow_schema(schema)))?;
+        let w = ArrowWriter::try_new(writer, arrow.schema(), Some(props)).map_err(arrow_error)?;
+        Ok(ColumnarWriter {
+            inner: ColumnarInner::Parquet(Box::new(w)),
+            schema: schema.clone(),
+            rows: 0,
+        })
+    }
+
+    /// An Arrow IPC file writer (as [`write_ipc`]).
+    ///
+    /// # Errors
+    /// [`crate::ReadError::Arrow`] when the header cannot be written.
+    pub fn ipc(writer: W, schema: &Schema) -> Result<Self> {
+        let w = FileWriter::try_new(writer, &super::arrow_schema(schema)).map_err(arrow_error)?;
+        Ok(ColumnarWriter {
+            inner: ColumnarInner::Ipc(Box::new(w)),
+            schema: schema.clone(),
+            rows: 0,
+        })
+    }
+
+    /// Writes the rows of `table` (a table of the writer's schema).
+    ///
+    /// # Errors
+    /// As [`Table::to_arrow`]; [`crate::ReadError::Arrow`] when writing fails.
+    pub fn write(&mut self, table: &Table) -> Result<()> {
+        let batch = renumber_ids(table.to_arrow(&self.schema)?, &self.schema, self.rows)?;
+        match &mut self.inner {
+            ColumnarInner::Parquet(w) => {
+                w.write(&parquet_compatible(batch)?).map_err(arrow_error)?;
+                // One row group per chunk: memory holds one chunk's encoded rows.
+                w.flush().map_err(arrow_error)?;
+            }
+            ColumnarInner::Ipc(w) => w.write(&batch).map_err(arrow_error)?,
+        }
+        self.rows += table.n_rows();
+        Ok(())
+    }
+
+    /// Writes the file's footer; the number of rows written.
+    ///
+    /// # Errors
+    /// [`crate::ReadError::Arrow`] when writing fails.
+    pub fn finish(self) -> Result<usize> {
+        match self.inner {
+            ColumnarInner::Parquet(w) => {
+                w.close().map_err(arrow_error)?;
+            }
+            ColumnarInner::Ipc(mut w) => w.finish().map_err(arrow_error)?,
+        }
+        Ok(self.rows)
+    }
+}
+
+/// The batch with its `id` columns numbered from `offset + 1`.
+fn renumber_ids(batch: RecordBatch, schema: &Schema, offset: usize) -> Result<RecordBatch> {
+    if offset == 0
+        || !schema
+            .columns()
+            .iter()
+            .any(|c| matches!(c.kind(), crate::ColumnKind::Id))
+    {
+        return Ok(batch);
+    }
+    let n = batch.num_rows() as i64;
+    let start = offset as i64;
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.columns())
+        .map(|(column, cs)| match cs.kind() {
+            crate::ColumnKind::Id => Arc::new(arrow_array::Int64Array::from_iter_values(
+                start + 1..=start + n,
+            )) as arrow_array::ArrayRef,
+            _ => column.clone(),
+        })
+        .collect();
+    RecordBatch::try_new(batch.schema(), columns).map_err(arrow_error)
+}
+
 /// Writes `table` to the Arrow IPC file at `path` (created or truncated); see [`write_ipc`].
 ///
 /// # Errors

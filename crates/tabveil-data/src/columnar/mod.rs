@@ -36,8 +36,8 @@ mod tests;
 mod write;
 
 pub use files::{
-    read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path,
-    write_parquet, write_parquet_path,
+    ColumnarWriter, read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc,
+    write_ipc_path, write_parquet, write_parquet_path,
 };
 pub use infer::infer_schema_arrow;
 pub use read::{ArrowTableBuilder, read_arrow_batches};

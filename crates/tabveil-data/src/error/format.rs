@@ -11,7 +11,7 @@ pub(crate) fn num(v: f64) -> String {
 }
 
 /// Bounds for a message: `[0, 100]`, `[0, ∞)`, `(−∞, 100]`.
-pub(super) fn bounds(min: Option<f64>, max: Option<f64>) -> String {
+pub(crate) fn bounds(min: Option<f64>, max: Option<f64>) -> String {
     let lo = min.map_or_else(|| "(−∞".to_owned(), |v| format!("[{}", num(v)));
     let hi = max.map_or_else(|| "∞)".to_owned(), |v| format!("{}]", num(v)));
     format!("{lo}, {hi}")

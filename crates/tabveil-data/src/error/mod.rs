@@ -7,7 +7,7 @@
 //! 0-based index of an in-memory row), *which column* (by name) and the offending value, so that
 //! a message can point at the cell to fix.
 
-mod format;
+pub(crate) mod format;
 mod read;
 mod schema;
 mod transform;

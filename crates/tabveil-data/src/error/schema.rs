@@ -208,4 +208,55 @@ pub enum SchemaError {
         /// The name looked up.
         column: String,
     },
+    /// A constraint names a column the schema does not have.
+    #[error("constraint `{constraint}`: there is no column `{column}`")]
+    ConstraintUnknownColumn {
+        /// The constraint (its name or generated label).
+        constraint: String,
+        /// The column named.
+        column: String,
+    },
+    /// A constraint reads a column of a kind it cannot use (e.g. an inequality on a
+    /// categorical column), or gives a value of the wrong type for a column.
+    #[error("constraint `{constraint}`: column `{column}` needs {expected}")]
+    ConstraintKindMismatch {
+        /// The constraint.
+        constraint: String,
+        /// The column.
+        column: String,
+        /// What the constraint needs there.
+        expected: &'static str,
+    },
+    /// A value declared by a constraint lies outside the column's public domain (a category
+    /// not declared, a number outside the bounds or not whole for an integer column, a null
+    /// for a column that is not nullable).
+    #[error(
+        "constraint `{constraint}`: the value {value} is outside the public domain of column `{column}`"
+    )]
+    ConstraintValueOutsideDomain {
+        /// The constraint.
+        constraint: String,
+        /// The column.
+        column: String,
+        /// The value as written.
+        value: String,
+    },
+    /// A constraint cannot be met by any row within the schema's public domains, alone or
+    /// together with another constraint (found from the schema alone, without data).
+    #[error("constraint `{constraint}` cannot be met: {reason}")]
+    ImpossibleConstraint {
+        /// The constraint.
+        constraint: String,
+        /// Why.
+        reason: String,
+    },
+    /// A constraint is malformed (a missing or mistyped field, a combination of the wrong
+    /// length, a column listed twice).
+    #[error("constraint `{constraint}` is invalid: {message}")]
+    InvalidConstraint {
+        /// The constraint (its name, generated label, or `#i` when it could not be read).
+        constraint: String,
+        /// What is wrong.
+        message: String,
+    },
 }

@@ -23,13 +23,14 @@ const COLUMN_FIELDS: [&str; 11] = [
 ];
 
 /// Top-level keys interpreted by this crate.
-pub(super) const SCHEMA_FIELDS: [&str; 6] = [
+pub(super) const SCHEMA_FIELDS: [&str; 7] = [
     "name",
     "description",
     "target",
     "positive_class",
     "inferred_from_data",
     "columns",
+    "constraints",
 ];
 
 pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
@@ -59,7 +60,12 @@ pub(super) fn schema_from_value(value: Value) -> Result<Schema> {
         .enumerate()
         .map(|(i, c)| column_from_value(i, c))
         .collect::<Result<Vec<_>>>()?;
+    let constraints = top.remove("constraints");
     let mut schema = Schema::new(name, columns)?;
+    if let Some(value) = constraints {
+        let list = super::constraint_json::constraints_from_value(&schema, value)?;
+        schema = schema.with_constraints(list)?;
+    }
     schema.description = description;
     schema.extra = top;
     schema.inferred_from_data = inferred_from_data;
@@ -96,6 +102,12 @@ pub(super) fn schema_to_value(schema: &Schema) -> Value {
     }
     let columns = schema.columns.iter().map(column_to_value).collect();
     top.insert("columns".into(), Value::Array(columns));
+    if !schema.constraints.is_empty() {
+        top.insert(
+            "constraints".into(),
+            super::constraint_json::constraints_to_value(schema),
+        );
+    }
     Value::Object(top)
 }
 

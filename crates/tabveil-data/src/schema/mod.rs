@@ -27,6 +27,11 @@
 //! ```
 
 mod column;
+mod constraint;
+mod constraint_json;
+#[cfg(test)]
+mod constraint_tests;
+mod enforce;
 mod json;
 #[cfg(test)]
 mod tests;
@@ -42,12 +47,14 @@ use crate::error::{DataError, Result};
 pub use column::{
     ColumnKind, ColumnOrigin, ColumnSchema, DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin,
 };
+pub use constraint::{Cell, Constraint, ConstraintRule};
+pub use enforce::ConstraintCheck;
 
 /// The public description of a table: its columns in order, plus optional metadata.
 ///
 /// Construct with [`Schema::new`] or [`Schema::from_json`]; both validate, so every `Schema`
 /// in existence is valid. Top-level JSON keys other than `name`, `description`, `target`,
-/// `positive_class`, `inferred_from_data` and `columns` are kept as they are
+/// `positive_class`, `inferred_from_data`, `columns` and `constraints` are kept as they are
 /// ([`Schema::extra`]).
 ///
 /// A schema read from the data by [`infer_schema`](crate::infer_schema) is marked
@@ -64,6 +71,7 @@ pub struct Schema {
     columns: Vec<ColumnSchema>,
     extra: serde_json::Map<String, serde_json::Value>,
     inferred_from_data: bool,
+    constraints: Vec<Constraint>,
 }
 
 impl Schema {
@@ -85,6 +93,7 @@ impl Schema {
             columns,
             extra: serde_json::Map::new(),
             inferred_from_data: false,
+            constraints: Vec::new(),
         };
         schema.validate()?;
         Ok(schema)
@@ -95,6 +104,27 @@ impl Schema {
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+
+    /// The same schema with `constraints` (replacing any it had), validated against the
+    /// columns without any data: public rules every synthetic row will follow (see
+    /// [`Constraint`]). They cost no privacy budget.
+    ///
+    /// # Errors
+    /// [`crate::SchemaError::ConstraintUnknownColumn`],
+    /// [`crate::SchemaError::ConstraintKindMismatch`],
+    /// [`crate::SchemaError::ConstraintValueOutsideDomain`],
+    /// [`crate::SchemaError::ImpossibleConstraint`], [`crate::SchemaError::InvalidConstraint`].
+    pub fn with_constraints(mut self, constraints: Vec<Constraint>) -> Result<Self> {
+        self.constraints = constraints;
+        constraint::validate(&self)?;
+        Ok(self)
+    }
+
+    /// The public constraints every synthetic row follows (JSON `constraints`; empty when
+    /// none are declared).
+    pub fn constraints(&self) -> &[Constraint] {
+        &self.constraints
     }
 
     /// The same schema marked as read from the data (`true`) or as reviewed by the user
@@ -277,7 +307,7 @@ impl Schema {
                 class: self.positive_class.clone().unwrap_or_default(),
             }));
         }
-        Ok(())
+        constraint::validate(self)
     }
 }
 

@@ -94,6 +94,7 @@ use crate::error::{ModelError, Result};
 use crate::persist::SavedModel;
 use crate::progress::Progress;
 use crate::registry::{ModelKind, ModelSettings};
+use crate::sampling;
 use crate::seeds::{Stream, derived_seed};
 use crate::synthesizer::{Condition, FitSummary, PrivateRun, Synthesizer};
 use decode::{AttributeDecoder, Forced, decode_table};
@@ -392,7 +393,11 @@ impl Synthesizer for Marginal {
     }
 
     fn sample(&self, n: usize, seed: u64) -> Result<Table> {
-        self.fitted()?.sample(n, seed, &[])
+        let fitted = self.fitted()?;
+        // The schema's constraints, shared with every model (`sampling`).
+        sampling::sample_whole(&fitted.schema, n, seed, &[], |rows, s| {
+            fitted.sample(rows, s, &[])
+        })
     }
 
     fn summary(&self) -> Option<&FitSummary> {
@@ -417,7 +422,9 @@ impl Synthesizer for Marginal {
             }
             evidence.push(fitted.resolve(c)?);
         }
-        fitted.sample(n, seed, &evidence)
+        sampling::sample_whole(&fitted.schema, n, seed, conditions, |rows, s| {
+            fitted.sample(rows, s, &evidence)
+        })
     }
 
     fn schema(&self) -> Option<&Schema> {
