@@ -66,8 +66,9 @@ def main() -> int:
     kinds = {c["name"]: c["kind"] for c in schema.to_dict()["columns"]}
     discrete = [c for c, k in kinds.items() if k in ("categorical", "boolean")]
     continuous = [c for c, k in kinds.items() if k == "continuous"]
-    integer = [c["name"] for c in schema.to_dict()["columns"]
-               if c["kind"] == "continuous" and c.get("integer")]
+    columns = schema.to_dict()["columns"]
+    integer = [c["name"] for c in columns if c["kind"] == "continuous" and c.get("integer")]
+    bounds = {c["name"]: (c.get("min"), c.get("max")) for c in columns if c["kind"] == "continuous"}
     # One DataFrame for everyone: the categorical columns as pandas categoricals in the schema's
     # order would favour nobody, but SDV and smartnoise expect plain object columns.
     print(f"table {args.table}: {data.shape[0]} rows x {data.shape[1]} columns; "
@@ -95,7 +96,7 @@ def main() -> int:
         # DPCTGAN stops at the first epoch that starts over its budget: count the epochs it
         # trained (its spent ε is recorded at the start of each epoch), so a slope over fewer
         # epochs than asked is seen, not hidden.
-        gan = synth.gan
+        gan = getattr(synth, "gan", synth)  # the wrapper (older snsynth) or DPCTGAN itself (1.0.8)
         trained = sum(1 for e in gan.epsilon_list if e <= gan.epsilon)
         return synth.sample, trained
 
@@ -107,12 +108,15 @@ def main() -> int:
     }
     results: dict = {"versions": versions(), "args": {k: str(v) for k, v in vars(args).items()}}
     def scoreable(fake):
-        # SDV and smartnoise return floats in integer columns; the scorer reads the schema's
-        # types, so round them (the same post-processing every synthesizer's output gets here;
-        # tabveil's are integers already and unchanged by it).
+        # SDV and smartnoise return floats in integer columns and values outside the declared
+        # bounds; the scorer reads the schema's types and bounds, so clip and round them (the
+        # same post-processing every synthesizer's output gets here; tabveil's are within
+        # bounds and integers already, unchanged by it).
         fake = fake.copy()
+        for c, (lo, hi) in bounds.items():
+            fake[c] = pd.to_numeric(fake[c]).clip(lower=lo, upper=hi)
         for c in integer:
-            fake[c] = pd.to_numeric(fake[c]).round().astype("Int64")
+            fake[c] = fake[c].round().astype("Int64")
         return fake
 
     for name in args.only.split(","):
