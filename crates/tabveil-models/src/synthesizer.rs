@@ -240,6 +240,46 @@ impl Condition {
             value: None,
         }
     }
+
+    /// Reads `COL=VALUE` (both non-empty; the value is everything after the first `=`), the
+    /// form the command line and the services take; `None` for anything else.
+    ///
+    /// ```
+    /// use tabveil_models::Condition;
+    /// assert_eq!(Condition::parse("sex=Female"), Some(Condition::new("sex", "Female")));
+    /// assert_eq!(Condition::parse("note=a=b"), Some(Condition::new("note", "a=b")));
+    /// assert_eq!(Condition::parse("sex="), None);
+    /// ```
+    pub fn parse(pair: &str) -> Option<Self> {
+        match pair.split_once('=') {
+            Some((column, value)) if !column.is_empty() && !value.is_empty() => {
+                Some(Condition::new(column, value))
+            }
+            _ => None,
+        }
+    }
+
+    /// Reads a comma-separated list of `COL=VALUE` pairs (empty: no condition); the error is
+    /// the first pair that does not read.
+    ///
+    /// ```
+    /// use tabveil_models::Condition;
+    /// let read = Condition::parse_list("sex=Female,race=White");
+    /// assert_eq!(read.map(|c| c.len()), Ok(2));
+    /// assert_eq!(Condition::parse_list("sex=Female,oops"), Err("oops"));
+    /// assert_eq!(Condition::parse_list(""), Ok(Vec::new()));
+    /// ```
+    ///
+    /// # Errors
+    /// The first pair that [`parse`](Condition::parse) refuses.
+    pub fn parse_list(raw: &str) -> std::result::Result<Vec<Self>, &str> {
+        if raw.is_empty() {
+            return Ok(Vec::new());
+        }
+        raw.split(',')
+            .map(|pair| Condition::parse(pair).ok_or(pair))
+            .collect()
+    }
 }
 
 /// What a fit did.

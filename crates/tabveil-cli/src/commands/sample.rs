@@ -217,13 +217,10 @@ impl<W: Write> Watch<'_, W> {
 }
 
 fn parse_condition(raw: &str) -> Result<Condition, UsageError> {
-    match raw.split_once('=') {
-        Some((column, value)) if !column.is_empty() && !value.is_empty() => {
-            Ok(Condition::new(column, value))
-        }
-        _ => Err(UsageError::new(
+    Condition::parse(raw).ok_or_else(|| {
+        UsageError::new(
             "--condition",
             format!("`{raw}`: expected COL=VALUE, e.g. --condition sex=Female"),
-        )),
-    }
+        )
+    })
 }

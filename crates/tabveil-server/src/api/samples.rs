@@ -79,18 +79,9 @@ pub(crate) async fn sample(
 }
 
 fn parse_conditions(raw: Option<&str>) -> Result<Vec<Condition>, ApiError> {
-    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(|pair| match pair.split_once('=') {
-            Some((c, v)) if !c.is_empty() && !v.is_empty() => Ok(Condition::new(c, v)),
-            _ => Err(ApiError::unprocessable(
-                "bad-condition",
-                format!("`{pair}`: expected col=value"),
-            )),
-        })
-        .collect()
+    Condition::parse_list(raw.unwrap_or_default()).map_err(|pair| {
+        ApiError::unprocessable("bad-condition", format!("`{pair}`: expected col=value"))
+    })
 }
 
 /// The rows as a JSON array of objects (column name → value).
