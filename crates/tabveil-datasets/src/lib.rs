@@ -44,7 +44,7 @@ fn gunzip(file: &'static str, bytes: &[u8]) -> Result<Vec<u8>, DatasetError> {
     Ok(out)
 }
 
-/// The UCI Adult (Census Income) data: Becker & Kohavi (1996), CC BY 4.0 ([`LICENSE`]).
+/// The UCI Adult (Census Income) data: Becker & Kohavi (1996), CC BY 4.0 ([`adult::LICENSE`]).
 ///
 /// 26 049 training rows and a holdout of 6 512 real rows that no training uses, with the
 /// public schema whose bounds and category lists come from the data's codebook (see the

@@ -37,7 +37,7 @@ pub(crate) struct ColumnPlan {
 }
 
 /// The plan of a discovery: one noise multiplier σ for every release, the threshold τ of the
-/// category releases, and the ledger entries that [`discover_schema`] will record (exactly
+/// category releases, and the ledger entries that [`discover_schema`](super::discover_schema) will record (exactly
 /// these, in this order). Computed from public information only (column names, the declared
 /// schema, the budget).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

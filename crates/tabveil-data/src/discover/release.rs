@@ -15,7 +15,7 @@ use crate::error::TransformError;
 use crate::error::{DataError, Result};
 use crate::schema::{ColumnKind, ColumnOrigin, ColumnSchema, PrivateOrigin, Schema};
 
-/// Discovers a schema privately: makes the releases of `plan` (from [`plan_discovery`] with
+/// Discovers a schema privately: makes the releases of `plan` (from [`plan_discovery`](super::plan_discovery) with
 /// the same names and declared schema), records each on `ledger` as it is made, and builds
 /// the schema from the released values only. Declared columns and fields are kept as they
 /// are; every discovered column is marked [`ColumnOrigin::Private`] with its ledger entries
