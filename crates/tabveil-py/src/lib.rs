@@ -21,6 +21,14 @@ mod synth;
 
 use pyo3::prelude::*;
 
+/// mimalloc, as the command line uses: Candle allocates a fresh buffer for every operation, and
+/// glibc's malloc serves the large ones with mmap and page faults, which slows training down
+/// (measured in README: the Python side-by-side). It serves the Rust side of the module only;
+/// Python objects and the Arrow buffers Python hands in keep their own allocators (Arrow
+/// buffers are freed through their release callbacks, by whoever allocated them).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The native module.
 #[pymodule]
 fn _tabveil(m: &Bound<'_, PyModule>) -> PyResult<()> {
