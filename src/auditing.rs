@@ -159,7 +159,9 @@ impl BlackBoxTarget for FacadeTarget<'_> {
 pub fn save_audit_into(dir: &Path, audit: &AuditReport) -> Result<()> {
     Fitted::load(dir)?;
     let path = dir.join(AUDIT_FILE);
-    let tmp = dir.join(format!(".{AUDIT_FILE}.tmp"));
+    // A name of our own, created new: a file already there (a user's, or another process's
+    // half-written audit) is never truncated or replaced; only `AUDIT_FILE` is.
+    let tmp = dir.join(format!(".{AUDIT_FILE}.{}.tmp", std::process::id()));
     let io = |p: &Path, e: std::io::Error| Error::Io {
         path: p.display().to_string(),
         message: e.to_string(),
@@ -167,15 +169,23 @@ pub fn save_audit_into(dir: &Path, audit: &AuditReport) -> Result<()> {
     let json = audit.to_json()?;
     let written = (|| -> std::io::Result<()> {
         use std::io::Write as _;
-        let mut file = std::fs::File::create(&tmp)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         file.write_all(json.as_bytes())?;
         file.sync_all()
     })();
     if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            let _ = std::fs::remove_file(&tmp);
+        }
         return Err(io(&tmp, e));
     }
-    std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(&path, e)
+    })
 }
 
 /// Reads the audit saved in `dir`, if there is one.

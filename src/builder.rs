@@ -65,6 +65,31 @@ pub struct Ready<P> {
     seed: Option<u64>,
     target: Option<String>,
     device: Device,
+    memory_limit: MemoryLimit,
+}
+
+/// The memory limit the validator checks a plan against (see
+/// [`SynthesizerBuilder::memory_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum MemoryLimit {
+    /// Three quarters of the machine's physical memory, where it can be read.
+    #[default]
+    Machine,
+    /// This many bytes.
+    Bytes(u64),
+    /// No memory check.
+    Unlimited,
+}
+
+impl MemoryLimit {
+    /// The limit in bytes, or `None` for no check.
+    pub(crate) fn bytes(self) -> Option<u64> {
+        match self {
+            MemoryLimit::Machine => tabveil_validate::default_memory_limit(),
+            MemoryLimit::Bytes(b) => Some(b),
+            MemoryLimit::Unlimited => None,
+        }
+    }
 }
 
 /// Privacy state of a private build: the budget and the private settings.
@@ -200,6 +225,7 @@ impl SynthesizerBuilder<WantsPrivacy> {
                 seed: None,
                 target: None,
                 device: Device::Cpu,
+                memory_limit: MemoryLimit::default(),
             },
         }
     }
@@ -236,6 +262,38 @@ impl<P> SynthesizerBuilder<Ready<P>> {
     /// The device to train and sample on (default: the CPU).
     pub fn device(mut self, device: Device) -> Self {
         self.state.device = device;
+        self
+    }
+
+    /// The memory a fit may need, in bytes: the validator refuses a plan whose model needs
+    /// more whatever the data (`E-MODEL-TOO-WIDE`: the marginal model's junction tree for the
+    /// schema's public domain sizes), before anything is read or released. Default: three
+    /// quarters of the machine's physical memory (no check where it cannot be read).
+    ///
+    /// ```
+    /// use tabveil::prelude::*;
+    ///
+    /// let schema = Schema::new("wide", (0..12).map(|i| {
+    ///     ColumnSchema::categorical(format!("c{i}"), (0..40).map(|v| v.to_string()))
+    /// }).collect())?;
+    /// let synth = Synthesizer::builder()
+    ///     .marginal()
+    ///     .private(Epsilon(1.0), Delta(1e-6))
+    ///     .memory_limit(1 << 20) // 1 MiB: far too little for this table's model
+    ///     .build()?;
+    /// let report = synth.validate(&schema, 10_000);
+    /// assert!(report.errors().any(|f| f.code.as_str() == "E-MODEL-TOO-WIDE"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.state.memory_limit = MemoryLimit::Bytes(bytes);
+        self
+    }
+
+    /// No memory check (see [`memory_limit`](Self::memory_limit)): a plan too wide for the
+    /// machine then fails during the fit, or is killed by the operating system.
+    pub fn no_memory_limit(mut self) -> Self {
+        self.state.memory_limit = MemoryLimit::Unlimited;
         self
     }
 
@@ -357,7 +415,8 @@ impl SynthesizerBuilder<Ready<Private>> {
         let discovery_config = p.discovery_config.clone();
         let settings = self.settings(Privacy::Dp(dp))?;
         let composes = settings.spec().composes_prior_releases();
-        let mut synth = Synthesizer::from_parts(settings, self.state.device);
+        let mut synth =
+            Synthesizer::from_parts(settings, self.state.device, self.state.memory_limit);
         match (discovery, discovery_config) {
             (Some(s), config) => {
                 if !(s > 0.0 && s < 1.0 && s + share < 1.0) {
@@ -404,6 +463,10 @@ impl SynthesizerBuilder<Ready<NonPrivate>> {
     /// value.
     pub fn build(self) -> Result<Synthesizer> {
         let settings = self.settings(Privacy::NonPrivate)?;
-        Ok(Synthesizer::from_parts(settings, self.state.device))
+        Ok(Synthesizer::from_parts(
+            settings,
+            self.state.device,
+            self.state.memory_limit,
+        ))
     }
 }

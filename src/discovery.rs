@@ -188,7 +188,7 @@ impl Synthesizer {
         if let Privacy::Dp(dp) = settings.spec_mut().privacy_mut() {
             dp.prior_releases = ledger.entries().to_vec();
         }
-        let synth = Synthesizer::from_parts(settings, self.device.clone());
+        let synth = Synthesizer::from_parts(settings, self.device.clone(), self.memory_limit);
         synth
             .fit_with_progress(&table, &schema, progress)
             .map_err(|e| match e {
@@ -246,8 +246,12 @@ impl Synthesizer {
         if let Privacy::Dp(dp) = settings.spec_mut().privacy_mut() {
             dp.prior_releases = plan.entries().to_vec();
         }
-        let mut report =
-            tabveil_validate::validate(&TrainingConfig::from(settings), &stand_in, n_rows);
+        let mut report = tabveil_validate::validate_with(
+            &TrainingConfig::from(settings),
+            &stand_in,
+            n_rows,
+            &self.validate_options(true),
+        );
         // The stand-in's single `other` category is not the user's declaration.
         let discovered: Vec<String> = schema
             .columns()

@@ -32,6 +32,7 @@ use tabveil_validate::{
     MemoryEstimate, Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
 
+use crate::builder::MemoryLimit;
 use crate::discovery::DiscoverySettings;
 use crate::error::{Error, Result};
 use crate::fitted::{AUDIT_FILE, FIT_RECORD_FILE, Fitted};
@@ -45,14 +46,30 @@ pub struct Synthesizer {
     pub(crate) device: Device,
     /// Private schema discovery before the fit ([`Synthesizer::fit_discovering`]).
     pub(crate) discovery: Option<DiscoverySettings>,
+    /// The memory limit plans are validated against.
+    pub(crate) memory_limit: MemoryLimit,
 }
 
 impl Synthesizer {
-    pub(crate) fn from_parts(settings: ModelSettings, device: Device) -> Self {
+    pub(crate) fn from_parts(
+        settings: ModelSettings,
+        device: Device,
+        memory_limit: MemoryLimit,
+    ) -> Self {
         Synthesizer {
             settings,
             device,
             discovery: None,
+            memory_limit,
+        }
+    }
+
+    /// The validator's options for this synthesizer: its memory limit, and the workable ranges
+    /// only when `ranges` (advice for a failed plan; the checks before a fit skip them).
+    pub(crate) fn validate_options(&self, ranges: bool) -> ValidateOptions {
+        ValidateOptions {
+            ranges,
+            memory_limit_bytes: self.memory_limit.bytes(),
         }
     }
 
@@ -86,7 +103,12 @@ impl Synthesizer {
         if let Some(report) = self.validate_discovering(schema, n_rows) {
             return report;
         }
-        tabveil_validate::validate(&self.training_config(), schema, n_rows)
+        validate_with(
+            &self.training_config(),
+            schema,
+            n_rows,
+            &self.validate_options(true),
+        )
     }
 
     /// Checks, before a fit, that a model of this synthesizer for `schema` can be saved to the
@@ -152,7 +174,7 @@ impl Synthesizer {
             &self.training_config(),
             schema,
             rows,
-            &ValidateOptions::without_ranges(),
+            &self.validate_options(false),
         );
         if report.has_errors() {
             return Err(Error::Rejected {
@@ -205,16 +227,11 @@ impl Synthesizer {
             // findings for the DP estimate N̂ instead: post-processing of a ledger release.
             Some(private) => {
                 let estimated = private.estimated_rows.round().max(1.0) as u64;
-                validate_with(
-                    &training,
-                    schema,
-                    estimated,
-                    &ValidateOptions::without_ranges(),
-                )
-                .findings
-                .into_iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .collect()
+                validate_with(&training, schema, estimated, &self.validate_options(false))
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.severity == Severity::Warning)
+                    .collect()
             }
             None => report.findings,
         };
@@ -231,7 +248,7 @@ impl Synthesizer {
             &training,
             schema,
             self.checked_rows(table.n_rows() as u64),
-            &ValidateOptions::without_ranges(),
+            &self.validate_options(false),
         );
         // In private mode only the errors that do not depend on the true row count N refuse
         // the fit: N is private, and a refusal that depends on it (δ ≥ 1/N, batch > N, a

@@ -110,6 +110,60 @@ pub(crate) struct TrainingFlags {
         default_missing_value = "0.3"
     )]
     pub(crate) discover_schema: Option<f64>,
+    /// The memory a fit may use: the plan is refused before any data is read when the model
+    /// needs more whatever the data (the marginal model on a table too wide for its domain
+    /// sizes: E-MODEL-TOO-WIDE). Bytes with an optional unit (`512MiB`, `4GiB`, `8GB`), or
+    /// `none` for no check [default: three quarters of this machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub(crate) memory_limit: Option<MemoryLimitArg>,
+}
+
+/// `--memory-limit`: a size in bytes, or no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MemoryLimitArg {
+    /// This many bytes.
+    Bytes(u64),
+    /// `none`: no memory check.
+    Unlimited,
+}
+
+/// Reads `--memory-limit`: `none`, or a positive number with an optional unit: B, KB/MB/GB/TB
+/// (powers of 1000) or KiB/MiB/GiB/TiB (powers of 1024), case-insensitive.
+fn parse_memory_limit(text: &str) -> Result<MemoryLimitArg, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimitArg::Unlimited);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?}: use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB or `none`"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 512MiB, 4GiB or none"))?;
+    let bytes = value * factor;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!(
+            "{text:?} is not a positive size that fits in 64 bits"
+        ));
+    }
+    Ok(MemoryLimitArg::Bytes(bytes.round() as u64))
 }
 
 impl TrainingFlags {
@@ -137,6 +191,11 @@ impl TrainingFlags {
                 }
                 if let Some(s) = self.batch_size {
                     b = b.batch_size(s);
+                }
+                match self.memory_limit {
+                    Some(MemoryLimitArg::Bytes(bytes)) => b = b.memory_limit(bytes),
+                    Some(MemoryLimitArg::Unlimited) => b = b.no_memory_limit(),
+                    None => {}
                 }
                 b
             }};
@@ -253,5 +312,37 @@ impl TrainingFlags {
             return Err(UsageError::new("--delta", format!("{delta}: must be in (0, 1)")).into());
         }
         Ok((epsilon, delta))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MemoryLimitArg, parse_memory_limit};
+
+    #[test]
+    fn memory_limits_read_units_and_none() {
+        assert_eq!(parse_memory_limit("none"), Ok(MemoryLimitArg::Unlimited));
+        assert_eq!(parse_memory_limit("NONE"), Ok(MemoryLimitArg::Unlimited));
+        assert_eq!(parse_memory_limit("1000"), Ok(MemoryLimitArg::Bytes(1000)));
+        assert_eq!(
+            parse_memory_limit("512MiB"),
+            Ok(MemoryLimitArg::Bytes(512 << 20))
+        );
+        assert_eq!(
+            parse_memory_limit("4 GiB"),
+            Ok(MemoryLimitArg::Bytes(4 << 30))
+        );
+        assert_eq!(
+            parse_memory_limit("1.5GB"),
+            Ok(MemoryLimitArg::Bytes(1_500_000_000))
+        );
+        assert_eq!(parse_memory_limit("2k"), Ok(MemoryLimitArg::Bytes(2000)));
+    }
+
+    #[test]
+    fn memory_limits_refuse_nonsense() {
+        for bad in ["", "0", "-5", "12 parsecs", "GiB", "1e99", "0.2", "1.2.3MB"] {
+            assert!(parse_memory_limit(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 }
