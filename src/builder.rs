@@ -273,13 +273,13 @@ impl<P> SynthesizerBuilder<Ready<P>> {
     /// ```
     /// use tabveil::prelude::*;
     ///
-    /// let schema = Schema::new("wide", (0..12).map(|i| {
-    ///     ColumnSchema::categorical(format!("c{i}"), (0..40).map(|v| v.to_string()))
+    /// let schema = Schema::new("survey", (0..12).map(|i| {
+    ///     ColumnSchema::categorical(format!("q{i}"), (0..40).map(|v| v.to_string()))
     /// }).collect())?;
     /// let synth = Synthesizer::builder()
     ///     .marginal()
     ///     .private(Epsilon(1.0), Delta(1e-6))
-    ///     .memory_limit(1 << 20) // 1 MiB: far too little for this table's model
+    ///     .memory_limit(1 << 10) // 1 KiB: less than this table's model needs
     ///     .build()?;
     /// let report = synth.validate(&schema, 10_000);
     /// assert!(report.errors().any(|f| f.code.as_str() == "E-MODEL-TOO-WIDE"));
