@@ -168,22 +168,19 @@ fn write_private_rounds(
             p.prior_releases,
             sig_up(prior, 3)
         )?;
-        writeln!(
-            f,
-            "  one-way histograms: {} Gaussian releases (L2 sensitivity 1), σ = {}, ε with the prior releases = {}",
-            r.one_way_releases,
-            sig(p.one_way_noise_multiplier, 3),
-            sig_up(p.one_way_epsilon, 3)
-        )?;
-    } else {
-        writeln!(
-            f,
-            "  one-way histograms: {} Gaussian releases (L2 sensitivity 1), σ = {}, ε alone = {}",
-            r.one_way_releases,
-            sig(p.one_way_noise_multiplier, 3),
-            sig_up(p.one_way_epsilon, 3)
-        )?;
     }
+    let epsilon_label = if p.prior_epsilon.is_some() {
+        "ε with the prior releases"
+    } else {
+        "ε alone"
+    };
+    writeln!(
+        f,
+        "  one-way histograms: {} Gaussian releases (L2 sensitivity 1), σ = {}, {epsilon_label} = {}",
+        r.one_way_releases,
+        sig(p.one_way_noise_multiplier, 3),
+        sig_up(p.one_way_epsilon, 3)
+    )?;
     writeln!(
         f,
         "  each round: an exponential-mechanism selection (ε = {}) and a Gaussian measurement (σ = {}, L2 sensitivity 1); when a measurement barely moves the model the noise halves and the selection's ε doubles, and the last round spends what is left, so a run usually ends sooner, never above the target",
