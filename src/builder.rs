@@ -431,7 +431,7 @@ impl SynthesizerBuilder<Ready<Private>> {
                     return Err(invalid_setting(
                         "discover_schema",
                         synth.kind().as_str(),
-                        "a model whose fit composes prior releases (ctgan, tvae)",
+                        "a model whose fit composes prior releases (ctgan, tvae, marginal)",
                     )
                     .into());
                 }

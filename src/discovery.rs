@@ -116,7 +116,7 @@ impl Synthesizer {
             return Err(Error::Config(invalid_setting(
                 "discover_schema",
                 self.kind().as_str(),
-                "a model whose fit composes prior releases (ctgan, tvae)",
+                "a model whose fit composes prior releases (ctgan, tvae, marginal)",
             )));
         }
         // Discovery alone at share·(ε, δ): the fit's calibration then composes it exactly

@@ -49,11 +49,45 @@ fn synth(share: f64, accountant: AccountantSpec) -> Result<Synthesizer, Error> {
         .build()
 }
 
+/// The marginal model with inline discovery.
+fn marginal(share: f64, accountant: AccountantSpec) -> Result<Synthesizer, Error> {
+    Synthesizer::builder()
+        .model(ModelKind::Marginal)
+        .private(Epsilon(3.0), Delta(1e-6))
+        .accountant(accountant)
+        .discover_schema(share)
+        .seed(3)
+        .build()
+}
+
 fn fit(accountant: AccountantSpec) -> Fitted {
     synth(0.2, accountant)
         .unwrap()
         .fit_discovering(&raw(), Some(&declared()))
         .unwrap()
+}
+
+fn fit_marginal(accountant: AccountantSpec) -> Fitted {
+    marginal(0.2, accountant)
+        .unwrap()
+        .fit_discovering(&raw(), Some(&declared()))
+        .unwrap()
+}
+
+/// The discovery's releases open the ledger (one per undeclared column), the model's follow.
+fn assert_discovery_first(ledger: &tabveil::accountant::PrivacyLedger) {
+    let discovery = ledger
+        .entries()
+        .iter()
+        .take_while(|e| e.label().starts_with(DISCOVERY_LABEL))
+        .count();
+    assert_eq!(discovery, 2, "one release per undeclared column");
+    assert!(ledger.entries().len() > discovery);
+    assert!(
+        ledger.entries()[discovery..]
+            .iter()
+            .all(|e| !e.label().starts_with(DISCOVERY_LABEL))
+    );
 }
 
 #[test]
@@ -62,18 +96,7 @@ fn issue16_one_ledger_within_the_target_for_both_accountants() {
         let fitted = fit(spec.clone());
         let ledger = fitted.ledger().unwrap();
         // The discovery's releases come first, then the model's.
-        let discovery = ledger
-            .entries()
-            .iter()
-            .take_while(|e| e.label().starts_with(DISCOVERY_LABEL))
-            .count();
-        assert_eq!(discovery, 2, "one release per undeclared column");
-        assert!(ledger.entries().len() > discovery);
-        assert!(
-            ledger.entries()[discovery..]
-                .iter()
-                .all(|e| !e.label().starts_with(DISCOVERY_LABEL))
-        );
+        assert_discovery_first(ledger);
         // Replayed by a fresh accountant: the whole run within the target, and tight (the
         // training was calibrated for what the discovery left).
         let total = epsilon_of(ledger, &spec, 1e-6).unwrap().epsilon;
@@ -87,9 +110,54 @@ fn issue16_one_ledger_within_the_target_for_both_accountants() {
     }
 }
 
+/// The marginal model plans its rounds for what the discovery leaves: one ledger, replayed by
+/// a fresh accountant of the run's kind, within the target; the accountant that binds (the
+/// run's, or the RDP guard of a PLD run) ends just under it (the last round spends the rest).
+#[test]
+fn issue16_marginal_one_ledger_within_the_target_for_both_accountants() {
+    for spec in [AccountantSpec::rdp(), AccountantSpec::pld()] {
+        let fitted = fit_marginal(spec.clone());
+        let ledger = fitted.ledger().unwrap();
+        assert_discovery_first(ledger);
+        let total = epsilon_of(ledger, &spec, 1e-6).unwrap().epsilon;
+        let rdp = epsilon_of(ledger, &AccountantSpec::rdp(), 1e-6)
+            .unwrap()
+            .epsilon;
+        assert!(total <= 3.0 && rdp <= 3.0, "{:?}: {total} {rdp}", spec.kind);
+        assert!(
+            total.max(rdp) > 2.99,
+            "{:?}: the rounds should end at the target: {total} {rdp}",
+            spec.kind
+        );
+        if spec.kind == tabveil::accountant::AccountantKind::Rdp {
+            assert!(total > 2.99, "{total}");
+        } else {
+            // PLD is tighter than the RDP guard, never looser.
+            assert!(total <= rdp + 1e-9 && total > 2.5, "{total} {rdp}");
+        }
+        assert_eq!(fitted.epsilon_spent().unwrap(), Some(total));
+    }
+}
+
 #[test]
 fn issue16_no_rare_category_or_exact_extreme_in_the_saved_model() {
-    let fitted = fit(AccountantSpec::rdp());
+    no_rare_category_or_exact_extreme(&fit(AccountantSpec::rdp()));
+}
+
+#[test]
+fn issue16_marginal_no_rare_category_or_exact_extreme_in_the_saved_model() {
+    let fitted = fit_marginal(AccountantSpec::rdp());
+    no_rare_category_or_exact_extreme(&fitted);
+    // Nor in what it samples: the unique region never, the extreme age never.
+    let sample = fitted.sample(2_000, 5).unwrap();
+    let mut bytes = Vec::new();
+    tabveil::data::write_csv(&sample, fitted.schema(), &mut bytes).unwrap();
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(!csv.contains(UNIQUE));
+    assert!(!csv.contains(EXTREME));
+}
+
+fn no_rare_category_or_exact_extreme(fitted: &Fitted) {
     let json = fitted.schema().to_json().unwrap();
     assert!(!json.contains(UNIQUE), "{json}");
     let region = fitted.schema().column("region").unwrap();
@@ -125,13 +193,14 @@ fn issue16_settings_that_cannot_work_are_refused_before_any_release() {
             Err(Error::Config(_))
         ));
     }
-    // A model whose fit does not compose prior releases (yet).
-    let marginal = Synthesizer::builder()
-        .model(ModelKind::Marginal)
-        .private(Epsilon(3.0), Delta(1e-6))
-        .discover_schema(0.2)
-        .build();
-    assert!(matches!(marginal, Err(Error::Config(_))));
+    // Every model composes prior releases; the share is checked for the marginal model too.
+    assert!(marginal(0.2, AccountantSpec::rdp()).is_ok());
+    for share in [0.0, 1.0, f64::NAN] {
+        assert!(matches!(
+            marginal(share, AccountantSpec::rdp()),
+            Err(Error::Config(_))
+        ));
+    }
     // Without discover_schema, fit_discovering refuses.
     let plain = Synthesizer::builder()
         .tvae()
@@ -156,13 +225,7 @@ fn issue16_validate_shows_the_joint_plan() {
     let joint = plan.private.as_ref().unwrap();
     assert!(joint.epsilon <= 3.0 + 1e-9, "{}", joint.epsilon);
     // The same run with the schema declared in full and no discovery.
-    let full = Schema::from_json(
-        r#"{"name": "people", "columns": [
-            {"name": "age", "kind": "continuous", "integer": true, "min": 0, "max": 120},
-            {"name": "region", "kind": "categorical", "categories": ["north", "south", "east", "west"]}
-        ]}"#,
-    )
-    .unwrap();
+    let full = full_schema();
     let without = Synthesizer::builder()
         .tvae_with(TvaeConfig::new(Privacy::NonPrivate).with_dims(vec![16], vec![16]))
         .private(Epsilon(3.0), Delta(1e-6))
@@ -173,4 +236,52 @@ fn issue16_validate_shows_the_joint_plan() {
         .validate(&full, 4_000);
     let alone = without.plan.as_ref().unwrap().private.as_ref().unwrap();
     assert!(joint.training_noise_multiplier > alone.training_noise_multiplier);
+}
+
+/// The marginal model's `validate` with discovery shows the joint plan: the discovery's
+/// planned releases first, then the one-way histograms and rounds planned for what they leave
+/// (a smaller ρ than without them), the whole plan at the target.
+#[test]
+fn issue16_marginal_validate_shows_the_joint_plan() {
+    for spec in [AccountantSpec::rdp(), AccountantSpec::pld()] {
+        let with = marginal(0.3, spec.clone()).unwrap();
+        let report = with.validate(&declared(), 4_000);
+        assert!(!report.has_errors(), "{report}");
+        let rounds = report.plan.as_ref().unwrap().rounds.as_ref().unwrap();
+        let joint = rounds.private.as_ref().unwrap();
+        assert_eq!(joint.prior_releases, 2);
+        let prior = joint.prior_epsilon.unwrap();
+        assert!(prior > 0.0 && prior < joint.one_way_epsilon, "{prior}");
+        assert!(joint.epsilon <= 3.0 + 1e-9, "{}", joint.epsilon);
+        assert!(
+            joint.ledger.entries()[..2]
+                .iter()
+                .all(|e| e.label().starts_with(DISCOVERY_LABEL))
+        );
+        let text = report.to_string();
+        assert!(
+            text.contains("prior releases (private schema discovery)"),
+            "{text}"
+        );
+        let alone = Synthesizer::builder()
+            .model(ModelKind::Marginal)
+            .private(Epsilon(3.0), Delta(1e-6))
+            .accountant(spec.clone())
+            .build()
+            .unwrap()
+            .validate(&full_schema(), 4_000);
+        let alone = alone.plan.unwrap().rounds.unwrap().private.unwrap();
+        assert!(joint.zcdp_rho < alone.zcdp_rho);
+        assert_eq!(alone.prior_releases, 0);
+    }
+}
+
+fn full_schema() -> Schema {
+    Schema::from_json(
+        r#"{"name": "people", "columns": [
+            {"name": "age", "kind": "continuous", "integer": true, "min": 0, "max": 120},
+            {"name": "region", "kind": "categorical", "categories": ["north", "south", "east", "west"]}
+        ]}"#,
+    )
+    .unwrap()
 }

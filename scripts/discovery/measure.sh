@@ -14,6 +14,8 @@
 #   SHARE     --discover-schema     [0.3]  share of (ε, δ) the discovery alone may spend; the
 #                                          fit composes it exactly (one ledger, ε ≤ EPSILON)
 #   NULLS     extra --null token    [none]
+#   SEED      --seed of both fits and of sampling [0]  (the privacy noise is secure: every run
+#                                          is independent whatever the seed)
 # The discovered side starts from the public schema stripped of bounds and categories; the
 # target's classes stay declared (a public fact: the classes of a binary target).
 set -eu
@@ -24,6 +26,7 @@ OUT=${OUT:-target/discovery/$NAME}
 MODEL=${MODEL:-tvae}; EPOCHS=${EPOCHS:-30}
 EPSILON=${EPSILON:-3}; DELTA=${DELTA:-1e-6}; SHARE=${SHARE:-0.3}
 NULLS=${NULLS:+--null $NULLS}
+SEED=${SEED:-0}
 if [ "$MODEL" = marginal ]; then EPOCHS_FLAG=""; else EPOCHS_FLAG="--epochs $EPOCHS"; fi
 mkdir -p "$OUT"
 python3 "$HERE/schema_tools.py" strip "$PUBLIC" "$OUT/partial.json"
@@ -35,9 +38,9 @@ for side in public discovered; do
     S=$OUT/partial.json; DISC="--discover-schema $SHARE"
   fi
   /usr/bin/time -f "$side fit: %e s, %M KB" "$TABVEIL" --quiet fit --data "$TRAIN" --schema "$S" $NULLS \
-    --model "$MODEL" $EPOCHS_FLAG --epsilon "$EPSILON" --delta "$DELTA" $DISC \
+    --model "$MODEL" $EPOCHS_FLAG --epsilon "$EPSILON" --delta "$DELTA" $DISC --seed "$SEED" \
     --out "$OUT/model_$side" --json > "$OUT/fit_$side.json"
-  "$TABVEIL" sample --model "$OUT/model_$side" --rows "$(($(wc -l < "$TRAIN") - 1))" --seed 1 \
+  "$TABVEIL" sample --model "$OUT/model_$side" --rows "$(($(wc -l < "$TRAIN") - 1))" --seed "$SEED" \
     --out "$OUT/syn_$side.csv"
 done
 # The discovered schema as the model saved it; the evaluation reads both sides with a schema
@@ -48,10 +51,10 @@ for side in public discovered; do
   "$TABVEIL" evaluate --real "$TRAIN" --synthetic "$OUT/syn_$side.csv" --schema "$OUT/union.json" \
     $H $NULLS --json > "$OUT/eval_$side.json"
 done
-python3 - "$OUT" "$NAME" "$MODEL" <<'PY'
+python3 - "$OUT" "$NAME" "$MODEL" "$SEED" <<'PY'
 import json, sys
-out, name, model = sys.argv[1:4]
-row = {"table": name, "model": model}
+out, name, model, seed = sys.argv[1:5]
+row = {"table": name, "model": model, "seed": int(seed)}
 for side in ("public", "discovered"):
     fit = json.load(open(f"{out}/fit_{side}.json"))
     e = json.load(open(f"{out}/eval_{side}.json"))

@@ -826,7 +826,8 @@ fn the_marginal_model_plans_and_reports_rounds() {
 }
 
 /// Issue 16: `fit --discover-schema SHARE` with a schema of names and kinds only — one ledger,
-/// the whole run within --epsilon, the saved schema recording what was released.
+/// the whole run within --epsilon, the saved schema recording what was released; for a
+/// DP-SGD model and for the marginal model.
 #[test]
 fn fit_discovers_the_schema_inline() {
     let f = Fixture::new("fit-discover");
@@ -876,8 +877,7 @@ fn fit_discovers_the_schema_inline() {
     assert!(schema.contains(r#""private""#), "{schema}");
     let ledger = std::fs::read_to_string(f.path("m/ledger.json")).unwrap();
     assert!(ledger.contains("schema discovery"), "{ledger}");
-    // Refused before anything is read: a model that cannot compose the discovery, a share
-    // out of range.
+    // Every model composes the discovery: the marginal model too, one ledger within ε.
     let o = f.run(&[
         "fit",
         "--data",
@@ -894,10 +894,16 @@ fn fit_discovers_the_schema_inline() {
         "0.3",
         "--out",
         "m2",
+        "--quiet",
+        "--json",
     ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("--discover-schema"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("marginal"), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["epsilon_spent"].as_f64().unwrap() <= 3.0, "{v}");
+    assert_eq!(v["discovery"]["releases"].as_u64(), Some(2), "{v}");
+    let ledger = std::fs::read_to_string(f.path("m2/ledger.json")).unwrap();
+    assert!(ledger.contains("schema discovery"), "{ledger}");
+    // Refused before anything is read: a share out of range.
     let o = fit(&["--discover-schema", "1.5"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--discover-schema"), "{}", stderr(&o));

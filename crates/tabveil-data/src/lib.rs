@@ -70,8 +70,8 @@ pub use crate::csv_io::{
 #[cfg(feature = "arrow")]
 pub use columnar::{
     ArrowTableBuilder, ColumnarWriter, arrow_schema, infer_schema_arrow, read_arrow_batches,
-    read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc, write_ipc_path,
-    write_parquet, write_parquet_path,
+    read_ipc, read_ipc_path, read_parquet, read_parquet_path, read_raw_arrow, write_ipc,
+    write_ipc_path, write_parquet, write_parquet_path,
 };
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,

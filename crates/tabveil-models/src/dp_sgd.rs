@@ -110,7 +110,7 @@ pub(crate) fn prepare(
     // Releases made before the run (private schema discovery) open the ledger: the budget
     // guard and the report then see the whole pipeline, and the training noise was
     // calibrated with them composed first (`RunBudget::prior`).
-    let mut ledger = prior_ledger(dp)?;
+    let mut ledger = dp.prior_ledger()?;
     let mut rng = dp.noise_source().rng(PrivacyStream::PREPROCESSING)?;
     let (transformer, statistics) = match fit_private_with_progress(
         table,
@@ -201,7 +201,7 @@ pub(crate) fn planned_ledger(
     rows: f64,
 ) -> Result<PrivacyLedger> {
     let (preprocessing, config) = plan_preprocessing(dp, schema)?;
-    let mut ledger = prior_ledger(dp)?;
+    let mut ledger = dp.prior_ledger()?;
     if dp.is_noise_seeded() {
         ledger.mark_noise_seeded();
     }
@@ -223,15 +223,6 @@ pub(crate) fn planned_ledger(
         )?
         .with_l2_sensitivity(dp.clipping_norm)?,
     )?;
-    Ok(ledger)
-}
-
-/// A ledger holding the run's prior releases ([`DpConfig::with_prior_releases`]).
-fn prior_ledger(dp: &DpConfig) -> Result<PrivacyLedger> {
-    let mut ledger = PrivacyLedger::new();
-    for entry in &dp.prior_releases {
-        ledger.record(entry.clone())?;
-    }
     Ok(ledger)
 }
 

@@ -13,11 +13,11 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use tabveil_accountant::{AccountantKind, AccountantSpec, LedgerEntry, RunBudget};
+use tabveil_accountant::{AccountantKind, AccountantSpec, LedgerEntry, PrivacyLedger, RunBudget};
 use tabveil_data::{DEFAULT_HISTOGRAM_BINS, DEFAULT_ZERO_BELOW};
 use tabveil_noise::NoiseSource;
 
-use crate::error::{ConfigError, ConfigResult};
+use crate::error::{ConfigError, ConfigResult, Result};
 
 /// Private (private preprocessing and a private model stage, accounted end to end) or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,6 +133,19 @@ impl DpConfig {
     pub fn with_prior_releases(mut self, entries: Vec<LedgerEntry>) -> Self {
         self.prior_releases = entries;
         self
+    }
+
+    /// A ledger holding the run's prior releases ([`DpConfig::with_prior_releases`]), in
+    /// order: every model's fit opens its ledger with it.
+    ///
+    /// # Errors
+    /// Ledger errors (an entry a ledger refuses).
+    pub(crate) fn prior_ledger(&self) -> Result<PrivacyLedger> {
+        let mut ledger = PrivacyLedger::new();
+        for entry in &self.prior_releases {
+            ledger.record(entry.clone())?;
+        }
+        Ok(ledger)
     }
 
     /// Sets the per-example clipping norm C.

@@ -266,8 +266,8 @@ pub struct RoundPlan {
 /// The privacy side of a [`RoundPlan`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrivateRoundPlan {
-    /// The run's budget in zCDP, ρ: the largest whose Gaussian mechanism the accountant gives
-    /// at most the target ε.
+    /// The run's budget in zCDP, ρ: the largest whose Gaussian mechanism, composed after the
+    /// prior releases, the accountant gives at most the target ε.
     pub zcdp_rho: f64,
     /// The noise multiplier of every one-way histogram (L2 sensitivity 1).
     pub one_way_noise_multiplier: f64,
@@ -275,8 +275,10 @@ pub struct PrivateRoundPlan {
     pub round_noise_multiplier: f64,
     /// The initial ε of a round's exponential-mechanism selection.
     pub selection_epsilon: f64,
-    /// The planned ledger: the one-way histograms, then every round's selection and
-    /// measurement, in that order ([`ModelSpec::planned_ledger`]).
+    /// The run's prior releases (a private schema discovery) that open the ledger.
+    pub prior_releases: usize,
+    /// The planned ledger: the prior releases, the one-way histograms, then every round's
+    /// selection and measurement, in that order ([`ModelSpec::planned_ledger`]).
     pub ledger: PrivacyLedger,
 }
 

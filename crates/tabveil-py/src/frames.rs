@@ -5,7 +5,7 @@
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 use pyo3_arrow::input::AnyRecordBatch;
-use tabveil::data::{CsvOptions, CsvReport, ExtraColumns, OutOfBounds, Schema, Table};
+use tabveil::data::{CsvOptions, CsvReport, ExtraColumns, OutOfBounds, RawTable, Schema, Table};
 
 use crate::errors;
 
@@ -39,6 +39,26 @@ pub(crate) fn read_options(
         .with_extra_columns(extra))
 }
 
+/// Reads an Arrow-compatible Python object as text (a [`RawTable`]: what private schema
+/// discovery reads), each cell as Arrow writes it, null tokens of `options` missing.
+pub(crate) fn read_raw(data: &Bound<'_, PyAny>, options: &CsvOptions) -> PyResult<RawTable> {
+    let py = data.py();
+    let input: AnyRecordBatch = data.extract().map_err(|_| not_a_frame(data))?;
+    let reader = input.into_reader()?;
+    let arrow_schema = reader.schema();
+    tabveil::data::read_raw_arrow(&arrow_schema, reader, options)
+        .map_err(|e| errors::from_data(py, &e))
+}
+
+/// The error for an object that is not a frame.
+fn not_a_frame(data: &Bound<'_, PyAny>) -> PyErr {
+    pyo3::exceptions::PyTypeError::new_err(format!(
+        "expected a pandas or polars DataFrame, or an Arrow table (an object with \
+         __arrow_c_stream__), got {}",
+        data.get_type()
+    ))
+}
+
 /// Reads an Arrow-compatible Python object into a table checked against `schema`, with the
 /// reader's notes as sentences (for Python warnings).
 pub(crate) fn read(
@@ -47,13 +67,7 @@ pub(crate) fn read(
     options: &CsvOptions,
 ) -> PyResult<(Table, Vec<String>)> {
     let py = data.py();
-    let input: AnyRecordBatch = data.extract().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err(format!(
-            "expected a pandas or polars DataFrame, or an Arrow table (an object with \
-             __arrow_c_stream__), got {}",
-            data.get_type()
-        ))
-    })?;
+    let input: AnyRecordBatch = data.extract().map_err(|_| not_a_frame(data))?;
     let reader = input.into_reader()?;
     let arrow_schema = reader.schema();
     let (table, report) = tabveil::data::read_arrow_batches(&arrow_schema, reader, schema, options)

@@ -22,6 +22,8 @@ use crate::schema::PySchema;
 #[derive(Debug)]
 pub(crate) struct PyConfig {
     synth: Synthesizer,
+    /// Built with a discovery share: `fit` then discovers the schema privately.
+    discovering: bool,
 }
 
 fn config_error(py: Python<'_>, parameter: &str, message: String) -> PyErr {
@@ -36,7 +38,7 @@ impl PyConfig {
     #[pyo3(signature = (
         model, *, epsilon = None, delta = None, non_private = false, epochs = None,
         batch_size = None, seed = None, clipping_norm = None, preprocessing_share = None,
-        accountant = None, dangerous_noise_seed = None
+        accountant = None, dangerous_noise_seed = None, discover_schema = None
     ))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
@@ -52,6 +54,7 @@ impl PyConfig {
         preprocessing_share: Option<f64>,
         accountant: Option<&str>,
         dangerous_noise_seed: Option<u64>,
+        discover_schema: Option<f64>,
     ) -> PyResult<Self> {
         let kind = ModelKind::from_name(&model.to_ascii_lowercase()).ok_or_else(|| {
             let known: Vec<&str> = ModelKind::all().map(ModelKind::as_str).collect();
@@ -70,6 +73,7 @@ impl PyConfig {
                 ("preprocessing_share", preprocessing_share.is_some()),
                 ("accountant", accountant.is_some()),
                 ("dangerous_noise_seed", dangerous_noise_seed.is_some()),
+                ("discover_schema", discover_schema.is_some()),
             ] {
                 if set {
                     return Err(config_error(
@@ -122,10 +126,16 @@ impl PyConfig {
             if let Some(k) = dangerous_noise_seed {
                 b = b.dangerous_noise_seed(k);
             }
+            if let Some(share) = discover_schema {
+                b = b.discover_schema(share);
+            }
             b.build()
         };
         let synth = synth.map_err(|e| errors::from_tabveil(py, e))?;
-        Ok(PyConfig { synth })
+        Ok(PyConfig {
+            synth,
+            discovering: discover_schema.is_some(),
+        })
     }
 
     /// The model's name (``"ctgan"``, ``"tvae"``, …).
@@ -138,6 +148,12 @@ impl PyConfig {
     #[getter]
     fn is_private(&self) -> bool {
         self.synth.is_private()
+    }
+
+    /// True when `fit` discovers the schema privately first (built with `discover_schema`).
+    #[getter]
+    fn discovers_schema(&self) -> bool {
+        self.discovering
     }
 
     /// The plan as the validator and the privacy report see it.
@@ -158,24 +174,45 @@ impl PyConfig {
 
     /// Reads `data` against `schema`, validates the plan, and fits with the GIL released.
     /// Returns the fitted model and the reader's notes.
+    ///
+    /// Built with `discover_schema`: `schema` (optional) declares what is public — names,
+    /// kinds, any bounds or categories — and the rest is discovered privately from `data`
+    /// read as text, the discovery's releases composed first on the fit's ledger.
     #[pyo3(signature = (data, schema, *, null_values = None, out_of_bounds = "error", extra_columns = "error", callback = None))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn fit(
         &self,
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
-        schema: &PySchema,
+        schema: Option<&PySchema>,
         null_values: Option<Vec<String>>,
         out_of_bounds: &str,
         extra_columns: &str,
         callback: Option<Py<PyAny>>,
     ) -> PyResult<(PyFitted, Vec<String>)> {
         let options = frames::read_options(null_values, out_of_bounds, extra_columns)?;
-        let (table, notes) = frames::read(data, &schema.inner, &options)?;
         let synth = &self.synth;
-        let schema = &schema.inner;
         let mut progress = PyProgress::new(callback);
-        let result = py.detach(|| synth.fit_with_progress(&table, schema, &mut progress));
+        let (result, notes) = if self.discovering {
+            let raw = frames::read_raw(data, &options)?;
+            let declared = schema.map(|s| &s.inner);
+            let result = py.detach(|| {
+                synth.fit_discovering_with_progress(&raw, declared, &options, &mut progress)
+            });
+            (result, Vec::new())
+        } else {
+            let schema = schema.ok_or_else(|| {
+                config_error(
+                    py,
+                    "schema",
+                    "a schema is needed (or build with discover_schema=SHARE)".to_owned(),
+                )
+            })?;
+            let (table, notes) = frames::read(data, &schema.inner, &options)?;
+            let schema = &schema.inner;
+            let result = py.detach(|| synth.fit_with_progress(&table, schema, &mut progress));
+            (result, notes)
+        };
         match (result, progress.cancelled) {
             (Ok(fitted), None) => Ok((PyFitted { inner: fitted }, notes)),
             // Cancelled during training: the model is usable, its ledger exact.

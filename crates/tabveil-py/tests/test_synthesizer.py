@@ -97,3 +97,73 @@ def test_polars_in_arrow_out():
                                 progress=False)
     synth.fit(pl.from_pandas(make_frame(200)), schema=SCHEMA)
     assert synth.sample(7, output="polars").shape == (7, 8)
+
+
+UNIQUE = "Zz-held-by-one-row"
+EXTREME = 987654
+
+
+def _people_with_outliers(n=4000):
+    """Ages and regions; row 17 holds a unique region and an extreme age."""
+    regions = ["north", "south", "east", "west"]
+    age = [18 + (i * 7) % 70 for i in range(n)]
+    region = [regions[i % 4] for i in range(n)]
+    age[17] = EXTREME
+    region[17] = UNIQUE
+    return pd.DataFrame({"age": age, "region": region})
+
+
+# Public: names and kinds only. Private: categories, bounds, nullability.
+KINDS = {
+    "name": "people",
+    "columns": [
+        {"name": "age", "kind": "continuous", "integer": True},
+        {"name": "region", "kind": "categorical"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "model, schedule",
+    [("marginal", {}), ("tvae", {"epochs": 1, "batch_size": 400})],
+)
+def test_discover_schema_inline_for_every_model(model, schedule):
+    synth = tabveil.Synthesizer(
+        model,
+        epsilon=3.0,
+        delta=1e-6,
+        discover_schema=0.2,
+        seed=3,
+        progress=False,
+        **schedule,
+    )
+    synth.fit(_people_with_outliers(), schema=KINDS)
+    # One ledger: the discovery's releases first, the whole run within ε and close to it.
+    labels = [e["label"] for e in synth.ledger["entries"]]
+    assert labels[0].startswith("schema discovery") and labels[1].startswith("schema discovery")
+    assert not any(label.startswith("schema discovery") for label in labels[2:])
+    assert 2.9 < synth.epsilon_spent <= 3.0
+    # Nothing rare or extreme of the data in the saved model.
+    saved = synth.schema.to_json()
+    assert UNIQUE not in saved
+    region = next(c for c in synth.schema.to_dict()["columns"] if c["name"] == "region")
+    assert sorted(region["categories"]) == sorted(["north", "south", "east", "west", "(other)"])
+    age = next(c for c in synth.schema.to_dict()["columns"] if c["name"] == "age")
+    assert 0 < age["min"] and age["max"] < EXTREME
+    rows = synth.sample(500, seed=1)
+    assert len(rows) == 500 and rows["age"].max() < EXTREME
+
+
+def test_discover_schema_without_a_schema_and_refusals():
+    # Kinds discovered too: no schema at all.
+    synth = tabveil.Synthesizer(
+        "marginal", epsilon=3.0, delta=1e-6, discover_schema=0.3, progress=False
+    )
+    synth.fit(_people_with_outliers())
+    assert synth.epsilon_spent <= 3.0
+    assert UNIQUE not in synth.schema.to_json()
+    # A share outside (0, 1), or discovery without privacy, is refused before anything is read.
+    with pytest.raises(tabveil.errors.ConfigError):
+        tabveil.Synthesizer("marginal", epsilon=3.0, delta=1e-6, discover_schema=1.0)
+    with pytest.raises(tabveil.errors.ConfigError):
+        tabveil.Synthesizer("tvae", non_private=True, discover_schema=0.3)

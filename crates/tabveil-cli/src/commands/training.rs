@@ -100,8 +100,11 @@ pub(crate) struct TrainingFlags {
     /// given without a value: 0.3]: the schema then needs only column names and kinds;
     /// categories (rare values go to an `other` category), bounds and nullability are released
     /// and the fit composes those releases first, so the whole run spends at most --epsilon.
-    /// Composition is sub-additive: at ε = 3 a share of 0.3 raises the training noise by about
-    /// 5 % (`tabveil validate … --discover-schema` shows the joint plan). CSV data only.
+    /// Every model supports it (ctgan, tvae: the training noise pays for the discovery;
+    /// marginal: the rounds spend what it leaves). Composition is sub-additive: at ε = 3 a
+    /// share of 0.3 raises the training noise by about 5 %, or costs the marginal model about
+    /// 10 % of its zCDP budget (`tabveil validate … --discover-schema` shows the joint plan).
+    /// CSV data only.
     #[arg(
         long,
         value_name = "SHARE",

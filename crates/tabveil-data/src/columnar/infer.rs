@@ -77,3 +77,50 @@ pub fn infer_schema_arrow<'b>(
         .collect();
     with_warning(name, columns)
 }
+
+/// Reads Arrow record batches (of `arrow_schema`) as a [`RawTable`](crate::RawTable), the
+/// input of private schema discovery: each cell as the text Arrow writes for it (as
+/// [`infer_schema_arrow`] sees it), text cells trimmed and null tokens recognised as `options`
+/// says, Arrow nulls missing. Nothing is inferred: the fields are kept as text.
+///
+/// # Errors
+/// [`crate::ReadError::DuplicateHeader`]; [`crate::ReadError::Arrow`] when a batch does not
+/// match the schema, a column cannot be shown as text, or the stream yields an error.
+pub fn read_raw_arrow<I>(
+    arrow_schema: &ArrowSchema,
+    batches: I,
+    options: &CsvOptions,
+) -> Result<crate::RawTable>
+where
+    I: IntoIterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>,
+{
+    let names: Vec<String> = arrow_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut columns: Vec<Vec<Option<String>>> = names.iter().map(|_| Vec::new()).collect();
+    for batch in batches {
+        let batch = batch.map_err(arrow_error)?;
+        if batch.num_columns() != names.len() {
+            return Err(DataError::Read(ReadError::Arrow {
+                message: "a record batch has other columns than the schema".to_owned(),
+            }));
+        }
+        for (array, out) in batch.columns().iter().zip(&mut columns) {
+            let text = arrow_cast::cast(array, &DataType::Utf8).map_err(arrow_error)?;
+            let text = text.as_string::<i32>();
+            out.reserve(text.len());
+            for i in 0..text.len() {
+                if text.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let raw = text.value(i);
+                let cell = if options.trim() { raw.trim() } else { raw };
+                out.push((!options.is_null(cell)).then(|| cell.to_owned()));
+            }
+        }
+    }
+    crate::RawTable::new(names, columns)
+}

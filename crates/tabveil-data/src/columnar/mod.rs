@@ -39,7 +39,7 @@ pub use files::{
     ColumnarWriter, read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc,
     write_ipc_path, write_parquet, write_parquet_path,
 };
-pub use infer::infer_schema_arrow;
+pub use infer::{infer_schema_arrow, read_raw_arrow};
 pub use read::{ArrowTableBuilder, read_arrow_batches};
 pub use write::arrow_schema;
 

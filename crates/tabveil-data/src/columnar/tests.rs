@@ -521,3 +521,45 @@ fn parquet_files_are_read_row_group_by_row_group() {
         expected.as_slice()
     );
 }
+
+/// Arrow batches read as text for private discovery: the same fields as the CSV reader's raw
+/// table of the same data (Arrow nulls and null tokens missing), across batches.
+#[test]
+fn raw_arrow_matches_the_raw_csv_table() {
+    let first = batch(vec![
+        (
+            "n",
+            Arc::new(Int64Array::from(vec![Some(3), None])) as ArrayRef,
+        ),
+        (
+            "c",
+            Arc::new(StringArray::from(vec![Some(" a "), Some("NA")])) as ArrayRef,
+        ),
+    ]);
+    let second = batch(vec![
+        ("n", Arc::new(Int64Array::from(vec![Some(-10)])) as ArrayRef),
+        (
+            "c",
+            Arc::new(StringArray::from(vec![None::<&str>])) as ArrayRef,
+        ),
+    ]);
+    let options = CsvOptions::default().with_null_tokens(vec!["NA".to_owned()]);
+    let raw = read_raw_arrow(
+        &first.schema(),
+        vec![Ok(first.clone()), Ok(second)],
+        &options,
+    )
+    .unwrap();
+    let csv = crate::RawTable::read_csv("n,c\n3, a \n,NA\n-10,\n".as_bytes(), &options).unwrap();
+    assert_eq!(raw, csv);
+    assert_eq!(raw.column("c").unwrap(), [Some("a".to_owned()), None, None]);
+    // A batch with other columns is refused.
+    let other = batch(vec![(
+        "n",
+        Arc::new(Int64Array::from(vec![Some(1)])) as ArrayRef,
+    )]);
+    assert!(matches!(
+        read_raw_arrow(&first.schema(), vec![Ok(other)], &options),
+        Err(DataError::Read(ReadError::Arrow { .. }))
+    ));
+}

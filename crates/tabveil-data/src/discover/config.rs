@@ -13,8 +13,10 @@ pub const DEFAULT_OTHER_LABEL: &str = "(other)";
 /// # Defaults
 /// - `other_label` `"(other)"`: the category that receives every value held by too few rows
 ///   to be released (made unique if a released value has that label).
-/// - `tail` 0.005: bounds are the 0.5 % and 99.5 % quantiles of the noisy histogram (values
-///   beyond are clipped when the data is read with the discovered schema).
+/// - `tail` 0.005: bounds are the 0.5 % and 99.5 % quantiles of the noisy histogram, one cell
+///   further out, widened over thin tails (cells under the noise floor that hold
+///   significantly many rows together; [`ValueGrid::tail_bounds_with_thin_tails`](crate::ValueGrid::tail_bounds_with_thin_tails))
+///   (values beyond are clipped when the data is read with the discovered schema).
 /// - `bins_per_decade` 8, `min_exp` −3, `max_exp` 9: the public log-spaced grid of numeric
 ///   histograms covers ±10⁹ with a centre cell (−10⁻³, 10⁻³); datetimes use quarter-year
 ///   cells from 1900 to 2100.

@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A thin tail beyond the cells that pass the noise floor is kept when the sum of its raw
+/// noisy counts exceeds this many standard deviations of that sum's noise (σ·√cells): with no
+/// rows there, one side widens with probability 0.13 %.
+const THIN_TAIL_Z: f64 = 3.0;
 /// Seconds in a (Julian) quarter year: the cell width of the datetime grid.
 const QUARTER_SECONDS: f64 = 365.25 * 86_400.0 / 4.0;
 /// 1900-01-01T00:00:00Z and 2100-01-01T00:00:00Z, in seconds since the epoch.
@@ -103,4 +107,63 @@ impl ValueGrid {
         let hi = (hi + 1).min(self.len() - 1);
         Some((self.edges[lo], self.edges[hi + 1]))
     }
+
+    /// [`tail_bounds`](Self::tail_bounds) of the floored counts, widened over thin tails: the
+    /// noise floor zeroes every cell that holds fewer rows than it, so rows spread thinly
+    /// over many cells beyond the surviving ones (small integers on a log grid, a long
+    /// tail) would all be clipped, however many they are together. On each side, the `window`
+    /// cells just beyond the outermost surviving cell are summed from their `raw` noisy
+    /// counts (noise σ·√window, not a floor per cell); when the sum is significant (above
+    /// 3 σ·√window), the bound moves out to the cell that leaves at most `tail` of the total
+    /// beyond it. Post-processing of released counts only; `floored` and `raw` are the same
+    /// release, with and without the floor.
+    pub fn tail_bounds_with_thin_tails(
+        &self,
+        floored: &[f64],
+        raw: &[f64],
+        tail: f64,
+        sigma: f64,
+        window: usize,
+    ) -> Option<(f64, f64)> {
+        let (mut lo, mut hi) = self.tail_bounds(floored, tail)?;
+        if raw.len() != self.len() {
+            return Some((lo, hi));
+        }
+        let total: f64 = floored.iter().filter(|c| **c > 0.0).sum();
+        let first = floored.iter().position(|c| *c > 0.0)?;
+        let last = floored.iter().rposition(|c| *c > 0.0)?;
+        let keep_out = tail * total;
+        let below: Vec<f64> = (first.saturating_sub(window)..first)
+            .rev()
+            .map(|i| raw[i])
+            .collect();
+        if let Some(k) = thin_tail(&below, keep_out, sigma) {
+            lo = lo.min(self.edges[first - k]);
+        }
+        let above: Vec<f64> = (last + 1..(last + 1 + window).min(self.len()))
+            .map(|i| raw[i])
+            .collect();
+        if let Some(k) = thin_tail(&above, keep_out, sigma) {
+            hi = hi.max(self.edges[last + k + 1]);
+        }
+        Some((lo, hi))
+    }
+}
+
+/// `cells`: raw noisy counts going out from the surviving cells (nearest first). `None` when
+/// their sum is not significant; else how many cells, from the nearest, hold all of it but
+/// `keep_out` rows.
+fn thin_tail(cells: &[f64], keep_out: f64, sigma: f64) -> Option<usize> {
+    let total: f64 = cells.iter().sum();
+    if cells.is_empty() || total < THIN_TAIL_Z * sigma * (cells.len() as f64).sqrt() {
+        return None;
+    }
+    let mut acc = 0.0;
+    for (k, c) in cells.iter().enumerate() {
+        acc += c;
+        if acc >= total - keep_out {
+            return Some(k + 1);
+        }
+    }
+    Some(cells.len())
 }

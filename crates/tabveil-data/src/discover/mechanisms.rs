@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use statrs::distribution::{ContinuousCDF, Normal};
 use tabveil_noise::PrivacyRng;
 
+use super::config::DiscoveryConfig;
 use super::grid::ValueGrid;
 use crate::datetime;
 use crate::error::{DataError, Result};
@@ -151,7 +152,8 @@ pub(crate) struct ReleasedBounds {
 
 /// The noisy histogram of a numeric column over the public `grid`, plus a null cell; counts
 /// below `floor` are set to 0 (so that the noise of the many empty cells does not move the
-/// tails), then the `tail` quantiles are read from the rest (post-processing). `parse` turns
+/// tails), then the `config.tail` quantiles are read from the rest, widened over thin tails
+/// ([`ValueGrid::tail_bounds_with_thin_tails`]; post-processing). `parse` turns
 /// a field into a number; a field that does not parse adds to no cell (its row then touches
 /// no count, which keeps the sensitivity at most 1).
 pub(crate) fn release_bounds(
@@ -160,7 +162,7 @@ pub(crate) fn release_bounds(
     grid: &ValueGrid,
     sigma: f64,
     floor: f64,
-    tail: f64,
+    config: &DiscoveryConfig,
     rng: &mut PrivacyRng,
 ) -> Result<ReleasedBounds> {
     let mut exact = vec![0.0; grid.len() + 1];
@@ -177,13 +179,22 @@ pub(crate) fn release_bounds(
     let mut noisy = gaussian_release(exact, sigma, rng)?;
     // ---- post-processing of the noisy counts only ----
     let noisy_nulls = noisy.pop().unwrap_or(0.0);
+    let raw = noisy.clone();
     for c in &mut noisy {
         if *c < floor {
             *c = 0.0;
         }
     }
     Ok(ReleasedBounds {
-        bounds: grid.tail_bounds(&noisy, tail),
+        // Thin tails are looked for over a decade of the log grid (two years of the datetime
+        // grid): a public window.
+        bounds: grid.tail_bounds_with_thin_tails(
+            &noisy,
+            &raw,
+            config.tail,
+            sigma,
+            config.bins_per_decade,
+        ),
         noisy_nulls,
     })
 }

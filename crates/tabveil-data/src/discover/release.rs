@@ -249,15 +249,7 @@ impl NumericRelease<'_> {
         rng: &mut PrivacyRng,
     ) -> Result<(f64, f64, f64, bool)> {
         let floor = noise_floor(self.grid, self.sigma, config)?;
-        let r = release_bounds(
-            fields,
-            parse,
-            self.grid,
-            self.sigma,
-            floor,
-            config.tail,
-            rng,
-        )?;
+        let r = release_bounds(fields, parse, self.grid, self.sigma, floor, config, rng)?;
         let (min, max) = self.declared;
         let (lo, hi, fallback) = bounds_from(r.bounds, self.grid, min, max, self.unit);
         Ok((lo, hi, r.noisy_nulls, fallback))

@@ -349,6 +349,49 @@ fn grid_cells_and_tail_bounds() {
     assert_eq!(g.tail_bounds(&vec![0.0; g.len()], 0.005), None);
 }
 
+/// Rows spread thinly below the surviving cells (each cell under the floor, together 5 % of
+/// the rows) widen the lower bound to hold them; pure noise beyond the other side does not
+/// move the upper bound.
+#[test]
+fn thin_tails_beyond_the_floor_widen_the_bounds() {
+    let g = ValueGrid::log(8, -3, 9);
+    let sigma = 25.0;
+    let mut raw = vec![0.0; g.len()];
+    // 7 600 rows in [10, 1000): every cell there passes any floor.
+    for x in [12.0, 20.0, 40.0, 80.0, 150.0, 300.0, 600.0, 900.0] {
+        raw[g.cell_of(x)] += 950.0;
+    }
+    // 400 rows on 1 … 5 (integers: one cell each on the log grid), 80 per cell.
+    for v in 1..=5 {
+        raw[g.cell_of(f64::from(v))] += 80.0;
+    }
+    // Noise-sized values (±σ) just above the data: not a tail.
+    let above = g.cell_of(1000.0);
+    for (k, n) in [25.0, -20.0, 30.0, -10.0, 15.0, 5.0, -25.0, 20.0]
+        .iter()
+        .enumerate()
+    {
+        raw[above + k] += n;
+    }
+    let floor = 4.0 * sigma;
+    let floored: Vec<f64> = raw
+        .iter()
+        .map(|c| if *c < floor { 0.0 } else { *c })
+        .collect();
+    let (lo, hi) = g.tail_bounds(&floored, 0.005).unwrap();
+    assert!(lo > 5.0, "the floor alone clips the thin tail: {lo}");
+    let (wlo, whi) = g
+        .tail_bounds_with_thin_tails(&floored, &raw, 0.005, sigma, 8)
+        .unwrap();
+    assert!(wlo < 1.01 && wlo > 0.5, "{wlo}");
+    assert_eq!(whi, hi);
+    // Without anything beyond the floor, nothing changes.
+    assert_eq!(
+        g.tail_bounds_with_thin_tails(&floored, &floored, 0.005, sigma, 8),
+        Some((lo, hi))
+    );
+}
+
 #[test]
 fn the_threshold_meets_its_delta() {
     // P[1 + N(0, σ²) > τ] at the returned τ, by the normal tail: ≤ δ_τ.

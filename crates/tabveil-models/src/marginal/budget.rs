@@ -14,6 +14,13 @@
 //! above it whatever the plan said. The last round spends what is left, found by bisection
 //! with the accountant on the actual ledger.
 //!
+//! **Prior releases.** Releases made on the same table before the fit (a private schema
+//! discovery, [`DpConfig::with_prior_releases`](crate::DpConfig::with_prior_releases)) open the
+//! ledger and are composed into every accountant first: ρ is then the largest for which the
+//! prior releases *and* that one Gaussian stay within the target, every guard sees them, and the
+//! last round's bisection spends exactly what they leave. Nothing is assumed about their form
+//! (a Gaussian-thresholding selection has an additive δ, so no ρ): the accountants compose them.
+//!
 //! Selections are recorded as exponential-mechanism events (see [`selection_event`]). A PLD run
 //! is also guarded by an RDP accountant: the plan charges each release its zCDP ρ, a bound the
 //! RDP accountant confirms, so a PLD run ends at or a little below the target.
@@ -42,8 +49,8 @@ pub(crate) struct Budget {
 }
 
 impl Budget {
-    /// A budget of (ε, δ) under `spec`'s accountant; `seeded` marks the ledger when the
-    /// privacy randomness was fixed by a noise seed.
+    /// A budget of (ε, δ) under `spec`'s accountant, without prior releases; `seeded` marks
+    /// the ledger when the privacy randomness was fixed by a noise seed.
     ///
     /// # Errors
     /// Accountant errors (an unreachable target).
@@ -54,36 +61,48 @@ impl Budget {
         spec: &AccountantSpec,
         seeded: bool,
     ) -> Result<Self> {
-        Ok(Self::with_rho(
-            total_rho(epsilon, delta, spec)?,
+        let mut ledger = PrivacyLedger::new();
+        if seeded {
+            ledger.mark_noise_seeded();
+        }
+        Self::with_rho(
+            total_rho(epsilon, delta, spec, &[])?,
             epsilon,
             delta,
             spec,
-            seeded,
-        ))
+            ledger,
+        )
     }
 
     /// A budget of (ε, δ) under `spec`'s accountant whose plan spends at most `rho_total`
-    /// (the [`total_rho`] of (ε, δ), computed once by the run's plan).
+    /// (the [`total_rho`] of (ε, δ) after the prior releases, computed once by the run's
+    /// plan). `prior` is the ledger the run opens with — its prior releases, marked when the
+    /// privacy randomness was fixed by a noise seed — and its events are composed into every
+    /// guard first.
+    ///
+    /// # Errors
+    /// Accountant errors (an event the accountant cannot compose).
     pub(crate) fn with_rho(
         rho_total: f64,
         epsilon: f64,
         delta: f64,
         spec: &AccountantSpec,
-        seeded: bool,
-    ) -> Self {
-        let mut ledger = PrivacyLedger::new();
-        if seeded {
-            ledger.mark_noise_seeded();
+        prior: PrivacyLedger,
+    ) -> Result<Self> {
+        let mut accountants = guards(spec);
+        for a in &mut accountants {
+            for entry in prior.entries() {
+                a.compose(entry.event())?;
+            }
         }
-        Budget {
+        Ok(Budget {
             target: epsilon,
             delta,
             rho_total,
             rho_used: 0.0,
-            accountants: guards(spec),
-            ledger,
-        }
+            accountants,
+            ledger: prior,
+        })
     }
 
     /// The ρ of the whole run.
@@ -258,15 +277,29 @@ fn selection_event(epsilon: f64) -> Result<(PrivacyEvent, &'static str)> {
     ))
 }
 
-/// The largest ρ whose Gaussian mechanism (σ = 1/√(2ρ)) has ε ≤ `epsilon` at `delta` under
-/// `spec`'s accountant, by bracketing and bisection (ε is increasing in ρ).
+/// The largest ρ whose Gaussian mechanism (σ = 1/√(2ρ)), composed after the `prior`
+/// releases, has ε ≤ `epsilon` at `delta` under `spec`'s accountant (and the RDP guard), by
+/// bracketing and bisection (ε is increasing in ρ).
 ///
 /// # Errors
-/// Accountant errors.
-pub(crate) fn total_rho(epsilon: f64, delta: f64, spec: &AccountantSpec) -> Result<f64> {
+/// Accountant errors; [`ConfigError::InvalidParameter`] on `epsilon` when the prior releases
+/// leave no room for one release.
+pub(crate) fn total_rho(
+    epsilon: f64,
+    delta: f64,
+    spec: &AccountantSpec,
+    prior: &[PrivacyEvent],
+) -> Result<f64> {
+    let mut base = guards(spec);
+    for a in &mut base {
+        for e in prior {
+            a.compose(e)?;
+        }
+    }
     let eps_of = |rho: f64| -> Result<f64> {
         let mut worst: f64 = 0.0;
-        for mut a in guards(spec) {
+        for a in &base {
+            let mut a = a.boxed_clone();
             a.compose(&PrivacyEvent::gaussian((0.5 / rho).sqrt(), 1)?)?;
             worst = worst.max(a.epsilon(delta)?);
         }

@@ -31,7 +31,7 @@ use super::factor::Clique;
 use super::junction_tree::tree_size;
 use super::measure::{Candidate, Curator, MechanismNoise};
 use super::query::Calibrated;
-use super::release_plan::{ReleasePlan, modelled_columns, one_way_order};
+use super::release_plan::{ReleasePlan, modelled_columns, one_way_order, opening_ledger};
 use super::workload::{WorkloadRule, candidates, is_free, workload};
 use super::{MarginalRound, ModelState};
 use crate::error::{ConfigError, ModelError, Result};
@@ -81,15 +81,18 @@ pub(crate) fn fit(
 ) -> Result<FitOutput> {
     let plan = Plan::new(config, table, schema)?;
     let release_plan = ReleasePlan::new(config, plan.columns.len())?;
-    let budget = config.privacy.dp().map(|dp| {
-        Budget::with_rho(
+    // Prior releases (a private schema discovery) open the ledger and every guard: the plan
+    // above left them their share (`total_rho` composes them first).
+    let budget = match config.privacy.dp() {
+        Some(dp) => Some(Budget::with_rho(
             release_plan.rho_total,
             dp.epsilon,
             dp.delta,
             &dp.accountant,
-            dp.is_noise_seeded(),
-        )
-    });
+            opening_ledger(dp)?,
+        )?),
+        None => None,
+    };
     let mut curator = Curator::new(table, plan.columns.len(), noise, budget);
     match run(config, schema, &plan, &release_plan, &mut curator, progress) {
         Ok(mut out) => {

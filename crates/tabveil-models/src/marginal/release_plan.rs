@@ -3,7 +3,9 @@
 //! it: one function, so the plan shown is the plan run.
 //!
 //! - ρ, the run's zCDP budget: the largest whose Gaussian mechanism the run's accountant gives
-//!   at most the target ε ([`total_rho`]).
+//!   at most the target ε ([`total_rho`]), composed after the run's prior releases (a private
+//!   schema discovery, `DpConfig::with_prior_releases`) when it has any: the fit then spends
+//!   what they leave, and discovery and fit together end at the target.
 //! - The one-way histograms: one Gaussian release per modelled column, sharing
 //!   `one_way_share`·ρ evenly: σ₁ = √(d / (2·share·ρ)).
 //! - The rounds: the rest of ρ (less the budget's slack) planned for `rounds` rounds (AIM's
@@ -22,6 +24,7 @@ use tabveil_data::{ColumnKind, Schema};
 use super::budget::{SLACK, measurement_entry, selection_entry, total_rho};
 use super::config::MarginalConfig;
 use crate::error::{ModelError, Result};
+use crate::privacy::DpConfig;
 
 /// The plan of a marginal fit (see the [module docs](self)). Non-private: no noise, and the
 /// rounds are at most `rounds`.
@@ -58,7 +61,7 @@ impl ReleasePlan {
                 selection_epsilon: 0.0,
             });
         };
-        let rho_total = total_rho(dp.epsilon, dp.delta, &dp.accountant)?;
+        let rho_total = total_rho(dp.epsilon, dp.delta, &dp.accountant, &dp.run_budget().prior)?;
         let one_way_sigma = (attributes as f64 / (2.0 * config.one_way_share * rho_total)).sqrt();
         // What the budget has left after the one-way releases, summed as the budget sums.
         let mut rho_used = 0.0;
@@ -77,20 +80,18 @@ impl ReleasePlan {
         })
     }
 
-    /// The ledger of the run without annealing (private mode): the one-way histograms of
-    /// `names` (the modelled columns, in the order the fit measures them), then every planned
-    /// round's selection and measurement. Labels say "planned".
+    /// The ledger of the run without annealing (private mode): the run's prior releases
+    /// (`prior`, the ledger the fit opens with), the one-way histograms of `names` (the
+    /// modelled columns, in the order the fit measures them), then every planned round's
+    /// selection and measurement. Labels say "planned".
     ///
     /// # Errors
     /// Ledger errors (invalid parameters).
-    pub(crate) fn ledger(&self, names: &[String], seeded: bool) -> Result<PrivacyLedger> {
+    pub(crate) fn ledger(&self, names: &[String], prior: PrivacyLedger) -> Result<PrivacyLedger> {
         if self.rho_total <= 0.0 {
             return Err(ModelError::Internal("a ledger of a non-private plan"));
         }
-        let mut ledger = PrivacyLedger::new();
-        if seeded {
-            ledger.mark_noise_seeded();
-        }
+        let mut ledger = prior;
         for name in names {
             ledger.record(measurement_entry(
                 format!("planned: marginal: one-way histogram of `{name}`"),
@@ -111,6 +112,19 @@ impl ReleasePlan {
         }
         Ok(ledger)
     }
+}
+
+/// The ledger a private fit opens with: its prior releases, marked when a noise seed fixes
+/// the privacy randomness.
+///
+/// # Errors
+/// Ledger errors.
+pub(crate) fn opening_ledger(dp: &DpConfig) -> Result<PrivacyLedger> {
+    let mut ledger = dp.prior_ledger()?;
+    if dp.is_noise_seeded() {
+        ledger.mark_noise_seeded();
+    }
+    Ok(ledger)
 }
 
 /// Schema indices of the modelled columns (every column but identifiers), in schema order.

@@ -7,7 +7,9 @@ use tabveil_data::Schema;
 use super::Marginal;
 use super::config::MarginalConfig;
 use super::memory::{CELL_COPIES, model_memory};
-use super::release_plan::{ReleasePlan, is_categorical, modelled_columns, one_way_order};
+use super::release_plan::{
+    ReleasePlan, is_categorical, modelled_columns, one_way_order, opening_ledger,
+};
 use super::saved::from_saved;
 use crate::error::{ConfigError, ConfigResult, ModelError, Result};
 use crate::persist::SavedModel;
@@ -82,6 +84,12 @@ impl ModelSpec for MarginalConfig {
         self.clone().check().map(|_| ())
     }
 
+    /// The rounds' ρ is what the prior releases leave (`total_rho` composes them first), the
+    /// ledger and every guard start with them, and the last round spends exactly the rest.
+    fn composes_prior_releases(&self) -> bool {
+        true
+    }
+
     fn setting_findings(&self, out: &mut Vec<SettingFinding>) {
         // The privacy settings are the validator's; everything else is the model's check.
         let own = MarginalConfig {
@@ -154,7 +162,8 @@ impl ModelSpec for MarginalConfig {
                     one_way_noise_multiplier: plan.one_way_sigma,
                     round_noise_multiplier: plan.round_sigma,
                     selection_epsilon: plan.selection_epsilon,
-                    ledger: plan.ledger(&names, dp.is_noise_seeded())?,
+                    prior_releases: dp.prior_releases.len(),
+                    ledger: plan.ledger(&names, opening_ledger(dp)?)?,
                 })
             }
             None => None,

@@ -34,6 +34,14 @@ class Synthesizer:
             ``"rdp"``; ``"pld"`` is tighter and slower).
         dangerous_noise_seed: fixes the privacy noise, for tests and research only; the
             guarantee then rests on the seed staying secret, and the report says so.
+        discover_schema: a share in (0, 1) of ``epsilon`` and ``delta``: :meth:`fit` then
+            discovers privately what the schema leaves out — categories (Gaussian
+            thresholding: values held by too few rows go to an ``"(other)"`` category), bounds
+            (noisy tail quantiles over public cells), nullability — so the schema needs only
+            column names and kinds, or nothing at all. Every model supports it (CTGAN, TVAE,
+            the marginal model): the fit composes the discovery's releases first, so the whole
+            run spends at most (``epsilon``, ``delta``) by the accountant, on one ledger. The
+            discovered schema is :attr:`schema` after the fit.
         progress: ``True`` draws a tqdm bar (terminal or notebook) when tqdm is installed,
             ``False`` draws none; ``"auto"`` (default) draws one when tqdm is installed.
         callback: called with a dict per preprocessed column (``event="preprocessing"``) and per
@@ -55,6 +63,7 @@ class Synthesizer:
         preprocessing_share: Optional[float] = None,
         accountant: Optional[str] = None,
         dangerous_noise_seed: Optional[int] = None,
+        discover_schema: Optional[float] = None,
         progress: Union[bool, str] = "auto",
         callback: Optional[Callback] = None,
     ) -> None:
@@ -69,6 +78,7 @@ class Synthesizer:
             preprocessing_share=preprocessing_share,
             accountant=accountant,
             dangerous_noise_seed=dangerous_noise_seed,
+            discover_schema=discover_schema,
         )
         self._model = model
         self._config = _tabveil.Config(model, **self._settings)
@@ -99,7 +109,10 @@ class Synthesizer:
         with the rules of the CSV reader: ``null_values`` are text cells read as missing,
         ``out_of_bounds`` is ``"error"`` or ``"clip"``, ``extra_columns`` ``"error"`` or
         ``"ignore"``. Without a schema, a non-private fit infers one from the data; a private
-        fit refuses, since bounds and categories read from the data are not private.
+        fit refuses, since bounds and categories read from the data are not private — unless
+        the synthesizer was built with ``discover_schema``: the schema (optional) then
+        declares what is public and the rest is discovered privately, the whole run within
+        the budget (``null_values`` are then read as missing by the discovery too).
 
         The GIL is released while fitting. Ctrl-C cancels the fit after the current step and
         raises :class:`~tabveil.errors.FitCancelled` with the releases made so far.
@@ -108,14 +121,19 @@ class Synthesizer:
         :class:`~tabveil.errors.DataError`, :class:`~tabveil.errors.FitFailedAfterReleases`,
         :class:`~tabveil.errors.FitCancelled`.
         """
-        if schema is None:
-            if self._config.is_private:
-                raise ConfigError(
-                    "a private fit needs a public schema (bounds and categories you vouch "
-                    "for): pass schema=...; tabveil.infer_schema(df) drafts one, not private"
-                )
-            schema = infer_schema(data, warn=False)
-        schema = _schema(schema)
+        if self._config.discovers_schema:
+            schema = None if schema is None else _schema(schema)
+        else:
+            if schema is None:
+                if self._config.is_private:
+                    raise ConfigError(
+                        "a private fit needs a public schema (bounds and categories you "
+                        "vouch for): pass schema=..., or discover it privately with "
+                        "discover_schema=SHARE; tabveil.infer_schema(df) drafts one, not "
+                        "private"
+                    )
+                schema = infer_schema(data, warn=False)
+            schema = _schema(schema)
         arrow = _frames.to_arrow(data)
         with _Progress(self.progress, self.callback, self._config.training_config()) as cb:
             try:

@@ -37,17 +37,20 @@ class Config:
         preprocessing_share: Optional[float] = None,
         accountant: Optional[str] = None,
         dangerous_noise_seed: Optional[int] = None,
+        discover_schema: Optional[float] = None,
     ) -> None: ...
     @property
     def model(self) -> str: ...
     @property
     def is_private(self) -> bool: ...
+    @property
+    def discovers_schema(self) -> bool: ...
     def training_config(self) -> dict: ...
     def validate(self, schema: Schema, n_rows: int) -> dict: ...
     def fit(
         self,
         data: Any,
-        schema: Schema,
+        schema: Optional[Schema],
         *,
         null_values: Optional[Sequence[str]] = None,
         out_of_bounds: str = "error",

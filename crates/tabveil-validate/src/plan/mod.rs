@@ -101,12 +101,20 @@ pub struct PrivateRoundsPlan {
     pub target_epsilon: f64,
     /// δ.
     pub delta: f64,
-    /// The run's budget in zCDP: the largest ρ whose Gaussian mechanism the accountant gives
-    /// at most the target ε.
+    /// Releases made before the fit and composed first (a private schema discovery,
+    /// `--discover-schema`); they open the planned ledger. 0 without.
+    #[serde(default)]
+    pub prior_releases: u64,
+    /// ε the prior releases alone spend at δ (`None` without prior releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_epsilon: Option<f64>,
+    /// The fit's budget in zCDP: the largest ρ whose Gaussian mechanism, composed after the
+    /// prior releases, the accountant gives at most the target ε.
     pub zcdp_rho: f64,
     /// Noise multiplier of every one-way histogram (L2 sensitivity 1).
     pub one_way_noise_multiplier: f64,
-    /// ε the one-way histograms alone spend at δ.
+    /// ε at δ after the prior releases and the one-way histograms (the one-way histograms
+    /// alone without prior releases).
     pub one_way_epsilon: f64,
     /// Initial noise multiplier of a round's measurement (L2 sensitivity 1).
     pub round_noise_multiplier: f64,
@@ -118,8 +126,8 @@ pub struct PrivateRoundsPlan {
     /// the PLD accountant at most [`MAX_PLD_EPOCH_POINTS`] evenly spaced rounds), last round
     /// included.
     pub epsilon_by_round: Vec<RoundEpsilon>,
-    /// The planned ledger: the one-way histograms, then each round's selection and
-    /// measurement.
+    /// The planned ledger: the prior releases, the one-way histograms, then each round's
+    /// selection and measurement.
     pub ledger: PrivacyLedger,
 }
 

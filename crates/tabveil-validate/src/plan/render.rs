@@ -161,9 +161,22 @@ fn write_private_rounds(
         p.accountant,
         sig(p.zcdp_rho, 4)
     )?;
+    if let Some(prior) = p.prior_epsilon {
+        writeln!(
+            f,
+            "  first: {} prior releases (private schema discovery), ε = {}; the rounds are planned for what they leave",
+            p.prior_releases,
+            sig_up(prior, 3)
+        )?;
+    }
+    let epsilon_label = if p.prior_epsilon.is_some() {
+        "ε with the prior releases"
+    } else {
+        "ε alone"
+    };
     writeln!(
         f,
-        "  one-way histograms: {} Gaussian releases (L2 sensitivity 1), σ = {}, ε alone = {}",
+        "  one-way histograms: {} Gaussian releases (L2 sensitivity 1), σ = {}, {epsilon_label} = {}",
         r.one_way_releases,
         sig(p.one_way_noise_multiplier, 3),
         sig_up(p.one_way_epsilon, 3)

@@ -74,16 +74,20 @@ pub(crate) fn build(s: &mut Session<'_>) -> Option<TrainingPlan> {
     })
 }
 
-/// ε of the planned ledger after the one-way histograms and after each (listed) round.
+/// ε of the planned ledger after the prior releases (if any), after the one-way histograms and
+/// after each (listed) round.
 fn private_plan(
     dp: &DpConfig,
     plan: PrivateRoundPlan,
     rounds: u64,
 ) -> Result<PrivateRoundsPlan, String> {
     let entries = plan.ledger.entries();
+    // The ledger: prior releases (a private schema discovery), one-way histograms, rounds.
+    let prior = plan.prior_releases;
     let one_way = entries
         .len()
         .checked_sub(rounds as usize * PrivateRoundPlan::ENTRIES_PER_ROUND)
+        .filter(|&end| end >= prior)
         .ok_or("the model's planned ledger is shorter than its rounds")?;
     let limit = if dp.accountant.kind == AccountantKind::Pld {
         MAX_PLD_EPOCH_POINTS
@@ -93,7 +97,17 @@ fn private_plan(
     let points = epoch_points(rounds, limit);
     let mut accountant = dp.accountant.build();
     let epsilon = |a: &dyn Accountant| a.epsilon(dp.delta).map_err(|e| e.to_string());
-    for entry in &entries[..one_way] {
+    for entry in &entries[..prior] {
+        accountant
+            .compose(entry.event())
+            .map_err(|e| e.to_string())?;
+    }
+    let prior_epsilon = if prior > 0 {
+        Some(epsilon(accountant.as_ref())?)
+    } else {
+        None
+    };
+    for entry in &entries[prior..one_way] {
         accountant
             .compose(entry.event())
             .map_err(|e| e.to_string())?;
@@ -125,6 +139,8 @@ fn private_plan(
         accountant: dp.accountant.kind,
         target_epsilon: dp.epsilon,
         delta: dp.delta,
+        prior_releases: prior as u64,
+        prior_epsilon,
         zcdp_rho: plan.zcdp_rho,
         one_way_noise_multiplier: plan.one_way_noise_multiplier,
         one_way_epsilon,
