@@ -15,6 +15,9 @@
 #   EPSILONS which budgets                                      ("1 3 10")
 #   DELTA    δ of every run                                     (1e-6)
 #   SEED     seed of the non-private randomness                 (0)
+#   NOISE_SEED  DANGEROUS, research only: fixes tabveil's privacy noise (`--noise-seed`), so
+#            runs of two builds are paired and repeated runs differ only by this seed (unset:
+#            OS-seeded privacy noise, every run different)
 #   RERUN    set to redo runs whose synthetic table is already in OUT (default: score them again)
 #   CARGO_TARGET_DIR  cargo's target folder, where the release CLI is built   (target)
 #
@@ -34,6 +37,7 @@ names=${NAMES:-adult_800 adult_2000 adult_full bench_800 bench_2000 bench_full}
 epsilons=${EPSILONS:-1 3 10}
 delta=${DELTA:-1e-6}
 seed=${SEED:-0}
+noise_seed=${NOISE_SEED:-}
 mkdir -p "$out"
 [ -d "$tables" ] || python3 scripts/bench/make_tables.py --out "$tables"
 cargo build --release --locked -p tabveil-cli --quiet
@@ -99,7 +103,8 @@ for name in $names; do
                 rm -rf "$out/model_${side}_${name}_e${eps}"
                 /usr/bin/time -v -o "$tlog" "$tabveil" fit --quiet --model "$model" \
                     --data "$tables/$name.csv" --schema "$schema" --epsilon "$eps" \
-                    --delta "$delta" --seed "$seed" --out "$out/model_${side}_${name}_e${eps}" \
+                    --delta "$delta" --seed "$seed" ${noise_seed:+--noise-seed "$noise_seed"} \
+                    --out "$out/model_${side}_${name}_e${eps}" \
                     >"$out/${side}_${name}_e${eps}.log"
                 rows=$(($(wc -l <"$tables/$name.csv") - 1))
                 "$tabveil" sample --quiet --model "$out/model_${side}_${name}_e${eps}" \
