@@ -20,6 +20,8 @@
 #            OS-seeded privacy noise, every run different)
 #   RERUN    set to redo runs whose synthetic table is already in OUT (default: score them again)
 #   CARGO_TARGET_DIR  cargo's target folder, where the release CLI is built   (target)
+#   TABVEIL  a tabveil CLI to run instead of building this checkout's (e.g. a copy of an
+#            earlier build, to compare two builds)
 #
 # Every synthetic table has as many rows as its training table and is scored by
 # `tabveil evaluate` against that training table (SDMetrics-compatible quality) and its
@@ -40,8 +42,12 @@ seed=${SEED:-0}
 noise_seed=${NOISE_SEED:-}
 mkdir -p "$out"
 [ -d "$tables" ] || python3 scripts/bench/make_tables.py --out "$tables"
-cargo build --release --locked -p tabveil-cli --quiet
-tabveil="${CARGO_TARGET_DIR:-$root/target}/release/tabveil"
+if [ -n "${TABVEIL:-}" ]; then
+    tabveil=$TABVEIL
+else
+    cargo build --release --locked -p tabveil-cli --quiet
+    tabveil="${CARGO_TARGET_DIR:-$root/target}/release/tabveil"
+fi
 export RAYON_NUM_THREADS=2
 
 results="$out/results.tsv"
