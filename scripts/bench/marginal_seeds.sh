@@ -12,7 +12,7 @@
 #   SEEDS     the noise seeds                                       ("1 2 3 4 5")
 #   AIM_CACHE a folder of AIM's outputs (aim_<table>_e<ε>.csv and .time) from an earlier
 #             marginal_side_by_side.sh run, re-scored in OUT/s<first seed> (unset: no AIM)
-# Never re-runs AIM (hours); every marginal output in OUT is redone.
+# Never runs AIM (hours: CACHED_ONLY); every marginal output in OUT is redone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out=${OUT:-$(pwd)/target/side-by-side-seeds}
@@ -27,7 +27,7 @@ for s in $seeds; do
         sides="marginal aim"
     fi
     rm -f "$dir"/marginal_* "$dir/results.tsv"
-    OUT="$dir" SIDES="$sides" NOISE_SEED="$s" RERUN= \
+    OUT="$dir" SIDES="$sides" NOISE_SEED="$s" RERUN= CACHED_ONLY=1 \
         bash scripts/bench/marginal_side_by_side.sh >"$dir/run.log"
 done
 echo "per seed: $out/s*/results.tsv"

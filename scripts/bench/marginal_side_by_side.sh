@@ -19,6 +19,8 @@
 #            runs of two builds are paired and repeated runs differ only by this seed (unset:
 #            OS-seeded privacy noise, every run different)
 #   RERUN    set to redo runs whose synthetic table is already in OUT (default: score them again)
+#   CACHED_ONLY  set to never start an aim or mst run: only their synthetic tables already in
+#            OUT are scored (a cell without one is skipped, with a message)
 #   CARGO_TARGET_DIR  cargo's target folder, where the release CLI is built   (target)
 #   TABVEIL  a tabveil CLI to run instead of building this checkout's (e.g. a copy of an
 #            earlier build, to compare two builds)
@@ -99,6 +101,10 @@ for name in $names; do
             fi
             case $side in
             aim | mst)
+                if [ -n "${CACHED_ONLY:-}" ]; then
+                    echo "skipped: no cached $side output for $name at ε = $eps" >&2
+                    continue
+                fi
                 /usr/bin/time -v -o "$tlog" "$python" "$anchors/marginal_anchors.py" "$side" \
                     --data "$tables/$name.csv" --schema "$schema" --epsilon "$eps" \
                     --delta "$delta" --seed "$seed" --out "$syn" >"$out/${side}_${name}_e${eps}.log"
