@@ -15,8 +15,15 @@
 #   EPSILONS which budgets                                      ("1 3 10")
 #   DELTA    δ of every run                                     (1e-6)
 #   SEED     seed of the non-private randomness                 (0)
+#   NOISE_SEED  DANGEROUS, research only: fixes tabveil's privacy noise (`--noise-seed`), so
+#            runs of two builds are paired and repeated runs differ only by this seed (unset:
+#            OS-seeded privacy noise, every run different)
 #   RERUN    set to redo runs whose synthetic table is already in OUT (default: score them again)
+#   CACHED_ONLY  set to never start an aim or mst run: only their synthetic tables already in
+#            OUT are scored (a cell without one is skipped, with a message)
 #   CARGO_TARGET_DIR  cargo's target folder, where the release CLI is built   (target)
+#   TABVEIL  a tabveil CLI to run instead of building this checkout's (e.g. a copy of an
+#            earlier build, to compare two builds)
 #
 # Every synthetic table has as many rows as its training table and is scored by
 # `tabveil evaluate` against that training table (SDMetrics-compatible quality) and its
@@ -34,10 +41,15 @@ names=${NAMES:-adult_800 adult_2000 adult_full bench_800 bench_2000 bench_full}
 epsilons=${EPSILONS:-1 3 10}
 delta=${DELTA:-1e-6}
 seed=${SEED:-0}
+noise_seed=${NOISE_SEED:-}
 mkdir -p "$out"
 [ -d "$tables" ] || python3 scripts/bench/make_tables.py --out "$tables"
-cargo build --release --locked -p tabveil-cli --quiet
-tabveil="${CARGO_TARGET_DIR:-$root/target}/release/tabveil"
+if [ -n "${TABVEIL:-}" ]; then
+    tabveil=$TABVEIL
+else
+    cargo build --release --locked -p tabveil-cli --quiet
+    tabveil="${CARGO_TARGET_DIR:-$root/target}/release/tabveil"
+fi
 export RAYON_NUM_THREADS=2
 
 results="$out/results.tsv"
@@ -89,6 +101,10 @@ for name in $names; do
             fi
             case $side in
             aim | mst)
+                if [ -n "${CACHED_ONLY:-}" ]; then
+                    echo "skipped: no cached $side output for $name at ε = $eps" >&2
+                    continue
+                fi
                 /usr/bin/time -v -o "$tlog" "$python" "$anchors/marginal_anchors.py" "$side" \
                     --data "$tables/$name.csv" --schema "$schema" --epsilon "$eps" \
                     --delta "$delta" --seed "$seed" --out "$syn" >"$out/${side}_${name}_e${eps}.log"
@@ -99,7 +115,8 @@ for name in $names; do
                 rm -rf "$out/model_${side}_${name}_e${eps}"
                 /usr/bin/time -v -o "$tlog" "$tabveil" fit --quiet --model "$model" \
                     --data "$tables/$name.csv" --schema "$schema" --epsilon "$eps" \
-                    --delta "$delta" --seed "$seed" --out "$out/model_${side}_${name}_e${eps}" \
+                    --delta "$delta" --seed "$seed" ${noise_seed:+--noise-seed "$noise_seed"} \
+                    --out "$out/model_${side}_${name}_e${eps}" \
                     >"$out/${side}_${name}_e${eps}.log"
                 rows=$(($(wc -l <"$tables/$name.csv") - 1))
                 "$tabveil" sample --quiet --model "$out/model_${side}_${name}_e${eps}" \
