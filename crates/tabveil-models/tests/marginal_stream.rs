@@ -136,7 +136,7 @@ fn fit_both(config: MarginalConfig, schema: &Schema, table: &Table, name: &str) 
 #[test]
 fn issue_16_a_streamed_private_fit_is_the_in_memory_fit() {
     let schema = public_schema();
-    let table = Table::from_rows(&schema, &rows(3000, 1)).unwrap();
+    let table = Table::from_rows(&schema, rows(3000, 1)).unwrap();
     for epsilon in [1.0, 3.0] {
         let dp = DpConfig::new(epsilon, 1e-6).dangerous_noise_seed(42);
         let config = MarginalConfig::new(Privacy::Dp(dp)).with_seed(5);
@@ -150,7 +150,7 @@ fn issue_16_a_streamed_private_fit_is_the_in_memory_fit() {
 #[test]
 fn issue_16_a_streamed_fit_with_a_fixed_resolution_reads_the_file_once() {
     let schema = public_schema();
-    let table = Table::from_rows(&schema, &rows(2000, 2)).unwrap();
+    let table = Table::from_rows(&schema, rows(2000, 2)).unwrap();
     let dp = DpConfig::new(3.0, 1e-6).dangerous_noise_seed(7);
     let mut config = MarginalConfig::new(Privacy::Dp(dp));
     config.resolution = Some(24);
@@ -160,7 +160,7 @@ fn issue_16_a_streamed_fit_with_a_fixed_resolution_reads_the_file_once() {
 #[test]
 fn issue_16_a_streamed_fit_reads_undeclared_domains_as_a_whole_read_does() {
     let schema = data_schema();
-    let table = Table::from_rows(&schema, &rows(800, 3)).unwrap();
+    let table = Table::from_rows(&schema, rows(800, 3)).unwrap();
     let mut config = MarginalConfig::new(Privacy::NonPrivate);
     // Coarse cells keep the exact (noise-free) fit quick.
     config.resolution = Some(16);
@@ -171,7 +171,7 @@ fn issue_16_a_streamed_fit_reads_undeclared_domains_as_a_whole_read_does() {
 #[test]
 fn issue_16_an_in_memory_table_is_one_borrowed_batch() {
     let schema = public_schema();
-    let table = Table::from_rows(&schema, &rows(10, 4)).unwrap();
+    let table = Table::from_rows(&schema, rows(10, 4)).unwrap();
     let mut source = &table;
     let batches: Vec<_> = source.batches().unwrap().collect();
     assert_eq!(batches.len(), 1);
