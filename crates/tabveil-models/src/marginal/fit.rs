@@ -29,7 +29,7 @@ use super::discretise::{Coding, FineCells, Grid, Grouping, GroupingRule, denoise
 use super::estimation::{Estimator, Measurement};
 use super::factor::Clique;
 use super::junction_tree::tree_size;
-use super::measure::{Candidate, Curator, MechanismNoise};
+use super::measure::{Candidate, Curator, MechanismNoise, check_columns};
 use super::query::Calibrated;
 use super::release_plan::{ReleasePlan, modelled_columns, one_way_order};
 use super::workload::{WorkloadRule, candidates, is_free, workload};
@@ -241,12 +241,7 @@ fn read_domains(
     let mut rows = 0usize;
     for batch in source.batches()? {
         let batch = batch?;
-        if batch.n_columns() != schema.n_columns() {
-            return Err(DataError::from(TransformError::SchemaMismatch {
-                reason: "the table's columns are not the schema's".into(),
-            })
-            .into());
-        }
+        check_columns(&batch, schema)?;
         rows += batch.n_rows();
         for (k, &attr) in attrs.iter().enumerate() {
             let column = &batch.columns()[columns[attr]];

@@ -380,7 +380,7 @@ impl<'s, 'n> Curator<'s, 'n> {
 
 /// Refuses a batch whose columns are not the schema's (sources yield checked tables; this
 /// guards against a source of another schema).
-fn check_columns(batch: &Table, schema: &Schema) -> Result<()> {
+pub(crate) fn check_columns(batch: &Table, schema: &Schema) -> Result<()> {
     if batch.n_columns() != schema.n_columns()
         || batch
             .columns()
