@@ -12,13 +12,16 @@
 #   ROWS      rows of the big table                                 (10000000)
 #   BASE_ROWS rows of the table for the comparison                   (1000000)
 #   BASELINE  another tabveil binary to run on BASE_ROWS as well     (none)
-#   EPSILON, DELTA  the private fit's budget                         (3, 1e-6)
+#   EPSILON, DELTA  the measured fits' budget                        (3, 1e-6)
+#   GEN_EPSILON     the budget of the generator model fitted on the bench table   (10)
+#   TABVEIL, GENERATE  the CLI and the big_parquet example to run   (the release builds)
 #   NO_BUILD  set to use the binaries already built
 #
 # The tables come from the bench table's distributions (data/bench_table.csv, schema
-# data/bench_schema.json): a non-private marginal model is fitted on it, and the
-# `big_parquet` example samples from it in chunks of 500 000 rows, each written as one row
-# group (the writer holds one chunk). Wall time and peak RSS come from GNU time (`-v`).
+# data/bench_schema.json): a marginal model is fitted on it (privately at GEN_EPSILON: the
+# non-private fit of the bench table takes many minutes), and the `big_parquet` example
+# samples from it in chunks of 500 000 rows, each written as one row group (the writer holds
+# one chunk). Wall time and peak RSS come from GNU time (`-v`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
@@ -34,11 +37,12 @@ if [ -z "${NO_BUILD:-}" ]; then
     CARGO_TARGET_DIR=$target cargo build --release -p tabveil-cli
     CARGO_TARGET_DIR=$target cargo build --release --features arrow --example big_parquet
 fi
-tabveil=$target/release/tabveil
-generate=$target/release/examples/big_parquet
+tabveil=${TABVEIL:-$target/release/tabveil}
+generate=${GENERATE:-$target/release/examples/big_parquet}
 
 if [ ! -d "$out/bench_model" ]; then
-    "$tabveil" fit --model marginal --no-privacy --quiet --data data/bench_table.csv \
+    "$tabveil" fit --model marginal --epsilon "${GEN_EPSILON:-10}" --delta 1e-6 --quiet \
+        --data data/bench_table.csv \
         --schema data/bench_schema.json --out "$out/bench_model"
 fi
 for n in "$rows" "$base_rows"; do
