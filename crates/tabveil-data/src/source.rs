@@ -4,7 +4,7 @@
 //!
 //! A [`Table`] in memory is a source of one batch (borrowed, not copied); a Parquet or Arrow
 //! IPC file is a source of one checked table per bounded batch of rows
-//! ([`ColumnarSource`](crate::ColumnarSource), feature `arrow`).
+//! (`ColumnarSource`, feature `arrow`).
 //!
 //! ```
 //! use tabveil_data::{ColumnSchema, Schema, Table, TableSource, Value};
