@@ -26,8 +26,10 @@ use std::path::Path;
 
 use candle_core::Device;
 use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{Schema, Table};
-use tabveil_models::{ModelKind, ModelSettings, NoProgress, Progress, check_model_dir};
+use tabveil_data::{Schema, Table, TableSource};
+use tabveil_models::{
+    DynSynthesizer, FitSummary, ModelKind, ModelSettings, NoProgress, Progress, check_model_dir,
+};
 use tabveil_validate::{
     MemoryEstimate, Severity, TrainingConfig, ValidateOptions, ValidationReport, validate_with,
 };
@@ -216,10 +218,48 @@ impl Synthesizer {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
-        let training = self.training_config();
         let report = self.check_plan(table, schema)?;
         let mut model = self.settings.spec().init(&self.device)?;
         let summary = model.fit(table, schema, progress)?;
+        self.fitted(model, &summary, table.n_rows() as u64, report, schema)
+    }
+
+    /// [`fit_with_progress`](Self::fit_with_progress) on a table read in batches — a Parquet
+    /// or Arrow IPC file larger than memory
+    /// (`tabveil::data::ColumnarSource`, with the `arrow` feature) — for a
+    /// model that streams (the marginal model; see
+    /// [`Synthesizer::fit_source`](tabveil_models::Synthesizer::fit_source)). `n_rows` is
+    /// the table's row count (a Parquet footer's): private like a table's, it is used exactly
+    /// as `fit_with_progress` uses the table's (the validation, the record of a non-private
+    /// fit), never by the model.
+    ///
+    /// # Errors
+    /// [`tabveil_models::ModelError::NotStreamable`] (as [`Error::Model`]) for a model that
+    /// reads its table whole, before anything is read; otherwise as `fit_with_progress`, and
+    /// the source's read errors.
+    pub fn fit_source_with_progress(
+        &self,
+        source: &mut dyn TableSource,
+        n_rows: u64,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<Fitted> {
+        let report = self.check_plan_rows(n_rows, schema)?;
+        let mut model = self.settings.spec().init(&self.device)?;
+        let summary = model.fit_source(source, schema, progress)?;
+        self.fitted(model, &summary, n_rows, report, schema)
+    }
+
+    /// The fitted model with the warnings it keeps.
+    fn fitted(
+        &self,
+        model: Box<dyn DynSynthesizer>,
+        summary: &FitSummary,
+        n_rows: u64,
+        report: ValidationReport,
+        schema: &Schema,
+    ) -> Result<Fitted> {
+        let training = self.training_config();
         let warnings = match &summary.private {
             // The findings above were computed from the true row count N (several quote it,
             // or numbers calibrated on B/N, and whether a warning fires depends on N). They
@@ -235,11 +275,16 @@ impl Synthesizer {
             }
             None => report.findings,
         };
-        Fitted::new(model, table.n_rows() as u64, warnings)
+        Fitted::new(model, n_rows, warnings)
     }
 
     /// The validator's report for `table`, or [`Error::Rejected`] when it has errors.
     pub(crate) fn check_plan(&self, table: &Table, schema: &Schema) -> Result<ValidationReport> {
+        self.check_plan_rows(table.n_rows() as u64, schema)
+    }
+
+    /// The validator's report for a table of `n_rows` rows (see [`Self::check_plan`]).
+    fn check_plan_rows(&self, n_rows: u64, schema: &Schema) -> Result<ValidationReport> {
         let training = self.training_config();
         // With a released row estimate the plan is checked at that count, as the fit plans
         // with it. The ranges (workable batch sizes, epochs, ε) are only advice for a failed
@@ -247,7 +292,7 @@ impl Synthesizer {
         let report = validate_with(
             &training,
             schema,
-            self.checked_rows(table.n_rows() as u64),
+            self.checked_rows(n_rows),
             &self.validate_options(false),
         );
         // In private mode only the errors that do not depend on the true row count N refuse

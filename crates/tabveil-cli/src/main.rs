@@ -19,6 +19,7 @@ mod commands;
 mod input;
 mod progress;
 mod sanitize;
+mod stream;
 
 /// mimalloc: Candle allocates a fresh buffer for every operation, and glibc's malloc serves the
 /// large ones with mmap and page faults, which makes training 2–3× slower.

@@ -58,6 +58,7 @@ mod mixture;
 mod private;
 mod progress;
 mod schema;
+mod source;
 mod table;
 mod text;
 mod transformer;
@@ -69,9 +70,10 @@ pub use crate::csv_io::{
 };
 #[cfg(feature = "arrow")]
 pub use columnar::{
-    ArrowTableBuilder, ColumnarWriter, arrow_schema, infer_schema_arrow, read_arrow_batches,
-    read_ipc, read_ipc_path, read_parquet, read_parquet_path, read_raw_arrow, write_ipc,
-    write_ipc_path, write_parquet, write_parquet_path,
+    ArrowTableBuilder, ColumnarSource, ColumnarWriter, DEFAULT_BATCH_ROWS, TableBatches,
+    arrow_schema, infer_schema_arrow, read_arrow_batches, read_ipc, read_ipc_path, read_parquet,
+    read_parquet_path, read_raw_arrow, write_ipc, write_ipc_path, write_parquet,
+    write_parquet_path,
 };
 pub use condition::{
     ConditionBatch, ConditionColumn, ConditionLayout, GenerationSampler, TrainingSampler,
@@ -93,6 +95,7 @@ pub use schema::{
     Cell, ColumnKind, ColumnOrigin, ColumnSchema, Constraint, ConstraintCheck, ConstraintRule,
     DEFAULT_BOOLEAN_LABELS, MAX_ABS_VALUE, PrivateOrigin, Schema,
 };
+pub use source::{Batches, TableSource};
 pub use table::{Column, ColumnData, Table, Value};
 pub use text::escape_html;
 pub use transformer::{

@@ -59,6 +59,13 @@ pub enum ModelError {
     /// The table has no rows.
     #[error("the table has no rows")]
     EmptyTable,
+    /// The model fits only on a table in memory, not on a [`TableSource`](tabveil_data::TableSource)
+    /// read in batches (only the marginal model streams).
+    #[error("the {model} model reads its table whole; read the table into memory and fit on it")]
+    NotStreamable {
+        /// The model's kind.
+        model: &'static str,
+    },
     /// The schema has no column a model can learn (only `id` columns).
     #[error("the schema has no column to model (only `id` columns)")]
     NoModelledColumns,

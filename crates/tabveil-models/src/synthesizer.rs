@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{Schema, Table};
+use tabveil_data::{Schema, Table, TableSource};
 use tabveil_sgd::WhiteBoxAudit;
 
 use crate::error::{ConfigError, Result};
@@ -42,6 +42,57 @@ pub trait Synthesizer {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary>;
+
+    /// Fits the model on a table read in batches — a Parquet or Arrow IPC file larger than
+    /// memory (`tabveil_data::ColumnarSource`, feature `arrow`), or any [`TableSource`] —
+    /// replacing any previous fit. Only the marginal model streams: it holds each attribute's
+    /// cells, one or two bytes per row and column, and one batch of rows; its
+    /// [`fit`](Synthesizer::fit) is this method fed one batch, so for the same rows,
+    /// configuration and privacy randomness both give the same model and ledger. The source
+    /// is read once, or a few times when a numeric column's resolution, chosen from the noisy
+    /// row estimate N̂, differs from the one guessed before measuring; nothing else of the
+    /// data (its true row count included) decides how often.
+    ///
+    /// ```
+    /// use tabveil_data::{ColumnSchema, ColumnarSource, CsvOptions, Schema, Table, Value, write_parquet_path};
+    /// use tabveil_models::{DpConfig, Marginal, MarginalConfig, NoProgress, Privacy, Synthesizer};
+    ///
+    /// let schema = Schema::new("t", vec![
+    ///     ColumnSchema::integer("age", Some(18.0), Some(90.0)),
+    ///     ColumnSchema::categorical("job", ["a", "b", "c"]),
+    /// ])?;
+    /// let rows: Vec<Vec<Value>> = (0..600)
+    ///     .map(|i| vec![Value::Number((20 + i % 50) as f64), Value::from(["a", "b", "c"][i % 3])])
+    ///     .collect();
+    /// let path = std::env::temp_dir().join(format!("tabveil-fit-source-{}.parquet", std::process::id()));
+    /// write_parquet_path(&Table::from_rows(&schema, &rows)?, &schema, &path)?;
+    ///
+    /// let mut source = ColumnarSource::new(&path, &schema, &CsvOptions::default())?.with_batch_rows(100);
+    /// let config = MarginalConfig::new(Privacy::Dp(DpConfig::new(3.0, 1e-6))).check()?;
+    /// let mut model = Marginal::new(config);
+    /// let summary = model.fit_source(&mut source, &schema, &mut NoProgress)?;
+    /// assert!(summary.private.unwrap().epsilon_spent <= 3.0);
+    /// assert_eq!(model.sample(50, 1)?.n_rows(), 50);
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ModelError::NotStreamable`](crate::ModelError::NotStreamable) for a model that reads
+    /// its table whole (the default); otherwise as [`fit`](Synthesizer::fit), and the
+    /// source's read errors (a cell outside the schema, an unreadable file), raised in the
+    /// first pass, before anything is released.
+    fn fit_source(
+        &mut self,
+        source: &mut dyn TableSource,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary> {
+        let _ = (source, schema, progress);
+        Err(crate::ModelError::NotStreamable {
+            model: self.kind().as_str(),
+        })
+    }
 
     /// Fits the model privately under a white-box audit (`tabveil-audit`): the audit's Dirac
     /// canaries are Poisson-sampled with the real rows of every DP-SGD step (indices past the

@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::Args;
 use tabveil::accountant::{PrivacyLedger, epsilon_of};
 use tabveil::data::{CsvOptions, DISCOVERY_LABEL, RawTable, TableFormat};
-use tabveil::models::{ModelError, StopReason};
+use tabveil::models::{ModelError, ModelKind, StopReason};
 use tabveil::validate::Finding;
 use tabveil::{Error, Fitted};
 
@@ -16,12 +16,14 @@ use super::training::TrainingFlags;
 use crate::atomic;
 use crate::input;
 use crate::progress::{FitProgress, Terminal};
+use crate::stream::StreamedTable;
 
 /// Fit a synthesizer on a CSV file and save the model.
 #[derive(Debug, Args)]
 pub(crate) struct FitArgs {
     /// The training data: CSV with a header line, Parquet or Arrow IPC (by extension); `-` for
-    /// CSV on stdin.
+    /// CSV on stdin. The marginal model reads Parquet and Arrow IPC in bounded batches
+    /// (tables larger than memory); every other model, and CSV, is read whole into memory.
     #[arg(long, value_name = "X.csv")]
     data: PathBuf,
     /// The schema (JSON). Bounds and categories are public knowledge you vouch for.
@@ -80,6 +82,18 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> anyhow::Result<()> {
             synth.fit_discovering_with_progress(&raw, Some(&schema), &options, &mut progress);
         progress.finish();
         (fitted, start)
+    } else if streams(&synth, &args.data) {
+        // The marginal model only counts cells: the file is read in bounded batches (one or a
+        // few passes) and never held whole.
+        let mut source = StreamedTable::open(&args.data, &schema, &options, terminal)?;
+        let n_rows = source.n_rows()?;
+        let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
+        let start = Instant::now();
+        let fitted =
+            synth.fit_source_with_progress(&mut source, n_rows as u64, &schema, &mut progress);
+        source.finish();
+        progress.finish();
+        (fitted, start)
     } else {
         let table = input::training_table(&args.data, &schema, &args.null_tokens, &terminal)?;
         let mut progress = FitProgress::new(terminal, epochs, args.training.target_epsilon());
@@ -104,6 +118,14 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> anyhow::Result<()> {
         writeln!(out, "model saved to {}", args.out.display())?;
     }
     Ok(())
+}
+
+/// True when the fit streams its data: a model that fits from batches (the marginal model)
+/// on a Parquet or Arrow IPC file. Every other fit reads the table whole.
+fn streams(synth: &tabveil::Synthesizer, data: &Path) -> bool {
+    synth.training_config().model.kind() == ModelKind::Marginal
+        && !input::is_stdin(data)
+        && TableFormat::from_path(data) != TableFormat::Csv
 }
 
 /// One line for a model that cannot be (or was not) saved to `out`.

@@ -28,6 +28,9 @@
 //! # Ok::<(), tabveil_data::DataError>(())
 //! ```
 
+#[cfg(test)]
+mod batch_tests;
+mod batches;
 mod files;
 mod infer;
 mod read;
@@ -35,6 +38,7 @@ mod read;
 mod tests;
 mod write;
 
+pub use batches::{ColumnarSource, DEFAULT_BATCH_ROWS, TableBatches};
 pub use files::{
     ColumnarWriter, read_ipc, read_ipc_path, read_parquet, read_parquet_path, write_ipc,
     write_ipc_path, write_parquet, write_parquet_path,

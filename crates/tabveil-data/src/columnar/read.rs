@@ -66,6 +66,8 @@ pub struct ArrowTableBuilder<'s> {
     field_of_column: Vec<usize>,
     builders: Vec<ColumnBuilder<'s>>,
     n_rows: usize,
+    /// The first row of the chunk being built ([`ArrowTableBuilder::finish_chunk`]).
+    chunk_start: usize,
     report: CsvReport,
 }
 
@@ -117,6 +119,7 @@ impl<'s> ArrowTableBuilder<'s> {
             field_of_column,
             builders,
             n_rows: 0,
+            chunk_start: 0,
             report,
         })
     }
@@ -185,13 +188,33 @@ impl<'s> ArrowTableBuilder<'s> {
     ///
     /// # Errors
     /// [`crate::ReadError::UnknownCategory`] for values outside the declared categories.
-    pub fn finish(self) -> Result<(Table, CsvReport)> {
+    pub fn finish(mut self) -> Result<(Table, CsvReport)> {
+        self.finish_chunk()
+    }
+
+    /// The rows pushed since the last chunk (all rows, the first time) as a checked table,
+    /// with the notes that concern them; the builder then starts a new chunk. Row positions in
+    /// errors keep counting from the first row ever pushed, so a table read chunk by chunk
+    /// (in bounded memory, see [`TableBatches`](crate::TableBatches)) raises the errors a
+    /// whole read would, at the same rows. Categories discovered from the data (no
+    /// `categories` in the schema) are those of the chunk.
+    ///
+    /// # Errors
+    /// As [`ArrowTableBuilder::finish`]; after an error the builder must not be used again.
+    pub fn finish_chunk(&mut self) -> Result<(Table, CsvReport)> {
         if let Some(e) = earliest_pending(&self.builders) {
             return Err(e);
         }
-        let mut report = self.report;
-        let mut columns = Vec::with_capacity(self.builders.len());
-        for b in self.builders {
+        let mut report = std::mem::take(&mut self.report);
+        let fresh = self
+            .schema
+            .columns()
+            .iter()
+            .map(|c| ColumnBuilder::new(c, self.options.out_of_bounds()))
+            .collect();
+        let builders = std::mem::replace(&mut self.builders, fresh);
+        let mut columns = Vec::with_capacity(builders.len());
+        for b in builders {
             let (column, discovered) = b.finish()?;
             if discovered {
                 report.push(CsvNote::CategoriesFromData {
@@ -200,7 +223,9 @@ impl<'s> ArrowTableBuilder<'s> {
             }
             columns.push(column);
         }
-        Ok((Table::from_checked(self.n_rows, columns), report))
+        let rows = self.n_rows - self.chunk_start;
+        self.chunk_start = self.n_rows;
+        Ok((Table::from_checked(rows, columns), report))
     }
 }
 

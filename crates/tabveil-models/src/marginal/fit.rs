@@ -21,7 +21,7 @@
 
 use std::ops::ControlFlow;
 
-use tabveil_data::{ColumnKind, DataError, Schema, Table, TransformError};
+use tabveil_data::{ColumnKind, DataError, Schema, TableSource, TransformError};
 
 use super::budget::Budget;
 use super::config::ValidMarginalConfig;
@@ -29,7 +29,7 @@ use super::discretise::{Coding, FineCells, Grid, Grouping, GroupingRule, denoise
 use super::estimation::{Estimator, Measurement};
 use super::factor::Clique;
 use super::junction_tree::tree_size;
-use super::measure::{Candidate, Curator, MechanismNoise};
+use super::measure::{Candidate, Curator, MechanismNoise, check_columns};
 use super::query::Calibrated;
 use super::release_plan::{ReleasePlan, modelled_columns, one_way_order, opening_ledger};
 use super::workload::{WorkloadRule, candidates, is_free, workload};
@@ -66,7 +66,10 @@ pub(crate) struct FitOutput {
     pub(crate) stop: StopReason,
 }
 
-/// Fits the model on `table` with the randomness of `noise` (see the [module docs](self)).
+/// Fits the model on the table of `source` with the randomness of `noise` (see the [module
+/// docs](self)). The table is read in passes over its batches (one, or a few when a numeric
+/// column's resolution turns out other than guessed); a table in memory is a source of one
+/// batch, so in-memory and streamed fits are this one function.
 ///
 /// # Errors
 /// Schema errors (missing public bounds or categories, an unknown target) before anything is
@@ -74,12 +77,12 @@ pub(crate) struct FitOutput {
 /// ([`ModelError::SpentThenFailed`]), cancellation included.
 pub(crate) fn fit(
     config: &ValidMarginalConfig,
-    table: &Table,
+    source: &mut dyn TableSource,
     schema: &Schema,
     noise: &mut dyn MechanismNoise,
     progress: &mut dyn Progress,
 ) -> Result<FitOutput> {
-    let plan = Plan::new(config, table, schema)?;
+    let plan = Plan::new(config, source, schema)?;
     let release_plan = ReleasePlan::new(config, plan.columns.len())?;
     // Prior releases (a private schema discovery) open the ledger and every guard: the plan
     // above left them their share (`total_rho` composes them first).
@@ -93,7 +96,7 @@ pub(crate) fn fit(
         )?),
         None => None,
     };
-    let mut curator = Curator::new(table, plan.columns.len(), noise, budget);
+    let mut curator = Curator::new(source, schema, plan.columns.len(), noise, budget);
     match run(config, schema, &plan, &release_plan, &mut curator, progress) {
         Ok(mut out) => {
             out.budget = curator.take_budget();
@@ -121,33 +124,22 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(config: &ValidMarginalConfig, table: &Table, schema: &Schema) -> Result<Self> {
+    fn new(
+        config: &ValidMarginalConfig,
+        source: &mut dyn TableSource,
+        schema: &Schema,
+    ) -> Result<Self> {
         let private = config.privacy.is_private();
-        if table.n_columns() != schema.n_columns()
-            || table
-                .columns()
-                .iter()
-                .zip(schema.columns())
-                .any(|(c, s)| c.name() != s.name())
-        {
-            return Err(DataError::from(TransformError::SchemaMismatch {
-                reason: "the table's columns are not the schema's".into(),
-            })
-            .into());
-        }
-        if !private && table.n_rows() == 0 {
-            // Private mode never looks at the row count (it is not public).
-            return Err(ModelError::EmptyTable);
-        }
         let columns = modelled_columns(schema);
         if columns.is_empty() {
             return Err(ModelError::NoModelledColumns);
         }
         let mut data_bounds = Vec::with_capacity(columns.len());
         let mut data_labels = Vec::with_capacity(columns.len());
-        for &i in &columns {
+        // Attributes whose bounds or labels come from the data (non-private mode only).
+        let mut from_data: Vec<usize> = Vec::new();
+        for (attr, &i) in columns.iter().enumerate() {
             let cs = &schema.columns()[i];
-            let column = &table.columns()[i];
             let (bounds, labels) = match cs.kind() {
                 ColumnKind::Continuous { min, max, .. } | ColumnKind::Datetime { min, max, .. } => {
                     match (min, max) {
@@ -159,7 +151,10 @@ impl Plan {
                             .into());
                         }
                         // Non-private: the data's own range (no privacy claim is made).
-                        _ => (Some(observed_range(column)), None),
+                        _ => {
+                            from_data.push(attr);
+                            (None, None)
+                        }
                     }
                 }
                 _ => match cs.categories() {
@@ -170,14 +165,24 @@ impl Plan {
                         })
                         .into());
                     }
-                    None => (
-                        None,
-                        Some(column.domain().map(<[String]>::to_vec).unwrap_or_default()),
-                    ),
+                    None => {
+                        from_data.push(attr);
+                        (None, Some(Vec::new()))
+                    }
                 },
             };
             data_bounds.push(bounds);
             data_labels.push(labels);
+        }
+        if !from_data.is_empty() {
+            read_domains(
+                source,
+                schema,
+                &columns,
+                &from_data,
+                &mut data_bounds,
+                &mut data_labels,
+            )?;
         }
         let target_name = config.target.as_deref().or(schema.target());
         let target = match target_name {
@@ -222,21 +227,56 @@ impl Plan {
     }
 }
 
-fn observed_range(column: &tabveil_data::Column) -> (f64, f64) {
-    let values = column.as_continuous().unwrap_or(&[]);
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    for (i, &v) in values.iter().enumerate() {
-        if !column.is_null(i) {
-            lo = lo.min(v);
-            hi = hi.max(v);
+/// Non-private mode: one pass over the source for the bounds and labels the schema does not
+/// declare (`attrs`): each numeric column's observed range, each categorical column's labels
+/// (the union of the batches', sorted, as a whole read discovers them). Refuses an empty
+/// table.
+fn read_domains(
+    source: &mut dyn TableSource,
+    schema: &Schema,
+    columns: &[usize],
+    attrs: &[usize],
+    data_bounds: &mut [Option<(f64, f64)>],
+    data_labels: &mut [Option<Vec<String>>],
+) -> Result<()> {
+    let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); attrs.len()];
+    let mut labels: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); attrs.len()];
+    let mut rows = 0usize;
+    for batch in source.batches()? {
+        let batch = batch?;
+        check_columns(&batch, schema)?;
+        rows += batch.n_rows();
+        for (k, &attr) in attrs.iter().enumerate() {
+            let column = &batch.columns()[columns[attr]];
+            if data_labels[attr].is_some() {
+                labels[k].extend(column.domain().unwrap_or_default().iter().cloned());
+            } else {
+                let values = column.as_continuous().unwrap_or(&[]);
+                for (i, &v) in values.iter().enumerate() {
+                    if !column.is_null(i) {
+                        ranges[k].0 = ranges[k].0.min(v);
+                        ranges[k].1 = ranges[k].1.max(v);
+                    }
+                }
+            }
         }
     }
-    if lo.is_finite() && hi.is_finite() {
-        (lo, if hi > lo { hi } else { lo + 1.0 })
-    } else {
-        (0.0, 1.0)
+    if rows == 0 {
+        return Err(ModelError::EmptyTable);
     }
+    for (k, &attr) in attrs.iter().enumerate() {
+        if data_labels[attr].is_some() {
+            data_labels[attr] = Some(std::mem::take(&mut labels[k]).into_iter().collect());
+        } else {
+            let (lo, hi) = ranges[k];
+            data_bounds[attr] = Some(if lo.is_finite() && hi.is_finite() {
+                (lo, if hi > lo { hi } else { lo + 1.0 })
+            } else {
+                (0.0, 1.0)
+            });
+        }
+    }
+    Ok(())
 }
 
 fn run(
@@ -263,7 +303,23 @@ fn run(
             None => DEFAULT_RESOLUTION,
         });
         let coding = plan.coding(schema, a, resolution);
-        curator.add_attribute(a, &coding)?;
+        // The codings of the attributes still to measure, as far as they can be told now
+        // (categorical ones exactly; numeric ones at the resolution N̂ gives now, or the
+        // largest before any N̂): encoded in the same pass, so that a streamed table is read
+        // again only when a guess was wrong. Public inputs and N̂ only.
+        let guess = config.resolution.unwrap_or_else(|| match n_hat {
+            Some(n) => auto_resolution(n, sigma1),
+            None => RESOLUTION_RANGE.1,
+        });
+        let ahead: Vec<(usize, Coding)> = order[done + 1..]
+            .iter()
+            .map(|&b| (b, plan.coding(schema, b, guess)))
+            .collect();
+        curator.add_attribute(a, &coding, &ahead)?;
+        if !private && curator.is_empty() {
+            // Non-private mode only: private mode never looks at the row count.
+            return Err(ModelError::EmptyTable);
+        }
         let y = curator.measure_fine(
             a,
             sigma1,
@@ -342,7 +398,7 @@ fn run(
         },
     );
     let cand = candidates(&work);
-    curator.prepare_candidates(&cand.cliques);
+    curator.prepare_candidates(&cand.cliques)?;
     let mut estimator = Estimator::new(&sizes, &measurements, None);
     estimator.run(&measurements, config.iterations, 1e-7, 10);
     let planned = release_plan.rounds;

@@ -1,4 +1,5 @@
-//! The only door to the data. The [`Curator`] holds the table's cells; everything the fit learns
+//! The only door to the data. The [`Curator`] holds the table's cells (read from a
+//! [`TableSource`] in one or more passes, kept compactly); everything the fit learns
 //! from them leaves through one of its two mechanisms — a Gaussian measurement of a marginal,
 //! or an exponential-mechanism selection among candidate marginals — each recorded on the
 //! ledger (private mode) before its randomness is drawn. The randomness itself comes from a
@@ -13,11 +14,12 @@
 //! divides the scores by the largest weight, so they have sensitivity 1.
 
 use tabveil_accountant::Stage;
-use tabveil_data::{ColumnData, Table};
+use tabveil_data::{DataError, Schema, Table, TableSource, TransformError};
 use tabveil_noise::{PrivacyRng, PrivacyStream};
 
 use super::budget::Budget;
-use super::discretise::{Coding, FineCells, Grouping};
+use super::cells::{BLOCK_ROWS, Codes, encode_batch};
+use super::discretise::{Coding, Grouping};
 use super::estimation::Measurement;
 use super::factor::{Clique, cells};
 use crate::error::{ModelError, Result};
@@ -77,11 +79,18 @@ pub(crate) struct Candidate<'a> {
     pub(crate) bias: f64,
 }
 
-/// Holds the table's cells; releases only through its mechanisms (see the [module docs](self)).
-pub(crate) struct Curator<'t, 'n> {
-    table: &'t Table,
-    fine: Vec<Vec<u32>>,
-    model: Vec<Vec<u32>>,
+/// Holds the table's cells (compactly, see [`cells`](super::cells)); releases only through its
+/// mechanisms (see the [module docs](self)).
+pub(crate) struct Curator<'s, 'n> {
+    source: &'s mut dyn TableSource,
+    schema: &'s Schema,
+    /// Per attribute: the coding its cells were encoded with, and the cells.
+    fine: Vec<Option<(Coding, Codes)>>,
+    /// Rows encoded, once a pass was made (private: never leaves this type; see
+    /// [`Curator::is_empty`]).
+    rows: Option<usize>,
+    /// Per attribute: fine cell → model cell (after [`Curator::set_groupings`]).
+    group_of: Vec<Vec<u32>>,
     sizes: Vec<usize>,
     answers: Vec<Vec<f64>>,
     noise: &'n mut dyn MechanismNoise,
@@ -97,19 +106,23 @@ impl std::fmt::Debug for Curator<'_, '_> {
     }
 }
 
-impl<'t, 'n> Curator<'t, 'n> {
-    /// A curator of `table` for `attributes` attributes, none encoded yet. `budget` is `None`
-    /// in non-private mode (measurements are then exact and selections deterministic).
+impl<'s, 'n> Curator<'s, 'n> {
+    /// A curator of the table of `source` (batches checked against `schema`) for
+    /// `attributes` attributes, none encoded yet. `budget` is `None` in non-private mode
+    /// (measurements are then exact and selections deterministic).
     pub(crate) fn new(
-        table: &'t Table,
+        source: &'s mut dyn TableSource,
+        schema: &'s Schema,
         attributes: usize,
         noise: &'n mut dyn MechanismNoise,
         budget: Option<Budget>,
     ) -> Self {
         Curator {
-            table,
-            fine: vec![Vec::new(); attributes],
-            model: vec![Vec::new(); attributes],
+            source,
+            schema,
+            fine: vec![None; attributes],
+            rows: None,
+            group_of: Vec::new(),
             sizes: vec![0; attributes],
             answers: Vec::new(),
             noise,
@@ -117,47 +130,74 @@ impl<'t, 'n> Curator<'t, 'n> {
         }
     }
 
-    /// Encodes attribute `attr`'s column into its fine cells.
+    /// Makes attribute `attr`'s cells those of `coding`: kept if already encoded so, else
+    /// encoded in one pass over the source, together with the attributes of `ahead` whose
+    /// cells are not yet encoded with the coding given there (the fit's guesses of the
+    /// codings to come, from public inputs and released values only, so that a streamed
+    /// table is usually read once or twice, however many attributes).
     ///
     /// # Errors
-    /// [`ModelError::Internal`] for a column that does not match its coding (the table was
-    /// checked against the schema before).
-    pub(crate) fn add_attribute(&mut self, attr: usize, c: &Coding) -> Result<()> {
-        let column = self
-            .table
-            .columns()
-            .get(c.column)
-            .ok_or(ModelError::Internal("a coded column is missing"))?;
-        let null = c.null_cell();
-        let codes: Vec<u32> = match (column.data(), &c.cells) {
-            (ColumnData::Categorical(v), FineCells::Categories { labels }) => {
-                let last = labels.len().saturating_sub(1) as u32;
-                v.iter()
-                    .enumerate()
-                    .map(|(i, &x)| match null {
-                        Some(n) if column.is_null(i) => n as u32,
-                        _ => x.min(last),
-                    })
-                    .collect()
+    /// The source's errors; [`ModelError::Internal`] for a column that does not match its
+    /// coding.
+    pub(crate) fn add_attribute(
+        &mut self,
+        attr: usize,
+        coding: &Coding,
+        ahead: &[(usize, Coding)],
+    ) -> Result<()> {
+        let done = |fine: &[Option<(Coding, Codes)>], a: usize, c: &Coding| matches!(fine.get(a), Some(Some((have, _))) if have == c);
+        if !done(&self.fine, attr, coding) {
+            let mut wanted: Vec<(usize, Coding)> = vec![(attr, coding.clone())];
+            for (a, c) in ahead {
+                if *a != attr && !done(&self.fine, *a, c) {
+                    wanted.push((*a, c.clone()));
+                }
             }
-            (ColumnData::Continuous(v), FineCells::Numeric { grid }) => v
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| match null {
-                    Some(n) if column.is_null(i) => n as u32,
-                    _ => grid.cell_of(x) as u32,
-                })
-                .collect(),
-            _ => return Err(ModelError::Internal("a column does not match its coding")),
-        };
-        let slot = self
-            .fine
-            .get_mut(attr)
-            .ok_or(ModelError::Internal("an attribute out of range"))?;
-        *slot = codes.clone();
-        self.model[attr] = codes;
-        self.sizes[attr] = c.len();
+            self.encode(wanted)?;
+        }
+        self.sizes[attr] = coding.len();
         Ok(())
+    }
+
+    /// One pass over the source encoding `wanted` (their previous cells dropped first).
+    fn encode(&mut self, wanted: Vec<(usize, Coding)>) -> Result<()> {
+        let mut codes: Vec<(usize, Coding, Codes)> = Vec::with_capacity(wanted.len());
+        for (a, c) in wanted {
+            *self
+                .fine
+                .get_mut(a)
+                .ok_or(ModelError::Internal("an attribute out of range"))? = None;
+            let empty = Codes::for_cells(c.len());
+            codes.push((a, c, empty));
+        }
+        let schema = self.schema;
+        let mut rows = 0usize;
+        let mut buffer = Vec::new();
+        for batch in self.source.batches()? {
+            let batch = batch?;
+            check_columns(&batch, schema)?;
+            for (_, coding, out) in &mut codes {
+                encode_batch(&batch, coding, &mut buffer)?;
+                out.extend(&buffer)?;
+            }
+            rows += batch.n_rows();
+        }
+        // Every pass reads the same rows (the source's contract); a source that changed
+        // between passes is refused rather than counted wrongly.
+        if self.rows.is_some_and(|r| r != rows) {
+            return Err(ModelError::Internal("the table changed between passes"));
+        }
+        self.rows = Some(rows);
+        for (a, coding, out) in codes {
+            self.fine[a] = Some((coding, out));
+        }
+        Ok(())
+    }
+
+    /// True when the table has no rows. Non-private mode only (the fit refuses an empty
+    /// table, as it always did); private mode never asks, the row count is not public.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows.unwrap_or(0) == 0
     }
 
     /// True in private mode.
@@ -188,26 +228,29 @@ impl<'t, 'n> Curator<'t, 'n> {
         label: String,
     ) -> Result<Vec<f64>> {
         let mut counts = vec![0.0; self.sizes[attr]];
-        for &c in &self.fine[attr] {
-            counts[c as usize] += 1.0;
-        }
+        self.codes(attr)?.count_into(&mut counts);
         self.release(&mut counts, sigma, label, Stage::Preprocessing)?;
         Ok(counts)
     }
 
     /// Switches the cells of every attribute to its model cells (`groupings`: public, from
-    /// the noisy fine histograms).
+    /// the noisy fine histograms), read through each grouping's lookup table.
     pub(crate) fn set_groupings(&mut self, groupings: &[Grouping]) {
-        for ((m, f), g) in self.model.iter_mut().zip(&self.fine).zip(groupings) {
-            *m = f.iter().map(|&c| g.group_of[c as usize]).collect();
-        }
+        self.group_of = groupings.iter().map(|g| g.group_of.clone()).collect();
         self.sizes = groupings.iter().map(|g| g.groups).collect();
     }
 
     /// Prepares the true answers of the candidate cliques (kept here; only selections read
     /// them).
-    pub(crate) fn prepare_candidates(&mut self, cliques: &[Clique]) {
-        self.answers = cliques.iter().map(|c| self.counts(c)).collect();
+    ///
+    /// # Errors
+    /// [`ModelError::Internal`] before the groupings are set.
+    pub(crate) fn prepare_candidates(&mut self, cliques: &[Clique]) -> Result<()> {
+        self.answers = cliques
+            .iter()
+            .map(|c| self.counts(c))
+            .collect::<Result<_>>()?;
+        Ok(())
     }
 
     /// **Release.** The noisy marginal on `clique` (model cells), noise multiplier `sigma`.
@@ -220,7 +263,7 @@ impl<'t, 'n> Curator<'t, 'n> {
         sigma: f64,
         label: String,
     ) -> Result<Measurement> {
-        let mut values = self.counts(clique);
+        let mut values = self.counts(clique)?;
         self.release(&mut values, sigma, label, Stage::Training)?;
         let std = if self.is_private() { sigma } else { 1.0 };
         Ok(Measurement {
@@ -289,24 +332,66 @@ impl<'t, 'n> Curator<'t, 'n> {
         Ok(())
     }
 
+    /// The cells of attribute `attr`.
+    fn codes(&self, attr: usize) -> Result<&Codes> {
+        match self.fine.get(attr) {
+            Some(Some((_, codes))) => Ok(codes),
+            _ => Err(ModelError::Internal(
+                "an attribute counted before it was encoded",
+            )),
+        }
+    }
+
     /// The true counts of `clique` over model cells (private: never leaves this type except
-    /// through a mechanism).
-    fn counts(&self, clique: &Clique) -> Vec<f64> {
+    /// through a mechanism), a block of rows at a time.
+    fn counts(&self, clique: &Clique) -> Result<Vec<f64>> {
         let mut out = vec![0.0; cells(clique, &self.sizes)];
-        let n = self.model.first().map_or(0, Vec::len);
         let mut strides = vec![0usize; clique.len()];
         let mut s = 1usize;
         for (k, &a) in clique.iter().enumerate().rev() {
             strides[k] = s;
             s *= self.sizes[a];
         }
-        for row in 0..n {
-            let mut idx = 0usize;
-            for (k, &a) in clique.iter().enumerate() {
-                idx += self.model[a][row] as usize * strides[k];
-            }
-            out[idx] += 1.0;
+        let mut columns = Vec::with_capacity(clique.len());
+        for &a in clique {
+            let lookup = self.group_of.get(a).ok_or(ModelError::Internal(
+                "a marginal counted before the groupings",
+            ))?;
+            columns.push((self.codes(a)?, lookup.as_slice()));
         }
-        out
+        let rows = self.rows.unwrap_or(0);
+        let mut index = vec![0usize; BLOCK_ROWS.min(rows)];
+        let mut start = 0;
+        while start < rows {
+            let len = BLOCK_ROWS.min(rows - start);
+            let block = &mut index[..len];
+            block.fill(0);
+            for ((codes, lookup), &stride) in columns.iter().zip(&strides) {
+                codes.add_cells(start, block, lookup, stride);
+            }
+            for &i in block.iter() {
+                out[i] += 1.0;
+            }
+            start += len;
+        }
+        Ok(out)
     }
+}
+
+/// Refuses a batch whose columns are not the schema's (sources yield checked tables; this
+/// guards against a source of another schema).
+pub(crate) fn check_columns(batch: &Table, schema: &Schema) -> Result<()> {
+    if batch.n_columns() != schema.n_columns()
+        || batch
+            .columns()
+            .iter()
+            .zip(schema.columns())
+            .any(|(c, s)| c.name() != s.name())
+    {
+        return Err(DataError::from(TransformError::SchemaMismatch {
+            reason: "the table's columns are not the schema's".into(),
+        })
+        .into());
+    }
+    Ok(())
 }

@@ -62,6 +62,7 @@
 //! [`ModelError::SpentThenFailed`]: crate::ModelError::SpentThenFailed
 
 mod budget;
+mod cells;
 mod config;
 mod decode;
 mod discretise;
@@ -85,7 +86,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tabveil_accountant::PrivacyLedger;
-use tabveil_data::{DataError, Schema, SchemaError, Table, TransformError};
+use tabveil_data::{DataError, Schema, SchemaError, Table, TableSource, TransformError};
 
 pub use config::{MarginalConfig, ValidMarginalConfig};
 pub(crate) use spec::REGISTRATION;
@@ -326,16 +327,32 @@ impl Marginal {
         self.fitted.as_ref().ok_or(ModelError::NotFitted)
     }
 
+    /// The fit, on a source of batches (a table in memory is one batch).
+    fn fit_batches(
+        &mut self,
+        source: &mut dyn TableSource,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary> {
+        // Non-private fits draw nothing from it (no noise, selections by the largest score).
+        let noise_source = match self.config.privacy.dp() {
+            Some(dp) => dp.noise_source(),
+            None => tabveil_noise::NoiseSource::secure(),
+        };
+        let mut noise = PrivacyNoise(noise_source.rng(RELEASES)?);
+        self.fit_with(source, schema, &mut noise, progress)
+    }
+
     /// Fits with the randomness of `noise` (a fit always passes the privacy RNG; tests pass
     /// a source that forces the released values).
     fn fit_with(
         &mut self,
-        table: &Table,
+        source: &mut dyn TableSource,
         schema: &Schema,
         noise: &mut dyn MechanismNoise,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary> {
-        let out = fit::fit(&self.config, table, schema, noise, progress)?;
+        let out = fit::fit(&self.config, source, schema, noise, progress)?;
         let (ledger, private) = match (out.budget, self.config.privacy.dp()) {
             (Some(budget), Some(dp)) => {
                 let epsilon_spent = budget.epsilon_spent()?;
@@ -383,13 +400,17 @@ impl Synthesizer for Marginal {
         schema: &Schema,
         progress: &mut dyn Progress,
     ) -> Result<FitSummary> {
-        // Non-private fits draw nothing from it (no noise, selections by the largest score).
-        let source = match self.config.privacy.dp() {
-            Some(dp) => dp.noise_source(),
-            None => tabveil_noise::NoiseSource::secure(),
-        };
-        let mut noise = PrivacyNoise(source.rng(RELEASES)?);
-        self.fit_with(table, schema, &mut noise, progress)
+        // The table is a source of one batch: the streamed fit, fed at once.
+        self.fit_batches(&mut &*table, schema, progress)
+    }
+
+    fn fit_source(
+        &mut self,
+        source: &mut dyn TableSource,
+        schema: &Schema,
+        progress: &mut dyn Progress,
+    ) -> Result<FitSummary> {
+        self.fit_batches(source, schema, progress)
     }
 
     fn sample(&self, n: usize, seed: u64) -> Result<Table> {

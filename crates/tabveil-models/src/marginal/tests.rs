@@ -190,7 +190,7 @@ proptest::proptest! {
         };
         let mut first = Marginal::new(config.clone());
         first
-            .fit_with(&a, &schema(), &mut recorder, &mut NoProgress)
+            .fit_with(&mut &a, &schema(), &mut recorder, &mut NoProgress)
             .unwrap();
         let (releases, choices) = (recorder.releases.clone(), recorder.choices.clone());
         for other in [&b, &empty] {
@@ -199,7 +199,7 @@ proptest::proptest! {
             recorder.choices = choices.clone();
             let mut second = Marginal::new(config.clone());
             second
-                .fit_with(other, &schema(), &mut recorder, &mut NoProgress)
+                .fit_with(&mut &*other, &schema(), &mut recorder, &mut NoProgress)
                 .unwrap();
             proptest::prop_assert!(recorder.releases.is_empty() && recorder.choices.is_empty());
             proptest::prop_assert!(first.to_bytes().unwrap() == second.to_bytes().unwrap());
