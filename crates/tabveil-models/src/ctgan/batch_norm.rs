@@ -99,7 +99,7 @@ pub(crate) fn bn_relu_train(
     {
         // Zipped rather than indexed: no bounds checks, so the loop vectorises.
         let per_column = mean32.iter().zip(&inv_std).zip(gamma).zip(beta);
-        for ((((xv, ov), &a), (((&m, &s), &g), &b))) in xrow
+        for (((xv, ov), &a), (((&m, &s), &g), &b)) in xrow
             .iter_mut()
             .zip(orow.iter_mut())
             .zip(row)
