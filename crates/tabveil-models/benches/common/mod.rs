@@ -103,7 +103,8 @@ pub fn spread(mut v: Vec<f64>) -> (f64, f64, f64) {
 ///
 /// `cargo bench` passes `--bench`; without it (`cargo test --all-targets`) this is a smoke run
 /// of two epochs (the first is not timed), to keep the test suite short. Otherwise the epochs
-/// are the first numeric argument, or `bench_epochs`.
+/// are the first numeric argument, or `bench_epochs`. With `--non-private`, only the run
+/// without privacy (for profiling).
 ///
 /// # Errors
 /// Errors of reading the table and of the model.
@@ -135,7 +136,12 @@ pub fn run_both<M: Synthesizer>(
         (names.0, Privacy::NonPrivate),
         (names.1, Privacy::Dp(DpConfig::new(3.0, 1e-6))),
     ];
+    // `--non-private` (for profiling): the run without privacy only.
+    let non_private_only = std::env::args().any(|a| a == "--non-private");
     for (name, privacy) in runs {
+        if non_private_only && !matches!(privacy, Privacy::NonPrivate) {
+            continue;
+        }
         let mut model = build(privacy, epochs)?;
         let mut clock = Clock::new();
         let summary = model.fit(&table, &schema, &mut clock)?;

@@ -263,9 +263,14 @@ impl Generator {
                 Tensor::from_vec(dbeta, b.d_out, &device)?,
             );
             if k > 0 {
-                // The input's gradient: through the concatenation and through the linear layer.
-                let carry = dh.narrow(1, b.d_out, b.d_in)?;
-                dh = (carry + dz.matmul(b.weight.as_tensor())?)?;
+                // The input's gradient: through the concatenation (the right block of dh) and
+                // through the linear layer, added on the host (Candle's add of this size runs on
+                // its spinning thread pool, a third thread beside gemm's on a 2-core machine).
+                let through = dz.matmul(b.weight.as_tensor())?;
+                let sum = with_host(&dh, |dh| {
+                    with_host(&through, |t| add_right_block(dh, width, b.d_out, t, b.d_in))
+                })??;
+                dh = from_host(sum, rows, b.d_in, &device)?;
             }
         }
         Ok(grads)
@@ -312,6 +317,25 @@ impl Generator {
             _ => Err(ModelError::Internal("generator input of the wrong shape")),
         }
     }
+}
+
+/// `x[:, start..start + cols] + y` for a row-major `x` of width `width` and `y` of width `cols`
+/// (same rows), in f32 as Candle's add.
+fn add_right_block(x: &[f32], width: usize, start: usize, y: &[f32], cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; y.len()];
+    if cols == 0 {
+        return out;
+    }
+    for ((orow, xrow), yrow) in out
+        .chunks_exact_mut(cols)
+        .zip(x.chunks_exact(width))
+        .zip(y.chunks_exact(cols))
+    {
+        for ((o, a), b) in orow.iter_mut().zip(&xrow[start..start + cols]).zip(yrow) {
+            *o = a + b;
+        }
+    }
+    out
 }
 
 /// A linear layer's weight `(d_out, d_in)` and bias, uniform in ±1/√d_in as `torch.nn.Linear`.

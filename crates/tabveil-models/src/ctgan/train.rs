@@ -52,21 +52,29 @@ pub(crate) fn fit(config: &ValidCtganConfig, input: FitInput<'_>) -> Fit<Trained
     'epochs: for epoch in 1..=config.epochs {
         let mut means = LossMeans::default();
         for _ in 0..steps_per_epoch {
-            let mut d_losses = (0.0, 0.0);
-            for _ in 0..config.discriminator_steps {
+            // The step runs on a worker of rayon's global pool, the one gemm (Candle's CPU
+            // matmul) splits its products over: from there a product forks to the other worker
+            // directly, instead of being injected from outside while this thread sleeps and is
+            // woken again, tens of times per step. Progress stays on the calling thread. The
+            // arithmetic is the same on any thread.
+            let (d_losses, g) = rayon::scope(|_| -> Result<_> {
+                let mut d_losses = (0.0, 0.0);
+                for _ in 0..config.discriminator_steps {
+                    let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
+                    d_losses = discriminator_step(
+                        config,
+                        &nets,
+                        &mut d_opt,
+                        &data,
+                        cond.as_ref(),
+                        &training,
+                        &mut rngs,
+                    )?;
+                }
                 let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
-                d_losses = discriminator_step(
-                    config,
-                    &nets,
-                    &mut d_opt,
-                    &data,
-                    cond.as_ref(),
-                    &training,
-                    &mut rngs,
-                )?;
-            }
-            let cond = draw_conditions(config, &training, &generation, batch, &mut rngs);
-            let g = nets.generator_step(&mut gen_training, batch, cond.as_ref(), &mut rngs)?;
+                let g = nets.generator_step(&mut gen_training, batch, cond.as_ref(), &mut rngs)?;
+                Ok((d_losses, g))
+            })?;
             steps += 1;
             let mut losses = Losses::new();
             losses.set("discriminator", d_losses.0);
