@@ -11,10 +11,10 @@ use arrow_schema::{DataType, Schema as ArrowSchema, TimeUnit};
 
 use super::arrow_error;
 use crate::csv_io::read::{check_null_tokens, match_header};
-use crate::csv_io::{CsvNote, CsvOptions, CsvReport};
+use crate::csv_io::{CsvOptions, CsvReport};
 use crate::error::{DataError, Position, ReadError, Result};
 use crate::schema::{ColumnKind, ColumnSchema, Schema};
-use crate::table::{ColumnBuilder, Table, Value, earliest_pending};
+use crate::table::{ColumnBuilder, Table, Value, earliest_pending, finish_columns};
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
@@ -213,16 +213,7 @@ impl<'s> ArrowTableBuilder<'s> {
             .map(|c| ColumnBuilder::new(c, self.options.out_of_bounds()))
             .collect();
         let builders = std::mem::replace(&mut self.builders, fresh);
-        let mut columns = Vec::with_capacity(builders.len());
-        for b in builders {
-            let (column, discovered) = b.finish()?;
-            if discovered {
-                report.push(CsvNote::CategoriesFromData {
-                    column: column.name().to_owned(),
-                });
-            }
-            columns.push(column);
-        }
+        let columns = finish_columns(builders, &mut report)?;
         let rows = self.n_rows - self.chunk_start;
         self.chunk_start = self.n_rows;
         Ok((Table::from_checked(rows, columns), report))

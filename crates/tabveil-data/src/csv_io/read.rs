@@ -10,7 +10,7 @@ use super::{CsvNote, CsvOptions, CsvReport, ExtraColumns};
 use crate::error::ReadError;
 use crate::error::{DataError, Position, Result, open_file};
 use crate::schema::Schema;
-use crate::table::{ColumnBuilder, Table, earliest_pending};
+use crate::table::{ColumnBuilder, Table, earliest_pending, finish_columns};
 
 /// Reads a CSV file (with a header line) into a [`Table`] checked against `schema`.
 ///
@@ -88,19 +88,10 @@ pub fn read_csv<R: Read>(
         }
         n_rows += 1;
     }
-    let mut columns = Vec::with_capacity(builders.len());
     if let Some(e) = earliest_pending(&builders) {
         return Err(e);
     }
-    for b in builders {
-        let (column, discovered) = b.finish()?;
-        if discovered {
-            report.push(CsvNote::CategoriesFromData {
-                column: column.name().to_owned(),
-            });
-        }
-        columns.push(column);
-    }
+    let columns = finish_columns(builders, &mut report)?;
     Ok((Table::from_checked(n_rows, columns), report))
 }
 

@@ -449,3 +449,22 @@ pub(crate) fn earliest_pending(builders: &[ColumnBuilder<'_>]) -> Option<DataErr
         })
         .map(|(_, e)| e)
 }
+
+/// Finishes every builder into its column, noting in `report` each column whose categories
+/// came from the data (the CSV and the Arrow readers share it).
+pub(crate) fn finish_columns(
+    builders: Vec<ColumnBuilder<'_>>,
+    report: &mut crate::csv_io::CsvReport,
+) -> Result<Vec<Column>> {
+    let mut columns = Vec::with_capacity(builders.len());
+    for b in builders {
+        let (column, discovered) = b.finish()?;
+        if discovered {
+            report.push(crate::csv_io::CsvNote::CategoriesFromData {
+                column: column.name().to_owned(),
+            });
+        }
+        columns.push(column);
+    }
+    Ok(columns)
+}
