@@ -32,13 +32,47 @@ fn config_error(py: Python<'_>, parameter: &str, message: String) -> PyErr {
     exception(py, "ConfigError", message, &attrs)
 }
 
+/// `memory_limit=`: a number of bytes, or the text ``"none"`` (no limit).
+#[derive(Debug, Clone, Copy)]
+enum MemoryLimitArg {
+    Bytes(u64),
+    Unlimited,
+}
+
+impl<'py> FromPyObject<'_, 'py> for MemoryLimitArg {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        let py = value.py();
+        if let Ok(text) = value.extract::<String>() {
+            if text.eq_ignore_ascii_case("none") {
+                return Ok(MemoryLimitArg::Unlimited);
+            }
+        } else if !value.is_instance_of::<pyo3::types::PyBool>()
+            && let Ok(bytes) = value.extract::<u64>()
+            && bytes > 0
+        {
+            return Ok(MemoryLimitArg::Bytes(bytes));
+        }
+        Err(config_error(
+            py,
+            "memory_limit",
+            format!(
+                "memory_limit={}: expected a positive number of bytes (e.g. 8 * 2**30) or \"none\"",
+                value.repr().map(|r| r.to_string()).unwrap_or_default()
+            ),
+        ))
+    }
+}
+
 #[pymethods]
 impl PyConfig {
     #[new]
     #[pyo3(signature = (
         model, *, epsilon = None, delta = None, non_private = false, epochs = None,
         batch_size = None, seed = None, clipping_norm = None, preprocessing_share = None,
-        accountant = None, dangerous_noise_seed = None, discover_schema = None
+        accountant = None, dangerous_noise_seed = None, discover_schema = None, target = None,
+        memory_limit = None
     ))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
@@ -55,6 +89,8 @@ impl PyConfig {
         accountant: Option<&str>,
         dangerous_noise_seed: Option<u64>,
         discover_schema: Option<f64>,
+        target: Option<&str>,
+        memory_limit: Option<MemoryLimitArg>,
     ) -> PyResult<Self> {
         let kind = ModelKind::from_name(&model.to_ascii_lowercase()).ok_or_else(|| {
             let known: Vec<&str> = ModelKind::all().map(ModelKind::as_str).collect();
@@ -65,6 +101,13 @@ impl PyConfig {
             )
         })?;
         let builder = Synthesizer::builder().model(kind);
+        let shared = Shared {
+            epochs,
+            batch_size,
+            seed,
+            target,
+            memory_limit,
+        };
         let synth = if non_private {
             for (name, set) in [
                 ("epsilon", epsilon.is_some()),
@@ -83,7 +126,7 @@ impl PyConfig {
                     ));
                 }
             }
-            schedule(builder.non_private(), epochs, batch_size, seed).build()
+            shared.apply(builder.non_private()).build()
         } else {
             let (Some(epsilon), Some(delta)) = (epsilon, delta) else {
                 return Err(config_error(
@@ -98,12 +141,7 @@ impl PyConfig {
                         .to_owned(),
                 ));
             };
-            let mut b = schedule(
-                builder.private(Epsilon(epsilon), Delta(delta)),
-                epochs,
-                batch_size,
-                seed,
-            );
+            let mut b = shared.apply(builder.private(Epsilon(epsilon), Delta(delta)));
             if let Some(c) = clipping_norm {
                 b = b.clipping_norm(c);
             }
@@ -255,23 +293,37 @@ impl PyConfig {
     }
 }
 
-/// The builder with the settings given (the library's defaults for the others).
-fn schedule<P>(
-    mut b: SynthesizerBuilder<Ready<P>>,
+/// The settings of private and non-private configurations alike (`None`: the library's
+/// default).
+struct Shared<'a> {
     epochs: Option<usize>,
     batch_size: Option<usize>,
     seed: Option<u64>,
-) -> SynthesizerBuilder<Ready<P>> {
-    if let Some(e) = epochs {
-        b = b.epochs(e);
+    target: Option<&'a str>,
+    memory_limit: Option<MemoryLimitArg>,
+}
+
+impl Shared<'_> {
+    /// The builder with the settings given.
+    fn apply<P>(&self, mut b: SynthesizerBuilder<Ready<P>>) -> SynthesizerBuilder<Ready<P>> {
+        if let Some(e) = self.epochs {
+            b = b.epochs(e);
+        }
+        if let Some(s) = self.batch_size {
+            b = b.batch_size(s);
+        }
+        if let Some(s) = self.seed {
+            b = b.seed(s);
+        }
+        if let Some(column) = self.target {
+            b = b.target(column);
+        }
+        match self.memory_limit {
+            None => b,
+            Some(MemoryLimitArg::Bytes(bytes)) => b.memory_limit(bytes),
+            Some(MemoryLimitArg::Unlimited) => b.no_memory_limit(),
+        }
     }
-    if let Some(s) = batch_size {
-        b = b.batch_size(s);
-    }
-    if let Some(s) = seed {
-        b = b.seed(s);
-    }
-    b
 }
 
 /// `tabveil.errors.FitCancelled`, chained to what cancelled the fit.

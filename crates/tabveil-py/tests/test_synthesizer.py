@@ -167,3 +167,39 @@ def test_discover_schema_without_a_schema_and_refusals():
         tabveil.Synthesizer("marginal", epsilon=3.0, delta=1e-6, discover_schema=1.0)
     with pytest.raises(tabveil.errors.ConfigError):
         tabveil.Synthesizer("tvae", non_private=True, discover_schema=0.3)
+
+
+def test_target_and_memory_limit_reach_the_library(tmp_path, schema):
+    # A limit below what the marginal model of this schema needs whatever the data: refused by
+    # the validator, and by fit before any data is read.
+    tiny = tabveil.Synthesizer("marginal", epsilon=3.0, delta=1e-6, memory_limit=1000)
+    codes = [f["code"] for f in tiny.validate(schema, 600)["findings"]]
+    assert "E-MODEL-TOO-WIDE" in codes
+    with pytest.raises(tabveil.errors.PlanRejected) as refused:
+        tiny.fit(make_frame(600), schema=schema)
+    assert "E-MODEL-TOO-WIDE" in str(refused.value)
+    unlimited = tabveil.Synthesizer("marginal", epsilon=3.0, delta=1e-6, memory_limit="none")
+    assert "E-MODEL-TOO-WIDE" not in [f["code"] for f in unlimited.validate(schema, 600)["findings"]]
+    for bad in (-5, 0, True, 1.5, "lots"):
+        with pytest.raises(tabveil.errors.ConfigError) as e:
+            tabveil.Synthesizer("marginal", epsilon=3.0, delta=1e-6, memory_limit=bad)
+        assert e.value.parameter == "memory_limit"
+
+    # The target the marginal model weighs (the schema's is `paid`), kept by save/load.
+    synth = tabveil.Synthesizer(
+        "marginal", epsilon=3.0, delta=1e-6, target="city", memory_limit=2**33, seed=0,
+        progress=False,
+    )
+    synth.fit(make_frame(600), schema=schema)
+    assert synth.epsilon_spent <= 3.0
+    synth.save(tmp_path / "model")
+    loaded = tabveil.Synthesizer.load(tmp_path / "model")
+    assert loaded._settings["target"] == "city"
+    # A model that weighs no target refuses one; an unknown column is refused by fit.
+    with pytest.raises(tabveil.errors.ConfigError) as e:
+        tabveil.Synthesizer("ctgan", epsilon=3.0, delta=1e-6, target="city")
+    assert e.value.parameter == "target"
+    with pytest.raises(tabveil.errors.ConfigError):
+        tabveil.Synthesizer("marginal", epsilon=3.0, delta=1e-6, target="nope").fit(
+            make_frame(600), schema=schema
+        )

@@ -42,6 +42,13 @@ class Synthesizer:
             the marginal model): the fit composes the discovery's releases first, so the whole
             run spends at most (``epsilon``, ``delta``) by the accountant, on one ledger. The
             discovered schema is :attr:`schema` after the fit.
+        target: the column whose relationships with the others matter most (a prediction
+            target): the marginal model weighs the marginals that contain it (default: the
+            schema's ``target``, if any); refused for a model that takes no target.
+        memory_limit: the memory a fit may need, in bytes (e.g. ``8 * 2**30``), or ``"none"``
+            for no check; default: the machine's memory. A plan whose model needs more, whatever
+            the data (the marginal model's junction tree for the domain sizes), is refused
+            before any data is read (``E-MODEL-TOO-WIDE``).
         progress: ``True`` draws a tqdm bar (terminal or notebook) when tqdm is installed,
             ``False`` draws none; ``"auto"`` (default) draws one when tqdm is installed.
         callback: called with a dict per preprocessed column (``event="preprocessing"``) and per
@@ -64,6 +71,8 @@ class Synthesizer:
         accountant: Optional[str] = None,
         dangerous_noise_seed: Optional[int] = None,
         discover_schema: Optional[float] = None,
+        target: Optional[str] = None,
+        memory_limit: Union[int, str, None] = None,
         progress: Union[bool, str] = "auto",
         callback: Optional[Callback] = None,
     ) -> None:
@@ -79,6 +88,8 @@ class Synthesizer:
             accountant=accountant,
             dangerous_noise_seed=dangerous_noise_seed,
             discover_schema=discover_schema,
+            target=target,
+            memory_limit=memory_limit,
         )
         self._model = model
         self._config = _tabveil.Config(model, **self._settings)
@@ -278,6 +289,8 @@ class Synthesizer:
             settings = dict(epsilon=privacy["epsilon"], delta=privacy["delta"], **schedule)
         else:
             settings = dict(non_private=True, **schedule)
+        if config.get("target") is not None:
+            settings["target"] = config["target"]
         self._model = fitted.model
         self._settings = settings
         self._config = _tabveil.Config(fitted.model, **settings)

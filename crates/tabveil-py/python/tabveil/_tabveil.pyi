@@ -38,6 +38,8 @@ class Config:
         accountant: Optional[str] = None,
         dangerous_noise_seed: Optional[int] = None,
         discover_schema: Optional[float] = None,
+        target: Optional[str] = None,
+        memory_limit: Union[int, str, None] = None,
     ) -> None: ...
     @property
     def model(self) -> str: ...
