@@ -174,14 +174,21 @@ async fn fits_are_charged_until_the_lifetime_budget_refuses_one() {
     }
 }
 
-/// Fits at ε = 1 on a dataset with ε_total = 3, requested one after another: those that fit
+/// Fits at ε = 1 on a dataset with ε_total = 2, requested one after another: those that fit
 /// run, the next is refused before anything is released (no generator, no chain entry), and the
-/// composition stays within 3. More than two fit: the accountant composes, it does not add ε.
+/// composition stays within 2. More than two fit: the accountant composes, it does not add ε.
+///
+/// How many fit depends on the noisy row count N̂ the plans use (released at upload with
+/// OS-seeded noise of the order of 100 rows: a fit's steps and sampling rate follow N̂). With
+/// ε_total = 3 the count was near the loop's twelve requests (twelve ten-step fits at ε ≈ 0.9
+/// compose to about 2.7 under RDP before their other releases) and the test failed once in a
+/// CI run; at ε_total = 2 five fit (measured), far from twelve.
 async fn lifetime_budget(db: &Db) {
+    const TOTAL: f64 = 2.0;
     let env = Env::new(db).await;
     let server = start_in_process(env.config()).await;
     let api = Api::new(&server.base, &env.admin_token());
-    let ds = api.dataset(3.0, 1000).await;
+    let ds = api.dataset(TOTAL, 1000).await;
     let mut accepted = Vec::new();
     let mut refusal = None;
     for _ in 0..12 {
@@ -198,15 +205,15 @@ async fn lifetime_budget(db: &Db) {
     let refusal = refusal.expect("the budget never refused a fit");
     assert!(
         accepted.len() > 2,
-        "only {} fits at ε = 1 fit in ε_total = 3",
+        "only {} fits at ε = 1 fit in ε_total = {TOTAL}",
         accepted.len()
     );
     assert_eq!(refusal["code"], "budget-exceeded", "{refusal}");
     let b = &refusal["budget"];
-    assert!(b["epsilon_spent"].as_f64().unwrap() <= 3.0);
-    assert!(b["epsilon_with_this_fit"].as_f64().unwrap() > 3.0);
+    assert!(b["epsilon_spent"].as_f64().unwrap() <= TOTAL);
+    assert!(b["epsilon_with_this_fit"].as_f64().unwrap() > TOTAL);
     let remaining = b["epsilon_remaining"].as_f64().unwrap();
-    assert!((remaining - (3.0 - b["epsilon_spent"].as_f64().unwrap())).abs() < 1e-9);
+    assert!((remaining - (TOTAL - b["epsilon_spent"].as_f64().unwrap())).abs() < 1e-9);
     // The fix: the largest ε that fits, which is then accepted.
     let max = refusal["max_target_epsilon"]
         .as_f64()
@@ -233,7 +240,7 @@ async fn lifetime_budget(db: &Db) {
         assert_eq!(api.wait(id).await["state"], "done");
     }
     let after = verified_chain(&api, &ds).await;
-    assert!(after.epsilon_spent <= 3.0, "{after:?}");
+    assert!(after.epsilon_spent <= TOTAL, "{after:?}");
     assert_eq!(after.charges.len(), accepted.len() + 1);
     server.stop().await;
 }
