@@ -182,7 +182,7 @@ async fn fits_are_charged_until_the_lifetime_budget_refuses_one() {
 /// OS-seeded noise of the order of 100 rows: a fit's steps and sampling rate follow N̂). With
 /// ε_total = 3 the count was near the loop's twelve requests (twelve ten-step fits at ε ≈ 0.9
 /// compose to about 2.7 under RDP before their other releases) and the test failed once in a
-/// CI run; at ε_total = 2 five fit (measured), far from twelve.
+/// CI run; at ε_total = 2 four or five fit (measured over 30 runs), far from twelve.
 async fn lifetime_budget(db: &Db) {
     const TOTAL: f64 = 2.0;
     let env = Env::new(db).await;
